@@ -1,0 +1,135 @@
+package podaccess
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+)
+
+// DefaultPortName is the container port name Mimir's jsonnet and Helm chart
+// give the HTTP server.
+const DefaultPortName = "http-metrics"
+
+// DefaultPort is Mimir's HTTP port in jsonnet (server.http_listen_port).
+const DefaultPort = 8080
+
+// Selector chooses pods in a step file: by label selector, by name pattern, or
+// both. Port picks the HTTP port; when zero, the container port named
+// PortName (default "http-metrics") is used, then DefaultPort.
+type Selector struct {
+	// Labels is a Kubernetes label selector, e.g. "name=distributor" or
+	// "rollout-group in (ingester, mimir-write)".
+	Labels string `yaml:"labels,omitempty" json:"labels,omitempty"`
+	// Names is a regular expression matched against the whole pod name,
+	// e.g. "ingester-zone-a-[0-9]+".
+	Names    string `yaml:"names,omitempty" json:"names,omitempty"`
+	Port     int    `yaml:"port,omitempty" json:"port,omitempty"`
+	PortName string `yaml:"portName,omitempty" json:"portName,omitempty"`
+}
+
+// Validate reports a selector that selects nothing by construction or does not
+// parse.
+func (s Selector) Validate() error {
+	if s.Labels == "" && s.Names == "" {
+		return fmt.Errorf("pod selector needs labels or names")
+	}
+	if s.Labels != "" {
+		if _, err := labels.Parse(s.Labels); err != nil {
+			return fmt.Errorf("labels %q: %w", s.Labels, err)
+		}
+	}
+	if s.Names != "" {
+		if _, err := regexp.Compile("^(?:" + s.Names + ")$"); err != nil {
+			return fmt.Errorf("names %q: %w", s.Names, err)
+		}
+	}
+	if s.Port < 0 || s.Port > 65535 {
+		return fmt.Errorf("port %d out of range", s.Port)
+	}
+	return nil
+}
+
+// String describes the selector for messages.
+func (s Selector) String() string {
+	switch {
+	case s.Labels != "" && s.Names != "":
+		return fmt.Sprintf("pods matching %q named /%s/", s.Labels, s.Names)
+	case s.Labels != "":
+		return fmt.Sprintf("pods matching %q", s.Labels)
+	default:
+		return fmt.Sprintf("pods named /%s/", s.Names)
+	}
+}
+
+// Resolved is the outcome of selecting pods: the targets that can be reached
+// and the selected pods that cannot (not running, no IP, being deleted).
+type Resolved struct {
+	Targets  []Target
+	NotReady []string // "name: reason"
+}
+
+// Resolve lists the pods in namespace that match sel, sorted by name.
+func Resolve(ctx context.Context, cs kubernetes.Interface, namespace string, sel Selector) (Resolved, error) {
+	if err := sel.Validate(); err != nil {
+		return Resolved{}, err
+	}
+	list, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.Labels})
+	if err != nil {
+		return Resolved{}, fmt.Errorf("list %s in namespace %s: %w", sel, namespace, err)
+	}
+	var nameRE *regexp.Regexp
+	if sel.Names != "" {
+		nameRE = regexp.MustCompile("^(?:" + sel.Names + ")$")
+	}
+	pods := list.Items
+	sort.Slice(pods, func(i, j int) bool { return pods[i].Name < pods[j].Name })
+	var out Resolved
+	for i := range pods {
+		p := &pods[i]
+		if nameRE != nil && !nameRE.MatchString(p.Name) {
+			continue
+		}
+		if reason := unreachable(p); reason != "" {
+			out.NotReady = append(out.NotReady, p.Name+": "+reason)
+			continue
+		}
+		out.Targets = append(out.Targets, Target{Namespace: p.Namespace, Name: p.Name, IP: p.Status.PodIP, Port: portOf(p, sel)})
+	}
+	return out, nil
+}
+
+func unreachable(p *corev1.Pod) string {
+	switch {
+	case p.DeletionTimestamp != nil:
+		return "terminating"
+	case p.Status.Phase != corev1.PodRunning:
+		return fmt.Sprintf("phase %s", p.Status.Phase)
+	case p.Status.PodIP == "":
+		return "no pod IP"
+	}
+	return ""
+}
+
+func portOf(p *corev1.Pod, sel Selector) int {
+	if sel.Port != 0 {
+		return sel.Port
+	}
+	name := sel.PortName
+	if name == "" {
+		name = DefaultPortName
+	}
+	for _, c := range p.Spec.Containers {
+		for _, cp := range c.Ports {
+			if cp.Name == name {
+				return int(cp.ContainerPort)
+			}
+		}
+	}
+	return DefaultPort
+}
