@@ -1,0 +1,41 @@
+package tanka
+
+import (
+	"path/filepath"
+	"strings"
+
+	jsonnet "github.com/google/go-jsonnet"
+)
+
+// tkLibsonnet is what `import "tk"` yields, as in Tanka.
+var tkLibsonnet = jsonnet.MakeContents(`{ env: std.extVar("` + extVarEnvironment + `") }`)
+
+// importer resolves imports with Tanka's search path and remembers the
+// imports it could not find, so that a failed render can say which library is
+// missing.
+type importer struct {
+	files   *jsonnet.FileImporter
+	missing []string
+}
+
+// newImporter searches paths in the given order (highest priority first)
+// after the importing file's own directory.
+func newImporter(paths []string) *importer {
+	// go-jsonnet's FileImporter searches JPaths from the last to the first.
+	rev := make([]string, len(paths))
+	for i, p := range paths {
+		rev[len(paths)-1-i] = p
+	}
+	return &importer{files: &jsonnet.FileImporter{JPaths: rev}}
+}
+
+func (i *importer) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
+	if importedPath == "tk" {
+		return tkLibsonnet, filepath.Join("<internal>", "tk.libsonnet"), nil
+	}
+	c, at, err := i.files.Import(importedFrom, importedPath)
+	if err != nil && strings.Contains(err.Error(), "no match locally or in the Jsonnet library paths") {
+		i.missing = append(i.missing, importedPath)
+	}
+	return c, at, err
+}

@@ -1,0 +1,180 @@
+package tanka
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	jsonnet "github.com/google/go-jsonnet"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+)
+
+// Options are the inputs of one render besides the files.
+type Options struct {
+	// Name selects one inline environment by metadata.name when main.jsonnet
+	// holds several (an exact match wins, else a unique substring match).
+	Name string
+	// ExtStr and ExtCode are external variables (tk --ext-str / --ext-code).
+	ExtStr  map[string]string
+	ExtCode map[string]string
+	// TLAStr and TLACode are top-level arguments (tk --tla-str / --tla-code),
+	// for a main.jsonnet that is a function.
+	TLAStr  map[string]string
+	TLACode map[string]string
+	// MaxStack overrides go-jsonnet's stack depth limit when > 0.
+	MaxStack int
+}
+
+// Result is a rendered environment.
+type Result struct {
+	// Env is the environment; for inline environments its Spec comes from
+	// the selected tanka.dev/Environment object.
+	Env *Environment
+	// Objects are the Kubernetes objects in Tanka's install order.
+	Objects []*unstructured.Unstructured
+}
+
+// Load finds the environment at path and renders it.
+func Load(ctx context.Context, path string, opts Options) (*Result, error) {
+	env, err := Find(path)
+	if err != nil {
+		return nil, err
+	}
+	return Render(ctx, env, opts)
+}
+
+// Render evaluates the environment and extracts its Kubernetes objects.
+// It returns *EvalError, *MissingImportError, *InvalidObjectError,
+// *MultipleEnvironmentsError or ErrNoObjects (wrapped) for the failures a
+// caller may want to tell apart.
+func Render(ctx context.Context, env *Environment, opts Options) (*Result, error) {
+	tree, err := Evaluate(ctx, env, opts)
+	if err != nil {
+		return nil, err
+	}
+	spec := env.Spec
+	data := tree
+	if env.Inline {
+		spec, data, err = selectInline(env, tree, opts.Name)
+		if err != nil {
+			return nil, err
+		}
+	}
+	extracted, err := extract(data)
+	if err != nil {
+		return nil, withOverlayHint(env, err)
+	}
+	objs, err := process(extracted, spec)
+	if err != nil {
+		return nil, fmt.Errorf("environment %s: %w", env.Dir, err)
+	}
+	if len(objs) == 0 {
+		return nil, fmt.Errorf("environment %s: %w; check that main.jsonnet returns the library's objects", env.Dir, ErrNoObjects)
+	}
+	out := &Result{Env: &Environment{Root: env.Root, Dir: env.Dir, Inline: env.Inline, Spec: spec}}
+	for _, o := range objs {
+		out.Objects = append(out.Objects, &unstructured.Unstructured{Object: o})
+	}
+	return out, nil
+}
+
+// Evaluate runs main.jsonnet with Tanka's import paths, native functions
+// and tk.env, and returns the output tree (numbers that are integers become
+// int64, as in objects read from the API server).
+//
+// go-jsonnet cannot be interrupted: when ctx ends first, Evaluate returns
+// ctx.Err() and the evaluation finishes in the background.
+func Evaluate(ctx context.Context, env *Environment, opts Options) (any, error) {
+	vm, imp, err := newVM(env, opts)
+	if err != nil {
+		return nil, err
+	}
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := vm.EvaluateFile(env.EntrypointPath())
+		done <- result{out, err}
+	}()
+	var r result
+	select {
+	case <-ctx.Done():
+		return nil, fmt.Errorf("evaluate %s: %w", env.EntrypointPath(), ctx.Err())
+	case r = <-done:
+	}
+	if r.err != nil {
+		return nil, evalError(env, imp, r.err)
+	}
+	var tree any
+	if err := utiljson.Unmarshal([]byte(r.out), &tree); err != nil {
+		return nil, fmt.Errorf("decode the output of %s: %w", env.EntrypointPath(), err)
+	}
+	return tree, nil
+}
+
+func newVM(env *Environment, opts Options) (*jsonnet.VM, *importer, error) {
+	vm := jsonnet.MakeVM()
+	imp := newImporter(env.ImportPaths())
+	vm.Importer(imp)
+	for _, f := range nativeFuncs() {
+		vm.NativeFunction(f)
+	}
+	for k, v := range opts.ExtStr {
+		vm.ExtVar(k, v)
+	}
+	for k, v := range opts.ExtCode {
+		vm.ExtCode(k, v)
+	}
+	for k, v := range opts.TLAStr {
+		vm.TLAVar(k, v)
+	}
+	for k, v := range opts.TLACode {
+		vm.TLACode(k, v)
+	}
+	if opts.MaxStack > 0 {
+		vm.MaxStack = opts.MaxStack
+	}
+	if env.Inline {
+		vm.ExtCode(extVarEnvironment, `error "tk.env and std.extVar('tanka.dev/environment') are only available in static environments (with a spec.json)"`)
+		return vm, imp, nil
+	}
+	spec, err := json.Marshal(env.Spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	vm.ExtCode(extVarEnvironment, string(spec))
+	return vm, imp, nil
+}
+
+func evalError(env *Environment, imp *importer, err error) error {
+	e := &EvalError{Entrypoint: env.EntrypointPath(), Report: err.Error()}
+	if len(imp.missing) == 0 {
+		return e
+	}
+	return &MissingImportError{
+		Import:      imp.missing[len(imp.missing)-1],
+		SearchPaths: env.ImportPaths(),
+		Root:        env.Root,
+		Vendored:    declaresDependencies(env.Root),
+		Eval:        e,
+	}
+}
+
+// withOverlayHint names the overlay override behind an invalid object.
+func withOverlayHint(env *Environment, err error) error {
+	var inv *InvalidObjectError
+	if !errors.As(err, &inv) || env.Inline {
+		return fmt.Errorf("environment %s: %w", env.Dir, err)
+	}
+	if ov, rerr := ReadOverlay(env.Dir); rerr == nil && ov != nil {
+		field := topField(inv.Path)
+		if _, ok := ov.Objects[field]; ok {
+			inv.OverlayField = field
+		}
+	}
+	return fmt.Errorf("environment %s: %w", env.Dir, inv)
+}

@@ -1,0 +1,1 @@
+{ _config:: { a: 1 }, disabled: null }

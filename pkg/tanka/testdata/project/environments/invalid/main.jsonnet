@@ -1,0 +1,3 @@
+{
+  querier_deployment: { spec: { replicas: 0 } },
+}
