@@ -1,0 +1,212 @@
+package plan
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// rawStep is the YAML shape of a step; actions and gates are decoded by kind.
+type rawStep struct {
+	ID          string      `yaml:"id"`
+	Title       string      `yaml:"title"`
+	Why         string      `yaml:"why"`
+	Docs        []DocRef    `yaml:"docs"`
+	Actions     []yaml.Node `yaml:"actions"`
+	Manual      *Manual     `yaml:"manual"`
+	Gates       []yaml.Node `yaml:"gates"`
+	Wait        *Wait       `yaml:"wait"`
+	MinDuration Duration    `yaml:"minDuration"`
+	Undo        string      `yaml:"undo"`
+}
+
+var stepIDRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9.\-]*[a-z0-9])?$`)
+
+// step decodes one step node.
+func (d *docReader) step(n *yaml.Node, path string, reg *Registry) (*Step, bool) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, path, "write the step as a mapping with id, title, actions, gates", "a step must be a mapping, got %s", kindName(n))
+		return nil, false
+	}
+	var raw rawStep
+	if !d.decode(n, path, &raw) {
+		return nil, false
+	}
+	if raw.ID != "" {
+		path = fmt.Sprintf("%s(%s)", path, raw.ID)
+	}
+	before := len(d.errs.Errors)
+	s := &Step{ID: raw.ID, Title: raw.Title, Why: raw.Why, Docs: raw.Docs, Manual: raw.Manual,
+		Wait: raw.Wait, MinDuration: raw.MinDuration, Undo: strings.TrimSpace(raw.Undo), Source: d.source(n)}
+	d.checkStepFields(n, path, s)
+	for i := range raw.Actions {
+		if a, ok := d.action(resolve(&raw.Actions[i]), fmt.Sprintf("%s.actions[%d]", path, i), reg); ok {
+			s.Actions = append(s.Actions, a)
+		}
+	}
+	seen := map[string]bool{}
+	for i := range raw.Gates {
+		g, ok := d.gate(resolve(&raw.Gates[i]), fmt.Sprintf("%s.gates[%d]", path, i), reg)
+		if !ok {
+			continue
+		}
+		if seen[g.Name] {
+			d.fail(&raw.Gates[i], fmt.Sprintf("%s.gates[%d].name", path, i), "give each gate of a step its own name", "duplicate gate name %q", g.Name)
+		}
+		seen[g.Name] = true
+		s.Gates = append(s.Gates, g)
+	}
+	if len(raw.Actions) == 0 && len(raw.Gates) == 0 && raw.Wait == nil && raw.Manual == nil {
+		d.fail(n, path, "add actions, gates, a wait or a manual instruction", "the step does nothing")
+	}
+	return s, len(d.errs.Errors) == before
+}
+
+func (d *docReader) checkStepFields(n *yaml.Node, path string, s *Step) {
+	switch {
+	case s.ID == "":
+		d.fail(n, path+".id", "add id: a short kebab-case name such as 3.1-scale-up-read", "missing step id")
+	case !stepIDRE.MatchString(s.ID):
+		d.fail(n, path+".id", "use lower-case letters, digits, dots and dashes", "step id %q is not valid", s.ID)
+	}
+	if strings.TrimSpace(s.Title) == "" {
+		d.fail(n, path+".title", "say in a few words what the step achieves", "missing title")
+	}
+	if s.Manual != nil && strings.TrimSpace(s.Manual.Instructions) == "" {
+		d.fail(n, path+".manual.instructions", "tell the operator what to do before approving", "manual step without instructions")
+	}
+	if s.Wait != nil && s.Wait.Duration <= 0 {
+		d.fail(n, path+".wait.duration", "write a positive duration like 10m", "wait without a duration")
+	}
+}
+
+// splitKind separates the common keys of an action or gate item from its one
+// kind key.
+func (d *docReader) splitKind(n *yaml.Node, path string, common map[string]bool, known []string, what string) (kindKey, kindVal *yaml.Node, commons *yaml.Node, ok bool) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		d.fail(n, path, fmt.Sprintf("write it as a mapping with one %s kind key", what), "%s must be a mapping, got %s", what, kindName(n))
+		return nil, nil, nil, false
+	}
+	commons = &yaml.Node{Kind: yaml.MappingNode, Line: n.Line, Column: n.Column}
+	var kinds [][2]*yaml.Node
+	for _, kv := range pairs(n) {
+		if common[kv[0].Value] {
+			commons.Content = append(commons.Content, kv[0], kv[1])
+			continue
+		}
+		kinds = append(kinds, kv)
+	}
+	switch len(kinds) {
+	case 0:
+		d.fail(n, path, suggest("", known), "%s has no kind", what)
+		return nil, nil, nil, false
+	case 1:
+		return kinds[0][0], kinds[0][1], commons, true
+	default:
+		d.fail(kinds[1][0], path, "split it into one item per kind", "%s has several kinds (%s and %s)", what, kinds[0][0].Value, kinds[1][0].Value)
+		return nil, nil, nil, false
+	}
+}
+
+var actionCommon = map[string]bool{"name": true, "description": true}
+
+func (d *docReader) action(n *yaml.Node, path string, reg *Registry) (ActionConfig, bool) {
+	key, val, commons, ok := d.splitKind(n, path, actionCommon, reg.actionNames(), "action")
+	if !ok {
+		return ActionConfig{}, false
+	}
+	kind, known := reg.actions[key.Value]
+	if !known {
+		d.fail(key, path, suggest(key.Value, reg.actionNames()), "unknown action kind %q", key.Value)
+		return ActionConfig{}, false
+	}
+	var common struct {
+		Name        string `yaml:"name"`
+		Description string `yaml:"description"`
+	}
+	if !d.decode(commons, path, &common) {
+		return ActionConfig{}, false
+	}
+	spec := kind.New()
+	kpath := joinPath(path, key.Value)
+	if !d.decodeSpec(val, kpath, spec) {
+		return ActionConfig{}, false
+	}
+	return ActionConfig{Kind: key.Value, Name: common.Name, Description: common.Description, Spec: spec, Source: d.source(key)}, true
+}
+
+var gateCommon = map[string]bool{"name": true, "interval": true, "timeout": true, "consecutive": true, "failureLimit": true}
+
+func (d *docReader) gate(n *yaml.Node, path string, reg *Registry) (GateConfig, bool) {
+	key, val, commons, ok := d.splitKind(n, path, gateCommon, reg.gateNames(), "gate")
+	if !ok {
+		return GateConfig{}, false
+	}
+	kind, known := reg.gates[key.Value]
+	if !known {
+		d.fail(key, path, suggest(key.Value, reg.gateNames()), "unknown gate kind %q", key.Value)
+		return GateConfig{}, false
+	}
+	var common struct {
+		Name   string `yaml:"name"`
+		Policy `yaml:",inline"`
+	}
+	common.FailureLimit = -1
+	if !d.decode(commons, path, &common) {
+		return GateConfig{}, false
+	}
+	if common.Consecutive < 0 {
+		d.fail(commons, path+".consecutive", "use 1 or more", "consecutive must not be negative")
+	}
+	spec := kind.New()
+	if !d.decodeSpec(val, joinPath(path, key.Value), spec) {
+		return GateConfig{}, false
+	}
+	name := common.Name
+	if name == "" {
+		name = key.Value
+	}
+	return GateConfig{Kind: key.Value, Name: name, Spec: spec, Policy: common.Policy.withDefaults(), Source: d.source(key)}, true
+}
+
+// decodeSpec decodes a kind's body into spec and runs its Validate.
+func (d *docReader) decodeSpec(val *yaml.Node, path string, spec interface{ Validate() error }) bool {
+	if val == nil || (val.Kind == yaml.ScalarNode && val.Tag == "!!null") {
+		val = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: lineOf(val), Column: 1}
+	}
+	if !d.decode(val, path, spec) {
+		return false
+	}
+	if err := spec.Validate(); err != nil {
+		d.fail(val, path, "", "%v", err)
+		return false
+	}
+	return true
+}
+
+func lineOf(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	return n.Line
+}
+
+func kindName(n *yaml.Node) string {
+	if n == nil {
+		return "nothing"
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "something else"
+}

@@ -1,0 +1,121 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// FieldError is one problem in a plan file, located by file, line and the
+// path of the field inside the document.
+type FieldError struct {
+	File string
+	Line int
+	// Path is the field's path, e.g. "steps[2].actions[0].scale.replicas".
+	Path string
+	Msg  string
+	// Hint says how to fix it, e.g. `did you mean "scale"?`.
+	Hint string
+}
+
+func (e FieldError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Path != "" {
+		b.WriteString(": " + e.Path)
+	}
+	b.WriteString(": " + e.Msg)
+	if e.Hint != "" {
+		b.WriteString(" (" + e.Hint + ")")
+	}
+	return b.String()
+}
+
+// ValidationError collects every problem found while loading a plan, so that
+// an author fixes them all in one pass.
+type ValidationError struct {
+	Plan   string
+	Errors []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	sort.SliceStable(e.Errors, func(i, j int) bool {
+		a, b := e.Errors[i], e.Errors[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
+	lines := make([]string, 0, len(e.Errors)+1)
+	lines = append(lines, fmt.Sprintf("plan %s is invalid (%d problem%s):", e.Plan, len(e.Errors), plural(len(e.Errors))))
+	for _, fe := range e.Errors {
+		lines = append(lines, "  "+fe.Error())
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (e *ValidationError) add(fe FieldError) { e.Errors = append(e.Errors, fe) }
+
+func (e *ValidationError) errOrNil() error {
+	if e == nil || len(e.Errors) == 0 {
+		return nil
+	}
+	return e
+}
+
+// AsValidationError extracts a *ValidationError from err.
+func AsValidationError(err error) (*ValidationError, bool) {
+	var ve *ValidationError
+	ok := errors.As(err, &ve)
+	return ve, ok
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// suggest returns a hint naming the closest known word to got, or listing the
+// known words when none is close.
+func suggest(got string, known []string) string {
+	best, bestDist := "", len(got)/2+2
+	for _, k := range known {
+		if d := editDistance(strings.ToLower(got), strings.ToLower(k)); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	sorted := append([]string(nil), known...)
+	sort.Strings(sorted)
+	return "known: " + strings.Join(sorted, ", ")
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

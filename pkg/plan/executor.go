@@ -1,0 +1,205 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/verdict"
+)
+
+// Action is a runnable action: a check that says whether its effect is in
+// place, and an apply that makes it so. Apply may be called again after an
+// interruption whenever Check says the effect is not in place, so it must be
+// safe to repeat in that case.
+type Action interface {
+	Check(ctx context.Context) (done bool, detail string, err error)
+	Apply(ctx context.Context, p Progress) error
+}
+
+// Gate is a runnable gate.
+type Gate interface {
+	Evaluate(ctx context.Context) verdict.Observation
+}
+
+// Binder turns the specs of a loaded plan into runnable actions and gates.
+// It is where the plan meets the cluster; tests pass fakes.
+type Binder interface {
+	BindAction(ctx context.Context, p *Plan, step *Step, cfg ActionConfig) (Action, error)
+	BindGate(ctx context.Context, p *Plan, step *Step, cfg GateConfig) (Gate, error)
+}
+
+// Confirmer asks a person to confirm a destructive action. It is nil when no
+// one can be asked (stdin is not a terminal).
+type Confirmer interface {
+	Confirm(ctx context.Context, question string) (bool, error)
+}
+
+// Executor runs the steps of a plan against a state.
+type Executor struct {
+	Plan   *Plan
+	Binder Binder
+	Clock  Clock
+	Events EventSink
+	// Persist saves the state; it is called after every change.
+	Persist func(ctx context.Context, st *State) error
+	// Confirm asks about destructive actions; nil when not interactive.
+	Confirm Confirmer
+	// Yes confirms destructive actions in advance (--yes).
+	Yes bool
+	// Until is the end of the maintenance window (zero: none).
+	Until time.Time
+	// ApplyGrace is how long an in-flight apply may go on after an
+	// interruption before its context is cancelled too.
+	ApplyGrace time.Duration
+}
+
+// DefaultApplyGrace bounds how long an in-flight action may finish after
+// Ctrl-C.
+const DefaultApplyGrace = 30 * time.Second
+
+func (e *Executor) emit(st *State, ev Event) {
+	ev.V = EventSchemaVersion
+	ev.Time = e.Clock.Now()
+	ev.RunID, ev.Plan = st.RunID, st.Plan
+	if ev.StepCount == 0 && ev.Step != "" {
+		ev.StepIndex, ev.StepCount = e.Plan.StepIndex(ev.Step)+1, len(e.Plan.Steps)
+	}
+	e.Events.Emit(ev)
+}
+
+func (e *Executor) save(ctx context.Context, st *State) error {
+	st.UpdatedAt = e.Clock.Now()
+	// A save must go through even when the run is being interrupted:
+	// otherwise the state would lag behind what was done.
+	if err := e.Persist(context.WithoutCancel(ctx), st); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
+}
+
+// Run executes every step not done yet. It returns nil when the plan is
+// complete, or one of GateFailedError, PausedError, WindowClosedError,
+// ConfirmationError, ErrInterrupted, or another error; in every case the
+// state has been saved.
+func (e *Executor) Run(ctx context.Context, st *State) error {
+	st.Status, st.Reason = RunRunning, ""
+	if err := e.save(ctx, st); err != nil {
+		return err
+	}
+	e.emit(st, Event{Type: EventRunStarted, Message: fmt.Sprintf("%d steps", len(e.Plan.Steps))})
+	if err := e.preflight(ctx, st); err != nil {
+		return e.stop(ctx, st, err)
+	}
+	for _, step := range e.Plan.Steps {
+		ss := st.StepState(step.ID)
+		if ss.Status == StepDone || ss.Status == StepSkipped {
+			continue
+		}
+		if err := e.runStep(ctx, st, step, ss); err != nil {
+			return e.stop(ctx, st, err)
+		}
+	}
+	st.Status = RunDone
+	if err := e.save(ctx, st); err != nil {
+		return err
+	}
+	e.emit(st, Event{Type: EventRunFinished, Status: string(RunDone)})
+	return nil
+}
+
+// stop records why the run stopped and passes the reason on.
+func (e *Executor) stop(ctx context.Context, st *State, cause error) error {
+	var (
+		paused *PausedError
+		window *WindowClosedError
+		gate   *GateFailedError
+	)
+	ev := Event{Message: cause.Error()}
+	switch {
+	case errors.As(cause, &paused):
+		st.Status, ev.Type = RunPaused, EventPaused
+	case errors.As(cause, &window):
+		st.Status, ev.Type = RunStopped, EventWindowClosed
+	case errors.Is(cause, context.Canceled) || errors.Is(cause, ErrInterrupted):
+		cause = ErrInterrupted
+		st.Status, ev.Type, ev.Message = RunStopped, EventInterrupted, cause.Error()
+	case errors.As(cause, &gate):
+		st.Status, ev.Type = RunFailed, EventRunFailed
+	default:
+		st.Status, ev.Type = RunFailed, EventRunFailed
+	}
+	st.Reason = ev.Message
+	ev.Status = string(st.Status)
+	if err := e.save(ctx, st); err != nil {
+		return errors.Join(cause, err)
+	}
+	e.emit(st, ev)
+	return cause
+}
+
+func (e *Executor) runStep(ctx context.Context, st *State, step *Step, ss *StepState) error {
+	if ss.Status == StepPending {
+		if err := e.fits(step, ss); err != nil {
+			return err
+		}
+		now := e.Clock.Now()
+		ss.StartedAt = &now
+	}
+	ss.Status, ss.Error = StepRunning, ""
+	if err := e.save(ctx, st); err != nil {
+		return err
+	}
+	e.emit(st, Event{Type: EventStepStarted, Step: step.ID, StepTitle: step.Title})
+	for i := range step.Actions {
+		if err := e.runAction(ctx, st, step, ss, i); err != nil {
+			return e.failStep(ctx, st, ss, err)
+		}
+	}
+	if err := e.approval(ctx, st, step, ss); err != nil {
+		return err
+	}
+	if err := e.runGates(ctx, st, step, ss); err != nil {
+		return e.failStep(ctx, st, ss, err)
+	}
+	if step.Wait != nil {
+		if err := e.stepWait(ctx, st, step, ss); err != nil {
+			return err
+		}
+	}
+	now := e.Clock.Now()
+	ss.Status, ss.FinishedAt = StepDone, &now
+	if err := e.save(ctx, st); err != nil {
+		return err
+	}
+	e.emit(st, Event{Type: EventStepFinished, Step: step.ID, Status: string(StepDone)})
+	return nil
+}
+
+// failStep records an error on the step unless it is an interruption.
+func (e *Executor) failStep(ctx context.Context, st *State, ss *StepState, err error) error {
+	if ctx.Err() != nil || errors.Is(err, ErrInterrupted) {
+		return ErrInterrupted
+	}
+	var window *WindowClosedError
+	if errors.As(err, &window) {
+		return err
+	}
+	ss.Status, ss.Error = StepFailed, err.Error()
+	return err
+}
+
+// approval pauses at a manual step until someone approved it.
+func (e *Executor) approval(ctx context.Context, st *State, step *Step, ss *StepState) error {
+	if step.Manual == nil || ss.Approval != nil {
+		return nil
+	}
+	if a, ok := st.Approvals[step.ID]; ok {
+		ss.Approval = &a
+		delete(st.Approvals, step.ID)
+		return e.save(ctx, st)
+	}
+	ss.Status = StepApproval
+	return &PausedError{Step: step.ID, Instructions: step.Manual.Instructions}
+}

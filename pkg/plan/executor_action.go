@@ -1,0 +1,181 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Progress lets a compound action record its own sub-steps in the run state,
+// so a resumed run neither repeats a sub-step that took effect nor skips one
+// that did not, and wait with a persisted deadline.
+type Progress interface {
+	// Get returns a value recorded by an earlier Set, in this run or before.
+	Get(key string) (string, bool)
+	// Set records a value and saves the state before returning.
+	Set(ctx context.Context, key, value string) error
+	// Now is the executor's clock.
+	Now() time.Time
+	// WaitUntil waits until the deadline recorded under key, recording
+	// now+d first if there is none. It honours the maintenance window.
+	WaitUntil(ctx context.Context, key string, d time.Duration, reason string) error
+	// Report emits a progress message.
+	Report(msg string)
+}
+
+func (e *Executor) runAction(ctx context.Context, st *State, step *Step, ss *StepState, i int) error {
+	cfg := step.Actions[i]
+	as := &ss.Actions[i]
+	if as.Status == ActionApplied || as.Status == ActionSkipped {
+		return nil // never repeat an action that took effect
+	}
+	action, err := e.Binder.BindAction(ctx, e.Plan, step, cfg)
+	if err != nil {
+		return fmt.Errorf("action %q: %w", cfg.Label(), err)
+	}
+	done, detail, err := action.Check(ctx)
+	if err != nil {
+		return e.actionFailed(ctx, st, as, fmt.Errorf("action %q: check: %w", cfg.Label(), err))
+	}
+	if done {
+		now := e.Clock.Now()
+		if as.Status != ActionStarted {
+			as.Status = ActionSkipped
+		} else {
+			as.Status = ActionApplied // an interrupted apply that took effect
+		}
+		as.FinishedAt, as.Detail = &now, detail
+		e.emit(st, Event{Type: EventActionSkipped, Step: step.ID, Action: cfg.Label(), Message: detail})
+		return e.save(ctx, st)
+	}
+	if err := e.confirm(ctx, step, cfg); err != nil {
+		return err
+	}
+	now := e.Clock.Now()
+	as.Status, as.StartedAt, as.Detail = ActionStarted, &now, detail
+	as.Attempts++
+	if err := e.save(ctx, st); err != nil {
+		return err
+	}
+	e.emit(st, Event{Type: EventActionStarted, Step: step.ID, Action: cfg.Label(), Message: detail})
+	actx, cancel := graceful(ctx, e.grace())
+	err = action.Apply(actx, &progress{e: e, st: st, step: step, as: as})
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return ErrInterrupted // stays "started": the next run checks first
+		}
+		return e.actionFailed(ctx, st, as, fmt.Errorf("action %q: %w", cfg.Label(), err))
+	}
+	end := e.Clock.Now()
+	as.Status, as.FinishedAt = ActionApplied, &end
+	if err := e.save(ctx, st); err != nil {
+		return err
+	}
+	e.emit(st, Event{Type: EventActionDone, Step: step.ID, Action: cfg.Label()})
+	if ctx.Err() != nil {
+		return ErrInterrupted
+	}
+	return nil
+}
+
+func (e *Executor) actionFailed(ctx context.Context, st *State, as *ActionState, err error) error {
+	var window *WindowClosedError
+	if errors.As(err, &window) || ctx.Err() != nil {
+		return err
+	}
+	as.Status, as.Detail = ActionFailed, err.Error()
+	if serr := e.save(ctx, st); serr != nil {
+		return errors.Join(err, serr)
+	}
+	return err
+}
+
+func (e *Executor) confirm(ctx context.Context, step *Step, cfg ActionConfig) error {
+	if !cfg.IsDestructive() || e.Yes {
+		return nil
+	}
+	if e.Confirm == nil {
+		return &ConfirmationError{Step: step.ID, Action: cfg.Label()}
+	}
+	ok, err := e.Confirm.Confirm(ctx, fmt.Sprintf("step %s: %s. This is destructive. Proceed?", step.ID, cfg.Label()))
+	if err != nil {
+		return fmt.Errorf("ask for confirmation: %w", err)
+	}
+	if !ok {
+		return &ConfirmationError{Step: step.ID, Action: cfg.Label()}
+	}
+	return nil
+}
+
+func (e *Executor) grace() time.Duration {
+	if e.ApplyGrace > 0 {
+		return e.ApplyGrace
+	}
+	return DefaultApplyGrace
+}
+
+// graceful returns a context that outlives ctx by grace: an in-flight call
+// gets the chance to finish (or to be abandoned cleanly) after Ctrl-C.
+func graceful(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		select {
+		case <-actx.Done():
+			return
+		case <-ctx.Done():
+		}
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-actx.Done():
+		}
+	}()
+	return actx, cancel
+}
+
+type progress struct {
+	e    *Executor
+	st   *State
+	step *Step
+	as   *ActionState
+}
+
+func (p *progress) Get(key string) (string, bool) {
+	v, ok := p.as.Data[key]
+	return v, ok
+}
+
+func (p *progress) Set(ctx context.Context, key, value string) error {
+	if p.as.Data == nil {
+		p.as.Data = map[string]string{}
+	}
+	p.as.Data[key] = value
+	return p.e.save(ctx, p.st)
+}
+
+func (p *progress) Now() time.Time { return p.e.Clock.Now() }
+
+func (p *progress) Report(msg string) {
+	p.e.emit(p.st, Event{Type: EventProgress, Step: p.step.ID, Message: msg})
+}
+
+func (p *progress) WaitUntil(ctx context.Context, key string, d time.Duration, reason string) error {
+	var deadline time.Time
+	if v, ok := p.Get(key); ok {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return fmt.Errorf("recorded deadline %s=%q is corrupt: %w", key, v, err)
+		}
+		deadline = t
+	} else {
+		deadline = p.Now().Add(d)
+		if err := p.Set(ctx, key, deadline.UTC().Format(time.RFC3339Nano)); err != nil {
+			return err
+		}
+	}
+	return p.e.waitUntil(ctx, p.st, p.step.ID, deadline, reason)
+}

@@ -1,0 +1,78 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// fits refuses to start a step whose least duration does not fit in the
+// maintenance window.
+func (e *Executor) fits(step *Step, ss *StepState) error {
+	if e.Until.IsZero() {
+		return nil
+	}
+	now := e.Clock.Now()
+	need := step.MinDuration.D()
+	if step.Wait != nil {
+		remaining := step.Wait.Duration.D()
+		if ss.WaitUntil != nil {
+			remaining = ss.WaitUntil.Sub(now)
+		}
+		need = max(need, remaining)
+	}
+	if now.Add(need).After(e.Until) {
+		return &WindowClosedError{Step: step.ID, Until: e.Until,
+			Reason: fmt.Sprintf("step %s needs at least %s and only %s are left, so it was not started", step.ID, need, e.Until.Sub(now).Round(time.Second))}
+	}
+	return nil
+}
+
+// stepWait holds the run for the step's wait, from a persisted deadline.
+func (e *Executor) stepWait(ctx context.Context, st *State, step *Step, ss *StepState) error {
+	if ss.WaitUntil == nil {
+		deadline := e.Clock.Now().Add(step.Wait.Duration.D())
+		ss.WaitUntil = &deadline
+	}
+	ss.Status = StepWaiting
+	if err := e.save(ctx, st); err != nil {
+		return err
+	}
+	reason := step.Wait.Reason
+	if reason == "" {
+		reason = step.Title
+	}
+	return e.waitUntil(ctx, st, step.ID, *ss.WaitUntil, reason)
+}
+
+// waitUntil sleeps until deadline. When the deadline is past the window's
+// end it returns at once: the deadline is persisted, so the next run picks
+// the wait up where it is.
+func (e *Executor) waitUntil(ctx context.Context, st *State, stepID string, deadline time.Time, reason string) error {
+	now := e.Clock.Now()
+	if !deadline.After(now) {
+		return nil
+	}
+	if !e.Until.IsZero() && deadline.After(e.Until) {
+		return &WindowClosedError{Step: stepID, Until: e.Until,
+			Reason: fmt.Sprintf("step %s waits until %s (%s), after the window; resume after that time", stepID, deadline.Format(time.RFC3339), reason)}
+	}
+	d := deadline
+	e.emit(st, Event{Type: EventWaiting, Step: stepID, Until: &d, Message: reason})
+	if err := e.Clock.Sleep(ctx, deadline.Sub(now)); err != nil {
+		return ErrInterrupted
+	}
+	return nil
+}
+
+// sleepInWindow sleeps between gate evaluations, refusing to sleep past the
+// window's end.
+func (e *Executor) sleepInWindow(ctx context.Context, stepID string, d time.Duration, what string) error {
+	if !e.Until.IsZero() && e.Clock.Now().Add(d).After(e.Until) {
+		return &WindowClosedError{Step: stepID, Until: e.Until, Reason: what + " had not passed when the window ended"}
+	}
+	if err := e.Clock.Sleep(ctx, d); err != nil {
+		return ErrInterrupted
+	}
+	return nil
+}

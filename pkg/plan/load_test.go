@@ -1,0 +1,213 @@
+package plan
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+func loadGood(t *testing.T, params map[string]string) *Plan {
+	t.Helper()
+	p, err := Load(os.DirFS("testdata/plans"), "good", LoadOptions{Registry: fakeRegistry(), Params: params})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return p
+}
+
+func TestLoadReadsYAMLAndJsonnetStepsInOrder(t *testing.T) {
+	p := loadGood(t, nil)
+	var ids []string
+	for _, s := range p.Steps {
+		ids = append(ids, s.ID)
+	}
+	if got, want := strings.Join(ids, ","), "1-first,2-shutdown-zone-a,2-shutdown-zone-b"; got != want {
+		t.Fatalf("step ids = %s, want %s", got, want)
+	}
+	first := p.Steps[0]
+	if first.Title != "First step in mimir" {
+		t.Errorf("title = %q: ${namespace} not substituted", first.Title)
+	}
+	if v := first.Actions[0].Spec.(*fakeSetSpec).Value; v != "3" {
+		t.Errorf("set value = %q, want 3", v)
+	}
+	if r := first.Actions[1].Spec.(*fakeSetSpec).Replica; r != 3 {
+		t.Errorf("typed substitution: replicas = %d, want 3", r)
+	}
+	if first.Actions[1].Label() != "widen" {
+		t.Errorf("action name = %q", first.Actions[1].Label())
+	}
+	if first.Wait == nil || first.Wait.Duration.D() != 5*time.Minute {
+		t.Errorf("wait = %+v, want 5m from ${settle}", first.Wait)
+	}
+	g := first.Gates[0]
+	if g.Name != "check" || g.Policy.Consecutive != 2 || g.Policy.Interval.D() != 5*time.Second || g.Policy.FailureLimit != -1 {
+		t.Errorf("gate = %+v", g)
+	}
+	if first.Source != "good/steps/01-first.yaml:1" {
+		t.Errorf("source = %q", first.Source)
+	}
+	if p.Steps[1].Title != "Shut down zone-a in mimir" || !p.Steps[1].Actions[0].IsDestructive() {
+		t.Errorf("jsonnet step = %+v", p.Steps[1])
+	}
+	if len(p.Preflight) != 1 || p.Preflight[0].Policy.FailureLimit != 0 {
+		t.Errorf("preflight = %+v", p.Preflight)
+	}
+}
+
+func TestLoadBindsParametersFromTheCommandLine(t *testing.T) {
+	p := loadGood(t, map[string]string{"zones": "zone-c", "replicas": "5", "namespace": "prod"})
+	if len(p.Steps) != 2 || p.Steps[1].ID != "2-shutdown-zone-c" {
+		t.Fatalf("steps = %v", p.Steps)
+	}
+	if p.Values["replicas"] != int64(5) {
+		t.Errorf("replicas = %#v", p.Values["replicas"])
+	}
+}
+
+func TestDigestChangesWithParametersAndNotOtherwise(t *testing.T) {
+	a, b := loadGood(t, nil), loadGood(t, nil)
+	if a.Digest() != b.Digest() {
+		t.Fatal("same plan, same parameters: digests differ")
+	}
+	c := loadGood(t, map[string]string{"replicas": "4"})
+	if a.Digest() == c.Digest() {
+		t.Fatal("different parameters: same digest")
+	}
+}
+
+func TestLoadErrorsNameFileLineFieldAndFix(t *testing.T) {
+	meta := "name: bad\nparameters:\n  - {name: ns, type: string, default: mimir}\n"
+	tests := map[string]struct {
+		step string
+		want []string
+	}{
+		"unknown action kind suggests the closest": {
+			step: "id: a\ntitle: A\nactions:\n  - scal: {key: x}\n",
+			want: []string{"bad/steps/a.yaml:4", `unknown action kind "scal"`, `did you mean "scale"?`}},
+		"unknown gate kind lists the known": {
+			step: "id: a\ntitle: A\ngates:\n  - prometheus: {}\n",
+			want: []string{"bad/steps/a.yaml:4", `unknown gate kind "prometheus"`, "known: check"}},
+		"unknown field in a spec": {
+			step: "id: a\ntitle: A\nactions:\n  - set:\n      key: x\n      vaule: y\n",
+			want: []string{"bad/steps/a.yaml:6", "steps[0](a).actions[0].set.vaule", `did you mean "value"?`}},
+		"unknown step field": {
+			step: "id: a\ntitle: A\ngate:\n  - check: {key: x}\n",
+			want: []string{"bad/steps/a.yaml:3", `unknown field "gate"`, `did you mean "gates"?`}},
+		"type error keeps its line": {
+			step: "id: a\ntitle: A\nactions:\n  - set: {key: x, replicas: many}\n",
+			want: []string{"bad/steps/a.yaml:4", "cannot unmarshal"}},
+		"spec validation names the kind": {
+			step: "id: a\ntitle: A\nactions:\n  - set: {value: y}\n",
+			want: []string{"bad/steps/a.yaml:4", "actions[0].set", "key is required"}},
+		"missing parameter reference": {
+			step: "id: a\ntitle: A in ${nss}\nwait: {duration: 1m}\n",
+			want: []string{"bad/steps/a.yaml:2", "unknown parameter ${nss}", `did you mean "ns"?`}},
+		"duplicate step id": {
+			step: "- {id: a, title: A, wait: {duration: 1m}}\n- {id: a, title: B, wait: {duration: 1m}}\n",
+			want: []string{"bad/steps/a.yaml:2", `duplicate step id "a"`, "first defined at bad/steps/a.yaml:1"}},
+		"two kinds in one item": {
+			step: "id: a\ntitle: A\nactions:\n  - set: {key: x}\n    scale: {key: y}\n",
+			want: []string{"several kinds (set and scale)", "one item per kind"}},
+		"a step that does nothing": {
+			step: "id: a\ntitle: A\n",
+			want: []string{"the step does nothing"}},
+		"bad id and missing title": {
+			step: "id: A_1\n",
+			want: []string{`step id "A_1" is not valid`, "missing title"}},
+		"yaml syntax error": {
+			step: "id: a\ntitle: [\n",
+			want: []string{"bad/steps/a.yaml", "fix the YAML syntax"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			fsys := fstest.MapFS{
+				"bad/plan.yaml":    {Data: []byte(meta)},
+				"bad/steps/a.yaml": {Data: []byte(tc.step)},
+			}
+			_, err := Load(fsys, "bad", LoadOptions{Registry: fakeRegistry()})
+			if err == nil {
+				t.Fatal("Load succeeded, want an error")
+			}
+			if _, ok := AsValidationError(err); !ok {
+				t.Errorf("error is %T, want *ValidationError", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadJsonnetErrorsCarryTheirPosition(t *testing.T) {
+	fsys := fstest.MapFS{
+		"j/plan.yaml":          {Data: []byte("name: j\n")},
+		"j/steps/a.jsonnet":    {Data: []byte("{ id: 'a', title: 'A', wait: { duration: error 'boom' } }\n")},
+		"j/steps/b.jsonnet":    {Data: []byte("{ id: 'b', title: 'B', actions: [{ sett: {} }] }\n")},
+		"j/steps/c.yaml":       {Data: []byte("id: c\ntitle: C\nwait: {duration: 1m}\n")},
+		"j/steps/notes.txt":    {Data: []byte("ignored")},
+		"j/steps/d/nested.yml": {Data: []byte("ignored: true")},
+	}
+	_, err := Load(fsys, "j", LoadOptions{Registry: fakeRegistry()})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, w := range []string{"j/steps/a.jsonnet:1:", "boom", `j/steps/b.jsonnet: steps[0](b).actions[0]: unknown action kind "sett"`} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q:\n%v", w, err)
+		}
+	}
+}
+
+func TestParameterProblemsAreReportedTogether(t *testing.T) {
+	fsys := fstest.MapFS{
+		"p/plan.yaml":    {Data: []byte("name: p\nparameters:\n  - {name: store, type: string, enum: [consul, etcd]}\n  - {name: n, type: int, default: 1}\n")},
+		"p/steps/a.yaml": {Data: []byte("id: a\ntitle: A\nwait: {duration: 1m}\n")},
+	}
+	_, err := Load(fsys, "p", LoadOptions{Registry: fakeRegistry(), Params: map[string]string{"n": "x", "stor": "consul"}})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, w := range []string{`unknown parameter "stor"`, `did you mean "store"?`, "n wants an integer", "store is required"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q:\n%v", w, err)
+		}
+	}
+	_, err = Load(fsys, "p", LoadOptions{Registry: fakeRegistry(), Params: map[string]string{"store": "zookeeper"}})
+	if err == nil || !strings.Contains(err.Error(), `"zookeeper" is not one of consul, etcd`) {
+		t.Errorf("enum error = %v", err)
+	}
+}
+
+func TestLoadWithoutPlanFileSaysWhatIsExpected(t *testing.T) {
+	_, err := Load(fstest.MapFS{}, "nothing", LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "expected one of plan.yaml") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func FuzzLoadNeverPanics(f *testing.F) {
+	seeds := []string{
+		"id: a\ntitle: A\nactions:\n  - set: {key: x, value: y}\n",
+		"- {id: a, title: A, wait: {duration: 1m}}\n",
+		"id: a\ntitle: ${ns}\ngates:\n  - check: {key: k}\n    interval: 3\n",
+		"&a [*a]", "{", "---\n---\n", "actions: [[[]]]", "id: a\nwait: {duration: -1h}",
+	}
+	for _, s := range seeds {
+		f.Add(s, "name: f\nparameters:\n  - {name: ns, type: string, default: x}\n")
+	}
+	f.Fuzz(func(t *testing.T, step, meta string) {
+		fsys := fstest.MapFS{
+			"f/plan.yaml":    {Data: []byte(meta)},
+			"f/steps/a.yaml": {Data: []byte(step)},
+		}
+		p, err := Load(fsys, "f", LoadOptions{Registry: fakeRegistry()})
+		if err == nil && p == nil {
+			t.Fatal("nil plan without error")
+		}
+	})
+}

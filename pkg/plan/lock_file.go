@@ -1,0 +1,116 @@
+package plan
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+)
+
+// FileLocker locks a local state file with flock(2) on "<path>.lock". The
+// kernel releases the lock when the holding process dies, so a crashed run
+// never leaves it behind; the file records who holds it.
+type FileLocker struct {
+	path string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+var _ Locker = (*FileLocker)(nil)
+
+// NewFileLocker returns a locker for the state file at statePath.
+func NewFileLocker(statePath string) *FileLocker {
+	return &FileLocker{path: statePath + ".lock", Now: time.Now}
+}
+
+// Describe names the lock file.
+func (l *FileLocker) Describe() string { return "lock file " + l.path }
+
+// Acquire takes the flock and records the holder.
+func (l *FileLocker) Acquire(_ context.Context, holder string) (Lock, error) {
+	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", l.Describe(), err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close() //nolint:errcheck,gosec // nothing was written
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			info, _ := l.read()
+			if info == nil {
+				info = &LockInfo{Holder: "another process"}
+			}
+			return nil, &LockedError{Where: l.Describe(), Info: *info}
+		}
+		return nil, fmt.Errorf("lock %s: %w", l.Describe(), err)
+	}
+	now := l.Now()
+	info := LockInfo{ID: newLockID(), Holder: holder, Acquired: now, Renewed: now, Expires: now.Add(100 * 365 * 24 * time.Hour)}
+	b, _ := json.Marshal(info)
+	if err := f.Truncate(0); err == nil {
+		_, err = f.WriteAt(b, 0)
+		if err != nil {
+			f.Close() //nolint:errcheck,gosec // the write error is the one to report
+			return nil, fmt.Errorf("record holder in %s: %w", l.Describe(), err)
+		}
+	}
+	return &fileLock{f: f, id: info.ID, lost: make(chan struct{})}, nil
+}
+
+func (l *FileLocker) read() (*LockInfo, error) {
+	b, err := os.ReadFile(l.path)
+	if err != nil || len(b) == 0 {
+		return nil, err
+	}
+	var info LockInfo
+	if err := json.Unmarshal(b, &info); err != nil {
+		return nil, err
+	}
+	return &info, nil
+}
+
+// Inspect reports the holder if the flock is held.
+func (l *FileLocker) Inspect(_ context.Context) (*LockInfo, error) {
+	f, err := os.Open(l.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close() //nolint:errcheck // read-only
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err == nil {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return nil, nil
+	}
+	return l.read()
+}
+
+// ForceUnlock cannot break a flock held by a live process; it says so.
+func (l *FileLocker) ForceUnlock(ctx context.Context, id string) error {
+	info, err := l.Inspect(ctx)
+	if err != nil || info == nil {
+		return err
+	}
+	return fmt.Errorf("%s is held by a live process (%s, lock ID %s); a file lock disappears when its process exits: stop that process instead", l.Describe(), info.Holder, info.ID)
+}
+
+type fileLock struct {
+	f    *os.File
+	id   string
+	lost chan struct{}
+}
+
+func (h *fileLock) ID() string            { return h.id }
+func (h *fileLock) Lost() <-chan struct{} { return h.lost }
+
+func (h *fileLock) Release(_ context.Context) error {
+	_ = h.f.Truncate(0)
+	if err := syscall.Flock(int(h.f.Fd()), syscall.LOCK_UN); err != nil {
+		h.f.Close() //nolint:errcheck,gosec // the unlock error is the one to report
+		return err
+	}
+	return h.f.Close()
+}

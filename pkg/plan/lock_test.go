@@ -1,0 +1,138 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+// lockerContract checks behaviour every Locker must have.
+func lockerContract(t *testing.T, l Locker) {
+	ctx := context.Background()
+	first, err := l.Acquire(ctx, "alice")
+	if err != nil {
+		t.Fatalf("acquire: %v", err)
+	}
+	_, err = l.Acquire(ctx, "bob")
+	var le *LockedError
+	if !errors.As(err, &le) || le.Info.Holder != "alice" || le.Info.ID != first.ID() {
+		t.Fatalf("second acquire: %v", err)
+	}
+	if !strings.Contains(err.Error(), "--force-unlock "+first.ID()) {
+		t.Errorf("message does not say how to take over: %v", err)
+	}
+	info, err := l.Inspect(ctx)
+	if err != nil || info == nil || info.Holder != "alice" {
+		t.Errorf("inspect: %+v %v", info, err)
+	}
+	if err := first.Release(ctx); err != nil {
+		t.Fatalf("release: %v", err)
+	}
+	second, err := l.Acquire(ctx, "bob")
+	if err != nil {
+		t.Fatalf("acquire after release: %v", err)
+	}
+	if err := second.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFileLocker(t *testing.T) {
+	lockerContract(t, NewFileLocker(filepath.Join(t.TempDir(), "state.json")))
+}
+
+func TestLeaseLocker(t *testing.T) {
+	lockerContract(t, NewLeaseLocker(fake.NewClientset(), "mimir", ""))
+}
+
+func TestAnExpiredLeaseIsTakenOver(t *testing.T) {
+	cs := fake.NewClientset()
+	now := time.Unix(1000, 0)
+	l := NewLeaseLocker(cs, "mimir", "")
+	l.Now = func() time.Time { return now }
+	crashed, err := l.Acquire(context.Background(), "crashed run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The crashed run stops renewing; its renewer is stopped without
+	// clearing the lease, as a killed process would leave it.
+	crashed.(*leaseLock).stopOnce.Do(func() { close(crashed.(*leaseLock).stop) })
+	now = now.Add(DefaultLeaseDuration - time.Second)
+	if _, err := l.Acquire(context.Background(), "new run"); err == nil {
+		t.Fatal("took over a lease before it expired")
+	}
+	now = now.Add(2 * time.Second)
+	taken, err := l.Acquire(context.Background(), "new run")
+	if err != nil {
+		t.Fatalf("take over expired lease: %v", err)
+	}
+	info, _ := l.Inspect(context.Background())
+	if info == nil || info.Holder != "new run" || info.ID != taken.ID() {
+		t.Errorf("holder = %+v", info)
+	}
+}
+
+func TestForceUnlockNeedsTheRightID(t *testing.T) {
+	l := NewLeaseLocker(fake.NewClientset(), "mimir", "")
+	held, err := l.Acquire(context.Background(), "stuck run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held.(*leaseLock).stopOnce.Do(func() { close(held.(*leaseLock).stop) })
+	if err := l.ForceUnlock(context.Background(), "wrong"); err == nil || !strings.Contains(err.Error(), "held under lock ID "+held.ID()) {
+		t.Fatalf("wrong id: %v", err)
+	}
+	if err := l.ForceUnlock(context.Background(), held.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Acquire(context.Background(), "new"); err != nil {
+		t.Fatalf("acquire after force-unlock: %v", err)
+	}
+}
+
+func TestALeaseTakenAwayIsReportedLost(t *testing.T) {
+	l := NewLeaseLocker(fake.NewClientset(), "mimir", "")
+	l.Duration = 300 * time.Millisecond
+	held, err := l.Acquire(context.Background(), "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.ForceUnlock(context.Background(), held.ID()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-held.Lost():
+	case <-time.After(5 * time.Second):
+		t.Fatal("lock not reported lost after a force-unlock")
+	}
+	if err := held.Release(context.Background()); err != nil {
+		t.Errorf("release of a lost lock: %v", err)
+	}
+}
+
+func TestAHeldLeaseIsRenewed(t *testing.T) {
+	cs := fake.NewClientset()
+	l := NewLeaseLocker(cs, "mimir", "")
+	l.Duration = time.Second
+	held, err := l.Acquire(context.Background(), "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release(context.Background()) //nolint:errcheck
+	first, _ := l.Inspect(context.Background())
+	time.Sleep(800 * time.Millisecond)
+	later, _ := l.Inspect(context.Background())
+	if first == nil || later == nil || !later.Renewed.After(first.Renewed) {
+		t.Fatalf("not renewed: %+v then %+v", first, later)
+	}
+	select {
+	case <-held.Lost():
+		t.Fatal("a renewed lock reported lost")
+	default:
+	}
+}

@@ -1,0 +1,68 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/verdict"
+)
+
+// GateFailedError stops a run whose gate failed or timed out. The run is
+// resumable once the cause is fixed.
+type GateFailedError struct {
+	Step, Gate  string
+	Observation verdict.Observation
+	TimedOut    bool
+}
+
+func (e *GateFailedError) Error() string {
+	why := "failed"
+	if e.TimedOut {
+		why = "did not pass before its timeout"
+		if e.Observation.Verdict == verdict.Inconclusive {
+			why = "stayed inconclusive until its timeout"
+		}
+	}
+	return fmt.Sprintf("step %s: gate %s %s: %s; fix the cause, then run `mimirctl resume`", e.Step, e.Gate, why, e.Observation)
+}
+
+// PausedError stops a run at a manual step until it is approved.
+type PausedError struct {
+	Step         string
+	Instructions string
+}
+
+func (e *PausedError) Error() string {
+	return fmt.Sprintf("step %s waits for a person: %s\nwhen done, run `mimirctl approve %s`, then `mimirctl resume`", e.Step, e.Instructions, e.Step)
+}
+
+// WindowClosedError stops a run that cannot go on within its maintenance
+// window; everything is persisted and `resume` continues later.
+type WindowClosedError struct {
+	Step   string
+	Until  time.Time
+	Reason string
+}
+
+func (e *WindowClosedError) Error() string {
+	return fmt.Sprintf("maintenance window ends %s: %s; run `mimirctl resume` in the next window", e.Until.Format(time.RFC3339), e.Reason)
+}
+
+// ErrInterrupted is returned when a run was stopped by a signal after saving
+// its state.
+var ErrInterrupted = errors.New("interrupted; the state is saved: run `mimirctl resume` to continue")
+
+// ErrLockLost is returned when the run lost its lock (it could not renew it
+// or someone force-unlocked it) and stopped acting.
+var ErrLockLost = errors.New("the run lost its lock and stopped; check `mimirctl status` before resuming")
+
+// ConfirmationError is returned when a destructive action needs a
+// confirmation that was not given.
+type ConfirmationError struct {
+	Step, Action string
+}
+
+func (e *ConfirmationError) Error() string {
+	return fmt.Sprintf("step %s: action %q is destructive and needs confirmation: run again with --yes (not on a terminal) or answer the prompt", e.Step, e.Action)
+}

@@ -1,0 +1,272 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Runner ties the executor to a state store and a lock: it is what the
+// apply, resume, approve, abort and status commands call.
+type Runner struct {
+	Store    Store
+	Locker   Locker
+	Binder   Binder
+	Clock    Clock
+	Events   EventSink
+	Confirm  Confirmer
+	Holder   string
+	Identity ClusterIdentity
+}
+
+// ApplyOptions are the user's choices for apply and resume.
+type ApplyOptions struct {
+	Yes             bool
+	Until           time.Time
+	AllowPlanChange bool
+	// ForceUnlock frees a lock left behind under this ID before starting.
+	ForceUnlock string
+	ApplyGrace  time.Duration
+}
+
+// ErrNothingToResume is returned by Resume when no resumable run exists.
+var ErrNothingToResume = errors.New("no run to resume here: start one with `mimirctl apply PLAN`")
+
+// Apply runs plan p: a new run, or the continuation of an unfinished run of
+// the same plan. A finished run of the same plan is reported, not repeated.
+func (r *Runner) Apply(ctx context.Context, p *Plan, opts ApplyOptions) error {
+	return r.locked(ctx, opts, func(ctx context.Context, st *State, rev Revision) error {
+		st, err := r.prepare(st, p, opts)
+		if err != nil {
+			return err
+		}
+		return r.execute(ctx, p, st, rev, opts)
+	})
+}
+
+// Resume continues the unfinished run, reloading its plan with load (by name
+// and the run's parameter values).
+func (r *Runner) Resume(ctx context.Context, load func(name string, values ParamValues) (*Plan, error), opts ApplyOptions) error {
+	return r.locked(ctx, opts, func(ctx context.Context, st *State, rev Revision) error {
+		if st == nil || !st.Status.Resumable() {
+			return ErrNothingToResume
+		}
+		p, err := load(st.Plan, st.Params)
+		if err != nil {
+			return fmt.Errorf("reload plan %s of run %s: %w", st.Plan, st.RunID, err)
+		}
+		st, err = r.prepare(st, p, opts)
+		if err != nil {
+			return err
+		}
+		return r.execute(ctx, p, st, rev, opts)
+	})
+}
+
+// locked takes the lock, loads the state and runs fn.
+func (r *Runner) locked(ctx context.Context, opts ApplyOptions, fn func(context.Context, *State, Revision) error) (err error) {
+	if opts.ForceUnlock != "" {
+		if err := r.Locker.ForceUnlock(ctx, opts.ForceUnlock); err != nil {
+			return err
+		}
+	}
+	lock, err := r.Locker.Acquire(ctx, r.Holder)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if rerr := lock.Release(context.WithoutCancel(ctx)); rerr != nil && err == nil {
+			err = fmt.Errorf("release %s: %w", r.Locker.Describe(), rerr)
+		}
+	}()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-lock.Lost():
+			cancel(ErrLockLost)
+		case <-ctx.Done():
+		}
+	}()
+	st, rev, err := r.Store.Load(ctx)
+	if errors.Is(err, ErrNoState) {
+		st, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
+	if st != nil && st.Cluster.Namespace != "" && !st.Cluster.Same(r.Identity) {
+		return fmt.Errorf("%s belongs to %s, not %s: point --kubeconfig/--context/-n at the right cluster, or use another --state-name", r.Store.Describe(), st.Cluster, r.Identity)
+	}
+	err = fn(ctx, st, rev)
+	if context.Cause(ctx) == ErrLockLost {
+		return ErrLockLost
+	}
+	return err
+}
+
+// prepare decides between a new run and the continuation of st.
+func (r *Runner) prepare(st *State, p *Plan, opts ApplyOptions) (*State, error) {
+	now := r.Clock.Now()
+	if st == nil {
+		return newState(p, r.Identity, now, nil), nil
+	}
+	sameRun := st.Plan == p.Name && st.PlanDigest == p.Digest()
+	switch {
+	case st.Status.Resumable() && st.Plan != p.Name:
+		return nil, fmt.Errorf("run %s of plan %s is %s (%s): finish it with `mimirctl resume` or abandon it with `mimirctl abort` before starting %s", st.RunID, st.Plan, st.Status, st.Reason, p.Name)
+	case st.Status.Resumable() && !sameRun:
+		if !opts.AllowPlanChange {
+			return nil, fmt.Errorf("plan %s changed since run %s started (digest %s, now %s; parameters or step files differ): rerun with the same parameters, or pass --allow-plan-change to continue with the new plan", p.Name, st.RunID, st.PlanDigest, p.Digest())
+		}
+		align(st, p)
+		return st, nil
+	case st.Status.Resumable():
+		align(st, p)
+		return st, nil
+	case st.Status == RunDone && sameRun:
+		return st, nil
+	default: // done with another plan or aborted: a new run, keeping history
+		return newState(p, r.Identity, now, st), nil
+	}
+}
+
+func (r *Runner) execute(ctx context.Context, p *Plan, st *State, rev Revision, opts ApplyOptions) error {
+	if st.Status == RunDone {
+		r.Events.Emit(Event{V: EventSchemaVersion, Time: r.Clock.Now(), Type: EventRunFinished, RunID: st.RunID, Plan: st.Plan,
+			Status: string(RunDone), Message: "already complete: nothing to do"})
+		return nil
+	}
+	ex := &Executor{Plan: p, Binder: r.Binder, Clock: r.Clock, Events: r.Events, Confirm: r.Confirm, Yes: opts.Yes,
+		Until: opts.Until, ApplyGrace: opts.ApplyGrace}
+	ex.Persist = func(ctx context.Context, s *State) error {
+		nrev, err := r.Store.Save(ctx, s, rev)
+		if err != nil {
+			return err
+		}
+		rev = nrev
+		return nil
+	}
+	return ex.Run(ctx, st)
+}
+
+// newState starts a run of p, carrying prev's history.
+func newState(p *Plan, id ClusterIdentity, now time.Time, prev *State) *State {
+	st := &State{Version: StateVersion, RunID: newLockID(), Plan: p.Name, PlanDigest: p.Digest(), Params: p.Values,
+		Cluster: id, Status: RunRunning, StartedAt: now, UpdatedAt: now}
+	if prev != nil {
+		st.History = append(prev.History, prev.Summary())
+		if len(st.History) > maxHistory {
+			st.History = st.History[len(st.History)-maxHistory:]
+		}
+		if prev.Status != RunDone && prev.Status != RunAborted {
+			st.Approvals = prev.Approvals
+		}
+	}
+	align(st, p)
+	return st
+}
+
+// align makes st's step records follow p's steps: records are kept by step
+// ID, and action records by position and label; anything new starts pending.
+func align(st *State, p *Plan) {
+	old := map[string]*StepState{}
+	for _, ss := range st.Steps {
+		old[ss.ID] = ss
+	}
+	steps := make([]*StepState, 0, len(p.Steps))
+	for _, s := range p.Steps {
+		ss, ok := old[s.ID]
+		if !ok {
+			ss = &StepState{ID: s.ID, Status: StepPending}
+		}
+		actions := make([]ActionState, len(s.Actions))
+		for i, a := range s.Actions {
+			actions[i] = ActionState{Label: a.Label(), Status: ActionPending}
+			if i < len(ss.Actions) && ss.Actions[i].Label == a.Label() {
+				actions[i] = ss.Actions[i]
+			}
+		}
+		ss.Actions = actions
+		if len(ss.Gates) != len(s.Gates) {
+			ss.Gates = make([]GateState, len(s.Gates))
+		}
+		for i, g := range s.Gates {
+			ss.Gates[i].Name = g.Name
+		}
+		steps = append(steps, ss)
+	}
+	st.PlanDigest = p.Digest()
+	st.Steps = steps
+}
+
+// Approve records that a person carried out step's manual instruction. It
+// works for the step a run is paused at and, ahead of time, for a later one.
+func (r *Runner) Approve(ctx context.Context, stepID, by, comment string) (*State, error) {
+	var out *State
+	err := r.locked(ctx, ApplyOptions{}, func(ctx context.Context, st *State, rev Revision) error {
+		if st == nil || !st.Status.Resumable() {
+			return fmt.Errorf("no unfinished run to approve a step of: start one with `mimirctl apply PLAN`")
+		}
+		ss := st.StepState(stepID)
+		if ss == nil {
+			ids := make([]string, 0, len(st.Steps))
+			for _, s := range st.Steps {
+				ids = append(ids, s.ID)
+			}
+			return fmt.Errorf("run %s of plan %s has no step %q (%s)", st.RunID, st.Plan, stepID, suggest(stepID, ids))
+		}
+		if ss.Status == StepDone {
+			return fmt.Errorf("step %s is already done", stepID)
+		}
+		a := Approval{By: by, At: r.Clock.Now(), Comment: strings.TrimSpace(comment)}
+		if ss.Status == StepApproval {
+			ss.Approval = &a
+		} else {
+			if st.Approvals == nil {
+				st.Approvals = map[string]Approval{}
+			}
+			st.Approvals[stepID] = a
+		}
+		st.UpdatedAt = a.At
+		if _, err := r.Store.Save(ctx, st, rev); err != nil {
+			return err
+		}
+		out = st
+		return nil
+	})
+	return out, err
+}
+
+// Abort abandons the unfinished run. It changes nothing in the cluster; the
+// returned state lists the steps done, whose undo hints tell how to revert.
+func (r *Runner) Abort(ctx context.Context, reason string, opts ApplyOptions) (*State, error) {
+	var out *State
+	err := r.locked(ctx, opts, func(ctx context.Context, st *State, rev Revision) error {
+		if st == nil || !st.Status.Resumable() {
+			return fmt.Errorf("no unfinished run to abort")
+		}
+		st.Status, st.Reason, st.UpdatedAt = RunAborted, reason, r.Clock.Now()
+		if _, err := r.Store.Save(ctx, st, rev); err != nil {
+			return err
+		}
+		out = st
+		return nil
+	})
+	return out, err
+}
+
+// Status reads the state and the lock holder without taking the lock.
+func (r *Runner) Status(ctx context.Context) (*State, *LockInfo, error) {
+	st, _, err := r.Store.Load(ctx)
+	if err != nil && !errors.Is(err, ErrNoState) {
+		return nil, nil, err
+	}
+	info, ierr := r.Locker.Inspect(ctx)
+	if ierr != nil {
+		return st, nil, ierr
+	}
+	return st, info, nil
+}
