@@ -1,0 +1,67 @@
+// Package gatetest builds fake clusters for gate tests: a fake Kubernetes
+// clientset whose pods point at loopback HTTP servers, reached in direct mode.
+package gatetest
+
+import (
+	"net"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+)
+
+// Namespace is the namespace fake pods live in.
+const Namespace = "mimir"
+
+// Pod describes one fake pod.
+type Pod struct {
+	Name   string
+	Labels map[string]string
+	// Server answers for the pod; nil makes the pod Pending (not running).
+	Server *httptest.Server
+}
+
+// FakeCluster returns gate dependencies whose Kubernetes client lists pods
+// and whose pod access dials each pod's server on loopback. now is the clock.
+func FakeCluster(t testing.TB, now time.Time, pods ...Pod) gate.Deps {
+	t.Helper()
+	objs := make([]*corev1.Pod, 0, len(pods))
+	for _, p := range pods {
+		objs = append(objs, fakePod(t, p))
+	}
+	cs := fake.NewClientset()
+	for _, o := range objs {
+		if err := cs.Tracker().Add(o); err != nil {
+			t.Fatalf("add fake pod %s: %v", o.Name, err)
+		}
+	}
+	return gate.Deps{Kube: cs, Namespace: Namespace, Pods: podaccess.NewDirect(nil), Now: func() time.Time { return now }}
+}
+
+func fakePod(t testing.TB, p Pod) *corev1.Pod {
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: Namespace, Labels: p.Labels},
+		Status:     corev1.PodStatus{Phase: corev1.PodPending},
+	}
+	if p.Server == nil {
+		return pod
+	}
+	host, port, err := net.SplitHostPort(p.Server.Listener.Addr().String())
+	if err != nil {
+		t.Fatalf("address of fake server for pod %s: %v", p.Name, err)
+	}
+	n, _ := strconv.Atoi(port)
+	pod.Spec.Containers = []corev1.Container{{
+		Name:  "mimir",
+		Ports: []corev1.ContainerPort{{Name: podaccess.DefaultPortName, ContainerPort: int32(n)}},
+	}}
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: host}
+	return pod
+}
