@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+)
+
+type applyFlags struct {
+	run             runFlags
+	yes             bool
+	until           string
+	window          time.Duration
+	allowPlanChange bool
+	forceUnlock     string
+}
+
+func (a *applyFlags) register(cmd *cobra.Command) {
+	a.run.register(cmd.Flags())
+	cmd.Flags().BoolVarP(&a.yes, "yes", "y", false, "confirm destructive steps in advance (required when stdin is not a terminal)")
+	cmd.Flags().StringVar(&a.until, "until", "", "end of the maintenance window (06:00, \"2026-11-24 06:00\", RFC 3339): a step that does not fit is not started")
+	cmd.Flags().DurationVar(&a.window, "window", 0, "length of the maintenance window from now (e.g. 4h)")
+	cmd.Flags().BoolVar(&a.allowPlanChange, "allow-plan-change", false, "continue a run although its plan (steps or parameters) changed")
+	cmd.Flags().StringVar(&a.forceUnlock, "force-unlock", "", "free the lock left by a run that is gone, given its lock ID (see `mimirctl status`)")
+}
+
+func (a *applyFlags) options(now time.Time) (plan.ApplyOptions, error) {
+	if err := a.run.validate(); err != nil {
+		return plan.ApplyOptions{}, err
+	}
+	end, err := windowEnd(a.until, a.window, now)
+	if err != nil {
+		return plan.ApplyOptions{}, err
+	}
+	return plan.ApplyOptions{Yes: a.yes, Until: end, AllowPlanChange: a.allowPlanChange, ForceUnlock: a.forceUnlock}, nil
+}
+
+func newApplyCmd(f *Factory) *cobra.Command {
+	var a applyFlags
+	cmd := &cobra.Command{
+		Use:   "apply PLAN",
+		Short: "Run a plan: new, or continuing its unfinished run",
+		Long: `Run PLAN step by step: each action is applied unless its check says it is done, gates are
+evaluated until they pass, waits and manual approvals are honoured, and the state is saved after
+every action so that 'mimirctl resume' continues exactly where a run stopped.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := a.options(f.Clock.Now())
+			if err != nil {
+				return err
+			}
+			raw, err := parseParams(a.run.params)
+			if err != nil {
+				return err
+			}
+			p, err := f.loadPlan(args[0], raw)
+			if err != nil {
+				return err
+			}
+			r, err := f.runnerFor(cmd.Context(), a.run.bind)
+			if err != nil {
+				return err
+			}
+			return r.Apply(cmd.Context(), p, opts)
+		},
+	}
+	a.register(cmd)
+	return cmd
+}
+
+func newResumeCmd(f *Factory) *cobra.Command {
+	var a applyFlags
+	cmd := &cobra.Command{
+		Use:   "resume",
+		Short: "Continue the unfinished run where it stopped",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts, err := a.options(f.Clock.Now())
+			if err != nil {
+				return err
+			}
+			if len(a.run.params) > 0 {
+				return flagError("resume takes the run's recorded parameters; to change them use `mimirctl apply PLAN --param ... --allow-plan-change`")
+			}
+			r, err := f.runnerFor(cmd.Context(), a.run.bind)
+			if err != nil {
+				return err
+			}
+			return r.Resume(cmd.Context(), f.reloadPlan, opts)
+		},
+	}
+	a.register(cmd)
+	return cmd
+}
+
+// runnerFor builds a runner with the binder and event sinks of a run.
+func (f *Factory) runnerFor(ctx context.Context, bind BindOptions) (*plan.Runner, error) {
+	b, err := f.Binder(ctx, f, bind)
+	if err != nil {
+		return nil, err
+	}
+	sinks := fanout{newProgressPrinter(f.IO.ErrOut, f.IO.ErrTTY, f.Verbose, f.Clock.Now)}
+	if f.Output == "json" {
+		sinks = append(sinks, newJSONEvents(f.IO.Out))
+	}
+	return f.newRunner(ctx, b, sinks)
+}

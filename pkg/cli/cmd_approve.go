@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+)
+
+func newApproveCmd(f *Factory) *cobra.Command {
+	var as, comment string
+	cmd := &cobra.Command{
+		Use:   "approve STEP",
+		Short: "Record that a manual step was carried out (the run can then resume)",
+		Long: `Record that the manual instruction of STEP was carried out, by whom and when. Works for the step
+a run is paused at and, ahead of time, for a later manual step (for unattended maintenance windows).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, locker, err := f.StateStore()
+			if err != nil {
+				return err
+			}
+			r := &plan.Runner{Store: store, Locker: locker, Clock: f.Clock, Holder: Holder()}
+			if r.Identity, err = f.Identity(cmd.Context()); err != nil {
+				return err
+			}
+			st, err := r.Approve(cmd.Context(), args[0], approver(as), comment)
+			if err != nil {
+				return err
+			}
+			if f.Output == "json" {
+				return writeJSON(f.IO.Out, st)
+			}
+			fmt.Fprintf(f.IO.ErrOut, "approved %s as %s; run `mimirctl resume` to continue\n", args[0], approver(as))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&as, "as", "", "who approves (default: user@host)")
+	cmd.Flags().StringVarP(&comment, "comment", "m", "", "what was done, for the record")
+	return cmd
+}
+
+func newAbortCmd(f *Factory) *cobra.Command {
+	var reason, forceUnlock string
+	cmd := &cobra.Command{
+		Use:   "abort",
+		Short: "Abandon the unfinished run (changes nothing in the cluster) and show how to undo its steps",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			store, locker, err := f.StateStore()
+			if err != nil {
+				return err
+			}
+			r := &plan.Runner{Store: store, Locker: locker, Clock: f.Clock, Holder: Holder()}
+			if r.Identity, err = f.Identity(cmd.Context()); err != nil {
+				return err
+			}
+			st, err := r.Abort(cmd.Context(), reason, plan.ApplyOptions{ForceUnlock: forceUnlock})
+			if err != nil {
+				return err
+			}
+			if f.Output == "json" {
+				return writeJSON(f.IO.Out, st)
+			}
+			f.printUndo(st)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "aborted by "+approver(""), "why the run is abandoned, for the record")
+	cmd.Flags().StringVar(&forceUnlock, "force-unlock", "", "free a lock left by a run that is gone, given its lock ID")
+	return cmd
+}
+
+// printUndo lists the started steps, newest first, with their undo hints.
+func (f *Factory) printUndo(st *plan.State) {
+	fmt.Fprintf(f.IO.ErrOut, "run %s of plan %s aborted; nothing was changed in the cluster.\n", st.RunID, st.Plan)
+	p, err := f.reloadPlan(st.Plan, st.Params)
+	if err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "(cannot load plan %s for its undo hints: %v)\n", st.Plan, err)
+	}
+	var lines []string
+	for i := len(st.Steps) - 1; i >= 0; i-- {
+		ss := st.Steps[i]
+		if ss.Status == plan.StepPending {
+			continue
+		}
+		undo := "(no undo hint)"
+		if p != nil {
+			if s := p.Step(ss.ID); s != nil && s.Undo != "" {
+				undo = s.Undo
+			}
+		}
+		lines = append(lines, fmt.Sprintf("  %s (%s): %s", ss.ID, ss.Status, indent(undo, "      ")[6:]))
+	}
+	if len(lines) > 0 {
+		fmt.Fprintf(f.IO.Out, "To revert, newest first:\n%s\n", strings.Join(lines, "\n"))
+	}
+}

@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+)
+
+func newPlanCmd(f *Factory) *cobra.Command {
+	var (
+		run      runFlags
+		detailed bool
+	)
+	cmd := &cobra.Command{
+		Use:   "plan PLAN",
+		Short: "Show the remaining steps of a plan and what each would change",
+		Long: `Check every action of every step not done yet against the cluster and show what it would change
+(dyff diffs for jsonnet changes, objects that would be deleted, destructive steps). Nothing is changed.
+With --detailed-exitcode the exit code is 2 when steps remain, 0 when the plan is complete.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := run.validate(); err != nil {
+				return err
+			}
+			raw, err := parseParams(run.params)
+			if err != nil {
+				return err
+			}
+			p, err := f.loadPlan(args[0], raw)
+			if err != nil {
+				return err
+			}
+			b, err := f.Binder(cmd.Context(), f, run.bind)
+			if err != nil {
+				return err
+			}
+			st, err := f.currentState(cmd)
+			if err != nil {
+				return err
+			}
+			pv := plan.BuildPreview(cmd.Context(), p, st, b)
+			if f.Output == "json" {
+				err = writeJSON(f.IO.Out, pv)
+			} else {
+				renderPreview(f.IO.Out, pv, p, style{on: f.IO.OutTTY})
+			}
+			if err == nil && detailed && pv.Remaining > 0 {
+				return ErrChangesPending
+			}
+			return err
+		},
+	}
+	run.register(cmd.Flags())
+	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when steps remain (changes pending), 0 when none")
+	return cmd
+}
+
+// currentState reads the recorded run, if any, without taking the lock.
+func (f *Factory) currentState(cmd *cobra.Command) (*plan.State, error) {
+	store, _, err := f.StateStore()
+	if err != nil {
+		return nil, err
+	}
+	st, _, err := store.Load(cmd.Context())
+	if errors.Is(err, plan.ErrNoState) {
+		return nil, nil
+	}
+	return st, err
+}
+
+func renderPreview(w io.Writer, pv *plan.PlanPreview, p *plan.Plan, s style) {
+	fmt.Fprintf(w, "%s %s (digest %s): %d of %d steps remaining\n", s.bold("Plan"), pv.Plan, pv.Digest, pv.Remaining, len(pv.Steps))
+	if pv.RunID != "" {
+		fmt.Fprintf(w, "Run %s is %s\n", pv.RunID, pv.RunStatus)
+	}
+	for i, sp := range pv.Steps {
+		mark := s.yellow("•")
+		if sp.Status == plan.PreviewDone {
+			mark = s.green("✓")
+		}
+		fmt.Fprintf(w, "\n%s %s %s — %s %s\n", mark, s.bold(fmt.Sprintf("[%d/%d]", i+1, len(pv.Steps))), s.bold(sp.ID), sp.Title, s.dim("("+sp.Status+")"))
+		if sp.Status == plan.PreviewDone {
+			continue
+		}
+		for _, a := range sp.Actions {
+			renderActionPreview(w, a, s)
+		}
+		if sp.Manual != "" {
+			fmt.Fprintf(w, "    %s %s\n", s.yellow("manual:"), firstLine(sp.Manual))
+		}
+		for _, g := range sp.Gates {
+			fmt.Fprintf(w, "    gate %s\n", g)
+		}
+		if sp.Wait != "" {
+			fmt.Fprintf(w, "    wait %s\n", sp.Wait)
+		}
+	}
+	if pv.Destructive {
+		fmt.Fprintf(w, "\n%s some remaining steps are destructive: apply asks for confirmation, or needs --yes when not on a terminal\n", s.red("!"))
+	}
+	_ = p
+}
+
+func renderActionPreview(w io.Writer, a plan.ActionPreview, s style) {
+	mark := "~"
+	switch a.Status {
+	case plan.PreviewDone:
+		mark = s.green("=")
+	case plan.PreviewUnknown:
+		mark = s.red("?")
+	}
+	label := a.Label
+	if a.Destructive {
+		label += " " + s.red("(destructive)")
+	}
+	fmt.Fprintf(w, "    %s %s: %s\n", mark, a.Kind, label)
+	if a.Error != "" {
+		fmt.Fprintf(w, "        %s %s\n", s.red("cannot check:"), a.Error)
+	}
+	if a.Status == plan.PreviewDone || a.Change == nil {
+		if a.Detail != "" && a.Status != plan.PreviewDone {
+			fmt.Fprintf(w, "        %s\n", a.Detail)
+		}
+		return
+	}
+	if a.Change.Summary != "" {
+		fmt.Fprintf(w, "        %s\n", a.Change.Summary)
+	}
+	if a.Change.Diff != "" {
+		fmt.Fprintf(w, "%s\n", indent(a.Change.Diff, "        "))
+	}
+	for _, d := range a.Change.Deletes {
+		fmt.Fprintf(w, "        %s %s\n", s.red("- delete"), d)
+	}
+}

@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// PrometheusFlags are the connection options of PromQL gates.
+type PrometheusFlags struct {
+	URL             string
+	Tenant          string
+	Username        string
+	PasswordFile    string
+	BearerTokenFile string
+	CAFile          string
+	CertFile        string
+	KeyFile         string
+	InsecureTLS     bool
+	Timeout         time.Duration
+}
+
+func (p *PrometheusFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&p.URL, "prometheus-url", "", "Prometheus or Mimir query address for PromQL gates (Mimir: include the /prometheus prefix)")
+	fs.StringVar(&p.Tenant, "prometheus-tenant", "", "tenant sent as X-Scope-OrgID to a Mimir query endpoint")
+	fs.StringVar(&p.Username, "prometheus-user", "", "basic-auth user for the query endpoint")
+	fs.StringVar(&p.PasswordFile, "prometheus-password-file", "", "file holding the basic-auth password")
+	fs.StringVar(&p.BearerTokenFile, "prometheus-bearer-token-file", "", "file holding a bearer token")
+	fs.StringVar(&p.CAFile, "prometheus-ca-file", "", "CA bundle to verify the query endpoint")
+	fs.StringVar(&p.CertFile, "prometheus-cert-file", "", "client certificate for mTLS")
+	fs.StringVar(&p.KeyFile, "prometheus-key-file", "", "client key for mTLS")
+	fs.BoolVar(&p.InsecureTLS, "prometheus-insecure-skip-verify", false, "do not verify the query endpoint's certificate")
+	fs.DurationVar(&p.Timeout, "prometheus-timeout", 30*time.Second, "timeout of each query")
+}
+
+// runFlags are the flags shared by plan, apply and resume.
+type runFlags struct {
+	params []string
+	bind   BindOptions
+}
+
+func (r *runFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVarP(&r.params, "param", "p", nil, "plan parameter as name=value (repeatable; lists are comma-separated)")
+	fs.StringVar(&r.bind.Env, "env", "", "Tanka environment directory holding main.jsonnet (for plans with jsonnet actions)")
+	fs.StringVar(&r.bind.ApplyMode, "apply-mode", "direct", "direct: mimirctl applies rendered objects; external: write the overlay file and wait for your pipeline to apply it")
+	fs.BoolVar(&r.bind.DeletePVCs, "delete-pvcs", false, "allow steps to delete PersistentVolumeClaims they list (never done otherwise)")
+	fs.BoolVar(&r.bind.ForceConflicts, "force-conflicts", false, "take over fields another field manager owns when applying")
+	fs.BoolVar(&r.bind.ForceFlush, "force-flush", false, "flush ingester heads with /ingester/flush instead of waiting for the next head compaction")
+	fs.DurationVar(&r.bind.RolloutTimeout, "rollout-timeout", 30*time.Minute, "how long a rollout may take before the step fails")
+	fs.DurationVar(&r.bind.ExternalTimeout, "external-timeout", 2*time.Hour, "with --apply-mode=external, how long to wait for the cluster to match")
+	r.bind.Prometheus.register(fs)
+}
+
+func (r *runFlags) validate() error {
+	switch r.bind.ApplyMode {
+	case "direct", "external":
+	default:
+		return fmt.Errorf("--apply-mode %q: want direct or external", r.bind.ApplyMode)
+	}
+	return nil
+}
+
+// parseUntil reads --until: RFC 3339, "YYYY-MM-DD HH:MM", or "HH:MM" (the
+// next such time, local).
+func parseUntil(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02 15:04", s, now.Location()); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("15:04", s, now.Location()); err == nil {
+		at := time.Date(now.Year(), now.Month(), now.Day(), t.Hour(), t.Minute(), 0, 0, now.Location())
+		if !at.After(now) {
+			at = at.AddDate(0, 0, 1)
+		}
+		return at, nil
+	}
+	return time.Time{}, fmt.Errorf("--until %q: write a time like 06:00, \"2026-11-24 06:00\" or 2026-11-24T06:00:00Z", s)
+}
+
+// windowEnd combines --until and --window into the end of the window.
+func windowEnd(until string, window time.Duration, now time.Time) (time.Time, error) {
+	var end time.Time
+	if until != "" {
+		t, err := parseUntil(until, now)
+		if err != nil {
+			return time.Time{}, err
+		}
+		end = t
+	}
+	if window > 0 {
+		w := now.Add(window)
+		if end.IsZero() || w.Before(end) {
+			end = w
+		}
+	}
+	if !end.IsZero() && !end.After(now) {
+		return time.Time{}, fmt.Errorf("the maintenance window already ended at %s", end.Format(time.RFC3339))
+	}
+	return end, nil
+}

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+)
+
+// planRef resolves a plan argument: a built-in plan's name, or a directory
+// holding plan.yaml / plan.jsonnet.
+func (f *Factory) planRef(arg string) (fs.FS, string, error) {
+	if strings.ContainsRune(arg, os.PathSeparator) || strings.HasPrefix(arg, ".") {
+		st, err := os.Stat(arg)
+		if err != nil || !st.IsDir() {
+			return nil, "", fmt.Errorf("plan directory %s: not found; pass a directory with plan.yaml, or the name of a built-in plan (`mimirctl plans list`)", arg)
+		}
+		abs, err := filepath.Abs(arg)
+		if err != nil {
+			return nil, "", err
+		}
+		return os.DirFS(filepath.Dir(abs)), filepath.Base(abs), nil
+	}
+	names, err := f.builtinNames()
+	if err != nil {
+		return nil, "", err
+	}
+	for _, n := range names {
+		if n == arg {
+			return f.BuiltinPlans, arg, nil
+		}
+	}
+	return nil, "", fmt.Errorf("no built-in plan %q (%s); a plan of your own is a directory path such as ./myplan", arg, suggestFrom(arg, names))
+}
+
+// builtinNames lists the built-in plans.
+func (f *Factory) builtinNames() ([]string, error) {
+	entries, err := fs.ReadDir(f.BuiltinPlans, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read built-in plans: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		for _, m := range []string{"plan.yaml", "plan.yml", "plan.jsonnet"} {
+			if _, err := fs.Stat(f.BuiltinPlans, e.Name()+"/"+m); err == nil {
+				names = append(names, e.Name())
+				break
+			}
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// loadPlan loads a plan by argument with raw parameter values.
+func (f *Factory) loadPlan(arg string, params map[string]string) (*plan.Plan, error) {
+	fsys, dir, err := f.planRef(arg)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Load(fsys, dir, plan.LoadOptions{Registry: f.Registry(), Params: params, LibFS: f.BuiltinPlans})
+}
+
+// reloadPlan loads the plan of a recorded run with its recorded values.
+func (f *Factory) reloadPlan(name string, values plan.ParamValues) (*plan.Plan, error) {
+	return f.loadPlan(name, rawValues(values))
+}
+
+func rawValues(values plan.ParamValues) map[string]string {
+	out := map[string]string{}
+	for k, v := range values {
+		switch t := v.(type) {
+		case []string:
+			out[k] = strings.Join(t, ",")
+		case []any:
+			parts := make([]string, len(t))
+			for i, x := range t {
+				parts[i] = fmt.Sprint(x)
+			}
+			out[k] = strings.Join(parts, ",")
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+// parseParams turns repeated --param name=value flags into a map.
+func parseParams(flags []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, p := range flags {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("--param %q: write it as name=value", p)
+		}
+		out[strings.TrimSpace(k)] = v
+	}
+	return out, nil
+}
+
+func suggestFrom(got string, known []string) string {
+	if len(known) == 0 {
+		return "there are none"
+	}
+	best, bestScore := "", 0
+	for _, k := range known {
+		score := commonPrefix(got, k)
+		if strings.Contains(k, got) {
+			score += len(got)
+		}
+		if score > bestScore {
+			best, bestScore = k, score
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	return "known: " + strings.Join(known, ", ")
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+)
+
+// Run executes mimirctl with args (without the program name).
+func Run(ctx context.Context, f *Factory, args []string) error {
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	return root.ExecuteContext(ctx)
+}
+
+// NewRootCmd builds the command tree around f.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mimirctl",
+		Short: "Carry Grafana Mimir clusters through long operational procedures safely",
+		Long: `mimirctl turns Grafana Mimir's operational procedures (deployment-mode migrations,
+ingester zone shutdowns, KV-store migrations to memberlist) into plans of steps. It shows
+what each step would change, applies them with gates on rings, PromQL and pod metrics
+between steps, keeps its state in the cluster, and resumes exactly where a run stopped.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			switch f.Output {
+			case "text", "json":
+				return nil
+			}
+			return fmt.Errorf("-o %q: want text or json", f.Output)
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.Kube.Kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
+	pf.StringVar(&f.Kube.Context, "context", "", "kubeconfig context to use")
+	pf.StringVarP(&f.Kube.Namespace, "namespace", "n", "", "namespace of the Mimir cluster (default: the context's namespace)")
+	pf.StringVarP(&f.Output, "output", "o", "text", "output format: text or json")
+	pf.CountVarP(&f.Verbose, "verbose", "v", "more detail on stderr (repeat for more)")
+	pf.StringVar(&f.State, "state", "configmap", "where run state lives: configmap (in the Mimir namespace) or file")
+	pf.StringVar(&f.StateFile, "state-file", "", "state file for --state=file (default .mimirctl/state.json)")
+	pf.StringVar(&f.StateName, "state-name", "", "name of the state ConfigMap (default mimirctl-state; the Lease is NAME-lock)")
+	pf.StringVar(&f.PodAccess, "pod-access", "proxy", "how to reach pods: proxy (through the API server) or direct (pod IPs, in-cluster)")
+	pf.DurationVar(&f.Kube.Timeout, "request-timeout", 30*time.Second, "timeout of each Kubernetes API request")
+
+	root.AddCommand(
+		newPlansCmd(f),
+		newPlanCmd(f),
+		newApplyCmd(f),
+		newResumeCmd(f),
+		newStatusCmd(f),
+		newApproveCmd(f),
+		newAbortCmd(f),
+		newVersionCmd(f),
+	)
+	return root
+}
+
+// newRunner wires a plan runner.
+func (f *Factory) newRunner(ctx context.Context, binder plan.Binder, events plan.EventSink) (*plan.Runner, error) {
+	store, locker, err := f.StateStore()
+	if err != nil {
+		return nil, err
+	}
+	r := &plan.Runner{Store: store, Locker: locker, Binder: binder, Clock: f.Clock, Events: events, Holder: Holder()}
+	if f.IO.InTTY {
+		r.Confirm = &ttyConfirmer{io: f.IO}
+	}
+	id, err := f.Identity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.Identity = id
+	return r, nil
+}
