@@ -1,0 +1,147 @@
+// Package controlplane describes the local cluster's Kubernetes control plane
+// processes: etcd 3.6, kube-apiserver, kube-controller-manager and
+// kube-scheduler v1.34, built by e2e/local/tools/build.sh into the bin
+// directory, and waits until they answer.
+//
+// The API server listens on the bridge address, so that pods and the host
+// reach it alike; everything else listens on loopback. Authorization is
+// AlwaysAllow; the node lifecycle controller is off (the node agent renews
+// leases anyway), and the API server resolves webhook and aggregated API
+// services to endpoints (there is no kube-proxy).
+package controlplane
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"strconv"
+
+	"github.com/mimirctl/mimirctl/e2e/local/internal/config"
+	"github.com/mimirctl/mimirctl/e2e/local/internal/pki"
+	"github.com/mimirctl/mimirctl/e2e/local/internal/procs"
+)
+
+// Config is what the process specs are made from.
+type Config struct {
+	Layout        config.Layout
+	BinDir        string
+	PKI           *pki.Bundle
+	AdvertiseIP   netip.Addr
+	APIServerPort int
+}
+
+// EtcdURL is etcd's client address.
+func EtcdURL() string { return "http://127.0.0.1:" + strconv.Itoa(config.EtcdClientPort) }
+
+// APIServerURL is the API server's address.
+func (c Config) APIServerURL() string {
+	return "https://" + netip.AddrPortFrom(c.AdvertiseIP, uint16(c.APIServerPort)).String()
+}
+
+func (c Config) spec(name string, args ...string) procs.Spec {
+	return procs.Spec{
+		Name:    name,
+		Path:    filepath.Join(c.BinDir, name),
+		Args:    args,
+		LogFile: c.Layout.ComponentLog(name),
+		PIDFile: filepath.Join(c.Layout.PIDDir(), name+".pid"),
+	}
+}
+
+// Etcd is a single-member etcd without fsync (test data only).
+func (c Config) Etcd() procs.Spec {
+	peer := "http://127.0.0.1:" + strconv.Itoa(config.EtcdPeerPort)
+	return c.spec("etcd",
+		"--name=mctl",
+		"--data-dir="+c.Layout.EtcdDir(),
+		"--listen-client-urls="+EtcdURL(),
+		"--advertise-client-urls="+EtcdURL(),
+		"--listen-peer-urls="+peer,
+		"--initial-advertise-peer-urls="+peer,
+		"--initial-cluster=mctl="+peer,
+		"--unsafe-no-fsync=true",
+		"--log-level=warn",
+	)
+}
+
+// APIServer is kube-apiserver on the bridge address.
+func (c Config) APIServer() procs.Spec {
+	issuer := "https://kubernetes.default.svc." + config.ClusterDomain
+	return c.spec("kube-apiserver",
+		"--etcd-servers="+EtcdURL(),
+		"--bind-address="+c.AdvertiseIP.String(),
+		"--advertise-address="+c.AdvertiseIP.String(),
+		"--secure-port="+strconv.Itoa(c.APIServerPort),
+		"--tls-cert-file="+c.PKI.APIServerCert,
+		"--tls-private-key-file="+c.PKI.APIServerKey,
+		"--client-ca-file="+c.PKI.CACert,
+		"--service-account-issuer="+issuer,
+		"--api-audiences="+issuer,
+		"--service-account-key-file="+c.PKI.ServiceAccountPub,
+		"--service-account-signing-key-file="+c.PKI.ServiceAccountKey,
+		"--service-cluster-ip-range="+config.ServiceCIDR,
+		"--authorization-mode=AlwaysAllow",
+		"--allow-privileged=true",
+		"--enable-aggregator-routing=true",
+		"--kubelet-client-certificate="+c.PKI.KubeletClientCert,
+		"--kubelet-client-key="+c.PKI.KubeletClientKey,
+		"--kubelet-certificate-authority="+c.PKI.CACert,
+		"--kubelet-preferred-address-types=InternalIP",
+		"--requestheader-client-ca-file="+c.PKI.CACert,
+		"--requestheader-username-headers=X-Remote-User",
+		"--requestheader-group-headers=X-Remote-Group",
+		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+		"--proxy-client-cert-file="+c.PKI.AdminCert,
+		"--proxy-client-key-file="+c.PKI.AdminKey,
+		"--enable-priority-and-fairness=false",
+		"--profiling=false",
+		"--event-ttl=1h",
+		"--v=1",
+	)
+}
+
+// ControllerManager runs every default controller but node lifecycle.
+func (c Config) ControllerManager() procs.Spec {
+	kc := c.Layout.Kubeconfig()
+	return c.spec("kube-controller-manager",
+		"--kubeconfig="+kc,
+		"--authentication-kubeconfig="+kc,
+		"--authorization-kubeconfig="+kc,
+		"--bind-address=127.0.0.1",
+		"--secure-port="+strconv.Itoa(config.ControllerManagerPort),
+		"--leader-elect=false",
+		"--service-account-private-key-file="+c.PKI.ServiceAccountKey,
+		"--root-ca-file="+c.PKI.CACert,
+		"--cluster-signing-cert-file="+c.PKI.CACert,
+		"--cluster-signing-key-file="+c.PKI.CAKey,
+		"--use-service-account-credentials=false",
+		"--controllers=*,-node-lifecycle-controller",
+		"--profiling=false",
+		"--v=1",
+	)
+}
+
+// Scheduler is kube-scheduler with the default profile.
+func (c Config) Scheduler() procs.Spec {
+	kc := c.Layout.Kubeconfig()
+	return c.spec("kube-scheduler",
+		"--kubeconfig="+kc,
+		"--authentication-kubeconfig="+kc,
+		"--authorization-kubeconfig="+kc,
+		"--bind-address=127.0.0.1",
+		"--secure-port="+strconv.Itoa(config.SchedulerPort),
+		"--leader-elect=false",
+		"--profiling=false",
+		"--v=1",
+	)
+}
+
+// HealthURLs are the endpoints that answer 200 once each component works.
+func (c Config) HealthURLs() map[string]string {
+	return map[string]string{
+		"etcd":                    EtcdURL() + "/health",
+		"kube-apiserver":          c.APIServerURL() + "/readyz",
+		"kube-controller-manager": fmt.Sprintf("https://127.0.0.1:%d/healthz", config.ControllerManagerPort),
+		"kube-scheduler":          fmt.Sprintf("https://127.0.0.1:%d/healthz", config.SchedulerPort),
+	}
+}
