@@ -220,7 +220,9 @@ func (o *Overlay) Equal(other *Overlay) bool {
 	return reflect.DeepEqual(o.Clone().data(), other.Clone().data())
 }
 
-func (o *Overlay) data() Overlay { return Overlay{Config: o.Config, Hidden: o.Hidden, Objects: o.Objects} }
+func (o *Overlay) data() Overlay {
+	return Overlay{Config: o.Config, Hidden: o.Hidden, Objects: o.Objects}
+}
 
 // normalize turns any JSON-like value (YAML-decoded maps, ints, typed
 // slices) into the canonical JSON value types via a JSON round trip.

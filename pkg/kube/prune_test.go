@@ -1,0 +1,145 @@
+package kube
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+
+	"github.com/mimirctl/mimirctl/pkg/diff"
+	"k8s.io/client-go/kubernetes/scheme"
+)
+
+var owned = Ownership{EnvironmentID: "env-1"}
+
+func labelled(labels ...string) map[string]string {
+	out := map[string]string{}
+	for i := 0; i+1 < len(labels); i += 2 {
+		out[labels[i]] = labels[i+1]
+	}
+	return out
+}
+
+func deploy(name string, labels map[string]string) *appsv1.Deployment {
+	return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels, UID: types.UID("uid-" + name)}}
+}
+
+func pvc(name string) *corev1.PersistentVolumeClaim {
+	return &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
+}
+
+// pruneCluster holds, in namespace mimir: the desired querier; the
+// microservices the read-write mode no longer renders (labelled by
+// mimirctl or by Tanka); objects of others; and PVCs.
+func pruneCluster(t *testing.T) (*dynamicfake.FakeDynamicClient, []*unstructured.Unstructured) {
+	objs := []runtime.Object{
+		deploy("mimir-read", labelled(LabelEnvironment, "env-1")),
+		deploy("querier", labelled(LabelEnvironment, "env-1", LabelManagedBy, "mimirctl")),
+		deploy("query-frontend", labelled(LabelTankaEnvironment, "env-1")),
+		deploy("grafana", labelled(LabelEnvironment, "env-2")),
+		deploy("hand-made", nil),
+		statefulSet("ingester-zone-a", withLabel(LabelEnvironment, "env-1"), func(s *appsv1.StatefulSet) {
+			s.Spec.VolumeClaimTemplates = []corev1.PersistentVolumeClaim{{ObjectMeta: metav1.ObjectMeta{Name: "ingester-data"}}}
+		}),
+		pvc("ingester-data-ingester-zone-a-0"), pvc("ingester-data-ingester-zone-a-1"), pvc("ingester-data-ingester-zone-a-b-0"),
+		pvc("mimir-write-data-mimir-write-zone-a-0"),
+	}
+	desired := []*unstructured.Unstructured{toUnstructured(t, deploy("mimir-read", nil))}
+	return dynamicfake.NewSimpleDynamicClient(scheme.Scheme, objs...), desired
+}
+
+func candidateNames(items []PruneItem) string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.Object.Kind+"/"+it.Object.Name)
+	}
+	return strings.Join(out, " ")
+}
+
+func TestPruneCandidates(t *testing.T) {
+	tests := []struct {
+		behaviour string
+		opts      PruneOptions
+		want      string
+	}{
+		{"objects labelled by this environment (mimirctl's or Tanka's label) and no longer rendered are candidates; PVCs are not",
+			PruneOptions{Ownership: owned},
+			"Deployment/querier Deployment/query-frontend StatefulSet/ingester-zone-a"},
+		{"with DeletePVCs the volumes of pruned StatefulSets are candidates too, and only theirs",
+			PruneOptions{Ownership: owned, DeletePVCs: true},
+			"Deployment/querier Deployment/query-frontend PersistentVolumeClaim/ingester-data-ingester-zone-a-0 " +
+				"PersistentVolumeClaim/ingester-data-ingester-zone-a-1 StatefulSet/ingester-zone-a"},
+		{"another environment's objects are never candidates",
+			PruneOptions{Ownership: Ownership{EnvironmentID: "env-2"}}, "Deployment/grafana"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.behaviour, func(t *testing.T) {
+			dyn, desired := pruneCluster(t)
+			items, err := PruneCandidates(context.Background(), dyn, fakeMapper(), desired, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := candidateNames(items); got != tt.want {
+				t.Fatalf("candidates:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPruneDeletesTheCandidates(t *testing.T) {
+	dyn, desired := pruneCluster(t)
+	ctx := context.Background()
+	items, err := PruneCandidates(ctx, dyn, fakeMapper(), desired, PruneOptions{Ownership: owned})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Prune(ctx, dyn, fakeMapper(), items, owned); err != nil {
+		t.Fatal(err)
+	}
+	left, err := PruneCandidates(ctx, dyn, fakeMapper(), desired, PruneOptions{Ownership: owned, DeletePVCs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := candidateNames(left); got != "" {
+		t.Fatalf("left after prune: %s", got)
+	}
+	pvcs, err := dyn.Resource(corev1.SchemeGroupVersion.WithResource("persistentvolumeclaims")).Namespace(ns).List(ctx, metav1.ListOptions{})
+	if err != nil || len(pvcs.Items) != 4 {
+		t.Fatalf("PVCs after a prune without DeletePVCs: %d, %v", len(pvcs.Items), err)
+	}
+}
+
+func TestPruneRefusals(t *testing.T) {
+	dyn, _ := pruneCluster(t)
+	if _, err := PruneCandidates(context.Background(), dyn, fakeMapper(), nil, PruneOptions{Ownership: owned}); err == nil {
+		t.Fatal("pruning with nothing rendered was allowed")
+	}
+	if _, err := PruneCandidates(context.Background(), dyn, fakeMapper(), []*unstructured.Unstructured{configMap("x")}, PruneOptions{}); err == nil {
+		t.Fatal("pruning without an environment id was allowed")
+	}
+	if err := Prune(context.Background(), dyn, fakeMapper(), []PruneItem{{Object: candidateRef()}}, owned); err == nil {
+		t.Fatal("pruning an item that did not come from PruneCandidates was allowed")
+	}
+}
+
+func TestOwnershipLabels(t *testing.T) {
+	objs := owned.Label([]*unstructured.Unstructured{configMap("a"), toUnstructured(t, deploy("b", labelled(LabelManagedBy, "tanka")))})
+	if l := objs[0].GetLabels(); l[LabelEnvironment] != "env-1" || l[LabelManagedBy] != "mimirctl" {
+		t.Fatalf("labels %v", l)
+	}
+	if l := objs[1].GetLabels(); l[LabelManagedBy] != "tanka" || !owned.Owns(objs[1]) {
+		t.Fatalf("a managed-by label set by the environment was overwritten: %v", l)
+	}
+	if owned.Owns(configMap("c")) {
+		t.Fatal("an unlabelled object is owned")
+	}
+}
+
+func candidateRef() diff.Ref { return diff.Ref{Kind: "Deployment", Namespace: ns, Name: "querier"} }

@@ -1,0 +1,111 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/mimirctl/mimirctl/pkg/diff"
+)
+
+// resourceFor finds the API resource of a kind, refreshing a resettable
+// mapper once when the kind is unknown (a CRD installed meanwhile).
+func resourceFor(mapper meta.RESTMapper, gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
+	m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if meta.IsNoMatchError(err) {
+		if r, ok := mapper.(meta.ResettableRESTMapper); ok {
+			r.Reset()
+			m, err = mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		}
+	}
+	if meta.IsNoMatchError(err) {
+		return nil, fmt.Errorf("the cluster does not serve %s %s (is its CRD installed?): %w", gvk.GroupVersion(), gvk.Kind, err)
+	}
+	return m, err
+}
+
+// client returns the dynamic client for obj's resource and namespace.
+func client(dyn dynamic.Interface, mapper meta.RESTMapper, obj *unstructured.Unstructured) (dynamic.ResourceInterface, error) {
+	m, err := resourceFor(mapper, obj.GroupVersionKind())
+	if err != nil {
+		return nil, err
+	}
+	if m.Scope.Name() == meta.RESTScopeNameNamespace {
+		ns := obj.GetNamespace()
+		if ns == "" {
+			return nil, fmt.Errorf("%s has no namespace (set spec.namespace in the environment's spec.json)", diff.RefOf(obj))
+		}
+		return dyn.Resource(m.Resource).Namespace(ns), nil
+	}
+	return dyn.Resource(m.Resource), nil
+}
+
+// GetLive reads the live counterpart of obj; it returns nil, nil when the
+// object does not exist.
+func GetLive(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	rc, err := client(dyn, mapper, obj)
+	if err != nil {
+		return nil, err
+	}
+	var live *unstructured.Unstructured
+	err = withRetry(ctx, func() error {
+		var getErr error
+		live, getErr = rc.Get(ctx, obj.GetName(), metav1.GetOptions{})
+		return getErr
+	})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", diff.RefOf(obj), err)
+	}
+	return live, nil
+}
+
+// LivePairs pairs each desired object with its live counterpart, and each
+// object expected to be gone with its live state when it still exists, for
+// diff.Compare.
+func LivePairs(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, desired, gone []*unstructured.Unstructured) ([]diff.Pair, error) {
+	pairs := make([]diff.Pair, 0, len(desired)+len(gone))
+	for _, d := range desired {
+		live, err := GetLive(ctx, dyn, mapper, d)
+		if err != nil {
+			return nil, err
+		}
+		pairs = append(pairs, diff.Pair{Desired: d, Live: live})
+	}
+	for _, g := range gone {
+		live, err := GetLive(ctx, dyn, mapper, g)
+		if err != nil {
+			return nil, err
+		}
+		if live != nil {
+			pairs = append(pairs, diff.Pair{Live: live})
+		}
+	}
+	return pairs, nil
+}
+
+// Workloads reads live Deployments and StatefulSets of one namespace; it is
+// a diff.Getter for workload-pair comparisons.
+type Workloads struct {
+	Dynamic   dynamic.Interface
+	Mapper    meta.RESTMapper
+	Namespace string
+}
+
+// Get reads the workload of that kind ("Deployment" or "StatefulSet") and
+// name, nil when it does not exist.
+func (w Workloads) Get(ctx context.Context, kind, name string) (*unstructured.Unstructured, error) {
+	ref := &unstructured.Unstructured{}
+	ref.SetGroupVersionKind(schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: kind})
+	ref.SetNamespace(w.Namespace)
+	ref.SetName(name)
+	return GetLive(ctx, w.Dynamic, w.Mapper, ref)
+}
