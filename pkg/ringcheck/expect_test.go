@@ -62,8 +62,8 @@ func TestExpectations(t *testing.T) {
 			ring: active2, expect: Expectation{Workload: "mimir-write-zone-c", Left: true}, want: verdict.Pass,
 		},
 		{
-			name: "a LEFT tombstone counts as gone",
-			ring: ring(member("ingester-zone-a-0", "zone-a"), member("ingester-zone-b-0", "zone-b", withState(StateLeft))),
+			name:   "a LEFT tombstone counts as gone",
+			ring:   ring(member("ingester-zone-a-0", "zone-a"), member("ingester-zone-b-0", "zone-b", withState(StateLeft))),
 			expect: Expectation{Members: "ingester-zone-b-.*", Absent: true}, want: verdict.Pass,
 		},
 		{
@@ -82,8 +82,8 @@ func TestExpectations(t *testing.T) {
 			ring: unhealthy3, expect: Expectation{Members: "ingester-zone-a-.*", Healthy: true}, want: verdict.Pass,
 		},
 		{
-			name: "PENDING members are reported by notIn",
-			ring: ring(member("ingester-zone-a-0", "zone-a"), member("ingester-zone-a-1", "zone-a", withState(StatePending))),
+			name:   "PENDING members are reported by notIn",
+			ring:   ring(member("ingester-zone-a-0", "zone-a"), member("ingester-zone-a-1", "zone-a", withState(StatePending))),
 			expect: Expectation{NotIn: []string{StatePending}}, want: verdict.Fail,
 			wantDetails: []string{"ingester-zone-a-1 (zone-a): PENDING, heartbeat 5s ago (must not be PENDING)"},
 		},
