@@ -2,6 +2,7 @@ package gate
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -18,8 +19,12 @@ func (d Duration) String() string { return time.Duration(d).String() }
 // MarshalText writes the duration as a string.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-// UnmarshalText reads a Go duration string; negative durations are refused.
+// UnmarshalText reads a Go duration string, or a bare integer number of
+// seconds as the plan loader's durations do; negative durations are refused.
 func (d *Duration) UnmarshalText(b []byte) error {
+	if secs, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+		b = []byte(strconv.FormatInt(secs, 10) + "s")
+	}
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
 		return fmt.Errorf("duration %q: want a Go duration such as 90s, 5m or 2h", b)
