@@ -1,0 +1,61 @@
+package ingestershutdown
+
+import (
+	"context"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+)
+
+// Observer reads what Mimir pods report. The engine implements it with the
+// podmetrics and mimirapi packages; tests use recorded responses.
+type Observer interface {
+	// Metrics returns each named metric's value on the pod, summed over its
+	// series; a metric the pod does not expose is absent from the map.
+	Metrics(ctx context.Context, t podaccess.Target, names ...string) (map[string]float64, error)
+	// Config returns the value at a dotted path of the pod's /config YAML,
+	// e.g. "querier.query_store_after".
+	Config(ctx context.Context, t podaccess.Target, key string) (string, error)
+}
+
+// Deps is what the procedure acts with.
+type Deps struct {
+	Kube      kubernetes.Interface
+	Namespace string
+	Pods      podaccess.Doer
+	Observer  Observer
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// Poll is the interval between checks while waiting for pods to stop
+	// (default 2s).
+	Poll time.Duration
+	// Sleep waits between polls (a real timer when nil).
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+func (d Deps) now() time.Time {
+	if d.Now == nil {
+		return time.Now()
+	}
+	return d.Now()
+}
+
+func (d Deps) sleep(ctx context.Context) error {
+	poll := d.Poll
+	if poll <= 0 {
+		poll = 2 * time.Second
+	}
+	if d.Sleep != nil {
+		return d.Sleep(ctx, poll)
+	}
+	t := time.NewTimer(poll)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,290 @@
+package ingestershutdown
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+)
+
+// fakeMimir is a set of fake ingesters (and config-serving pods) behind
+// httptest servers, sharing one ring. It follows Mimir 3.x behaviour seen on
+// real processes: /ingester/shutdown flushes, ships, leaves the ring, keeps
+// serving /metrics; a second call answers 204 again.
+type fakeMimir struct {
+	t         *testing.T
+	mu        sync.Mutex
+	now       time.Time
+	members   map[string]*fakeIngester
+	readOnly  bool // prepare-instance-ring-downscale exists (2.14+)
+	ingest    bool // ingest storage: the endpoint answers 405
+	configs   map[string]map[string]string // pod → key → value
+	calls     []string
+	uploadBad bool // shipping fails
+}
+
+type fakeIngester struct {
+	id, zone, state       string
+	readOnlySince         int64
+	unshipped             float64
+	uploads, failures     float64
+	compactions, users    float64
+	stopped, inRing       bool
+}
+
+func newFakeMimir(t *testing.T) *fakeMimir {
+	return &fakeMimir{t: t, now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC), members: map[string]*fakeIngester{},
+		readOnly: true, configs: map[string]map[string]string{}}
+}
+
+func (f *fakeMimir) record(pod, what string) {
+	f.calls = append(f.calls, pod+" "+what)
+}
+
+func (f *fakeMimir) callsTo(what string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, c := range f.calls {
+		if strings.HasSuffix(c, " "+what) {
+			out = append(out, strings.TrimSuffix(c, " "+what))
+		}
+	}
+	return out
+}
+
+// handler serves one pod.
+func (f *fakeMimir) handler(pod string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		in := f.members[pod]
+		switch {
+		case r.URL.Path == PathIngesterRing:
+			f.writeRing(w)
+		case r.URL.Path == PathPrepareRingDownscale && f.ingest:
+			http.Error(w, "not supported with ingest storage", http.StatusMethodNotAllowed)
+		case r.URL.Path == PathPrepareRingDownscale && !f.readOnly:
+			http.NotFound(w, r)
+		case r.URL.Path == PathPrepareRingDownscale:
+			if r.Method == http.MethodPost && in.readOnlySince == 0 {
+				in.readOnlySince = f.now.Unix()
+				f.record(pod, "read-only")
+			}
+			fmt.Fprintf(w, `{"timestamp":%d}`, in.readOnlySince)
+		case r.URL.Path == PathReady:
+			if in.stopped {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprint(w, "Some services are not Running:\ningester-service: Terminated\n")
+				return
+			}
+			fmt.Fprint(w, "ready")
+		case r.URL.Path == PathShutdown:
+			f.record(pod, "shutdown")
+			f.flush(in)
+			in.stopped, in.inRing = true, false
+			w.WriteHeader(http.StatusNoContent)
+		case r.URL.Path == "/ingester/flush":
+			f.record(pod, "flush")
+			f.flush(in)
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
+
+func (f *fakeMimir) flush(in *fakeIngester) {
+	if f.uploadBad {
+		in.failures++
+		in.unshipped = float64(f.now.Add(-time.Hour).Unix())
+		return
+	}
+	in.compactions += in.users
+	if in.users > 0 {
+		in.uploads++
+	}
+	in.unshipped = 0
+	in.users = 0
+}
+
+func (f *fakeMimir) writeRing(w http.ResponseWriter) {
+	type shard struct {
+		ID        string `json:"id"`
+		State     string `json:"state"`
+		Address   string `json:"address"`
+		Timestamp string `json:"timestamp"`
+		Zone      string `json:"zone"`
+		Tokens    []int  `json:"tokens"`
+	}
+	var shards []shard
+	for _, in := range f.members {
+		if in.inRing {
+			shards = append(shards, shard{ID: in.id, State: in.state, Address: "10.0.0.1:9095", Timestamp: f.now.Format(time.RFC3339), Zone: in.zone, Tokens: []int{1, 2}})
+		}
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"shards": shards, "now": f.now.Format(time.RFC3339)})
+}
+
+// fakeObserver reads the fake pods' state the way metrics and /config would.
+type fakeObserver struct{ f *fakeMimir }
+
+func (o fakeObserver) Metrics(_ context.Context, t podaccess.Target, names ...string) (map[string]float64, error) {
+	o.f.mu.Lock()
+	defer o.f.mu.Unlock()
+	in, ok := o.f.members[t.Name]
+	if !ok {
+		return nil, fmt.Errorf("pod %s has no metrics", t.Name)
+	}
+	all := map[string]float64{MetricOldestUnshipped: in.unshipped, MetricUploads: in.uploads, MetricUploadFailures: in.failures,
+		MetricCompactions: in.compactions, MetricMemoryUsers: in.users}
+	out := map[string]float64{}
+	for _, n := range names {
+		if v, ok := all[n]; ok {
+			out[n] = v
+		}
+	}
+	return out, nil
+}
+
+func (o fakeObserver) Config(_ context.Context, t podaccess.Target, key string) (string, error) {
+	o.f.mu.Lock()
+	defer o.f.mu.Unlock()
+	v, ok := o.f.configs[t.Name][key]
+	if !ok {
+		return "", fmt.Errorf("%s: /config has no %s", t.Name, key)
+	}
+	return v, nil
+}
+
+// cluster builds the fake clientset: StatefulSets and pods, each pod's
+// http-metrics port pointing at its own httptest server on loopback.
+type fakeCluster struct {
+	*fake.Clientset
+	f *fakeMimir
+}
+
+func statefulSet(name, group string, replicas int32, annotations map[string]string) *appsv1.StatefulSet {
+	return &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "mimir", Labels: map[string]string{"rollout-group": group, "name": name}, Annotations: annotations},
+		Spec: appsv1.StatefulSetSpec{Replicas: &replicas}}
+}
+
+func (fc *fakeCluster) addPod(t *testing.T, name, labelName string) {
+	srv := httptest.NewServer(fc.f.handler(name))
+	t.Cleanup(srv.Close)
+	_, portStr, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	port, _ := strconv.Atoi(portStr)
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "mimir", Labels: map[string]string{"name": labelName}},
+		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Ports: []corev1.ContainerPort{{Name: "http-metrics", ContainerPort: int32(port)}}}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "127.0.0.1"}}
+	if _, err := fc.CoreV1().Pods("mimir").Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (fc *fakeCluster) addIngester(t *testing.T, sts, zone string, ordinal int, users float64) {
+	name := fmt.Sprintf("%s-%d", sts, ordinal)
+	fc.f.members[name] = &fakeIngester{id: name, zone: zone, state: "ACTIVE", inRing: true, users: users, unshipped: 0}
+	fc.addPod(t, name, sts)
+}
+
+// scaleReactor makes the scale subresource work on the fake clientset and,
+// like a StatefulSet controller, deletes the pods above the new size.
+func (fc *fakeCluster) scaleReactor() {
+	fc.PrependReactor("get", "statefulsets", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() != "scale" {
+			return false, nil, nil
+		}
+		obj, err := fc.Tracker().Get(a.GetResource(), a.GetNamespace(), a.(k8stesting.GetAction).GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		sts := obj.(*appsv1.StatefulSet)
+		return true, &autoscalingv1.Scale{ObjectMeta: sts.ObjectMeta, Spec: autoscalingv1.ScaleSpec{Replicas: *sts.Spec.Replicas}}, nil
+	})
+	fc.PrependReactor("patch", "statefulsets", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		pa := a.(k8stesting.PatchAction)
+		if a.GetSubresource() != "scale" {
+			return false, nil, nil
+		}
+		var body struct {
+			Spec struct{ Replicas int32 } `json:"spec"`
+		}
+		_ = json.Unmarshal(pa.GetPatch(), &body)
+		obj, err := fc.Tracker().Get(a.GetResource(), a.GetNamespace(), pa.GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		sts := obj.(*appsv1.StatefulSet).DeepCopy()
+		sts.Spec.Replicas = &body.Spec.Replicas
+		if err := fc.Tracker().Update(a.GetResource(), sts, a.GetNamespace()); err != nil {
+			return true, nil, err
+		}
+		fc.f.record(pa.GetName(), fmt.Sprintf("scale %d", body.Spec.Replicas))
+		pods, _ := fc.Tracker().List(corev1.SchemeGroupVersion.WithResource("pods"), corev1.SchemeGroupVersion.WithKind("Pod"), "mimir")
+		for _, p := range pods.(*corev1.PodList).Items {
+			if p.Labels["name"] == pa.GetName() {
+				_ = fc.Tracker().Delete(corev1.SchemeGroupVersion.WithResource("pods"), "mimir", p.Name)
+			}
+		}
+		// The typed client decodes the answer as a StatefulSet.
+		return true, sts, nil
+	})
+}
+
+// fakeProgress is a plan.Progress in memory.
+type fakeProgress struct {
+	data    map[string]string
+	now     func() time.Time
+	waits   map[string]time.Time
+	reports []string
+	// failSetAt makes the Nth Set fail (a crash before that record).
+	sets, failSetAt int
+}
+
+var errCrash = fmt.Errorf("simulated crash")
+
+func newFakeProgress(now func() time.Time) *fakeProgress {
+	return &fakeProgress{data: map[string]string{}, now: now, waits: map[string]time.Time{}}
+}
+
+func (p *fakeProgress) Get(k string) (string, bool) { v, ok := p.data[k]; return v, ok }
+func (p *fakeProgress) Now() time.Time               { return p.now() }
+func (p *fakeProgress) Report(msg string)            { p.reports = append(p.reports, msg) }
+
+func (p *fakeProgress) Set(_ context.Context, k, v string) error {
+	p.sets++
+	if p.failSetAt > 0 && p.sets >= p.failSetAt {
+		return errCrash
+	}
+	p.data[k] = v
+	return nil
+}
+
+func (p *fakeProgress) WaitUntil(ctx context.Context, key string, d time.Duration, _ string) error {
+	if _, ok := p.data[key]; !ok {
+		if err := p.Set(ctx, key, p.now().Add(d).Format(time.RFC3339)); err != nil {
+			return err
+		}
+	}
+	t, _ := time.Parse(time.RFC3339, p.data[key])
+	p.waits[key] = t
+	return nil
+}

@@ -1,0 +1,75 @@
+package ingestershutdown
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+)
+
+func headCompaction(tz *testZone, force bool) *HeadCompaction {
+	spec := &HeadCompactionSpec{Pods: podaccess.Selector{Labels: "name in (ingester-zone-a, ingester-zone-b)"}}
+	for pod := range tz.f.members {
+		tz.f.configs[pod] = map[string]string{KeyBlockRanges: "[2h0m0s]", KeyHeadCompactIdle: "1h0m0s", KeyHeadCompactEvery: "1m0s", KeyShipInterval: "1m0s"}
+	}
+	return NewHeadCompaction(spec, tz.zone.d, force)
+}
+
+func TestHeadCompactionWaitsForEveryTenantHeadToBeCompactedAndShipped(t *testing.T) {
+	tz := newTestZone(t, nil)
+	h := headCompaction(tz, false)
+	polls := 0
+	h.d.Sleep = func(ctx context.Context, d time.Duration) error {
+		polls++
+		*tz.clock = tz.clock.Add(10 * time.Minute)
+		tz.f.mu.Lock()
+		defer tz.f.mu.Unlock()
+		switch polls {
+		case 3: // zone-a-0 compacts one of its two tenants
+			tz.f.members["ingester-zone-a-0"].compactions++
+		case 6: // everything compacts and ships
+			for _, in := range tz.f.members {
+				tz.f.flush(in)
+			}
+		}
+		return nil
+	}
+	if err := h.Apply(context.Background(), tz.p); err != nil {
+		t.Fatal(err)
+	}
+	if polls != 6 {
+		t.Errorf("passed after %d polls, want 6", polls)
+	}
+	if !strings.Contains(strings.Join(tz.p.reports, "\n"), "ingester-zone-a-0: 1 of 2 tenant heads compacted") {
+		t.Errorf("reports = %v", tz.p.reports)
+	}
+	if len(tz.f.callsTo("flush")) != 0 {
+		t.Error("flushed without --force-flush")
+	}
+}
+
+func TestHeadCompactionIsBoundedByTheBlockRange(t *testing.T) {
+	tz := newTestZone(t, nil)
+	h := headCompaction(tz, false)
+	err := h.Apply(context.Background(), tz.p)
+	// 1.5 × 2h block range + 2 × 1m compaction interval + 1m ship interval.
+	if err == nil || !strings.Contains(err.Error(), "no complete head compaction within 3h3m0s") || !strings.Contains(err.Error(), "--force-flush") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestForceFlushFlushesEveryIngesterOnce(t *testing.T) {
+	tz := newTestZone(t, nil)
+	h := headCompaction(tz, true)
+	if err := h.Apply(context.Background(), tz.p); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(tz.f.callsTo("flush"), ","); got != "ingester-zone-a-0,ingester-zone-a-1,ingester-zone-b-0" {
+		t.Errorf("flushed %s", got)
+	}
+	if err := h.Apply(context.Background(), tz.p); err != nil || len(tz.f.callsTo("flush")) != 3 {
+		t.Errorf("a resumed apply flushed again: %v %v", err, tz.f.calls)
+	}
+}

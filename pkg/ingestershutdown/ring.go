@@ -1,0 +1,73 @@
+package ingestershutdown
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/ringcheck"
+)
+
+// ring reads the ingester ring from the first ring pod outside the zone
+// that answers: the zone's own pods are going away.
+func (z *Zone) ring(ctx context.Context) (*ringcheck.Ring, podaccess.Target, error) {
+	res, err := podaccess.Resolve(ctx, z.d.Kube, z.d.Namespace, z.spec.RingPods)
+	if err != nil {
+		return nil, podaccess.Target{}, err
+	}
+	own := z.spec.memberRE()
+	var errs []error
+	for _, t := range res.Targets {
+		if own.MatchString(t.Name) {
+			continue
+		}
+		r, err := ringcheck.Fetch(ctx, z.d.Pods, t, PathIngesterRing)
+		if err == nil {
+			return r, t, nil
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil, podaccess.Target{}, fmt.Errorf("no pod outside %s serves the ingester ring: ringPods (%s) selects none that is running", z.spec.StatefulSet, z.spec.RingPods)
+	}
+	return nil, podaccess.Target{}, fmt.Errorf("read the ingester ring: %w", errors.Join(errs...))
+}
+
+// zoneMembers lists the zone's instances still in the ring (LEFT ones are gone).
+func (z *Zone) zoneMembers(ctx context.Context) ([]string, *ringcheck.Ring, error) {
+	r, _, err := z.ring(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	own := z.spec.memberRE()
+	var out []string
+	for _, in := range r.Instances {
+		if own.MatchString(in.ID) && in.State != ringcheck.StateLeft {
+			out = append(out, in.ID+" ("+in.State+")")
+		}
+	}
+	sort.Strings(out)
+	return out, r, nil
+}
+
+// othersUnhealthy lists the instances outside the zone that are not ACTIVE
+// and healthy: shutting the zone down then could make writes or reads fail.
+func (z *Zone) othersUnhealthy(r *ringcheck.Ring) []string {
+	own := z.spec.memberRE()
+	now := r.Now
+	if now.IsZero() {
+		now = z.d.now()
+	}
+	var bad []string
+	for _, in := range r.Instances {
+		if own.MatchString(in.ID) {
+			continue
+		}
+		if in.State != ringcheck.StateActive || !in.Healthy(now, 0) {
+			bad = append(bad, in.Describe(now))
+		}
+	}
+	return bad
+}

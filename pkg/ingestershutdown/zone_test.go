@@ -1,0 +1,224 @@
+package ingestershutdown
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+)
+
+type testZone struct {
+	f     *fakeMimir
+	fc    *fakeCluster
+	zone  *Zone
+	p     *fakeProgress
+	clock *time.Time
+}
+
+// newTestZone builds zones a (2 ingesters), b and c (1 each) and the pods
+// that answer /config: W = max(1m, 2×15s, 2×20s) = 1m.
+func newTestZone(t *testing.T, siblingAnnotations map[string]string) *testZone {
+	t.Helper()
+	f := newFakeMimir(t)
+	fc := &fakeCluster{Clientset: fake.NewClientset(
+		statefulSet("ingester-zone-a", "ingester", 2, nil),
+		statefulSet("ingester-zone-b", "ingester", 1, siblingAnnotations),
+		statefulSet("ingester-zone-c", "ingester", 1, nil),
+	), f: f}
+	fc.scaleReactor()
+	fc.addIngester(t, "ingester-zone-a", "zone-a", 0, 2)
+	fc.addIngester(t, "ingester-zone-a", "zone-a", 1, 1)
+	fc.addIngester(t, "ingester-zone-b", "zone-b", 0, 2)
+	fc.addIngester(t, "ingester-zone-c", "zone-c", 0, 2)
+	for pod, kv := range map[string][2]string{
+		"querier-0":       {KeyQueryStoreAfter, "1m0s"},
+		"store-gateway-0": {KeySyncInterval, "15s"},
+		"compactor-0":     {KeyCleanupInterval, "20s"},
+	} {
+		fc.addPod(t, pod, strings.TrimSuffix(pod, "-0"))
+		f.configs[pod] = map[string]string{kv[0]: kv[1]}
+	}
+	clock := f.now
+	tz := &testZone{f: f, fc: fc, clock: &clock}
+	now := func() time.Time { return *tz.clock }
+	spec := &Spec{StatefulSet: "ingester-zone-a", Zone: "zone-a",
+		RingPods: podaccess.Selector{Labels: "name in (ingester-zone-a, ingester-zone-b, ingester-zone-c)"},
+		Config: ConfigPods{Querier: podaccess.Selector{Labels: "name=querier"}, StoreGateway: podaccess.Selector{Labels: "name=store-gateway"},
+			Compactor: podaccess.Selector{Labels: "name=compactor"}}}
+	if err := spec.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tz.zone = New(spec, Deps{Kube: fc, Namespace: "mimir", Pods: podaccess.NewDirect(nil), Observer: fakeObserver{f: f}, Now: now,
+		Sleep: func(ctx context.Context, d time.Duration) error { *tz.clock = tz.clock.Add(d); return ctx.Err() }})
+	tz.p = newFakeProgress(now)
+	return tz
+}
+
+func TestAZoneShutsDownInTheDocumentedOrder(t *testing.T) {
+	tz := newTestZone(t, nil)
+	ctx := context.Background()
+	if done, detail, err := tz.zone.Check(ctx); done || err != nil {
+		t.Fatalf("check before: %v %s %v", done, detail, err)
+	}
+	if err := tz.zone.Apply(ctx, tz.p); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	want := []string{
+		"ingester-zone-a-0 read-only", "ingester-zone-a-1 read-only",
+		"ingester-zone-a-0 shutdown", "ingester-zone-a-1 shutdown",
+		"ingester-zone-a scale 0",
+	}
+	if got := strings.Join(tz.f.calls, "\n"); got != strings.Join(want, "\n") {
+		t.Errorf("calls:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	if p, _ := tz.p.Get(keyPath); p != string(PathReadOnlyShutdown) {
+		t.Errorf("path = %q", p)
+	}
+	stopped, _ := time.Parse(time.RFC3339, tz.p.data[keyStopped])
+	if got := tz.p.waits[keyQueryable]; !got.Equal(stopped.Add(time.Minute)) {
+		t.Errorf("waits until %s, want stop %s + 1m", got, stopped)
+	}
+	if why := tz.p.data[keyWaitWhy]; !strings.Contains(why, "query-store-after 1m0s [querier-0]") || !strings.Contains(why, "= 1m0s") {
+		t.Errorf("wait explanation = %q", why)
+	}
+	sts, _ := tz.fc.AppsV1().StatefulSets("mimir").Get(ctx, "ingester-zone-a", metav1.GetOptions{})
+	if sts.Annotations[AnnotationQueryableAt] != stopped.Add(time.Minute).Format(time.RFC3339) {
+		t.Errorf("annotations = %v", sts.Annotations)
+	}
+	if done, detail, _ := tz.zone.Check(ctx); done {
+		t.Errorf("done before the wait ended: %s", detail)
+	}
+	*tz.clock = tz.clock.Add(time.Minute)
+	if done, detail, err := tz.zone.Check(ctx); !done || err != nil {
+		t.Errorf("not done after the wait: %s %v", detail, err)
+	}
+}
+
+// TestAResumedZoneShutdownNeverRepeatsOrSkipsACall cuts the procedure at each
+// record it makes and resumes it: every ingester is put read-only and shut
+// down exactly once, and the zone ends down with the same wait.
+func TestAResumedZoneShutdownNeverRepeatsOrSkipsACall(t *testing.T) {
+	ref := newTestZone(t, nil)
+	if err := ref.zone.Apply(context.Background(), ref.p); err != nil {
+		t.Fatal(err)
+	}
+	for cut := 1; cut <= ref.p.sets; cut++ {
+		t.Run(fmt.Sprintf("cut at record %d of %d", cut, ref.p.sets), func(t *testing.T) {
+			tz := newTestZone(t, nil)
+			tz.p.failSetAt = cut
+			if err := tz.zone.Apply(context.Background(), tz.p); !errors.Is(err, errCrash) {
+				t.Fatalf("first apply: %v", err)
+			}
+			tz.p.failSetAt = 0
+			*tz.clock = tz.clock.Add(10 * time.Second)
+			if err := tz.zone.Apply(context.Background(), tz.p); err != nil {
+				t.Fatalf("resumed apply: %v", err)
+			}
+			for _, what := range []string{"read-only", "shutdown"} {
+				if got := tz.f.callsTo(what); strings.Join(got, ",") != "ingester-zone-a-0,ingester-zone-a-1" {
+					t.Errorf("%s calls = %v, want each pod once", what, got)
+				}
+			}
+			if _, ok := tz.p.waits[keyQueryable]; !ok {
+				t.Error("the resumed run did not wait for the blocks to be queryable")
+			}
+		})
+	}
+}
+
+func TestAZoneShutdownRefuses(t *testing.T) {
+	future := time.Date(2026, 11, 23, 12, 30, 0, 0, time.UTC).Format(time.RFC3339)
+	tests := map[string]struct {
+		setup func(*testZone)
+		want  string
+	}{
+		"when an ingester of another zone is not ACTIVE": {
+			setup: func(tz *testZone) { tz.f.members["ingester-zone-b-0"].state = "LEAVING" },
+			want:  "ingester-zone-b-0 (zone-b): LEAVING",
+		},
+		"when a sibling zone's blocks are not queryable yet": {
+			setup: func(*testZone) {},
+			want:  "zone ingester-zone-b was shut down recently: its blocks become queryable at " + future,
+		},
+		"when the wait cannot be read from a live component": {
+			setup: func(tz *testZone) { delete(tz.f.configs["compactor-0"], KeyCleanupInterval) },
+			want:  "read compactor.cleanup_interval: compactor-0: /config has no compactor.cleanup_interval",
+		},
+		"when the ingesters use ingest storage": {
+			setup: func(tz *testZone) { tz.f.ingest = true },
+			want:  "the ingesters use ingest storage, whose partitions need the partition downscale procedure",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var ann map[string]string
+			if strings.Contains(name, "sibling") {
+				ann = map[string]string{AnnotationQueryableAt: future}
+			}
+			tz := newTestZone(t, ann)
+			tc.setup(tz)
+			err := tz.zone.Apply(context.Background(), tz.p)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if len(tz.f.calls) != 0 {
+				t.Errorf("changed something before refusing: %v", tz.f.calls)
+			}
+		})
+	}
+}
+
+func TestNothingStopsWhenABlockIsNotShipped(t *testing.T) {
+	tz := newTestZone(t, nil)
+	tz.f.uploadBad = true
+	err := tz.zone.Apply(context.Background(), tz.p)
+	if err == nil || !strings.Contains(err.Error(), "so nothing was stopped") || !strings.Contains(err.Error(), "block uploads failed") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(tz.f.callsTo("scale 0")) != 0 {
+		t.Error("scaled down although blocks were not shipped")
+	}
+	if tz.p.data["flushed/ingester-zone-a-0"] != "retry" {
+		t.Errorf("pod not marked for another flush: %v", tz.p.data)
+	}
+}
+
+func TestOlderIngestersSkipReadOnlyMode(t *testing.T) {
+	tz := newTestZone(t, nil)
+	tz.f.readOnly = false
+	if err := tz.zone.Apply(context.Background(), tz.p); err != nil {
+		t.Fatal(err)
+	}
+	if len(tz.f.callsTo("read-only")) != 0 || len(tz.f.callsTo("shutdown")) != 2 {
+		t.Errorf("calls = %v", tz.f.calls)
+	}
+	if p := tz.p.data[keyPath]; p != string(PathShutdownOnly) {
+		t.Errorf("path = %q", p)
+	}
+}
+
+func TestAZoneAlreadyDownIsDone(t *testing.T) {
+	past := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC).Format(time.RFC3339)
+	tz := newTestZone(t, nil)
+	ctx := context.Background()
+	sts, _ := tz.fc.AppsV1().StatefulSets("mimir").Get(ctx, "ingester-zone-a", metav1.GetOptions{})
+	zero := int32(0)
+	sts.Spec.Replicas = &zero
+	sts.Annotations = map[string]string{AnnotationQueryableAt: past}
+	_, _ = tz.fc.AppsV1().StatefulSets("mimir").Update(ctx, sts, metav1.UpdateOptions{})
+	for _, pod := range []string{"ingester-zone-a-0", "ingester-zone-a-1"} {
+		_ = tz.fc.CoreV1().Pods("mimir").Delete(ctx, pod, metav1.DeleteOptions{})
+		tz.f.members[pod].inRing = false
+	}
+	done, detail, err := tz.zone.Check(ctx)
+	if !done || err != nil || !strings.Contains(detail, "queryable since "+past) {
+		t.Fatalf("check = %v %q %v", done, detail, err)
+	}
+}
