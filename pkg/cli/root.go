@@ -60,6 +60,7 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 		newApproveCmd(f),
 		newAbortCmd(f),
 		newVersionCmd(f),
+		newRingCmd(f),
 	)
 	return root
 }
