@@ -24,7 +24,7 @@ func engineBinder(_ context.Context, f *Factory, o BindOptions) (plan.Binder, er
 		return nil, err
 	}
 	return engine.NewBinder(engine.Deps{
-		Kube: c.Kube, Dynamic: c.Dynamic, Mapper: c.Mapper, Namespace: c.Namespace, Pods: pods, Now: f.Clock.Now,
+		Kube: c.Kube, Dynamic: c.Dynamic, Mapper: c.Mapper, Namespace: c.Namespace, Pods: pods, Now: f.Clock.Now, Prometheus: o.Prometheus,
 		Options: engine.Options{Env: o.Env, External: o.ApplyMode == "external", DeletePVCs: o.DeletePVCs, ForceConflicts: o.ForceConflicts,
 			ForceFlush: o.ForceFlush, RolloutTimeout: o.RolloutTimeout, ExternalTimeout: o.ExternalTimeout},
 	}), nil

@@ -14,6 +14,7 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/promgate"
 )
 
 // Factory holds the global options and builds, on first use, what commands
@@ -48,7 +49,7 @@ type BindOptions struct {
 	DeletePVCs      bool
 	ForceConflicts  bool
 	ForceFlush      bool
-	Prometheus      PrometheusFlags
+	Prometheus      promgate.Connection
 	RolloutTimeout  time.Duration
 	ExternalTimeout time.Duration
 }

@@ -6,33 +6,38 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/promgate"
 )
 
-// PrometheusFlags are the connection options of PromQL gates.
-type PrometheusFlags struct {
-	URL             string
-	Tenant          string
-	Username        string
-	PasswordFile    string
-	BearerTokenFile string
-	CAFile          string
-	CertFile        string
-	KeyFile         string
-	InsecureTLS     bool
-	Timeout         time.Duration
+// registerPrometheus binds the connection options of PromQL gates.
+func registerPrometheus(fs *pflag.FlagSet, c *promgate.Connection) {
+	fs.StringVar(&c.URL, "prometheus-url", "", "Prometheus or Mimir query address for PromQL gates (Mimir: include the /prometheus prefix)")
+	fs.StringVar(&c.Tenant, "prometheus-tenant", "", "tenant sent as X-Scope-OrgID to a Mimir query endpoint")
+	fs.StringVar(&c.BasicAuthUser, "prometheus-user", "", "basic-auth user for the query endpoint")
+	fs.StringVar(&c.BasicAuthPasswordFile, "prometheus-password-file", "", "file holding the basic-auth password")
+	fs.StringVar(&c.BearerTokenFile, "prometheus-bearer-token-file", "", "file holding a bearer token")
+	fs.StringVar(&c.CAFile, "prometheus-ca-file", "", "CA bundle to verify the query endpoint")
+	fs.StringVar(&c.CertFile, "prometheus-cert-file", "", "client certificate for mTLS")
+	fs.StringVar(&c.KeyFile, "prometheus-key-file", "", "client key for mTLS")
+	fs.StringVar(&c.ServerName, "prometheus-server-name", "", "TLS server name to verify")
+	fs.BoolVar(&c.InsecureSkipVerify, "prometheus-insecure-skip-verify", false, "do not verify the query endpoint's certificate")
+	fs.Var((*durationFlag)(&c.Timeout), "prometheus-timeout", "timeout of each query (default 30s)")
 }
 
-func (p *PrometheusFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&p.URL, "prometheus-url", "", "Prometheus or Mimir query address for PromQL gates (Mimir: include the /prometheus prefix)")
-	fs.StringVar(&p.Tenant, "prometheus-tenant", "", "tenant sent as X-Scope-OrgID to a Mimir query endpoint")
-	fs.StringVar(&p.Username, "prometheus-user", "", "basic-auth user for the query endpoint")
-	fs.StringVar(&p.PasswordFile, "prometheus-password-file", "", "file holding the basic-auth password")
-	fs.StringVar(&p.BearerTokenFile, "prometheus-bearer-token-file", "", "file holding a bearer token")
-	fs.StringVar(&p.CAFile, "prometheus-ca-file", "", "CA bundle to verify the query endpoint")
-	fs.StringVar(&p.CertFile, "prometheus-cert-file", "", "client certificate for mTLS")
-	fs.StringVar(&p.KeyFile, "prometheus-key-file", "", "client key for mTLS")
-	fs.BoolVar(&p.InsecureTLS, "prometheus-insecure-skip-verify", false, "do not verify the query endpoint's certificate")
-	fs.DurationVar(&p.Timeout, "prometheus-timeout", 30*time.Second, "timeout of each query")
+// durationFlag binds a gate.Duration as a flag.
+type durationFlag gate.Duration
+
+func (d *durationFlag) String() string { return gate.Duration(*d).String() }
+func (d *durationFlag) Type() string   { return "duration" }
+func (d *durationFlag) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = durationFlag(v)
+	return nil
 }
 
 // runFlags are the flags shared by plan, apply and resume.
@@ -50,7 +55,7 @@ func (r *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&r.bind.ForceFlush, "force-flush", false, "flush ingester heads with /ingester/flush instead of waiting for the next head compaction")
 	fs.DurationVar(&r.bind.RolloutTimeout, "rollout-timeout", 30*time.Minute, "how long a rollout may take before the step fails")
 	fs.DurationVar(&r.bind.ExternalTimeout, "external-timeout", 2*time.Hour, "with --apply-mode=external, how long to wait for the cluster to match")
-	r.bind.Prometheus.register(fs)
+	registerPrometheus(fs, &r.bind.Prometheus)
 }
 
 func (r *runFlags) validate() error {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,8 +10,11 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/promgate"
+	"github.com/mimirctl/mimirctl/pkg/ringcheck"
 )
 
 // Deps is what bound actions and gates act with.
@@ -22,6 +26,8 @@ type Deps struct {
 	Pods      podaccess.Doer
 	// Now is the clock of gates that judge ages and durations.
 	Now func() time.Time
+	// Prometheus is the query API of PromQL gates (URL empty: none given).
+	Prometheus promgate.Connection
 	Options
 }
 
@@ -41,7 +47,8 @@ type Options struct {
 
 // Binder binds plan specs to the domain packages.
 type Binder struct {
-	d Deps
+	d   Deps
+	api promgate.Querier // built on first use
 }
 
 var _ plan.Binder = (*Binder)(nil)
@@ -63,11 +70,39 @@ func (b *Binder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg p
 	return nil, fmt.Errorf("action kind %s (%T) has no binding in this mimirctl", cfg.Kind, cfg.Spec)
 }
 
+func (b *Binder) gateDeps() gate.Deps {
+	return gate.Deps{Kube: b.d.Kube, Namespace: b.d.Namespace, Pods: b.d.Pods, Now: b.d.Now}
+}
+
+// prometheus returns the query API, refusing when no address was given.
+func (b *Binder) prometheus() (promgate.Querier, error) {
+	if b.api != nil {
+		return b.api, nil
+	}
+	if b.d.Prometheus.URL == "" {
+		return nil, errors.New("this plan has PromQL gates: pass --prometheus-url (a Prometheus, or Mimir with its /prometheus prefix)")
+	}
+	api, err := promgate.NewAPI(b.d.Prometheus)
+	if err != nil {
+		return nil, fmt.Errorf("--prometheus-*: %w", err)
+	}
+	b.api = api
+	return api, nil
+}
+
 // BindGate builds the gate of cfg.
 func (b *Binder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
 	switch s := cfg.Spec.(type) {
 	case *HTTPGateSpec:
 		return &httpGate{spec: s, kube: b.d.Kube, ns: b.d.Namespace, doer: b.d.Pods}, nil
+	case *ringcheck.Spec:
+		return ringcheck.New(*s, b.gateDeps())
+	case *promgate.Spec:
+		api, err := b.prometheus()
+		if err != nil {
+			return nil, err
+		}
+		return promgate.New(*s, promgate.Deps{API: api, Now: b.d.Now, Timeout: b.d.Prometheus.QueryTimeout()})
 	}
 	return nil, fmt.Errorf("gate kind %s (%T) has no binding in this mimirctl", cfg.Kind, cfg.Spec)
 }
