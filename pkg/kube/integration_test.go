@@ -198,7 +198,16 @@ func TestIntegrationApplyDiffPrune(t *testing.T) {
 	if r := f.diff(changed); !r.Empty() {
 		t.Fatalf("after applying the change the diff is not empty:\n%s", human(t, r))
 	}
-	f.waitRollouts(changed)
+
+	// A changed flag rolls the distributor's pods; the wait sees it through.
+	rolled := f.render(func(o *tanka.Overlay) {
+		o.Merge(tanka.Overlay{Hidden: map[string]map[string]any{"distributor_args": {"distributor.ring.heartbeat-period": "20s"}}})
+	})
+	if r := f.diff(rolled); len(r.Objects) != 1 || r.Objects[0].Ref.Name != "distributor" {
+		t.Fatalf("want only the distributor to change, got:\n%s", human(t, r))
+	}
+	f.apply(rolled, ApplyOptions{})
+	f.waitRollouts(rolled)
 
 	// A hand-made object in the namespace is never pruned.
 	_, err := f.c.Kube.CoreV1().ConfigMaps(f.ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "hand-made"}}, metav1.CreateOptions{})

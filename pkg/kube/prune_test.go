@@ -13,8 +13,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 
-	"github.com/mimirctl/mimirctl/pkg/diff"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/mimirctl/mimirctl/pkg/diff"
 )
 
 var owned = Ownership{EnvironmentID: "env-1"}

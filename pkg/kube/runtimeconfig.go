@@ -173,7 +173,7 @@ func CheckRuntimeConfig(ctx context.Context, cs kubernetes.Interface, doer podac
 func podServes(ctx context.Context, doer podaccess.Doer, t podaccess.Target, want map[string]any) (PodRuntimeConfig, verdict.Observation) {
 	code, body, err := podaccess.Get(ctx, doer, t, RuntimeConfigPath, http.Header{"Accept": {"text/plain"}})
 	if err == nil && code != http.StatusOK {
-		err = fmt.Errorf("HTTP %d: %s", code, strings.TrimSpace(string(body)))
+		err = fmt.Errorf("HTTP %d: %s", code, bodyMessage(body))
 	}
 	if err != nil {
 		return PodRuntimeConfig{Pod: t.Name, Detail: err.Error()}, verdict.Inconclusivef("pod %s: %v", t.Name, err)
@@ -186,6 +186,20 @@ func podServes(ctx context.Context, doer podaccess.Doer, t podaccess.Target, wan
 		return PodRuntimeConfig{Pod: t.Name, Detail: "still serves the previous values"}, verdict.Failf("pod %s still serves the previous values", t.Name)
 	}
 	return PodRuntimeConfig{Pod: t.Name, Serves: true}, verdict.Passf("pod %s serves the new values", t.Name)
+}
+
+// bodyMessage shortens an error body: the message of an API server Status
+// (what the pod proxy answers when it cannot reach the pod), else the first
+// line.
+func bodyMessage(body []byte) string {
+	var status struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &status) == nil && status.Message != "" {
+		return status.Message
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
+	return line
 }
 
 // WaitRuntimeConfig waits until CheckRuntimeConfig passes. The kubelet
