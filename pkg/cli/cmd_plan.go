@@ -46,7 +46,7 @@ With --detailed-exitcode the exit code is 2 when steps remain, 0 when the plan i
 			if f.Output == "json" {
 				err = writeJSON(f.IO.Out, pv)
 			} else {
-				renderPreview(f.IO.Out, pv, p, style{on: f.IO.OutTTY})
+				renderPreview(f.IO.Out, pv, style{on: f.IO.OutTTY})
 			}
 			if err == nil && detailed && pv.Remaining > 0 {
 				return ErrChangesPending
@@ -72,7 +72,7 @@ func (f *Factory) currentState(cmd *cobra.Command) (*plan.State, error) {
 	return st, err
 }
 
-func renderPreview(w io.Writer, pv *plan.PlanPreview, p *plan.Plan, s style) {
+func renderPreview(w io.Writer, pv *plan.PlanPreview, s style) {
 	fmt.Fprintf(w, "%s %s (digest %s): %d of %d steps remaining\n", s.bold("Plan"), pv.Plan, pv.Digest, pv.Remaining, len(pv.Steps))
 	if pv.RunID != "" {
 		fmt.Fprintf(w, "Run %s is %s\n", pv.RunID, pv.RunStatus)
@@ -102,7 +102,6 @@ func renderPreview(w io.Writer, pv *plan.PlanPreview, p *plan.Plan, s style) {
 	if pv.Destructive {
 		fmt.Fprintf(w, "\n%s some remaining steps are destructive: apply asks for confirmation, or needs --yes when not on a terminal\n", s.red("!"))
 	}
-	_ = p
 }
 
 func renderActionPreview(w io.Writer, a plan.ActionPreview, s style) {

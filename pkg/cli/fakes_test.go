@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/rest"
+
+	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/verdict"
+)
+
+// fakeSetSpec and fakeCheckSpec are test kinds acting on a map.
+type fakeSetSpec struct {
+	Key    string `yaml:"key" json:"key"`
+	Value  string `yaml:"value" json:"value"`
+	Danger bool   `yaml:"destructive,omitempty" json:"destructive,omitempty"`
+}
+
+func (s *fakeSetSpec) Validate() error {
+	if s.Key == "" {
+		return errors.New("key is required")
+	}
+	return nil
+}
+func (s *fakeSetSpec) Describe() string  { return fmt.Sprintf("set %s to %s", s.Key, s.Value) }
+func (s *fakeSetSpec) Destructive() bool { return s.Danger }
+
+type fakeCheckSpec struct {
+	Key    string `yaml:"key" json:"key"`
+	Equals string `yaml:"equals" json:"equals"`
+}
+
+func (s *fakeCheckSpec) Validate() error  { return nil }
+func (s *fakeCheckSpec) Describe() string { return fmt.Sprintf("%s is %s", s.Key, s.Equals) }
+
+type fakeWorld struct {
+	mu     sync.Mutex
+	values map[string]string
+}
+
+type fakeBinder struct{ w *fakeWorld }
+
+func (b fakeBinder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
+	return fakeAction{w: b.w, s: cfg.Spec.(*fakeSetSpec)}, nil
+}
+
+func (b fakeBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
+	return fakeGate{w: b.w, s: cfg.Spec.(*fakeCheckSpec)}, nil
+}
+
+type fakeAction struct {
+	w *fakeWorld
+	s *fakeSetSpec
+}
+
+func (a fakeAction) Check(context.Context) (bool, string, error) {
+	a.w.mu.Lock()
+	defer a.w.mu.Unlock()
+	return a.w.values[a.s.Key] == a.s.Value, "now " + a.w.values[a.s.Key], nil
+}
+
+func (a fakeAction) Apply(context.Context, plan.Progress) error {
+	a.w.mu.Lock()
+	defer a.w.mu.Unlock()
+	a.w.values[a.s.Key] = a.s.Value
+	return nil
+}
+
+func (a fakeAction) Preview(context.Context) (plan.Change, error) {
+	return plan.Change{Summary: "would set " + a.s.Key, Diff: "- " + a.s.Key + ": old\n+ " + a.s.Key + ": " + a.s.Value}, nil
+}
+
+type fakeGate struct {
+	w *fakeWorld
+	s *fakeCheckSpec
+}
+
+func (g fakeGate) Evaluate(context.Context) verdict.Observation {
+	g.w.mu.Lock()
+	defer g.w.mu.Unlock()
+	if g.w.values[g.s.Key] == g.s.Equals {
+		return verdict.Passf("%s is %s", g.s.Key, g.s.Equals)
+	}
+	return verdict.Failf("%s is %q", g.s.Key, g.w.values[g.s.Key])
+}
+
+// fastClock is a clock whose Sleep returns at once, moving time forward.
+type fastClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fastClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fastClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+	return ctx.Err()
+}
+
+// testCLI runs commands against testdata plans, a fake cluster and a state
+// file in a temporary directory.
+type testCLI struct {
+	t     *testing.T
+	world *fakeWorld
+	dir   string
+	clock *fastClock
+	kube  *fake.Clientset
+}
+
+func newTestCLI(t *testing.T) *testCLI {
+	return &testCLI{t: t, world: &fakeWorld{values: map[string]string{}}, dir: t.TempDir(),
+		clock: &fastClock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)},
+		kube: fake.NewClientset(
+			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system", UID: "cluster-uid"}},
+			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "mimir"}},
+		)}
+}
+
+// run executes args and returns stdout, stderr and the exit code.
+func (c *testCLI) run(stdin string, args ...string) (string, string, int) {
+	var out, errOut bytes.Buffer
+	f := &Factory{
+		IO:           IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
+		BuiltinPlans: os.DirFS("testdata/plans"),
+		Registry: func() *plan.Registry {
+			return plan.NewRegistry().
+				AddAction(plan.ActionKind{Name: "set", New: func() plan.ActionSpec { return &fakeSetSpec{} }}).
+				AddGate(plan.GateKind{Name: "check", New: func() plan.GateSpec { return &fakeCheckSpec{} }})
+		},
+		Binder: func(context.Context, *Factory, BindOptions) (plan.Binder, error) { return fakeBinder{w: c.world}, nil },
+		Clock:  c.clock,
+	}
+	f.SetClients(&kube.Clients{Kube: c.kube, Namespace: "mimir", Config: &rest.Config{Host: "https://fake.invalid"}})
+	args = append([]string{"--state=file", "--state-file=" + filepath.Join(c.dir, "state.json")}, args...)
+	err := Run(context.Background(), f, args)
+	if err != nil {
+		fmt.Fprintf(&errOut, "mimirctl: %v\n", err)
+	}
+	return out.String(), errOut.String(), ExitCode(err)
+}
