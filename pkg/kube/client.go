@@ -31,7 +31,8 @@ type Options struct {
 	Namespace string
 	// Timeout bounds each API request (0: none beyond the context).
 	Timeout time.Duration
-	// QPS and Burst raise client-go's client-side rate limits when > 0.
+	// QPS and Burst are client-go's client-side rate limits (default 50
+	// and 100, kubectl's order of magnitude: a diff reads every object).
 	QPS   float32
 	Burst int
 }
@@ -66,8 +67,12 @@ func (o Options) Connect() (*Clients, error) {
 		return nil, o.explain(rules, cc, err)
 	}
 	cfg.Timeout = o.Timeout
+	cfg.QPS, cfg.Burst = 50, 100
 	if o.QPS > 0 {
-		cfg.QPS, cfg.Burst = o.QPS, o.Burst
+		cfg.QPS = o.QPS
+	}
+	if o.Burst > 0 {
+		cfg.Burst = o.Burst
 	}
 	return NewClients(cfg, ns, currentContext(cc, o.Context))
 }

@@ -331,6 +331,42 @@ func TestIntegrationScaleAndRuntimeConfig(t *testing.T) {
 	}
 }
 
+func TestIntegrationDroppedFieldsAreRemovalsAndDryRunStoresNothing(t *testing.T) {
+	f := newFixture(t)
+	annotated := f.render(func(o *tanka.Overlay) {
+		o.Merge(tanka.Overlay{Objects: map[string]any{"querier_deployment": map[string]any{
+			"metadata": map[string]any{"annotations": map[string]any{"mimirctl.dev/step": "2"}},
+			"spec":     map[string]any{"template": map[string]any{"spec": map[string]any{"terminationGracePeriodSeconds": 60}}},
+		}}})
+	})
+	f.apply(annotated, ApplyOptions{})
+	plain := f.render(func(o *tanka.Overlay) { o.RemoveObject("querier_deployment") })
+	r := f.diff(plain)
+	var got []string
+	for _, o := range r.Objects {
+		for _, c := range o.Changes {
+			got = append(got, fmt.Sprintf("%s %s %s", o.Ref.Name, c.Kind, c.Path))
+		}
+	}
+	// dyff reports a removed map entry at its parent's path.
+	want := "querier removed /metadata querier removed /spec/template/spec"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("changes:\n%s\nwant:\n%s\n%s", strings.Join(got, "\n"), want, human(t, r))
+	}
+
+	dry := f.apply(plain, ApplyOptions{DryRun: true})
+	if len(dry) != len(plain) {
+		t.Fatalf("dry run returned %d objects", len(dry))
+	}
+	if r := f.diff(plain); len(r.Objects) != 1 {
+		t.Fatalf("a dry run changed the cluster:\n%s", human(t, r))
+	}
+	f.apply(plain, ApplyOptions{})
+	if r := f.diff(plain); !r.Empty() {
+		t.Fatalf("after applying, the dropped fields are still there:\n%s", human(t, r))
+	}
+}
+
 func TestIntegrationBadKubeconfigIsExplained(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "config")
 	if err := os.WriteFile(bad, []byte("apiVersion: v1\nkind: Config\nclusters: {"), 0o600); err != nil {
