@@ -129,3 +129,24 @@ func TestStripServerFieldsKeepsWhatUsersSet(t *testing.T) {
 		t.Fatalf("annotations %v", ann)
 	}
 }
+
+func TestColorOnlyWhenAsked(t *testing.T) {
+	rendered, live := load(t, "rendered/querier.yaml"), load(t, "live/querier.yaml")
+	r, err := Compare([]Pair{{Desired: rendered, Live: live}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var colored, auto bytes.Buffer
+	if err := r.WriteHuman(&colored, ColorAlways); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteHuman(&auto, ColorAuto); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(colored.String(), "\x1b[") {
+		t.Fatal("ColorAlways output has no colour")
+	}
+	if strings.Contains(auto.String(), "\x1b[") {
+		t.Fatal("ColorAuto coloured a writer that is not a terminal")
+	}
+}
