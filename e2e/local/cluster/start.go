@@ -104,7 +104,7 @@ func (s *supervisor) startNodeSide(ctx, agentCtx context.Context) error {
 		Log:      s.log.With("component", "dns"),
 	}
 	addr := net.JoinHostPort(s.ipam.Gateway().String(), strconv.Itoa(config.DNSPort))
-	if err := dns.ListenAndServe(agentCtx, addr); err != nil {
+	if _, err := dns.ListenAndServe(agentCtx, addr); err != nil {
 		return err
 	}
 	s.agentWG = make(chan struct{})

@@ -22,6 +22,7 @@ import (
 	"github.com/mimirctl/mimirctl/e2e/local/internal/podnet"
 	"github.com/mimirctl/mimirctl/e2e/local/internal/procs"
 	"github.com/mimirctl/mimirctl/e2e/local/internal/prometheus"
+	"github.com/mimirctl/mimirctl/e2e/local/internal/sweep"
 )
 
 // supervisor owns the running cluster's components.
@@ -107,6 +108,9 @@ func (s *supervisor) prepare() error {
 	s.cp = controlplane.Config{Layout: s.layout, BinDir: s.opts.BinDir, PKI: bundle, AdvertiseIP: gw, APIServerPort: s.opts.APIServerPort}
 	if err := pki.WriteKubeconfig(s.layout.Kubeconfig(), config.ClusterName, s.cp.APIServerURL(), bundle); err != nil {
 		return err
+	}
+	if err := sweep.RecordRunNetns(s.layout); err != nil {
+		return fmt.Errorf("record the state of %s: %w", config.NetnsRunDir, err)
 	}
 	return podnet.EnsureBridge(context.Background(), config.BridgeName, netip.PrefixFrom(gw, a.Prefix().Bits()))
 }

@@ -65,19 +65,21 @@ type Server struct {
 }
 
 // ListenAndServe answers on addr ("10.244.0.1:53") until ctx ends. It
-// returns once both listeners are bound, or with the bind error.
-func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
+// returns the bound address (UDP and TCP share the port, also when addr asks
+// for port 0) once both listeners are bound, or the bind error.
+func (s *Server) ListenAndServe(ctx context.Context, addr string) (string, error) {
 	handler := dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
 		_ = w.WriteMsg(s.Resolver.Answer(req))
 	})
 	pc, err := net.ListenPacket("udp", addr)
 	if err != nil {
-		return fmt.Errorf("listen for DNS on udp %s: %w", addr, err)
+		return "", fmt.Errorf("listen for DNS on udp %s: %w", addr, err)
 	}
+	addr = pc.LocalAddr().String()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		pc.Close()
-		return fmt.Errorf("listen for DNS on tcp %s: %w", addr, err)
+		return "", fmt.Errorf("listen for DNS on tcp %s: %w", addr, err)
 	}
 	servers := []*dns.Server{
 		{PacketConn: pc, Handler: handler},
@@ -96,5 +98,5 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 			_ = srv.Shutdown()
 		}
 	}()
-	return nil
+	return addr, nil
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/mimirctl/mimirctl/e2e/local/internal/config"
 	"github.com/mimirctl/mimirctl/e2e/local/internal/podnet"
-	"github.com/mimirctl/mimirctl/e2e/local/internal/sweep"
 	"github.com/mimirctl/mimirctl/e2e/local/internal/volumes"
 )
 
@@ -72,9 +71,6 @@ func (w *podWorker) createNetwork(ctx context.Context, pod *corev1.Pod) (*sandbo
 	}
 	ip, err := w.a.cfg.IPAM.Allocate(string(pod.UID))
 	if err != nil {
-		return nil, err
-	}
-	if err := sweep.RecordRunNetns(w.a.cfg.Layout); err != nil {
 		return nil, err
 	}
 	sb := &sandbox{ip: ip, net: podnet.Sandbox{

@@ -23,19 +23,25 @@ const StampFile = ".mctl-localcluster"
 
 // runNetnsRecord, in the state directory's run/ folder, says that this
 // cluster made /run/netns a mount point (ip netns add does so on first use),
-// so the sweep unmounts it again once no namespace is left in it.
+// so the sweep unmounts it again once no namespace is left in it. Its content
+// says whether the directory itself was new ("dir") and goes too.
 const runNetnsRecord = "run-netns-mount-created"
 
 // RecordRunNetns notes, before the first network namespace is created,
-// whether /run/netns is a mount point yet.
+// whether /run/netns is a mount point (and a directory) yet.
 func RecordRunNetns(l config.Layout) error {
-	if isMountPoint(config.NetnsRunDir) {
+	record := filepath.Join(l.PIDDir(), runNetnsRecord)
+	if _, err := os.Stat(record); err == nil || isMountPoint(config.NetnsRunDir) {
 		return nil
 	}
 	if err := os.MkdirAll(l.PIDDir(), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(l.PIDDir(), runNetnsRecord), nil, 0o644)
+	content := ""
+	if _, err := os.Stat(config.NetnsRunDir); os.IsNotExist(err) {
+		content = "dir"
+	}
+	return os.WriteFile(record, []byte(content), 0o644)
 }
 
 // Remove kills, unmounts and deletes every leftover of the cluster at
@@ -98,7 +104,8 @@ func killMarked(ctx context.Context, stateDir string) error {
 
 func removeRunNetnsMount(l config.Layout) error {
 	record := filepath.Join(l.PIDDir(), runNetnsRecord)
-	if _, err := os.Stat(record); err != nil {
+	content, err := os.ReadFile(record)
+	if err != nil {
 		return nil
 	}
 	if entries, err := os.ReadDir(config.NetnsRunDir); err == nil && len(entries) > 0 {
@@ -108,6 +115,9 @@ func removeRunNetnsMount(l config.Layout) error {
 		if err := unix.Unmount(config.NetnsRunDir, unix.MNT_DETACH); err != nil {
 			return fmt.Errorf("unmount %s: %w", config.NetnsRunDir, err)
 		}
+	}
+	if string(content) == "dir" {
+		_ = os.Remove(config.NetnsRunDir) // only if still empty
 	}
 	return os.Remove(record)
 }
