@@ -41,7 +41,9 @@ func TestVersionGate(t *testing.T) {
 	}{
 		{"a 2.9.0 cluster is within the read-write plans' range",
 			VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0 <3.0.0"},
-			func(t *testing.T) []gatetest.Pod { return []gatetest.Pod{mimirPod("distributor-0", "distributor", v2(t))} },
+			func(t *testing.T) []gatetest.Pod {
+				return []gatetest.Pod{mimirPod("distributor-0", "distributor", v2(t))}
+			},
 			verdict.Pass, "1/1 pods run a supported version", ""},
 		{"a 3.0.5 pod is refused by a 2.x-only plan, with the reason",
 			VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0 <3.0.0", Reason: "read-write mode was removed in Mimir 3.0"},
@@ -51,7 +53,9 @@ func TestVersionGate(t *testing.T) {
 			verdict.Fail, "1/2 pods", "ingester-0: Mimir 3.0.5 is outside the supported range >=2.0.0 <3.0.0\n  read-write mode was removed in Mimir 3.0"},
 		{"2.9.0 is too old for the HA tracker on memberlist",
 			VersionSpec{PodsSpec: allMimir, Supported: ">=2.17.0"},
-			func(t *testing.T) []gatetest.Pod { return []gatetest.Pod{mimirPod("distributor-0", "distributor", v2(t))} },
+			func(t *testing.T) []gatetest.Pod {
+				return []gatetest.Pod{mimirPod("distributor-0", "distributor", v2(t))}
+			},
 			verdict.Fail, "", "Mimir 2.9.0 is outside the supported range >=2.17.0"},
 		{"an unversioned build is inconclusive by default, never a guess",
 			VersionSpec{PodsSpec: allMimir, Supported: ">=2.17.0"}, unstamped(t, "3.0.5"),
