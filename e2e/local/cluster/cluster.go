@@ -18,7 +18,6 @@ import (
 
 	"github.com/mimirctl/mimirctl/e2e/local/internal/config"
 	"github.com/mimirctl/mimirctl/e2e/local/internal/podlogs"
-	"github.com/mimirctl/mimirctl/e2e/local/internal/podnet"
 	"github.com/mimirctl/mimirctl/e2e/local/internal/procs"
 )
 
@@ -145,7 +144,7 @@ func (c *Cluster) PodNetns(ctx context.Context, namespace, pod string) (string, 
 	if err != nil {
 		return "", fmt.Errorf("get pod %s/%s: %w", namespace, pod, err)
 	}
-	return podnet.NetnsName(namespace, pod, string(p.UID)), nil
+	return config.NamesFor(c.StateDir).Netns(namespace, pod, string(p.UID)), nil
 }
 
 // ExecInPodNetwork runs argv on the host inside a pod's network namespace

@@ -81,7 +81,7 @@ func (s *supervisor) startNodeSide(ctx, agentCtx context.Context) error {
 	}
 	bundle := s.cp.PKI
 	agent := nodeagent.New(nodeagent.Config{
-		Layout: s.layout, Client: s.client, Nodes: agentNodes(s.nodes()), BridgeName: config.BridgeName,
+		Layout: s.layout, Client: s.client, Nodes: agentNodes(s.nodes()), Names: s.names,
 		IPAM: s.ipam, Images: s.opts.imageRules(), BinDir: s.opts.BinDir, InitBinary: self,
 		APIServerPort: s.opts.APIServerPort, Marker: s.marker(),
 		KubeletCert: bundle.KubeletCert, KubeletKey: bundle.KubeletKey, ClientCA: bundle.CACert,

@@ -29,6 +29,7 @@ import (
 type supervisor struct {
 	opts    Options
 	layout  config.Layout
+	names   config.Names
 	log     *slog.Logger
 	ipam    *ipam.Allocator
 	cp      controlplane.Config
@@ -49,7 +50,7 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (err error) {
 	if err != nil {
 		return err
 	}
-	s := &supervisor{opts: opts, layout: config.Layout{Root: opts.StateDir}, log: log, started: time.Now()}
+	s := &supervisor{opts: opts, layout: config.Layout{Root: opts.StateDir}, names: config.NamesFor(opts.StateDir), log: log, started: time.Now()}
 	if err := s.prepare(); err != nil {
 		return s.fail(err)
 	}
@@ -112,7 +113,10 @@ func (s *supervisor) prepare() error {
 	if err := sweep.RecordRunNetns(s.layout); err != nil {
 		return fmt.Errorf("record the state of %s: %w", config.NetnsRunDir, err)
 	}
-	return podnet.EnsureBridge(context.Background(), config.BridgeName, netip.PrefixFrom(gw, a.Prefix().Bits()))
+	if err := checkSubnetFree(a.Prefix(), s.names.Bridge()); err != nil {
+		return err
+	}
+	return podnet.EnsureBridge(context.Background(), s.names.Bridge(), netip.PrefixFrom(gw, a.Prefix().Bits()))
 }
 
 func (s *supervisor) marker() string { return config.MarkerEnv + "=" + s.layout.Root }
@@ -138,7 +142,7 @@ func (s *supervisor) stop() {
 			s.log.Warn("stop component", "component", s.procs[i].Spec.Name, "err", err)
 		}
 	}
-	if err := podnet.DeleteLink(context.Background(), config.BridgeName); err != nil {
+	if err := podnet.DeleteLink(context.Background(), s.names.Bridge()); err != nil {
 		s.log.Warn("remove bridge", "err", err)
 	}
 	_ = os.Remove(s.layout.SupervisorPID())
@@ -182,7 +186,7 @@ func (s *supervisor) description() *Cluster {
 	gw := s.ipam.Gateway().String()
 	c := &Cluster{
 		StateDir: s.layout.Root, Kubeconfig: s.layout.Kubeconfig(), APIServerURL: s.cp.APIServerURL(),
-		PodCIDR: s.ipam.Prefix().String(), BridgeName: config.BridgeName, BridgeIP: gw,
+		PodCIDR: s.ipam.Prefix().String(), BridgeName: s.names.Bridge(), BridgeIP: gw,
 		DNSServer: net.JoinHostPort(gw, strconv.Itoa(config.DNSPort)), ClusterDomain: config.ClusterDomain,
 		Nodes: s.nodes(), BinDir: s.opts.BinDir, SupervisorPID: os.Getpid(), SupervisorLog: s.layout.SupervisorLog(),
 		StartedAt: s.started, StartupSeconds: time.Since(s.started).Round(10 * time.Millisecond).Seconds(),
@@ -216,3 +220,30 @@ func writeJSON(path string, v any) error {
 }
 
 var errExited = errors.New("process exited")
+
+// checkSubnetFree refuses a pod CIDR that overlaps an address of another
+// interface (such as another local cluster's bridge).
+func checkSubnetFree(cidr netip.Prefix, ownBridge string) error {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return fmt.Errorf("list network interfaces: %w", err)
+	}
+	for _, ifc := range ifaces {
+		if ifc.Name == ownBridge {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			ipn, ok := a.(*net.IPNet)
+			if !ok {
+				continue
+			}
+			p, ok := netip.AddrFromSlice(ipn.IP)
+			ones, _ := ipn.Mask.Size()
+			if ok && netip.PrefixFrom(p.Unmap(), ones).Masked().Overlaps(cidr) {
+				return fmt.Errorf("pod CIDR %s overlaps %s on interface %s (another local cluster?): choose another with --pod-cidr", cidr, a, ifc.Name)
+			}
+		}
+	}
+	return nil
+}

@@ -21,7 +21,8 @@ commands:
   up       start the cluster in the background and wait until it is ready
   down     stop the cluster and remove everything it created (also after a crash)
   status   show whether the cluster's components answer (--json for details)
-  env      print shell exports: eval "$(localcluster env)"
+  env      print shell exports: eval "$(localcluster env)"; --kubeconfig or
+           --prometheus-url print just that value
   logs     print a container's log: logs [-f] [-p] [--tail N] NAMESPACE/POD [CONTAINER]
 
 every command takes --state-dir (default ` + config.DefaultStateDir + `)
@@ -161,6 +162,8 @@ func printHealth(w io.Writer, h *cluster.Health) {
 func cmdEnv(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("env", flag.ContinueOnError)
 	dir := fs.String("state-dir", "", "state directory")
+	kubeconfig := fs.Bool("kubeconfig", false, "print only the kubeconfig path")
+	promURL := fs.Bool("prometheus-url", false, "print only the Prometheus URL")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -168,7 +171,14 @@ func cmdEnv(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	printEnv(os.Stdout, c)
+	switch {
+	case *kubeconfig:
+		fmt.Println(c.Kubeconfig)
+	case *promURL:
+		fmt.Println(c.PrometheusURL)
+	default:
+		printEnv(os.Stdout, c)
+	}
 	return nil
 }
 

@@ -2,24 +2,18 @@
 // constants: name prefixes of everything it creates on the host, default
 // addresses and ports, label keys, and the layout of its state directory.
 //
-// Everything the local cluster creates on the host carries Prefix in its name
-// (network namespaces, links, /etc/netns entries, the default state directory)
-// or MarkerEnv in its environment (every process), so that cleanup can find
-// leftovers after a crash and never touches anything else.
+// Everything a local cluster creates on the host carries its own name prefix
+// (see Names: network namespaces, links, /etc/netns entries) or MarkerEnv in
+// its environment (every process), so that cleanup finds its leftovers after
+// a crash and never touches anything else, not even another local cluster's.
 package config
 
 import "time"
 
-// Host object naming. Cleanup removes exactly what matches these.
+// Host object naming. Cleanup removes exactly what matches a cluster's Names.
 const (
-	// Prefix starts the name of every host object the cluster creates.
+	// Prefix starts the name of every host object any local cluster creates.
 	Prefix = "mctl"
-	// BridgeName is the host bridge every pod's veth is attached to.
-	BridgeName = Prefix + "0"
-	// NetnsPrefix starts every pod network namespace name (ip netns list).
-	NetnsPrefix = Prefix + "-"
-	// VethPrefix starts the host end of every pod veth pair.
-	VethPrefix = Prefix + "v"
 	// MarkerEnv is set in the environment of every process the cluster starts
 	// (control plane, Prometheus, every container); its value is the state
 	// directory. Cleanup finds processes by scanning /proc/*/environ for it.
@@ -52,11 +46,13 @@ const (
 // DefaultZones are the availability zones nodes are spread over.
 var DefaultZones = []string{"zone-a", "zone-b", "zone-c"}
 
-// Fixed ports of host-side components. The API server, the kubelet API and DNS
-// listen on the bridge address (pods reach them); the rest on loopback.
+// Fixed ports of host-side components. They listen on the cluster's bridge
+// address (pods reach the API server, the kubelet API and DNS there), so
+// clusters with different pod CIDRs never compete for a port. Only
+// Prometheus listens on loopback, on a configurable port.
 const (
-	EtcdClientPort        = 12379
-	EtcdPeerPort          = 12380
+	EtcdClientPort        = 2379
+	EtcdPeerPort          = 2380
 	ControllerManagerPort = 10257
 	SchedulerPort         = 10259
 	KubeletPort           = 10250

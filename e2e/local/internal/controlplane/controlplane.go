@@ -3,15 +3,15 @@
 // kube-scheduler v1.34, built by e2e/local/tools/build.sh into the bin
 // directory, and waits until they answer.
 //
-// The API server listens on the bridge address, so that pods and the host
-// reach it alike; everything else listens on loopback. Authorization is
+// Every component listens on the cluster's bridge address (pods and the host
+// reach the API server alike, and clusters on different subnets never
+// compete for ports). Authorization is
 // AlwaysAllow; the node lifecycle controller is off (the node agent renews
 // leases anyway), and the API server resolves webhook and aggregated API
 // services to endpoints (there is no kube-proxy).
 package controlplane
 
 import (
-	"fmt"
 	"net/netip"
 	"path/filepath"
 	"strconv"
@@ -30,13 +30,16 @@ type Config struct {
 	APIServerPort int
 }
 
+// url is scheme://<bridge address>:port.
+func (c Config) url(scheme string, port int) string {
+	return scheme + "://" + netip.AddrPortFrom(c.AdvertiseIP, uint16(port)).String()
+}
+
 // EtcdURL is etcd's client address.
-func EtcdURL() string { return "http://127.0.0.1:" + strconv.Itoa(config.EtcdClientPort) }
+func (c Config) EtcdURL() string { return c.url("http", config.EtcdClientPort) }
 
 // APIServerURL is the API server's address.
-func (c Config) APIServerURL() string {
-	return "https://" + netip.AddrPortFrom(c.AdvertiseIP, uint16(c.APIServerPort)).String()
-}
+func (c Config) APIServerURL() string { return c.url("https", c.APIServerPort) }
 
 func (c Config) spec(name string, args ...string) procs.Spec {
 	return procs.Spec{
@@ -50,12 +53,12 @@ func (c Config) spec(name string, args ...string) procs.Spec {
 
 // Etcd is a single-member etcd without fsync (test data only).
 func (c Config) Etcd() procs.Spec {
-	peer := "http://127.0.0.1:" + strconv.Itoa(config.EtcdPeerPort)
+	peer := c.url("http", config.EtcdPeerPort)
 	return c.spec("etcd",
 		"--name=mctl",
 		"--data-dir="+c.Layout.EtcdDir(),
-		"--listen-client-urls="+EtcdURL(),
-		"--advertise-client-urls="+EtcdURL(),
+		"--listen-client-urls="+c.EtcdURL(),
+		"--advertise-client-urls="+c.EtcdURL(),
 		"--listen-peer-urls="+peer,
 		"--initial-advertise-peer-urls="+peer,
 		"--initial-cluster=mctl="+peer,
@@ -68,7 +71,7 @@ func (c Config) Etcd() procs.Spec {
 func (c Config) APIServer() procs.Spec {
 	issuer := "https://kubernetes.default.svc." + config.ClusterDomain
 	return c.spec("kube-apiserver",
-		"--etcd-servers="+EtcdURL(),
+		"--etcd-servers="+c.EtcdURL(),
 		"--bind-address="+c.AdvertiseIP.String(),
 		"--advertise-address="+c.AdvertiseIP.String(),
 		"--secure-port="+strconv.Itoa(c.APIServerPort),
@@ -107,7 +110,7 @@ func (c Config) ControllerManager() procs.Spec {
 		"--kubeconfig="+kc,
 		"--authentication-kubeconfig="+kc,
 		"--authorization-kubeconfig="+kc,
-		"--bind-address=127.0.0.1",
+		"--bind-address="+c.AdvertiseIP.String(),
 		"--secure-port="+strconv.Itoa(config.ControllerManagerPort),
 		"--leader-elect=false",
 		"--service-account-private-key-file="+c.PKI.ServiceAccountKey,
@@ -128,7 +131,7 @@ func (c Config) Scheduler() procs.Spec {
 		"--kubeconfig="+kc,
 		"--authentication-kubeconfig="+kc,
 		"--authorization-kubeconfig="+kc,
-		"--bind-address=127.0.0.1",
+		"--bind-address="+c.AdvertiseIP.String(),
 		"--secure-port="+strconv.Itoa(config.SchedulerPort),
 		"--leader-elect=false",
 		"--profiling=false",
@@ -139,9 +142,9 @@ func (c Config) Scheduler() procs.Spec {
 // HealthURLs are the endpoints that answer 200 once each component works.
 func (c Config) HealthURLs() map[string]string {
 	return map[string]string{
-		"etcd":                    EtcdURL() + "/health",
+		"etcd":                    c.EtcdURL() + "/health",
 		"kube-apiserver":          c.APIServerURL() + "/readyz",
-		"kube-controller-manager": fmt.Sprintf("https://127.0.0.1:%d/healthz", config.ControllerManagerPort),
-		"kube-scheduler":          fmt.Sprintf("https://127.0.0.1:%d/healthz", config.SchedulerPort),
+		"kube-controller-manager": c.url("https", config.ControllerManagerPort) + "/healthz",
+		"kube-scheduler":          c.url("https", config.SchedulerPort) + "/healthz",
 	}
 }

@@ -42,7 +42,7 @@ type Config struct {
 	Layout     config.Layout
 	Client     kubernetes.Interface
 	Nodes      []Node
-	BridgeName string
+	Names      config.Names
 	IPAM       *ipam.Allocator
 	Images     []images.Rule
 	BinDir     string

@@ -110,7 +110,9 @@ func (a *Agent) heartbeat(ctx context.Context) {
 				err = a.renewLease(ctx, node)
 			}
 			if err == nil && i%6 == 0 {
-				err = a.patchNodeStatus(ctx, n.Name, corev1.NodeStatus{Conditions: nodeConditions(now())})
+				// Only the conditions: a NodeStatus would also blank nodeInfo and
+				// the kubelet port (those fields are not omitempty).
+				err = a.patchNodeStatus(ctx, n.Name, map[string]any{"conditions": nodeConditions(now())})
 			}
 			if err != nil && ctx.Err() == nil {
 				a.cfg.Log.Warn("node heartbeat failed", "node", n.Name, "err", err)
@@ -147,9 +149,10 @@ func (a *Agent) untaint(ctx context.Context, name string) error {
 	})
 }
 
-// patchNodeStatus merges st into the node's status (no version conflicts
-// with controllers that touch the node meanwhile).
-func (a *Agent) patchNodeStatus(ctx context.Context, name string, st corev1.NodeStatus) error {
+// patchNodeStatus merges st (a NodeStatus or a map of some of its fields)
+// into the node's status, with no version conflicts with controllers that
+// touch the node meanwhile.
+func (a *Agent) patchNodeStatus(ctx context.Context, name string, st any) error {
 	data, err := json.Marshal(map[string]any{"status": st})
 	if err != nil {
 		return err

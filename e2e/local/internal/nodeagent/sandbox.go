@@ -74,10 +74,10 @@ func (w *podWorker) createNetwork(ctx context.Context, pod *corev1.Pod) (*sandbo
 		return nil, err
 	}
 	sb := &sandbox{ip: ip, net: podnet.Sandbox{
-		Netns:  podnet.NetnsName(pod.Namespace, pod.Name, string(pod.UID)),
-		Veth:   podnet.VethName(string(pod.UID)),
+		Netns:  w.a.cfg.Names.Netns(pod.Namespace, pod.Name, string(pod.UID)),
+		Veth:   w.a.cfg.Names.Veth(string(pod.UID)),
 		Addr:   netip.PrefixFrom(ip, w.a.cfg.IPAM.Prefix().Bits()),
-		Bridge: w.a.cfg.BridgeName,
+		Bridge: w.a.cfg.Names.Bridge(),
 		Gate:   host,
 	}}
 	if err := sb.net.Create(ctx, podnet.ResolvConf(pod.Namespace, host)); err != nil {

@@ -1,15 +1,13 @@
 // Package podnet builds pod networking on the host with ip(8): one bridge with
 // the gateway address, and per pod a named network namespace joined to the
 // bridge by a veth pair, with the pod's address, a default route through the
-// bridge and a resolv.conf for ip netns exec. Every name it creates starts
-// with config.Prefix.
+// bridge and a resolv.conf for ip netns exec. Names come from the cluster's
+// config.Names.
 package podnet
 
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -20,25 +18,6 @@ import (
 
 	"github.com/mimirctl/mimirctl/e2e/local/internal/config"
 )
-
-// NetnsName is the network namespace of a pod: readable, and unique per pod
-// UID so that a re-created pod of the same name never meets its predecessor.
-func NetnsName(namespace, pod, uid string) string {
-	if len(pod) > 100 {
-		pod = pod[:100]
-	}
-	short := uid
-	if len(short) > 8 {
-		short = short[:8]
-	}
-	return fmt.Sprintf("%s%s-%s-%s", config.NetnsPrefix, namespace, pod, short)
-}
-
-// VethName is the host end of a pod's veth pair (at most 15 characters).
-func VethName(uid string) string {
-	sum := sha256.Sum256([]byte(uid))
-	return config.VethPrefix + hex.EncodeToString(sum[:])[:10]
-}
 
 // ip runs ip(8) and returns its error output in the error.
 func ip(ctx context.Context, args ...string) error {

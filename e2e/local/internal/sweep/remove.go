@@ -63,7 +63,7 @@ func Remove(ctx context.Context, stateDir string, keepFiles bool) error {
 	for _, ns := range l.Netns {
 		errs = append(errs, podnet.DeleteNetns(ctx, ns, ""))
 	}
-	for _, link := range prefixed("/sys/class/net", config.Prefix) {
+	for _, link := range prefixed("/sys/class/net", config.NamesFor(stateDir).LinkPrefix()) {
 		errs = append(errs, podnet.DeleteLink(ctx, link))
 	}
 	for _, e := range l.EtcNetns {

@@ -3,14 +3,15 @@
 //
 //   - processes whose environment carries the cluster's marker
 //     (config.MarkerEnv=<state dir>), found by scanning /proc/*/environ;
-//   - mounts below the state directory and named network namespaces
-//     (/run/netns/mctl-*), found in /proc/self/mountinfo and /run/netns;
-//   - links whose name starts with config.Prefix (the bridge, pod veths);
-//   - /etc/netns/mctl-* entries;
+//   - mounts below the state directory and its named network namespaces
+//     (/run/netns/mctl-<id>-*), found in /proc/self/mountinfo and /run/netns;
+//   - its links (bridge mctl<id>, pod veths mctl<id>*);
+//   - its /etc/netns/mctl-<id>-* entries;
 //   - the state directory itself, only when it carries the cluster's stamp.
 //
-// Nothing that does not match a name prefix, the marker or the state
-// directory is touched.
+// where <id> comes from the state directory (config.NamesFor). Nothing that
+// does not match the cluster's name prefixes, marker or state directory is
+// touched: other local clusters on the same host are safe.
 package sweep
 
 import (
@@ -70,12 +71,13 @@ func Find(stateDir string) (Leftovers, error) {
 	if l.Processes, err = MarkedProcesses(stateDir); err != nil {
 		return l, err
 	}
-	if l.Mounts, err = mountsUnder(stateDir, config.NetnsRunDir+"/"+config.NetnsPrefix); err != nil {
+	n := config.NamesFor(stateDir)
+	if l.Mounts, err = mountsUnder(stateDir, config.NetnsRunDir+"/"+n.NetnsPrefix()); err != nil {
 		return l, err
 	}
-	l.Netns = prefixed(config.NetnsRunDir, config.NetnsPrefix)
-	l.Links = prefixed("/sys/class/net", config.Prefix)
-	l.EtcNetns = prefixed(config.NetnsEtcDir, config.NetnsPrefix)
+	l.Netns = prefixed(config.NetnsRunDir, n.NetnsPrefix())
+	l.Links = prefixed("/sys/class/net", n.LinkPrefix())
+	l.EtcNetns = prefixed(config.NetnsEtcDir, n.NetnsPrefix())
 	return l, nil
 }
 
