@@ -39,13 +39,13 @@ type Node struct {
 
 // Config is the agent's environment.
 type Config struct {
-	Layout     config.Layout
-	Client     kubernetes.Interface
-	Nodes      []Node
-	Names      config.Names
-	IPAM       *ipam.Allocator
-	Images     []images.Rule
-	BinDir     string
+	Layout config.Layout
+	Client kubernetes.Interface
+	Nodes  []Node
+	Names  config.Names
+	IPAM   *ipam.Allocator
+	Images []images.Rule
+	BinDir string
 	// InitBinary is the localcluster binary; containers start as its
 	// "container-init" command.
 	InitBinary    string
