@@ -310,6 +310,12 @@ func TestIntegrationScaleAndRuntimeConfig(t *testing.T) {
 	if err != nil || *sts.Spec.Replicas != 1 {
 		t.Fatalf("replicas after scale: %v, %v", sts.Spec.Replicas, err)
 	}
+	// The rendered objects still say 2: applying them names the scale.
+	_, err = Apply(ctx, f.c.Dynamic, f.c.Mapper, f.render(nil), ApplyOptions{})
+	var ce *ConflictError
+	if !errors.As(err, &ce) || ce.Conflicts[0].Manager != ScaleFieldManager {
+		t.Fatalf("want a conflict with %s, got %v", ScaleFieldManager, err)
+	}
 
 	change := RuntimeConfigChange{Namespace: f.ns, Patch: map[string]any{
 		"multi_kv_config": map[string]any{"primary": "memberlist", "mirror_enabled": true},

@@ -5,6 +5,11 @@ package kube
 const (
 	// FieldManager is the server-side apply field manager of mimirctl.
 	FieldManager = "mimirctl"
+	// ScaleFieldManager and RuntimeConfigFieldManager own what the direct
+	// scale and runtime-config actions change, so that a later apply of
+	// rendered objects that disagree fails with a conflict naming them.
+	ScaleFieldManager         = "mimirctl-scale"
+	RuntimeConfigFieldManager = "mimirctl-runtime-config"
 
 	// LabelManagedBy marks objects mimirctl applied (set when the rendered
 	// object does not set it already).

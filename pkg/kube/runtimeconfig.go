@@ -70,7 +70,7 @@ func ApplyRuntimeConfig(ctx context.Context, cs kubernetes.Interface, c RuntimeC
 			cm.Data = map[string]string{}
 		}
 		cm.Data[key] = string(out)
-		_, err = cs.CoreV1().ConfigMaps(c.Namespace).Update(ctx, cm, metav1.UpdateOptions{FieldManager: FieldManager})
+		_, err = cs.CoreV1().ConfigMaps(c.Namespace).Update(ctx, cm, metav1.UpdateOptions{FieldManager: RuntimeConfigFieldManager})
 		changed = err == nil
 		return err
 	})

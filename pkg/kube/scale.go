@@ -39,7 +39,7 @@ func Scale(ctx context.Context, cs kubernetes.Interface, w Workload, replicas in
 	}
 	body := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, replicas)
 	err = withRetry(ctx, func() error {
-		_, err := patch(ctx, w.Name, types.MergePatchType, body, metav1.PatchOptions{FieldManager: FieldManager}, "scale")
+		_, err := patch(ctx, w.Name, types.MergePatchType, body, metav1.PatchOptions{FieldManager: ScaleFieldManager}, "scale")
 		return err
 	})
 	if err != nil {
