@@ -11,8 +11,11 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
+	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/podmetrics"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
 	"github.com/mimirctl/mimirctl/pkg/ringcheck"
 )
@@ -66,8 +69,16 @@ func (b *Binder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg p
 	switch s := cfg.Spec.(type) {
 	case *HTTPCallSpec:
 		return &httpCall{spec: s, kube: b.d.Kube, ns: b.d.Namespace, doer: b.d.Pods}, nil
+	case *ingestershutdown.Spec:
+		return ingestershutdown.New(s, b.ingesterDeps()), nil
+	case *ingestershutdown.HeadCompactionSpec:
+		return ingestershutdown.NewHeadCompaction(s, b.ingesterDeps(), b.d.ForceFlush), nil
 	}
 	return nil, fmt.Errorf("action kind %s (%T) has no binding in this mimirctl", cfg.Kind, cfg.Spec)
+}
+
+func (b *Binder) ingesterDeps() ingestershutdown.Deps {
+	return ingestershutdown.Deps{Kube: b.d.Kube, Namespace: b.d.Namespace, Pods: b.d.Pods, Observer: observer{pods: b.d.Pods}, Now: b.d.Now}
 }
 
 func (b *Binder) gateDeps() gate.Deps {
@@ -97,6 +108,18 @@ func (b *Binder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg pla
 		return &httpGate{spec: s, kube: b.d.Kube, ns: b.d.Namespace, doer: b.d.Pods}, nil
 	case *ringcheck.Spec:
 		return ringcheck.New(*s, b.gateDeps())
+	case *podmetrics.Spec:
+		return podmetrics.New(*s, b.gateDeps())
+	case *mimirapi.VersionSpec:
+		return mimirapi.NewVersionGate(*s, b.gateDeps())
+	case *mimirapi.ReadySpec:
+		return mimirapi.NewReadyGate(*s, b.gateDeps())
+	case *mimirapi.ConfigSpec:
+		return mimirapi.NewConfigGate(*s, b.gateDeps())
+	case *mimirapi.MemberlistSpec:
+		return mimirapi.NewMemberlistGate(*s, b.gateDeps())
+	case *mimirapi.HATrackerSpec:
+		return mimirapi.NewHATrackerGate(*s, b.gateDeps())
 	case *promgate.Spec:
 		api, err := b.prometheus()
 		if err != nil {

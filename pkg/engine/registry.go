@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
+	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/podmetrics"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
 	"github.com/mimirctl/mimirctl/pkg/ringcheck"
 )
@@ -10,8 +13,18 @@ import (
 func Registry() *plan.Registry {
 	r := plan.NewRegistry()
 	r.AddAction(plan.ActionKind{Name: "http", Summary: "call an HTTP endpoint on each selected pod, once", New: func() plan.ActionSpec { return &HTTPCallSpec{} }})
+	r.AddAction(plan.ActionKind{Name: "ingesterZoneShutdown", Summary: "shut one ingester zone down without losing data, then wait until its blocks are queryable",
+		New: func() plan.ActionSpec { return &ingestershutdown.Spec{} }})
+	r.AddAction(plan.ActionKind{Name: "ingesterHeadCompaction", Summary: "wait for the ingesters' next TSDB head compaction and upload (or flush with --force-flush)",
+		New: func() plan.ActionSpec { return &ingestershutdown.HeadCompactionSpec{} }})
 	r.AddGate(plan.GateKind{Name: "http", Summary: "every selected pod answers an HTTP probe", New: func() plan.GateSpec { return &HTTPGateSpec{} }})
 	r.AddGate(plan.GateKind{Name: "ring", Summary: "ring membership: who is present, absent, in which state, per zone", New: func() plan.GateSpec { return &ringcheck.Spec{} }})
+	r.AddGate(plan.GateKind{Name: "podMetric", Summary: "a metric scraped from every selected pod's /metrics against a threshold", New: func() plan.GateSpec { return &podmetrics.Spec{} }})
+	r.AddGate(plan.GateKind{Name: "version", Summary: "Mimir versions of the selected pods within a range", New: func() plan.GateSpec { return &mimirapi.VersionSpec{} }})
+	r.AddGate(plan.GateKind{Name: "ready", Summary: "every selected pod answers /ready", New: func() plan.GateSpec { return &mimirapi.ReadySpec{} }})
+	r.AddGate(plan.GateKind{Name: "config", Summary: "a /config or /runtime_config key on every selected pod", New: func() plan.GateSpec { return &mimirapi.ConfigSpec{} }})
+	r.AddGate(plan.GateKind{Name: "memberlist", Summary: "memberlist keys and member counts seen by every selected pod", New: func() plan.GateSpec { return &mimirapi.MemberlistSpec{} }})
+	r.AddGate(plan.GateKind{Name: "haTracker", Summary: "every distributor agrees on the elected replica of each HA cluster", New: func() plan.GateSpec { return &mimirapi.HATrackerSpec{} }})
 	r.AddGate(plan.GateKind{Name: "promql", Summary: "a PromQL query's result against a threshold", New: func() plan.GateSpec { return &promgate.Spec{} }})
 	return r
 }

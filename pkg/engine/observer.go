@@ -1,0 +1,69 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
+	"github.com/mimirctl/mimirctl/pkg/mimirapi"
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/podmetrics"
+)
+
+// observer reads metrics and configuration of Mimir pods for the ingester
+// procedures, through the podmetrics and mimirapi packages.
+type observer struct{ pods podaccess.Doer }
+
+var _ ingestershutdown.Observer = observer{}
+
+// Metrics scrapes the pod once and sums each named metric over its series.
+func (o observer) Metrics(ctx context.Context, t podaccess.Target, names ...string) (map[string]float64, error) {
+	status, body, err := podaccess.Get(ctx, o.pods, t, mimirapi.PathMetrics, http.Header{"Accept": {"text/plain;version=0.0.4"}})
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("scrape pod %s: status %d", t, status)
+	}
+	out := map[string]float64{}
+	for _, n := range names {
+		sel, err := podmetrics.ParseSelector(n)
+		if err != nil {
+			return nil, err
+		}
+		samples, err := podmetrics.Parse(bytes.NewReader(body), sel)
+		if err != nil {
+			return nil, fmt.Errorf("scrape pod %s: %w", t, err)
+		}
+		if len(samples) == 0 {
+			continue
+		}
+		var sum float64
+		for _, s := range samples {
+			sum += s.Value
+		}
+		out[n] = sum
+	}
+	return out, nil
+}
+
+// Config returns a key of the pod's /config: a scalar's text, or a list or
+// map rendered on one line.
+func (o observer) Config(ctx context.Context, t podaccess.Target, key string) (string, error) {
+	doc, err := mimirapi.FetchConfig(ctx, o.pods, t, "")
+	if err != nil {
+		return "", err
+	}
+	n, ok := doc.Lookup(key)
+	if !ok {
+		return "", fmt.Errorf("pod %s: /config has no %s", t.Name, key)
+	}
+	if n.Kind == yaml.ScalarNode {
+		return n.Value, nil
+	}
+	return mimirapi.Render(n), nil
+}
