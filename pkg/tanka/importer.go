@@ -16,6 +16,10 @@ var tkLibsonnet = jsonnet.MakeContents(`{ env: std.extVar("` + extVarEnvironment
 type importer struct {
 	files   *jsonnet.FileImporter
 	missing []string
+	// overlay, when set, is served for imports of OverlayFile, as if it
+	// were the file at overlayPath.
+	overlay     *string
+	overlayPath string
 }
 
 // newImporter searches paths in the given order (highest priority first)
@@ -32,6 +36,9 @@ func newImporter(paths []string) *importer {
 func (i *importer) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
 	if importedPath == "tk" {
 		return tkLibsonnet, filepath.Join("<internal>", "tk.libsonnet"), nil
+	}
+	if i.overlay != nil && importedPath == OverlayFile {
+		return jsonnet.MakeContents(*i.overlay), i.overlayPath, nil
 	}
 	c, at, err := i.files.Import(importedFrom, importedPath)
 	if err != nil && strings.Contains(err.Error(), "no match locally or in the Jsonnet library paths") {

@@ -234,3 +234,44 @@ func TestRenderExplainsAnOverrideOfARemovedObject(t *testing.T) {
 		t.Fatalf("want an evaluation error pointing at the overlay, got %v", err)
 	}
 }
+
+func TestRenderPreviewsAnOverlayWithoutWritingIt(t *testing.T) {
+	dir := copyProject(t)
+	env := filepath.Join(dir, "environments", "default")
+	if _, err := Init(context.Background(), env, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(OverlayPath(env))
+	o := &Overlay{}
+	o.Merge(step5())
+	preview, err := Load(context.Background(), env, Options{Overlay: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(OverlayPath(env))
+	if string(after) != string(before) {
+		t.Fatal("previewing an overlay wrote the overlay file")
+	}
+	if err := WriteOverlay(env, o); err != nil {
+		t.Fatal(err)
+	}
+	written, err := Load(context.Background(), env, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(manifests(t, preview)) != string(manifests(t, written)) {
+		t.Fatal("the preview differs from the render of the written overlay")
+	}
+	if string(manifests(t, preview)) == string(manifests(t, mustLoad(t, envDir("default")))) {
+		t.Fatal("the previewed overlay changed nothing")
+	}
+}
+
+func mustLoad(t *testing.T, path string) *Result {
+	t.Helper()
+	r, err := Load(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

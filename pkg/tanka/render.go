@@ -25,6 +25,10 @@ type Options struct {
 	TLACode map[string]string
 	// MaxStack overrides go-jsonnet's stack depth limit when > 0.
 	MaxStack int
+	// Overlay, when set, is rendered instead of the overlay file on disk
+	// (which need not exist), so that a plan can preview a step without
+	// writing anything. main.jsonnet must import the overlay (see Init).
+	Overlay *Overlay
 }
 
 // Result is a rendered environment.
@@ -64,7 +68,7 @@ func Render(ctx context.Context, env *Environment, opts Options) (*Result, error
 	}
 	extracted, err := extract(data)
 	if err != nil {
-		return nil, withOverlayHint(env, err)
+		return nil, withOverlayHint(env, opts.Overlay, err)
 	}
 	objs, err := process(extracted, spec)
 	if err != nil {
@@ -119,6 +123,13 @@ func Evaluate(ctx context.Context, env *Environment, opts Options) (any, error) 
 func newVM(env *Environment, opts Options) (*jsonnet.VM, *importer, error) {
 	vm := jsonnet.MakeVM()
 	imp := newImporter(env.ImportPaths())
+	if opts.Overlay != nil {
+		text, err := opts.Overlay.Jsonnet()
+		if err != nil {
+			return nil, nil, err
+		}
+		imp.overlay, imp.overlayPath = &text, OverlayPath(env.Dir)
+	}
 	vm.Importer(imp)
 	for _, f := range nativeFuncs() {
 		vm.NativeFunction(f)
@@ -164,13 +175,17 @@ func evalError(env *Environment, imp *importer, err error) error {
 	}
 }
 
-// withOverlayHint names the overlay override behind an invalid object.
-func withOverlayHint(env *Environment, err error) error {
+// withOverlayHint names the overlay override behind an invalid object; ov
+// is the overlay rendered (nil: the file on disk).
+func withOverlayHint(env *Environment, ov *Overlay, err error) error {
 	var inv *InvalidObjectError
 	if !errors.As(err, &inv) || env.Inline {
 		return fmt.Errorf("environment %s: %w", env.Dir, err)
 	}
-	if ov, rerr := ReadOverlay(env.Dir); rerr == nil && ov != nil {
+	if ov == nil {
+		ov, _ = ReadOverlay(env.Dir)
+	}
+	if ov != nil {
 		field := topField(inv.Path)
 		if _, ok := ov.Objects[field]; ok {
 			inv.OverlayField = field
