@@ -50,8 +50,9 @@ type Options struct {
 
 // Binder binds plan specs to the domain packages.
 type Binder struct {
-	d   Deps
-	api promgate.Querier // built on first use
+	d        Deps
+	api      promgate.Querier // built on first use
+	envCache *environment     // found on first use
 }
 
 var _ plan.Binder = (*Binder)(nil)
@@ -61,12 +62,32 @@ func NewBinder(d Deps) *Binder {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.RolloutTimeout <= 0 {
+		d.RolloutTimeout = 30 * time.Minute
+	}
+	if d.ExternalTimeout <= 0 {
+		d.ExternalTimeout = 2 * time.Hour
+	}
 	return &Binder{d: d}
 }
 
 // BindAction builds the action of cfg.
-func (b *Binder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
+func (b *Binder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
 	switch s := cfg.Spec.(type) {
+	case *JsonnetSpec:
+		env, err := b.environment()
+		if err != nil {
+			return nil, err
+		}
+		return &jsonnetAction{spec: s, b: b, env: env, p: p, step: step}, nil
+	case *RuntimeConfigSpec:
+		return &runtimeConfigAction{spec: s, kube: b.d.Kube, ns: b.d.Namespace, doer: b.d.Pods}, nil
+	case *ScaleSpec:
+		return &scaleAction{spec: s, b: b}, nil
+	case *CompareSpec:
+		return &compareAction{spec: s, b: b}, nil
+	case *PVCCleanupSpec:
+		return &pvcCleanup{spec: s, b: b}, nil
 	case *HTTPCallSpec:
 		return &httpCall{spec: s, kube: b.d.Kube, ns: b.d.Namespace, doer: b.d.Pods}, nil
 	case *ingestershutdown.Spec:
@@ -106,6 +127,8 @@ func (b *Binder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg pla
 	switch s := cfg.Spec.(type) {
 	case *HTTPGateSpec:
 		return &httpGate{spec: s, kube: b.d.Kube, ns: b.d.Namespace, doer: b.d.Pods}, nil
+	case *RolloutSpec:
+		return &rolloutGate{spec: s, b: b}, nil
 	case *ringcheck.Spec:
 		return ringcheck.New(*s, b.gateDeps())
 	case *podmetrics.Spec:

@@ -12,12 +12,18 @@ import (
 // Registry returns every action and gate kind step files may use.
 func Registry() *plan.Registry {
 	r := plan.NewRegistry()
+	r.AddAction(plan.ActionKind{Name: "jsonnet", Summary: "change the Tanka environment through the generated overlay file, apply, prune, roll out", New: func() plan.ActionSpec { return &JsonnetSpec{} }})
+	r.AddAction(plan.ActionKind{Name: "runtimeConfig", Summary: "merge into Mimir's runtime configuration and wait until pods serve it", New: func() plan.ActionSpec { return &RuntimeConfigSpec{} }})
+	r.AddAction(plan.ActionKind{Name: "scale", Summary: "set a Deployment's or StatefulSet's replicas directly", New: func() plan.ActionSpec { return &ScaleSpec{} }})
+	r.AddAction(plan.ActionKind{Name: "compare", Summary: "compare microservice and read-write workload specs (informational)", New: func() plan.ActionSpec { return &CompareSpec{} }})
+	r.AddAction(plan.ActionKind{Name: "pvcCleanup", Summary: "list unused PVCs; delete them only with --delete-pvcs", New: func() plan.ActionSpec { return &PVCCleanupSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "http", Summary: "call an HTTP endpoint on each selected pod, once", New: func() plan.ActionSpec { return &HTTPCallSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "ingesterZoneShutdown", Summary: "shut one ingester zone down without losing data, then wait until its blocks are queryable",
 		New: func() plan.ActionSpec { return &ingestershutdown.Spec{} }})
 	r.AddAction(plan.ActionKind{Name: "ingesterHeadCompaction", Summary: "wait for the ingesters' next TSDB head compaction and upload (or flush with --force-flush)",
 		New: func() plan.ActionSpec { return &ingestershutdown.HeadCompactionSpec{} }})
 	r.AddGate(plan.GateKind{Name: "http", Summary: "every selected pod answers an HTTP probe", New: func() plan.GateSpec { return &HTTPGateSpec{} }})
+	r.AddGate(plan.GateKind{Name: "rollout", Summary: "Deployments and StatefulSets run their current spec everywhere", New: func() plan.GateSpec { return &RolloutSpec{} }})
 	r.AddGate(plan.GateKind{Name: "ring", Summary: "ring membership: who is present, absent, in which state, per zone", New: func() plan.GateSpec { return &ringcheck.Spec{} }})
 	r.AddGate(plan.GateKind{Name: "podMetric", Summary: "a metric scraped from every selected pod's /metrics against a threshold", New: func() plan.GateSpec { return &podmetrics.Spec{} }})
 	r.AddGate(plan.GateKind{Name: "version", Summary: "Mimir versions of the selected pods within a range", New: func() plan.GateSpec { return &mimirapi.VersionSpec{} }})

@@ -18,6 +18,11 @@ const everyKind = `
 id: every-kind
 title: Every kind
 actions:
+  - jsonnet: {config: {write_replicas: 1}}
+  - runtimeConfig: {set: {multi_kv_config: {mirror_enabled: true}}, pods: {labels: "gossip_ring_member=true"}}
+  - scale: {kind: StatefulSet, name: ingester-zone-a, replicas: 0}
+  - compare: {}
+  - pvcCleanup: {match: "ingester-data-ingester-zone-.*"}
   - http: {pods: {labels: name=ingester}, path: /ingester/prepare-shutdown, done: {path: /ingester/prepare-shutdown, bodyMatches: set}}
   - ingesterZoneShutdown:
       statefulSet: ingester-zone-a
@@ -25,6 +30,7 @@ actions:
       config: {querier: {labels: name=querier}, storeGateway: {labels: name=store-gateway}, compactor: {labels: name=compactor}}
   - ingesterHeadCompaction: {pods: {labels: "rollout-group=ingester"}}
 gates:
+  - rollout: {workloads: [{kind: Deployment, name: distributor}]}
   - http: {pods: {labels: name=distributor}, path: /ready}
   - ring: {ring: ingester, pods: {labels: name=distributor}, expect: [{members: "ingester-.*", state: ACTIVE}]}
   - promql: {query: "sum(up)", op: ">", threshold: 0}
@@ -44,7 +50,7 @@ func TestEveryRegisteredKindLoadsAndBinds(t *testing.T) {
 	}
 	used := map[string]bool{}
 	b := NewBinder(Deps{Kube: fake.NewClientset(), Namespace: "mimir", Pods: podaccess.NewDirect(nil),
-		Prometheus: promgate.Connection{URL: "http://127.0.0.1:9"}})
+		Prometheus: promgate.Connection{URL: "http://127.0.0.1:9"}, Options: Options{Env: testEnv(t)}})
 	s := p.Steps[0]
 	for _, a := range s.Actions {
 		used[a.Kind] = true

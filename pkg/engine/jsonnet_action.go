@@ -1,0 +1,250 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/mimirctl/mimirctl/pkg/diff"
+	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+)
+
+// jsonnetAction applies a JsonnetSpec: write the overlay, render, apply the
+// objects that differ, prune what is no longer rendered, wait for rollouts.
+type jsonnetAction struct {
+	spec *JsonnetSpec
+	b    *Binder
+	env  *environment
+	p    *plan.Plan
+	step *plan.Step
+}
+
+var (
+	_ plan.Action    = (*jsonnetAction)(nil)
+	_ plan.Previewer = (*jsonnetAction)(nil)
+)
+
+// desired renders o and returns the objects as they will be applied
+// (labelled, unless someone else's pipeline applies them), the live objects
+// to prune, and the environment's ownership.
+func (a *jsonnetAction) desired(ctx context.Context, o *tanka.Overlay) ([]*unstructured.Unstructured, []kube.PruneItem, kube.Ownership, error) {
+	r, err := a.env.render(ctx, o)
+	if err != nil {
+		return nil, nil, kube.Ownership{}, err
+	}
+	own, err := ownership(r)
+	if err != nil {
+		return nil, nil, own, err
+	}
+	objs := own.Label(r.Objects)
+	if a.b.d.External {
+		objs = r.Objects // the user's pipeline applies them without mimirctl's labels
+	}
+	prune, err := kube.PruneCandidates(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, kube.PruneOptions{Ownership: own, DeletePVCs: a.b.d.DeletePVCs})
+	if err != nil {
+		return nil, nil, own, err
+	}
+	return objs, prune, own, nil
+}
+
+// Check is done when the overlay file holds the change, the cluster matches
+// the environment rendered from it, and nothing is left to prune or roll.
+func (a *jsonnetAction) Check(ctx context.Context) (bool, string, error) {
+	file, err := tanka.ReadOverlay(a.env.dir)
+	if err != nil {
+		return false, "", err
+	}
+	if !a.spec.appliedIn(file) {
+		return false, fmt.Sprintf("%s does not hold this change yet", tanka.OverlayFile), nil
+	}
+	objs, prune, _, err := a.desired(ctx, file)
+	if err != nil {
+		return false, "", err
+	}
+	report, err := a.compare(ctx, objs, prune)
+	if err != nil {
+		return false, "", err
+	}
+	if !report.Empty() {
+		return false, "the cluster differs from the environment: " + report.Summary(), nil
+	}
+	if !a.spec.NoRollout {
+		statuses, err := a.rollouts(ctx, workloadsOf(objs))
+		if err != nil {
+			return false, "", err
+		}
+		if pending := notDone(statuses); pending != "" {
+			return false, "rolling out: " + pending, nil
+		}
+	}
+	return true, fmt.Sprintf("%s holds the change and the cluster matches it", tanka.OverlayFile), nil
+}
+
+func (a *jsonnetAction) compare(ctx context.Context, objs []*unstructured.Unstructured, prune []kube.PruneItem) (*diff.Report, error) {
+	pairs, err := kube.LivePairs(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, nil)
+	if err != nil {
+		return nil, err
+	}
+	r, err := diff.Compare(pairs, diff.Options{})
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range prune {
+		r.Objects = append(r.Objects, diff.ObjectDiff{Ref: it.Object, Action: diff.ActionDelete})
+	}
+	return r, nil
+}
+
+// Apply writes the overlay and makes the cluster match it.
+func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
+	file, err := tanka.ReadOverlay(a.env.dir)
+	if err != nil {
+		return err
+	}
+	next := file.Clone()
+	a.spec.applyTo(next)
+	next.Plan, next.Step = a.p.Name, a.step.ID
+	if err := tanka.WriteOverlay(a.env.dir, next); err != nil {
+		return err
+	}
+	p.Report(fmt.Sprintf("wrote %s", tanka.OverlayPath(a.env.dir)))
+	objs, prune, own, err := a.desired(ctx, next)
+	if err != nil {
+		return err
+	}
+	if a.b.d.External {
+		return a.waitExternal(ctx, p, objs, prune)
+	}
+	report, err := a.compare(ctx, objs, nil)
+	if err != nil {
+		return err
+	}
+	changed := changedObjects(objs, report)
+	if err := refuseRunningStatefulSets(ctx, a.b, prune); err != nil {
+		return err
+	}
+	if len(changed) > 0 {
+		p.Report(fmt.Sprintf("applying %d objects (%s)", len(changed), report.Summary()))
+		if _, err := kube.Apply(ctx, a.b.d.Dynamic, a.b.d.Mapper, changed, kube.ApplyOptions{ForceConflicts: a.b.d.ForceConflicts}); err != nil {
+			return err
+		}
+	}
+	if len(prune) > 0 {
+		p.Report(fmt.Sprintf("deleting %d objects no longer rendered: %s", len(prune), pruneList(prune)))
+		if err := kube.Prune(ctx, a.b.d.Dynamic, a.b.d.Mapper, prune, own); err != nil {
+			return err
+		}
+	}
+	if a.spec.NoRollout {
+		return nil
+	}
+	return a.waitRollouts(ctx, p, workloadsOf(changed))
+}
+
+// waitExternal is --apply-mode=external: someone else applies the file.
+func (a *jsonnetAction) waitExternal(ctx context.Context, p plan.Progress, objs []*unstructured.Unstructured, prune []kube.PruneItem) error {
+	var gone []*unstructured.Unstructured
+	for _, it := range prune {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion(it.Object.APIVersion)
+		u.SetKind(it.Object.Kind)
+		u.SetNamespace(it.Object.Namespace)
+		u.SetName(it.Object.Name)
+		gone = append(gone, u)
+	}
+	p.Report(fmt.Sprintf("waiting up to %s for your pipeline to apply %s (--apply-mode=external)", a.b.d.ExternalTimeout, tanka.OverlayPath(a.env.dir)))
+	ctx, cancel := context.WithTimeout(ctx, a.b.d.ExternalTimeout)
+	defer cancel()
+	last := ""
+	_, err := kube.WaitUntilMatches(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, gone, kube.MatchOptions{Progress: func(r *diff.Report) {
+		if s := r.Summary(); s != last {
+			p.Report("cluster vs environment: " + s)
+			last = s
+		}
+	}})
+	if err != nil {
+		return err
+	}
+	return a.waitRollouts(ctx, p, workloadsOf(objs))
+}
+
+// Preview shows what this change does relative to the environment as it
+// will be when the step runs (the file plus earlier steps' changes).
+func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
+	file, err := tanka.ReadOverlay(a.env.dir)
+	if err != nil {
+		return plan.Change{}, err
+	}
+	before := overlayBefore(file, a.p, a.step, a.spec)
+	after := before.Clone()
+	a.spec.applyTo(after)
+	rb, err := a.env.render(ctx, before)
+	if err != nil {
+		return plan.Change{}, err
+	}
+	ra, err := a.env.render(ctx, after)
+	if err != nil {
+		return plan.Change{}, err
+	}
+	old := byRef(rb.Objects)
+	var pairs []diff.Pair
+	for _, o := range ra.Objects {
+		ref := o.GetKind() + "/" + o.GetNamespace() + "/" + o.GetName()
+		pairs = append(pairs, diff.Pair{Desired: o, Live: old[ref]})
+		delete(old, ref)
+	}
+	for _, o := range rb.Objects {
+		if _, gone := old[o.GetKind()+"/"+o.GetNamespace()+"/"+o.GetName()]; gone {
+			pairs = append(pairs, diff.Pair{Live: o})
+		}
+	}
+	report, err := diff.Compare(pairs, diff.Options{})
+	if err != nil {
+		return plan.Change{}, err
+	}
+	var buf bytes.Buffer
+	if err := report.WriteHuman(&buf, diff.ColorNever); err != nil {
+		return plan.Change{}, err
+	}
+	ch := plan.Change{Summary: report.Summary(), Diff: strings.TrimRight(buf.String(), "\n"), Data: report}
+	for _, o := range report.Objects {
+		if o.Action == diff.ActionDelete {
+			ch.Deletes = append(ch.Deletes, o.Ref.String())
+		}
+	}
+	return ch, nil
+}
+
+func (a *jsonnetAction) rollouts(ctx context.Context, ws []kube.Workload) ([]kube.RolloutStatus, error) {
+	out := make([]kube.RolloutStatus, 0, len(ws))
+	for _, w := range ws {
+		st, err := kube.CheckRollout(ctx, a.b.d.Kube, w)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func (a *jsonnetAction) waitRollouts(ctx context.Context, p plan.Progress, ws []kube.Workload) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.b.d.RolloutTimeout)
+	defer cancel()
+	last := ""
+	_, err := kube.WaitRollout(ctx, a.b.d.Kube, ws, kube.WaitOptions{Interval: 2 * time.Second}, func(st []kube.RolloutStatus) {
+		if s := notDone(st); s != last && s != "" {
+			p.Report("rolling out: " + s)
+			last = s
+		}
+	})
+	return err
+}

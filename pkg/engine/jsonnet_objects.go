@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/mimirctl/mimirctl/pkg/diff"
+	"github.com/mimirctl/mimirctl/pkg/kube"
+)
+
+// changedObjects keeps the objects the report says differ.
+func changedObjects(objs []*unstructured.Unstructured, r *diff.Report) []*unstructured.Unstructured {
+	differ := map[string]bool{}
+	for _, o := range r.Objects {
+		differ[o.Ref.String()] = true
+	}
+	var out []*unstructured.Unstructured
+	for _, o := range objs {
+		if differ[diff.RefOf(o).String()] {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// workloadsOf lists the Deployments and StatefulSets among objs.
+func workloadsOf(objs []*unstructured.Unstructured) []kube.Workload {
+	var out []kube.Workload
+	for _, o := range objs {
+		switch o.GetKind() {
+		case "Deployment", "StatefulSet":
+			out = append(out, kube.Workload{Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()})
+		}
+	}
+	return out
+}
+
+// notDone describes the rollouts still under way ("" when none).
+func notDone(statuses []kube.RolloutStatus) string {
+	var parts []string
+	for _, s := range statuses {
+		if !s.Done {
+			parts = append(parts, fmt.Sprintf("%s/%s %s", s.Workload.Kind, s.Workload.Name, s.Summary))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func pruneList(items []kube.PruneItem) string {
+	names := make([]string, len(items))
+	for i, it := range items {
+		names[i] = it.Object.String()
+	}
+	return strings.Join(names, ", ")
+}
+
+// refuseRunningStatefulSets stops a prune that would delete a StatefulSet
+// with pods: a stateful component (ingesters above all) is shut down by its
+// own procedure first, never by deleting its StatefulSet.
+func refuseRunningStatefulSets(ctx context.Context, b *Binder, prune []kube.PruneItem) error {
+	for _, it := range prune {
+		if it.Object.Kind != "StatefulSet" {
+			continue
+		}
+		sts, err := b.d.Kube.AppsV1().StatefulSets(it.Object.Namespace).Get(ctx, it.Object.Name, metav1.GetOptions{})
+		if err != nil {
+			continue
+		}
+		if sts.Status.Replicas > 0 || (sts.Spec.Replicas != nil && *sts.Spec.Replicas > 0) {
+			return fmt.Errorf("the change would delete StatefulSet %s, which still runs %d pods: scale it down through its shutdown step first (for ingesters: the zone shutdown procedure)", it.Object, sts.Status.Replicas)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+)
+
+// JsonnetSpec is the `jsonnet` action: a step's change to the Tanka
+// environment, kept in the generated overlay file (mimirctl.libsonnet) that
+// main.jsonnet imports. The file holds the cumulative changes of the steps
+// done so far, so the repository stays the source of truth.
+//
+//	jsonnet:
+//	  config: {deployment_mode: migration, mimir_write_replicas: 0}
+//	  hidden: {store_gateway_args: {store-gateway.sharding-ring.unregister-on-shutdown: true}}
+//	  objects: {query_frontend_deployment: {spec: {replicas: 0}}}
+//	  remove: {objects: [query_frontend_deployment]}
+type JsonnetSpec struct {
+	// Config sets _config values.
+	Config map[string]any `yaml:"config,omitempty" json:"config,omitempty"`
+	// Hidden merges keys into hidden fields such as store_gateway_args.
+	Hidden map[string]map[string]any `yaml:"hidden,omitempty" json:"hidden,omitempty"`
+	// Objects deep-merges into visible fields (Kubernetes objects).
+	Objects map[string]any `yaml:"objects,omitempty" json:"objects,omitempty"`
+	// Remove drops what earlier steps put in the overlay.
+	Remove *JsonnetRemove `yaml:"remove,omitempty" json:"remove,omitempty"`
+	// NoRollout skips the wait for rollouts (a change that only touches
+	// ConfigMaps, such as runtime configuration).
+	NoRollout bool `yaml:"noRollout,omitempty" json:"noRollout,omitempty"`
+	// IsDestructive marks a change that takes capacity or objects away
+	// (replicas to 0, a deployment mode that drops components).
+	IsDestructive bool `yaml:"destructive,omitempty" json:"destructive,omitempty"`
+}
+
+// JsonnetRemove lists overlay entries a step removes.
+type JsonnetRemove struct {
+	Config []string `yaml:"config,omitempty" json:"config,omitempty"`
+	// Hidden maps a hidden field to the keys to drop (none: the whole merge).
+	Hidden map[string][]string `yaml:"hidden,omitempty" json:"hidden,omitempty"`
+	// Objects lists object overrides to drop: a field ("querier_deployment")
+	// or a dotted path inside one ("querier_deployment.spec.replicas").
+	Objects []string `yaml:"objects,omitempty" json:"objects,omitempty"`
+}
+
+// Validate checks that the delta can be rendered.
+func (s *JsonnetSpec) Validate() error {
+	d := s.delta()
+	if d.IsEmpty() && s.Remove == nil {
+		return errors.New("the jsonnet change is empty: set config, hidden, objects or remove")
+	}
+	return d.Validate()
+}
+
+func (s *JsonnetSpec) delta() tanka.Overlay {
+	return tanka.Overlay{Config: s.Config, Hidden: s.Hidden, Objects: s.Objects}
+}
+
+// applyTo merges the change into o and drops its removals.
+func (s *JsonnetSpec) applyTo(o *tanka.Overlay) {
+	o.Merge(s.delta())
+	if s.Remove == nil {
+		return
+	}
+	o.RemoveConfig(s.Remove.Config...)
+	for field, keys := range s.Remove.Hidden {
+		o.RemoveHidden(field, keys...)
+	}
+	for _, path := range s.Remove.Objects {
+		parts := strings.Split(path, ".")
+		o.RemoveObject(parts[0], parts[1:]...)
+	}
+}
+
+// appliedIn reports whether o already holds the change.
+func (s *JsonnetSpec) appliedIn(o *tanka.Overlay) bool {
+	if !o.Covers(s.delta()) {
+		return false
+	}
+	if s.Remove == nil {
+		return true
+	}
+	c := o.Clone()
+	s.applyTo(c)
+	return c.Equal(o)
+}
+
+// Describe lists what the change sets and removes.
+func (s *JsonnetSpec) Describe() string {
+	var parts []string
+	for _, k := range sortedKeys(s.Config) {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, s.Config[k]))
+	}
+	for _, f := range sortedKeys(s.Hidden) {
+		for _, k := range sortedKeys(s.Hidden[f]) {
+			parts = append(parts, fmt.Sprintf("%s[%s]=%v", f, k, s.Hidden[f][k]))
+		}
+	}
+	for _, f := range sortedKeys(s.Objects) {
+		parts = append(parts, f+" override")
+	}
+	if s.Remove != nil {
+		var rm []string
+		rm = append(rm, s.Remove.Config...)
+		for _, f := range sortedKeys(s.Remove.Hidden) {
+			rm = append(rm, f)
+		}
+		rm = append(rm, s.Remove.Objects...)
+		parts = append(parts, "remove "+strings.Join(rm, ", "))
+	}
+	return "jsonnet: " + strings.Join(parts, ", ")
+}
+
+// Destructive reports the plan author's marking.
+func (s *JsonnetSpec) Destructive() bool { return s.IsDestructive }
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

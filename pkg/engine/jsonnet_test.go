@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+)
+
+// testEnv copies the test Tanka project to a temporary directory and returns
+// its environment's directory.
+func testEnv(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir("testdata/project", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("testdata/project", path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dst, "environments", "default")
+}
+
+const jsonnetSteps = `
+- id: a-scale-write
+  title: Scale the write path up
+  actions:
+    - jsonnet: {config: {write_replicas: 3}}
+- id: b-querier-args
+  title: Change the querier
+  actions:
+    - jsonnet: {hidden: {querier_args: {querier.query-store-after: 1m}}, objects: {querier_deployment: {spec: {replicas: 0}}}}
+- id: c-read-write
+  title: Drop the microservices
+  actions:
+    - jsonnet: {config: {deployment_mode: read-write}, remove: {objects: [querier_deployment]}, destructive: true}
+`
+
+func loadJsonnetPlan(t *testing.T) *plan.Plan {
+	t.Helper()
+	fsys := fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}, "p/steps/a.yaml": {Data: []byte(jsonnetSteps)}}
+	p, err := plan.Load(fsys, "p", plan.LoadOptions{Registry: Registry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func preview(t *testing.T, b *Binder, p *plan.Plan, i int) plan.Change {
+	t.Helper()
+	a, err := b.BindAction(context.Background(), p, p.Steps[i], p.Steps[i].Actions[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := a.(plan.Previewer).Preview(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+func TestJsonnetPreviewShowsEachStepOnTopOfTheEarlierOnes(t *testing.T) {
+	p := loadJsonnetPlan(t)
+	b := NewBinder(Deps{Options: Options{Env: testEnv(t)}})
+	a := preview(t, b, p, 0)
+	if a.Summary != "0 to create, 1 to update, 0 to delete" || !strings.Contains(a.Diff, "replicas") {
+		t.Errorf("step a: %s\n%s", a.Summary, a.Diff)
+	}
+	bc := preview(t, b, p, 1)
+	if bc.Summary != "0 to create, 1 to update, 0 to delete" || !strings.Contains(bc.Diff, "-querier.query-store-after=1m") {
+		t.Errorf("step b: %s\n%s", bc.Summary, bc.Diff)
+	}
+	if strings.Contains(bc.Diff, "mimir-write") {
+		t.Errorf("step b shows step a's change again:\n%s", bc.Diff)
+	}
+	c := preview(t, b, p, 2)
+	if c.Summary != "0 to create, 0 to update, 1 to delete" || len(c.Deletes) != 1 || !strings.Contains(c.Deletes[0], "Deployment mimir/querier") {
+		t.Errorf("step c: %s %v\n%s", c.Summary, c.Deletes, c.Diff)
+	}
+}
+
+func TestJsonnetChangesAreRecognisedInTheOverlayFile(t *testing.T) {
+	p := loadJsonnetPlan(t)
+	o := &tanka.Overlay{}
+	for i, s := range p.Steps {
+		js := s.Actions[0].Spec.(*JsonnetSpec)
+		if js.appliedIn(o) {
+			t.Errorf("step %d already applied in %+v", i, o)
+		}
+		js.applyTo(o)
+		if !js.appliedIn(o) {
+			t.Errorf("step %d not applied after applyTo: %+v", i, o)
+		}
+	}
+	if _, ok := o.Objects["querier_deployment"]; ok {
+		t.Errorf("the last step's removal left %v", o.Objects)
+	}
+	if o.Hidden["querier_args"]["querier.query-store-after"] != "1m" {
+		t.Errorf("hidden merge lost: %+v", o.Hidden)
+	}
+}
+
+func TestJsonnetActionsNeedAnInitialisedEnvironment(t *testing.T) {
+	p := loadJsonnetPlan(t)
+	_, err := NewBinder(Deps{}).BindAction(context.Background(), p, p.Steps[0], p.Steps[0].Actions[0])
+	if err == nil || !strings.Contains(err.Error(), "pass --env DIR") {
+		t.Errorf("without --env: %v", err)
+	}
+	env := testEnv(t)
+	if err := os.WriteFile(filepath.Join(env, "main.jsonnet"), []byte("import 'app.libsonnet'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewBinder(Deps{Options: Options{Env: env}}).BindAction(context.Background(), p, p.Steps[0], p.Steps[0].Actions[0])
+	if err == nil || !strings.Contains(err.Error(), "run `mimirctl init --env") {
+		t.Errorf("without the import: %v", err)
+	}
+}

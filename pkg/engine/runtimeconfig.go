@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/verdict"
+)
+
+// RuntimeConfigSpec is the `runtimeConfig` action: a merge into Mimir's
+// runtime configuration (no rollout), for installations whose runtime
+// configuration is not rendered by jsonnet.
+//
+//	runtimeConfig:
+//	  set: {multi_kv_config: {primary: memberlist, mirror_enabled: true}}
+//	  pods: {labels: "gossip_ring_member=true"}
+type RuntimeConfigSpec struct {
+	// ConfigMap and Key default to Mimir jsonnet's overrides / overrides.yaml.
+	ConfigMap string `yaml:"configMap,omitempty" json:"configMap,omitempty"`
+	Key       string `yaml:"key,omitempty" json:"key,omitempty"`
+	// Set is merged into the YAML document: maps key by key, null removes.
+	Set map[string]any `yaml:"set" json:"set"`
+	// Pods must all serve the new values on /runtime_config before the
+	// action is done.
+	Pods podaccess.Selector `yaml:"pods" json:"pods"`
+	// Timeout bounds the wait for the pods (default 5m).
+	Timeout plan.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+}
+
+// Validate checks the spec.
+func (s *RuntimeConfigSpec) Validate() error {
+	var errs []error
+	if len(s.Set) == 0 {
+		errs = append(errs, errors.New("set: missing; give the runtime configuration to merge, e.g. {multi_kv_config: {mirror_enabled: true}}"))
+	}
+	if err := s.Pods.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("pods: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// Describe says what is merged where.
+func (s *RuntimeConfigSpec) Describe() string {
+	cm, key := s.ConfigMap, s.Key
+	if cm == "" {
+		cm = kube.RuntimeConfigMap
+	}
+	if key == "" {
+		key = kube.RuntimeConfigKey
+	}
+	return fmt.Sprintf("runtime config %s/%s: merge %v, served by %s", cm, key, s.Set, s.Pods)
+}
+
+type runtimeConfigAction struct {
+	spec *RuntimeConfigSpec
+	kube kubernetes.Interface
+	ns   string
+	doer podaccess.Doer
+}
+
+func (a *runtimeConfigAction) change() kube.RuntimeConfigChange {
+	return kube.RuntimeConfigChange{Namespace: a.ns, ConfigMap: a.spec.ConfigMap, Key: a.spec.Key, Patch: a.spec.Set}
+}
+
+// Check is done when every selected pod serves the values.
+func (a *runtimeConfigAction) Check(ctx context.Context) (bool, string, error) {
+	obs, _, err := kube.CheckRuntimeConfig(ctx, a.kube, a.doer, a.ns, a.spec.Pods, a.spec.Set)
+	if err != nil {
+		return false, "", err
+	}
+	return obs.Verdict == verdict.Pass, obs.Summary, nil
+}
+
+// Apply merges the change and waits until every pod serves it.
+func (a *runtimeConfigAction) Apply(ctx context.Context, p plan.Progress) error {
+	changed, err := kube.ApplyRuntimeConfig(ctx, a.kube, a.change())
+	if err != nil {
+		return err
+	}
+	if changed {
+		p.Report("runtime configuration updated; waiting for the pods to reload it")
+	}
+	timeout := 5 * time.Minute
+	if a.spec.Timeout > 0 {
+		timeout = a.spec.Timeout.D()
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	obs, err := kube.WaitRuntimeConfig(ctx, a.kube, a.doer, a.ns, a.spec.Pods, a.spec.Set, kube.WaitOptions{Interval: 2 * time.Second})
+	if err != nil {
+		return fmt.Errorf("pods did not serve the new runtime configuration within %s: %s: %w", timeout, obs, err)
+	}
+	p.Report(obs.Summary)
+	return nil
+}
