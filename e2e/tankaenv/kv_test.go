@@ -2,6 +2,7 @@ package tankaenv
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -220,4 +221,27 @@ func workloadSpecs(r *rendered) map[string]any {
 		out[name] = o.Object["spec"]
 	}
 	return out
+}
+
+// The ingester and ruler rings share the key name "ring"; only Mimir's
+// default key prefixes (collectors/, rulers/) keep them apart in one KV
+// store, so the library must not override them.
+func TestRingKeyPrefixes(t *testing.T) {
+	for _, env := range []string{EnvMimir, EnvMimirKV} {
+		r := mustRender(t, env, config(map[string]any{"ruler_remote_evaluation_enabled": true}))
+		for name, wl := range r.workloads() {
+			a := args(t, wl)
+			for _, p := range []string{"ingester.ring.prefix", "ruler.ring.prefix"} {
+				if v, ok := a[p]; ok {
+					t.Errorf("%s %s sets -%s=%q", env, name, p, v)
+				}
+			}
+			if v, ok := a["query-scheduler.ring.prefix"]; ok && !strings.HasPrefix(name, "ruler-") {
+				t.Errorf("%s %s sets -query-scheduler.ring.prefix=%q; only the ruler's schedulers have their own", env, name, v)
+			}
+		}
+		if got := args(t, r.workload("ruler-query-scheduler"))["query-scheduler.ring.prefix"]; env == EnvMimir && got != "" {
+			t.Errorf("dns-mode ruler-query-scheduler sets a ring prefix %q", got)
+		}
+	}
 }

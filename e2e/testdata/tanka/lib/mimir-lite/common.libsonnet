@@ -51,14 +51,14 @@
     // Zone-aware store-gateways use their own key, as in the real
     // library, so single-zone and multi-zone rings can coexist.
     storeGatewayRingClient::
-      $.kv.ringClient('store-gateway.sharding-ring', if c.multi_zone_store_gateway_enabled then 'multi-zone/' else '') + {
+      $.kv.ringClient('store-gateway.sharding-ring', if c.multi_zone_store_gateway_enabled then 'multi-zone/' else null) + {
         'store-gateway.sharding-ring.replication-factor': c.store_gateway_replication_factor,
         'store-gateway.sharding-ring.zone-awareness-enabled': c.multi_zone_store_gateway_enabled,
       },
 
     // How query-frontends (frontend=true) and queriers find the
     // query-schedulers called scheduler: its discovery Service, or its ring
-    // under keyPrefix.
+    // under keyPrefix (null: Mimir's default).
     querySchedulerClient(scheduler, keyPrefix, frontend)::
       if c.query_scheduler_service_discovery_mode == 'ring' then
         $.kv.ringClient('query-scheduler.ring', keyPrefix) + { 'query-scheduler.service-discovery-mode': 'ring' }

@@ -27,10 +27,13 @@ local k = import 'k.libsonnet';
       } + storeFlags(prefix, [c.multikv_primary, c.multikv_secondary])
       else { [prefix + '.store']: 'memberlist' },
 
-    // What every reader of a ring needs: its store, key prefix and when an
-    // instance counts as unhealthy.
-    ringClient(prefix, keyPrefix=''):: $.kv.ringStore(prefix) + {
-      [prefix + '.prefix']: keyPrefix,
+    // What every reader of a ring needs: its store and when an instance
+    // counts as unhealthy. keyPrefix, when not null, replaces Mimir's
+    // default key prefix, which keeps rings apart that share a key name
+    // (the ingester and ruler rings are both "ring", under collectors/ and
+    // rulers/).
+    ringClient(prefix, keyPrefix=null):: $.kv.ringStore(prefix) + {
+      [if keyPrefix != null then prefix + '.prefix']: keyPrefix,
       [prefix + '.heartbeat-timeout']: c.ring_heartbeat_timeout,
     },
 

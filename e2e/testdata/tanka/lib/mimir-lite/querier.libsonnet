@@ -9,7 +9,7 @@
     $.mimirConfig.query +
     $.mimirConfig.ingesterRingClient +
     $.mimirConfig.storeGatewayRingClient +
-    $.mimirConfig.querySchedulerClient('query-scheduler', '', frontend=false) +
+    $.mimirConfig.querySchedulerClient('query-scheduler', null, frontend=false) +
     $.kv.memberlistIf($.kv.ringsGossip) +
     // Mimir 3 queriers register in a querier ring of their own.
     (if $.util.majorVersion($._images.querier) < 3 then {} else

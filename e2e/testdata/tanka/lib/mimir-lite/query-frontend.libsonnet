@@ -8,7 +8,7 @@
 
   query_frontend_args::
     $.mimirConfig.common +
-    $.mimirConfig.querySchedulerClient('query-scheduler', '', frontend=true) +
+    $.mimirConfig.querySchedulerClient('query-scheduler', null, frontend=true) +
     $.kv.memberlistIf($.query_frontend_gossips) +
     {
       target: 'query-frontend',

@@ -15,7 +15,7 @@
     $.kv.memberlistIf($.query_scheduler_gossips) +
     { target: 'query-scheduler' },
 
-  query_scheduler_args:: $.newQuerySchedulerArgs(''),
+  query_scheduler_args:: $.newQuerySchedulerArgs(null),
 
   query_scheduler_ports:: $.util.defaultPorts + (if $.query_scheduler_gossips then $.util.gossipPorts else []),
 
