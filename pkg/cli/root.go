@@ -61,6 +61,9 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 		newAbortCmd(f),
 		newVersionCmd(f),
 		newRingCmd(f),
+		newInitCmd(f),
+		newDiffCmd(f),
+		newCompareCmd(f),
 	)
 	return root
 }
