@@ -54,6 +54,9 @@ func TestLocalCluster(t *testing.T) {
 		waitReady(ctx, t, cs, "name=mimir", 3)
 		waitReady(ctx, t, cs, "name=mimir-single", 1)
 		t.Logf("4 Mimir pods ready %.1fs after creation", time.Since(start).Seconds())
+		if pids, err := cluster.Processes(c.StateDir); err == nil {
+			t.Logf("cluster with 4 Mimir pods: %d processes, %d MB resident", len(pids), residentMB(pids))
+		}
 	})
 	t.Run("pods answer through the API server's pod proxy", func(t *testing.T) {
 		for _, p := range []string{"mimir-0", "mimir-1", "mimir-2"} {

@@ -89,3 +89,17 @@ func Leftovers(stateDir string) (LeftoverSet, error) {
 	}
 	return sweep.Find(abs)
 }
+
+// Processes lists the live processes of the cluster at stateDir: the
+// supervisor, host components and every container (found by the marker in
+// their environment).
+func Processes(stateDir string) ([]int, error) {
+	if stateDir == "" {
+		stateDir = config.DefaultStateDir
+	}
+	abs, err := filepath.Abs(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	return sweep.MarkedProcesses(abs)
+}
