@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds the built-in plans.
 //
-//go:embed README.md
+//go:embed README.md lib */plan.yaml */steps
 var FS embed.FS

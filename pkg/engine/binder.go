@@ -88,6 +88,8 @@ func (b *Binder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step, cf
 		return &compareAction{spec: s, b: b}, nil
 	case *PVCCleanupSpec:
 		return &pvcCleanup{spec: s, b: b}, nil
+	case *RouteServiceSpec:
+		return &routeService{spec: s, b: b}, nil
 	case *HTTPCallSpec:
 		return &httpCall{spec: s, kube: b.d.Kube, ns: b.d.Namespace, doer: b.d.Pods}, nil
 	case *ingestershutdown.Spec:

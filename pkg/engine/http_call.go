@@ -64,7 +64,7 @@ func (a *httpCall) Check(ctx context.Context) (bool, string, error) {
 }
 
 func (a *httpCall) probe(ctx context.Context, t podaccess.Target) (bool, error) {
-	resp, err := a.doer.Do(ctx, t, a.spec.Done.method(), a.spec.Done.Path, nil, nil)
+	resp, err := a.doer.Do(ctx, t, a.spec.Done.method(), a.spec.Done.Path, a.spec.Done.header(), nil)
 	if err != nil {
 		return false, err
 	}
@@ -140,7 +140,7 @@ func (g *httpGate) Evaluate(ctx context.Context) verdict.Observation {
 	}
 	obs := make([]verdict.Observation, 0, len(res.Targets))
 	for _, t := range res.Targets {
-		status, body, err := podaccess.Get(ctx, g.doer, t, g.spec.Path, nil)
+		status, body, err := podaccess.Get(ctx, g.doer, t, g.spec.Path, g.spec.header())
 		switch {
 		case err != nil:
 			obs = append(obs, verdict.Inconclusivef("%s: %v", t.Name, err))

@@ -14,6 +14,8 @@ import (
 type HTTPProbe struct {
 	Method string `yaml:"method,omitempty" json:"method,omitempty"`
 	Path   string `yaml:"path" json:"path"`
+	// Header is sent with the request (e.g. X-Scope-OrgID for a query).
+	Header map[string]string `yaml:"header,omitempty" json:"header,omitempty"`
 	// Status lists the accepted status codes (default: 200).
 	Status []int `yaml:"status,omitempty" json:"status,omitempty"`
 	// BodyMatches is a regular expression the body must match.
@@ -30,6 +32,17 @@ func (p *HTTPProbe) validate(field string) error {
 		}
 	}
 	return nil
+}
+
+func (p *HTTPProbe) header() http.Header {
+	if len(p.Header) == 0 {
+		return nil
+	}
+	h := http.Header{}
+	for k, v := range p.Header {
+		h.Set(k, v)
+	}
+	return h
 }
 
 func (p *HTTPProbe) method() string {

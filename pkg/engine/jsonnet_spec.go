@@ -100,7 +100,7 @@ func (s *JsonnetSpec) Describe() string {
 		}
 	}
 	for _, f := range sortedKeys(s.Objects) {
-		parts = append(parts, f+" override")
+		parts = append(parts, flatten(f, s.Objects[f])...)
 	}
 	if s.Remove != nil {
 		var rm []string
@@ -116,6 +116,19 @@ func (s *JsonnetSpec) Describe() string {
 
 // Destructive reports the plan author's marking.
 func (s *JsonnetSpec) Destructive() bool { return s.IsDestructive }
+
+// flatten lists the leaves of an object override as path=value.
+func flatten(prefix string, v any) []string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return []string{fmt.Sprintf("%s=%v", prefix, v)}
+	}
+	var out []string
+	for _, k := range sortedKeys(m) {
+		out = append(out, flatten(prefix+"."+k, m[k])...)
+	}
+	return out
+}
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))

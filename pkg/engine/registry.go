@@ -17,6 +17,7 @@ func Registry() *plan.Registry {
 	r.AddAction(plan.ActionKind{Name: "scale", Summary: "set a Deployment's or StatefulSet's replicas directly", New: func() plan.ActionSpec { return &ScaleSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "compare", Summary: "compare microservice and read-write workload specs (informational)", New: func() plan.ActionSpec { return &CompareSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "pvcCleanup", Summary: "list unused PVCs; delete them only with --delete-pvcs", New: func() plan.ActionSpec { return &PVCCleanupSpec{} }})
+	r.AddAction(plan.ActionKind{Name: "routeService", Summary: "point a Service that carries client traffic at other pods", New: func() plan.ActionSpec { return &RouteServiceSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "http", Summary: "call an HTTP endpoint on each selected pod, once", New: func() plan.ActionSpec { return &HTTPCallSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "ingesterZoneShutdown", Summary: "shut one ingester zone down without losing data, then wait until its blocks are queryable",
 		New: func() plan.ActionSpec { return &ingestershutdown.Spec{} }})

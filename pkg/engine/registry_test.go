@@ -23,6 +23,7 @@ actions:
   - scale: {kind: StatefulSet, name: ingester-zone-a, replicas: 0}
   - compare: {}
   - pvcCleanup: {match: "ingester-data-ingester-zone-.*"}
+  - routeService: {service: mimir-read-gateway, selector: {name: mimir-read}}
   - http: {pods: {labels: name=ingester}, path: /ingester/prepare-shutdown, done: {path: /ingester/prepare-shutdown, bodyMatches: set}}
   - ingesterZoneShutdown:
       statefulSet: ingester-zone-a

@@ -1,0 +1,60 @@
+// Helpers shared by the built-in plans: builders for the action and gate
+// items of step files, so that each plan reads like its procedure.
+{
+  // A pod selector by label selector.
+  pods(labels):: { labels: labels },
+
+  // Label selector of pods whose `name` label is one of names.
+  nameIn(names):: 'name in (%s)' % std.join(', ', names),
+
+  // Ring gate: the given expectations on ring `ring`, read from `pods`.
+  ring(name, ring, pods, expect, timeout='10m'):: {
+    name: name,
+    ring: { ring: ring, pods: { labels: pods }, expect: expect },
+    interval: '10s',
+    timeout: timeout,
+    consecutive: 2,
+  },
+
+  // Expectation: every pod of `workload` (a StatefulSet or Deployment) is in
+  // the ring, ACTIVE and healthy; at least `min` of them.
+  joined(workload, min=1):: { workload: workload, joined: true, min: min },
+  // Expectation: no member of `workload` is left in the ring.
+  left(workload):: { workload: workload, left: true },
+  // Expectation: nothing in the ring is in a transitional state.
+  settled:: { members: '.+', notIn: ['LEAVING', 'JOINING', 'PENDING'] },
+
+  // Pod-metric gate: `series` compared with a threshold on every pod.
+  podMetric(name, pods, series, op, threshold, onEmpty=null, timeout='5m'):: {
+    name: name,
+    podMetric: { pods: { labels: pods }, series: series, op: op, threshold: threshold } +
+               (if onEmpty == null then {} else { onEmpty: onEmpty }),
+    interval: '5s',
+    timeout: timeout,
+    consecutive: 2,
+  },
+
+  // PromQL gate on the summed result.
+  promql(name, query, op, threshold, forDuration='1m', onEmpty=null, timeout='15m'):: {
+    name: name,
+    promql: { query: query, of: 'sum', op: op, threshold: threshold, 'for': forDuration } +
+            (if onEmpty == null then {} else { onEmpty: onEmpty }),
+    interval: '15s',
+    timeout: timeout,
+  },
+
+  // Readiness of every selected pod.
+  ready(name, pods, minPods=1):: {
+    name: name,
+    ready: { pods: { labels: pods }, minPods: minPods },
+    interval: '5s',
+    timeout: '10m',
+    consecutive: 2,
+  },
+
+  // A jsonnet change to the environment's overlay file.
+  jsonnet(change, name=null):: { jsonnet: change } + (if name == null then {} else { name: name }),
+
+  // Replicas override of a library object (Deployment or StatefulSet field).
+  replicas(field, n):: { [field]: { spec: { replicas: n } } },
+}

@@ -1,0 +1,34 @@
+local m = import 'mimirctl.libsonnet';
+local p = std.extVar('params');
+local zones = std.extVar('zones');
+local writers = ['mimir-write-' + z for z in zones];
+local ingesters = ['ingester-' + z for z in zones];
+local route =
+  if p.writeService == '' then {
+    manual: { instructions: 'Configure your load balancer to route write requests (/api/v1/push, /otlp/v1/metrics) to mimir-write.' },
+  } else {
+    actions: [{ routeService: { service: p.writeService, selector: { name: 'mimir-write' } } }],
+  };
+[
+  {
+    id: '6.1-scale-up-write',
+    title: 'Scale up mimir-write',
+    docs: [{ title: 'Step 6.1: Scale up write component' }],
+    actions: [m.jsonnet({ config: { mimir_write_replicas: p.mimirWriteReplicas } })],
+    gates: [
+      m.ring('mimir-write-in-ingester-ring', 'ingester', m.nameIn(['distributor'] + ingesters + writers),
+             [m.joined(w) for w in writers] + [m.settled]),
+      m.ring('mimir-write-in-distributor-ring', 'distributor', m.nameIn(['distributor'] + writers), [m.joined(w) for w in writers]),
+    ],
+    undo: 'Set mimir_write_replicas back to 0 only after shutting its ingesters down zone by zone (ingester-zone-shutdown plan).',
+  },
+  {
+    id: '6.2-route-writes',
+    title: 'Route write traffic to mimir-write',
+    docs: [{ title: 'Step 6.2: Route traffic to mimir-write' }],
+    gates: [m.promql('distributors-receive-no-pushes',
+                     'sum by (job) (rate(cortex_request_duration_seconds_count{job=~"%s", route=~"/distributor.Distributor/Push|/httpgrpc.*|api_(v1|prom)_push|otlp_v1_metrics"}[1m]))' % p.distributorJob,
+                     '==', 0, forDuration='1m')],
+    undo: 'Route write requests back to the distributors.',
+  } + route,
+]

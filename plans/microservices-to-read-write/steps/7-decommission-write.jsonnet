@@ -1,0 +1,47 @@
+local m = import 'mimirctl.libsonnet';
+local zones = std.extVar('zones');
+local writers = ['mimir-write-' + z for z in zones];
+local ingesters = ['ingester-' + z for z in zones];
+local backends = ['mimir-backend-' + z for z in zones];
+local zoneStep(z) = {
+  id: '7.2-shutdown-ingester-' + z,
+  title: 'Shut down the ingesters of ' + z,
+  why: |||
+    Each ingester flushes its TSDB head and ships every block before it stops; the next zone
+    follows only once these blocks can be queried: max(query-store-after, 2×sync-interval,
+    2×cleanup-interval), read from the live components' /config.
+  |||,
+  docs: [{ title: 'Step 7.2: Scale down ingesters' }, { title: 'Scaling down ingesters deployed in multiple zones' }],
+  actions: [
+    { ingesterZoneShutdown: {
+      statefulSet: 'ingester-' + z,
+      zone: z,
+      ringPods: { labels: m.nameIn(ingesters + writers) },
+      config: {
+        querier: { labels: m.nameIn(['querier', 'mimir-read']) },
+        storeGateway: { labels: m.nameIn(['store-gateway-' + x for x in zones] + backends) },
+        compactor: { labels: m.nameIn(['compactor'] + backends) },
+      },
+    } },
+    m.jsonnet({ objects: m.replicas('ingester_' + std.strReplace(z, '-', '_') + '_statefulset', 0) }),
+  ],
+  gates: [m.ring('ingester-' + z + '-left', 'ingester', m.nameIn(writers), [m.left('ingester-' + z), m.joined('mimir-write-' + z)])],
+  undo: 'Remove the ingester_%s_statefulset replicas override; the ingesters start empty and take new writes.' % std.strReplace(z, '-', '_'),
+};
+[
+  {
+    id: '7.1-scale-down-distributors',
+    title: 'Scale the microservice distributors to 0 and wait for the next TSDB head compaction',
+    why: |||
+      With no distributor of their own left, the microservice ingesters' heads are compacted and
+      shipped before they are shut down (the doc's "wait the next TSDB head compaction", up to
+      the block range; --force-flush flushes them at once instead).
+    |||,
+    docs: [{ title: 'Step 7.1: Scale down distributors' }],
+    actions: [
+      m.jsonnet({ objects: m.replicas('distributor_deployment', 0) }),
+      { ingesterHeadCompaction: { pods: { labels: m.nameIn(ingesters) } } },
+    ],
+    undo: 'Remove the distributor_deployment replicas override.',
+  },
+] + [zoneStep(z) for z in zones]

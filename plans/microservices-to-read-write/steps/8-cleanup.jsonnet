@@ -1,0 +1,29 @@
+local m = import 'mimirctl.libsonnet';
+local p = std.extVar('params');
+local zones = std.extVar('zones');
+{
+  id: '8-read-write-mode',
+  title: 'Switch to deployment_mode read-write and remove the microservices',
+  why: |||
+    The microservice objects are no longer rendered and are deleted (only those labelled as this
+    environment's; never a StatefulSet that still runs pods). Their overrides go too: a merge into
+    an object the library no longer defines would define a broken one. Their PVCs are listed, and
+    deleted only with --delete-pvcs.
+  |||,
+  docs: [{ title: 'Step 8: Final cleanup' }],
+  actions: [
+    m.jsonnet({
+      config: { deployment_mode: 'read-write' },
+      remove: {
+        config: ['multi_zone_store_gateway_replicas', 'autoscaling_querier_enabled'],
+        hidden: { store_gateway_args: [] },
+        objects: ['query_frontend_deployment', 'query_scheduler_deployment', 'querier_deployment', 'ruler_deployment',
+                  'overrides_exporter_deployment', 'compactor_statefulset', 'distributor_deployment'] +
+                 ['ingester_' + std.strReplace(z, '-', '_') + '_statefulset' for z in zones],
+      },
+      destructive: true,
+    }),
+    { pvcCleanup: { match: p.pvcPattern } },
+  ],
+  undo: 'Set deployment_mode back to migration (the microservices come back with the replicas overrides removed here).',
+}
