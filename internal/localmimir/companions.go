@@ -48,6 +48,7 @@ func StartPrometheus(ctx context.Context, t testing.TB, name, config string) *Pr
 	spawn(t, p, PrometheusBinary, []string{
 		"--config.file=" + cfg, "--storage.tsdb.path=" + filepath.Join(p.Dir, "data"),
 		"--web.listen-address=" + p.HTTPAddr(), "--web.enable-lifecycle",
+		"--storage.remote.flush-deadline=1s", // do not linger on a stopped Mimir
 	})
 	if err := p.waitPath(ctx, "/-/ready"); err != nil {
 		t.Fatal(err)

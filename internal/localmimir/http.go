@@ -3,6 +3,7 @@ package localmimir
 import (
 	"context"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -74,6 +75,7 @@ func TenantProxy(t testing.TB, p *Process, tenant string) string {
 		t.Fatal(err)
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ErrorLog = log.New(io.Discard, "", 0) // a stopped Mimir is part of the tests
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Header.Set("X-Scope-OrgID", tenant)
 		rp.ServeHTTP(w, r)

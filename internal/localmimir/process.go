@@ -121,7 +121,7 @@ func (p *Process) signal(sig syscall.Signal, timeout time.Duration) error {
 		return nil
 	}
 	if err := p.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("signal %s to Mimir %s: %w", sig, p.Name, err)
+		return fmt.Errorf("signal %s to %s: %w", sig, p.Name, err)
 	}
 	select {
 	case <-p.done:
@@ -129,7 +129,7 @@ func (p *Process) signal(sig syscall.Signal, timeout time.Duration) error {
 	case <-time.After(timeout):
 		_ = p.cmd.Process.Kill()
 		<-p.done
-		return fmt.Errorf("mimir %s did not exit within %s of %s; killed", p.Name, timeout, sig)
+		return fmt.Errorf("%s did not exit within %s of %s; killed", p.Name, timeout, sig)
 	}
 }
 

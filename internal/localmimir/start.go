@@ -80,6 +80,9 @@ func baseArgs(p *Process, o Options) []string {
 		"-ruler-storage.backend=filesystem", "-ruler-storage.filesystem.dir=" + filepath.Join(o.Bucket, "rules"),
 		"-alertmanager-storage.backend=filesystem", "-alertmanager-storage.filesystem.dir=" + filepath.Join(o.Bucket, "alertmanager"),
 		"-alertmanager.web.external-url=http://" + p.HTTPAddr() + "/alertmanager",
+		// Without it the frontend advertises the first non-loopback address
+		// it finds, and queriers cannot hand results back.
+		"-query-frontend.instance-addr=127.0.0.1",
 		"-ingester.ring.replication-factor=1",
 		"-ingester.ring.min-ready-duration=0s",
 		"-ingester.ring.final-sleep=0s",

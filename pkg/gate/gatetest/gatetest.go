@@ -3,6 +3,7 @@
 package gatetest
 
 import (
+	"context"
 	"net"
 	"net/http/httptest"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
 // Namespace is the namespace fake pods live in.
@@ -24,12 +26,16 @@ const Namespace = "mimir"
 type Pod struct {
 	Name   string
 	Labels map[string]string
-	// Server answers for the pod; nil makes the pod Pending (not running).
+	// Server answers for the pod; nil (and no Addr) makes the pod Pending
+	// (not running).
 	Server *httptest.Server
+	// Addr ("127.0.0.1:port") points the pod at a real process instead.
+	Addr string
 }
 
 // FakeCluster returns gate dependencies whose Kubernetes client lists pods
-// and whose pod access dials each pod's server on loopback. now is the clock.
+// and whose pod access dials each pod's server (or Addr) directly. now is the
+// clock; integration tests pass time.Time{} for the real one.
 func FakeCluster(t testing.TB, now time.Time, pods ...Pod) gate.Deps {
 	t.Helper()
 	objs := make([]*corev1.Pod, 0, len(pods))
@@ -42,7 +48,11 @@ func FakeCluster(t testing.TB, now time.Time, pods ...Pod) gate.Deps {
 			t.Fatalf("add fake pod %s: %v", o.Name, err)
 		}
 	}
-	return gate.Deps{Kube: cs, Namespace: Namespace, Pods: podaccess.NewDirect(nil), Now: func() time.Time { return now }}
+	d := gate.Deps{Kube: cs, Namespace: Namespace, Pods: podaccess.NewDirect(nil)}
+	if !now.IsZero() {
+		d.Now = func() time.Time { return now }
+	}
+	return d
 }
 
 func fakePod(t testing.TB, p Pod) *corev1.Pod {
@@ -50,10 +60,14 @@ func fakePod(t testing.TB, p Pod) *corev1.Pod {
 		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: Namespace, Labels: p.Labels},
 		Status:     corev1.PodStatus{Phase: corev1.PodPending},
 	}
-	if p.Server == nil {
+	addr := p.Addr
+	if p.Server != nil {
+		addr = p.Server.Listener.Addr().String()
+	}
+	if addr == "" {
 		return pod
 	}
-	host, port, err := net.SplitHostPort(p.Server.Listener.Addr().String())
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		t.Fatalf("address of fake server for pod %s: %v", p.Name, err)
 	}
@@ -64,4 +78,23 @@ func fakePod(t testing.TB, p Pod) *corev1.Pod {
 	}}
 	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: host}
 	return pod
+}
+
+// WaitFor evaluates g every 500ms until it reports want or timeout passes,
+// and returns the last observation. It fails the test on timeout.
+func WaitFor(t testing.TB, g gate.Gate, want verdict.Verdict, timeout time.Duration) verdict.Observation {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		obs := g.Evaluate(ctx)
+		cancel()
+		if obs.Verdict == want {
+			return obs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gate %q stayed %s for %s, want %s; last: %s", g.Describe(), obs.Verdict, timeout, want, obs)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
