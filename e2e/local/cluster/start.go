@@ -67,7 +67,8 @@ func (s *supervisor) start(ctx, agentCtx context.Context) error {
 	return s.startProcess(ctx, spec, "http://"+prometheus.Address(s.opts.PrometheusPort)+"/-/ready")
 }
 
-// startNodeSide starts informers, cluster DNS, the provisioner and the node agent.
+// startNodeSide starts informers, cluster DNS, the provisioner, Prometheus
+// discovery and the node agent.
 func (s *supervisor) startNodeSide(ctx, agentCtx context.Context) error {
 	s.factory = informers.NewSharedInformerFactory(s.client, 0)
 	listers := clusterdns.NewListers(s.factory)
@@ -75,18 +76,10 @@ func (s *supervisor) startNodeSide(ctx, agentCtx context.Context) error {
 	if err := prov.Start(agentCtx, s.factory); err != nil {
 		return err
 	}
-	self, err := os.Executable()
+	agent, err := s.newAgent()
 	if err != nil {
-		return fmt.Errorf("find the localcluster binary for container-init: %w", err)
+		return err
 	}
-	bundle := s.cp.PKI
-	agent := nodeagent.New(nodeagent.Config{
-		Layout: s.layout, Client: s.client, Nodes: agentNodes(s.nodes()), Names: s.names,
-		IPAM: s.ipam, Images: s.opts.imageRules(), BinDir: s.opts.BinDir, InitBinary: self,
-		APIServerPort: s.opts.APIServerPort, Marker: s.marker(),
-		KubeletCert: bundle.KubeletCert, KubeletKey: bundle.KubeletKey, ClientCA: bundle.CACert,
-		Log: s.log.With("component", "node-agent"),
-	}, s.factory)
 	if !s.opts.NoPrometheus {
 		d := &prometheus.Discovery{Path: prometheus.TargetsFile(s.layout), Log: s.log.With("component", "prometheus-sd")}
 		if err := d.Run(agentCtx, s.factory); err != nil {
@@ -107,20 +100,27 @@ func (s *supervisor) startNodeSide(ctx, agentCtx context.Context) error {
 	if _, err := dns.ListenAndServe(agentCtx, addr); err != nil {
 		return err
 	}
-	s.agentWG = make(chan struct{})
-	errc := make(chan error, 1)
-	go func() {
-		defer close(s.agentWG)
-		if err := agent.Run(agentCtx); err != nil {
-			errc <- err
-		}
-	}()
-	select {
-	case err := <-errc:
+	if err := agent.Start(agentCtx); err != nil {
 		return fmt.Errorf("node agent: %w", err)
-	case <-time.After(500 * time.Millisecond):
-		return nil
 	}
+	s.agent = agent
+	return nil
+}
+
+// newAgent configures the node agent and registers its informers.
+func (s *supervisor) newAgent() (*nodeagent.Agent, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find the localcluster binary for container-init: %w", err)
+	}
+	b := s.cp.PKI
+	return nodeagent.New(nodeagent.Config{
+		Layout: s.layout, Client: s.client, Nodes: agentNodes(s.nodes()), Names: s.names,
+		IPAM: s.ipam, Images: s.opts.imageRules(), BinDir: s.opts.BinDir, InitBinary: self,
+		APIServerPort: s.opts.APIServerPort, Marker: s.marker(),
+		KubeletCert: b.KubeletCert, KubeletKey: b.KubeletKey, ClientCA: b.CACert,
+		Log: s.log.With("component", "node-agent"),
+	}, s.factory), nil
 }
 
 func agentNodes(nodes []Node) []nodeagent.Node {

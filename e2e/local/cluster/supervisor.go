@@ -18,6 +18,7 @@ import (
 	"github.com/mimirctl/mimirctl/e2e/local/internal/config"
 	"github.com/mimirctl/mimirctl/e2e/local/internal/controlplane"
 	"github.com/mimirctl/mimirctl/e2e/local/internal/ipam"
+	"github.com/mimirctl/mimirctl/e2e/local/internal/nodeagent"
 	"github.com/mimirctl/mimirctl/e2e/local/internal/pki"
 	"github.com/mimirctl/mimirctl/e2e/local/internal/podnet"
 	"github.com/mimirctl/mimirctl/e2e/local/internal/procs"
@@ -37,7 +38,7 @@ type supervisor struct {
 	procs   []*procs.Process // in start order
 	client  kubernetes.Interface
 	factory informers.SharedInformerFactory
-	agentWG chan struct{} // closed when the node agent has stopped
+	agent   *nodeagent.Agent
 }
 
 // Run is the supervisor: it brings the cluster up in this process and its
@@ -176,8 +177,8 @@ func (s *supervisor) watch(ctx context.Context) {
 }
 
 func (s *supervisor) waitAgent() {
-	if s.agentWG != nil {
-		<-s.agentWG
+	if s.agent != nil {
+		s.agent.Wait()
 	}
 }
 

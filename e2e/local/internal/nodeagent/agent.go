@@ -88,9 +88,10 @@ func New(cfg Config, factory informers.SharedInformerFactory) *Agent {
 	return a
 }
 
-// Run registers the nodes and serves pods until ctx ends; then it stops every
-// container and removes every sandbox before returning.
-func (a *Agent) Run(ctx context.Context) error {
+// Start registers the nodes, serves the kubelet API and starts serving pods
+// until ctx ends; it returns once the nodes are registered. After ctx ends,
+// Wait returns when every container is stopped and every sandbox removed.
+func (a *Agent) Start(ctx context.Context) error {
 	a.runCtx = ctx
 	if err := a.registerNodes(ctx); err != nil {
 		return err
@@ -104,12 +105,19 @@ func (a *Agent) Run(ctx context.Context) error {
 		UpdateFunc: func(_, obj any) { a.dispatch(obj, false) },
 		DeleteFunc: func(obj any) { a.dispatch(obj, true) },
 	})
-	if err != nil {
-		return err
+	return err
+}
+
+// Wait blocks until every pod worker has finished (after Start's ctx ends).
+func (a *Agent) Wait() {
+	if a.runCtx != nil {
+		<-a.runCtx.Done()
 	}
-	<-ctx.Done()
+	// dispatch starts workers under mu only while the context is live: once
+	// mu is taken here, no worker can be added anymore.
+	a.mu.Lock()
+	a.mu.Unlock() //nolint:staticcheck // an intentional barrier
 	a.wg.Wait()
-	return nil
 }
 
 // dispatch hands a pod event to the pod's worker, starting one for pods of

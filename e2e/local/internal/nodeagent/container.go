@@ -30,7 +30,6 @@ type container struct {
 	pid        int
 	mntNS      string // the container's mount namespace, to find stragglers
 	id         string
-	image      string
 	startedAt  time.Time
 	exited     chan struct{}
 	stopProbes context.CancelFunc
@@ -56,7 +55,7 @@ func (c *container) succeeded() bool { return c.last != nil && c.last.ExitCode =
 
 // start launches one run of c. Errors become the container's waiting reason.
 func (w *podWorker) start(ctx context.Context, pod *corev1.Pod, c *container) {
-	cmd, spec, err := w.prepare(ctx, pod, c)
+	cmd, spec, err := w.prepare(pod, c)
 	if err != nil {
 		w.mu.Lock()
 		c.waitingReason, c.waitingMessage = reasonOf(err), err.Error()
@@ -95,35 +94,13 @@ func (w *podWorker) start(ctx context.Context, pod *corev1.Pod, c *container) {
 	}
 }
 
-// prepare builds the container-init command and its spec file.
-func (w *podWorker) prepare(ctx context.Context, pod *corev1.Pod, c *container) (*exec.Cmd, *containerinit.Spec, error) {
-	env, envMap, err := w.a.containerEnv(pod, &c.spec, w.sb.ip.String())
+// prepare builds the container-init command and writes its spec file.
+func (w *podWorker) prepare(pod *corev1.Pod, c *container) (*exec.Cmd, *containerinit.Spec, error) {
+	spec, err := w.containerSpec(pod, c)
 	if err != nil {
-		return nil, nil, configError{err}
-	}
-	launch, err := images.Resolve(w.a.cfg.Images, w.a.cfg.BinDir, c.spec.Image,
-		images.ExpandAll(c.spec.Command, envMap), images.ExpandAll(c.spec.Args, envMap))
-	if err != nil {
-		return nil, nil, imageError{err}
-	}
-	binds, err := volumes.Binds(pod, &c.spec, w.sb.sources, envMap)
-	if err != nil {
-		return nil, nil, configError{err}
-	}
-	if filepath.IsAbs(launch.Path) && strings.HasPrefix(launch.Path, w.a.cfg.BinDir) {
-		binds = append([]containerinit.Bind{{Source: w.a.cfg.BinDir, Target: w.a.cfg.BinDir, ReadOnly: true}}, binds...)
+		return nil, nil, err
 	}
 	dir := w.a.cfg.Layout.ContainerDir(string(pod.UID), c.spec.Name)
-	spec := &containerinit.Spec{
-		Netns: w.sb.netnsPath(), RootDir: filepath.Join(dir, "root"), ScratchDir: filepath.Join(dir, "scratch"),
-		TmpfsSize: config.PodTmpfsSize, Hostname: podHostname(pod),
-		Files: map[string]string{
-			"/etc/hosts": hostsFile(pod, w.sb.ip), "/etc/hostname": podHostname(pod) + "\n",
-			"/etc/resolv.conf": string(resolvConfFor(pod, w.a.cfg.HostIP())),
-		},
-		Dirs: launch.Dirs, Binds: binds, WorkingDir: c.spec.WorkingDir,
-		Path: launch.Path, Argv: launch.Argv, Env: env, ErrorFile: filepath.Join(dir, "init-error"),
-	}
 	for _, d := range []string{spec.RootDir, spec.ScratchDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, nil, fmt.Errorf("create %s: %w", d, err)
@@ -145,8 +122,39 @@ func (w *podWorker) prepare(ctx context.Context, pod *corev1.Pod, c *container) 
 	cmd.Env = []string{w.a.cfg.Marker}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWUTS, Setpgid: true}
-	c.image = c.spec.Image
 	return cmd, spec, nil
+}
+
+// containerSpec resolves environment, image and mounts into what
+// container-init needs.
+func (w *podWorker) containerSpec(pod *corev1.Pod, c *container) (*containerinit.Spec, error) {
+	env, envMap, err := w.a.containerEnv(pod, &c.spec, w.sb.ip.String())
+	if err != nil {
+		return nil, configError{err}
+	}
+	launch, err := images.Resolve(w.a.cfg.Images, w.a.cfg.BinDir, c.spec.Image,
+		images.ExpandAll(c.spec.Command, envMap), images.ExpandAll(c.spec.Args, envMap))
+	if err != nil {
+		return nil, imageError{err}
+	}
+	binds, err := volumes.Binds(pod, &c.spec, w.sb.sources, envMap)
+	if err != nil {
+		return nil, configError{err}
+	}
+	if filepath.IsAbs(launch.Path) && strings.HasPrefix(launch.Path, w.a.cfg.BinDir) {
+		binds = append([]containerinit.Bind{{Source: w.a.cfg.BinDir, Target: w.a.cfg.BinDir, ReadOnly: true}}, binds...)
+	}
+	dir := w.a.cfg.Layout.ContainerDir(string(pod.UID), c.spec.Name)
+	return &containerinit.Spec{
+		Netns: w.sb.netnsPath(), RootDir: filepath.Join(dir, "root"), ScratchDir: filepath.Join(dir, "scratch"),
+		TmpfsSize: config.PodTmpfsSize, Hostname: podHostname(pod),
+		Files: map[string]string{
+			"/etc/hosts": hostsFile(pod, w.sb.ip), "/etc/hostname": podHostname(pod) + "\n",
+			"/etc/resolv.conf": string(resolvConfFor(pod, w.a.cfg.HostIP())),
+		},
+		Dirs: launch.Dirs, Binds: binds, WorkingDir: c.spec.WorkingDir,
+		Path: launch.Path, Argv: launch.Argv, Env: env, ErrorFile: filepath.Join(dir, "init-error"),
+	}, nil
 }
 
 type configError struct{ error }
