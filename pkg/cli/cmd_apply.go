@@ -48,27 +48,32 @@ evaluated until they pass, waits and manual approvals are honoured, and the stat
 every action so that 'mimirctl resume' continues exactly where a run stopped.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts, err := a.options(f.Clock.Now())
-			if err != nil {
-				return err
-			}
 			raw, err := parseParams(a.run.params)
 			if err != nil {
 				return err
 			}
-			p, err := f.loadPlan(args[0], raw)
-			if err != nil {
-				return err
-			}
-			r, err := f.runnerFor(cmd.Context(), a.run.bind)
-			if err != nil {
-				return err
-			}
-			return r.Apply(cmd.Context(), p, opts)
+			return f.applyPlan(cmd.Context(), args[0], raw, &a)
 		},
 	}
 	a.register(cmd)
 	return cmd
+}
+
+// applyPlan loads a plan and runs it.
+func (f *Factory) applyPlan(ctx context.Context, name string, raw map[string]string, a *applyFlags) error {
+	opts, err := a.options(f.Clock.Now())
+	if err != nil {
+		return err
+	}
+	p, err := f.loadPlan(name, raw)
+	if err != nil {
+		return err
+	}
+	r, err := f.runnerFor(ctx, a.run.bind)
+	if err != nil {
+		return err
+	}
+	return r.Apply(ctx, p, opts)
 }
 
 func newResumeCmd(f *Factory) *cobra.Command {

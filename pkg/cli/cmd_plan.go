@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,35 +24,11 @@ func newPlanCmd(f *Factory) *cobra.Command {
 With --detailed-exitcode the exit code is 2 when steps remain, 0 when the plan is complete.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := run.validate(); err != nil {
-				return err
-			}
 			raw, err := parseParams(run.params)
 			if err != nil {
 				return err
 			}
-			p, err := f.loadPlan(args[0], raw)
-			if err != nil {
-				return err
-			}
-			b, err := f.Binder(cmd.Context(), f, run.bind)
-			if err != nil {
-				return err
-			}
-			st, err := f.currentState(cmd)
-			if err != nil {
-				return err
-			}
-			pv := plan.BuildPreview(cmd.Context(), p, st, b)
-			if f.Output == "json" {
-				err = writeJSON(f.IO.Out, pv)
-			} else {
-				renderPreview(f.IO.Out, pv, style{on: f.IO.OutTTY})
-			}
-			if err == nil && detailed && pv.Remaining > 0 {
-				return ErrChangesPending
-			}
-			return err
+			return f.previewPlan(cmd.Context(), args[0], raw, &run, detailed)
 		},
 	}
 	run.register(cmd.Flags())
@@ -59,13 +36,42 @@ With --detailed-exitcode the exit code is 2 when steps remain, 0 when the plan i
 	return cmd
 }
 
+// previewPlan shows the remaining steps of a plan and what they change.
+func (f *Factory) previewPlan(ctx context.Context, name string, raw map[string]string, run *runFlags, detailed bool) error {
+	if err := run.validate(); err != nil {
+		return err
+	}
+	p, err := f.loadPlan(name, raw)
+	if err != nil {
+		return err
+	}
+	b, err := f.Binder(ctx, f, run.bind)
+	if err != nil {
+		return err
+	}
+	st, err := f.currentState(ctx)
+	if err != nil {
+		return err
+	}
+	pv := plan.BuildPreview(ctx, p, st, b)
+	if f.Output == "json" {
+		err = writeJSON(f.IO.Out, pv)
+	} else {
+		renderPreview(f.IO.Out, pv, style{on: f.IO.OutTTY})
+	}
+	if err == nil && detailed && pv.Remaining > 0 {
+		return ErrChangesPending
+	}
+	return err
+}
+
 // currentState reads the recorded run, if any, without taking the lock.
-func (f *Factory) currentState(cmd *cobra.Command) (*plan.State, error) {
+func (f *Factory) currentState(ctx context.Context) (*plan.State, error) {
 	store, _, err := f.StateStore()
 	if err != nil {
 		return nil, err
 	}
-	st, _, err := store.Load(cmd.Context())
+	st, _, err := store.Load(ctx)
 	if errors.Is(err, plan.ErrNoState) {
 		return nil, nil
 	}

@@ -50,10 +50,21 @@ func newPlansCmd(f *Factory) *cobra.Command {
 }
 
 type planSummary struct {
-	Name          string `json:"name"`
-	Description   string `json:"description"`
-	MimirVersions string `json:"mimirVersions,omitempty"`
-	Steps         int    `json:"steps"`
+	Name          string   `json:"name"`
+	Description   string   `json:"description"`
+	MimirVersions string   `json:"mimirVersions,omitempty"`
+	Required      []string `json:"requiredParameters,omitempty"`
+}
+
+// required lists the parameters without a default.
+func required(p *plan.Plan) []string {
+	var out []string
+	for _, prm := range p.Parameters {
+		if prm.Default == nil {
+			out = append(out, prm.Name)
+		}
+	}
+	return out
 }
 
 func plansList(f *Factory) error {
@@ -63,23 +74,27 @@ func plansList(f *Factory) error {
 	}
 	var out []planSummary
 	for _, n := range names {
-		p, err := f.loadPlan(n, nil)
+		p, err := plan.Load(f.BuiltinPlans, n, plan.LoadOptions{Registry: f.Registry(), MetadataOnly: true})
 		if err != nil {
 			return fmt.Errorf("built-in plan %s: %w", n, err)
 		}
-		out = append(out, planSummary{Name: p.Name, Description: firstLine(p.Description), MimirVersions: p.MimirVersions, Steps: len(p.Steps)})
+		out = append(out, planSummary{Name: p.Name, Description: firstLine(p.Description), MimirVersions: p.MimirVersions, Required: required(p)})
 	}
 	if f.Output == "json" {
 		return writeJSON(f.IO.Out, out)
 	}
 	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTEPS\tMIMIR\tDESCRIPTION")
+	fmt.Fprintln(tw, "NAME\tMIMIR\tREQUIRES\tDESCRIPTION")
 	for _, p := range out {
 		v := p.MimirVersions
 		if v == "" {
 			v = "any"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", p.Name, p.Steps, v, p.Description)
+		req := "-"
+		if len(p.Required) > 0 {
+			req = "-p " + strings.Join(p.Required, "=… -p ") + "=…"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, v, req, p.Description)
 	}
 	return tw.Flush()
 }

@@ -64,6 +64,7 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 		newInitCmd(f),
 		newDiffCmd(f),
 		newCompareCmd(f),
+		newIngesterCmd(f),
 	)
 	return root
 }

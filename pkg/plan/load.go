@@ -24,6 +24,9 @@ type LoadOptions struct {
 	Registry *Registry
 	// Params holds the user's raw parameter values (--param name=value).
 	Params map[string]string
+	// MetadataOnly stops after the metadata: no parameters are bound and no
+	// step is read (for listing plans whose parameters are required).
+	MetadataOnly bool
 	// LibFS, when set, is searched for Jsonnet imports after the plan's own
 	// directory and the plan tree's lib/ directory (for user plans that
 	// import the built-in library).
@@ -69,6 +72,9 @@ func Load(fsys fs.FS, dir string, opts LoadOptions) (*Plan, error) {
 	l.checkMeta(metaReader, metaNode, meta)
 	if err := l.errs.errOrNil(); err != nil {
 		return nil, err
+	}
+	if opts.MetadataOnly {
+		return p, nil
 	}
 	values, err := Bind(meta.Parameters, opts.Params)
 	if err != nil {

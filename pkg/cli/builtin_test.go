@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/mimirctl/mimirctl/pkg/engine"
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/plans"
+)
+
+// builtinParams are the values given to plans whose parameters are required.
+var builtinParams = map[string][]string{
+	"ingester-zone-shutdown":   {"zone=zone-a", "tankaField=ingester_zone_a_statefulset"},
+	"memberlist-cluster-label": {"label=test.mimir", "members=12"},
+}
+
+// TestBuiltinPlansShowAsGolden renders every built-in plan with the real
+// registry, as text and as JSON, against golden files: a change to a plan is
+// a reviewed change to these files.
+func TestBuiltinPlansShowAsGolden(t *testing.T) {
+	f := NewFactory(IOStreams{}, plans.FS)
+	names, err := f.builtinNames()
+	if err != nil || len(names) < 6 {
+		t.Fatalf("built-in plans: %v %v", names, err)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			for _, format := range []string{"text", "json"} {
+				var out, errOut bytes.Buffer
+				f := NewFactory(IOStreams{Out: &out, ErrOut: &errOut, In: strings.NewReader("")}, plans.FS)
+				args := []string{"plans", "show", name, "-o", format}
+				for _, p := range builtinParams[name] {
+					args = append(args, "-p", p)
+				}
+				if err := Run(context.Background(), f, args); err != nil {
+					t.Fatalf("%v: %v\n%s", args, err, errOut.String())
+				}
+				golden(t, fmt.Sprintf("builtin-%s.%s.golden", name, format), out.String())
+			}
+		})
+	}
+}
+
+// TestBuiltinPlansVaryWithTheirParameters checks the parameters that change
+// a plan's shape.
+func TestBuiltinPlansVaryWithTheirParameters(t *testing.T) {
+	load := func(name string, params map[string]string) *plan.Plan {
+		t.Helper()
+		p, err := plan.Load(plans.FS, name, plan.LoadOptions{Registry: engine.Registry(), Params: params})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	two := load("microservices-to-read-write", map[string]string{"zones": "zone-a,zone-b", "readService": "gateway-read"})
+	if two.Step("7.2-shutdown-ingester-zone-c") != nil || two.Step("7.2-shutdown-ingester-zone-b") == nil {
+		t.Errorf("zones parameter not honoured")
+	}
+	if s := two.Step("3.3-route-reads"); s.Manual != nil || len(s.Actions) != 1 || s.Actions[0].Kind != "routeService" {
+		t.Errorf("readService did not replace the manual step: %+v", s)
+	}
+	if s := load("microservices-to-read-write", nil).Step("3.3-route-reads"); s.Manual == nil {
+		t.Error("without readService the step must be manual")
+	}
+	runtime := load("ring-kv-to-memberlist", map[string]string{"configMode": "runtime"})
+	if k := runtime.Step("2-mirror").Actions[0].Kind; k != "runtimeConfig" {
+		t.Errorf("runtime mode uses %s", k)
+	}
+	if runtime.Step("1-enable-multi-kv").Manual == nil {
+		t.Error("runtime mode must leave the rollout to the operator")
+	}
+	args := load("ha-tracker-kv-to-memberlist", map[string]string{"configMode": "args", "argsFields": "distributor_args,mimir_write_args"})
+	spec := args.Step("3-switch-primary").Actions[0].Spec.(*engine.JsonnetSpec)
+	if spec.Hidden["mimir_write_args"]["distributor.ha-tracker.multi.primary"] != "memberlist" {
+		t.Errorf("args mode: %+v", spec.Hidden)
+	}
+	rw := load("read-write-to-microservices", map[string]string{"rulerRemoteEvaluation": "true"})
+	if rw.Step("5.2-ruler-remote-evaluation-on") == nil {
+		t.Error("rulerRemoteEvaluation did not add its step")
+	}
+}

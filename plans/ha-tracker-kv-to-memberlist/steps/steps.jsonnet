@@ -1,0 +1,86 @@
+local m = import 'mimirctl.libsonnet';
+local p = std.extVar('params');
+local kv = 'kv_name="distributor-hatracker"';
+
+// The HA tracker's store settings, as knobs or as distributor flags.
+local store(s) =
+  if p.configMode == 'knobs' then m.jsonnet({ config: {
+    ha_tracker_kvstore: s.store,
+    ha_tracker_multikv_primary: std.get(s, 'primary', p.oldStore),
+    ha_tracker_multikv_secondary: std.get(s, 'secondary', 'memberlist'),
+    ha_tracker_multikv_mirror_enabled: std.get(s, 'mirror', false),
+  } })
+  else m.jsonnet({ hidden: { [f]: {
+    'distributor.ha-tracker.store': s.store,
+    'distributor.ha-tracker.multi.primary': std.get(s, 'primary', p.oldStore),
+    'distributor.ha-tracker.multi.secondary': std.get(s, 'secondary', 'memberlist'),
+    'distributor.ha-tracker.multi.mirror-enabled': std.get(s, 'mirror', false),
+  } for f in p.argsFields } });
+
+local metric(name, series, value, onEmpty=null) = m.podMetric(name, p.distributorPods, series, '==', value, onEmpty=onEmpty, timeout='10m');
+local agree = {
+  name: 'distributors-agree',
+  haTracker: { pods: m.pods(p.distributorPods), minPods: p.distributors },
+  interval: '10s',
+  timeout: '10m',
+  consecutive: 3,
+};
+local ready = m.ready('distributors-ready', p.distributorPods, minPods=p.distributors);
+
+[
+  {
+    id: '1-multi-kv',
+    title: 'Use the multi KV store: %s primary, memberlist secondary, no mirroring' % p.oldStore,
+    why: 'A distributor rollout. Distributors join memberlist and expose /memberlist; the HA tracker still lives in %s.' % p.oldStore,
+    docs: [{ title: 'Configure multi KV store' }],
+    actions: [store({ store: 'multi' })],
+    gates: [ready, metric('primary-is-' + p.oldStore, 'cortex_multikv_primary_store{store="%s",%s}' % [p.oldStore, kv], 1), agree],
+    undo: 'Set the HA tracker store back to %s (a rollout).' % p.oldStore,
+  },
+  {
+    id: '2-mirror',
+    title: 'Mirror the HA tracker from %s to memberlist' % p.oldStore,
+    docs: [{ title: 'Enable KV store mirroring' }],
+    actions: [store({ store: 'multi', mirror: true })],
+    gates: [
+      ready,
+      metric('mirror-enabled', 'cortex_multikv_mirror_enabled{%s}' % kv, 1),
+      m.podMetric('mirror-writes', p.distributorPods, 'cortex_multikv_mirror_writes_total{%s}' % kv, '>', 0, timeout='10m'),
+      metric('no-mirror-errors', 'cortex_multikv_mirror_write_errors_total{%s}' % kv, 0),
+      { name: 'ha-tracker-keys-in-memberlist', memberlist: { pods: m.pods(p.distributorPods), minPods: p.distributors, keys: ['.*ha[-_]tracker.*|.*prom_ha/.+'] }, interval: '10s', timeout: '10m' },
+      agree,
+    ],
+    undo: 'Turn mirroring off again (a rollout).',
+  },
+  {
+    id: '3-switch-primary',
+    title: 'Make memberlist the primary HA-tracker store',
+    why: 'Distributors read the elected replicas from memberlist and mirror updates back to %s.' % p.oldStore,
+    docs: [{ title: 'Switch to memberlist as the primary store' }],
+    actions: [store({ store: 'multi', primary: 'memberlist', secondary: p.oldStore, mirror: true })],
+    gates: [ready, metric('primary-is-memberlist', 'cortex_multikv_primary_store{store="memberlist",%s}' % kv, 1), agree],
+    undo: 'Switch the primary back to %s, keeping mirroring on (a rollout).' % p.oldStore,
+  },
+  {
+    id: '4-stop-mirroring',
+    title: 'Stop mirroring to %s' % p.oldStore,
+    docs: [{ title: 'Disable mirroring' }],
+    actions: [store({ store: 'multi', primary: 'memberlist', secondary: p.oldStore, mirror: false })],
+    gates: [ready, metric('mirror-disabled', 'cortex_multikv_mirror_enabled{%s}' % kv, 0), agree],
+    undo: 'Turn mirroring back on (a rollout).',
+  },
+  {
+    id: '5-memberlist-only',
+    title: 'Use memberlist only for the HA tracker',
+    why: 'The multi KV wrapper goes; its metrics disappear. Reminder, not an action: remove %s once nothing else uses it.' % p.oldStore,
+    docs: [{ title: 'Remove multi KV store configuration' }, { title: 'Cleanup' }],
+    actions: [store({ store: 'memberlist', primary: 'memberlist', secondary: p.oldStore })],
+    gates: [
+      ready,
+      { name: 'store-is-memberlist', config: { pods: m.pods(p.distributorPods), minPods: p.distributors, key: 'distributor.ha_tracker.kvstore.store', equals: 'memberlist' }, interval: '5s', timeout: '10m' },
+      metric('multi-kv-gone', 'cortex_multikv_primary_store{%s}' % kv, 0, onEmpty='pass'),
+      agree,
+    ],
+    undo: 'Run this plan again from step 1.',
+  },
+]

@@ -1,0 +1,22 @@
+local p = std.extVar('params');
+local sts = if p.statefulSet == '' then 'ingester-' + p.zone else p.statefulSet;
+{
+  id: 'shutdown-' + sts,
+  title: 'Shut down %s (%s) without losing data' % [sts, p.zone],
+  docs: [{ title: 'Scaling down ingesters deployed in multiple zones' }],
+  actions: [
+    { ingesterZoneShutdown: {
+      statefulSet: sts,
+      zone: p.zone,
+      ringPods: { labels: p.ringPods },
+      config: { querier: { labels: p.querierPods }, storeGateway: { labels: p.storeGatewayPods }, compactor: { labels: p.compactorPods } },
+    } },
+  ] + (if p.tankaField == '' then [] else [{ jsonnet: { objects: { [p.tankaField]: { spec: { replicas: 0 } } } } }]),
+  gates: [{
+    name: sts + '-left',
+    ring: { ring: 'ingester', pods: { labels: p.ringPods }, expect: [{ workload: sts, left: true }] },
+    interval: '10s',
+    timeout: '10m',
+  }],
+  undo: 'Scale %s back up; its ingesters start empty and take new writes.' % sts,
+}

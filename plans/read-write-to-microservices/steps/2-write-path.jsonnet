@@ -1,0 +1,35 @@
+local m = import 'mimirctl.libsonnet';
+local p = std.extVar('params');
+local zones = std.extVar('zones');
+local writers = ['mimir-write-' + z for z in zones];
+local ingesters = ['ingester-' + z for z in zones];
+local route =
+  if p.writeService == '' then {
+    manual: { instructions: 'Configure your load balancer to route write requests (/api/v1/push, /otlp/v1/metrics) to the distributors.' },
+  } else {
+    actions: [{ routeService: { service: p.writeService, selector: { name: 'distributor' } } }],
+  };
+[
+  {
+    id: '2.1-scale-up-write-microservices',
+    title: 'Bring the ingesters and distributors back',
+    why: |||
+      The microservice ingesters join the ingester ring zone by zone next to mimir-write, and the
+      distributors join the distributor ring, before any write reaches them.
+    |||,
+    actions: [m.jsonnet({ remove: { objects: ['ingester_' + std.strReplace(z, '-', '_') + '_statefulset' for z in zones] + ['distributor_deployment'] } })],
+    gates: [
+      m.ring('ingesters-joined', 'ingester', m.nameIn(writers + ingesters), [m.joined(i) for i in ingesters] + [m.settled]),
+      m.ring('distributors-joined', 'distributor', m.nameIn(writers + ['distributor']), [m.joined('distributor')]),
+    ],
+    undo: 'Shut the microservice ingesters down zone by zone (ingester-zone-shutdown plan) before setting their replicas to 0 again.',
+  },
+  {
+    id: '2.2-route-writes',
+    title: 'Route write traffic to the distributors',
+    gates: [m.promql('mimir-write-receives-no-pushes',
+                     'sum by (job) (rate(cortex_request_duration_seconds_count{job=~"%s", route=~"/distributor.Distributor/Push|/httpgrpc.*|api_(v1|prom)_push|otlp_v1_metrics"}[1m]))' % p.mimirWriteJob,
+                     '==', 0, forDuration='1m')],
+    undo: 'Route write requests back to mimir-write.',
+  } + route,
+]

@@ -1,0 +1,104 @@
+local m = import 'mimirctl.libsonnet';
+local p = std.extVar('params');
+local jsonnetMode = p.configMode == 'jsonnet';
+local kvNames = 'kv_name!="distributor-hatracker"';
+
+// A runtime change: the jsonnet knob, or the runtime-config merge.
+local runtimeChange(knobs, multi) =
+  if jsonnetMode then m.jsonnet({ config: knobs, noRollout: true })
+  else { runtimeConfig: { set: { multi_kv_config: multi }, pods: m.pods(p.ringPods) } };
+
+// A change that needs a rollout: the jsonnet knobs, or a manual step.
+local rollout(knobs, instructions) =
+  if jsonnetMode then { actions: [m.jsonnet({ config: knobs })] }
+  else { manual: { instructions: instructions } };
+
+local every(name, series, value, pods=p.ringPods, onEmpty=null) =
+  m.podMetric(name, pods, series, '==', value, onEmpty=onEmpty, timeout='10m');
+
+[
+  {
+    id: '1-enable-multi-kv',
+    title: 'Use the multi KV store with %s primary and memberlist secondary' % p.oldStore,
+    why: |||
+      Every ring client keeps reading and writing %s, and also runs memberlist, which joins the
+      gossip cluster. Nothing is mirrored yet.
+    ||| % p.oldStore,
+    docs: [{ title: 'Step 1: enable the migration', section: 'multikv_migration_enabled' }],
+    gates: [
+      m.ready('ring-pods-ready', p.ringPods),
+      every('primary-is-' + p.oldStore, 'cortex_multikv_primary_store{store="%s",%s}' % [p.oldStore, kvNames], 1),
+    ],
+    undo: 'Set multikv_migration_enabled back to false (a rollout).',
+  } + rollout(
+    { multikv_migration_enabled: true, multikv_primary: p.oldStore, multikv_secondary: 'memberlist', memberlist_ring_enabled: true } +
+    (if p.clusterLabel == '' then {} else { memberlist_cluster_label: p.clusterLabel }),
+    'Configure every ring (ingester, distributor, store-gateway, compactor, ruler, query-scheduler, alertmanager, overrides-exporter) with store: multi, multi.primary: %s, multi.secondary: memberlist, enable memberlist, and roll out every component.' % p.oldStore
+  ),
+  {
+    id: '2-mirror',
+    title: 'Mirror the rings from %s to memberlist' % p.oldStore,
+    why: 'Runtime configuration only: every write to %s is copied to memberlist, so memberlist holds the complete rings before it becomes primary.' % p.oldStore,
+    docs: [{ title: 'Step 2: enable mirroring', section: 'multikv_mirror_enabled' }],
+    actions: [runtimeChange({ multikv_mirror_enabled: true }, { mirror_enabled: true })],
+    gates: [
+      every('mirror-enabled', 'cortex_multikv_mirror_enabled{%s}' % kvNames, 1),
+      m.promql('mirror-writes', 'sum(rate(cortex_multikv_mirror_writes_total{%s}[1m]))' % kvNames, '>', 0, forDuration='1m'),
+      m.promql('no-mirror-errors', 'sum(increase(cortex_multikv_mirror_write_errors_total{%s}[2m]))' % kvNames, '==', 0, forDuration='1m'),
+      { name: 'ring-keys-in-memberlist', memberlist: { pods: m.pods(p.ringPods), keys: p.ringKeys }, interval: '10s', timeout: '5m' },
+    ],
+    undo: 'Set multikv_mirror_enabled back to false.',
+  },
+  {
+    id: '3-switch-primary',
+    title: 'Make memberlist the primary store',
+    why: 'Runtime configuration only: rings are read from memberlist, and mirrored back to %s while mirroring is on.' % p.oldStore,
+    docs: [{ title: 'Step 3: switch primary and secondary', section: 'multikv_switch_primary_secondary' }],
+    actions: [runtimeChange({ multikv_switch_primary_secondary: true }, { primary: 'memberlist' })],
+    gates: [every('primary-is-memberlist', 'cortex_multikv_primary_store{store="memberlist",%s}' % kvNames, 1)],
+    undo: 'Set multikv_switch_primary_secondary back to false (mirroring must still be on).',
+  },
+  {
+    id: '4-stop-mirroring',
+    title: 'Stop mirroring to %s' % p.oldStore,
+    docs: [{ title: 'Step 4: disable mirroring' }],
+    actions: [runtimeChange({ multikv_mirror_enabled: false }, { mirror_enabled: false })],
+    gates: [every('mirror-disabled', 'cortex_multikv_mirror_enabled{%s}' % kvNames, 0)],
+    undo: 'Set multikv_mirror_enabled back to true.',
+  },
+  {
+    id: '5-teardown',
+    title: 'Use memberlist only',
+    why: |||
+      The multi KV store goes away with a rollout. The runtime override stays during the rollout
+      (multikv_migration_teardown), so pods not yet rolled keep memberlist as their primary.
+      The old store keeps running.
+    |||,
+    docs: [{ title: 'Step 5: tear down the migration', section: 'multikv_migration_teardown' }],
+    gates: [
+      m.ready('ring-pods-ready', p.ringPods),
+      every('multi-kv-gone', 'cortex_multikv_primary_store{%s}' % kvNames, 0, onEmpty='pass'),
+    ],
+    undo: 'Not reversible by a setting: run this plan again from step 1 to go back through the multi KV store.',
+  } + rollout(
+    { multikv_migration_enabled: false, multikv_migration_teardown: true, consul_enabled: p.oldStore == 'consul' },
+    'Configure every ring with store: memberlist (drop multi and %s) and roll out every component; keep multi_kv_config in the runtime configuration until the rollout is complete.' % p.oldStore
+  ),
+  {
+    id: '6-cleanup',
+    title: 'Remove the migration settings',
+    why: |||
+      The migration knobs and the runtime multi_kv_config go; no restart. Reminder, not an
+      action: remove %s, its monitoring and its client settings once nothing else uses it.
+    ||| % p.oldStore,
+    docs: [{ title: 'Step 6: cleanup' }],
+    actions: [
+      if jsonnetMode then m.jsonnet({
+        remove: { config: ['multikv_migration_enabled', 'multikv_migration_teardown', 'multikv_switch_primary_secondary',
+                           'multikv_mirror_enabled', 'multikv_primary', 'multikv_secondary'] },
+        noRollout: true,
+      }) else { runtimeConfig: { set: { multi_kv_config: null }, pods: m.pods(p.ringPods) } },
+    ],
+    undo: 'Nothing to undo.',
+  },
+]
