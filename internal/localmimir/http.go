@@ -30,7 +30,7 @@ func (p *Process) Fetch(t testing.TB, path, accept string) (int, []byte) {
 	if err != nil {
 		t.Fatalf("GET %s on %s: %v", path, p.Name, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatalf("read GET %s on %s: %v", path, p.Name, err)

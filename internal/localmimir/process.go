@@ -73,7 +73,7 @@ func FreePort(t testing.TB) int {
 	if err != nil {
 		t.Fatalf("find a free port on 127.0.0.1: %v", err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
 }
 
@@ -171,7 +171,7 @@ func get(ctx context.Context, url string) (int, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	return resp.StatusCode, string(b), err
 }

@@ -88,7 +88,7 @@ func (g *Gate) Evaluate(ctx context.Context) verdict.Observation {
 			if err != nil {
 				return verdict.Inconclusivef("%v", err)
 			}
-			return g.spec.Condition.Evaluate(samples)
+			return g.spec.Evaluate(samples)
 		})
 	obs.Summary = fmt.Sprintf("%s %s: %s", g.sel, g.spec.Condition.Describe(), obs.Summary)
 	return obs

@@ -30,7 +30,7 @@ func Scrape(ctx context.Context, d podaccess.Doer, t podaccess.Target, sel Selec
 	if err != nil {
 		return nil, fmt.Errorf("scrape pod %s: %w", t, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
 		return nil, fmt.Errorf("scrape pod %s: status %d: %s", t, resp.StatusCode, strings.TrimSpace(string(b)))

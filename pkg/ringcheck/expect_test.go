@@ -82,6 +82,20 @@ func TestExpectations(t *testing.T) {
 			ring: unhealthy3, expect: Expectation{Members: "ingester-zone-a-.*", Healthy: true}, want: verdict.Pass,
 		},
 		{
+			name:        "healthy fails on a member whose heartbeat stopped two minutes ago, even if the page still says ACTIVE",
+			ring:        ring(member("ingester-zone-a-0", "zone-a"), member("ingester-zone-a-1", "zone-a", withHeartbeatAge(2*time.Minute))),
+			expect:      Expectation{Healthy: true},
+			want:        verdict.Fail,
+			wantDetails: []string{"ingester-zone-a-1 (zone-a): ACTIVE, heartbeat 2m0s ago (heartbeat older than 1m0s)"},
+			noDetail:    "ingester-zone-a-0 ",
+		},
+		{
+			name:   "joined requires ACTIVE and healthy members and says nothing of read-only",
+			ring:   ring(member("ingester-zone-b-0", "zone-b", readOnly())),
+			expect: Expectation{Workload: "ingester-zone-b", Joined: true},
+			want:   verdict.Pass,
+		},
+		{
 			name:   "PENDING members are reported by notIn",
 			ring:   ring(member("ingester-zone-a-0", "zone-a"), member("ingester-zone-a-1", "zone-a", withState(StatePending))),
 			expect: Expectation{NotIn: []string{StatePending}}, want: verdict.Fail,

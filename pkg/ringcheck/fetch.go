@@ -24,7 +24,7 @@ func Fetch(ctx context.Context, d podaccess.Doer, t podaccess.Target, path strin
 	if err != nil {
 		return nil, fmt.Errorf("fetch ring %s from pod %s: %w", path, t, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotFound:

@@ -80,7 +80,7 @@ func postForget(ctx context.Context, d podaccess.Doer, t podaccess.Target, path,
 	if err != nil {
 		return fmt.Errorf("forget %s in ring %s on pod %s: %w", id, path, t, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	// The page answers 302 to "#"; a client that follows it ends on 200.
 	if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusSeeOther {
 		return fmt.Errorf("forget %s in ring %s on pod %s: status %d: %s", id, path, t, resp.StatusCode, bodyExcerpt(resp.Body))
