@@ -6,7 +6,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -49,9 +52,42 @@ func BenchmarkRingCheck1500(b *testing.B) {
 	}
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
+	peak := sampleHeap()
 	for b.Loop() {
 		if obs := g.Evaluate(context.Background()); obs.Verdict != verdict.Pass {
 			b.Fatalf("ring check: %s", obs)
 		}
+	}
+	b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MiB")
+}
+
+// sampleHeap samples the bytes of live and not yet collected heap objects
+// every millisecond until the returned function is called, which reports the
+// highest sample. It covers the whole process (the test's HTTP server too).
+func sampleHeap() func() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var mu sync.Mutex
+	var highest uint64
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			mu.Lock()
+			highest = max(highest, s[0].Value.Uint64())
+			mu.Unlock()
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		mu.Lock()
+		defer mu.Unlock()
+		return highest
 	}
 }
