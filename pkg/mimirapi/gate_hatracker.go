@@ -35,7 +35,7 @@ type HATrackerSpec struct {
 func (s HATrackerSpec) Validate() error {
 	errs := []error{s.PodsSpec.Validate()}
 	for field, p := range map[string]string{"tenants": s.Tenants, "clusters": s.Clusters} {
-		if _, err := regexp.Compile("^(?:" + p + ")$"); err != nil {
+		if _, err := gate.WholeMatch(p); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %q is not a regular expression: %v", field, p, err))
 		}
 	}
@@ -75,10 +75,10 @@ func NewHATrackerGate(spec HATrackerSpec, deps gate.Deps) (*HATrackerGate, error
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	return &HATrackerGate{spec: spec, deps: deps,
-		tenants:  regexp.MustCompile("^(?:" + orAll(spec.Tenants) + ")$"),
-		clusters: regexp.MustCompile("^(?:" + orAll(spec.Clusters) + ")$"),
-	}, nil
+	g := &HATrackerGate{spec: spec, deps: deps}
+	g.tenants, _ = gate.WholeMatch(orAll(spec.Tenants)) // checked by Validate
+	g.clusters, _ = gate.WholeMatch(orAll(spec.Clusters))
+	return g, nil
 }
 
 // Describe says what the gate checks.

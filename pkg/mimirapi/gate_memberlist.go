@@ -41,7 +41,7 @@ func (s MemberlistSpec) Validate() error {
 	errs := []error{s.PodsSpec.Validate()}
 	for field, pats := range map[string][]string{"keys": s.Keys, "absentKeys": s.AbsentKeys} {
 		for i, p := range pats {
-			if _, err := regexp.Compile("^(?:" + p + ")$"); err != nil {
+			if _, err := gate.WholeMatch(p); err != nil {
 				errs = append(errs, fmt.Errorf("%s[%d]: %q is not a regular expression: %v", field, i, p, err))
 			}
 		}
@@ -68,21 +68,9 @@ func (s MemberlistSpec) Describe() string {
 	case s.Members != nil:
 		parts = append(parts, fmt.Sprintf("%d members", *s.Members))
 	case s.MinMembers != nil || s.MaxMembers != nil:
-		parts = append(parts, "members "+bounds(s.MinMembers, s.MaxMembers))
+		parts = append(parts, "members "+gate.FormatBounds(s.MinMembers, s.MaxMembers))
 	}
 	return fmt.Sprintf("memberlist on %s: %s", s.describe(), strings.Join(parts, ", "))
-}
-
-func bounds(lo, hi *int) string {
-	switch {
-	case lo != nil && hi != nil && *lo == *hi:
-		return fmt.Sprintf("= %d", *lo)
-	case lo != nil && hi != nil:
-		return fmt.Sprintf("%d..%d", *lo, *hi)
-	case lo != nil:
-		return fmt.Sprintf("≥ %d", *lo)
-	}
-	return fmt.Sprintf("≤ %d", *hi)
 }
 
 // MemberlistGate checks the memberlist KV of every selected pod.
@@ -101,10 +89,12 @@ func NewMemberlistGate(spec MemberlistSpec, deps gate.Deps) (*MemberlistGate, er
 	}
 	g := &MemberlistGate{spec: spec, deps: deps}
 	for _, p := range spec.Keys {
-		g.keys = append(g.keys, regexp.MustCompile("^(?:"+p+")$"))
+		re, _ := gate.WholeMatch(p) // checked by Validate
+		g.keys = append(g.keys, re)
 	}
 	for _, p := range spec.AbsentKeys {
-		g.absent = append(g.absent, regexp.MustCompile("^(?:"+p+")$"))
+		re, _ := gate.WholeMatch(p)
+		g.absent = append(g.absent, re)
 	}
 	return g, nil
 }
@@ -145,7 +135,7 @@ func (g *MemberlistGate) judge(st MemberlistStatus) verdict.Observation {
 		lo, hi = g.spec.Members, g.spec.Members
 	}
 	if (lo != nil && n < *lo) || (hi != nil && n > *hi) {
-		problems = append(problems, fmt.Sprintf("%d members, want %s: %s", n, bounds(lo, hi), memberNames(st.Members)))
+		problems = append(problems, fmt.Sprintf("%d members, want %s: %s", n, gate.FormatBounds(lo, hi), memberNames(st.Members)))
 	}
 	summary := fmt.Sprintf("%d members, %d live keys", n, len(live))
 	if len(problems) > 0 {

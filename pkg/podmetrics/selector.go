@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/mimirctl/mimirctl/pkg/gate"
 )
 
 // Selector picks series of one metric by name and label matchers, written as
@@ -90,7 +92,7 @@ func parseMatcher(s string) (Matcher, string, error) {
 	}
 	m := Matcher{Label: label, Op: op, Value: quoted}
 	if op == "=~" || op == "!~" {
-		if m.re, err = regexp.Compile("^(?:" + quoted + ")$"); err != nil {
+		if m.re, err = gate.WholeMatch(quoted); err != nil {
 			return Matcher{}, "", fmt.Errorf("value of %s is not a regular expression: %w", label, err)
 		}
 	}

@@ -3,6 +3,8 @@ package ringcheck
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mimirctl/mimirctl/pkg/gate"
 )
 
 // Describe renders the expectation on one line, e.g.
@@ -20,7 +22,7 @@ func (e Expectation) Describe() string {
 			one := 1
 			lo = &one
 		}
-		conds = append(conds, boundsText(lo, e.Max))
+		conds = append(conds, gate.FormatBounds(lo, e.Max))
 	}
 	switch {
 	case e.Joined:
@@ -47,7 +49,7 @@ func (e Expectation) Describe() string {
 		if len(z.Zones) > 0 {
 			where = "in each of " + strings.Join(z.Zones, ", ")
 		}
-		conds = append(conds, fmt.Sprintf("%s %s", where, boundsText(lo, hi)))
+		conds = append(conds, fmt.Sprintf("%s %s", where, gate.FormatBounds(lo, hi)))
 	}
 	return e.subject() + " " + strings.Join(conds, ", ")
 }
@@ -67,19 +69,4 @@ func (e Expectation) subject() string {
 		s += " in " + e.Zone
 	}
 	return s
-}
-
-// boundsText renders count bounds: "= 3", "≥ 1", "≤ 5", "1..5".
-func boundsText(lo, hi *int) string {
-	switch {
-	case lo != nil && hi != nil && *lo == *hi:
-		return fmt.Sprintf("= %d", *lo)
-	case lo != nil && hi != nil:
-		return fmt.Sprintf("%d..%d", *lo, *hi)
-	case lo != nil:
-		return fmt.Sprintf("≥ %d", *lo)
-	case hi != nil:
-		return fmt.Sprintf("≤ %d", *hi)
-	}
-	return "any number"
 }

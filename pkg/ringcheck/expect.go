@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/mimirctl/mimirctl/pkg/gate"
 )
 
 // Expectation is one statement about ring members, written in a step file.
@@ -66,7 +68,7 @@ func (e Expectation) Validate() error {
 		add("members and workload: give one of them (workload %q means members %q)", e.Workload, workloadPattern(e.Workload))
 	}
 	if e.Members != "" {
-		if _, err := regexp.Compile(anchored(e.Members)); err != nil {
+		if _, err := gate.WholeMatch(e.Members); err != nil {
 			add("members: %q is not a regular expression: %v", e.Members, err)
 		}
 	}
@@ -118,9 +120,6 @@ func validateBounds(prefix string, count, lo, hi *int) error {
 	}
 	return errors.Join(errs...)
 }
-
-// anchored makes a pattern match whole ids.
-func anchored(p string) string { return "^(?:" + p + ")$" }
 
 // workloadPattern is the instance-id pattern of a workload's pods: a
 // StatefulSet ordinal, or a Deployment's template hash and random suffix.

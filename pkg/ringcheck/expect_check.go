@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
@@ -21,13 +22,14 @@ func compile(e Expectation) (*matcher, error) {
 		return nil, err
 	}
 	m := &matcher{Expectation: e}
+	var err error
 	switch {
 	case e.Members != "":
-		m.re = regexp.MustCompile(anchored(e.Members))
+		m.re, err = gate.WholeMatch(e.Members)
 	case e.Workload != "":
-		m.re = regexp.MustCompile(anchored(workloadPattern(e.Workload)))
+		m.re, err = gate.WholeMatch(workloadPattern(e.Workload))
 	}
-	return m, nil
+	return m, err
 }
 
 // selectMembers returns the members the expectation is about; LEFT members
@@ -136,7 +138,7 @@ func (m *matcher) checkZones(sel []Instance) []string {
 	for _, z := range zones {
 		n := counts[z]
 		if (lo != nil && n < *lo) || (hi != nil && n > *hi) {
-			out = append(out, fmt.Sprintf("zone %q has %d %s, want %s", zoneName(z), n, m.subject(), boundsText(lo, hi)))
+			out = append(out, fmt.Sprintf("zone %q has %d %s, want %s", zoneName(z), n, m.subject(), gate.FormatBounds(lo, hi)))
 		}
 	}
 	return out
