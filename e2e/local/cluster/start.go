@@ -177,7 +177,7 @@ func waitHTTP(ctx context.Context, url string, bundle *pki.Bundle, p *procs.Proc
 		if err != nil {
 			return false, nil
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK, nil
 	})
 }

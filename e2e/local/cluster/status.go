@@ -67,7 +67,7 @@ func Status(ctx context.Context, stateDir string) (*Health, error) {
 	if c.PrometheusURL != "" {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.PrometheusURL+"/-/ready", nil)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			h.Prometheus = resp.StatusCode == http.StatusOK
 		}
 	}

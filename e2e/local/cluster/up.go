@@ -66,7 +66,7 @@ func spawnSupervisor(opts Options, l config.Layout) error {
 	if err != nil {
 		return fmt.Errorf("open supervisor log: %w", err)
 	}
-	defer log.Close()
+	defer func() { _ = log.Close() }()
 	cmd := exec.Command(opts.Supervisor, "supervise", "--state-dir", l.Root)
 	cmd.Env = append(os.Environ(), config.MarkerEnv+"="+l.Root)
 	cmd.Stdout, cmd.Stderr = log, log

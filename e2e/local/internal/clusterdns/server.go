@@ -78,7 +78,7 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) (string, error
 	addr = pc.LocalAddr().String()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		pc.Close()
+		_ = pc.Close()
 		return "", fmt.Errorf("listen for DNS on tcp %s: %w", addr, err)
 	}
 	servers := []*dns.Server{

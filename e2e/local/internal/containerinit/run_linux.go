@@ -56,7 +56,7 @@ func joinNetns(path string) error {
 	if err != nil {
 		return fmt.Errorf("open network namespace %s (was the pod sandbox removed?): %w", path, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
 		return fmt.Errorf("join network namespace %s: %w", path, err)
 	}
@@ -144,7 +144,7 @@ func bind(source, target string, readOnly bool) error {
 	} else if err = os.MkdirAll(filepath.Dir(target), 0o755); err == nil {
 		var f *os.File
 		if f, err = os.OpenFile(target, os.O_CREATE|os.O_RDONLY, 0o644); err == nil {
-			f.Close()
+			_ = f.Close()
 		}
 	}
 	if err != nil {

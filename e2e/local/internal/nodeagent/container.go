@@ -72,7 +72,7 @@ func (w *podWorker) start(ctx context.Context, pod *corev1.Pod, c *container) {
 		w.mu.Unlock()
 		return
 	}
-	cmd.Stdout.(*os.File).Close()
+	_ = cmd.Stdout.(*os.File).Close() // the child has its own copy
 	pid := cmd.Process.Pid
 	mnt, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid))
 	pidFile := filepath.Join(filepath.Dir(spec.ErrorFile), "pid")

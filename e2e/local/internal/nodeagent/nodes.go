@@ -48,7 +48,7 @@ func NodeObject(n Node, hostIP string) *corev1.Node {
 			},
 			DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: config.KubeletPort}},
 			NodeInfo: corev1.NodeSystemInfo{
-				KubeletVersion: Version, KubeProxyVersion: Version, OperatingSystem: "linux", Architecture: "amd64",
+				KubeletVersion: Version, OperatingSystem: "linux", Architecture: "amd64",
 				ContainerRuntimeVersion: "mctl://local", OSImage: "mimirctl local cluster",
 			},
 			Conditions: nodeConditions(now()),

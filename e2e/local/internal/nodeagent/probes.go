@@ -163,7 +163,7 @@ func httpProbe(ctx context.Context, g *corev1.HTTPGetAction, c *container, ip st
 	if err != nil {
 		return err
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode >= 400 {
 		return fmt.Errorf("GET %s: HTTP %d", u.String(), resp.StatusCode)
 	}

@@ -133,13 +133,14 @@ func newCA(req Request) (*keyPair, error) {
 	return &keyPair{cert: cert, der: der, key: key}, nil
 }
 
-func (ca *keyPair) sign(tmpl *x509.Certificate, req Request) (*keyPair, error) {
+// sign issues a certificate for tmpl with a fresh key, signed by kp (a CA).
+func (kp *keyPair) sign(tmpl *x509.Certificate, req Request) (*keyPair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate key for %s: %w", tmpl.Subject.CommonName, err)
 	}
 	setValidity(tmpl, req)
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, kp.cert, key.Public(), kp.key)
 	if err != nil {
 		return nil, fmt.Errorf("sign certificate for %s: %w", tmpl.Subject.CommonName, err)
 	}

@@ -107,7 +107,7 @@ func Tail(w io.Writer, path string, n int) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if n < 0 {
 		_, err = io.Copy(w, f)
 		return err
@@ -136,7 +136,7 @@ func Follow(ctx context.Context, w io.Writer, path string, flush func()) {
 	if err != nil {
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if _, err := f.Seek(0, io.SeekEnd); err != nil {
 		return
 	}

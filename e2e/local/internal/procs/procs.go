@@ -45,7 +45,7 @@ func Start(spec Spec, marker string) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open log of %s: %w", spec.Name, err)
 	}
-	defer log.Close()
+	defer func() { _ = log.Close() }()
 	cmd := exec.Command(spec.Path, spec.Args...)
 	cmd.Env = append(append(os.Environ(), spec.Env...), marker)
 	cmd.Stdout, cmd.Stderr = log, log

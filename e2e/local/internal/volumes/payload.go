@@ -34,7 +34,7 @@ func BuildPayload(ctx context.Context, objs Objects, pod *corev1.Pod, v corev1.V
 	p := Payload{}
 	switch {
 	case v.ConfigMap != nil:
-		return p, addConfigMap(p, objs, ns, v.ConfigMap.LocalObjectReference.Name, v.ConfigMap.Items, v.ConfigMap.Optional, mode(v.ConfigMap.DefaultMode))
+		return p, addConfigMap(p, objs, ns, v.ConfigMap.Name, v.ConfigMap.Items, v.ConfigMap.Optional, mode(v.ConfigMap.DefaultMode))
 	case v.Secret != nil:
 		return p, addSecret(p, objs, ns, v.Secret.SecretName, v.Secret.Items, v.Secret.Optional, mode(v.Secret.DefaultMode))
 	case v.DownwardAPI != nil:
