@@ -142,6 +142,9 @@ func (w *podWorker) containerSpec(pod *corev1.Pod, c *container) (*containerinit
 		return nil, configError{err}
 	}
 	if filepath.IsAbs(launch.Path) && strings.HasPrefix(launch.Path, w.a.cfg.BinDir) {
+		if _, err := os.Stat(launch.Path); err != nil {
+			return nil, imageError{fmt.Errorf("image %s needs %s, which is not built: run e2e/local/tools/build.sh (make tools)", c.spec.Image, launch.Path)}
+		}
 		binds = append([]containerinit.Bind{{Source: w.a.cfg.BinDir, Target: w.a.cfg.BinDir, ReadOnly: true}}, binds...)
 	}
 	dir := w.a.cfg.Layout.ContainerDir(string(pod.UID), c.spec.Name)

@@ -109,20 +109,30 @@ func TargetsFile(l config.Layout) string { return filepath.Join(l.PrometheusDir(
 func Address(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 
 // EnsureInstalled installs Debian's prometheus package when the binary is
-// missing, without starting its service.
+// missing (refreshing the package lists once if needed), without starting
+// its service.
 func EnsureInstalled() error {
 	if _, err := os.Stat(Binary); err == nil {
 		return nil
 	}
-	cmd := exec.Command("apt-get", "install", "-y", "--no-install-recommends", "prometheus")
-	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive", "RUNLEVEL=1")
-	out, err := cmd.CombinedOutput()
+	out, err := apt("install", "-y", "--no-install-recommends", "prometheus")
 	if err != nil {
-		return fmt.Errorf("install Prometheus with apt-get (run apt-get update first?): %w: %s", err, tail(out))
+		if _, uerr := apt("update"); uerr == nil {
+			out, err = apt("install", "-y", "--no-install-recommends", "prometheus")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("install Prometheus with apt-get: %w: %s", err, tail(out))
 	}
 	// The package enables its service; it must not run (it would use :9090).
 	_ = exec.Command("systemctl", "stop", "prometheus").Run()
 	return nil
+}
+
+func apt(args ...string) ([]byte, error) {
+	cmd := exec.Command("apt-get", args...)
+	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive", "RUNLEVEL=1")
+	return cmd.CombinedOutput()
 }
 
 func tail(b []byte) string {
