@@ -127,6 +127,10 @@ func TestSpecValidateCatchesUnbalancedQueries(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatalf("brackets and quotes balance in the seed's query: %v", err)
 	}
+	commented := Spec{Query: "sum(rate(x[1m])) # the ) in this comment (or a \" quote) does not count\n", Condition: gate.Condition{Op: gate.OpGT, Threshold: thr(0)}}
+	if err := commented.Validate(); err != nil {
+		t.Fatalf("PromQL comments are not part of the expression: %v", err)
+	}
 	bad := Spec{Query: `sum(rate(x{job="a"}[1m])`, Condition: gate.Condition{Op: gate.OpGT, Threshold: thr(0)}}
 	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), `query: unclosed '('`) {
 		t.Fatalf("Validate() = %v", err)

@@ -50,10 +50,12 @@ func (s Spec) Validate() error {
 func balanced(q string) error {
 	var stack []rune
 	var quote rune
-	escaped := false
+	escaped, comment := false, false
 	pairs := map[rune]rune{')': '(', ']': '[', '}': '{'}
 	for _, c := range q {
 		switch {
+		case comment:
+			comment = c != '\n'
 		case quote != 0 && escaped:
 			escaped = false
 		case quote != 0 && c == '\\':
@@ -61,6 +63,8 @@ func balanced(q string) error {
 		case quote != 0 && c == quote:
 			quote = 0
 		case quote != 0:
+		case c == '#':
+			comment = true
 		case c == '"' || c == '\'' || c == '`':
 			quote = c
 		case c == '(' || c == '[' || c == '{':

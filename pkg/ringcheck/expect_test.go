@@ -96,6 +96,13 @@ func TestExpectations(t *testing.T) {
 			want:   verdict.Pass,
 		},
 		{
+			name:        "a member that never heartbeated (epoch timestamp) is not healthy and says so",
+			ring:        ring(member("ingester-zone-a-0", "zone-a"), member("ingester-zone-a-1", "zone-a", withState(StatePending), withHeartbeatAge(fixedNow.Sub(time.Unix(0, 0))))),
+			expect:      Expectation{Healthy: true},
+			want:        verdict.Fail,
+			wantDetails: []string{"ingester-zone-a-1 (zone-a): PENDING, never heartbeated (heartbeat older than 1m0s)"},
+		},
+		{
 			name:   "PENDING members are reported by notIn",
 			ring:   ring(member("ingester-zone-a-0", "zone-a"), member("ingester-zone-a-1", "zone-a", withState(StatePending))),
 			expect: Expectation{NotIn: []string{StatePending}}, want: verdict.Fail,

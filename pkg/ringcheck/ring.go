@@ -49,18 +49,23 @@ type Instance struct {
 	Tokens        int       `json:"tokens"`
 }
 
-// HeartbeatAge is how long before now the member last heartbeated.
+// HeartbeatAge is how long before now the member last heartbeated; zero
+// when it never did.
 func (i Instance) HeartbeatAge(now time.Time) time.Duration {
-	if i.Heartbeat.IsZero() {
+	if !i.heartbeated() {
 		return 0
 	}
 	return now.Sub(i.Heartbeat)
 }
 
+// heartbeated reports whether the page shows a heartbeat at all (a member
+// that never heartbeated shows the Unix epoch).
+func (i Instance) heartbeated() bool { return i.Heartbeat.Unix() > 0 }
+
 // Healthy reports whether the page did not mark the member UNHEALTHY and, when
 // timeout is positive, its heartbeat is at most timeout old.
 func (i Instance) Healthy(now time.Time, timeout time.Duration) bool {
-	if i.State == StateUnhealthy {
+	if i.State == StateUnhealthy || !i.heartbeated() {
 		return false
 	}
 	return timeout <= 0 || i.HeartbeatAge(now) <= timeout
@@ -74,7 +79,11 @@ func (i Instance) Describe(now time.Time) string {
 	if i.Zone != "" {
 		fmt.Fprintf(&b, " (%s)", i.Zone)
 	}
-	fmt.Fprintf(&b, ": %s, heartbeat %s ago", i.State, formatAge(i.HeartbeatAge(now)))
+	if i.heartbeated() {
+		fmt.Fprintf(&b, ": %s, heartbeat %s ago", i.State, formatAge(i.HeartbeatAge(now)))
+	} else {
+		fmt.Fprintf(&b, ": %s, never heartbeated", i.State)
+	}
 	if i.ReadOnly {
 		b.WriteString(", read-only")
 	}
