@@ -69,7 +69,17 @@ type Server struct {
 // for port 0) once both listeners are bound, or the bind error.
 func (s *Server) ListenAndServe(ctx context.Context, addr string) (string, error) {
 	handler := dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
-		_ = w.WriteMsg(s.Resolver.Answer(req))
+		m := s.Resolver.Answer(req)
+		if _, udp := w.RemoteAddr().(*net.UDPAddr); udp {
+			// Too large for the client's buffer: truncate and set TC, so the
+			// client retries over TCP (services with many endpoints).
+			size := dns.MinMsgSize
+			if o := req.IsEdns0(); o != nil {
+				size = int(o.UDPSize())
+			}
+			m.Truncate(size)
+		}
+		_ = w.WriteMsg(m)
 	})
 	pc, err := net.ListenPacket("udp", addr)
 	if err != nil {
