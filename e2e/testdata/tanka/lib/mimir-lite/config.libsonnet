@@ -153,7 +153,9 @@
       $._config.ring_kvstore == 'consul' ||
       ($._config.ring_kvstore == 'multi' && std.member([$._config.multikv_primary, $._config.multikv_secondary], 'consul')) ||
       std.member($._config.ha_tracker_stores, 'consul'),
-    etcd_enabled: std.member($._config.ha_tracker_stores, 'etcd'),
+    etcd_enabled:
+      ($._config.ring_kvstore == 'multi' && std.member([$._config.multikv_primary, $._config.multikv_secondary], 'etcd')) ||
+      std.member($._config.ha_tracker_stores, 'etcd'),
     consul_address: 'consul.%(namespace)s.svc.%(cluster_domain)s:8500' % $._config,
     etcd_address: 'etcd.%(namespace)s.svc.%(cluster_domain)s:2379' % $._config,
 
