@@ -36,6 +36,25 @@ func Down(ctx context.Context, opts DownOptions) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lock(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	opts.StateDir = dir
+	return down(ctx, opts)
+}
+
+// down is Down without the lock (Up holds it already).
+func down(ctx context.Context, opts DownOptions) error {
+	dir := opts.StateDir
+	if dir == "" {
+		dir = config.DefaultStateDir
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
 	if opts.Grace == 0 {
 		opts.Grace = 30 * time.Second
 	}

@@ -26,11 +26,16 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := lock(ctx, opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if c, err := Load(opts.StateDir); err == nil {
 		fmt.Fprintf(opts.Progress, "✓ local cluster already running (%s)\n", c.StateDir)
 		return c, nil
 	}
-	if err := Down(ctx, DownOptions{StateDir: opts.StateDir}); err != nil {
+	if err := down(ctx, DownOptions{StateDir: opts.StateDir}); err != nil {
 		return nil, fmt.Errorf("remove the previous cluster's leftovers: %w", err)
 	}
 	if err := ensureSupervisor(ctx, opts); err != nil {
@@ -52,7 +57,7 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	c, err := waitReady(ctx, opts, l)
 	if err != nil {
-		_ = Down(context.WithoutCancel(ctx), DownOptions{StateDir: opts.StateDir, KeepFiles: true})
+		_ = down(context.WithoutCancel(ctx), DownOptions{StateDir: opts.StateDir, KeepFiles: true})
 		return nil, fmt.Errorf("%w (logs kept in %s; remove them with: localcluster down)", err, l.Root)
 	}
 	fmt.Fprintf(opts.Progress, "✓ local cluster ready in %.1fs: KUBECONFIG=%s\n", c.StartupSeconds, c.Kubeconfig)
