@@ -58,7 +58,10 @@ func DeleteLink(ctx context.Context, name string) error {
 	if !LinkExists(name) {
 		return nil
 	}
-	return ip(ctx, "link", "del", name)
+	if err := ip(ctx, "link", "del", name); err != nil && LinkExists(name) {
+		return err
+	}
+	return nil // gone meanwhile: a veth goes with its peer's namespace
 }
 
 // Sandbox is one pod's network.
