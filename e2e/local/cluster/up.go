@@ -35,6 +35,9 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 		fmt.Fprintf(opts.Progress, "✓ local cluster already running (%s)\n", c.StateDir)
 		return c, nil
 	}
+	if err := preflight(opts); err != nil {
+		return nil, err
+	}
 	if err := down(ctx, DownOptions{StateDir: opts.StateDir}); err != nil {
 		return nil, fmt.Errorf("remove the previous cluster's leftovers: %w", err)
 	}
