@@ -1,0 +1,13 @@
+// Package suite is mimirctl's end-to-end suite (build tag e2e): real Mimir on
+// a real Kubernetes API server, driven through the mimirctl binary.
+//
+// It is cluster-agnostic. With MIMIRCTL_E2E_KUBECONFIG and
+// MIMIRCTL_E2E_PROMETHEUS_URL set it uses that cluster (e.g. kind, see
+// e2e/kind); otherwise it starts the local cluster of e2e/local (root,
+// network namespaces) at $MCTL_STATE_DIR, /tmp/mctl-localcluster by default,
+// and stops it at the end unless MIMIRCTL_E2E_KEEP=1.
+//
+// Traffic goes through Services the way a user's load balancer does:
+// gateway-write, gateway-read and gateway-backend, reached through the API
+// server's service proxy, so the suite needs no route into the pod network.
+package suite

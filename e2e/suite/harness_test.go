@@ -1,0 +1,123 @@
+//go:build e2e
+
+package suite
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/mimirctl/mimirctl/e2e/local/cluster"
+	"github.com/mimirctl/mimirctl/pkg/kube"
+)
+
+// harness is the cluster the suite runs on and the mimirctl binary.
+var harness struct {
+	kubeconfig string
+	prometheus string
+	clients    *kube.Clients
+	mimirctl   string
+}
+
+func TestMain(m *testing.M) {
+	code, err := run(m)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func run(m *testing.M) (int, error) {
+	ctx := context.Background()
+	bin, err := os.MkdirTemp("", "mimirctl-e2e-bin-")
+	if err != nil {
+		return 1, err
+	}
+	defer os.RemoveAll(bin)
+	harness.mimirctl = filepath.Join(bin, "mimirctl")
+	root, err := cluster.ModuleRoot()
+	if err != nil {
+		return 1, err
+	}
+	build := exec.Command("go", "build", "-o", harness.mimirctl, "./cmd/mimirctl")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return 1, fmt.Errorf("build mimirctl: %v\n%s", err, out)
+	}
+	harness.kubeconfig = os.Getenv("MIMIRCTL_E2E_KUBECONFIG")
+	harness.prometheus = os.Getenv("MIMIRCTL_E2E_PROMETHEUS_URL")
+	if harness.kubeconfig == "" {
+		c, err := cluster.Up(ctx, cluster.Options{StateDir: os.Getenv("MCTL_STATE_DIR"), Progress: os.Stderr})
+		if err != nil {
+			return 1, fmt.Errorf("start the local cluster: %w", err)
+		}
+		harness.kubeconfig, harness.prometheus = c.Kubeconfig, c.PrometheusURL
+		if os.Getenv("MIMIRCTL_E2E_KEEP") != "1" {
+			defer func() {
+				if err := cluster.Down(context.Background(), cluster.DownOptions{StateDir: c.StateDir}); err != nil {
+					fmt.Fprintf(os.Stderr, "e2e: stop the local cluster: %v\n", err)
+				}
+			}()
+		}
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", harness.kubeconfig)
+	if err != nil {
+		return 1, fmt.Errorf("kubeconfig %s: %w", harness.kubeconfig, err)
+	}
+	cfg.QPS, cfg.Burst = 50, 100
+	if harness.clients, err = kube.NewClients(cfg, "default", ""); err != nil {
+		return 1, err
+	}
+	return m.Run(), nil
+}
+
+// result is one mimirctl invocation.
+type result struct {
+	stdout, stderr string
+	code           int
+	took           time.Duration
+}
+
+// mimirctl runs the binary against the cluster in namespace ns.
+func mimirctl(t *testing.T, ns string, args ...string) result {
+	t.Helper()
+	cmd := mimirctlCmd(context.Background(), ns, args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	start := time.Now()
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errOut.String(), took: time.Since(start)}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run mimirctl %v: %v", args, err)
+	}
+	t.Logf("mimirctl %s → exit %d in %s\n%s", strings.Join(args, " "), r.code, r.took.Round(time.Second), tail(r.stderr, 40))
+	return r
+}
+
+func mimirctlCmd(ctx context.Context, ns string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, harness.mimirctl, append([]string{"--kubeconfig", harness.kubeconfig, "-n", ns}, args...)...)
+	cmd.Env = append(os.Environ(), "MIMIRCTL_USER=e2e", "NO_COLOR=1")
+	return cmd
+}
+
+// tail keeps the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append([]string{fmt.Sprintf("… %d lines before", len(lines)-n)}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "\n")
+}
