@@ -63,13 +63,14 @@ func encodeWriteRequest(series []Series) []byte {
 }
 
 // Push sends series to a Mimir push endpoint (e.g. http://host/api/v1/push)
-// as tenant, and returns an error carrying the status and body when the
-// write is refused.
-func Push(ctx context.Context, hc *http.Client, url, tenant string, series []Series) error {
+// as tenant and returns the status code, with an error carrying the status
+// and body when the write is refused. Mimir answers 202 when the HA tracker
+// dropped the samples of a replica that is not the elected one.
+func Push(ctx context.Context, hc *http.Client, url, tenant string, series []Series) (int, error) {
 	body := snappy.Encode(nil, encodeWriteRequest(series))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Content-Encoding", "snappy")
 	req.Header.Set("Content-Type", "application/x-protobuf")
@@ -77,14 +78,14 @@ func Push(ctx context.Context, hc *http.Client, url, tenant string, series []Ser
 	req.Header.Set("X-Scope-OrgID", tenant)
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("push to %s: %w", url, err)
+		return 0, fmt.Errorf("push to %s: %w", url, err)
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 	if resp.StatusCode/100 != 2 {
-		return &PushError{Status: resp.StatusCode, Body: string(bytes.TrimSpace(msg))}
+		return resp.StatusCode, &PushError{Status: resp.StatusCode, Body: string(bytes.TrimSpace(msg))}
 	}
-	return nil
+	return resp.StatusCode, nil
 }
 
 // PushError is a refused write.

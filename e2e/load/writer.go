@@ -14,7 +14,8 @@ import (
 const Metric = "mimirctl_e2e_sample"
 
 // Writer pushes Series series for one writer name every Interval, each push
-// at one timestamp aligned to the interval.
+// at one timestamp aligned to the interval. Labels may override the
+// "writer" label: the two replicas of an HA pair write the same series.
 type Writer struct {
 	// PushURL is Mimir's remote-write endpoint, e.g. http://10.244.0.5:8080/api/v1/push.
 	PushURL  string
@@ -34,8 +35,11 @@ type Writer struct {
 type Stats struct {
 	Pushes  int
 	Refused int
-	// Accepted lists the timestamps (ms) whose push was acknowledged.
+	// Accepted lists the timestamps (ms) whose push was stored (2xx but 202).
 	Accepted []int64
+	// Deduplicated lists the timestamps (ms) answered 202: the HA tracker
+	// dropped them because another replica of the cluster is elected.
+	Deduplicated []int64
 	// LastErrors holds the latest refusal messages.
 	LastErrors []string
 }
@@ -73,7 +77,7 @@ func (w *Writer) pushOnce(ctx context.Context, hc *http.Client, now time.Time) {
 		}
 		series[s] = Series{Labels: labels, Samples: []Sample{{TimestampMs: ts, Value: Value(ts, w.Interval, s)}}}
 	}
-	err := Push(ctx, hc, w.PushURL, w.Tenant, series)
+	status, err := Push(ctx, hc, w.PushURL, w.Tenant, series)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.stats.Pushes++
@@ -88,6 +92,10 @@ func (w *Writer) pushOnce(ctx context.Context, hc *http.Client, now time.Time) {
 		}
 		return
 	}
+	if status == http.StatusAccepted {
+		w.stats.Deduplicated = append(w.stats.Deduplicated, ts)
+		return
+	}
 	w.stats.Accepted = append(w.stats.Accepted, ts)
 }
 
@@ -97,6 +105,7 @@ func (w *Writer) Stats() Stats {
 	defer w.mu.Unlock()
 	s := w.stats
 	s.Accepted = append([]int64(nil), w.stats.Accepted...)
+	s.Deduplicated = append([]int64(nil), w.stats.Deduplicated...)
 	s.LastErrors = append([]string(nil), w.stats.LastErrors...)
 	return s
 }

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -144,30 +145,35 @@ func (l *LeaseLocker) ForceUnlock(ctx context.Context, id string) error {
 // another ID is an error; otherwise it is left alone (a released lock that
 // was lost and taken over is not ours to clear).
 func (l *LeaseLocker) clear(ctx context.Context, id string, strict bool) error {
-	leases := l.client.CoordinationV1().Leases(l.namespace)
-	cur, err := leases.Get(ctx, l.name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read %s: %w", l.Describe(), err)
-	}
-	info := infoOf(cur)
-	if info == nil {
-		return nil
-	}
-	if info.ID != id {
-		if !strict {
+	// The holder may be renewing at the same moment: retry on conflicts,
+	// re-reading who holds the lease each time.
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		leases := l.client.CoordinationV1().Leases(l.namespace)
+		cur, err := leases.Get(ctx, l.name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("%s is held under lock ID %s by %s, not %s: check the ID with `mimirctl status`", l.Describe(), info.ID, info.Holder, id)
-	}
-	cur.Spec.HolderIdentity = nil
-	cur.Spec.RenewTime = nil
-	if _, err := leases.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("clear %s: %w", l.Describe(), err)
-	}
-	return nil
+		if err != nil {
+			return fmt.Errorf("read %s: %w", l.Describe(), err)
+		}
+		info := infoOf(cur)
+		if info == nil {
+			return nil
+		}
+		if info.ID != id {
+			if !strict {
+				return nil
+			}
+			return fmt.Errorf("%s is held under lock ID %s by %s, not %s: check the ID with `mimirctl status`", l.Describe(), info.ID, info.Holder, id)
+		}
+		cur.Spec.HolderIdentity = nil
+		cur.Spec.RenewTime = nil
+		_, err = leases.Update(ctx, cur, metav1.UpdateOptions{})
+		if err != nil && !apierrors.IsConflict(err) {
+			return fmt.Errorf("clear %s: %w", l.Describe(), err)
+		}
+		return err
+	})
 }
 
 type leaseLock struct {

@@ -1,0 +1,165 @@
+//go:build e2e
+
+package suite
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/mimirctl/mimirctl/e2e/load"
+	"github.com/mimirctl/mimirctl/pkg/kube"
+)
+
+// haPair is an HA Prometheus pair: two replicas writing the same series.
+var haPair = map[string]map[string]string{
+	"replica-1": {"writer": "ha", "cluster": "prom-ha", "__replica__": "replica-1"},
+	"replica-2": {"writer": "ha", "cluster": "prom-ha", "__replica__": "replica-2"},
+}
+
+// TestKVStoresMoveToMemberlist runs a Mimir 3 cluster whose rings live in
+// Consul and whose HA tracker lives in etcd, with both replicas of an HA pair
+// writing, through three plans: the rings to memberlist, the HA tracker to
+// memberlist, and a memberlist cluster label. Then Consul and etcd are
+// stopped: the cluster must not notice, which proves the switch was real.
+// Throughout, exactly one replica's samples are stored at a time and every
+// stored sample can be read back.
+func TestKVStoresMoveToMemberlist(t *testing.T) {
+	const ns = "e2e-kv"
+	e := deployEnv(t, "environments/mimir-kv", ns, "")
+	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend"})
+	tr := startTraffic(t, ns, haPair)
+	time.Sleep(45 * time.Second)
+
+	common := []string{"--env", e.dir, "--prometheus-url", harness.prometheus, "--yes", "-o", "json"}
+	if r := mimirctl(t, ns, append([]string{"apply", "ring-kv-to-memberlist", "-p", "oldStore=consul"}, common...)...); r.code != 0 {
+		t.Fatalf("rings to memberlist: exit %d", r.code)
+	}
+	assertDone(t, ns, "ring-kv-to-memberlist")
+	assertRingsWhole(t, ns)
+
+	if r := mimirctl(t, ns, append([]string{"apply", "ha-tracker-kv-to-memberlist", "-p", "oldStore=etcd"}, common...)...); r.code != 0 {
+		t.Fatalf("HA tracker to memberlist: exit %d", r.code)
+	}
+	assertDone(t, ns, "ha-tracker-kv-to-memberlist")
+
+	members := len(podsWithLabel(t, ns, "gossip_ring_member=true"))
+	label := []string{"apply", "memberlist-cluster-label", "-p", "label=e2e.mimir-kv", "-p", fmt.Sprintf("members=%d", members)}
+	if r := mimirctl(t, ns, append(label, common...)...); r.code != 0 {
+		t.Fatalf("memberlist cluster label: exit %d", r.code)
+	}
+	assertDone(t, ns, "memberlist-cluster-label")
+
+	// Stop the old stores: nothing may change.
+	before := acceptedCount(tr)
+	for _, w := range []kube.Workload{{Kind: "Deployment", Namespace: ns, Name: "consul"}, {Kind: "StatefulSet", Namespace: ns, Name: "etcd"}} {
+		if _, err := kube.Scale(context.Background(), harness.clients.Kube, w, 0); err != nil {
+			t.Fatalf("stop %s: %v", w, err)
+		}
+	}
+	time.Sleep(90 * time.Second)
+	if after := acceptedCount(tr); after < before+10 {
+		t.Errorf("writes stalled after Consul and etcd stopped: %d stored pushes before, %d after", before, after)
+	}
+	assertRingsWhole(t, ns)
+
+	tr.stop()
+	tr.report(t)
+	assertOneReplicaAtATime(t, tr)
+	checkHANoLoss(t, tr)
+}
+
+func podsWithLabel(t *testing.T, ns, selector string) []string {
+	t.Helper()
+	list, err := harness.clients.Kube.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range list.Items {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+// assertRingsWhole checks through mimirctl that the ingester ring holds its
+// three zones, every member ACTIVE.
+func assertRingsWhole(t *testing.T, ns string) {
+	t.Helper()
+	r := mimirctl(t, ns, "ring", "ingester", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("mimirctl ring ingester: exit %d", r.code)
+	}
+	for _, zone := range []string{"ingester-zone-a", "ingester-zone-b", "ingester-zone-c"} {
+		if !strings.Contains(r.stdout, `"id": "`+zone) {
+			t.Errorf("ring lacks %s:\n%s", zone, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "LEAVING") || strings.Contains(r.stdout, "UNHEALTHY") || strings.Contains(r.stdout, "JOINING") {
+		t.Errorf("ring not settled:\n%s", r.stdout)
+	}
+}
+
+func acceptedCount(tr *traffic) int {
+	n := 0
+	for _, w := range tr.writers {
+		n += len(w.Stats().Accepted)
+	}
+	return n
+}
+
+// assertOneReplicaAtATime checks that no timestamp was stored from both
+// replicas, and that refused writes stayed within the tolerance: 2% of the
+// pushes (a rollout of the distributor behind the gateway).
+func assertOneReplicaAtATime(t *testing.T, tr *traffic) {
+	t.Helper()
+	stored := map[int64][]string{}
+	pushes, refused := 0, 0
+	for _, w := range tr.writers {
+		st := w.Stats()
+		pushes += st.Pushes
+		refused += st.Refused
+		for _, ts := range st.Accepted {
+			stored[ts] = append(stored[ts], w.Labels["__replica__"])
+		}
+	}
+	var both []string
+	for ts, replicas := range stored {
+		if len(replicas) > 1 {
+			both = append(both, time.UnixMilli(ts).UTC().Format(time.TimeOnly))
+		}
+	}
+	sort.Strings(both)
+	t.Logf("HA pair: %d timestamps stored, %d from both replicas %v; %d of %d pushes refused", len(stored), len(both), both, refused, pushes)
+	if len(both) > 0 {
+		t.Errorf("samples of both replicas were accepted at %v", both)
+	}
+	if refused*50 > pushes {
+		t.Errorf("%d of %d pushes refused (tolerance 2%%)", refused, pushes)
+	}
+}
+
+// checkHANoLoss reads back, as the deduplicated series, every timestamp one
+// of the replicas had stored.
+func checkHANoLoss(t *testing.T, tr *traffic) {
+	t.Helper()
+	var accepted []int64
+	for _, w := range tr.writers {
+		accepted = append(accepted, w.Stats().Accepted...)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := load.Check(ctx, tr.hc, serviceURL(tr.ns, "gateway-read", "/prometheus"), tenant, "ha", seriesPerWrite, writeInterval, accepted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("HA pair: %d samples stored, %d read back, %d lost", rep.Expected, rep.Found, rep.LostCount)
+	if rep.LostCount > 0 {
+		t.Errorf("%d samples lost: %v", rep.LostCount, rep.Lost)
+	}
+}

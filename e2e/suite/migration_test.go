@@ -1,0 +1,162 @@
+//go:build e2e
+
+package suite
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+)
+
+// migrationArgs are the parameters both read-write plans get here: every
+// route is a gateway Service, so no step waits for a person.
+func migrationArgs(e *env, name string) []string {
+	args := []string{"apply", name, "--env", e.dir, "--prometheus-url", harness.prometheus, "--yes", "--force-flush", "-o", "json",
+		"-p", "tenant=" + tenant, "-p", "readService=gateway-read", "-p", "backendService=gateway-backend", "-p", "writeService=gateway-write"}
+	if name == "microservices-to-read-write" {
+		args = append(args, "-p", "mimirReadReplicas=1")
+	}
+	return args
+}
+
+// TestMigrationRoundTripLosesNoSample takes a Mimir 2.9 cluster from
+// microservices to read-write and back under continuous writes and queries.
+// The forward run is killed (SIGKILL) at a random moment and resumed after a
+// forced unlock; both runs must end with every step done, every
+// acknowledged sample readable and few failed queries.
+func TestMigrationRoundTripLosesNoSample(t *testing.T) {
+	const ns = "e2e-rw"
+	e := deployEnv(t, "environments/mimir", ns, "")
+	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend", "gateway-backend": "ruler"})
+	tr := startTraffic(t, ns, map[string]map[string]string{"migration": nil})
+	time.Sleep(45 * time.Second)
+
+	pre := mimirctl(t, ns, "plan", "microservices-to-read-write", "--env", e.dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1")
+	if pre.code != 2 || !strings.Contains(pre.stdout, "1-zone-awareness") {
+		t.Fatalf("plan before the run: exit %d\n%s", pre.code, tail(pre.stdout, 30))
+	}
+
+	killAndResume(t, ns, migrationArgs(e, "microservices-to-read-write"))
+	assertDone(t, ns, "microservices-to-read-write")
+	if r := mimirctl(t, ns, "plan", "microservices-to-read-write", "--env", e.dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1"); r.code != 0 {
+		t.Errorf("plan after the run: exit %d, want 0 (nothing left)\n%s", r.code, tail(r.stdout, 30))
+	}
+
+	back := mimirctl(t, ns, migrationArgs(e, "read-write-to-microservices")...)
+	if back.code != 0 {
+		t.Fatalf("read-write → microservices: exit %d", back.code)
+	}
+	assertDone(t, ns, "read-write-to-microservices")
+
+	time.Sleep(30 * time.Second)
+	tr.stop()
+	tr.report(t)
+	tr.checkNoLoss(t)
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	// Tolerance: a query may fail while a path moves (a pod behind a
+	// gateway stops); never more than 3 in a row, nor more than 5%.
+	if tr.maxConsecutiveFailures > 3 || tr.failedQueries*20 > tr.queries {
+		t.Errorf("queries: %d of %d failed, %d in a row (tolerance: 5%%, 3 in a row)", tr.failedQueries, tr.queries, tr.maxConsecutiveFailures)
+	}
+}
+
+// killAndResume runs apply, SIGKILLs it at a random moment between 1 and 6
+// minutes in, then resumes after freeing the lock the killed run left.
+func killAndResume(t *testing.T, ns string, args []string) {
+	t.Helper()
+	after := time.Minute + time.Duration(rand.Int64N(int64(5*time.Minute)))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := mimirctlCmd(ctx, ns, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		t.Fatalf("apply ended before the kill at %s: %v\n%s", after, err, tail(stderr.String(), 40))
+	case <-time.After(after):
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	t.Logf("killed apply after %s:\n%s", after, tail(stderr.String(), 15))
+
+	st := status(t, ns)
+	if st.Lock == nil {
+		t.Fatal("the killed run left no lock behind")
+	}
+	t.Logf("killed at step %s; lock %s held by %s", currentStep(st.State), st.Lock.ID, st.Lock.Holder)
+	if r := mimirctl(t, ns, "resume", "--yes"); r.code != 7 || !strings.Contains(r.stderr, st.Lock.ID) {
+		t.Errorf("resume while the dead run's lock is held: exit %d, want 7 naming lock %s", r.code, st.Lock.ID)
+	}
+	r := mimirctl(t, ns, "resume", "--yes", "--force-flush", "--prometheus-url", harness.prometheus, "--force-unlock", st.Lock.ID, "--env", argValue(args, "--env"))
+	if r.code != 0 {
+		t.Fatalf("resume: exit %d", r.code)
+	}
+}
+
+type statusJSON struct {
+	State *plan.State    `json:"state"`
+	Lock  *plan.LockInfo `json:"lock"`
+}
+
+func status(t *testing.T, ns string) statusJSON {
+	t.Helper()
+	r := mimirctl(t, ns, "status", "-o", "json")
+	var st statusJSON
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+		t.Fatalf("status -o json: %v\n%s", err, r.stdout)
+	}
+	return st
+}
+
+func currentStep(st *plan.State) string {
+	if st == nil {
+		return "(no state)"
+	}
+	for _, s := range st.Steps {
+		if s.Status != plan.StepDone {
+			return s.ID + " (" + string(s.Status) + ")"
+		}
+	}
+	return "(all done)"
+}
+
+func assertDone(t *testing.T, ns, name string) {
+	t.Helper()
+	st := status(t, ns).State
+	if st == nil || st.Plan != name || st.Status != plan.RunDone {
+		t.Fatalf("run of %s not done: %+v", name, st)
+	}
+	for _, s := range st.Steps {
+		if s.Status != plan.StepDone {
+			t.Errorf("step %s: %s", s.ID, s.Status)
+		}
+		for _, g := range s.Gates {
+			if !g.Passed {
+				t.Errorf("step %s gate %s did not pass: %s", s.ID, g.Name, g.Observation)
+			}
+		}
+	}
+}
+
+func argValue(args []string, flag string) string {
+	for i, a := range args {
+		if a == flag && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
