@@ -168,3 +168,15 @@ func TestAbortListsUndoHintsNewestFirst(t *testing.T) {
 		t.Errorf("exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+func TestARunRecordsItsOptionsForResume(t *testing.T) {
+	c := newTestCLI(t)
+	c.run("", "apply", "demo", "--env", "relative/env", "--prometheus-url", "http://prom:9090")
+	out, _, _ := c.run("", "status", "-o", "json")
+	abs, _ := filepath.Abs("relative/env")
+	for _, want := range []string{`"env": "` + abs + `"`, `"prometheus-url": "http://prom:9090"`, `"apply-mode": "direct"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("state lacks %s:\n%s", want, out)
+		}
+	}
+}

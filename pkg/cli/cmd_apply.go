@@ -90,6 +90,12 @@ func newResumeCmd(f *Factory) *cobra.Command {
 			if len(a.run.params) > 0 {
 				return flagError("resume takes the run's recorded parameters; to change them use `mimirctl apply PLAN --param ... --allow-plan-change`")
 			}
+			if err := f.recordedOptions(cmd, &a.run.bind); err != nil {
+				return err
+			}
+			if err := a.run.validate(); err != nil {
+				return err
+			}
 			r, err := f.runnerFor(cmd.Context(), a.run.bind)
 			if err != nil {
 				return err
@@ -99,6 +105,33 @@ func newResumeCmd(f *Factory) *cobra.Command {
 	}
 	a.register(cmd)
 	return cmd
+}
+
+// Names of the options a run records for resume.
+const (
+	optEnv        = "env"
+	optApplyMode  = "apply-mode"
+	optPromURL    = "prometheus-url"
+	optPromTenant = "prometheus-tenant"
+)
+
+// recordedOptions fills the flags the user did not give from the run's
+// recorded options, so that `resume` needs no flag repeated.
+func (f *Factory) recordedOptions(cmd *cobra.Command, b *BindOptions) error {
+	st, err := f.currentState(cmd.Context())
+	if err != nil || st == nil {
+		return err
+	}
+	fill := func(flag string, dst *string) {
+		if v := st.Options[flag]; v != "" && !cmd.Flags().Changed(flag) {
+			*dst = v
+		}
+	}
+	fill(optEnv, &b.Env)
+	fill(optApplyMode, &b.ApplyMode)
+	fill(optPromURL, &b.Prometheus.URL)
+	fill(optPromTenant, &b.Prometheus.Tenant)
+	return nil
 }
 
 // runnerFor builds a runner with the binder and event sinks of a run.
@@ -111,5 +144,10 @@ func (f *Factory) runnerFor(ctx context.Context, bind BindOptions) (*plan.Runner
 	if f.Output == "json" {
 		sinks = append(sinks, newJSONEvents(f.IO.Out))
 	}
-	return f.newRunner(ctx, b, sinks)
+	r, err := f.newRunner(ctx, b, sinks)
+	if err != nil {
+		return nil, err
+	}
+	r.Options = map[string]string{optEnv: bind.Env, optApplyMode: bind.ApplyMode, optPromURL: bind.Prometheus.URL, optPromTenant: bind.Prometheus.Tenant}
+	return r, nil
 }

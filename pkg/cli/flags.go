@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -63,6 +64,13 @@ func (r *runFlags) validate() error {
 	case "direct", "external":
 	default:
 		return fmt.Errorf("--apply-mode %q: want direct or external", r.bind.ApplyMode)
+	}
+	if r.bind.Env != "" {
+		abs, err := filepath.Abs(r.bind.Env)
+		if err != nil {
+			return fmt.Errorf("--env %s: %w", r.bind.Env, err)
+		}
+		r.bind.Env = abs // recorded for resume, which may run elsewhere
 	}
 	return nil
 }

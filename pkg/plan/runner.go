@@ -19,6 +19,9 @@ type Runner struct {
 	Confirm  Confirmer
 	Holder   string
 	Identity ClusterIdentity
+	// Options are recorded in the run's state for later resumes (only
+	// non-empty values, and never secrets).
+	Options map[string]string
 }
 
 // ApplyOptions are the user's choices for apply and resume.
@@ -134,6 +137,15 @@ func (r *Runner) prepare(st *State, p *Plan, opts ApplyOptions) (*State, error) 
 }
 
 func (r *Runner) execute(ctx context.Context, p *Plan, st *State, rev Revision, opts ApplyOptions) error {
+	for k, v := range r.Options {
+		if v == "" {
+			continue
+		}
+		if st.Options == nil {
+			st.Options = map[string]string{}
+		}
+		st.Options[k] = v
+	}
 	if st.Status == RunDone {
 		r.Events.Emit(Event{V: EventSchemaVersion, Time: r.Clock.Now(), Type: EventRunFinished, RunID: st.RunID, Plan: st.Plan,
 			Status: string(RunDone), Message: "already complete: nothing to do"})

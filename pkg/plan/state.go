@@ -90,6 +90,9 @@ type State struct {
 	Plan       string          `json:"plan"`
 	PlanDigest string          `json:"planDigest"`
 	Params     ParamValues     `json:"params,omitempty"`
+	// Options are the run's non-secret command-line choices (the Tanka
+	// environment, the Prometheus address, ...), reused by resume.
+	Options map[string]string `json:"options,omitempty"`
 	Cluster    ClusterIdentity `json:"cluster"`
 	Status     RunStatus       `json:"status"`
 	// Reason explains the status, e.g. the failed gate or the window end.
