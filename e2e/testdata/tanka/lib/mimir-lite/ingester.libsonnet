@@ -1,6 +1,8 @@
 // Ingesters: one `ingester` StatefulSet, or with zone awareness three,
 // ingester-zone-a/b/c, each with ceil(multi_zone_ingester_replicas / 3)
 // pods in its own zone.
+local k = import 'k.libsonnet';
+
 {
   local c = $._config,
   local zoned = c.multi_zone_ingester_enabled,
@@ -54,7 +56,7 @@
     $.util.antiAffinity('ingester'),
   ingester_service: if !single then null else $.util.serviceFor($.ingester_statefulset, headless=true),
   ingester_pdb: if !single then null else
-    (import 'k.libsonnet').policy.v1.podDisruptionBudget.new('ingester-pdb', { name: 'ingester' }),
+    k.policy.v1.podDisruptionBudget.new('ingester-pdb', { name: 'ingester' }),
 
   ingester_zone_a_statefulset: if !multi then null else $.newIngesterZoneStatefulSet('zone-a', $.ingester_zone_a_args),
   ingester_zone_b_statefulset: if !multi then null else $.newIngesterZoneStatefulSet('zone-b', $.ingester_zone_b_args),

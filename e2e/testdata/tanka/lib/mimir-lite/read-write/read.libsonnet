@@ -1,4 +1,6 @@
 // mimir-read (-target=read: query-frontend + querier), a Deployment.
+local k = import '../k.libsonnet';
+
 {
   local c = $._config,
   local enabled = c.is_read_write_deployment_mode,
@@ -26,5 +28,5 @@
     $.util.serviceFor($.mimir_read_deployment, headless=true) + { metadata+: { name: 'mimir-read-headless' } },
 
   mimir_read_pdb: if !enabled then null else
-    (import '../k.libsonnet').policy.v1.podDisruptionBudget.new('mimir-read', { name: 'mimir-read' }),
+    k.policy.v1.podDisruptionBudget.new('mimir-read', { name: 'mimir-read' }),
 }

@@ -1,6 +1,8 @@
 // mimir-write (-target=write: distributor + ingester), one StatefulSet per
 // zone, mimir-write-zone-a/b/c, each with ceil(mimir_write_replicas / 3)
 // pods. They join the ingester ring next to ingester-zone-*.
+local k = import '../k.libsonnet';
+
 {
   local c = $._config,
   local enabled = c.is_read_write_deployment_mode,
@@ -36,7 +38,7 @@
   // The write path's entry; headless so that gRPC clients balance over
   // every pod.
   mimir_write_service: if !enabled then null else
-    $.util.rolloutGroupService('mimir-write', $.mimir_write_zone_a_statefulset) + (import '../k.libsonnet').core.v1.service.headless,
+    $.util.rolloutGroupService('mimir-write', $.mimir_write_zone_a_statefulset) + k.core.v1.service.headless,
 
   mimir_write_rollout_pdb: if !enabled then null else $.util.rolloutGroupPDB('mimir-write'),
 }
