@@ -5,6 +5,7 @@ package suite
 import (
 	"context"
 	"fmt"
+	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"sort"
 	"strings"
 	"testing"
@@ -12,7 +13,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/mimirctl/mimirctl/e2e/load"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 )
 
@@ -36,7 +36,7 @@ func TestKVStoresMoveToMemberlist(t *testing.T) {
 	tr := startTraffic(t, ns, haPair)
 	time.Sleep(45 * time.Second)
 
-	common := []string{"--env", e.dir, "--prometheus-url", harness.prometheus, "--yes", "-o", "json"}
+	common := []string{"--env", e.Dir, "--prometheus-url", harness.prometheus, "--yes", "-o", "json"}
 	if r := mimirctl(t, ns, append([]string{"apply", "ring-kv-to-memberlist", "-p", "oldStore=consul"}, common...)...); r.code != 0 {
 		t.Fatalf("rings to memberlist: exit %d", r.code)
 	}
@@ -56,20 +56,20 @@ func TestKVStoresMoveToMemberlist(t *testing.T) {
 	assertDone(t, ns, "memberlist-cluster-label")
 
 	// Stop the old stores: nothing may change.
-	before := acceptedCount(tr)
+	before := tr.Accepted()
 	for _, w := range []kube.Workload{{Kind: "Deployment", Namespace: ns, Name: "consul"}, {Kind: "StatefulSet", Namespace: ns, Name: "etcd"}} {
 		if _, err := kube.Scale(context.Background(), harness.clients.Kube, w, 0); err != nil {
 			t.Fatalf("stop %s: %v", w, err)
 		}
 	}
 	time.Sleep(90 * time.Second)
-	if after := acceptedCount(tr); after < before+10 {
+	if after := tr.Accepted(); after < before+10 {
 		t.Errorf("writes stalled after Consul and etcd stopped: %d stored pushes before, %d after", before, after)
 	}
 	assertRingsWhole(t, ns)
 
-	tr.stop()
-	tr.report(t)
+	tr.Stop()
+	report(t, tr)
 	assertOneReplicaAtATime(t, tr)
 	checkHANoLoss(t, tr)
 }
@@ -105,22 +105,14 @@ func assertRingsWhole(t *testing.T, ns string) {
 	}
 }
 
-func acceptedCount(tr *traffic) int {
-	n := 0
-	for _, w := range tr.writers {
-		n += len(w.Stats().Accepted)
-	}
-	return n
-}
-
 // assertOneReplicaAtATime checks that no timestamp was stored from both
 // replicas, and that refused writes stayed within the tolerance: 2% of the
 // pushes (a rollout of the distributor behind the gateway).
-func assertOneReplicaAtATime(t *testing.T, tr *traffic) {
+func assertOneReplicaAtATime(t *testing.T, tr *scenario.Traffic) {
 	t.Helper()
 	stored := map[int64][]string{}
 	pushes, refused := 0, 0
-	for _, w := range tr.writers {
+	for _, w := range tr.Writers {
 		st := w.Stats()
 		pushes += st.Pushes
 		refused += st.Refused
@@ -146,15 +138,15 @@ func assertOneReplicaAtATime(t *testing.T, tr *traffic) {
 
 // checkHANoLoss reads back, as the deduplicated series, every timestamp one
 // of the replicas had stored.
-func checkHANoLoss(t *testing.T, tr *traffic) {
+func checkHANoLoss(t *testing.T, tr *scenario.Traffic) {
 	t.Helper()
 	var accepted []int64
-	for _, w := range tr.writers {
+	for _, w := range tr.Writers {
 		accepted = append(accepted, w.Stats().Accepted...)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	rep, err := load.Check(ctx, tr.hc, serviceURL(tr.ns, "gateway-read", "/prometheus"), tenant, "ha", seriesPerWrite, writeInterval, accepted)
+	rep, err := tr.ReadBack(ctx, "ha", accepted)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ package suite
 import (
 	"context"
 	"encoding/json"
+	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"math/rand/v2"
 	"strings"
 	"syscall"
@@ -16,9 +17,9 @@ import (
 
 // migrationArgs are the parameters both read-write plans get here: every
 // route is a gateway Service, so no step waits for a person.
-func migrationArgs(e *env, name string) []string {
-	args := []string{"apply", name, "--env", e.dir, "--prometheus-url", harness.prometheus, "--yes", "--force-flush", "-o", "json",
-		"-p", "tenant=" + tenant, "-p", "readService=gateway-read", "-p", "backendService=gateway-backend", "-p", "writeService=gateway-write"}
+func migrationArgs(e *scenario.Env, name string) []string {
+	args := []string{"apply", name, "--env", e.Dir, "--prometheus-url", harness.prometheus, "--yes", "--force-flush", "-o", "json",
+		"-p", "tenant=" + scenario.Tenant, "-p", "readService=gateway-read", "-p", "backendService=gateway-backend", "-p", "writeService=gateway-write"}
 	if name == "microservices-to-read-write" {
 		args = append(args, "-p", "mimirReadReplicas=1")
 	}
@@ -37,14 +38,14 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 	tr := startTraffic(t, ns, map[string]map[string]string{"migration": nil})
 	time.Sleep(45 * time.Second)
 
-	pre := mimirctl(t, ns, "plan", "microservices-to-read-write", "--env", e.dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1")
+	pre := mimirctl(t, ns, "plan", "microservices-to-read-write", "--env", e.Dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1")
 	if pre.code != 2 || !strings.Contains(pre.stdout, "1-zone-awareness") {
 		t.Fatalf("plan before the run: exit %d\n%s", pre.code, tail(pre.stdout, 30))
 	}
 
 	killAndResume(t, ns, migrationArgs(e, "microservices-to-read-write"))
 	assertDone(t, ns, "microservices-to-read-write")
-	if r := mimirctl(t, ns, "plan", "microservices-to-read-write", "--env", e.dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1"); r.code != 0 {
+	if r := mimirctl(t, ns, "plan", "microservices-to-read-write", "--env", e.Dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1"); r.code != 0 {
 		t.Errorf("plan after the run: exit %d, want 0 (nothing left)\n%s", r.code, tail(r.stdout, 30))
 	}
 
@@ -55,15 +56,13 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 	assertDone(t, ns, "read-write-to-microservices")
 
 	time.Sleep(30 * time.Second)
-	tr.stop()
-	tr.report(t)
-	tr.checkNoLoss(t)
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
+	tr.Stop()
+	report(t, tr)
+	checkNoLoss(t, tr)
 	// Tolerance: a query may fail while a path moves (a pod behind a
 	// gateway stops); never more than 3 in a row, nor more than 5%.
-	if tr.maxConsecutiveFailures > 3 || tr.failedQueries*20 > tr.queries {
-		t.Errorf("queries: %d of %d failed, %d in a row (tolerance: 5%%, 3 in a row)", tr.failedQueries, tr.queries, tr.maxConsecutiveFailures)
+	if q := tr.Queries(); q.MaxFailedInARow > 3 || q.Failed*20 > q.Queries {
+		t.Errorf("queries: %d of %d failed, %d in a row (tolerance: 5%%, 3 in a row)", q.Failed, q.Queries, q.MaxFailedInARow)
 	}
 }
 

@@ -4,6 +4,7 @@ package suite
 
 import (
 	"context"
+	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
 // TestIngesterZoneShutdownLosesNoSample replaces two ingester zones of a
@@ -26,7 +28,7 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 	tr := startTraffic(t, ns, map[string]map[string]string{"zones": nil})
 	time.Sleep(45 * time.Second)
 
-	plan := mimirctl(t, ns, "ingester", "shutdown-zone", "zone-a", "--plan", "--env", e.dir, "--tanka-field", "ingester_zone_a_statefulset")
+	plan := mimirctl(t, ns, "ingester", "shutdown-zone", "zone-a", "--plan", "--env", e.Dir, "--tanka-field", "ingester_zone_a_statefulset")
 	if plan.code != 0 || !strings.Contains(plan.stdout, "read-only, then /ingester/shutdown") || !strings.Contains(plan.stdout, "= 1m0s") {
 		t.Fatalf("plan of zone-a (exit %d):\n%s", plan.code, plan.stdout)
 	}
@@ -34,7 +36,7 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 	for i, zone := range []string{"zone-a", "zone-b"} {
 		sts := "ingester-" + zone
 		field := "ingester_" + strings.ReplaceAll(zone, "-", "_") + "_statefulset"
-		r := mimirctl(t, ns, "ingester", "shutdown-zone", zone, "--env", e.dir, "--tanka-field", field, "--yes", "--state-name", "zones-"+zone)
+		r := mimirctl(t, ns, "ingester", "shutdown-zone", zone, "--env", e.Dir, "--tanka-field", field, "--yes", "--state-name", "zones-"+zone)
 		if r.code != 0 {
 			t.Fatalf("shutdown of %s: exit %d", zone, r.code)
 		}
@@ -55,9 +57,9 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 		scaleBack(t, ns, e, field)
 	}
 	time.Sleep(30 * time.Second)
-	tr.stop()
-	tr.report(t)
-	tr.checkNoLoss(t)
+	tr.Stop()
+	report(t, tr)
+	checkNoLoss(t, tr)
 }
 
 func statefulSetAnnotations(t *testing.T, ns, name string) map[string]string {
@@ -71,7 +73,7 @@ func statefulSetAnnotations(t *testing.T, ns, name string) map[string]string {
 
 // assertTooSoonRefused marks zone-a as shut down a moment ago and checks that
 // a shutdown of zone-b started now is refused before it changes anything.
-func assertTooSoonRefused(t *testing.T, ns string, e *env, zoneA string) {
+func assertTooSoonRefused(t *testing.T, ns string, e *scenario.Env, zoneA string) {
 	t.Helper()
 	ctx := context.Background()
 	sts, err := harness.clients.Kube.AppsV1().StatefulSets(ns).Get(ctx, zoneA, metav1.GetOptions{})
@@ -83,7 +85,7 @@ func assertTooSoonRefused(t *testing.T, ns string, e *env, zoneA string) {
 	if _, err := harness.clients.Kube.AppsV1().StatefulSets(ns).Update(ctx, sts, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	r := mimirctl(t, ns, "ingester", "shutdown-zone", "zone-b", "--env", e.dir, "--yes", "--state-name", "zones-too-soon")
+	r := mimirctl(t, ns, "ingester", "shutdown-zone", "zone-b", "--env", e.Dir, "--yes", "--state-name", "zones-too-soon")
 	if r.code == 0 || !strings.Contains(r.stderr, "was shut down recently") {
 		t.Errorf("zone-b right after zone-a: exit %d, want a refusal naming zone-a", r.code)
 	}
@@ -109,16 +111,16 @@ func replicas(t *testing.T, ns, name string) int32 {
 
 // scaleBack removes the zone's replicas override from the overlay file and
 // applies the environment again, as an operator replacing the zone would.
-func scaleBack(t *testing.T, ns string, e *env, field string) {
+func scaleBack(t *testing.T, ns string, e *scenario.Env, field string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	o, err := readOverlay(e)
+	o, err := tanka.ReadOverlay(e.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o.RemoveObject(field)
-	if err := applyOverlay(ctx, e, o); err != nil {
+	if err := e.ApplyOverlay(ctx, harness.clients, o); err != nil {
 		t.Fatalf("scale %s back up: %v", field, err)
 	}
 }

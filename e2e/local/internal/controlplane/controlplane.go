@@ -124,7 +124,10 @@ func (c Config) ControllerManager() procs.Spec {
 	)
 }
 
-// Scheduler is kube-scheduler with the default profile.
+// Scheduler is kube-scheduler with the default profile. Pods found
+// unschedulable are retried after 15s instead of 5 minutes: the PVC
+// provisioner binds a claim within a second, but nothing else re-queues a
+// pod that was tried just before.
 func (c Config) Scheduler() procs.Spec {
 	kc := c.Layout.Kubeconfig()
 	return c.spec("kube-scheduler",
@@ -134,6 +137,7 @@ func (c Config) Scheduler() procs.Spec {
 		"--bind-address="+c.AdvertiseIP.String(),
 		"--secure-port="+strconv.Itoa(config.SchedulerPort),
 		"--leader-elect=false",
+		"--pod-max-in-unschedulable-pods-duration=15s",
 		"--profiling=false",
 		"--v=1",
 	)
