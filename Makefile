@@ -11,7 +11,7 @@ LDFLAGS       := -X github.com/mimirctl/mimirctl/pkg/cli.Version=$(VERSION)
 # The e2e suite needs the local cluster (root, network namespaces).
 E2E_TIMEOUT   ?= 60m
 
--include e2e/local/local.mk
+include e2e/local/local.mk
 
 .PHONY: help
 help: ## Show this help
@@ -42,21 +42,19 @@ bench: ## Go benchmarks (performance goals live here, not in unit tests)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: integration
-integration: tools ## Integration tests against real Mimir, Prometheus and a real API server (local cluster)
-	$(MAKE) cluster-up
-	MIMIRCTL_TEST_KUBECONFIG=$$($(LOCALCLUSTER) env --kubeconfig) $(GO) test -race -count=1 -tags integration -timeout 30m ./pkg/...
+integration: cluster-up ## Integration tests: real Mimir and Prometheus processes, a real API server (the local cluster)
+	MIMIRCTL_TEST_KUBECONFIG=$$($(LOCALCLUSTER) env --kubeconfig) $(GO) test -race -count=1 -p 1 -tags integration -timeout 30m ./pkg/...
 
 .PHONY: e2e
-e2e: tools ## The end-to-end suite on the local cluster (brings it up)
-	$(MAKE) cluster-up
-	$(GO) test -count=1 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/...
+e2e: cluster-up build ## The end-to-end suite on the local cluster (zone replacement, migration round trip, KV migrations)
+	$(GO) test -count=1 -p 1 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/local/cluster ./e2e/suite
 
 .PHONY: test
 test: vet lint unit integration e2e ## Everything CI runs: vet, lint, unit, integration and e2e tests
 
 .PHONY: demo
 demo: tools build ## Bring the local cluster up with Mimir in microservices mode and migrate it to read-write
-	$(GO) run ./e2e/demo
+	$(GO) run ./e2e/demo -mimirctl $(BIN)/mimirctl
 
 .PHONY: clean
 clean: ## Remove build outputs (not the component builds in e2e/local/bin)

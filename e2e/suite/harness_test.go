@@ -58,12 +58,15 @@ func run(m *testing.M) (int, error) {
 	harness.kubeconfig = os.Getenv("MIMIRCTL_E2E_KUBECONFIG")
 	harness.prometheus = os.Getenv("MIMIRCTL_E2E_PROMETHEUS_URL")
 	if harness.kubeconfig == "" {
-		c, err := cluster.Up(ctx, cluster.Options{StateDir: os.Getenv("MCTL_STATE_DIR"), Progress: os.Stderr})
+		stateDir := os.Getenv("MCTL_STATE_DIR")
+		_, loadErr := cluster.Load(stateDir)
+		startedHere := loadErr != nil // a cluster already running is someone else's to stop
+		c, err := cluster.Up(ctx, cluster.Options{StateDir: stateDir, Progress: os.Stderr})
 		if err != nil {
 			return 1, fmt.Errorf("start the local cluster: %w", err)
 		}
 		harness.kubeconfig, harness.prometheus = c.Kubeconfig, c.PrometheusURL
-		if os.Getenv("MIMIRCTL_E2E_KEEP") != "1" {
+		if startedHere && os.Getenv("MIMIRCTL_E2E_KEEP") != "1" {
 			defer func() {
 				if err := cluster.Down(context.Background(), cluster.DownOptions{StateDir: c.StateDir}); err != nil {
 					fmt.Fprintf(os.Stderr, "e2e: stop the local cluster: %v\n", err)
