@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs mimirctl's end-to-end suite on a kind cluster, for machines with a
+# Docker engine. It builds images from the same pinned component builds the
+# local cluster uses, loads them into kind, installs Prometheus, and runs
+# `go test -tags e2e ./e2e/suite` against the cluster.
+#
+# usage: e2e/kind/run.sh [go test flags, e.g. -run TestIngesterZoneShutdownLosesNoSample]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+name=${KIND_CLUSTER_NAME:-mimirctl-e2e}
+bin=$root/e2e/local/bin
+
+command -v kind >/dev/null || { echo "kind is needed: https://kind.sigs.k8s.io/" >&2; exit 1; }
+command -v docker >/dev/null || { echo "a Docker engine is needed" >&2; exit 1; }
+
+"$root/e2e/local/tools/build.sh" mimir2 mimir3 consul etcd
+
+# image BINARY ENTRYPOINT TAG: an image running BINARY as ENTRYPOINT.
+image() {
+	local ctx
+	ctx=$(mktemp -d)
+	cp "$bin/$1" "$ctx/$1"
+	sed "s#/entrypoint-placeholder#$2#" "$here/Dockerfile" >"$ctx/Dockerfile"
+	docker build -q --build-arg "BINARY=$1" --build-arg "ENTRYPOINT=$2" -t "$3" "$ctx" >/dev/null
+	rm -rf "$ctx"
+}
+image mimir2 /bin/mimir grafana/mimir:2.9.0
+image mimir3 /bin/mimir grafana/mimir:3.0.5
+image consul /bin/consul hashicorp/consul:1.16.1
+image etcd /usr/local/bin/etcd quay.io/coreos/etcd:v3.6.4
+
+mkdir -p /tmp/mimirctl-kind-storage
+kind get clusters | grep -qx "$name" || kind create cluster --name "$name" --config "$here/kind-config.yaml"
+for img in grafana/mimir:2.9.0 grafana/mimir:3.0.5 hashicorp/consul:1.16.1 quay.io/coreos/etcd:v3.6.4; do
+	kind load docker-image --name "$name" "$img"
+done
+kubeconfig=$(mktemp)
+kind get kubeconfig --name "$name" >"$kubeconfig"
+kubectl --kubeconfig "$kubeconfig" apply -f "$here/prometheus.yaml"
+kubectl --kubeconfig "$kubeconfig" -n monitoring rollout status deployment/prometheus --timeout=5m
+
+cd "$root"
+MIMIRCTL_E2E_KUBECONFIG=$kubeconfig MIMIRCTL_E2E_PROMETHEUS_URL=http://127.0.0.1:19090 \
+	go test -count=1 -tags e2e -timeout 90m -v ./e2e/suite "$@"
