@@ -28,14 +28,14 @@ unit: ## Unit tests with the race detector (no cluster needed)
 .PHONY: vet
 vet: ## go vet, including the build-tagged integration and e2e code
 	$(GO) vet ./...
-	$(GO) vet -tags integration,e2e ./...
+	$(GO) vet -tags integration,e2e,capture ./...
 
 $(GOLANGCI_LINT):
 	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VER)
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## golangci-lint with the checked-in .golangci.yml
-	$(GOLANGCI_LINT) run --build-tags integration,e2e ./...
+	$(GOLANGCI_LINT) run --build-tags integration,e2e,capture ./...
 
 .PHONY: bench
 bench: ## Go benchmarks (performance goals live here, not in unit tests)

@@ -27,8 +27,9 @@ func main() {
 	bin := flag.String("mimirctl", "bin/mimirctl", "the mimirctl binary (make build)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, *ns, *bin); err != nil {
+	err := run(ctx, *ns, *bin)
+	stop()
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
 		os.Exit(1)
 	}

@@ -32,9 +32,9 @@ type Traffic struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 
-	mu                                          sync.Mutex
+	mu                                              sync.Mutex
 	queries, failedQueries, maxFailedInARow, inARow int
-	lastQueryError                              string
+	lastQueryError                                  string
 }
 
 // QueryStats is what the query loop saw.

@@ -105,9 +105,7 @@ func (s *JsonnetSpec) Describe() string {
 	if s.Remove != nil {
 		var rm []string
 		rm = append(rm, s.Remove.Config...)
-		for _, f := range sortedKeys(s.Remove.Hidden) {
-			rm = append(rm, f)
-		}
+		rm = append(rm, sortedKeys(s.Remove.Hidden)...)
 		rm = append(rm, s.Remove.Objects...)
 		parts = append(parts, "remove "+strings.Join(rm, ", "))
 	}

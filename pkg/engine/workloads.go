@@ -32,7 +32,7 @@ func dnsName(s string) bool {
 		return false
 	}
 	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' && c != '.' {
 			return false
 		}
 	}
@@ -55,7 +55,9 @@ func (s *ScaleSpec) Validate() error {
 }
 
 // Describe says what is scaled.
-func (s *ScaleSpec) Describe() string { return fmt.Sprintf("scale %s %s to %d", s.Kind, s.Name, s.Replicas) }
+func (s *ScaleSpec) Describe() string {
+	return fmt.Sprintf("scale %s %s to %d", s.Kind, s.Name, s.Replicas)
+}
 
 // Destructive: scaling a StatefulSet down can take stateful capacity away.
 func (s *ScaleSpec) Destructive() bool { return s.Kind == "StatefulSet" }

@@ -33,20 +33,20 @@ type fakeMimir struct {
 	mu        sync.Mutex
 	now       time.Time
 	members   map[string]*fakeIngester
-	readOnly  bool // prepare-instance-ring-downscale exists (2.14+)
-	ingest    bool // ingest storage: the endpoint answers 405
+	readOnly  bool                         // prepare-instance-ring-downscale exists (2.14+)
+	ingest    bool                         // ingest storage: the endpoint answers 405
 	configs   map[string]map[string]string // pod → key → value
 	calls     []string
 	uploadBad bool // shipping fails
 }
 
 type fakeIngester struct {
-	id, zone, state       string
-	readOnlySince         int64
-	unshipped             float64
-	uploads, failures     float64
-	compactions, users    float64
-	stopped, inRing       bool
+	id, zone, state    string
+	readOnlySince      int64
+	unshipped          float64
+	uploads, failures  float64
+	compactions, users float64
+	stopped, inRing    bool
 }
 
 func newFakeMimir(t *testing.T) *fakeMimir {
@@ -266,8 +266,8 @@ func newFakeProgress(now func() time.Time) *fakeProgress {
 }
 
 func (p *fakeProgress) Get(k string) (string, bool) { v, ok := p.data[k]; return v, ok }
-func (p *fakeProgress) Now() time.Time               { return p.now() }
-func (p *fakeProgress) Report(msg string)            { p.reports = append(p.reports, msg) }
+func (p *fakeProgress) Now() time.Time              { return p.now() }
+func (p *fakeProgress) Report(msg string)           { p.reports = append(p.reports, msg) }
 
 func (p *fakeProgress) Set(_ context.Context, k, v string) error {
 	p.sets++

@@ -168,7 +168,7 @@ func (d *docReader) gate(n *yaml.Node, path string, reg *Registry) (GateConfig, 
 	if name == "" {
 		name = key.Value
 	}
-	return GateConfig{Kind: key.Value, Name: name, Spec: spec, Policy: common.Policy.withDefaults(), Source: d.source(key)}, true
+	return GateConfig{Kind: key.Value, Name: name, Spec: spec, Policy: common.withDefaults(), Source: d.source(key)}, true
 }
 
 // decodeSpec decodes a kind's body into spec and runs its Validate.

@@ -173,7 +173,7 @@ func (m *memoryStore) Save(_ context.Context, st *State, rev Revision) (Revision
 	if m.failAt > 0 && m.saves >= m.failAt {
 		return "", errCrash
 	}
-	if string(rev) != fmt.Sprint(m.rev) && !(rev == "" && m.data == nil) {
+	if string(rev) != fmt.Sprint(m.rev) && (rev != "" || m.data != nil) {
 		return "", ErrStateConflict
 	}
 	b, err := json.Marshal(st)

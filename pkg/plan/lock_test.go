@@ -123,7 +123,7 @@ func TestAHeldLeaseIsRenewed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer held.Release(context.Background()) //nolint:errcheck
+	defer held.Release(context.Background())
 	first, _ := l.Inspect(context.Background())
 	time.Sleep(800 * time.Millisecond)
 	later, _ := l.Inspect(context.Background())

@@ -80,7 +80,7 @@ func TestASecondRunIsRefusedWithTheHolderName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lock.Release(context.Background()) //nolint:errcheck
+	defer lock.Release(context.Background())
 	err = h.apply(t, testPlan(step("a", withSet("x", "1"))), ApplyOptions{})
 	var le *LockedError
 	if !errors.As(err, &le) || !strings.Contains(err.Error(), "alice@laptop (pid 42)") {
@@ -129,7 +129,7 @@ func TestStatusReadsWithoutTheLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lock.Release(context.Background()) //nolint:errcheck
+	defer lock.Release(context.Background())
 	_, info, err = h.runner.Status(context.Background())
 	if err != nil || info == nil || info.Holder != "carol" || info.ID != lock.ID() {
 		t.Errorf("info = %+v, err %v", info, err)
