@@ -36,12 +36,6 @@ const (
 	AnnotationQueryableAt = "mimirctl.dev/blocks-queryable-at"
 )
 
-// rollout-operator's keys (see its pkg/config).
-const (
-	LabelRolloutGroup         = "rollout-group"
-	LabelPrepareDownscale     = "grafana.com/prepare-downscale"
-	LabelMinTimeBetweenZones  = "grafana.com/min-time-between-zones-downscale"
-	LabelNoDownscale          = "grafana.com/no-downscale"
-	AnnotationLastDownscale   = "grafana.com/last-downscale"
-	terminatedServiceFragment = "ingester-service: Terminated"
-)
+// terminatedServiceFragment is how /ready names an ingester stopped by
+// /ingester/shutdown (seen on Mimir 2.9.0 and 3.0.5).
+const terminatedServiceFragment = "ingester-service: Terminated"

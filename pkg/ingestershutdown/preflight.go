@@ -21,8 +21,8 @@ import (
 // changes (a wait that cannot be computed must not be found out after the
 // zone is gone).
 func (z *Zone) preflight(ctx context.Context, p plan.Progress, sts *appsv1.StatefulSet, targets []podaccess.Target) error {
-	if sts.Labels[LabelNoDownscale] == "true" {
-		return fmt.Errorf("StatefulSet %s has label %s=true: rollout-operator's no-downscale webhook refuses any scale-down; remove the label first", sts.Name, LabelNoDownscale)
+	if sts.Labels[kube.LabelNoDownscale] == "true" {
+		return fmt.Errorf("StatefulSet %s has label %s=true: rollout-operator's no-downscale webhook refuses any scale-down; remove the label first", sts.Name, kube.LabelNoDownscale)
 	}
 	_, r, err := z.zoneMembers(ctx)
 	if err != nil {
@@ -58,16 +58,16 @@ func (z *Zone) preflight(ctx context.Context, p plan.Progress, sts *appsv1.State
 // checkSiblings refuses when another StatefulSet of the same rollout group
 // was shut down less than the required wait ago.
 func (z *Zone) checkSiblings(ctx context.Context, sts *appsv1.StatefulSet) error {
-	group := sts.Labels[LabelRolloutGroup]
+	group := sts.Labels[kube.LabelRolloutGroup]
 	if group == "" {
 		return nil
 	}
-	list, err := z.d.Kube.AppsV1().StatefulSets(z.d.Namespace).List(ctx, metav1.ListOptions{LabelSelector: LabelRolloutGroup + "=" + group})
+	list, err := z.d.Kube.AppsV1().StatefulSets(z.d.Namespace).List(ctx, metav1.ListOptions{LabelSelector: kube.LabelRolloutGroup + "=" + group})
 	if err != nil {
 		return fmt.Errorf("list the StatefulSets of rollout group %s: %w", group, err)
 	}
 	now := z.d.now()
-	minBetween, _ := time.ParseDuration(sts.Labels[LabelMinTimeBetweenZones])
+	minBetween, _ := time.ParseDuration(sts.Labels[kube.LabelMinTimeBetweenZonesDownscale])
 	for _, other := range list.Items {
 		if other.Name == sts.Name {
 			continue
@@ -76,9 +76,9 @@ func (z *Zone) checkSiblings(ctx context.Context, sts *appsv1.StatefulSet) error
 			return fmt.Errorf("zone %s was shut down recently: its blocks become queryable at %s (in %s); shutting down %s before then could make samples unqueryable — run again after that time",
 				other.Name, at.Format(time.RFC3339), at.Sub(now).Round(time.Second), sts.Name)
 		}
-		if last, err := time.Parse(time.RFC3339, other.Annotations[AnnotationLastDownscale]); err == nil && minBetween > 0 && now.Before(last.Add(minBetween)) {
+		if last, err := time.Parse(time.RFC3339, other.Annotations[kube.AnnotationLastDownscale]); err == nil && minBetween > 0 && now.Before(last.Add(minBetween)) {
 			return fmt.Errorf("rollout-operator recorded a downscale of %s at %s and %s requires %s between zones (label %s): run again after %s",
-				other.Name, last.Format(time.RFC3339), sts.Name, minBetween, LabelMinTimeBetweenZones, last.Add(minBetween).Format(time.RFC3339))
+				other.Name, last.Format(time.RFC3339), sts.Name, minBetween, kube.LabelMinTimeBetweenZonesDownscale, last.Add(minBetween).Format(time.RFC3339))
 		}
 	}
 	return nil
