@@ -72,7 +72,7 @@ func TestGatePolicies(t *testing.T) {
 		wantTimeout bool
 	}{
 		"passes at the first pass by default": {script: []verdict.Verdict{F, F, P}, wantEvals: 3},
-		"needs consecutive passes in a row": {script: []verdict.Verdict{P, F, P, I, P, P}, policy: Policy{Consecutive: 2}, wantEvals: 6},
+		"needs consecutive passes in a row":   {script: []verdict.Verdict{P, F, P, I, P, P}, policy: Policy{Consecutive: 2}, wantEvals: 6},
 		"fails once failures exceed the limit": {script: []verdict.Verdict{F, P, F, F}, policy: Policy{FailureLimit: 1, Consecutive: 2},
 			wantErr: "gate gate-k failed", wantEvals: 3},
 		"inconclusive never passes and times out as inconclusive": {script: []verdict.Verdict{I, I, I, I, I, I, I, I, I, I},

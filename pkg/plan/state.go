@@ -18,13 +18,13 @@ type RunStatus string
 
 // Run statuses.
 const (
-	RunRunning  RunStatus = "running"  // a process is (or was, before a crash) executing it
-	RunPaused   RunStatus = "paused"   // waiting for `mimirctl approve`
-	RunStopped  RunStatus = "stopped"  // interrupted or out of window; resumable
-	RunFailed   RunStatus = "failed"   // a gate failed or an action errored; resumable after a fix
-	RunDone     RunStatus = "done"     // every step finished
-	RunAborted  RunStatus = "aborted"  // abandoned with `mimirctl abort`
-	RunUnstated RunStatus = ""         // never started
+	RunRunning  RunStatus = "running" // a process is (or was, before a crash) executing it
+	RunPaused   RunStatus = "paused"  // waiting for `mimirctl approve`
+	RunStopped  RunStatus = "stopped" // interrupted or out of window; resumable
+	RunFailed   RunStatus = "failed"  // a gate failed or an action errored; resumable after a fix
+	RunDone     RunStatus = "done"    // every step finished
+	RunAborted  RunStatus = "aborted" // abandoned with `mimirctl abort`
+	RunUnstated RunStatus = ""        // never started
 )
 
 // Resumable reports whether `resume` can continue a run in this status.
@@ -37,14 +37,14 @@ type StepStatus string
 
 // Step statuses.
 const (
-	StepPending   StepStatus = "pending"
-	StepRunning   StepStatus = "running"
-	StepApproval  StepStatus = "awaiting-approval"
-	StepGating    StepStatus = "gating"
-	StepWaiting   StepStatus = "waiting"
-	StepDone      StepStatus = "done"
-	StepFailed    StepStatus = "failed"
-	StepSkipped   StepStatus = "skipped"
+	StepPending  StepStatus = "pending"
+	StepRunning  StepStatus = "running"
+	StepApproval StepStatus = "awaiting-approval"
+	StepGating   StepStatus = "gating"
+	StepWaiting  StepStatus = "waiting"
+	StepDone     StepStatus = "done"
+	StepFailed   StepStatus = "failed"
+	StepSkipped  StepStatus = "skipped"
 )
 
 // ActionStatus is where one action stands.
@@ -85,16 +85,16 @@ func (c ClusterIdentity) String() string {
 
 // State is everything a run has done, persisted after every action.
 type State struct {
-	Version    int             `json:"version"`
-	RunID      string          `json:"runID"`
-	Plan       string          `json:"plan"`
-	PlanDigest string          `json:"planDigest"`
-	Params     ParamValues     `json:"params,omitempty"`
+	Version    int         `json:"version"`
+	RunID      string      `json:"runID"`
+	Plan       string      `json:"plan"`
+	PlanDigest string      `json:"planDigest"`
+	Params     ParamValues `json:"params,omitempty"`
 	// Options are the run's non-secret command-line choices (the Tanka
 	// environment, the Prometheus address, ...), reused by resume.
 	Options map[string]string `json:"options,omitempty"`
-	Cluster    ClusterIdentity `json:"cluster"`
-	Status     RunStatus       `json:"status"`
+	Cluster ClusterIdentity   `json:"cluster"`
+	Status  RunStatus         `json:"status"`
 	// Reason explains the status, e.g. the failed gate or the window end.
 	Reason    string       `json:"reason,omitempty"`
 	StartedAt time.Time    `json:"startedAt"`
