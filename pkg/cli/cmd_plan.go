@@ -83,6 +83,12 @@ func renderPreview(w io.Writer, pv *plan.PlanPreview, s style) {
 	if pv.RunID != "" {
 		fmt.Fprintf(w, "Run %s is %s\n", pv.RunID, pv.RunStatus)
 	}
+	for _, n := range pv.Notices {
+		fmt.Fprintf(w, "%s %s\n", s.yellow("!"), n)
+	}
+	if pv.PreflightError != "" {
+		fmt.Fprintf(w, "%s an apply would not start now: %s\n", s.red("✗"), pv.PreflightError)
+	}
 	for i, sp := range pv.Steps {
 		mark := s.yellow("•")
 		if sp.Status == plan.PreviewDone {

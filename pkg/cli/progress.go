@@ -55,6 +55,10 @@ func (p *progressPrinter) Emit(e plan.Event) {
 	case plan.EventRunStarted:
 		fmt.Fprintf(p.w, "%s %s (run %s, %s)\n", s.bold("Plan"), e.Plan, e.RunID, e.Message)
 	case plan.EventPreflight:
+		if e.Gate == "" {
+			fmt.Fprintf(p.w, "  %s %s\n", s.yellow("!"), e.Message)
+			break
+		}
 		fmt.Fprintf(p.w, "  %s preflight %s: %s\n", s.green("✓"), e.Gate, obsText(e.Observation))
 	case plan.EventStepStarted:
 		fmt.Fprintf(p.w, "\n%s %s %s\n", s.bold(fmt.Sprintf("[%d/%d]", e.StepIndex, e.StepCount)), s.bold(e.Step), e.StepTitle)

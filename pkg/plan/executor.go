@@ -30,6 +30,14 @@ type Binder interface {
 	BindGate(ctx context.Context, p *Plan, step *Step, cfg GateConfig) (Gate, error)
 }
 
+// Preflighter is implemented by binders that can check, before any step, what
+// the plan needs from the cluster: a reachable Prometheus for PromQL gates, an
+// environment that renders, admission webhooks that may refuse a step. It
+// returns notices for the operator, and an error when the run must not start.
+type Preflighter interface {
+	Preflight(ctx context.Context, p *Plan) ([]string, error)
+}
+
 // Confirmer asks a person to confirm a destructive action. It is nil when no
 // one can be asked (stdin is not a terminal).
 type Confirmer interface {

@@ -29,6 +29,15 @@ func (e *Executor) runGates(ctx context.Context, st *State, step *Step, ss *Step
 }
 
 func (e *Executor) preflight(ctx context.Context, st *State) error {
+	if pf, ok := e.Binder.(Preflighter); ok {
+		notices, err := pf.Preflight(ctx, e.Plan)
+		for _, n := range notices {
+			e.emit(st, Event{Type: EventPreflight, Message: n})
+		}
+		if err != nil {
+			return fmt.Errorf("preflight: %w", err)
+		}
+	}
 	if len(e.Plan.Preflight) == 0 {
 		return nil
 	}

@@ -301,3 +301,29 @@ func TestPreflightFailureStopsBeforeAnyStep(t *testing.T) {
 		t.Error("a step ran after a failed preflight")
 	}
 }
+
+// preflightBinder is a fakeBinder whose preflight refuses.
+type preflightBinder struct {
+	fakeBinder
+	err error
+}
+
+func (b preflightBinder) Preflight(context.Context, *Plan) ([]string, error) {
+	return []string{"StatefulSet ingester-zone-a: guarded by a webhook"}, b.err
+}
+
+func TestABinderPreflightFailureStopsBeforeAnyStep(t *testing.T) {
+	h := newHarness(t)
+	h.runner.Binder = preflightBinder{fakeBinder: fakeBinder{w: h.world}, err: errors.New("prometheus does not answer")}
+	err := h.apply(t, testPlan(step("a", withSet("x", "1"))), ApplyOptions{})
+	if err == nil || !strings.Contains(err.Error(), "preflight: prometheus does not answer") || h.world.applies["x"] != 0 {
+		t.Fatalf("err = %v, applies %v", err, h.world.applies)
+	}
+	var notice bool
+	for _, e := range h.events.events {
+		notice = notice || (e.Type == EventPreflight && strings.Contains(e.Message, "guarded by a webhook"))
+	}
+	if !notice {
+		t.Error("the preflight notice was not emitted")
+	}
+}

@@ -41,6 +41,10 @@ type PlanPreview struct {
 	HasChanges  bool          `json:"hasChanges"`
 	Parameters  ParamValues   `json:"parameters,omitempty"`
 	Destructive bool          `json:"destructive"`
+	// Notices are the binder's preflight findings (webhooks, reachability).
+	Notices []string `json:"notices,omitempty"`
+	// PreflightError says why an apply would not start now.
+	PreflightError string `json:"preflightError,omitempty"`
 }
 
 // StepPreview is one step in a plan preview.
@@ -73,6 +77,13 @@ type ActionPreview struct {
 // steps.
 func BuildPreview(ctx context.Context, p *Plan, st *State, b Binder) *PlanPreview {
 	out := &PlanPreview{Plan: p.Name, Digest: p.Digest(), Parameters: p.Values}
+	if pf, ok := b.(Preflighter); ok {
+		notices, err := pf.Preflight(ctx, p)
+		out.Notices = notices
+		if err != nil {
+			out.PreflightError = err.Error()
+		}
+	}
 	if st != nil && st.Plan == p.Name {
 		out.RunID, out.RunStatus = st.RunID, st.Status
 	} else {
