@@ -52,9 +52,6 @@ func run(ctx context.Context, ns, bin string) error {
 	if err != nil {
 		return err
 	}
-	if err := scenario.DropNamespace(ctx, clients, ns); err != nil {
-		return err
-	}
 	say("deploying Mimir 2.9 in microservices mode (Tanka environment, namespace %s)", ns)
 	work, err := os.MkdirTemp("", "mimirctl-demo-")
 	if err != nil {

@@ -25,11 +25,17 @@ type Env struct {
 	Took    time.Duration
 }
 
-// Deploy copies the test Tanka project into workDir, points environment
+// Deploy removes namespace ns if it exists, copies the test Tanka project
+// into workDir, points environment
 // name (e.g. "environments/mimir") at namespace ns with extra jsonnet merged
 // into it, adds mimirctl's overlay import, applies it and waits until every
 // workload is ready.
 func Deploy(ctx context.Context, c *kube.Clients, workDir, name, ns, extra string) (*Env, error) {
+	// A namespace left by an interrupted run would carry its objects and its
+	// mimirctl state into this one.
+	if err := DropNamespace(ctx, c, ns); err != nil {
+		return nil, err
+	}
 	root, err := tankaenv.Copy(workDir)
 	if err != nil {
 		return nil, err

@@ -43,6 +43,13 @@
     timeout: timeout,
   },
 
+  // PromQL gate: the components selected by `up` no longer receive what
+  // `rate` measures. A component that received nothing since it started
+  // has no series, so "idle" is read as the rate, or 0 while Prometheus
+  // still scrapes the component: an empty result (nothing scraped, a wrong
+  // selector) stays inconclusive, never a pass.
+  idle(name, rate, up, forDuration='1m'):: self.promql(name, '(%s) or (sum(up{%s}) * 0)' % [rate, up], '==', 0, forDuration=forDuration),
+
   // Readiness of every selected pod.
   ready(name, pods, minPods=1):: {
     name: name,

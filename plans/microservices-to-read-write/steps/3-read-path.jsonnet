@@ -49,9 +49,9 @@ local route =
     id: '3.3-route-reads',
     title: 'Route read traffic to mimir-read',
     docs: [{ title: 'Step 3.3: Route traffic to mimir-read' }],
-    gates: [m.promql('query-frontend-idle',
-                     'sum by (pod) (rate(cortex_query_frontend_queries_total{pod=~"%s", pod!~"ruler-query-frontend.*"}[1m]))' % p.queryFrontendPod,
-                     '==', 0, forDuration='1m')],
+    gates: [m.idle('query-frontend-idle',
+                   'sum(rate(cortex_query_frontend_queries_total{pod=~"%s", pod!~"ruler-query-frontend.*"}[1m]))' % p.queryFrontendPod,
+                   'pod=~"%s", pod!~"ruler-query-frontend.*"' % p.queryFrontendPod)],
     undo: 'Route read requests back to the query-frontend.',
   } + route,
 ]

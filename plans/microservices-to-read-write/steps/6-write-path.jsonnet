@@ -26,9 +26,9 @@ local route =
     id: '6.2-route-writes',
     title: 'Route write traffic to mimir-write',
     docs: [{ title: 'Step 6.2: Route traffic to mimir-write' }],
-    gates: [m.promql('distributors-receive-no-pushes',
-                     'sum by (job) (rate(cortex_request_duration_seconds_count{job=~"%s", route=~"/distributor.Distributor/Push|/httpgrpc.*|api_(v1|prom)_push|otlp_v1_metrics"}[1m]))' % p.distributorJob,
-                     '==', 0, forDuration='1m')],
+    gates: [m.idle('distributors-receive-no-pushes',
+                   'sum(rate(cortex_request_duration_seconds_count{job=~"%s", route=~"/distributor.Distributor/Push|/httpgrpc.*|api_(v1|prom)_push|otlp_v1_metrics"}[1m]))' % p.distributorJob,
+                   'job=~"%s"' % p.distributorJob)],
     undo: 'Route write requests back to the distributors.',
   } + route,
 ]

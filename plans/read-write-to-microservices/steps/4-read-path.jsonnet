@@ -31,9 +31,9 @@ local route =
   {
     id: '4.2-route-reads',
     title: 'Route read traffic to the query-frontends',
-    gates: [m.promql('mimir-read-serves-no-queries',
-                     'sum(rate(cortex_querier_request_duration_seconds_count{job=~"%s", route=~"(prometheus|api_prom)_api_v1_.+"}[1m]))' % p.mimirReadJob,
-                     '==', 0, forDuration='1m')],
+    gates: [m.idle('mimir-read-serves-no-queries',
+                   'sum(rate(cortex_querier_request_duration_seconds_count{job=~"%s", route=~"(prometheus|api_prom)_api_v1_.+"}[1m]))' % p.mimirReadJob,
+                   'job=~"%s"' % p.mimirReadJob)],
     undo: 'Route read requests back to mimir-read.',
   } + route,
 ]
