@@ -31,8 +31,11 @@ local route =
   {
     id: '4.2-route-reads',
     title: 'Route read traffic to the query-frontends',
-    gates: [m.idle('mimir-read-serves-no-queries',
-                   'sum(rate(cortex_querier_request_duration_seconds_count{job=~"%s", route=~"(prometheus|api_prom)_api_v1_.+"}[1m]))' % p.mimirReadJob,
+    // mimir-read's queriers keep pulling queries from the query-schedulers they
+    // share with the microservices, so the question is whether its
+    // query-frontend still receives queries, as in the forward migration.
+    gates: [m.idle('mimir-read-receives-no-queries',
+                   'sum(rate(cortex_query_frontend_queries_total{job=~"%s"}[1m]))' % p.mimirReadJob,
                    'job=~"%s"' % p.mimirReadJob)],
     undo: 'Route read requests back to mimir-read.',
   } + route,
