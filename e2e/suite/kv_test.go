@@ -5,11 +5,12 @@ package suite
 import (
 	"context"
 	"fmt"
-	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mimirctl/mimirctl/e2e/scenario"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 

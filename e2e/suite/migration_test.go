@@ -5,12 +5,13 @@ package suite
 import (
 	"context"
 	"encoding/json"
-	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"math/rand/v2"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mimirctl/mimirctl/e2e/scenario"
 
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )

@@ -4,10 +4,11 @@ package suite
 
 import (
 	"context"
-	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mimirctl/mimirctl/e2e/scenario"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
