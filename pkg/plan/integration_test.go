@@ -83,7 +83,7 @@ func TestLeaseLockOnARealAPIServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		crashed.(*leaseLock).stopOnce.Do(func() { close(crashed.(*leaseLock).stop) })
+		abandon(crashed)
 		time.Sleep(3 * time.Second)
 		taken, err := l.Acquire(context.Background(), "new run")
 		if err != nil {

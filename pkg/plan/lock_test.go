@@ -61,7 +61,7 @@ func TestAnExpiredLeaseIsTakenOver(t *testing.T) {
 	}
 	// The crashed run stops renewing; its renewer is stopped without
 	// clearing the lease, as a killed process would leave it.
-	crashed.(*leaseLock).stopOnce.Do(func() { close(crashed.(*leaseLock).stop) })
+	abandon(crashed)
 	now = now.Add(DefaultLeaseDuration - time.Second)
 	if _, err := l.Acquire(context.Background(), "new run"); err == nil {
 		t.Fatal("took over a lease before it expired")
@@ -83,7 +83,7 @@ func TestForceUnlockNeedsTheRightID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	held.(*leaseLock).stopOnce.Do(func() { close(held.(*leaseLock).stop) })
+	abandon(held)
 	if err := l.ForceUnlock(context.Background(), "wrong"); err == nil || !strings.Contains(err.Error(), "held under lock ID "+held.ID()) {
 		t.Fatalf("wrong id: %v", err)
 	}
@@ -135,4 +135,13 @@ func TestAHeldLeaseIsRenewed(t *testing.T) {
 		t.Fatal("a renewed lock reported lost")
 	default:
 	}
+}
+
+// abandon stops a lease's renewer without clearing the lease, as a killed
+// process would leave it, and waits until the renewer has returned (it reads
+// the test's clock).
+func abandon(l Lock) {
+	h := l.(*leaseLock)
+	h.stopOnce.Do(func() { close(h.stop) })
+	<-h.done
 }

@@ -14,6 +14,8 @@ type Change struct {
 	Data any `json:"data,omitempty"`
 	// Deletes lists objects the action would delete.
 	Deletes []string `json:"deletes,omitempty"`
+	// Warnings are things the operator should look at before applying.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Previewer is implemented by actions that can say what they would change
