@@ -147,4 +147,7 @@ func renderActionPreview(w io.Writer, a plan.ActionPreview, s style) {
 	for _, d := range a.Change.Deletes {
 		fmt.Fprintf(w, "        %s %s\n", s.red("- delete"), d)
 	}
+	for _, warn := range a.Change.Warnings {
+		fmt.Fprintf(w, "        %s %s\n", s.red("warning:"), warn)
+	}
 }

@@ -110,6 +110,15 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 	next := file.Clone()
 	a.spec.applyTo(next)
 	next.Plan, next.Step = a.p.Name, a.step.ID
+	if !a.spec.appliedIn(file) {
+		delta, err := a.renderDelta(ctx, file, next)
+		if err != nil {
+			return err
+		}
+		if w := a.inertWarning(delta); w != "" {
+			p.Report("warning: " + w)
+		}
+	}
 	if err := tanka.WriteOverlay(a.env.dir, next); err != nil {
 		return err
 	}
@@ -184,27 +193,7 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 	before := overlayBefore(file, a.p, a.step, a.spec)
 	after := before.Clone()
 	a.spec.applyTo(after)
-	rb, err := a.env.render(ctx, before)
-	if err != nil {
-		return plan.Change{}, err
-	}
-	ra, err := a.env.render(ctx, after)
-	if err != nil {
-		return plan.Change{}, err
-	}
-	old := byRef(rb.Objects)
-	var pairs []diff.Pair
-	for _, o := range ra.Objects {
-		ref := o.GetKind() + "/" + o.GetNamespace() + "/" + o.GetName()
-		pairs = append(pairs, diff.Pair{Desired: o, Live: old[ref]})
-		delete(old, ref)
-	}
-	for _, o := range rb.Objects {
-		if _, gone := old[o.GetKind()+"/"+o.GetNamespace()+"/"+o.GetName()]; gone {
-			pairs = append(pairs, diff.Pair{Live: o})
-		}
-	}
-	report, err := diff.Compare(pairs, diff.Options{})
+	report, err := a.renderDelta(ctx, before, after)
 	if err != nil {
 		return plan.Change{}, err
 	}
@@ -218,7 +207,56 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 			ch.Deletes = append(ch.Deletes, o.Ref.String())
 		}
 	}
+	if w := a.inertWarning(report); w != "" {
+		ch.Warnings = append(ch.Warnings, w)
+	}
 	return ch, nil
+}
+
+// renderDelta compares the objects the environment renders with overlay
+// before and with overlay after.
+func (a *jsonnetAction) renderDelta(ctx context.Context, before, after *tanka.Overlay) (*diff.Report, error) {
+	rb, err := a.env.render(ctx, before)
+	if err != nil {
+		return nil, err
+	}
+	ra, err := a.env.render(ctx, after)
+	if err != nil {
+		return nil, err
+	}
+	old := byRef(rb.Objects)
+	var pairs []diff.Pair
+	for _, o := range ra.Objects {
+		ref := o.GetKind() + "/" + o.GetNamespace() + "/" + o.GetName()
+		pairs = append(pairs, diff.Pair{Desired: o, Live: old[ref]})
+		delete(old, ref)
+	}
+	for _, o := range rb.Objects {
+		if _, gone := old[o.GetKind()+"/"+o.GetNamespace()+"/"+o.GetName()]; gone {
+			pairs = append(pairs, diff.Pair{Live: o})
+		}
+	}
+	return diff.Compare(pairs, diff.Options{})
+}
+
+// inertWarning explains a change that renders no different object. That is
+// right when the environment already had these settings, and a silent
+// failure when its library does not read the knobs the step sets (the step
+// would then wait on gates that can never pass).
+func (a *jsonnetAction) inertWarning(r *diff.Report) string {
+	if !r.Empty() {
+		return ""
+	}
+	var knobs []string
+	for _, k := range sortedKeys(a.spec.Config) {
+		knobs = append(knobs, "_config."+k)
+	}
+	knobs = append(knobs, sortedKeys(a.spec.Hidden)...)
+	knobs = append(knobs, sortedKeys(a.spec.Objects)...)
+	if len(knobs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the environment renders the same objects with and without this change: either it already has these settings, or its jsonnet library does not read %s (check the plan's parameters, e.g. configMode, before applying)", strings.Join(knobs, ", "))
 }
 
 func (a *jsonnetAction) rollouts(ctx context.Context, ws []kube.Workload) ([]kube.RolloutStatus, error) {

@@ -50,6 +50,10 @@ const jsonnetSteps = `
   title: Drop the microservices
   actions:
     - jsonnet: {config: {deployment_mode: read-write}, remove: {objects: [querier_deployment]}, destructive: true}
+- id: d-unread-knob
+  title: Set a knob the library does not read
+  actions:
+    - jsonnet: {config: {ha_tracker_kvstore: multi}}
 `
 
 func loadJsonnetPlan(t *testing.T) *plan.Plan {
@@ -92,6 +96,20 @@ func TestJsonnetPreviewShowsEachStepOnTopOfTheEarlierOnes(t *testing.T) {
 	c := preview(t, b, p, 2)
 	if c.Summary != "0 to create, 0 to update, 1 to delete" || len(c.Deletes) != 1 || !strings.Contains(c.Deletes[0], "Deployment mimir/querier") {
 		t.Errorf("step c: %s %v\n%s", c.Summary, c.Deletes, c.Diff)
+	}
+}
+
+func TestJsonnetPreviewWarnsWhenAChangeRendersNothing(t *testing.T) {
+	p := loadJsonnetPlan(t)
+	b := NewBinder(Deps{Options: Options{Env: testEnv(t)}})
+	for i := 0; i < 3; i++ {
+		if ch := preview(t, b, p, i); len(ch.Warnings) != 0 {
+			t.Errorf("step %s changes objects yet warns: %v", p.Steps[i].ID, ch.Warnings)
+		}
+	}
+	ch := preview(t, b, p, 3)
+	if ch.Summary != "0 to create, 0 to update, 0 to delete" || len(ch.Warnings) != 1 || !strings.Contains(ch.Warnings[0], "_config.ha_tracker_kvstore") {
+		t.Errorf("unread knob: %s, warnings %q", ch.Summary, ch.Warnings)
 	}
 }
 
