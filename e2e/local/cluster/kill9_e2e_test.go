@@ -19,15 +19,15 @@ import (
 
 // TestLocalClusterDownAfterKill9 kills the supervisor and every process of
 // the cluster with SIGKILL while a pod runs, then checks that Down still
-// removes every process, namespace, link, mount and file.
+// removes every process, namespace, link, mount and file. It runs a cluster
+// of its own (state directory, subnet and Prometheus port apart from the
+// default ones), so the suite's cluster keeps running beside it.
 func TestLocalClusterDownAfterKill9(t *testing.T) {
-	stateDir := os.Getenv("MCTL_STATE_DIR")
-	if _, err := cluster.Load(stateDir); err == nil {
-		t.Skip("a local cluster is running and in use; this test kills everything, so it runs only on its own")
-	}
+	stateDir := "/tmp/mctl-kill9-test"
+	_ = cluster.Down(context.Background(), cluster.DownOptions{StateDir: stateDir}) // a crashed earlier run
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	c, err := cluster.Up(ctx, cluster.Options{StateDir: stateDir, Progress: testWriter{t}})
+	c, err := cluster.Up(ctx, cluster.Options{StateDir: stateDir, PodCIDR: "10.252.0.0/16", PrometheusPort: 19093, Progress: testWriter{t}})
 	if err != nil {
 		t.Fatal(err)
 	}
