@@ -140,8 +140,23 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 	}
 	if len(changed) > 0 {
 		p.Report(fmt.Sprintf("applying %d objects (%s)", len(changed), report.Summary()))
-		if _, err := kube.Apply(ctx, a.b.d.Dynamic, a.b.d.Mapper, changed, kube.ApplyOptions{ForceConflicts: a.b.d.ForceConflicts}); err != nil {
-			return err
+		waves := [][]*unstructured.Unstructured{changed}
+		if !a.spec.NoRollout {
+			waves = rolloutWaves(changed)
+		}
+		for i, wave := range waves {
+			if i > 0 {
+				p.Report("next zone: " + objectNames(wave))
+			}
+			if _, err := kube.Apply(ctx, a.b.d.Dynamic, a.b.d.Mapper, wave, kube.ApplyOptions{ForceConflicts: a.b.d.ForceConflicts}); err != nil {
+				return err
+			}
+			if a.spec.NoRollout {
+				continue
+			}
+			if err := a.waitRollouts(ctx, p, workloadsOf(wave)); err != nil {
+				return err
+			}
 		}
 	}
 	if len(prune) > 0 {
@@ -150,10 +165,7 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 			return err
 		}
 	}
-	if a.spec.NoRollout {
-		return nil
-	}
-	return a.waitRollouts(ctx, p, workloadsOf(changed))
+	return nil
 }
 
 // waitExternal is --apply-mode=external: someone else applies the file.

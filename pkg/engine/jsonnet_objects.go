@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,6 +26,56 @@ func changedObjects(objs []*unstructured.Unstructured, r *diff.Report) []*unstru
 		}
 	}
 	return out
+}
+
+// rolloutWaves orders changed objects so that one change never restarts two
+// zones of a multi-zone group at once. StatefulSets with a rollout-group
+// label that roll by themselves (RollingUpdate) go one zone per wave, in
+// name order: the first zone of each group with everything else, then the
+// next. Grafana's rollout-operator already does this for OnDelete
+// StatefulSets, which go in the first wave.
+func rolloutWaves(objs []*unstructured.Unstructured) [][]*unstructured.Unstructured {
+	groups := map[string][]*unstructured.Unstructured{}
+	waves := [][]*unstructured.Unstructured{nil}
+	for _, o := range objs {
+		if g := zoneGroup(o); g != "" {
+			groups[g] = append(groups[g], o)
+			continue
+		}
+		waves[0] = append(waves[0], o)
+	}
+	for _, g := range sortedKeys(groups) {
+		members := groups[g]
+		sort.Slice(members, func(i, j int) bool { return members[i].GetName() < members[j].GetName() })
+		for i, m := range members {
+			if i == len(waves) {
+				waves = append(waves, nil)
+			}
+			waves[i] = append(waves[i], m)
+		}
+	}
+	return waves
+}
+
+// zoneGroup is the rollout group of a StatefulSet that Kubernetes rolls by
+// itself, or "".
+func zoneGroup(o *unstructured.Unstructured) string {
+	if o.GetKind() != "StatefulSet" {
+		return ""
+	}
+	strategy, _, _ := unstructured.NestedString(o.Object, "spec", "updateStrategy", "type")
+	if strategy == "OnDelete" {
+		return ""
+	}
+	return o.GetLabels()["rollout-group"]
+}
+
+func objectNames(objs []*unstructured.Unstructured) string {
+	names := make([]string, len(objs))
+	for i, o := range objs {
+		names[i] = o.GetKind() + "/" + o.GetName()
+	}
+	return strings.Join(names, ", ")
 }
 
 // workloadsOf lists the Deployments and StatefulSets among objs.
