@@ -43,14 +43,21 @@ type QueryStats struct {
 	LastError                        string
 }
 
-// StartTraffic starts one writer per name, with labels added to its series,
-// and the query loop.
+// StartTraffic waits until both gateways reach a ready pod, then starts one
+// writer per name, with labels added to its series, and the query loop. The
+// wait keeps start-up (a Service the API server's proxy does not know yet)
+// out of the refusals a scenario counts.
 func StartTraffic(c *kube.Clients, ns string, writers map[string]map[string]string) (*Traffic, error) {
 	hc, err := rest.HTTPClientFor(c.Config)
 	if err != nil {
 		return nil, err
 	}
 	hc.Timeout = 15 * time.Second
+	for _, gw := range []string{GatewayWrite, GatewayRead} {
+		if err := waitReady(hc, ServiceURL(c, ns, gw, "/ready"), 2*time.Minute); err != nil {
+			return nil, fmt.Errorf("gateway %s/%s: %w", ns, gw, err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	tr := &Traffic{NS: ns, HTTP: hc, c: c, cancel: cancel}
 	for name, labels := range writers {
@@ -63,6 +70,29 @@ func StartTraffic(c *kube.Clients, ns string, writers map[string]map[string]stri
 	tr.wg.Add(1)
 	go func() { defer tr.wg.Done(); tr.queryLoop(ctx) }()
 	return tr, nil
+}
+
+// waitReady polls u until it answers 200.
+func waitReady(hc *http.Client, u string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for {
+		resp, err := hc.Get(u)
+		if err == nil {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			last = fmt.Sprintf("%d %s", resp.StatusCode, body)
+		} else {
+			last = err.Error()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready after %s: %s", timeout, last)
+		}
+		time.Sleep(2 * time.Second)
+	}
 }
 
 func (tr *Traffic) queryLoop(ctx context.Context) {
