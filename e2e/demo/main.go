@@ -103,7 +103,10 @@ func verify(ctx context.Context, tr *scenario.Traffic, c *cluster.Cluster, ns, b
 	if rep.LostCount > 0 {
 		return fmt.Errorf("%d samples lost: %v", rep.LostCount, rep.Lost)
 	}
-	say("done: the cluster runs in read-write mode and no sample was lost")
+	if st.Refused*50 > st.Pushes {
+		return fmt.Errorf("%d of %d pushes refused, more than 2%%: %v", st.Refused, st.Pushes, st.LastErrors)
+	}
+	say("done: the cluster runs in read-write mode, no sample was lost and writes went on")
 	fmt.Fprintf(os.Stderr, "look around:  %s --kubeconfig %s -n %s status\n", filepath.Clean(bin), c.Kubeconfig, ns)
 	fmt.Fprintf(os.Stderr, "              %s --kubeconfig %s -n %s ring ingester\n", filepath.Clean(bin), c.Kubeconfig, ns)
 	fmt.Fprintf(os.Stderr, "go back:      %s --kubeconfig %s -n %s apply read-write-to-microservices --env %s --prometheus-url %s --force-flush\n",

@@ -60,6 +60,7 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 	tr.Stop()
 	report(t, tr)
 	checkNoLoss(t, tr)
+	assertFewRefusals(t, tr)
 	// Tolerance: a query may fail while a path moves (a pod behind a
 	// gateway stops); never more than 3 in a row, nor more than 5%.
 	if q := tr.Queries(); q.MaxFailedInARow > 3 || q.Failed*20 > q.Queries {

@@ -31,6 +31,23 @@ func report(t *testing.T, tr *scenario.Traffic) {
 	t.Logf("queries: %d, %d failed (at most %d in a row) %s", q.Queries, q.Failed, q.MaxFailedInARow, q.LastError)
 }
 
+// assertFewRefusals checks that refused pushes stayed within the tolerance:
+// 2% of all pushes (a pod behind the write gateway restarting, the write
+// path moving). A route to pods that do not take writes fails it.
+func assertFewRefusals(t *testing.T, tr *scenario.Traffic) {
+	t.Helper()
+	pushes, refused := 0, 0
+	for _, w := range tr.Writers {
+		st := w.Stats()
+		pushes += st.Pushes
+		refused += st.Refused
+	}
+	t.Logf("%d of %d pushes refused", refused, pushes)
+	if refused*50 > pushes {
+		t.Errorf("%d of %d pushes refused (tolerance 2%%)", refused, pushes)
+	}
+}
+
 // checkNoLoss reads back every sample each writer stored.
 func checkNoLoss(t *testing.T, tr *scenario.Traffic) {
 	t.Helper()

@@ -61,6 +61,7 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 	tr.Stop()
 	report(t, tr)
 	checkNoLoss(t, tr)
+	assertFewRefusals(t, tr)
 }
 
 func statefulSetAnnotations(t *testing.T, ns, name string) map[string]string {

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -70,8 +71,18 @@ func (a *routeService) Check(ctx context.Context) (bool, string, error) {
 }
 
 // Apply replaces the selector (a JSON merge patch cannot drop keys, so the
-// selector is replaced as a whole with a strategic merge "replace").
+// selector is replaced as a whole with a strategic merge "replace"). It
+// refuses to route to a selector that matches no ready pod: that would cut
+// the traffic off, and gates that wait for the old pods to go idle would pass.
 func (a *routeService) Apply(ctx context.Context, p plan.Progress) error {
+	ready, total, err := kube.ReadyPods(ctx, a.b.d.Kube, a.b.d.Namespace, a.spec.Selector)
+	if err != nil {
+		return fmt.Errorf("route Service %s/%s: %w", a.b.d.Namespace, a.spec.Service, err)
+	}
+	if ready == 0 {
+		return fmt.Errorf("route Service %s/%s: no ready pod matches %s in namespace %s (%d match, none ready); the Service is left as it is: fix the selector in the plan or wait until those pods are ready, then resume",
+			a.b.d.Namespace, a.spec.Service, selectorString(a.spec.Selector), a.b.d.Namespace, total)
+	}
 	sel := map[string]any{"$patch": "replace"}
 	for k, v := range a.spec.Selector {
 		sel[k] = v
@@ -85,6 +96,6 @@ func (a *routeService) Apply(ctx context.Context, p plan.Progress) error {
 	if err != nil {
 		return fmt.Errorf("route Service %s/%s: %w", a.b.d.Namespace, a.spec.Service, err)
 	}
-	p.Report(a.spec.Describe())
+	p.Report(fmt.Sprintf("%s (%d ready)", a.spec.Describe(), ready))
 	return nil
 }

@@ -50,6 +50,14 @@
   // selector) stays inconclusive, never a pass.
   idle(name, rate, up, forDuration='1m'):: self.promql(name, '(%s) or (sum(up{%s}) * 0)' % [rate, up], '==', 0, forDuration=forDuration),
 
+  // Rate of remote-write pushes received by the pods of Prometheus job
+  // regex `job` (distributors, or mimir-write).
+  pushRate(job):: 'sum(rate(cortex_request_duration_seconds_count{job=~"%s", route=~"/distributor.Distributor/Push|/httpgrpc.*|api_(v1|prom)_push|otlp_v1_metrics"}[1m]))' % job,
+
+  // PromQL gate: the pods of `job` receive pushes (after routing writes to
+  // them: a route to pods that get nothing is an outage, not a migration).
+  receivesPushes(name, job):: self.promql(name, self.pushRate(job), '>', 0, forDuration='30s'),
+
   // Readiness of every selected pod.
   ready(name, pods, minPods=1):: {
     name: name,

@@ -7,7 +7,7 @@ local route =
   if p.backendService == '' then {
     manual: { instructions: 'Configure your load balancer to route the compactor and ruler endpoints (/prometheus/config/v1/rules*, /api/v1/rules*, /compactor/*) to mimir-backend.' },
   } else {
-    actions: [{ routeService: { service: p.backendService, selector: { name: 'mimir-backend' } } }],
+    actions: [{ routeService: { service: p.backendService, selector: { 'rollout-group': 'mimir-backend' } } }],
   };
 [
   {

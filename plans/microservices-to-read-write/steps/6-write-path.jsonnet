@@ -7,7 +7,7 @@ local route =
   if p.writeService == '' then {
     manual: { instructions: 'Configure your load balancer to route write requests (/api/v1/push, /otlp/v1/metrics) to mimir-write.' },
   } else {
-    actions: [{ routeService: { service: p.writeService, selector: { name: 'mimir-write' } } }],
+    actions: [{ routeService: { service: p.writeService, selector: { 'rollout-group': 'mimir-write' } } }],
   };
 [
   {
@@ -26,9 +26,10 @@ local route =
     id: '6.2-route-writes',
     title: 'Route write traffic to mimir-write',
     docs: [{ title: 'Step 6.2: Route traffic to mimir-write' }],
-    gates: [m.idle('distributors-receive-no-pushes',
-                   'sum(rate(cortex_request_duration_seconds_count{job=~"%s", route=~"/distributor.Distributor/Push|/httpgrpc.*|api_(v1|prom)_push|otlp_v1_metrics"}[1m]))' % p.distributorJob,
-                   'job=~"%s"' % p.distributorJob)],
+    gates: [
+      m.receivesPushes('mimir-write-receives-pushes', p.mimirWriteJob),
+      m.idle('distributors-receive-no-pushes', m.pushRate(p.distributorJob), 'job=~"%s"' % p.distributorJob),
+    ],
     undo: 'Route write requests back to the distributors.',
   } + route,
 ]

@@ -27,9 +27,10 @@ local route =
   {
     id: '2.2-route-writes',
     title: 'Route write traffic to the distributors',
-    gates: [m.idle('mimir-write-receives-no-pushes',
-                   'sum(rate(cortex_request_duration_seconds_count{job=~"%s", route=~"/distributor.Distributor/Push|/httpgrpc.*|api_(v1|prom)_push|otlp_v1_metrics"}[1m]))' % p.mimirWriteJob,
-                   'job=~"%s"' % p.mimirWriteJob)],
+    gates: [
+      m.receivesPushes('distributors-receive-pushes', p.distributorJob),
+      m.idle('mimir-write-receives-no-pushes', m.pushRate(p.mimirWriteJob), 'job=~"%s"' % p.mimirWriteJob),
+    ],
     undo: 'Route write requests back to mimir-write.',
   } + route,
 ]

@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+// fakeProgress records reports; routeService uses nothing else.
+type fakeProgress struct{ reports []string }
+
+func (*fakeProgress) Get(string) (string, bool)                 { return "", false }
+func (*fakeProgress) Set(context.Context, string, string) error { return nil }
+func (*fakeProgress) Now() time.Time                            { return time.Now() }
+func (*fakeProgress) WaitUntil(context.Context, string, time.Duration, string) error {
+	return nil
+}
+func (p *fakeProgress) Report(msg string) { p.reports = append(p.reports, msg) }
+
+func gatewayPod(name string, labels map[string]string, ready bool) *corev1.Pod {
+	status := corev1.ConditionFalse
+	if ready {
+		status = corev1.ConditionTrue
+	}
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "mimir", Labels: labels},
+		Status:     corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: status}}},
+	}
+}
+
+func TestRouteServiceRefusesASelectorWithoutReadyPods(t *testing.T) {
+	gw := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "gateway-write", Namespace: "mimir"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"name": "distributor"}}}
+	cs := fake.NewClientset(gw,
+		gatewayPod("distributor-1", map[string]string{"name": "distributor"}, true),
+		gatewayPod("mimir-write-zone-a-0", map[string]string{"name": "mimir-write-zone-a", "rollout-group": "mimir-write"}, false),
+	)
+	b := NewBinder(Deps{Kube: cs, Namespace: "mimir"})
+	route := func(sel map[string]string) error {
+		a := &routeService{spec: &RouteServiceSpec{Service: "gateway-write", Selector: sel}, b: b}
+		return a.Apply(context.Background(), &fakeProgress{})
+	}
+	selector := func() map[string]string {
+		svc, err := cs.CoreV1().Services("mimir").Get(context.Background(), "gateway-write", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc.Spec.Selector
+	}
+
+	// A selector that matches no pod, as {name: mimir-write} does for zone
+	// StatefulSets, and one whose pods are not ready: the Service stays.
+	for _, sel := range []map[string]string{{"name": "mimir-write"}, {"rollout-group": "mimir-write"}} {
+		err := route(sel)
+		if err == nil || !strings.Contains(err.Error(), "no ready pod matches") || !strings.Contains(err.Error(), "left as it is") {
+			t.Errorf("route to %v: %v", sel, err)
+		}
+		if got := selector(); got["name"] != "distributor" || len(got) != 1 {
+			t.Errorf("route to %v changed the Service: %v", sel, got)
+		}
+	}
+
+	if _, err := cs.CoreV1().Pods("mimir").UpdateStatus(context.Background(),
+		gatewayPod("mimir-write-zone-a-0", map[string]string{"name": "mimir-write-zone-a", "rollout-group": "mimir-write"}, true), metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := route(map[string]string{"rollout-group": "mimir-write"}); err != nil {
+		t.Fatalf("route to ready pods: %v", err)
+	}
+	if got := selector(); got["rollout-group"] != "mimir-write" {
+		t.Errorf("selector after routing: %v", got)
+	}
+}
