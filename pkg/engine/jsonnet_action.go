@@ -142,6 +142,11 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 		p.Report(fmt.Sprintf("applying %d objects (%s)", len(changed), report.Summary()))
 		waves := [][]*unstructured.Unstructured{changed}
 		if !a.spec.NoRollout {
+			// A run stopped between two zones left one rolling: let it
+			// finish before the next zone restarts.
+			if err := a.waitRollouts(ctx, p, workloadsOf(unchangedZones(objs, changed))); err != nil {
+				return err
+			}
 			waves = rolloutWaves(changed)
 		}
 		for i, wave := range waves {

@@ -57,6 +57,22 @@ func rolloutWaves(objs []*unstructured.Unstructured) [][]*unstructured.Unstructu
 	return waves
 }
 
+// unchangedZones lists the zone StatefulSets of objs (see zoneGroup) that
+// are not in changed.
+func unchangedZones(objs, changed []*unstructured.Unstructured) []*unstructured.Unstructured {
+	skip := map[string]bool{}
+	for _, o := range changed {
+		skip[diff.RefOf(o).String()] = true
+	}
+	var out []*unstructured.Unstructured
+	for _, o := range objs {
+		if zoneGroup(o) != "" && !skip[diff.RefOf(o).String()] {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // zoneGroup is the rollout group of a StatefulSet that Kubernetes rolls by
 // itself, or "".
 func zoneGroup(o *unstructured.Unstructured) string {

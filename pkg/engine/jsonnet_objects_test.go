@@ -59,3 +59,14 @@ func TestRolloutWavesLeaveOnDeleteZonesToTheRolloutOperator(t *testing.T) {
 		t.Errorf("waves: got %q, want %q", got, want)
 	}
 }
+
+func TestUnchangedZonesAreTheZonesAStoppedRunMayHaveLeftRolling(t *testing.T) {
+	a := obj("StatefulSet", "ingester-zone-a", "ingester", "RollingUpdate")
+	b := obj("StatefulSet", "ingester-zone-b", "ingester", "RollingUpdate")
+	c := obj("StatefulSet", "ingester-zone-c", "ingester", "RollingUpdate")
+	d := obj("Deployment", "distributor", "", "")
+	got := objectNames(unchangedZones([]*unstructured.Unstructured{a, b, c, d}, []*unstructured.Unstructured{c, d}))
+	if got != "StatefulSet/ingester-zone-a, StatefulSet/ingester-zone-b" {
+		t.Errorf("unchanged zones: %s", got)
+	}
+}
