@@ -45,16 +45,10 @@ func Down(ctx context.Context, opts DownOptions) error {
 	return down(ctx, opts)
 }
 
-// down is Down without the lock (Up holds it already).
+// down is Down without the lock (Up holds it already); opts.StateDir is
+// absolute (Down and Options.withDefaults make it so).
 func down(ctx context.Context, opts DownOptions) error {
 	dir := opts.StateDir
-	if dir == "" {
-		dir = config.DefaultStateDir
-	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
 	if opts.Grace == 0 {
 		opts.Grace = 30 * time.Second
 	}
