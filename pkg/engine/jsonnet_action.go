@@ -67,7 +67,7 @@ func (a *jsonnetAction) Check(ctx context.Context) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
-	report, err := a.compare(ctx, objs, prune)
+	report, err := a.compare(ctx, objs, a.toDelete(prune))
 	if err != nil {
 		return false, "", err
 	}
@@ -128,13 +128,17 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 		return err
 	}
 	if a.b.d.External {
-		return a.waitExternal(ctx, p, objs, prune)
+		return a.waitExternal(ctx, p, objs, a.toDelete(prune))
 	}
 	report, err := a.compare(ctx, objs, nil)
 	if err != nil {
 		return err
 	}
 	changed := changedObjects(objs, report)
+	for _, w := range keptWarnings(prune) {
+		p.Report("warning: " + w)
+	}
+	prune = kube.Deletions(prune)
 	if err := refuseRunningStatefulSets(ctx, a.b, prune); err != nil {
 		return err
 	}
@@ -171,6 +175,16 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 		}
 	}
 	return nil
+}
+
+// toDelete is what the step deletes: the objects mimirctl applied. With
+// --apply-mode=external it is every labelled leftover, which the step waits
+// for the user's pipeline to delete (mimirctl itself deletes nothing then).
+func (a *jsonnetAction) toDelete(prune []kube.PruneItem) []kube.PruneItem {
+	if a.b.d.External {
+		return prune
+	}
+	return kube.Deletions(prune)
 }
 
 // waitExternal is --apply-mode=external: someone else applies the file.
@@ -227,7 +241,27 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 	if w := a.inertWarning(report); w != "" {
 		ch.Warnings = append(ch.Warnings, w)
 	}
+	kept, err := a.keptLeftovers(ctx, after)
+	if err != nil {
+		return plan.Change{}, err
+	}
+	ch.Warnings = append(ch.Warnings, kept...)
 	return ch, nil
+}
+
+// keptLeftovers names the live objects labelled for the environment that
+// the environment with overlay o does not render and that the step leaves in
+// place (see kube.PruneCandidates). Without a cluster client (tests of
+// rendering alone) there are none to name.
+func (a *jsonnetAction) keptLeftovers(ctx context.Context, o *tanka.Overlay) ([]string, error) {
+	if a.b.d.Dynamic == nil || a.b.d.External {
+		return nil, nil
+	}
+	_, prune, _, err := a.desired(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return keptWarnings(prune), nil
 }
 
 // renderDelta compares the objects the environment renders with overlay

@@ -125,6 +125,15 @@ func pruneList(items []kube.PruneItem) string {
 	return strings.Join(names, ", ")
 }
 
+// keptWarnings names each leftover left in place, and why.
+func keptWarnings(items []kube.PruneItem) []string {
+	var out []string
+	for _, it := range kube.KeptItems(items) {
+		out = append(out, fmt.Sprintf("%s: %s", it.Object, it.Kept))
+	}
+	return out
+}
+
 // refuseRunningStatefulSets stops a prune that would delete a StatefulSet
 // with pods: a stateful component (ingesters above all) is shut down by its
 // own procedure first, never by deleting its StatefulSet.

@@ -15,6 +15,19 @@ type Ownership struct {
 	EnvironmentID string
 }
 
+// Reasons a labelled object that is no longer rendered is left in place.
+const (
+	// KeptTankaLabel: only Tanka's label names the environment. Tanka's
+	// value is a hash of the environment's path, which another repository
+	// with the same path shares (grafana/tanka#824), so it proves nothing.
+	KeptTankaLabel = "labelled by a Tanka environment of the same name; not deleting (use tk prune if they are really yours)"
+	// KeptNotApplied: mimirctl's label without mimirctl's field manager
+	// (copied labels, or applied by another tool).
+	KeptNotApplied = "carries " + LabelEnvironment + " but mimirctl never applied it (no field manager " + FieldManager + "); not deleting (delete it yourself if it is really this environment's)"
+	// KeptOtherEnvironment: no label names this environment.
+	KeptOtherEnvironment = "not labelled " + LabelEnvironment + " with this environment's id; not deleting"
+)
+
 // Validate refuses an empty identity, which would make every object look
 // owned or none.
 func (o Ownership) Validate() error {
@@ -44,16 +57,35 @@ func (o Ownership) Label(objs []*unstructured.Unstructured) []*unstructured.Unst
 	return out
 }
 
-// Owns reports whether obj belongs to this environment.
-func (o Ownership) Owns(obj *unstructured.Unstructured) bool {
-	if o.EnvironmentID == "" {
-		return false
-	}
-	l := obj.GetLabels()
-	return l[LabelEnvironment] == o.EnvironmentID || l[LabelTankaEnvironment] == o.EnvironmentID
+// Applied reports whether mimirctl applied obj for this environment: obj
+// carries LabelEnvironment with this environment's id and its managedFields
+// name FieldManager. Only such objects are ever pruned.
+func (o Ownership) Applied(obj *unstructured.Unstructured) bool {
+	return o.KeptReason(obj) == ""
 }
 
-// selectors are the label selectors that find this environment's objects.
+// KeptReason says why obj is not mimirctl's to delete (KeptTankaLabel,
+// KeptNotApplied, KeptOtherEnvironment), or "" when it is.
+func (o Ownership) KeptReason(obj *unstructured.Unstructured) string {
+	l := obj.GetLabels()
+	switch {
+	case o.EnvironmentID == "":
+		return KeptOtherEnvironment
+	case l[LabelEnvironment] == o.EnvironmentID:
+		for _, mf := range obj.GetManagedFields() {
+			if mf.Manager == FieldManager {
+				return ""
+			}
+		}
+		return KeptNotApplied
+	case l[LabelTankaEnvironment] == o.EnvironmentID:
+		return KeptTankaLabel
+	}
+	return KeptOtherEnvironment
+}
+
+// selectors are the label selectors that find this environment's objects:
+// mimirctl's own, and Tanka's (to name what is left alone).
 func (o Ownership) selectors() []string {
 	return []string{
 		LabelEnvironment + "=" + o.EnvironmentID,

@@ -47,17 +47,45 @@ type PruneOptions struct {
 	DeletePVCs bool
 }
 
-// PruneItem is a live object to delete, and why.
+// PruneItem is a live object labelled for the environment and no longer
+// rendered: one to delete, or one left in place (Kept says why).
 type PruneItem struct {
 	Object diff.Ref `json:"object"`
 	Reason string   `json:"reason"`
-	live   *unstructured.Unstructured
+	// Kept is why the object is not deleted although a label names the
+	// environment (KeptTankaLabel, KeptNotApplied); "" when Prune deletes it.
+	Kept string `json:"kept,omitempty"`
+	live *unstructured.Unstructured
+}
+
+// Deletions keeps the items Prune deletes.
+func Deletions(items []PruneItem) []PruneItem {
+	var out []PruneItem
+	for _, it := range items {
+		if it.Kept == "" {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// KeptItems keeps the items left in place, to be named to the operator.
+func KeptItems(items []PruneItem) []PruneItem {
+	var out []PruneItem
+	for _, it := range items {
+		if it.Kept != "" {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // PruneCandidates lists the live objects of this environment that the
-// desired objects no longer include: objects carrying the environment's
-// ownership label (LabelEnvironment or Tanka's LabelTankaEnvironment) in the
-// scanned kinds and namespaces. It is what `plan` shows before an apply.
+// desired objects no longer include, in the scanned kinds and namespaces.
+// Those mimirctl applied (Ownership.Applied: its label and its field
+// manager) are to delete; those found by Tanka's LabelTankaEnvironment alone,
+// or by mimirctl's label without its field manager, come with Kept set and
+// are never deleted. It is what `plan` shows before an apply.
 func PruneCandidates(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, desired []*unstructured.Unstructured, opts PruneOptions) ([]PruneItem, error) {
 	if err := opts.Ownership.Validate(); err != nil {
 		return nil, err
@@ -78,16 +106,17 @@ func PruneCandidates(ctx context.Context, dyn dynamic.Interface, mapper meta.RES
 			}
 			for i := range list {
 				obj := &list[i]
-				if keep[identity(obj)] || !opts.Ownership.Owns(obj) {
+				if keep[identity(obj)] {
 					continue
 				}
 				keep[identity(obj)] = true // listed once even when both labels match
-				items = append(items, PruneItem{Object: diff.RefOf(obj), Reason: "labelled " + sel + " and no longer rendered", live: obj})
+				items = append(items, PruneItem{Object: diff.RefOf(obj), Reason: "labelled " + sel + " and no longer rendered",
+					Kept: opts.Ownership.KeptReason(obj), live: obj})
 			}
 		}
 	}
 	if opts.DeletePVCs {
-		pvcs, err := volumesOf(ctx, dyn, mapper, items, keep)
+		pvcs, err := volumesOf(ctx, dyn, mapper, Deletions(items), keep)
 		if err != nil {
 			return nil, err
 		}
@@ -97,8 +126,9 @@ func PruneCandidates(ctx context.Context, dyn dynamic.Interface, mapper meta.RES
 	return items, nil
 }
 
-// Prune deletes the items, each only if it still carries the ownership
-// label; objects already gone are skipped.
+// Prune deletes the items mimirctl applied (see PruneCandidates) and the
+// volumes listed with them; kept items are skipped, and objects already gone
+// too.
 func Prune(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, items []PruneItem, ownership Ownership) error {
 	if err := ownership.Validate(); err != nil {
 		return err
@@ -107,8 +137,11 @@ func Prune(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, i
 		if it.live == nil {
 			return fmt.Errorf("prune %s: not a candidate from PruneCandidates", it.Object)
 		}
-		if it.live.GetKind() != "PersistentVolumeClaim" && !ownership.Owns(it.live) {
-			return fmt.Errorf("prune %s: it does not carry this environment's label; refusing to delete it", it.Object)
+		if it.Kept != "" {
+			continue
+		}
+		if it.live.GetKind() != "PersistentVolumeClaim" && !ownership.Applied(it.live) {
+			return fmt.Errorf("prune %s: %s; refusing to delete it", it.Object, ownership.KeptReason(it.live))
 		}
 		rc, err := client(dyn, mapper, it.live)
 		if err != nil {

@@ -28,25 +28,37 @@ func labelled(labels ...string) map[string]string {
 	return out
 }
 
-func deploy(name string, labels map[string]string) *appsv1.Deployment {
-	return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels, UID: types.UID("uid-" + name)}}
+func deploy(name string, labels map[string]string, managers ...string) *appsv1.Deployment {
+	return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels, UID: types.UID("uid-" + name), ManagedFields: managedBy(managers...)}}
+}
+
+// managedBy lists the field managers that applied an object.
+func managedBy(managers ...string) []metav1.ManagedFieldsEntry {
+	var out []metav1.ManagedFieldsEntry
+	for _, m := range managers {
+		out = append(out, metav1.ManagedFieldsEntry{Manager: m, Operation: metav1.ManagedFieldsOperationApply, APIVersion: "apps/v1"})
+	}
+	return out
 }
 
 func pvc(name string) *corev1.PersistentVolumeClaim {
 	return &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
 }
 
-// pruneCluster holds, in namespace mimir: the desired querier; the
-// microservices the read-write mode no longer renders (labelled by
-// mimirctl or by Tanka); objects of others; and PVCs.
+// pruneCluster holds, in namespace mimir: the desired mimir-read; the
+// microservices the read-write mode no longer renders, applied by mimirctl
+// or labelled by Tanka; an object carrying mimirctl's label that mimirctl
+// never applied; objects of others; and PVCs.
 func pruneCluster(t *testing.T) (*dynamicfake.FakeDynamicClient, []*unstructured.Unstructured) {
 	objs := []runtime.Object{
-		deploy("mimir-read", labelled(LabelEnvironment, "env-1")),
-		deploy("querier", labelled(LabelEnvironment, "env-1", LabelManagedBy, "mimirctl")),
-		deploy("query-frontend", labelled(LabelTankaEnvironment, "env-1")),
-		deploy("grafana", labelled(LabelEnvironment, "env-2")),
+		deploy("mimir-read", labelled(LabelEnvironment, "env-1"), FieldManager),
+		deploy("querier", labelled(LabelEnvironment, "env-1", LabelManagedBy, "mimirctl"), FieldManager),
+		deploy("query-frontend", labelled(LabelTankaEnvironment, "env-1"), "kubectl-client-side-apply"),
+		deploy("copied-labels", labelled(LabelEnvironment, "env-1", LabelTankaEnvironment, "env-1"), "kubectl-client-side-apply"),
+		deploy("grafana", labelled(LabelEnvironment, "env-2"), FieldManager),
 		deploy("hand-made", nil),
 		statefulSet("ingester-zone-a", withLabel(LabelEnvironment, "env-1"), func(s *appsv1.StatefulSet) {
+			s.ManagedFields = managedBy(FieldManager, ScaleFieldManager)
 			s.Spec.VolumeClaimTemplates = []corev1.PersistentVolumeClaim{{ObjectMeta: metav1.ObjectMeta{Name: "ingester-data"}}}
 		}),
 		pvc("ingester-data-ingester-zone-a-0"), pvc("ingester-data-ingester-zone-a-1"), pvc("ingester-data-ingester-zone-a-b-0"),
@@ -68,17 +80,20 @@ func TestPruneCandidates(t *testing.T) {
 	tests := []struct {
 		behaviour string
 		opts      PruneOptions
-		want      string
+		deletions string
+		kept      string
 	}{
-		{"objects labelled by this environment (mimirctl's or Tanka's label) and no longer rendered are candidates; PVCs are not",
+		{"objects mimirctl applied for this environment (its label and field manager) and no longer rendered are deleted; PVCs are not",
 			PruneOptions{Ownership: owned},
-			"Deployment/querier Deployment/query-frontend StatefulSet/ingester-zone-a"},
-		{"with DeletePVCs the volumes of pruned StatefulSets are candidates too, and only theirs",
+			"Deployment/querier StatefulSet/ingester-zone-a",
+			"Deployment/copied-labels: " + KeptNotApplied + "; Deployment/query-frontend: " + KeptTankaLabel},
+		{"with DeletePVCs the volumes of pruned StatefulSets are deleted too, and only theirs",
 			PruneOptions{Ownership: owned, DeletePVCs: true},
-			"Deployment/querier Deployment/query-frontend PersistentVolumeClaim/ingester-data-ingester-zone-a-0 " +
-				"PersistentVolumeClaim/ingester-data-ingester-zone-a-1 StatefulSet/ingester-zone-a"},
+			"Deployment/querier PersistentVolumeClaim/ingester-data-ingester-zone-a-0 " +
+				"PersistentVolumeClaim/ingester-data-ingester-zone-a-1 StatefulSet/ingester-zone-a",
+			"Deployment/copied-labels: " + KeptNotApplied + "; Deployment/query-frontend: " + KeptTankaLabel},
 		{"another environment's objects are never candidates",
-			PruneOptions{Ownership: Ownership{EnvironmentID: "env-2"}}, "Deployment/grafana"},
+			PruneOptions{Ownership: Ownership{EnvironmentID: "env-2"}}, "Deployment/grafana", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.behaviour, func(t *testing.T) {
@@ -87,14 +102,25 @@ func TestPruneCandidates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := candidateNames(items); got != tt.want {
-				t.Fatalf("candidates:\n%s\nwant:\n%s", got, tt.want)
+			if got := candidateNames(Deletions(items)); got != tt.deletions {
+				t.Errorf("deletions:\n%s\nwant:\n%s", got, tt.deletions)
+			}
+			if got := keptNames(KeptItems(items)); got != tt.kept {
+				t.Errorf("kept:\n%s\nwant:\n%s", got, tt.kept)
 			}
 		})
 	}
 }
 
-func TestPruneDeletesTheCandidates(t *testing.T) {
+func keptNames(items []PruneItem) string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.Object.Kind+"/"+it.Object.Name+": "+it.Kept)
+	}
+	return strings.Join(out, "; ")
+}
+
+func TestPruneDeletesWhatMimirctlAppliedAndNothingElse(t *testing.T) {
 	dyn, desired := pruneCluster(t)
 	ctx := context.Background()
 	items, err := PruneCandidates(ctx, dyn, fakeMapper(), desired, PruneOptions{Ownership: owned})
@@ -108,7 +134,7 @@ func TestPruneDeletesTheCandidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := candidateNames(left); got != "" {
+	if got := candidateNames(left); got != "Deployment/copied-labels Deployment/query-frontend" {
 		t.Fatalf("left after prune: %s", got)
 	}
 	pvcs, err := dyn.Resource(corev1.SchemeGroupVersion.WithResource("persistentvolumeclaims")).Namespace(ns).List(ctx, metav1.ListOptions{})
@@ -135,11 +161,33 @@ func TestOwnershipLabels(t *testing.T) {
 	if l := objs[0].GetLabels(); l[LabelEnvironment] != "env-1" || l[LabelManagedBy] != "mimirctl" {
 		t.Fatalf("labels %v", l)
 	}
-	if l := objs[1].GetLabels(); l[LabelManagedBy] != "tanka" || !owned.Owns(objs[1]) {
+	if l := objs[1].GetLabels(); l[LabelManagedBy] != "tanka" || l[LabelEnvironment] != "env-1" {
 		t.Fatalf("a managed-by label set by the environment was overwritten: %v", l)
 	}
-	if owned.Owns(configMap("c")) {
-		t.Fatal("an unlabelled object is owned")
+}
+
+func TestOwnershipAppliedNeedsTheLabelAndTheFieldManager(t *testing.T) {
+	tests := []struct {
+		behaviour string
+		obj       *appsv1.Deployment
+		want      string
+	}{
+		{"mimirctl's label and field manager: applied", deploy("a", labelled(LabelEnvironment, "env-1"), "kubectl", FieldManager), ""},
+		{"Tanka's label alone, whatever the manager: Tanka's", deploy("b", labelled(LabelTankaEnvironment, "env-1"), FieldManager), KeptTankaLabel},
+		{"mimirctl's label without its field manager: not applied", deploy("c", labelled(LabelEnvironment, "env-1"), ScaleFieldManager), KeptNotApplied},
+		{"another environment's label", deploy("d", labelled(LabelEnvironment, "env-2"), FieldManager), KeptOtherEnvironment},
+		{"no label", deploy("e", nil, FieldManager), KeptOtherEnvironment},
+	}
+	for _, tt := range tests {
+		t.Run(tt.behaviour, func(t *testing.T) {
+			obj := toUnstructured(t, tt.obj)
+			if got := owned.KeptReason(obj); got != tt.want {
+				t.Errorf("KeptReason = %q, want %q", got, tt.want)
+			}
+			if owned.Applied(obj) != (tt.want == "") {
+				t.Errorf("Applied = %v", owned.Applied(obj))
+			}
+		})
 	}
 }
 
