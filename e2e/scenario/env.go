@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/e2e/tankaenv"
+	"github.com/mimirctl/mimirctl/pkg/engine"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -103,11 +104,10 @@ func (e *Env) ApplyOverlay(ctx context.Context, c *kube.Clients, o *tanka.Overla
 	if err != nil {
 		return err
 	}
-	id, err := res.Env.Spec.NameLabel()
+	objs, _, err := engine.AppliedObjects(res, false)
 	if err != nil {
 		return err
 	}
-	objs := kube.Ownership{EnvironmentID: id}.Label(res.Objects)
 	if _, err := kube.Apply(ctx, c.Dynamic, c.Mapper, objs, kube.ApplyOptions{ForceConflicts: true}); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/mimirctl/mimirctl/pkg/engine"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -18,11 +19,10 @@ import (
 // environment renders its Namespace first (create_namespace), so an empty
 // cluster works.
 func Apply(ctx context.Context, clients *kube.Clients, res *tanka.Result) error {
-	id, err := res.Env.Spec.NameLabel()
+	owned, _, err := engine.AppliedObjects(res, false)
 	if err != nil {
-		return fmt.Errorf("environment label of %s: %w", res.Env.Dir, err)
+		return err
 	}
-	owned := kube.Ownership{EnvironmentID: id}.Label(res.Objects)
 	if _, err := kube.Apply(ctx, clients.Dynamic, clients.Mapper, owned, kube.ApplyOptions{}); err != nil {
 		return fmt.Errorf("apply %s: %w", res.Env.Dir, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
+	"github.com/mimirctl/mimirctl/pkg/engine"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -44,15 +45,20 @@ same result. Environments where the import cannot be added safely are refused wi
 }
 
 func newDiffCmd(f *Factory) *cobra.Command {
-	var env string
+	var env, applyMode string
 	cmd := &cobra.Command{
 		Use:   "diff --env DIR",
-		Short: "Compare the environment as rendered (with mimirctl.libsonnet) with the live cluster",
-		Long:  "Show what an apply of the environment would change. Exit code 2 when something differs.",
-		Args:  cobra.NoArgs,
+		Short: "Compare what an apply of the environment would send (with mimirctl.libsonnet) with the live cluster",
+		Long: `Show what an apply of the environment would change: the rendered objects with the labels mimirctl's
+apply adds (none with --apply-mode=external, where your pipeline applies them), and the objects mimirctl
+applied that the environment no longer renders. Exit code 2 when something differs.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if env == "" {
 				return flagError("diff needs --env DIR")
+			}
+			if applyMode != "direct" && applyMode != "external" {
+				return flagError("--apply-mode %q: want direct or external", applyMode)
 			}
 			res, err := tanka.Load(cmd.Context(), env, tanka.Options{})
 			if err != nil {
@@ -62,18 +68,19 @@ func newDiffCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pairs, err := kube.LivePairs(cmd.Context(), c.Dynamic, c.Mapper, res.Objects, nil)
+			d, err := engine.DiffEnvironment(cmd.Context(), c.Dynamic, c.Mapper, res, applyMode == "external")
 			if err != nil {
 				return err
 			}
-			r, err := diff.Compare(pairs, diff.Options{})
-			if err != nil {
-				return err
+			for _, w := range d.Kept {
+				fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
 			}
+			r := d.Report
 			return f.writeReport(r.Empty(), r, func() error { return r.WriteHuman(f.IO.Out, f.colorMode()) })
 		},
 	}
 	cmd.Flags().StringVar(&env, "env", "", "Tanka environment directory")
+	cmd.Flags().StringVar(&applyMode, "apply-mode", "direct", "direct: compare with mimirctl's labels; external: as your pipeline applies the rendered objects")
 	return cmd
 }
 

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
 
+	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
@@ -119,6 +120,8 @@ type testCLI struct {
 	dir   string
 	clock *fastClock
 	kube  *fake.Clientset
+	// api, when set, answers the dynamic client (diff, jsonnet actions).
+	api *kubefake.Server
 }
 
 func newTestCLI(t *testing.T) *testCLI {
@@ -144,7 +147,11 @@ func (c *testCLI) run(stdin string, args ...string) (string, string, int) {
 		Binder: func(context.Context, *Factory, BindOptions) (plan.Binder, error) { return fakeBinder{w: c.world}, nil },
 		Clock:  c.clock,
 	}
-	f.SetClients(&kube.Clients{Kube: c.kube, Namespace: "mimir", Config: &rest.Config{Host: "https://fake.invalid"}})
+	clients := &kube.Clients{Kube: c.kube, Namespace: "mimir", Config: &rest.Config{Host: "https://fake.invalid"}}
+	if c.api != nil {
+		clients.Dynamic, clients.Mapper = c.api.Dynamic(), c.api.Mapper()
+	}
+	f.SetClients(clients)
 	args = append([]string{"--state=file", "--state-file=" + filepath.Join(c.dir, "state.json")}, args...)
 	err := Run(context.Background(), f, args)
 	if err != nil {

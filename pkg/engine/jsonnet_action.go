@@ -38,13 +38,9 @@ func (a *jsonnetAction) desired(ctx context.Context, o *tanka.Overlay) ([]*unstr
 	if err != nil {
 		return nil, nil, kube.Ownership{}, err
 	}
-	own, err := ownership(r)
+	objs, own, err := AppliedObjects(r, a.b.d.External)
 	if err != nil {
 		return nil, nil, own, err
-	}
-	objs := own.Label(r.Objects)
-	if a.b.d.External {
-		objs = r.Objects // the user's pipeline applies them without mimirctl's labels
 	}
 	prune, err := kube.PruneCandidates(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, kube.PruneOptions{Ownership: own, DeletePVCs: a.b.d.DeletePVCs})
 	if err != nil {
@@ -67,7 +63,7 @@ func (a *jsonnetAction) Check(ctx context.Context) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
-	report, err := a.compare(ctx, objs, a.toDelete(prune))
+	report, err := a.compare(ctx, objs, toDelete(prune, a.b.d.External))
 	if err != nil {
 		return false, "", err
 	}
@@ -86,19 +82,8 @@ func (a *jsonnetAction) Check(ctx context.Context) (bool, string, error) {
 	return true, fmt.Sprintf("%s holds the change and the cluster matches it", tanka.OverlayFile), nil
 }
 
-func (a *jsonnetAction) compare(ctx context.Context, objs []*unstructured.Unstructured, prune []kube.PruneItem) (*diff.Report, error) {
-	pairs, err := kube.LivePairs(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, nil)
-	if err != nil {
-		return nil, err
-	}
-	r, err := diff.Compare(pairs, diff.Options{})
-	if err != nil {
-		return nil, err
-	}
-	for _, it := range prune {
-		r.Objects = append(r.Objects, diff.ObjectDiff{Ref: it.Object, Action: diff.ActionDelete})
-	}
-	return r, nil
+func (a *jsonnetAction) compare(ctx context.Context, objs []*unstructured.Unstructured, deletions []kube.PruneItem) (*diff.Report, error) {
+	return compareLive(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, deletions)
 }
 
 // Apply writes the overlay and makes the cluster match it.
@@ -128,7 +113,7 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 		return err
 	}
 	if a.b.d.External {
-		return a.waitExternal(ctx, p, objs, a.toDelete(prune))
+		return a.waitExternal(ctx, p, objs, toDelete(prune, a.b.d.External))
 	}
 	report, err := a.compare(ctx, objs, nil)
 	if err != nil {
@@ -175,16 +160,6 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 		}
 	}
 	return nil
-}
-
-// toDelete is what the step deletes: the objects mimirctl applied. With
-// --apply-mode=external it is every labelled leftover, which the step waits
-// for the user's pipeline to delete (mimirctl itself deletes nothing then).
-func (a *jsonnetAction) toDelete(prune []kube.PruneItem) []kube.PruneItem {
-	if a.b.d.External {
-		return prune
-	}
-	return kube.Deletions(prune)
 }
 
 // waitExternal is --apply-mode=external: someone else applies the file.
@@ -264,25 +239,36 @@ func (a *jsonnetAction) keptLeftovers(ctx context.Context, o *tanka.Overlay) ([]
 	return keptWarnings(prune), nil
 }
 
-// renderDelta compares the objects the environment renders with overlay
+// applied renders the environment with overlay o and returns what an apply
+// sends (AppliedObjects).
+func (a *jsonnetAction) applied(ctx context.Context, o *tanka.Overlay) ([]*unstructured.Unstructured, error) {
+	r, err := a.env.render(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	objs, _, err := AppliedObjects(r, a.b.d.External)
+	return objs, err
+}
+
+// renderDelta compares what an apply sends for the environment with overlay
 // before and with overlay after.
 func (a *jsonnetAction) renderDelta(ctx context.Context, before, after *tanka.Overlay) (*diff.Report, error) {
-	rb, err := a.env.render(ctx, before)
+	ob, err := a.applied(ctx, before)
 	if err != nil {
 		return nil, err
 	}
-	ra, err := a.env.render(ctx, after)
+	oa, err := a.applied(ctx, after)
 	if err != nil {
 		return nil, err
 	}
-	old := byRef(rb.Objects)
+	old := byRef(ob)
 	var pairs []diff.Pair
-	for _, o := range ra.Objects {
+	for _, o := range oa {
 		ref := o.GetKind() + "/" + o.GetNamespace() + "/" + o.GetName()
 		pairs = append(pairs, diff.Pair{Desired: o, Live: old[ref]})
 		delete(old, ref)
 	}
-	for _, o := range rb.Objects {
+	for _, o := range ob {
 		if _, gone := old[o.GetKind()+"/"+o.GetNamespace()+"/"+o.GetName()]; gone {
 			pairs = append(pairs, diff.Pair{Live: o})
 		}

@@ -67,7 +67,12 @@ func New(objs ...runtime.Object) (*Server, error) {
 func (s *Server) Dynamic() dynamic.Interface { return applying{s.fake, s} }
 
 // Mapper maps the built-in kinds to their resources.
-func (s *Server) Mapper() meta.RESTMapper { return s.mapper }
+func (s *Server) Mapper() meta.ResettableRESTMapper { return resettable{s.mapper} }
+
+// resettable is a static mapper: there is nothing to reset.
+type resettable struct{ meta.RESTMapper }
+
+func (resettable) Reset() {}
 
 // Get returns the stored object of kind gvk, or nil when there is none.
 func (s *Server) Get(gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/engine"
+	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+)
+
+// recordProgress is a plan.Progress that keeps the reports.
+type recordProgress struct{ reports []string }
+
+func (*recordProgress) Get(string) (string, bool)                                      { return "", false }
+func (*recordProgress) Set(context.Context, string, string) error                      { return nil }
+func (*recordProgress) Now() time.Time                                                 { return time.Now() }
+func (*recordProgress) WaitUntil(context.Context, string, time.Duration, string) error { return nil }
+func (p *recordProgress) Report(msg string)                                            { p.reports = append(p.reports, msg) }
+
+// tankaEnv copies testdata/tanka (a Tanka project whose environment imports
+// mimirctl.libsonnet), writes the empty overlay file as `mimirctl init`
+// does, and returns the environment's directory.
+func tankaEnv(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir("testdata/tanka", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("testdata/tanka", path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := filepath.Join(dst, "environments", "mimir")
+	if err := tanka.WriteOverlay(env, &tanka.Overlay{}); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// applyJsonnetStep runs one jsonnet action the way `apply` does, against api.
+func applyJsonnetStep(t *testing.T, api *kubefake.Server, env, step string) {
+	t.Helper()
+	fsys := fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}, "p/steps/a.yaml": {Data: []byte(step)}}
+	p, err := plan.Load(fsys, "p", plan.LoadOptions{Registry: engine.Registry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := engine.NewBinder(engine.Deps{Dynamic: api.Dynamic(), Mapper: api.Mapper(), Namespace: "mimir", Options: engine.Options{Env: env}})
+	a, err := b.BindAction(context.Background(), p, p.Steps[0], p.Steps[0].Actions[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Apply(context.Background(), &recordProgress{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDiffComparesWhatApplySendsSoAnAppliedEnvironmentDiffsEmpty(t *testing.T) {
+	c := newTestCLI(t)
+	api, err := kubefake.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.api = api
+	env := tankaEnv(t)
+	out, errOut, code := c.run("", "diff", "--env", env)
+	if code != ExitChanges || !strings.Contains(out, "Deployment mimir/querier") {
+		t.Fatalf("before any apply: exit %d, want %d\n%s%s", code, ExitChanges, out, errOut)
+	}
+	applyJsonnetStep(t, api, env, "id: a\ntitle: A\nactions:\n  - jsonnet: {config: {write_replicas: 3}, noRollout: true}\n")
+	out, errOut, code = c.run("", "diff", "--env", env)
+	if code != ExitOK || strings.TrimSpace(out) != "no differences" {
+		t.Fatalf("right after the apply: exit %d, want %d (a converged environment diffs empty)\n%s%s", code, ExitOK, out, errOut)
+	}
+}
