@@ -86,7 +86,10 @@ func (b *Binder) webhookNotices(ctx context.Context) ([]string, error) {
 	var out []string
 	for _, g := range pre.Guards {
 		msg := fmt.Sprintf("StatefulSet %s: %s", g.StatefulSet, g.Explanation)
-		if g.RefusesNow {
+		switch {
+		case g.DirectScaleUnsafe:
+			msg += " (mimirctl will not scale it down directly)"
+		case g.RefusesNow:
 			msg += " (a scale-down now would be refused)"
 		}
 		out = append(out, msg)

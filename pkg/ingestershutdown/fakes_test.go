@@ -38,6 +38,14 @@ type fakeMimir struct {
 	configs   map[string]map[string]string // pod → key → value
 	calls     []string
 	uploadBad bool // shipping fails
+	// slow delays flush and shutdown calls per pod (real time, unlocked),
+	// failOnce makes that pod's next flush fail one upload midway.
+	slow     map[string]time.Duration
+	failOnce map[string]bool
+	// onCall runs after each recorded call (with the lock held).
+	onCall func(pod, what string)
+	// ringPage, when set, is served as the ingester ring instead of members.
+	ringPage []byte
 }
 
 type fakeIngester struct {
@@ -46,16 +54,21 @@ type fakeIngester struct {
 	unshipped          float64
 	uploads, failures  float64
 	compactions, users float64
+	started            float64 // process_start_time_seconds
 	stopped, inRing    bool
+	stopping           bool
 }
 
 func newFakeMimir(t *testing.T) *fakeMimir {
 	return &fakeMimir{t: t, now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC), members: map[string]*fakeIngester{},
-		readOnly: true, configs: map[string]map[string]string{}}
+		readOnly: true, configs: map[string]map[string]string{}, slow: map[string]time.Duration{}, failOnce: map[string]bool{}}
 }
 
 func (f *fakeMimir) record(pod, what string) {
 	f.calls = append(f.calls, pod+" "+what)
+	if f.onCall != nil {
+		f.onCall(pod, what)
+	}
 }
 
 func (f *fakeMimir) callsTo(what string) []string {
@@ -73,10 +86,15 @@ func (f *fakeMimir) callsTo(what string) []string {
 // handler serves one pod.
 func (f *fakeMimir) handler(pod string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == PathShutdown || r.URL.Path == "/ingester/flush" {
+			f.slowCall(pod, r)
+		}
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		in := f.members[pod]
 		switch {
+		case r.URL.Path == PathIngesterRing && f.ringPage != nil:
+			_, _ = w.Write(f.ringPage)
 		case r.URL.Path == PathIngesterRing:
 			f.writeRing(w)
 		case r.URL.Path == PathPrepareRingDownscale && f.ingest:
@@ -89,6 +107,9 @@ func (f *fakeMimir) handler(pod string) http.Handler {
 				f.record(pod, "read-only")
 			}
 			fmt.Fprintf(w, `{"timestamp":%d}`, in.readOnlySince)
+		case r.URL.Path == PathReady && in.stopping && !in.stopped:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, "Some services are not Running:\nRunning: 9\nStopping: 1\n")
 		case r.URL.Path == PathReady:
 			if in.stopped {
 				w.WriteHeader(http.StatusServiceUnavailable)
@@ -99,7 +120,7 @@ func (f *fakeMimir) handler(pod string) http.Handler {
 		case r.URL.Path == PathShutdown:
 			f.record(pod, "shutdown")
 			f.flush(in)
-			in.stopped, in.inRing = true, false
+			in.stopped, in.inRing, in.stopping = true, false, false
 			w.WriteHeader(http.StatusNoContent)
 		case r.URL.Path == "/ingester/flush":
 			f.record(pod, "flush")
@@ -111,7 +132,35 @@ func (f *fakeMimir) handler(pod string) http.Handler {
 	})
 }
 
+// slowCall models a flush or shutdown of an ingester with millions of
+// series: it takes f.slow[pod], a shutdown shows as Stopping meanwhile, and
+// with failOnce one block upload fails a fifth of the way in.
+func (f *fakeMimir) slowCall(pod string, r *http.Request) {
+	f.mu.Lock()
+	d, in := f.slow[pod], f.members[pod]
+	if in != nil && r.URL.Path == PathShutdown && !in.stopped {
+		in.stopping = true
+	}
+	f.mu.Unlock()
+	if d == 0 || in == nil {
+		return
+	}
+	time.Sleep(d / 5)
+	f.mu.Lock()
+	if f.failOnce[pod] {
+		delete(f.failOnce, pod)
+		in.failures++
+		in.unshipped = float64(f.now.Add(-time.Hour).Unix())
+		in.users = 0 // the head was compacted; the block stays unshipped
+	}
+	f.mu.Unlock()
+	time.Sleep(d - d/5)
+}
+
 func (f *fakeMimir) flush(in *fakeIngester) {
+	if in.unshipped != 0 && in.users == 0 {
+		return // a failed block: the shutdown path does not retry it
+	}
 	if f.uploadBad {
 		in.failures++
 		in.unshipped = float64(f.now.Add(-time.Hour).Unix())
@@ -153,8 +202,12 @@ func (o fakeObserver) Metrics(_ context.Context, t podaccess.Target, names ...st
 	if !ok {
 		return nil, fmt.Errorf("pod %s has no metrics", t.Name)
 	}
-	all := map[string]float64{MetricOldestUnshipped: in.unshipped, MetricUploads: in.uploads, MetricUploadFailures: in.failures,
-		MetricCompactions: in.compactions, MetricMemoryUsers: in.users}
+	unshipped, users := in.unshipped, in.users
+	if in.stopped {
+		unshipped, users = 0, 0 // TSDBs closed: the gauge no longer tells
+	}
+	all := map[string]float64{MetricOldestUnshipped: unshipped, MetricUploads: in.uploads, MetricUploadFailures: in.failures,
+		MetricCompactions: in.compactions, MetricMemoryUsers: users, MetricProcessStart: in.started}
 	out := map[string]float64{}
 	for _, n := range names {
 		if v, ok := all[n]; ok {
@@ -201,7 +254,7 @@ func (fc *fakeCluster) addPod(t *testing.T, name, labelName string) {
 
 func (fc *fakeCluster) addIngester(t *testing.T, sts, zone string, ordinal int, users float64) {
 	name := fmt.Sprintf("%s-%d", sts, ordinal)
-	fc.f.members[name] = &fakeIngester{id: name, zone: zone, state: "ACTIVE", inRing: true, users: users, unshipped: 0}
+	fc.f.members[name] = &fakeIngester{id: name, zone: zone, state: "ACTIVE", inRing: true, users: users, unshipped: 0, started: 1.7e9}
 	fc.addPod(t, name, sts)
 }
 
@@ -288,3 +341,8 @@ func (p *fakeProgress) WaitUntil(ctx context.Context, key string, d time.Duratio
 	p.waits[key] = t
 	return nil
 }
+
+var (
+	metav1GetOptions    = metav1.GetOptions{}
+	metav1UpdateOptions = metav1.UpdateOptions{}
+)

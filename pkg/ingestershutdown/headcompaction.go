@@ -122,16 +122,26 @@ func (h *HeadCompaction) Apply(ctx context.Context, p plan.Progress) error {
 	return h.waitCompacted(ctx, p, res.Targets)
 }
 
+// flushTimeout bounds each flush: the spec's maxWait, else an hour.
+func (h *HeadCompaction) flushTimeout() time.Duration {
+	if h.spec.MaxWait > 0 {
+		return h.spec.MaxWait.D()
+	}
+	return time.Hour
+}
+
+// flushAll flushes every ingester with /ingester/flush?wait=true through
+// the client without a request timeout; waitCompacted then judges the result
+// from the metrics while the TSDBs are open.
 func (h *HeadCompaction) flushAll(ctx context.Context, p plan.Progress, targets []podaccess.Target) error {
-	z := &Zone{d: h.d}
 	for _, t := range targets {
 		key := "flushed/" + t.Name
 		if _, done := p.Get(key); done {
 			continue
 		}
 		p.Report(fmt.Sprintf("%s: POST %s", t.Name, PathFlushWait))
-		if _, err := z.post(ctx, t, PathFlushWait); err != nil {
-			return err
+		if _, err := postLong(ctx, h.d, t, PathFlushWait, h.flushTimeout()); err != nil {
+			return fmt.Errorf("flush %s: %w; resume to flush again", t.Name, err)
 		}
 		if err := p.Set(ctx, key, h.d.now().UTC().Format(time.RFC3339)); err != nil {
 			return err

@@ -2,6 +2,7 @@ package ingestershutdown
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -71,5 +72,18 @@ func TestForceFlushFlushesEveryIngesterOnce(t *testing.T) {
 	}
 	if err := h.Apply(context.Background(), tz.p); err != nil || len(tz.f.callsTo("flush")) != 3 {
 		t.Errorf("a resumed apply flushed again: %v %v", err, tz.f.calls)
+	}
+}
+
+func TestAForcedFlushIsNotCutByTheRequestTimeout(t *testing.T) {
+	tz := newTestZone(t, nil)
+	tz.zone.d.Pods = podaccess.NewDirect(&http.Client{Timeout: 50 * time.Millisecond})
+	tz.f.slow["ingester-zone-a-1"] = 300 * time.Millisecond
+	h := headCompaction(tz, true)
+	if err := h.Apply(context.Background(), tz.p); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(tz.f.callsTo("flush")); got != 3 {
+		t.Errorf("flushed %d times", got)
 	}
 }

@@ -2,13 +2,16 @@ package ingestershutdown
 
 // Configuration keys read from each component's /config (YAML paths).
 const (
-	KeyQueryStoreAfter  = "querier.query_store_after"
-	KeySyncInterval     = "blocks_storage.bucket_store.sync_interval"
-	KeyCleanupInterval  = "compactor.cleanup_interval"
-	KeyBlockRanges      = "blocks_storage.tsdb.block_ranges_period"
-	KeyShipInterval     = "blocks_storage.tsdb.ship_interval"
-	KeyHeadCompactIdle  = "blocks_storage.tsdb.head_compaction_idle_timeout"
-	KeyHeadCompactEvery = "blocks_storage.tsdb.head_compaction_interval"
+	KeyQueryStoreAfter = "querier.query_store_after"
+	KeySyncInterval    = "blocks_storage.bucket_store.sync_interval"
+	// KeyIgnoreBlocksWithin: store-gateways do not load blocks whose
+	// minimum time is younger than this (default 10h; grafana/mimir#3843).
+	KeyIgnoreBlocksWithin = "blocks_storage.bucket_store.ignore_blocks_within"
+	KeyCleanupInterval    = "compactor.cleanup_interval"
+	KeyBlockRanges        = "blocks_storage.tsdb.block_ranges_period"
+	KeyShipInterval       = "blocks_storage.tsdb.ship_interval"
+	KeyHeadCompactIdle    = "blocks_storage.tsdb.head_compaction_idle_timeout"
+	KeyHeadCompactEvery   = "blocks_storage.tsdb.head_compaction_interval"
 )
 
 // Ingester metrics the procedure reads (Mimir 2.x and 3.x name them alike).
@@ -18,6 +21,9 @@ const (
 	MetricUploads         = "cortex_ingester_shipper_uploads_total"
 	MetricCompactions     = "cortex_ingester_tsdb_compactions_total"
 	MetricMemoryUsers     = "cortex_ingester_memory_users"
+	// MetricProcessStart tells a restarted process (whose counters start
+	// again from 0) from the one a baseline was read from.
+	MetricProcessStart = "process_start_time_seconds"
 )
 
 // Ingester endpoints.
@@ -37,5 +43,9 @@ const (
 )
 
 // terminatedServiceFragment is how /ready names an ingester stopped by
-// /ingester/shutdown (seen on Mimir 2.9.0 and 3.0.5).
-const terminatedServiceFragment = "ingester-service: Terminated"
+// /ingester/shutdown (seen on Mimir 2.9.0 and 3.0.5); stoppingFragment is
+// how it counts services still stopping (dskit's /ready lists states).
+const (
+	terminatedServiceFragment = "ingester-service: Terminated"
+	stoppingFragment          = "Stopping:"
+)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -24,18 +23,14 @@ func (z *Zone) preflight(ctx context.Context, p plan.Progress, sts *appsv1.State
 	if sts.Labels[kube.LabelNoDownscale] == "true" {
 		return fmt.Errorf("StatefulSet %s has label %s=true: rollout-operator's no-downscale webhook refuses any scale-down; remove the label first", sts.Name, kube.LabelNoDownscale)
 	}
-	_, r, err := z.zoneMembers(ctx)
+	if err := z.checkOthersHealthy(ctx, momentStart); err != nil {
+		return err
+	}
+	pre, err := z.checkRolloutOperator(ctx, sts)
 	if err != nil {
 		return err
 	}
-	if bad := z.othersUnhealthy(r); len(bad) > 0 {
-		return fmt.Errorf("ingesters outside %s are not all ACTIVE and healthy, so shutting the zone down could lose writes or fail reads: %s; wait for them (mimirctl ring ingester)",
-			z.spec.StatefulSet, strings.Join(bad, "; "))
-	}
-	if err := z.checkSiblings(ctx, sts); err != nil {
-		return err
-	}
-	path, readOnly, err := z.choosePath(ctx, targets)
+	path, readOnly, err := z.choosePath(ctx, targets, pre)
 	if err != nil {
 		return err
 	}
@@ -55,38 +50,86 @@ func (z *Zone) preflight(ctx context.Context, p plan.Progress, sts *appsv1.State
 	return p.Set(ctx, keyPath, string(path))
 }
 
+// Moments at which the other zones' health is checked.
+const (
+	momentStart  = "start"
+	momentResume = "resume"
+	momentScale  = "scale-down"
+)
+
+// checkOthersHealthy refuses while an ingester outside the zone is not ACTIVE
+// and healthy: with another zone degraded, the series it holds would be left
+// with one healthy replica once this zone goes (grafana/mimir#5978). It runs
+// before the first change, at every resume and right before the scale-down.
+func (z *Zone) checkOthersHealthy(ctx context.Context, moment string) error {
+	_, r, err := z.zoneMembers(ctx)
+	if err != nil {
+		return err
+	}
+	bad := z.othersUnhealthy(r)
+	if len(bad) == 0 {
+		return nil
+	}
+	if moment == momentStart {
+		return fmt.Errorf("ingesters outside %s are not all ACTIVE and healthy, so shutting the zone down could lose writes or fail reads: %s; wait for them (mimirctl ring ingester)",
+			z.spec.StatefulSet, strings.Join(bad, "; "))
+	}
+	return fmt.Errorf("%s; not scaling %s down while another zone is degraded: its pods keep running and what they flushed stays shipped, so nothing is lost; "+
+		"resume once every ingester outside the zone is ACTIVE and healthy (mimirctl ring ingester)", strings.Join(bad, "; "), z.spec.StatefulSet)
+}
+
+// checkRolloutOperator refuses when rollout-operator would refuse, undo or
+// spread the scale-down (its webhooks, its zone tracker, its replica
+// controller), or when a sibling zone's blocks are not queryable yet. It
+// runs before the first change and again right before the scale-down.
+func (z *Zone) checkRolloutOperator(ctx context.Context, sts *appsv1.StatefulSet) (*kube.Preflight, error) {
+	pre, err := kube.DetectDownscaleWebhooks(ctx, z.d.Kube, z.d.Namespace, z.d.now())
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range pre.ForStatefulSet(sts.Name) {
+		switch {
+		case g.DirectScaleUnsafe:
+			return nil, fmt.Errorf("mimirctl does not scale %s down: %s", sts.Name, g.Explanation)
+		case g.RefusesNow:
+			return nil, fmt.Errorf("a scale-down of %s would be refused now: %s", sts.Name, g.Explanation)
+		}
+	}
+	if err := z.checkSiblings(sts, pre); err != nil {
+		return nil, err
+	}
+	return pre, nil
+}
+
 // checkSiblings refuses when another StatefulSet of the same rollout group
-// was shut down less than the required wait ago.
-func (z *Zone) checkSiblings(ctx context.Context, sts *appsv1.StatefulSet) error {
+// was shut down less than the required wait ago: mimirctl's own record of
+// when its blocks become queryable, and rollout-operator's record of its
+// last downscale (annotation or zone tracker ConfigMap) with the minimum
+// time between zone downscales.
+func (z *Zone) checkSiblings(sts *appsv1.StatefulSet, pre *kube.Preflight) error {
 	group := sts.Labels[kube.LabelRolloutGroup]
 	if group == "" {
 		return nil
 	}
-	list, err := z.d.Kube.AppsV1().StatefulSets(z.d.Namespace).List(ctx, metav1.ListOptions{LabelSelector: kube.LabelRolloutGroup + "=" + group})
-	if err != nil {
-		return fmt.Errorf("list the StatefulSets of rollout group %s: %w", group, err)
-	}
 	now := z.d.now()
-	minBetween, _ := time.ParseDuration(sts.Labels[kube.LabelMinTimeBetweenZonesDownscale])
-	for _, other := range list.Items {
-		if other.Name == sts.Name {
+	for _, other := range pre.StatefulSets {
+		if other.Name == sts.Name || other.Labels[kube.LabelRolloutGroup] != group {
 			continue
 		}
 		if at, err := time.Parse(time.RFC3339, other.Annotations[AnnotationQueryableAt]); err == nil && now.Before(at) {
 			return fmt.Errorf("zone %s was shut down recently: its blocks become queryable at %s (in %s); shutting down %s before then could make samples unqueryable — run again after that time",
 				other.Name, at.Format(time.RFC3339), at.Sub(now).Round(time.Second), sts.Name)
 		}
-		if last, err := time.Parse(time.RFC3339, other.Annotations[kube.AnnotationLastDownscale]); err == nil && minBetween > 0 && now.Before(last.Add(minBetween)) {
-			return fmt.Errorf("rollout-operator recorded a downscale of %s at %s and %s requires %s between zones (label %s): run again after %s",
-				other.Name, last.Format(time.RFC3339), sts.Name, minBetween, kube.LabelMinTimeBetweenZonesDownscale, last.Add(minBetween).Format(time.RFC3339))
-		}
+	}
+	if until, why := kube.ZoneDownscaleBlock(sts, pre.StatefulSets, pre.ZoneTracker, now); !until.IsZero() {
+		return fmt.Errorf("not shutting down %s: %s", sts.Name, why)
 	}
 	return nil
 }
 
 // choosePath detects read-only support on the first pod and rollout-operator's
 // prepare-downscale webhook on the StatefulSet.
-func (z *Zone) choosePath(ctx context.Context, targets []podaccess.Target) (Path, bool, error) {
+func (z *Zone) choosePath(ctx context.Context, targets []podaccess.Target, pre *kube.Preflight) (Path, bool, error) {
 	readOnly := false
 	if z.spec.ReadOnly != "never" && len(targets) > 0 {
 		status, body, err := podaccess.Get(ctx, z.d.Pods, targets[0], PathPrepareRingDownscale, nil)
@@ -102,17 +145,7 @@ func (z *Zone) choosePath(ctx context.Context, targets []podaccess.Target) (Path
 			return "", false, fmt.Errorf("detect read-only support on %s: %s answered %d %s", targets[0], PathPrepareRingDownscale, status, strings.TrimSpace(string(body)))
 		}
 	}
-	pre, err := kube.DetectDownscaleWebhooks(ctx, z.d.Kube, z.d.Namespace, z.d.now())
-	if err != nil {
-		return "", false, err
-	}
-	for _, g := range pre.Guards {
-		if g.StatefulSet != z.spec.StatefulSet {
-			continue
-		}
-		if g.RefusesNow {
-			return "", false, fmt.Errorf("a scale-down of %s would be refused now: %s", g.StatefulSet, g.Explanation)
-		}
+	for _, g := range pre.ForStatefulSet(z.spec.StatefulSet) {
 		if g.Kind == kube.PrepareDownscale {
 			return PathFlushThenScale, readOnly, nil
 		}
@@ -123,34 +156,54 @@ func (z *Zone) choosePath(ctx context.Context, targets []podaccess.Target) (Path
 	return PathShutdownOnly, false, nil
 }
 
-// queryableWait reads the wait's inputs from the live components.
+// queryableWait reads the wait's inputs from the live components: each one
+// the largest value over every selected pod.
 func (z *Zone) queryableWait(ctx context.Context) (QueryableWait, error) {
 	var w QueryableWait
+	cfg := z.spec.Config
 	for _, in := range []struct {
-		sel podaccess.Selector
-		key string
-		out *ConfigValue
+		sel      podaccess.Selector
+		key      string
+		out      *ConfigValue
+		optional bool
 	}{
-		{z.spec.Config.Querier, KeyQueryStoreAfter, &w.QueryStoreAfter},
-		{z.spec.Config.StoreGateway, KeySyncInterval, &w.SyncInterval},
-		{z.spec.Config.Compactor, KeyCleanupInterval, &w.CleanupInterval},
+		{cfg.Querier, KeyQueryStoreAfter, &w.QueryStoreAfter, false},
+		{cfg.Ruler, KeyQueryStoreAfter, &w.QueryStoreAfter, true},
+		{cfg.StoreGateway, KeyIgnoreBlocksWithin, &w.IgnoreBlocksWithin, false},
+		{cfg.StoreGateway, KeySyncInterval, &w.SyncInterval, false},
+		{cfg.Compactor, KeyCleanupInterval, &w.CleanupInterval, false},
 	} {
-		v, err := z.readDuration(ctx, in.sel, in.key)
+		if in.optional && in.sel == (podaccess.Selector{}) {
+			continue
+		}
+		v, err := z.readDuration(ctx, in.sel, in.key, in.optional)
 		if err != nil {
 			return w, fmt.Errorf("compute the wait after the zone shutdown: %w", err)
 		}
-		*in.out = v
+		if v.Value > in.out.Value || in.out.Pods == 0 {
+			v.Pods += in.out.Pods
+			*in.out = v
+		} else {
+			in.out.Pods += v.Pods
+		}
 	}
 	return w, nil
 }
 
-// readDuration reads key from the first selected pod whose /config answers.
-func (z *Zone) readDuration(ctx context.Context, sel podaccess.Selector, key string) (ConfigValue, error) {
+// readDuration reads key from every selected pod and returns the largest
+// value. A selected pod whose /config cannot be read fails the computation:
+// the value it holds could be the largest. Selecting no running pod is an
+// error unless optional.
+func (z *Zone) readDuration(ctx context.Context, sel podaccess.Selector, key string, optional bool) (ConfigValue, error) {
 	res, err := podaccess.Resolve(ctx, z.d.Kube, z.d.Namespace, sel)
 	if err != nil {
 		return ConfigValue{}, err
 	}
 	var problems []string
+	for _, nr := range res.NotReady {
+		problems = append(problems, "pod "+nr)
+	}
+	out := ConfigValue{Key: key}
 	for _, t := range res.Targets {
 		raw, err := z.d.Observer.Config(ctx, t, key)
 		if err != nil {
@@ -162,10 +215,16 @@ func (z *Zone) readDuration(ctx context.Context, sel podaccess.Selector, key str
 			problems = append(problems, fmt.Sprintf("%s: %s: %v", t.Name, key, err))
 			continue
 		}
-		return ConfigValue{Key: key, Value: d, Pod: t.Name}, nil
+		out.Pods++
+		if out.Pod == "" || d > out.Value {
+			out.Value, out.Pod = d, t.Name
+		}
 	}
-	if len(problems) == 0 {
-		problems = append(problems, fmt.Sprintf("no running pod matches %s", sel))
+	if len(problems) > 0 {
+		return ConfigValue{}, fmt.Errorf("read %s from every pod of %s: %s", key, sel, strings.Join(problems, "; "))
 	}
-	return ConfigValue{}, fmt.Errorf("read %s: %s", key, strings.Join(problems, "; "))
+	if out.Pods == 0 && !optional {
+		return ConfigValue{}, fmt.Errorf("read %s: no running pod matches %s", key, sel)
+	}
+	return out, nil
 }

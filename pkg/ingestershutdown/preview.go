@@ -19,7 +19,18 @@ func (z *Zone) Preview(ctx context.Context) (plan.Change, error) {
 	if err != nil {
 		return plan.Change{}, err
 	}
-	path, _, err := z.choosePath(ctx, targets)
+	sts, err := z.statefulSet(ctx)
+	if err != nil {
+		return plan.Change{}, err
+	}
+	if sts == nil {
+		return plan.Change{Summary: fmt.Sprintf("StatefulSet %s does not exist", z.spec.StatefulSet)}, nil
+	}
+	pre, err := z.checkRolloutOperator(ctx, sts)
+	if err != nil {
+		return plan.Change{Summary: "would refuse: " + err.Error()}, nil
+	}
+	path, _, err := z.choosePath(ctx, targets, pre)
 	if err != nil {
 		return plan.Change{Summary: "would refuse: " + err.Error()}, nil
 	}
@@ -29,6 +40,9 @@ func (z *Zone) Preview(ctx context.Context) (plan.Change, error) {
 		names = append(names, t.Name)
 	}
 	lines = append(lines, fmt.Sprintf("path: %s", path), fmt.Sprintf("pods: %s", strings.Join(names, ", ")))
+	for _, g := range pre.ForStatefulSet(z.spec.StatefulSet) {
+		lines = append(lines, fmt.Sprintf("rollout-operator (%s): %s", g.Kind, g.Explanation))
+	}
 	if w, err := z.queryableWait(ctx); err != nil {
 		lines = append(lines, "wait after the zone: cannot be computed yet: "+err.Error())
 	} else {

@@ -29,13 +29,23 @@ type Spec struct {
 	// StopTimeout bounds the wait for the pods to terminate and leave the
 	// ring (default 15m).
 	StopTimeout plan.Duration `yaml:"stopTimeout,omitempty" json:"stopTimeout,omitempty"`
+	// FlushTimeout bounds each ingester's flush (/ingester/flush?wait=true)
+	// and its shutdown (default 1h): an ingester with millions of series
+	// takes minutes, so these calls are not cut by --request-timeout.
+	FlushTimeout plan.Duration `yaml:"flushTimeout,omitempty" json:"flushTimeout,omitempty"`
 }
 
-// ConfigPods selects the components whose configuration sets the wait.
+// ConfigPods selects the components whose configuration sets the wait. Each
+// setting is read from every selected pod and the largest value counts.
 type ConfigPods struct {
 	// Querier answers querier.query_store_after (queriers, mimir-read).
 	Querier podaccess.Selector `yaml:"querier" json:"querier"`
-	// StoreGateway answers blocks_storage.bucket_store.sync_interval.
+	// Ruler (optional) also answers querier.query_store_after: rulers
+	// evaluate rules with their own querier settings (ruler, mimir-backend).
+	// It may select no pod (no ruler deployed).
+	Ruler podaccess.Selector `yaml:"ruler,omitempty" json:"ruler,omitempty"`
+	// StoreGateway answers blocks_storage.bucket_store.sync_interval and
+	// ignore_blocks_within.
 	StoreGateway podaccess.Selector `yaml:"storeGateway" json:"storeGateway"`
 	// Compactor answers compactor.cleanup_interval.
 	Compactor podaccess.Selector `yaml:"compactor" json:"compactor"`
@@ -49,9 +59,12 @@ func (s *Spec) Validate() error {
 	if !dnsLabelRE.MatchString(s.StatefulSet) {
 		errs = append(errs, fmt.Errorf("statefulSet %q must be a StatefulSet name such as ingester-zone-a", s.StatefulSet))
 	}
-	if s.Pods != (podaccess.Selector{}) {
-		if err := s.Pods.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("pods: %w", err))
+	for name, sel := range map[string]podaccess.Selector{"pods": s.Pods, "config.ruler": s.Config.Ruler} {
+		if sel == (podaccess.Selector{}) {
+			continue
+		}
+		if err := sel.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
 	}
 	for name, sel := range map[string]podaccess.Selector{"ringPods": s.RingPods, "config.querier": s.Config.Querier,

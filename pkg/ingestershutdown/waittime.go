@@ -7,35 +7,53 @@ import (
 	"time"
 )
 
-// ConfigValue is one setting read from a component's /config.
+// ConfigValue is one setting read from components' /config: the largest
+// value over every selected pod, and the pod that holds it.
 type ConfigValue struct {
 	Key   string        `json:"key"`
 	Value time.Duration `json:"value"`
-	// Pod is the pod whose /config answered.
-	Pod string `json:"pod"`
+	// Pod is the pod whose /config holds Value; Pods is how many pods were
+	// read (0: no pod is selected, the setting does not apply).
+	Pod  string `json:"pod"`
+	Pods int    `json:"pods"`
+}
+
+func (v ConfigValue) String() string {
+	switch v.Pods {
+	case 0:
+		return fmt.Sprintf("%s [no pod]", v.Value)
+	case 1:
+		return fmt.Sprintf("%s [%s]", v.Value, v.Pod)
+	}
+	return fmt.Sprintf("%s [%s, the largest of %d pods]", v.Value, v.Pod, v.Pods)
 }
 
 // QueryableWait is how long blocks uploaded by a zone's ingesters take to be
 // seen by queries, with where each input came from.
 type QueryableWait struct {
-	QueryStoreAfter ConfigValue `json:"queryStoreAfter"`
-	SyncInterval    ConfigValue `json:"syncInterval"`
-	CleanupInterval ConfigValue `json:"cleanupInterval"`
+	// QueryStoreAfter is the largest querier.query_store_after of the
+	// components that query the store: queriers (mimir-read) and rulers
+	// (mimir-backend), which evaluate rules with their own querier settings.
+	QueryStoreAfter    ConfigValue `json:"queryStoreAfter"`
+	IgnoreBlocksWithin ConfigValue `json:"ignoreBlocksWithin"`
+	SyncInterval       ConfigValue `json:"syncInterval"`
+	CleanupInterval    ConfigValue `json:"cleanupInterval"`
 }
 
-// Duration is max(query-store-after, 2×sync-interval, 2×cleanup-interval):
-// queriers only ask the store for data older than query-store-after, and
-// store-gateways learn of new blocks within two sync intervals of the bucket
-// index, which the compactor rewrites every cleanup interval.
+// Duration is max(query-store-after, ignore-blocks-within + 2×sync-interval,
+// 2×cleanup-interval): queriers only ask the store for data older than
+// query-store-after; store-gateways load no block younger than
+// ignore-blocks-within and learn of new blocks within two sync intervals of
+// the bucket index, which the compactor rewrites every cleanup interval.
+// Each input is the largest value over the pods that hold it.
 func (w QueryableWait) Duration() time.Duration {
-	return max(w.QueryStoreAfter.Value, 2*w.SyncInterval.Value, 2*w.CleanupInterval.Value)
+	return max(w.QueryStoreAfter.Value, w.IgnoreBlocksWithin.Value+2*w.SyncInterval.Value, 2*w.CleanupInterval.Value)
 }
 
 // String explains the computation.
 func (w QueryableWait) String() string {
-	return fmt.Sprintf("max(query-store-after %s [%s], 2×sync-interval %s [%s], 2×cleanup-interval %s [%s]) = %s",
-		w.QueryStoreAfter.Value, w.QueryStoreAfter.Pod, w.SyncInterval.Value, w.SyncInterval.Pod,
-		w.CleanupInterval.Value, w.CleanupInterval.Pod, w.Duration())
+	return fmt.Sprintf("max(query-store-after %s, ignore-blocks-within %s + 2×sync-interval %s, 2×cleanup-interval %s) = %s",
+		w.QueryStoreAfter, w.IgnoreBlocksWithin, w.SyncInterval, w.CleanupInterval, w.Duration())
 }
 
 // ParseDuration reads a duration as Mimir's /config prints it: Go's form

@@ -11,11 +11,12 @@ func TestQueryableWaitIsTheLargestOfItsInputs(t *testing.T) {
 		w    QueryableWait
 		want time.Duration
 	}{
-		"Mimir defaults: query-store-after wins":    {QueryableWait{v(12 * time.Hour), v(15 * time.Minute), v(15 * time.Minute)}, 12 * time.Hour},
-		"the doc's fast discovery: sync wins":       {QueryableWait{v(0), v(5 * time.Minute), v(5 * time.Minute)}, 10 * time.Minute},
-		"a slow compactor cleanup wins":             {QueryableWait{v(time.Minute), v(15 * time.Second), v(20 * time.Minute)}, 40 * time.Minute},
-		"test-sized settings":                       {QueryableWait{v(time.Minute), v(15 * time.Second), v(15 * time.Second)}, time.Minute},
-		"everything zero means no wait is required": {QueryableWait{}, 0},
+		"Mimir defaults: query-store-after wins":             {QueryableWait{v(12 * time.Hour), v(10 * time.Hour), v(15 * time.Minute), v(15 * time.Minute)}, 12 * time.Hour},
+		"the doc's fast discovery: sync wins":                {QueryableWait{v(0), v(0), v(5 * time.Minute), v(5 * time.Minute)}, 10 * time.Minute},
+		"a slow compactor cleanup wins":                      {QueryableWait{v(time.Minute), v(0), v(15 * time.Second), v(20 * time.Minute)}, 40 * time.Minute},
+		"test-sized settings":                                {QueryableWait{v(time.Minute), v(0), v(15 * time.Second), v(15 * time.Second)}, time.Minute},
+		"a low query-store-after: ignore-blocks-within wins": {QueryableWait{v(0), v(10 * time.Hour), v(time.Hour), v(15 * time.Minute)}, 12 * time.Hour},
+		"everything zero means no wait is required":          {QueryableWait{}, 0},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -121,7 +121,9 @@ func (z *Zone) Apply(ctx context.Context, p plan.Progress) error {
 	return z.waitQueryable(ctx, p)
 }
 
-// beforeScale is everything up to and including the scale-down.
+// beforeScale is everything up to and including the scale-down. Each run,
+// first or resumed, checks the other zones before it changes anything, and
+// again right before the scale-down.
 func (z *Zone) beforeScale(ctx context.Context, p plan.Progress) error {
 	sts, err := z.statefulSet(ctx)
 	if err != nil {
@@ -138,16 +140,29 @@ func (z *Zone) beforeScale(ctx context.Context, p plan.Progress) error {
 		if err := z.preflight(ctx, p, sts, targets); err != nil {
 			return err
 		}
+	} else if err := z.checkOthersHealthy(ctx, momentResume); err != nil {
+		return err
 	}
 	path, _ := p.Get(keyPath)
 	p.Report(fmt.Sprintf("zone %s: %s; %d pods", z.spec.StatefulSet, path, len(targets)))
 	if err := z.readOnly(ctx, p, targets); err != nil {
 		return err
 	}
-	if err := z.flush(ctx, p, targets, Path(path)); err != nil {
+	if err := z.flush(ctx, p, targets); err != nil {
 		return err
 	}
 	if err := z.confirmShipped(ctx, p, targets); err != nil {
+		return err
+	}
+	if Path(path) != PathFlushThenScale {
+		if err := z.shutdown(ctx, p, targets); err != nil {
+			return err
+		}
+	}
+	if err := z.checkOthersHealthy(ctx, momentScale); err != nil {
+		return err
+	}
+	if _, err := z.checkRolloutOperator(ctx, sts); err != nil {
 		return err
 	}
 	if err := z.scaleDown(ctx); err != nil {

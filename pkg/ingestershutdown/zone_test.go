@@ -26,6 +26,12 @@ type testZone struct {
 // that answer /config: W = max(1m, 2×15s, 2×20s) = 1m.
 func newTestZone(t *testing.T, siblingAnnotations map[string]string) *testZone {
 	t.Helper()
+	return newTestZoneFor(t, "ingester-zone-a", siblingAnnotations)
+}
+
+// newTestZoneFor is newTestZone shutting down target instead of zone a.
+func newTestZoneFor(t *testing.T, target string, siblingAnnotations map[string]string) *testZone {
+	t.Helper()
 	f := newFakeMimir(t)
 	fc := &fakeCluster{Clientset: fake.NewClientset(
 		statefulSet("ingester-zone-a", "ingester", 2, nil),
@@ -37,18 +43,18 @@ func newTestZone(t *testing.T, siblingAnnotations map[string]string) *testZone {
 	fc.addIngester(t, "ingester-zone-a", "zone-a", 1, 1)
 	fc.addIngester(t, "ingester-zone-b", "zone-b", 0, 2)
 	fc.addIngester(t, "ingester-zone-c", "zone-c", 0, 2)
-	for pod, kv := range map[string][2]string{
-		"querier-0":       {KeyQueryStoreAfter, "1m0s"},
-		"store-gateway-0": {KeySyncInterval, "15s"},
-		"compactor-0":     {KeyCleanupInterval, "20s"},
+	for pod, kv := range map[string]map[string]string{
+		"querier-0":       {KeyQueryStoreAfter: "1m0s"},
+		"store-gateway-0": {KeySyncInterval: "15s", KeyIgnoreBlocksWithin: "0s"},
+		"compactor-0":     {KeyCleanupInterval: "20s"},
 	} {
 		fc.addPod(t, pod, strings.TrimSuffix(pod, "-0"))
-		f.configs[pod] = map[string]string{kv[0]: kv[1]}
+		f.configs[pod] = kv
 	}
 	clock := f.now
 	tz := &testZone{f: f, fc: fc, clock: &clock}
 	now := func() time.Time { return *tz.clock }
-	spec := &Spec{StatefulSet: "ingester-zone-a", Zone: "zone-a",
+	spec := &Spec{StatefulSet: target, Zone: strings.TrimPrefix(target, "ingester-"),
 		RingPods: podaccess.Selector{Labels: "name in (ingester-zone-a, ingester-zone-b, ingester-zone-c)"},
 		Config: ConfigPods{Querier: podaccess.Selector{Labels: "name=querier"}, StoreGateway: podaccess.Selector{Labels: "name=store-gateway"},
 			Compactor: podaccess.Selector{Labels: "name=compactor"}}}
@@ -72,6 +78,7 @@ func TestAZoneShutsDownInTheDocumentedOrder(t *testing.T) {
 	}
 	want := []string{
 		"ingester-zone-a-0 read-only", "ingester-zone-a-1 read-only",
+		"ingester-zone-a-0 flush", "ingester-zone-a-1 flush",
 		"ingester-zone-a-0 shutdown", "ingester-zone-a-1 shutdown",
 		"ingester-zone-a scale 0",
 	}
@@ -103,7 +110,8 @@ func TestAZoneShutsDownInTheDocumentedOrder(t *testing.T) {
 
 // TestAResumedZoneShutdownNeverRepeatsOrSkipsACall cuts the procedure at each
 // record it makes and resumes it: every ingester is put read-only and shut
-// down exactly once, and the zone ends down with the same wait.
+// down exactly once, flushed at least once, and the zone ends down with the
+// same wait.
 func TestAResumedZoneShutdownNeverRepeatsOrSkipsACall(t *testing.T) {
 	ref := newTestZone(t, nil)
 	if err := ref.zone.Apply(context.Background(), ref.p); err != nil {
@@ -125,6 +133,11 @@ func TestAResumedZoneShutdownNeverRepeatsOrSkipsACall(t *testing.T) {
 				if got := tz.f.callsTo(what); strings.Join(got, ",") != "ingester-zone-a-0,ingester-zone-a-1" {
 					t.Errorf("%s calls = %v, want each pod once", what, got)
 				}
+			}
+			// A flush is safe to repeat: one cut between the call and its
+			// record flushes that pod again.
+			if got := tz.f.callsTo("flush"); len(got) < 2 || len(got) > 3 {
+				t.Errorf("flush calls = %v, want each pod once (one of them at most twice)", got)
 			}
 			if _, ok := tz.p.waits[keyQueryable]; !ok {
 				t.Error("the resumed run did not wait for the blocks to be queryable")
@@ -149,7 +162,7 @@ func TestAZoneShutdownRefuses(t *testing.T) {
 		},
 		"when the wait cannot be read from a live component": {
 			setup: func(tz *testZone) { delete(tz.f.configs["compactor-0"], KeyCleanupInterval) },
-			want:  "read compactor.cleanup_interval: compactor-0: /config has no compactor.cleanup_interval",
+			want:  "compactor-0: /config has no compactor.cleanup_interval",
 		},
 		"when the ingesters use ingest storage": {
 			setup: func(tz *testZone) { tz.f.ingest = true },
@@ -179,7 +192,7 @@ func TestNothingStopsWhenABlockIsNotShipped(t *testing.T) {
 	tz := newTestZone(t, nil)
 	tz.f.uploadBad = true
 	err := tz.zone.Apply(context.Background(), tz.p)
-	if err == nil || !strings.Contains(err.Error(), "so nothing was stopped") || !strings.Contains(err.Error(), "block uploads failed") {
+	if err == nil || !strings.Contains(err.Error(), "so nothing was stopped") || !strings.Contains(err.Error(), "1 block upload failed on ingester-zone-a-0 during the flush (counter 0 → 1") {
 		t.Fatalf("err = %v", err)
 	}
 	if len(tz.f.callsTo("scale 0")) != 0 {
@@ -196,7 +209,7 @@ func TestOlderIngestersSkipReadOnlyMode(t *testing.T) {
 	if err := tz.zone.Apply(context.Background(), tz.p); err != nil {
 		t.Fatal(err)
 	}
-	if len(tz.f.callsTo("read-only")) != 0 || len(tz.f.callsTo("shutdown")) != 2 {
+	if len(tz.f.callsTo("read-only")) != 0 || len(tz.f.callsTo("flush")) != 2 || len(tz.f.callsTo("shutdown")) != 2 {
 		t.Errorf("calls = %v", tz.f.calls)
 	}
 	if p := tz.p.data[keyPath]; p != string(PathShutdownOnly) {

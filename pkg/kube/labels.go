@@ -64,6 +64,37 @@ const (
 	// replica decrease.
 	LabelNoDownscale = "grafana.com/no-downscale"
 
+	// AnnotationDownscaleLeader names the StatefulSet whose replicas this
+	// one follows: rollout-operator's controller sets the follower's
+	// replicas to the leader's (pkg/controller/replicas.go).
+	AnnotationDownscaleLeader = "grafana.com/rollout-downscale-leader"
+	// AnnotationMirrorReplicasFromResource* name a reference resource
+	// (e.g. a ReplicaTemplate) whose scale subresource's spec.replicas
+	// rollout-operator copies onto the StatefulSet
+	// (pkg/controller/custom_resource_replicas.go).
+	AnnotationMirrorReplicasFromResourceName       = "grafana.com/rollout-mirror-replicas-from-resource-name"
+	AnnotationMirrorReplicasFromResourceKind       = "grafana.com/rollout-mirror-replicas-from-resource-kind"
+	AnnotationMirrorReplicasFromResourceAPIVersion = "grafana.com/rollout-mirror-replicas-from-resource-api-version"
+	// AnnotationDelayedDownscale (a Go duration) and
+	// AnnotationPrepareDelayedDownscaleURL make rollout-operator POST the
+	// URL on pods it is about to remove and DELETE it on every other pod at
+	// each reconcile (pkg/controller/delay.go); for ingesters the URL is
+	// /ingester/prepare-instance-ring-downscale, so the DELETE ends
+	// read-only mode.
+	AnnotationDelayedDownscale           = "grafana.com/rollout-delayed-downscale"
+	AnnotationPrepareDelayedDownscaleURL = "grafana.com/rollout-prepare-delayed-downscale-url"
+
+	// ZoneTrackerFlag and ZoneTrackerConfigMapFlag are rollout-operator's
+	// flags that keep the last downscale of each StatefulSet in a ConfigMap
+	// of the StatefulSets' namespace instead of AnnotationLastDownscale
+	// (pkg/admission/zone_tracker.go, since v0.20). Mimir's jsonnet turns it
+	// on; the ConfigMap is named ZoneTrackerDefaultConfigMap unless the flag
+	// says otherwise, and holds one key per StatefulSet with the JSON value
+	// {"lastDownscaled":"<RFC 3339>"}.
+	ZoneTrackerFlag             = "use-zone-tracker"
+	ZoneTrackerConfigMapFlag    = "zone-tracker.config-map-name"
+	ZoneTrackerDefaultConfigMap = "rollout-operator-zone-tracker"
+
 	// WebhookPathPrepareDownscale and WebhookPathNoDownscale are the paths
 	// rollout-operator serves its admission webhooks on.
 	WebhookPathPrepareDownscale = "/admission/prepare-downscale"

@@ -21,6 +21,10 @@ type WebhookKind string
 const (
 	PrepareDownscale WebhookKind = "prepare-downscale"
 	NoDownscale      WebhookKind = "no-downscale"
+	// ReplicaController is not a webhook: rollout-operator's controller
+	// sets the StatefulSet's replicas from another object (see
+	// ReplicaControl), so a direct scale-down is undone or cascades.
+	ReplicaController WebhookKind = "replica-controller"
 )
 
 // DownscaleWebhook is an admission webhook that acts on StatefulSet
@@ -46,6 +50,10 @@ type DownscaleGuard struct {
 	// BlockedUntil is set when scale-downs are refused until then because
 	// another StatefulSet of the rollout group was scaled down recently.
 	BlockedUntil *time.Time `json:"blockedUntil,omitempty"`
+	// DirectScaleUnsafe is true when a scale-down through the StatefulSet's
+	// own scale subresource would be undone by rollout-operator or make it
+	// scale other StatefulSets too (kind ReplicaController).
+	DirectScaleUnsafe bool `json:"directScaleUnsafe,omitempty"`
 }
 
 // Preflight is what admission webhooks will do to scale-downs in a
@@ -56,6 +64,10 @@ type Preflight struct {
 	// Warnings are what could not be checked (e.g. no permission to list
 	// webhook configurations).
 	Warnings []string `json:"warnings,omitempty"`
+	// ZoneTracker is rollout-operator's record of zone downscales.
+	ZoneTracker ZoneTracker `json:"-"`
+	// StatefulSets are the namespace's StatefulSets the guards judged.
+	StatefulSets []appsv1.StatefulSet `json:"-"`
 }
 
 // ForStatefulSet returns the guards on one StatefulSet's scale-downs.
@@ -72,29 +84,42 @@ func (p *Preflight) ForStatefulSet(name string) []DownscaleGuard {
 // DetectDownscaleWebhooks finds rollout-operator's prepare-downscale and
 // no-downscale webhooks that apply to StatefulSets in namespace, and
 // explains, per labelled StatefulSet, what they will do to a scale-down at
-// time now.
+// time now, reading zone downscales from the zone tracker ConfigMap as well
+// as the annotations. It also explains the StatefulSets whose replicas
+// rollout-operator's controller sets from another object (ReplicaControl),
+// webhooks or not.
 func DetectDownscaleWebhooks(ctx context.Context, cs kubernetes.Interface, namespace string, now time.Time) (*Preflight, error) {
 	p := &Preflight{Webhooks: []DownscaleWebhook{}, Guards: []DownscaleGuard{}}
 	nsLabels := namespaceLabels(ctx, cs, namespace, p)
 	if err := findWebhooks(ctx, cs, nsLabels, p); err != nil {
 		return nil, err
 	}
-	if len(p.Webhooks) == 0 {
-		return p, nil
+	zt, warnings, err := ReadZoneTracker(ctx, cs, namespace)
+	if err != nil {
+		return nil, err
 	}
+	p.ZoneTracker = zt
+	p.Warnings = append(p.Warnings, warnings...)
 	var list *appsv1.StatefulSetList
-	err := withRetry(ctx, func() (err error) {
+	err = withRetry(ctx, func() (err error) {
 		list, err = cs.AppsV1().StatefulSets(namespace).List(ctx, metav1.ListOptions{})
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list StatefulSets in %s: %w", namespace, err)
 	}
+	p.StatefulSets = list.Items
 	for _, wh := range p.Webhooks {
 		for i := range list.Items {
-			if g, ok := guard(wh, &list.Items[i], list.Items, now); ok {
+			if g, ok := guard(wh, &list.Items[i], list.Items, zt, now); ok {
 				p.Guards = append(p.Guards, g)
 			}
+		}
+	}
+	for i := range list.Items {
+		if notes := ReplicaControl(&list.Items[i], list.Items); len(notes) > 0 {
+			p.Guards = append(p.Guards, DownscaleGuard{StatefulSet: list.Items[i].Name, Kind: ReplicaController,
+				Explanation: strings.Join(notes, "; "), DirectScaleUnsafe: true})
 		}
 	}
 	return p, nil

@@ -10,7 +10,7 @@ import (
 
 // guard explains what webhook wh will do to scale-downs of sts; ok is false
 // when wh leaves sts alone.
-func guard(wh DownscaleWebhook, sts *appsv1.StatefulSet, all []appsv1.StatefulSet, now time.Time) (DownscaleGuard, bool) {
+func guard(wh DownscaleWebhook, sts *appsv1.StatefulSet, all []appsv1.StatefulSet, zt ZoneTracker, now time.Time) (DownscaleGuard, bool) {
 	g := DownscaleGuard{StatefulSet: sts.Name, Kind: wh.Kind}
 	switch wh.Kind {
 	case NoDownscale:
@@ -25,11 +25,11 @@ func guard(wh DownscaleWebhook, sts *appsv1.StatefulSet, all []appsv1.StatefulSe
 		if sts.Labels[LabelPrepareDownscale] != "true" {
 			return g, false
 		}
-		g.Explanation, g.RefusesNow = prepareExplanation(wh, sts)
+		g.Explanation, g.RefusesNow = prepareExplanation(wh, sts, zt)
 		if group := sts.Labels[LabelRolloutGroup]; group != "" && !g.RefusesNow {
 			g.Explanation += fmt.Sprintf("; it also refuses while another StatefulSet of rollout-group %s was scaled down less than "+
 				"its %s ago, or has non-updated or non-ready pods", group, LabelMinTimeBetweenZonesDownscale)
-			notes, until := groupState(sts, all, now)
+			notes, until := groupState(sts, all, zt, now)
 			if len(notes) > 0 {
 				g.Explanation += ". Now: " + strings.Join(notes, "; ")
 				g.RefusesNow = true
@@ -41,7 +41,7 @@ func guard(wh DownscaleWebhook, sts *appsv1.StatefulSet, all []appsv1.StatefulSe
 	return g, false
 }
 
-func prepareExplanation(wh DownscaleWebhook, sts *appsv1.StatefulSet) (string, bool) {
+func prepareExplanation(wh DownscaleWebhook, sts *appsv1.StatefulSet, zt ZoneTracker) (string, bool) {
 	port, path := sts.Annotations[AnnotationPrepareDownscaleHTTPPort], sts.Annotations[AnnotationPrepareDownscaleHTTPPath]
 	var missing []string
 	if port == "" {
@@ -57,29 +57,31 @@ func prepareExplanation(wh DownscaleWebhook, sts *appsv1.StatefulSet) (string, b
 		return fmt.Sprintf("%s (%s) refuses every scale-down of StatefulSet %s because it lacks %s",
 			wh.Webhook, wh.Configuration, sts.Name, strings.Join(missing, " and ")), true
 	}
+	record := "annotation " + AnnotationLastDownscale
+	if zt.Enabled {
+		record = "its time in rollout-operator's zone tracker ConfigMap " + zt.ConfigMap
+	}
 	return fmt.Sprintf("%s (%s) guards scale-downs of StatefulSet %s: it first sends POST "+
 		"http://<pod>.%s.%s.svc:%s/%s to every pod being removed and refuses the scale-down if any call fails "+
 		"(undoing the calls that succeeded with DELETE), then records %s",
 		wh.Webhook, wh.Configuration, sts.Name, sts.Spec.ServiceName, sts.Namespace, port, strings.TrimPrefix(path, "/"),
-		AnnotationLastDownscale), false
+		record), false
 }
 
 // groupState describes the other StatefulSets of sts's rollout group that
 // make the webhook refuse now, and until when a recent downscale blocks.
-func groupState(sts *appsv1.StatefulSet, all []appsv1.StatefulSet, now time.Time) ([]string, *time.Time) {
-	group := sts.Labels[LabelRolloutGroup]
+func groupState(sts *appsv1.StatefulSet, all []appsv1.StatefulSet, zt ZoneTracker, now time.Time) ([]string, *time.Time) {
 	var notes []string
 	var until *time.Time
+	if t, why := ZoneDownscaleBlock(sts, all, zt, now); !t.IsZero() {
+		notes = append(notes, why)
+		until = &t
+	}
+	group := sts.Labels[LabelRolloutGroup]
 	for i := range all {
 		o := &all[i]
 		if o.Name == sts.Name || o.Labels[LabelRolloutGroup] != group {
 			continue
-		}
-		if note, blockedUntil := recentDownscale(o, now); note != "" {
-			notes = append(notes, note)
-			if until == nil || blockedUntil.After(*until) {
-				until = &blockedUntil
-			}
 		}
 		if r := replicas(o.Spec.Replicas); o.Status.UpdatedReplicas < r || o.Status.ReadyReplicas < r {
 			notes = append(notes, fmt.Sprintf("StatefulSet %s has %d/%d updated and %d/%d ready pods, so scale-downs are refused until it is rolled out",
@@ -87,18 +89,4 @@ func groupState(sts *appsv1.StatefulSet, all []appsv1.StatefulSet, now time.Time
 		}
 	}
 	return notes, until
-}
-
-func recentDownscale(o *appsv1.StatefulSet, now time.Time) (string, time.Time) {
-	last, err := time.Parse(time.RFC3339, o.Annotations[AnnotationLastDownscale])
-	if err != nil {
-		return "", time.Time{}
-	}
-	wait, err := time.ParseDuration(o.Labels[LabelMinTimeBetweenZonesDownscale])
-	if err != nil || now.Sub(last) >= wait {
-		return "", time.Time{}
-	}
-	until := last.Add(wait)
-	return fmt.Sprintf("StatefulSet %s was scaled down at %s and asks for %s between zone downscales, so scale-downs are refused until %s",
-		o.Name, last.UTC().Format(time.RFC3339), wait, until.UTC().Format(time.RFC3339)), until
 }

@@ -60,17 +60,27 @@ type Doer interface {
 
 // Client sends HTTP requests to pods.
 type Client struct {
-	mode    Mode
-	http    *http.Client
+	mode Mode
+	http *http.Client
+	// long is http without the client-wide timeout (Timeout 0): requests
+	// that are bounded by their context alone, see LongCalls.
+	long    *http.Client
 	apiBase *url.URL // proxy mode only
 }
 
 var _ Doer = (*Client)(nil)
 
 // NewProxy returns a client that reaches pods through the API server described
-// by cfg.
+// by cfg. cfg.Timeout (kubectl's --request-timeout) bounds each request, except
+// for the client LongCalls returns.
 func NewProxy(cfg *rest.Config) (*Client, error) {
 	hc, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("build HTTP client for the API server %s: %w", cfg.Host, err)
+	}
+	unbounded := rest.CopyConfig(cfg)
+	unbounded.Timeout = 0
+	long, err := rest.HTTPClientFor(unbounded)
 	if err != nil {
 		return nil, fmt.Errorf("build HTTP client for the API server %s: %w", cfg.Host, err)
 	}
@@ -81,7 +91,7 @@ func NewProxy(cfg *rest.Config) (*Client, error) {
 	if base.Scheme == "" {
 		base.Scheme = "https"
 	}
-	return &Client{mode: ModeProxy, http: hc, apiBase: base}, nil
+	return &Client{mode: ModeProxy, http: hc, long: long, apiBase: base}, nil
 }
 
 // NewDirect returns a client that dials pod IPs with hc (http.DefaultClient
@@ -90,7 +100,28 @@ func NewDirect(hc *http.Client) *Client {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	return &Client{mode: ModeDirect, http: hc}
+	long := *hc
+	long.Timeout = 0
+	return &Client{mode: ModeDirect, http: hc, long: &long}
+}
+
+// LongCalls returns a client for calls that may legitimately take minutes,
+// such as an ingester's /ingester/flush?wait=true or /ingester/shutdown with
+// millions of in-memory series (grafana/mimir#11166): the same transport
+// without the client-wide timeout, so that only the caller's context bounds
+// a request. The API server does not cut them either: kube-apiserver treats
+// the pods/proxy subresource as a long-running request.
+func (c *Client) LongCalls() Doer {
+	return &Client{mode: c.mode, http: c.long, long: c.long, apiBase: c.apiBase}
+}
+
+// LongCalls returns d's variant without a client-wide timeout when d has one
+// (a *Client or anything with a LongCalls method), else d itself.
+func LongCalls(d Doer) Doer {
+	if l, ok := d.(interface{ LongCalls() Doer }); ok {
+		return l.LongCalls()
+	}
+	return d
 }
 
 // Mode reports how this client reaches pods.

@@ -1,0 +1,114 @@
+package ingestershutdown
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+)
+
+// shutdown stops every confirmed pod's ingester with /ingester/shutdown (it
+// flushes what arrived since the confirmed flush, ships it and leaves the
+// ring) and waits for the service to terminate. A call cut short (Ctrl-C, a
+// proxy error) is not repeated while the ingester is still stopping: /ready
+// is polled instead. Upload failures during the shutdown are read from the
+// counter, which outlives the TSDBs; a pod that had one is not stopped.
+func (z *Zone) shutdown(ctx context.Context, p plan.Progress, targets []podaccess.Target) error {
+	for _, t := range targets {
+		if _, done := p.Get(keyShutDown + t.Name); done {
+			continue
+		}
+		state, err := z.readyState(ctx, t)
+		if err != nil {
+			return err
+		}
+		if state == stateRunning {
+			p.Report(fmt.Sprintf("%s: POST %s (flushes what arrived since the flush, ships it, leaves the ring)", t.Name, PathShutdown))
+			if _, err := postLong(ctx, z.d, t, PathShutdown, z.flushTimeout()); err != nil {
+				if ctx.Err() != nil {
+					return err
+				}
+				p.Report(fmt.Sprintf("%s: %v; following /ready instead", t.Name, err))
+			}
+		}
+		if err := z.waitTerminated(ctx, p, t); err != nil {
+			return err
+		}
+		if err := z.checkShutdownUploads(ctx, p, t); err != nil {
+			return err
+		}
+		if err := p.Set(ctx, keyShutDown+t.Name, z.d.now().UTC().Format(time.RFC3339)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitTerminated polls /ready until the ingester service has terminated.
+func (z *Zone) waitTerminated(ctx context.Context, p plan.Progress, t podaccess.Target) error {
+	deadline := z.d.now().Add(z.flushTimeout())
+	reported := false
+	for {
+		state, err := z.readyState(ctx, t)
+		if err != nil {
+			return err
+		}
+		switch state {
+		case stateTerminated:
+			return nil
+		case stateRunning:
+			return fmt.Errorf("%s: %s did not stop its ingester (/ready still reports it running); resume to call it again", t.Name, PathShutdown)
+		}
+		if !reported {
+			p.Report(fmt.Sprintf("%s: the ingester is stopping (flushing and shipping)", t.Name))
+			reported = true
+		}
+		if z.d.now().After(deadline) {
+			return fmt.Errorf("%s: the ingester is still stopping after %s (flushTimeout); resume to keep waiting", t.Name, z.flushTimeout())
+		}
+		if err := z.d.sleep(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// errShutdownUpload marks an upload that failed during /ingester/shutdown.
+var errShutdownUpload = errors.New("upload failed during shutdown")
+
+// checkShutdownUploads compares the upload-failure counter after the
+// shutdown with the one confirmed before it.
+func (z *Zone) checkShutdownUploads(ctx context.Context, p plan.Progress, t podaccess.Target) error {
+	now, _, exposed, err := z.readCounter(ctx, t)
+	if err != nil {
+		return fmt.Errorf("read %s after its shutdown: %w", t.Name, err)
+	}
+	raw, _ := p.Get(keyConfirmed + t.Name)
+	if raw == "" {
+		return z.notConfirmed(t, stateTerminated)
+	}
+	confirmed, err := parseCounter(raw)
+	if err != nil {
+		return err
+	}
+	if !exposed {
+		p.Report(fmt.Sprintf("%s no longer exposes %s after its shutdown: its blocks were seen shipped at the flush, with its TSDBs open", t.Name, MetricUploadFailures))
+		return nil
+	}
+	if failed := confirmed.since(now); failed > 0 {
+		// What was seen shipped no longer covers the pod: flush and confirm
+		// again once it runs anew.
+		if err := p.Set(ctx, keyConfirmed+t.Name, ""); err != nil {
+			return err
+		}
+		if err := p.Set(ctx, keyFlushed+t.Name, "retry"); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: %s failed on %s during its shutdown (counter %g → %g), so %s is not scaled down; its blocks stay on its volume: "+
+			"restart the pod (kubectl delete pod %s -n %s: on start it ships them), then resume", errShutdownUpload,
+			plural(failed, "block upload"), t.Name, confirmed.value, now.value, z.spec.StatefulSet, t.Name, z.d.Namespace)
+	}
+	return nil
+}
