@@ -37,7 +37,8 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 	for i, zone := range []string{"zone-a", "zone-b"} {
 		sts := "ingester-" + zone
 		field := "ingester_" + strings.ReplaceAll(zone, "-", "_") + "_statefulset"
-		r := mimirctl(t, ns, "ingester", "shutdown-zone", zone, "--env", e.Dir, "--tanka-field", field, "--yes", "--state-name", "zones-"+zone)
+		// --request-timeout 2s: flush and shutdown calls must not be bounded by it.
+		r := mimirctl(t, ns, "ingester", "shutdown-zone", zone, "--env", e.Dir, "--tanka-field", field, "--yes", "--state-name", "zones-"+zone, "--request-timeout", "2s")
 		if r.code != 0 {
 			t.Fatalf("shutdown of %s: exit %d", zone, r.code)
 		}

@@ -9,7 +9,7 @@ local sts = if p.statefulSet == '' then 'ingester-' + p.zone else p.statefulSet;
       statefulSet: sts,
       zone: p.zone,
       ringPods: { labels: p.ringPods },
-      config: { querier: { labels: p.querierPods }, storeGateway: { labels: p.storeGatewayPods }, compactor: { labels: p.compactorPods } },
+      config: { querier: { labels: p.querierPods }, ruler: { labels: p.rulerPods }, storeGateway: { labels: p.storeGatewayPods }, compactor: { labels: p.compactorPods } },
     } },
   ] + (if p.tankaField == '' then [] else [{ jsonnet: { objects: { [p.tankaField]: { spec: { replicas: 0 } } } } }]),
   gates: [{

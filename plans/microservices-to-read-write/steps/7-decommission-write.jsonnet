@@ -8,8 +8,9 @@ local zoneStep(z) = {
   title: 'Shut down the ingesters of ' + z,
   why: |||
     Each ingester flushes its TSDB head and ships every block before it stops; the next zone
-    follows only once these blocks can be queried: max(query-store-after, 2×sync-interval,
-    2×cleanup-interval), read from the live components' /config.
+    follows only once these blocks can be queried: max(query-store-after,
+    ignore-blocks-within + 2×sync-interval, 2×cleanup-interval), each the largest value over
+    the live components' /config.
   |||,
   docs: [{ title: 'Step 7.2: Scale down ingesters' }, { title: 'Scaling down ingesters deployed in multiple zones' }],
   actions: [
@@ -19,6 +20,7 @@ local zoneStep(z) = {
       ringPods: { labels: m.nameIn(ingesters + writers) },
       config: {
         querier: { labels: m.nameIn(['querier', 'mimir-read']) },
+        ruler: { labels: m.nameIn(['ruler'] + backends) },
         storeGateway: { labels: m.nameIn(['store-gateway-' + x for x in zones] + backends) },
         compactor: { labels: m.nameIn(['compactor'] + backends) },
       },

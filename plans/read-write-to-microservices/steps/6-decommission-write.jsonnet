@@ -18,6 +18,7 @@ local zoneStep(z) = {
       ringPods: { labels: m.nameIn(ingesters + writers) },
       config: {
         querier: { labels: m.nameIn(['querier', 'mimir-read']) },
+        ruler: { labels: m.nameIn(['ruler'] + ['mimir-backend-' + x for x in zones]) },
         storeGateway: { labels: m.nameIn(['store-gateway-' + x for x in zones] + ['mimir-backend-' + x for x in zones]) },
         compactor: { labels: m.nameIn(['compactor'] + ['mimir-backend-' + x for x in zones]) },
       },
