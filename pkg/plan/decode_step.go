@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -83,31 +84,55 @@ func (d *docReader) checkStepFields(n *yaml.Node, path string, s *Step) {
 }
 
 // splitKind separates the common keys of an action or gate item from its one
-// kind key.
-func (d *docReader) splitKind(n *yaml.Node, path string, common map[string]bool, known []string, what string) (kindKey, kindVal *yaml.Node, commons *yaml.Node, ok bool) {
+// kind key. A key that is neither a common field nor one of kinds is a
+// misspelt field, reported with the closest known key; only the one key of
+// an item without a known kind is taken for a misspelt kind when it is
+// closer to a kind than to a common field (the caller reports it).
+func (d *docReader) splitKind(n *yaml.Node, path string, common map[string]bool, kinds []string, what string) (kindKey, kindVal *yaml.Node, commons *yaml.Node, ok bool) {
 	if n == nil || n.Kind != yaml.MappingNode {
 		d.fail(n, path, fmt.Sprintf("write it as a mapping with one %s kind key", what), "%s must be a mapping, got %s", what, kindName(n))
 		return nil, nil, nil, false
 	}
 	commons = &yaml.Node{Kind: yaml.MappingNode, Line: n.Line, Column: n.Column}
-	var kinds [][2]*yaml.Node
+	var found, unknown [][2]*yaml.Node
 	for _, kv := range pairs(n) {
-		if common[kv[0].Value] {
+		switch {
+		case common[kv[0].Value]:
 			commons.Content = append(commons.Content, kv[0], kv[1])
-			continue
+		case contains(kinds, kv[0].Value):
+			found = append(found, kv)
+		default:
+			unknown = append(unknown, kv)
 		}
-		kinds = append(kinds, kv)
 	}
-	switch len(kinds) {
+	commonNames := sortedNames(common)
+	known := append(append([]string(nil), commonNames...), kinds...)
+	if len(found) == 0 && len(unknown) == 1 && !contains(commonNames, nearest(unknown[0][0].Value, known)) {
+		found, unknown = unknown, nil
+	}
+	for _, kv := range unknown {
+		d.fail(kv[0], joinPath(path, kv[0].Value), suggest(kv[0].Value, known), "unknown field %q", kv[0].Value)
+	}
+	switch len(found) {
 	case 0:
-		d.fail(n, path, suggest("", known), "%s has no kind", what)
+		d.fail(n, path, suggest("", kinds), "%s has no kind", what)
 		return nil, nil, nil, false
 	case 1:
-		return kinds[0][0], kinds[0][1], commons, true
+		return found[0][0], found[0][1], commons, true
 	default:
-		d.fail(kinds[1][0], path, "split it into one item per kind", "%s has several kinds (%s and %s)", what, kinds[0][0].Value, kinds[1][0].Value)
+		d.fail(found[1][0], path, "split it into one item per kind", "%s has several kinds (%s and %s)", what, found[0][0].Value, found[1][0].Value)
 		return nil, nil, nil, false
 	}
+}
+
+// sortedNames lists the keys of a set in order.
+func sortedNames(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 var actionCommon = map[string]bool{"name": true, "description": true}

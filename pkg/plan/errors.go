@@ -84,18 +84,24 @@ func plural(n int) string {
 // suggest returns a hint naming the closest known word to got, or listing the
 // known words when none is close.
 func suggest(got string, known []string) string {
+	if best := nearest(got, known); best != "" {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	sorted := append([]string(nil), known...)
+	sort.Strings(sorted)
+	return "known: " + strings.Join(sorted, ", ")
+}
+
+// nearest returns the known word closest to got (the first of equally close
+// ones), or "" when none is within half of got's length plus one edit.
+func nearest(got string, known []string) string {
 	best, bestDist := "", len(got)/2+2
 	for _, k := range known {
 		if d := editDistance(strings.ToLower(got), strings.ToLower(k)); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
-	if best != "" {
-		return fmt.Sprintf("did you mean %q?", best)
-	}
-	sorted := append([]string(nil), known...)
-	sort.Strings(sorted)
-	return "known: " + strings.Join(sorted, ", ")
+	return best
 }
 
 // editDistance is the Levenshtein distance between a and b.

@@ -211,3 +211,69 @@ func FuzzLoadNeverPanics(f *testing.F) {
 		}
 	})
 }
+
+// TestFieldTyposAreNamedWithTheClosestFieldAtEveryLevel: a misspelt field
+// is "unknown field X (did you mean Y?)" at its file and line, wherever it
+// is: never mistaken for a second kind of an action or gate.
+func TestFieldTyposAreNamedWithTheClosestFieldAtEveryLevel(t *testing.T) {
+	const meta = "name: typo\nparameters:\n  - {name: ns, type: string, default: mimir}\n"
+	tests := []struct {
+		level      string
+		meta, step string
+		want       []string
+	}{
+		{"a gate's common field beside its kind", meta,
+			"id: a\ntitle: A\ngates:\n  - check: {key: x}\n    timout: 5m\n",
+			[]string{"typo/steps/a.yaml:5", "gates[0].timout", `unknown field "timout"`, `did you mean "timeout"?`}},
+		{"a gate's common field before its kind", meta,
+			"id: a\ntitle: A\ngates:\n  - consecutiv: 2\n    check: {key: x}\n",
+			[]string{"typo/steps/a.yaml:4", `unknown field "consecutiv"`, `did you mean "consecutive"?`}},
+		{"an action's common field", meta,
+			"id: a\ntitle: A\nactions:\n  - set: {key: x}\n    descripton: widen\n",
+			[]string{"typo/steps/a.yaml:5", "actions[0].descripton", `unknown field "descripton"`, `did you mean "description"?`}},
+		{"a gate's common field without a kind", meta,
+			"id: a\ntitle: A\ngates:\n  - intervl: 5s\n",
+			[]string{"typo/steps/a.yaml:4", `unknown field "intervl"`, `did you mean "interval"?`, "gate has no kind"}},
+		{"a step field", meta,
+			"id: a\ntitle: A\nwiat: {duration: 1m}\n",
+			[]string{"typo/steps/a.yaml:3", `unknown field "wiat"`, `did you mean "wait"?`}},
+		{"a wait field", meta,
+			"id: a\ntitle: A\nwait: {duraton: 1m}\n",
+			[]string{"typo/steps/a.yaml:3", "wait.duraton", `unknown field "duraton"`, `did you mean "duration"?`}},
+		{"a manual field", meta,
+			"id: a\ntitle: A\nmanual:\n  instuctions: switch the LB\n",
+			[]string{"typo/steps/a.yaml:4", "manual.instuctions", `did you mean "instructions"?`}},
+		{"a doc reference field", meta,
+			"id: a\ntitle: A\nwait: {duration: 1m}\ndocs:\n  - {titel: Doc}\n",
+			[]string{"typo/steps/a.yaml:5", "docs[0].titel", `did you mean "title"?`}},
+		{"a spec field", meta,
+			"id: a\ntitle: A\ngates:\n  - check: {key: x, eqals: y}\n",
+			[]string{"typo/steps/a.yaml:4", "gates[0].check.eqals", `did you mean "equals"?`}},
+		{"a preflight gate's common field", meta + "preflight:\n  - check: {key: x}\n    failureLimt: 0\n",
+			"id: a\ntitle: A\nwait: {duration: 1m}\n",
+			[]string{"typo/plan.yaml:6", `unknown field "failureLimt"`, `did you mean "failureLimit"?`}},
+		{"a plan metadata field", meta + "descripion: x\n",
+			"id: a\ntitle: A\nwait: {duration: 1m}\n",
+			[]string{"typo/plan.yaml:4", `unknown field "descripion"`, `did you mean "description"?`}},
+		{"a parameter field", "name: typo\nparameters:\n  - {name: ns, type: string, defualt: mimir}\n",
+			"id: a\ntitle: A\nwait: {duration: 1m}\n",
+			[]string{"typo/plan.yaml:3", `unknown field "defualt"`, `did you mean "default"?`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.level, func(t *testing.T) {
+			fsys := fstest.MapFS{"typo/plan.yaml": {Data: []byte(tc.meta)}, "typo/steps/a.yaml": {Data: []byte(tc.step)}}
+			_, err := Load(fsys, "typo", LoadOptions{Registry: fakeRegistry()})
+			if err == nil {
+				t.Fatal("Load succeeded, want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			if strings.Contains(err.Error(), "several kinds") {
+				t.Errorf("a misspelt field was taken for a kind:\n%v", err)
+			}
+		})
+	}
+}
