@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -82,4 +83,50 @@ func TestBuiltinPlansVaryWithTheirParameters(t *testing.T) {
 	if rw.Step("5.2-ruler-remote-evaluation-on") == nil {
 		t.Error("rulerRemoteEvaluation did not add its step")
 	}
+}
+
+// TestPlansShowWorksWithoutRequiredParameters: `plans show` of a plan with
+// required parameters and no -p shows every step, with the parameters
+// unbound: "<required>" in the table and <name> where the steps use them.
+func TestPlansShowWorksWithoutRequiredParameters(t *testing.T) {
+	names, err := NewFactory(IOStreams{}, plans.FS).builtinNames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			meta, err := plan.Load(plans.FS, name, plan.LoadOptions{Registry: engine.Registry(), MetadataOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, format := range []string{"text", "json"} {
+				var out, errOut bytes.Buffer
+				f := NewFactory(IOStreams{Out: &out, ErrOut: &errOut, In: strings.NewReader("")}, plans.FS)
+				if err := Run(context.Background(), f, []string{"plans", "show", name, "-o", format}); err != nil {
+					t.Fatalf("plans show %s -o %s: %v\n%s", name, format, err, errOut.String())
+				}
+				for _, param := range required(meta) {
+					if !shownUnbound(out.String(), param, format) {
+						t.Errorf("-o %s does not show %s as unbound:\n%s", format, param, out.String())
+					}
+				}
+			}
+		})
+	}
+}
+
+// shownUnbound reports whether a plan shown as format has param unbound:
+// in the parameter table and used as <param> (text), or listed in unbound
+// (json).
+func shownUnbound(out, param, format string) bool {
+	if format == "json" {
+		var p struct{ Unbound []string }
+		return json.Unmarshal([]byte(out), &p) == nil && strings.Contains(strings.Join(p.Unbound, " "), param)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), param+" ") && strings.Contains(line, "= <required>") {
+			return strings.Contains(out, "<"+param+">")
+		}
+	}
+	return false
 }

@@ -27,13 +27,15 @@ func newPlansCmd(f *Factory) *cobra.Command {
 	show := &cobra.Command{
 		Use:   "show PLAN",
 		Short: "Show a plan's steps, actions, gates, waits, undo hints and doc references",
-		Args:  cobra.ExactArgs(1),
+		Long: `Show a plan's steps, actions, gates, waits, undo hints and doc references. Required parameters
+not given with -p are shown as <required>, and as <NAME> where the steps use them.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			raw, err := parseParams(params)
 			if err != nil {
 				return err
 			}
-			p, err := f.loadPlan(args[0], raw)
+			p, err := f.loadPlanWith(args[0], plan.LoadOptions{Params: raw, Unbound: true})
 			if err != nil {
 				return err
 			}
@@ -132,7 +134,7 @@ func renderPlan(w io.Writer, p *plan.Plan, s style) {
 		fmt.Fprintf(w, "\n%s\n", s.bold("Parameters"))
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, prm := range p.Parameters {
-			fmt.Fprintf(tw, "  %s\t%s\t= %v\t%s\n", prm.Name, prm.Type, p.Values[prm.Name], prm.Description)
+			fmt.Fprintf(tw, "  %s\t%s\t= %v\t%s\n", prm.Name, prm.Type, shownValue(p, prm.Name), prm.Description)
 		}
 		_ = tw.Flush()
 	}
@@ -142,6 +144,17 @@ func renderPlan(w io.Writer, p *plan.Plan, s style) {
 	for i, st := range p.Steps {
 		renderStep(w, i+1, len(p.Steps), st, s)
 	}
+}
+
+// shownValue is a parameter's value, or <required> when the plan is shown
+// without it.
+func shownValue(p *plan.Plan, name string) any {
+	for _, u := range p.Unbound {
+		if u == name {
+			return "<required>"
+		}
+	}
+	return p.Values[name]
 }
 
 func renderStep(w io.Writer, n, total int, st *plan.Step, s style) {

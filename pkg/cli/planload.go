@@ -61,11 +61,17 @@ func (f *Factory) builtinNames() ([]string, error) {
 
 // loadPlan loads a plan by argument with raw parameter values.
 func (f *Factory) loadPlan(arg string, params map[string]string) (*plan.Plan, error) {
+	return f.loadPlanWith(arg, plan.LoadOptions{Params: params})
+}
+
+// loadPlanWith loads a plan by argument; opts get the registry and library.
+func (f *Factory) loadPlanWith(arg string, opts plan.LoadOptions) (*plan.Plan, error) {
 	fsys, dir, err := f.planRef(arg)
 	if err != nil {
 		return nil, err
 	}
-	return plan.Load(fsys, dir, plan.LoadOptions{Registry: f.Registry(), Params: params, LibFS: f.BuiltinPlans})
+	opts.Registry, opts.LibFS = f.Registry(), f.BuiltinPlans
+	return plan.Load(fsys, dir, opts)
 }
 
 // reloadPlan loads the plan of a recorded run with its recorded values.

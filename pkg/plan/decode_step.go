@@ -69,7 +69,7 @@ func (d *docReader) checkStepFields(n *yaml.Node, path string, s *Step) {
 	switch {
 	case s.ID == "":
 		d.fail(n, path+".id", "add id: a short kebab-case name such as 3.1-scale-up-read", "missing step id")
-	case !stepIDRE.MatchString(s.ID):
+	case !stepIDRE.MatchString(s.ID) && !d.hasPlaceholder(s.ID):
 		d.fail(n, path+".id", "use lower-case letters, digits, dots and dashes", "step id %q is not valid", s.ID)
 	}
 	if strings.TrimSpace(s.Title) == "" {
@@ -154,9 +154,8 @@ func (d *docReader) action(n *yaml.Node, path string, reg *Registry) (ActionConf
 	if !d.decode(commons, path, &common) {
 		return ActionConfig{}, false
 	}
-	spec := kind.New()
-	kpath := joinPath(path, key.Value)
-	if !d.decodeSpec(val, kpath, spec) {
+	spec, ok := d.decodeSpec(val, joinPath(path, key.Value), key.Value, kind.New())
+	if !ok {
 		return ActionConfig{}, false
 	}
 	return ActionConfig{Kind: key.Value, Name: common.Name, Description: common.Description, Spec: spec, Source: d.source(key)}, true
@@ -185,8 +184,8 @@ func (d *docReader) gate(n *yaml.Node, path string, reg *Registry) (GateConfig, 
 	if common.Consecutive < 0 {
 		d.fail(commons, path+".consecutive", "use 1 or more", "consecutive must not be negative")
 	}
-	spec := kind.New()
-	if !d.decodeSpec(val, joinPath(path, key.Value), spec) {
+	spec, ok := d.decodeSpec(val, joinPath(path, key.Value), key.Value, kind.New())
+	if !ok {
 		return GateConfig{}, false
 	}
 	name := common.Name
@@ -196,19 +195,23 @@ func (d *docReader) gate(n *yaml.Node, path string, reg *Registry) (GateConfig, 
 	return GateConfig{Kind: key.Value, Name: name, Spec: spec, Policy: common.withDefaults(), Source: d.source(key)}, true
 }
 
-// decodeSpec decodes a kind's body into spec and runs its Validate.
-func (d *docReader) decodeSpec(val *yaml.Node, path string, spec interface{ Validate() error }) bool {
+// decodeSpec decodes the body of kind into spec and runs its Validate. A body
+// that uses unbound parameters goes to decodeUnbound.
+func (d *docReader) decodeSpec(val *yaml.Node, path, kind string, spec ActionSpec) (ActionSpec, bool) {
 	if val == nil || (val.Kind == yaml.ScalarNode && val.Tag == "!!null") {
 		val = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: lineOf(val), Column: 1}
 	}
+	if d.mentionsPlaceholder(val) {
+		return d.decodeUnbound(val, path, kind, spec)
+	}
 	if !d.decode(val, path, spec) {
-		return false
+		return nil, false
 	}
 	if err := spec.Validate(); err != nil {
 		d.fail(val, path, "", "%v", err)
-		return false
+		return nil, false
 	}
-	return true
+	return spec, true
 }
 
 func lineOf(n *yaml.Node) int {

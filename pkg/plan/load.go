@@ -31,6 +31,12 @@ type LoadOptions struct {
 	// directory and the plan tree's lib/ directory (for user plans that
 	// import the built-in library).
 	LibFS fs.FS
+	// Unbound lets required parameters without a value stand as placeholders,
+	// for showing a plan: each is "<name>" where it is used (see
+	// Parameter.Placeholder) and listed in Plan.Unbound, and an action or gate
+	// whose body cannot take a placeholder (a number, say) becomes an
+	// UnboundSpec showing that body. Such a plan cannot run.
+	Unbound bool
 }
 
 // metaFiles are the names a plan's metadata file may have, in order of
@@ -76,12 +82,13 @@ func Load(fsys fs.FS, dir string, opts LoadOptions) (*Plan, error) {
 	if opts.MetadataOnly {
 		return p, nil
 	}
-	values, err := Bind(meta.Parameters, opts.Params)
+	values, unbound, err := bind(meta.Parameters, opts.Params, opts.Unbound)
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", p.Name, err)
 	}
-	p.Values = values
-	l.values = values
+	p.Values, p.Unbound = values, unbound
+	l.values, l.placeholders = values, placeholderTexts(unbound)
+	metaReader.placeholders = l.placeholders
 	for i := range meta.Preflight {
 		n := resolve(&meta.Preflight[i])
 		metaReader.substitute(n, fmt.Sprintf("preflight[%d]", i), values)
@@ -102,7 +109,9 @@ type loader struct {
 	dir    string
 	opts   LoadOptions
 	values ParamValues
-	errs   *ValidationError
+	// placeholders are the texts standing for unbound parameters.
+	placeholders []string
+	errs         *ValidationError
 }
 
 func (l *loader) readMeta() (*rawPlan, *yaml.Node, *docReader, error) {
@@ -161,7 +170,7 @@ func (l *loader) checkMeta(r *docReader, root *yaml.Node, meta *rawPlan) {
 // parse turns a YAML or Jsonnet file into document nodes, with ${param}
 // substitution for YAML when values is set.
 func (l *loader) parse(file string, data []byte, values ParamValues) ([]*yaml.Node, *docReader, error) {
-	r := &docReader{file: file, errs: l.errs}
+	r := &docReader{file: file, errs: l.errs, placeholders: l.placeholders}
 	if strings.HasSuffix(file, ".jsonnet") || strings.HasSuffix(file, ".libsonnet") {
 		r.noLines = true
 		out, err := l.evalJsonnet(file, data, values)

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -275,5 +276,42 @@ func TestFieldTyposAreNamedWithTheClosestFieldAtEveryLevel(t *testing.T) {
 				t.Errorf("a misspelt field was taken for a kind:\n%v", err)
 			}
 		})
+	}
+}
+
+func TestLoadUnboundShowsRequiredParametersAsPlaceholders(t *testing.T) {
+	fsys := fstest.MapFS{
+		"u/plan.yaml": {Data: []byte("name: u\nparameters:\n  - {name: key, type: string}\n  - {name: n, type: int}\n  - {name: zones, type: list}\n")},
+		"u/steps/a.yaml": {Data: []byte("id: a-${key}\ntitle: Set ${key} in ${zones}\nactions:\n  - set: {key: '${key}', replicas: '${n}'}\n" +
+			"gates:\n  - check: {key: '${key}', equals: x}\n")},
+	}
+	if _, err := Load(fsys, "u", LoadOptions{Registry: fakeRegistry()}); err == nil || !strings.Contains(err.Error(), "parameter key is required") {
+		t.Fatalf("without Unbound: %v", err)
+	}
+	p, err := Load(fsys, "u", LoadOptions{Registry: fakeRegistry(), Unbound: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(p.Unbound, ","); got != "key,n,zones" {
+		t.Errorf("unbound = %s", got)
+	}
+	s := p.Steps[0]
+	if s.ID != "a-<key>" || s.Title != "Set <key> in <zones>" {
+		t.Errorf("step %q %q", s.ID, s.Title)
+	}
+	if d := s.Actions[0].Spec.Describe(); d != "set {key: <key>, replicas: <n>}" {
+		t.Errorf("a body whose placeholder does not fit an int: %q", d)
+	}
+	if spec, ok := s.Gates[0].Spec.(*fakeCheckSpec); !ok || spec.Key != "<key>" {
+		t.Errorf("a body that takes its placeholders: %#v", s.Gates[0].Spec)
+	}
+	err = (&Runner{}).Apply(context.Background(), p, ApplyOptions{})
+	if err == nil || !strings.Contains(err.Error(), "without parameters key, n, zones") {
+		t.Errorf("running a plan with unbound parameters: %v", err)
+	}
+
+	fsys["u/steps/a.yaml"] = &fstest.MapFile{Data: []byte("id: a\ntitle: A\nactions:\n  - set: {key: '${key}', vaule: '${n}'}\n")}
+	if _, err := Load(fsys, "u", LoadOptions{Registry: fakeRegistry(), Unbound: true}); err == nil || !strings.Contains(err.Error(), `unknown field "vaule"`) {
+		t.Errorf("a typo in a body with placeholders: %v", err)
 	}
 }

@@ -166,6 +166,14 @@ func (p Parameter) checkEnum(v any) error {
 // defaults. Unknown names and missing required values are errors that list
 // what the plan accepts.
 func Bind(params []Parameter, raw map[string]string) (ParamValues, error) {
+	values, _, err := bind(params, raw, false)
+	return values, err
+}
+
+// bind is Bind; with placeholders, a required parameter without a value is
+// bound to its placeholder (see Placeholder) and named in unbound instead of
+// being an error.
+func bind(params []Parameter, raw map[string]string, placeholders bool) (values ParamValues, unbound []string, err error) {
 	byName := map[string]Parameter{}
 	names := make([]string, 0, len(params))
 	for _, p := range params {
@@ -196,6 +204,10 @@ func Bind(params []Parameter, raw map[string]string) (ParamValues, error) {
 		if _, ok := out[p.Name]; ok {
 			continue
 		}
+		if p.Default == nil && placeholders {
+			out[p.Name], unbound = p.Placeholder(), append(unbound, p.Name)
+			continue
+		}
 		if p.Default == nil {
 			problems = append(problems, fmt.Sprintf("parameter %s is required: pass --param %s=VALUE (%s)", p.Name, p.Name, p.Description))
 			continue
@@ -208,7 +220,18 @@ func Bind(params []Parameter, raw map[string]string) (ParamValues, error) {
 		out[p.Name] = v
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(problems, "; "))
+		return nil, nil, fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
-	return out, nil
+	return out, unbound, nil
 }
+
+// Placeholder stands for the parameter's value in a plan shown without it:
+// "<name>", or a list of that one string.
+func (p Parameter) Placeholder() any {
+	if p.Type == TypeList {
+		return []string{placeholderText(p.Name)}
+	}
+	return placeholderText(p.Name)
+}
+
+func placeholderText(name string) string { return "<" + name + ">" }

@@ -40,6 +40,9 @@ var ErrNothingToResume = errors.New("no run to resume here: start one with `mimi
 // Apply runs plan p: a new run, or the continuation of an unfinished run of
 // the same plan. A finished run of the same plan is reported, not repeated.
 func (r *Runner) Apply(ctx context.Context, p *Plan, opts ApplyOptions) error {
+	if len(p.Unbound) > 0 {
+		return fmt.Errorf("plan %s was loaded for showing, without parameters %s: pass them with --param NAME=VALUE", p.Name, strings.Join(p.Unbound, ", "))
+	}
 	return r.locked(ctx, opts, func(ctx context.Context, st *State, rev Revision) error {
 		st, err := r.prepare(st, p, opts)
 		if err != nil {

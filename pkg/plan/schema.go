@@ -13,13 +13,16 @@ type Plan struct {
 	// ">=2.0.0 <3.0.0". Empty means any.
 	MimirVersions string `json:"mimirVersions,omitempty"`
 	// VersionReason explains the range to an operator whose cluster is outside it.
-	VersionReason string       `json:"versionReason,omitempty"`
-	Notes         []string     `json:"notes,omitempty"`
-	Docs          []DocRef     `json:"docs,omitempty"`
-	Parameters    []Parameter  `json:"parameters,omitempty"`
-	Values        ParamValues  `json:"values,omitempty"`
-	Preflight     []GateConfig `json:"preflight,omitempty"`
-	Steps         []*Step      `json:"steps"`
+	VersionReason string      `json:"versionReason,omitempty"`
+	Notes         []string    `json:"notes,omitempty"`
+	Docs          []DocRef    `json:"docs,omitempty"`
+	Parameters    []Parameter `json:"parameters,omitempty"`
+	Values        ParamValues `json:"values,omitempty"`
+	// Unbound names the required parameters a plan loaded with
+	// LoadOptions.Unbound has no value for; such a plan is shown, never run.
+	Unbound   []string     `json:"unbound,omitempty"`
+	Preflight []GateConfig `json:"preflight,omitempty"`
+	Steps     []*Step      `json:"steps"`
 	// Source names where the plan was read from (directory or "builtin:NAME").
 	Source string `json:"-"`
 }

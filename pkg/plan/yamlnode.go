@@ -18,7 +18,10 @@ type docReader struct {
 	// noLines is set for documents produced by Jsonnet: their line numbers
 	// point into generated JSON, so only the field path is reported.
 	noLines bool
-	errs    *ValidationError
+	// placeholders are the texts standing for unbound parameters
+	// (LoadOptions.Unbound).
+	placeholders []string
+	errs         *ValidationError
 }
 
 func (d *docReader) fail(n *yaml.Node, path, hint, format string, args ...any) {
