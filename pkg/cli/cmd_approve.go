@@ -76,9 +76,9 @@ func newAbortCmd(f *Factory) *cobra.Command {
 // printUndo lists the started steps, newest first, with their undo hints.
 func (f *Factory) printUndo(st *plan.State) {
 	fmt.Fprintf(f.IO.ErrOut, "run %s of plan %s aborted; nothing was changed in the cluster.\n", st.RunID, st.Plan)
-	p, err := f.reloadPlan(st.Plan, st.Params)
+	p, err := f.reloadPlan(st.Source(), st.Params)
 	if err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "(cannot load plan %s for its undo hints: %v)\n", st.Plan, err)
+		fmt.Fprintf(f.IO.ErrOut, "(cannot load plan %s from %s for its undo hints: %v)\n", st.Plan, st.Source(), err)
 	}
 	var lines []string
 	for i := len(st.Steps) - 1; i >= 0; i-- {

@@ -122,10 +122,17 @@ type testCLI struct {
 	kube  *fake.Clientset
 	// api, when set, answers the dynamic client (diff, jsonnet actions).
 	api *kubefake.Server
+	// builtin is the absolute directory of the built-in test plans (tests
+	// may change the working directory).
+	builtin string
 }
 
 func newTestCLI(t *testing.T) *testCLI {
-	return &testCLI{t: t, world: &fakeWorld{values: map[string]string{}}, dir: t.TempDir(),
+	builtin, err := filepath.Abs("testdata/plans")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testCLI{t: t, world: &fakeWorld{values: map[string]string{}}, dir: t.TempDir(), builtin: builtin,
 		clock: &fastClock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)},
 		kube: fake.NewClientset(
 			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system", UID: "cluster-uid"}},
@@ -138,7 +145,7 @@ func (c *testCLI) run(stdin string, args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
 	f := &Factory{
 		IO:           IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
-		BuiltinPlans: os.DirFS("testdata/plans"),
+		BuiltinPlans: os.DirFS(c.builtin),
 		Registry: func() *plan.Registry {
 			return plan.NewRegistry().
 				AddAction(plan.ActionKind{Name: "set", New: func() plan.ActionSpec { return &fakeSetSpec{} }}).

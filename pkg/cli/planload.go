@@ -12,29 +12,36 @@ import (
 )
 
 // planRef resolves a plan argument: a built-in plan's name, or a directory
-// holding plan.yaml / plan.jsonnet.
-func (f *Factory) planRef(arg string) (fs.FS, string, error) {
-	if strings.ContainsRune(arg, os.PathSeparator) || strings.HasPrefix(arg, ".") {
+// holding plan.yaml / plan.jsonnet. It returns the file system and directory
+// to load, and the plan's source as a run records it (plan.Plan.Source): the
+// built-in name, or the directory's absolute path.
+func (f *Factory) planRef(arg string) (fsys fs.FS, dir, source string, err error) {
+	if isPlanPath(arg) {
 		st, err := os.Stat(arg)
 		if err != nil || !st.IsDir() {
-			return nil, "", fmt.Errorf("plan directory %s: not found; pass a directory with plan.yaml, or the name of a built-in plan (`mimirctl plans list`)", arg)
+			return nil, "", "", fmt.Errorf("plan directory %s: not found; pass a directory with plan.yaml, or the name of a built-in plan (`mimirctl plans list`)", arg)
 		}
 		abs, err := filepath.Abs(arg)
 		if err != nil {
-			return nil, "", err
+			return nil, "", "", err
 		}
-		return os.DirFS(filepath.Dir(abs)), filepath.Base(abs), nil
+		return os.DirFS(filepath.Dir(abs)), filepath.Base(abs), abs, nil
 	}
 	names, err := f.builtinNames()
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	for _, n := range names {
 		if n == arg {
-			return f.BuiltinPlans, arg, nil
+			return f.BuiltinPlans, arg, arg, nil
 		}
 	}
-	return nil, "", fmt.Errorf("no built-in plan %q (%s); a plan of your own is a directory path such as ./myplan", arg, suggestFrom(arg, names))
+	return nil, "", "", fmt.Errorf("no built-in plan %q (%s); a plan of your own is a directory path such as ./myplan", arg, suggestFrom(arg, names))
+}
+
+// isPlanPath tells a plan directory from a built-in plan's name.
+func isPlanPath(arg string) bool {
+	return strings.ContainsRune(arg, os.PathSeparator) || strings.HasPrefix(arg, ".")
 }
 
 // builtinNames lists the built-in plans.
@@ -66,17 +73,28 @@ func (f *Factory) loadPlan(arg string, params map[string]string) (*plan.Plan, er
 
 // loadPlanWith loads a plan by argument; opts get the registry and library.
 func (f *Factory) loadPlanWith(arg string, opts plan.LoadOptions) (*plan.Plan, error) {
-	fsys, dir, err := f.planRef(arg)
+	fsys, dir, source, err := f.planRef(arg)
 	if err != nil {
 		return nil, err
 	}
 	opts.Registry, opts.LibFS = f.Registry(), f.BuiltinPlans
-	return plan.Load(fsys, dir, opts)
+	p, err := plan.Load(fsys, dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	p.Source = source
+	return p, nil
 }
 
-// reloadPlan loads the plan of a recorded run with its recorded values.
-func (f *Factory) reloadPlan(name string, values plan.ParamValues) (*plan.Plan, error) {
-	return f.loadPlan(name, rawValues(values))
+// reloadPlan loads the plan of a recorded run from its recorded source (a
+// built-in plan's name or an absolute directory) with its recorded values.
+func (f *Factory) reloadPlan(source string, values plan.ParamValues) (*plan.Plan, error) {
+	if isPlanPath(source) {
+		if st, err := os.Stat(source); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("its plan directory %s was moved or deleted: put the plan back there, or abandon the run with `mimirctl abort`", source)
+		}
+	}
+	return f.loadPlan(source, rawValues(values))
 }
 
 func rawValues(values plan.ParamValues) map[string]string {

@@ -52,16 +52,18 @@ func (r *Runner) Apply(ctx context.Context, p *Plan, opts ApplyOptions) error {
 	})
 }
 
-// Resume continues the unfinished run, reloading its plan with load (by name
-// and the run's parameter values).
-func (r *Runner) Resume(ctx context.Context, load func(name string, values ParamValues) (*Plan, error), opts ApplyOptions) error {
+// Resume continues the unfinished run, reloading its plan with load from
+// where the run recorded it (State.PlanSource, else the built-in plan of its
+// name) with the run's parameter values. A plan that is gone, renamed or
+// changed (see prepare) is refused with the reason.
+func (r *Runner) Resume(ctx context.Context, load func(source string, values ParamValues) (*Plan, error), opts ApplyOptions) error {
 	return r.locked(ctx, opts, func(ctx context.Context, st *State, rev Revision) error {
 		if st == nil || !st.Status.Resumable() {
 			return ErrNothingToResume
 		}
-		p, err := load(st.Plan, st.Params)
+		p, err := reload(st, load)
 		if err != nil {
-			return fmt.Errorf("reload plan %s of run %s: %w", st.Plan, st.RunID, err)
+			return err
 		}
 		st, err = r.prepare(st, p, opts)
 		if err != nil {
@@ -69,6 +71,22 @@ func (r *Runner) Resume(ctx context.Context, load func(name string, values Param
 		}
 		return r.execute(ctx, p, st, rev, opts)
 	})
+}
+
+// reload loads the plan of run st from its recorded source.
+func reload(st *State, load func(source string, values ParamValues) (*Plan, error)) (*Plan, error) {
+	source := st.Source()
+	p, err := load(source, st.Params)
+	if err != nil && st.PlanSource == "" {
+		return nil, fmt.Errorf("reload plan %s of run %s: %w (the run recorded no plan source: if it is a plan of your own, continue with `mimirctl apply PATH`)", st.Plan, st.RunID, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reload plan %s of run %s: %w", st.Plan, st.RunID, err)
+	}
+	if p.Name != st.Plan {
+		return nil, fmt.Errorf("reload plan %s of run %s: %s now holds plan %s: put plan %s back there, or abandon the run with `mimirctl abort`", st.Plan, st.RunID, source, p.Name, st.Plan)
+	}
+	return p, nil
 }
 
 // locked takes the lock, loads the state and runs fn.
@@ -125,7 +143,7 @@ func (r *Runner) prepare(st *State, p *Plan, opts ApplyOptions) (*State, error) 
 		return nil, fmt.Errorf("run %s of plan %s is %s (%s): finish it with `mimirctl resume` or abandon it with `mimirctl abort` before starting %s", st.RunID, st.Plan, st.Status, st.Reason, p.Name)
 	case st.Status.Resumable() && !sameRun:
 		if !opts.AllowPlanChange {
-			return nil, fmt.Errorf("plan %s changed since run %s started (digest %s, now %s; parameters or step files differ): rerun with the same parameters, or pass --allow-plan-change to continue with the new plan", p.Name, st.RunID, st.PlanDigest, p.Digest())
+			return nil, fmt.Errorf("plan %s changed since run %s started (digest %s, now %s from %s; parameters or step files differ): rerun with the same parameters, or pass --allow-plan-change to continue with the new plan", p.Name, st.RunID, st.PlanDigest, p.Digest(), p.Source)
 		}
 		align(st, p)
 		return st, nil
@@ -186,6 +204,7 @@ func newState(p *Plan, id ClusterIdentity, now time.Time, prev *State) *State {
 
 // align makes st's step records follow p's steps: records are kept by step
 // ID, and action records by position and label; anything new starts pending.
+// It records p's digest and source.
 func align(st *State, p *Plan) {
 	old := map[string]*StepState{}
 	for _, ss := range st.Steps {
@@ -213,7 +232,7 @@ func align(st *State, p *Plan) {
 		}
 		steps = append(steps, ss)
 	}
-	st.PlanDigest = p.Digest()
+	st.PlanDigest, st.PlanSource = p.Digest(), p.Source
 	st.Steps = steps
 }
 

@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -134,4 +135,50 @@ func TestStatusReadsWithoutTheLock(t *testing.T) {
 	if err != nil || info == nil || info.Holder != "carol" || info.ID != lock.ID() {
 		t.Errorf("info = %+v, err %v", info, err)
 	}
+}
+
+func TestResumeReloadsThePlanFromItsRecordedSource(t *testing.T) {
+	paused := func(h *harness, source string) {
+		t.Helper()
+		p := testPlan(step("a", withManual("do it")))
+		p.Source = source
+		var pe *PausedError
+		if err := h.apply(t, p, ApplyOptions{}); !errors.As(err, &pe) {
+			t.Fatal(err)
+		}
+	}
+	resumeFrom := func(h *harness, name string) (string, error) {
+		var asked string
+		err := h.runner.Resume(context.Background(), func(source string, _ ParamValues) (*Plan, error) {
+			asked = source
+			p := testPlan(step("a", withManual("do it")))
+			p.Name, p.Source = name, source
+			return p, nil
+		}, ApplyOptions{})
+		return asked, err
+	}
+	t.Run("a plan directory is reloaded from its path", func(t *testing.T) {
+		h := newHarness(t)
+		paused(h, "/plans/test")
+		if h.state(t).PlanSource != "/plans/test" {
+			t.Fatalf("state records source %q", h.state(t).PlanSource)
+		}
+		if asked, err := resumeFrom(h, "test"); asked != "/plans/test" || !strings.Contains(fmt.Sprint(err), "waits for a person") {
+			t.Errorf("reloaded from %q: %v", asked, err)
+		}
+	})
+	t.Run("a state without a source reloads the built-in plan of its name", func(t *testing.T) {
+		h := newHarness(t)
+		paused(h, "")
+		if asked, err := resumeFrom(h, "test"); asked != "test" || !strings.Contains(fmt.Sprint(err), "waits for a person") {
+			t.Errorf("reloaded from %q: %v", asked, err)
+		}
+	})
+	t.Run("another plan at the recorded path is refused", func(t *testing.T) {
+		h := newHarness(t)
+		paused(h, "/plans/test")
+		if _, err := resumeFrom(h, "other"); err == nil || !strings.Contains(err.Error(), "/plans/test now holds plan other") {
+			t.Errorf("err = %v", err)
+		}
+	})
 }

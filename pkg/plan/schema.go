@@ -23,7 +23,10 @@ type Plan struct {
 	Unbound   []string     `json:"unbound,omitempty"`
 	Preflight []GateConfig `json:"preflight,omitempty"`
 	Steps     []*Step      `json:"steps"`
-	// Source names where the plan was read from (directory or "builtin:NAME").
+	// Source is where the plan was read from, as `resume` finds it again:
+	// a built-in plan's name or the absolute path of the plan's directory.
+	// Load sets the directory it was given; callers that know the absolute
+	// path replace it.
 	Source string `json:"-"`
 }
 

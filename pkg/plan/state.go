@@ -85,10 +85,14 @@ func (c ClusterIdentity) String() string {
 
 // State is everything a run has done, persisted after every action.
 type State struct {
-	Version    int         `json:"version"`
-	RunID      string      `json:"runID"`
-	Plan       string      `json:"plan"`
-	PlanDigest string      `json:"planDigest"`
+	Version    int    `json:"version"`
+	RunID      string `json:"runID"`
+	Plan       string `json:"plan"`
+	PlanDigest string `json:"planDigest"`
+	// PlanSource is where `resume` reloads the plan from (Plan.Source): a
+	// built-in plan's name or the absolute path of a plan directory. States
+	// written before it existed have none: their plan is the built-in Plan.
+	PlanSource string      `json:"planSource,omitempty"`
 	Params     ParamValues `json:"params,omitempty"`
 	// Options are the run's non-secret command-line choices (the Tanka
 	// environment, the Prometheus address, ...), reused by resume.
@@ -173,6 +177,15 @@ func (s *State) StepState(id string) *StepState {
 		}
 	}
 	return nil
+}
+
+// Source is where the run's plan is reloaded from: PlanSource, or for
+// states written before it existed, the built-in plan of the run's name.
+func (s *State) Source() string {
+	if s.PlanSource != "" {
+		return s.PlanSource
+	}
+	return s.Plan
 }
 
 // Summary returns the run as a history entry.
