@@ -27,11 +27,21 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 	e := deployEnv(t, "environments/mimir", ns, "{ _images+:: { mimir: 'grafana/mimir:3.0.5' } }")
 	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend"})
 	tr := startTraffic(t, ns, map[string]map[string]string{"zones": nil})
+	ro := startRolloutOperator(t, ns)
+	wantPath := string(ingestershutdown.PathReadOnlyShutdown)
+	if ro != nil {
+		wantPath = string(ingestershutdown.PathFlushThenScale)
+		ro.guard(t, time.Minute, "ingester-zone-a", "ingester-zone-b", "ingester-zone-c")
+		assertNoZoneTrackerYetRefused(t, ns, e)
+		// As the refusal says: record the zones' earlier downscales.
+		long := time.Now().Add(-24 * time.Hour)
+		ro.setLastDownscaled(t, map[string]time.Time{"ingester-zone-a": long, "ingester-zone-b": long, "ingester-zone-c": long})
+	}
 	time.Sleep(45 * time.Second)
 
 	plan := mimirctl(t, ns, "ingester", "shutdown-zone", "zone-a", "--plan", "--env", e.Dir, "--tanka-field", "ingester_zone_a_statefulset")
-	if plan.code != 0 || !strings.Contains(plan.stdout, "read-only, then /ingester/shutdown") || !strings.Contains(plan.stdout, "= 1m0s") {
-		t.Fatalf("plan of zone-a (exit %d):\n%s", plan.code, plan.stdout)
+	if plan.code != 0 || !strings.Contains(plan.stdout, wantPath) || !strings.Contains(plan.stdout, "= 1m0s") {
+		t.Fatalf("plan of zone-a (exit %d), want the path %q:\n%s", plan.code, wantPath, plan.stdout)
 	}
 
 	for i, zone := range []string{"zone-a", "zone-b"} {
@@ -45,6 +55,9 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 		if r.took < time.Minute {
 			t.Errorf("shutdown of %s returned after %s, before the 1m wait for its blocks to be queryable", zone, r.took)
 		}
+		if ro != nil && !strings.Contains(ro.lastDownscaled(t, sts), time.Now().UTC().Format("2006-01-02")) {
+			t.Errorf("the zone tracker did not record the scale-down of %s: %q", sts, ro.lastDownscaled(t, sts))
+		}
 		annotations := statefulSetAnnotations(t, ns, sts)
 		if annotations[ingestershutdown.AnnotationQueryableAt] == "" {
 			t.Errorf("%s carries no %s annotation: %v", sts, ingestershutdown.AnnotationQueryableAt, annotations)
@@ -54,6 +67,9 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 			// blocks are queryable already, so bring zone-a back first and
 			// check the refusal on a fresh annotation instead.
 			assertTooSoonRefused(t, ns, e, sts)
+			if ro != nil {
+				assertZoneTrackerRefuses(t, ns, e, ro, sts)
+			}
 		}
 		// Bring the zone back, empty: the procedure was a replacement.
 		scaleBack(t, ns, e, field)
@@ -101,6 +117,39 @@ func assertTooSoonRefused(t *testing.T, ns string, e *scenario.Env, zoneA string
 	if _, err := harness.clients.Kube.AppsV1().StatefulSets(ns).Update(ctx, sts, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// assertNoZoneTrackerYetRefused checks that a shutdown is refused before it
+// changes anything while rollout-operator's zone tracker has no ConfigMap:
+// the webhook's first check would create it with every zone downscaled now
+// and refuse the scale-down after the zone was flushed.
+func assertNoZoneTrackerYetRefused(t *testing.T, ns string, e *scenario.Env) {
+	t.Helper()
+	r := mimirctl(t, ns, "ingester", "shutdown-zone", "zone-a", "--env", e.Dir, "--yes", "--state-name", "zones-no-tracker")
+	if r.code == 0 || !strings.Contains(r.stderr, "zone tracker has no ConfigMap") {
+		t.Errorf("zone-a without a zone tracker ConfigMap: exit %d, want a refusal naming it", r.code)
+	}
+	if n := replicas(t, ns, "ingester-zone-a"); n == 0 {
+		t.Error("the refused shutdown scaled zone-a down")
+	}
+	mimirctl(t, ns, "abort", "--state-name", "zones-no-tracker")
+}
+
+// assertZoneTrackerRefuses records in the zone tracker that zoneA was
+// downscaled a moment ago and checks that the next zone is refused before
+// it changes anything, naming the zone tracker.
+func assertZoneTrackerRefuses(t *testing.T, ns string, e *scenario.Env, ro *rolloutOperator, zoneA string) {
+	t.Helper()
+	ro.setLastDownscaled(t, map[string]time.Time{zoneA: time.Now()})
+	r := mimirctl(t, ns, "ingester", "shutdown-zone", "zone-b", "--env", e.Dir, "--yes", "--state-name", "zones-tracker-too-soon")
+	if r.code == 0 || !strings.Contains(r.stderr, "rollout-operator zone tracker") {
+		t.Errorf("zone-b right after zone-a's recorded downscale: exit %d, want a refusal naming the zone tracker", r.code)
+	}
+	if n := replicas(t, ns, "ingester-zone-b"); n == 0 {
+		t.Error("the refused shutdown scaled zone-b down")
+	}
+	mimirctl(t, ns, "abort", "--state-name", "zones-tracker-too-soon")
+	ro.setLastDownscaled(t, map[string]time.Time{zoneA: time.Now().Add(-24 * time.Hour)})
 }
 
 func replicas(t *testing.T, ns, name string) int32 {

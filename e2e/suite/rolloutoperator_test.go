@@ -1,0 +1,168 @@
+//go:build e2e
+
+package suite
+
+import (
+	"context"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/mimirctl/mimirctl/e2e/rolloutoperatorfake"
+	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+)
+
+// rolloutOperator is the rollout-operator stand-in of a test: its webhooks
+// served by this process, registered with the API server for one namespace.
+type rolloutOperator struct {
+	ns        string
+	configMap string
+}
+
+// apiServerIsLocal reports whether the API server listens on an address of
+// this machine, so that it can call a webhook served by the test.
+func apiServerIsLocal(t *testing.T) bool {
+	u, err := url.Parse(harness.clients.Config.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.String() == u.Hostname() {
+			return true
+		}
+	}
+	return false
+}
+
+// startRolloutOperator serves the stand-in's prepare-downscale and
+// no-downscale webhooks with the zone tracker on, registers them for ns as
+// Mimir's jsonnet does (UPDATE of statefulsets and statefulsets/scale,
+// failurePolicy Fail), and creates a Deployment rollout-operator with no
+// replicas carrying the flags the stand-in runs with, which is where
+// mimirctl reads them. It returns nil where the API server cannot reach this
+// process.
+func startRolloutOperator(t *testing.T, ns string) *rolloutOperator {
+	t.Helper()
+	if !apiServerIsLocal(t) {
+		t.Log("the API server does not run on this machine: no rollout-operator stand-in")
+		return nil
+	}
+	ctx := context.Background()
+	pods, err := podaccess.NewProxy(harness.clients.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro := &rolloutOperator{ns: ns, configMap: kube.ZoneTrackerDefaultConfigMap}
+	srv := httptest.NewTLSServer(&rolloutoperatorfake.Webhook{Kube: harness.clients.Kube, Pods: pods, ZoneTrackerConfigMap: ro.configMap,
+		Log: func(format string, args ...any) { t.Logf("rollout-operator stand-in: "+format, args...) }})
+	t.Cleanup(srv.Close)
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	fail, none := admissionregv1.Fail, admissionregv1.SideEffectClassNoneOnDryRun
+	timeout := int32(10)
+	rules := []admissionregv1.RuleWithOperations{{Operations: []admissionregv1.OperationType{admissionregv1.Update},
+		Rule: admissionregv1.Rule{APIGroups: []string{"apps"}, APIVersions: []string{"v1"}, Resources: []string{"statefulsets", "statefulsets/scale"}}}}
+	nsSel := &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns}}
+	clientConfig := func(path string) admissionregv1.WebhookClientConfig {
+		return admissionregv1.WebhookClientConfig{URL: ptr(srv.URL + path), CABundle: ca}
+	}
+	reg := harness.clients.Kube.AdmissionregistrationV1()
+	mutating := &admissionregv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "prepare-downscale-" + ns},
+		Webhooks: []admissionregv1.MutatingWebhook{{Name: "prepare-downscale-" + ns + ".grafana.com", ClientConfig: clientConfig(kube.WebhookPathPrepareDownscale),
+			Rules: rules, NamespaceSelector: nsSel, FailurePolicy: &fail, SideEffects: &none, TimeoutSeconds: &timeout, AdmissionReviewVersions: []string{"v1"}}}}
+	validating := &admissionregv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "no-downscale-" + ns},
+		Webhooks: []admissionregv1.ValidatingWebhook{{Name: "no-downscale-" + ns + ".grafana.com", ClientConfig: clientConfig(kube.WebhookPathNoDownscale),
+			Rules: rules, NamespaceSelector: nsSel, FailurePolicy: &fail, SideEffects: &none, TimeoutSeconds: &timeout, AdmissionReviewVersions: []string{"v1"}}}}
+	if _, err := reg.MutatingWebhookConfigurations().Create(ctx, mutating, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = reg.MutatingWebhookConfigurations().Delete(context.Background(), mutating.Name, metav1.DeleteOptions{})
+	})
+	if _, err := reg.ValidatingWebhookConfigurations().Create(ctx, validating, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = reg.ValidatingWebhookConfigurations().Delete(context.Background(), validating.Name, metav1.DeleteOptions{})
+	})
+	zero := int32(0)
+	labels := map[string]string{"name": "rollout-operator"}
+	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "rollout-operator", Namespace: ns},
+		Spec: appsv1.DeploymentSpec{Replicas: &zero, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: corev1.PodSpec{Containers: []corev1.Container{{
+				Name: "rollout-operator", Image: "grafana/rollout-operator:v0.38.1",
+				Args: []string{"-kubernetes.namespace=" + ns, "-use-zone-tracker=true", "-zone-tracker.config-map-name=" + ro.configMap}}}}}}}
+	if _, err := harness.clients.Kube.AppsV1().Deployments(ns).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return ro
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// guard labels and annotates StatefulSets as Mimir's jsonnet does for
+// rollout-operator's prepare-downscale webhook (ingester/prepare-shutdown on
+// the HTTP port), with minTime between zone downscales.
+func (ro *rolloutOperator) guard(t *testing.T, minTime time.Duration, statefulSets ...string) {
+	t.Helper()
+	patch := fmt.Appendf(nil, `{"metadata":{"labels":{%q:"true",%q:%q},"annotations":{%q:"ingester/prepare-shutdown",%q:"8080"}}}`,
+		kube.LabelPrepareDownscale, kube.LabelMinTimeBetweenZonesDownscale, minTime.String(),
+		kube.AnnotationPrepareDownscaleHTTPPath, kube.AnnotationPrepareDownscaleHTTPPort)
+	for _, s := range statefulSets {
+		if _, err := harness.clients.Kube.AppsV1().StatefulSets(ro.ns).Patch(context.Background(), s, types.MergePatchType, patch,
+			metav1.PatchOptions{FieldManager: "e2e-rollout-operator"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// setLastDownscaled writes the zone tracker's entries (creating the
+// ConfigMap), as if the operator had downscaled those StatefulSets then.
+func (ro *rolloutOperator) setLastDownscaled(t *testing.T, at map[string]time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	cms := harness.clients.Kube.CoreV1().ConfigMaps(ro.ns)
+	cm, err := cms.Get(ctx, ro.configMap, metav1.GetOptions{})
+	if err != nil {
+		cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ro.configMap, Namespace: ro.ns}}
+	}
+	if cm.Data == nil {
+		cm.Data = map[string]string{}
+	}
+	for sts, t := range at {
+		cm.Data[sts] = fmt.Sprintf(`{"lastDownscaled":%q}`, t.UTC().Format(time.RFC3339))
+	}
+	if cm.ResourceVersion == "" {
+		_, err = cms.Create(ctx, cm, metav1.CreateOptions{})
+	} else {
+		_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lastDownscaled reads one zone tracker entry ("" when absent).
+func (ro *rolloutOperator) lastDownscaled(t *testing.T, sts string) string {
+	t.Helper()
+	cm, err := harness.clients.Kube.CoreV1().ConfigMaps(ro.ns).Get(context.Background(), ro.configMap, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(cm.Data[sts])
+}
