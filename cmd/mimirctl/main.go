@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -24,8 +23,6 @@ func main() {
 	streams := cli.SystemStreams()
 	err := cli.Run(ctx, cli.NewFactory(streams, plans.FS), os.Args[1:])
 	stop()
-	if err != nil {
-		fmt.Fprintf(streams.ErrOut, "mimirctl: %v\n", err)
-	}
+	cli.PrintError(streams.ErrOut, err)
 	os.Exit(cli.ExitCode(err))
 }

@@ -50,6 +50,8 @@ func (s *fakeCheckSpec) Describe() string { return fmt.Sprintf("%s is %s", s.Key
 type fakeWorld struct {
 	mu     sync.Mutex
 	values map[string]string
+	// onApply, when set, runs after an action set key (to interrupt a run).
+	onApply func(key string)
 }
 
 type fakeBinder struct{ w *fakeWorld }
@@ -75,8 +77,11 @@ func (a fakeAction) Check(context.Context) (bool, string, error) {
 
 func (a fakeAction) Apply(context.Context, plan.Progress) error {
 	a.w.mu.Lock()
-	defer a.w.mu.Unlock()
 	a.w.values[a.s.Key] = a.s.Value
+	a.w.mu.Unlock()
+	if a.w.onApply != nil {
+		a.w.onApply(a.s.Key)
+	}
 	return nil
 }
 
@@ -142,6 +147,11 @@ func newTestCLI(t *testing.T) *testCLI {
 
 // run executes args and returns stdout, stderr and the exit code.
 func (c *testCLI) run(stdin string, args ...string) (string, string, int) {
+	return c.runContext(context.Background(), stdin, args...)
+}
+
+// runContext is run with ctx (cancel it to interrupt a run).
+func (c *testCLI) runContext(ctx context.Context, stdin string, args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
 	f := &Factory{
 		IO:           IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
@@ -160,9 +170,7 @@ func (c *testCLI) run(stdin string, args ...string) (string, string, int) {
 	}
 	f.SetClients(clients)
 	args = append([]string{"--state=file", "--state-file=" + filepath.Join(c.dir, "state.json")}, args...)
-	err := Run(context.Background(), f, args)
-	if err != nil {
-		fmt.Fprintf(&errOut, "mimirctl: %v\n", err)
-	}
+	err := Run(ctx, f, args)
+	PrintError(&errOut, err) // as main does
 	return out.String(), errOut.String(), ExitCode(err)
 }

@@ -89,7 +89,8 @@ func (e *Executor) save(ctx context.Context, st *State) error {
 
 // Run executes every step not done yet. It returns nil when the plan is
 // complete, or one of GateFailedError, PausedError, WindowClosedError,
-// ConfirmationError, ErrInterrupted, or another error; in every case the
+// ConfirmationError, ErrInterrupted, or another error, wrapped in a
+// ReportedError once emitted as the run's last event; in every case the
 // state has been saved.
 func (e *Executor) Run(ctx context.Context, st *State) error {
 	st.Status, st.Reason = RunRunning, ""
@@ -144,7 +145,7 @@ func (e *Executor) stop(ctx context.Context, st *State, cause error) error {
 		return errors.Join(cause, err)
 	}
 	e.emit(st, ev)
-	return cause
+	return &ReportedError{Err: cause}
 }
 
 func (e *Executor) runStep(ctx context.Context, st *State, step *Step, ss *StepState) error {

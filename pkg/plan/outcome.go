@@ -49,6 +49,17 @@ func (e *WindowClosedError) Error() string {
 	return fmt.Sprintf("maintenance window ends %s: %s; run `mimirctl resume` in the next window", e.Until.Format(time.RFC3339), e.Reason)
 }
 
+// ReportedError carries why a run stopped after the run emitted it as an
+// event (paused, window_closed, interrupted or run_failed, whose message is
+// Err's): a caller whose event sink shows those events does not print it
+// again. errors.Is and errors.As see Err through it.
+type ReportedError struct{ Err error }
+
+func (e *ReportedError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the reason.
+func (e *ReportedError) Unwrap() error { return e.Err }
+
 // ErrInterrupted is returned when a run was stopped by a signal after saving
 // its state.
 var ErrInterrupted = errors.New("interrupted; the state is saved: run `mimirctl resume` to continue")
