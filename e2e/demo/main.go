@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -76,9 +77,8 @@ func run(ctx context.Context, ns, bin string) error {
 		return err
 	}
 	say("mimirctl apply microservices-to-read-write")
-	args := []string{"--kubeconfig", c.Kubeconfig, "-n", ns, "apply", "microservices-to-read-write", "--env", env.Dir,
-		"--prometheus-url", c.PrometheusURL, "--yes", "--force-flush", "-p", "mimirReadReplicas=1", "-p", "tenant=" + scenario.Tenant,
-		"-p", "readService=" + scenario.GatewayRead, "-p", "backendService=" + scenario.GatewayBackend, "-p", "writeService=" + scenario.GatewayWrite}
+	args := append([]string{"--kubeconfig", c.Kubeconfig, "-n", ns, "apply", "microservices-to-read-write", "--env", env.Dir,
+		"--prometheus-url", c.PrometheusURL, "--yes", "--force-flush", "-p", "mimirReadReplicas=1"}, routing()...)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
@@ -109,10 +109,24 @@ func verify(ctx context.Context, tr *scenario.Traffic, c *cluster.Cluster, ns, b
 	say("done: the cluster runs in read-write mode, no sample was lost and writes went on")
 	fmt.Fprintf(os.Stderr, "look around:  %s --kubeconfig %s -n %s status\n", filepath.Clean(bin), c.Kubeconfig, ns)
 	fmt.Fprintf(os.Stderr, "              %s --kubeconfig %s -n %s ring ingester\n", filepath.Clean(bin), c.Kubeconfig, ns)
-	fmt.Fprintf(os.Stderr, "go back:      %s --kubeconfig %s -n %s apply read-write-to-microservices --env %s --prometheus-url %s --force-flush\n",
-		filepath.Clean(bin), c.Kubeconfig, ns, envDir, c.PrometheusURL)
+	fmt.Fprintf(os.Stderr, "go back:      %s\n", strings.Join(goBack(bin, c.Kubeconfig, ns, envDir, c.PrometheusURL), " "))
 	fmt.Fprintf(os.Stderr, "stop it all:  make cluster-down\n")
 	return nil
+}
+
+// routing are the parameters of both read-write plans that point their
+// routing steps at the demo's gateway Services, so that no step waits for a
+// person.
+func routing() []string {
+	return []string{"-p", "tenant=" + scenario.Tenant, "-p", "readService=" + scenario.GatewayRead,
+		"-p", "backendService=" + scenario.GatewayBackend, "-p", "writeService=" + scenario.GatewayWrite}
+}
+
+// goBack is the command that takes the demo's cluster back to
+// microservices, with the routing the demo used: a command that finishes.
+func goBack(bin, kubeconfig, ns, envDir, prometheusURL string) []string {
+	return append([]string{filepath.Clean(bin), "--kubeconfig", kubeconfig, "-n", ns, "apply", "read-write-to-microservices",
+		"--env", envDir, "--prometheus-url", prometheusURL, "--force-flush"}, routing()...)
 }
 
 func clientsOf(c *cluster.Cluster) (*kube.Clients, error) {
