@@ -27,7 +27,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(200); self.end_headers(); self.wfile.write(b"ready")
     def do_POST(self):
         time.sleep(4); self.send_response(204); self.end_headers()
-http.server.HTTPServer(("", 8080), H).serve_forever()
+http.server.ThreadingHTTPServer(("", 8080), H).serve_forever()
 `
 
 // TestIntegrationPodProxyCarriesALongCall proves on a real API server that a
