@@ -104,14 +104,7 @@ func assertTooSoonRefused(t *testing.T, ns string, e *scenario.Env, zoneA string
 	if _, err := harness.clients.Kube.AppsV1().StatefulSets(ns).Update(ctx, sts, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	r := mimirctl(t, ns, "ingester", "shutdown-zone", "zone-b", "--env", e.Dir, "--yes", "--state-name", "zones-too-soon")
-	if r.code == 0 || !strings.Contains(r.stderr, "was shut down recently") {
-		t.Errorf("zone-b right after zone-a: exit %d, want a refusal naming zone-a", r.code)
-	}
-	if n := replicas(t, ns, "ingester-zone-b"); n == 0 {
-		t.Error("the refused shutdown scaled zone-b down")
-	}
-	mimirctl(t, ns, "abort", "--state-name", "zones-too-soon")
+	assertShutdownRefused(t, ns, e, "zone-b", "zones-too-soon", "was shut down recently")
 	sts, _ = harness.clients.Kube.AppsV1().StatefulSets(ns).Get(ctx, zoneA, metav1.GetOptions{})
 	sts.Annotations[ingestershutdown.AnnotationQueryableAt] = saved
 	if _, err := harness.clients.Kube.AppsV1().StatefulSets(ns).Update(ctx, sts, metav1.UpdateOptions{}); err != nil {
@@ -125,14 +118,7 @@ func assertTooSoonRefused(t *testing.T, ns string, e *scenario.Env, zoneA string
 // and refuse the scale-down after the zone was flushed.
 func assertNoZoneTrackerYetRefused(t *testing.T, ns string, e *scenario.Env) {
 	t.Helper()
-	r := mimirctl(t, ns, "ingester", "shutdown-zone", "zone-a", "--env", e.Dir, "--yes", "--state-name", "zones-no-tracker")
-	if r.code == 0 || !strings.Contains(r.stderr, "zone tracker has no ConfigMap") {
-		t.Errorf("zone-a without a zone tracker ConfigMap: exit %d, want a refusal naming it", r.code)
-	}
-	if n := replicas(t, ns, "ingester-zone-a"); n == 0 {
-		t.Error("the refused shutdown scaled zone-a down")
-	}
-	mimirctl(t, ns, "abort", "--state-name", "zones-no-tracker")
+	assertShutdownRefused(t, ns, e, "zone-a", "zones-no-tracker", "zone tracker has no ConfigMap")
 }
 
 // assertZoneTrackerRefuses records in the zone tracker that zoneA was
@@ -141,15 +127,22 @@ func assertNoZoneTrackerYetRefused(t *testing.T, ns string, e *scenario.Env) {
 func assertZoneTrackerRefuses(t *testing.T, ns string, e *scenario.Env, ro *rolloutOperator, zoneA string) {
 	t.Helper()
 	ro.setLastDownscaled(t, map[string]time.Time{zoneA: time.Now()})
-	r := mimirctl(t, ns, "ingester", "shutdown-zone", "zone-b", "--env", e.Dir, "--yes", "--state-name", "zones-tracker-too-soon")
-	if r.code == 0 || !strings.Contains(r.stderr, "rollout-operator zone tracker") {
-		t.Errorf("zone-b right after zone-a's recorded downscale: exit %d, want a refusal naming the zone tracker", r.code)
-	}
-	if n := replicas(t, ns, "ingester-zone-b"); n == 0 {
-		t.Error("the refused shutdown scaled zone-b down")
-	}
-	mimirctl(t, ns, "abort", "--state-name", "zones-tracker-too-soon")
+	assertShutdownRefused(t, ns, e, "zone-b", "zones-tracker-too-soon", "rollout-operator zone tracker")
 	ro.setLastDownscaled(t, map[string]time.Time{zoneA: time.Now().Add(-24 * time.Hour)})
+}
+
+// assertShutdownRefused runs a shutdown of zone that must be refused with
+// want in its message before it changes anything, then aborts its run.
+func assertShutdownRefused(t *testing.T, ns string, e *scenario.Env, zone, stateName, want string) {
+	t.Helper()
+	r := mimirctl(t, ns, "ingester", "shutdown-zone", zone, "--env", e.Dir, "--yes", "--state-name", stateName)
+	if r.code == 0 || !strings.Contains(r.stderr, want) {
+		t.Errorf("shutdown of %s: exit %d, want a refusal saying %q", zone, r.code, want)
+	}
+	if n := replicas(t, ns, "ingester-"+zone); n == 0 {
+		t.Errorf("the refused shutdown scaled %s down", zone)
+	}
+	mimirctl(t, ns, "abort", "--state-name", stateName)
 }
 
 func replicas(t *testing.T, ns, name string) int32 {
