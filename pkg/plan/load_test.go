@@ -230,8 +230,8 @@ func TestFieldTyposAreNamedWithTheClosestFieldAtEveryLevel(t *testing.T) {
 			"id: a\ntitle: A\ngates:\n  - consecutiv: 2\n    check: {key: x}\n",
 			[]string{"typo/steps/a.yaml:4", `unknown field "consecutiv"`, `did you mean "consecutive"?`}},
 		{"an action's common field", meta,
-			"id: a\ntitle: A\nactions:\n  - set: {key: x}\n    descripton: widen\n",
-			[]string{"typo/steps/a.yaml:5", "actions[0].descripton", `unknown field "descripton"`, `did you mean "description"?`}},
+			"id: a\ntitle: A\nactions:\n  - set: {key: x}\n    dscription: widen\n",
+			[]string{"typo/steps/a.yaml:5", "actions[0].dscription", `unknown field "dscription"`, `did you mean "description"?`}},
 		{"a gate's common field without a kind", meta,
 			"id: a\ntitle: A\ngates:\n  - intervl: 5s\n",
 			[]string{"typo/steps/a.yaml:4", `unknown field "intervl"`, `did you mean "interval"?`, "gate has no kind"}},
@@ -256,9 +256,9 @@ func TestFieldTyposAreNamedWithTheClosestFieldAtEveryLevel(t *testing.T) {
 		{"a plan metadata field", meta + "descripion: x\n",
 			"id: a\ntitle: A\nwait: {duration: 1m}\n",
 			[]string{"typo/plan.yaml:4", `unknown field "descripion"`, `did you mean "description"?`}},
-		{"a parameter field", "name: typo\nparameters:\n  - {name: ns, type: string, defualt: mimir}\n",
+		{"a parameter field", "name: typo\nparameters:\n  - {name: ns, type: string, dfault: mimir}\n",
 			"id: a\ntitle: A\nwait: {duration: 1m}\n",
-			[]string{"typo/plan.yaml:3", `unknown field "defualt"`, `did you mean "default"?`}},
+			[]string{"typo/plan.yaml:3", `unknown field "dfault"`, `did you mean "default"?`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.level, func(t *testing.T) {
