@@ -83,15 +83,23 @@ func (w *Webhook) now() time.Time {
 	return w.Now()
 }
 
-// replicas reads spec.replicas of a StatefulSet or a Scale; nil when absent.
+// replicas reads spec.replicas of a StatefulSet or a Scale; nil when a
+// StatefulSet has none. A Scale omits 0 (autoscaling/v1 ScaleSpec.Replicas
+// is an int32 with omitempty), so its absent replicas are 0, as the
+// operator's decodeAndReplicas reads them.
 func replicas(raw []byte) *int32 {
 	var obj struct {
+		Kind string `json:"kind"`
 		Spec struct {
 			Replicas *int32 `json:"replicas"`
 		} `json:"spec"`
 	}
 	if json.Unmarshal(raw, &obj) != nil {
 		return nil
+	}
+	if obj.Spec.Replicas == nil && obj.Kind == "Scale" {
+		zero := int32(0)
+		return &zero
 	}
 	return obj.Spec.Replicas
 }

@@ -13,6 +13,7 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -57,8 +58,9 @@ func zone(z string, opts ...func(*appsv1.StatefulSet)) *appsv1.StatefulSet {
 // review sends a scale of ingester-zone-a from 2 to want replicas.
 func review(t *testing.T, w *Webhook, path string, want int32, dryRun bool) *admissionv1.AdmissionResponse {
 	t.Helper()
-	old, _ := json.Marshal(map[string]any{"kind": "Scale", "spec": map[string]any{"replicas": 2}})
-	cur, _ := json.Marshal(map[string]any{"kind": "Scale", "spec": map[string]any{"replicas": want}})
+	old, _ := json.Marshal(autoscalingv1.Scale{TypeMeta: metav1.TypeMeta{Kind: "Scale", APIVersion: "autoscaling/v1"}, Spec: autoscalingv1.ScaleSpec{Replicas: 2}})
+	// A scale to 0 reaches the webhook without spec.replicas (omitempty).
+	cur, _ := json.Marshal(autoscalingv1.Scale{TypeMeta: metav1.TypeMeta{Kind: "Scale", APIVersion: "autoscaling/v1"}, Spec: autoscalingv1.ScaleSpec{Replicas: want}})
 	body, _ := json.Marshal(admissionv1.AdmissionReview{TypeMeta: metav1.TypeMeta{Kind: "AdmissionReview", APIVersion: "admission.k8s.io/v1"},
 		Request: &admissionv1.AdmissionRequest{UID: "u1", Name: "ingester-zone-a", Namespace: "mimir", DryRun: &dryRun,
 			Resource: metav1.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"},
