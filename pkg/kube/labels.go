@@ -18,11 +18,13 @@ const (
 	ManagedByValue = "mimirctl"
 	// LabelEnvironment identifies the Tanka environment an object belongs
 	// to; its value is the environment's Tanka name label (a hash). Only
-	// objects carrying it (or LabelTankaEnvironment) with this
-	// environment's value are ever pruned.
+	// objects carrying it with this environment's value, and whose managed
+	// fields name FieldManager, are ever pruned.
 	LabelEnvironment = "mimirctl.dev/environment"
 	// LabelTankaEnvironment is the label Tanka injects with
-	// spec.injectLabels; mimirctl honours it for pruning.
+	// spec.injectLabels. Two repositories with the same environment path
+	// share its value (grafana/tanka#824), so mimirctl never prunes on it
+	// alone: such objects are listed and left alone.
 	LabelTankaEnvironment = "tanka.dev/environment"
 )
 
