@@ -37,3 +37,13 @@ func gateways(t *testing.T, ns string, selectors map[string]string) {
 		t.Fatal(err)
 	}
 }
+
+// assertConverged checks that `mimirctl diff` of the environment is empty
+// (exit 0) after a finished apply: what apply would send, with the labels it
+// adds, is what the cluster runs.
+func assertConverged(t *testing.T, ns string, e *scenario.Env) {
+	t.Helper()
+	if r := mimirctl(t, ns, "diff", "--env", e.Dir); r.code != 0 {
+		t.Errorf("diff after the apply: exit %d, want 0 (converged)\n%s", r.code, tail(r.stdout, 40))
+	}
+}

@@ -42,12 +42,14 @@ func TestKVStoresMoveToMemberlist(t *testing.T) {
 		t.Fatalf("rings to memberlist: exit %d", r.code)
 	}
 	assertDone(t, ns, "ring-kv-to-memberlist")
+	assertConverged(t, ns, e)
 	assertRingsWhole(t, ns)
 
 	if r := mimirctl(t, ns, append([]string{"apply", "ha-tracker-kv-to-memberlist", "-p", "oldStore=etcd"}, common...)...); r.code != 0 {
 		t.Fatalf("HA tracker to memberlist: exit %d", r.code)
 	}
 	assertDone(t, ns, "ha-tracker-kv-to-memberlist")
+	assertConverged(t, ns, e)
 
 	members := len(podsWithLabel(t, ns, "gossip_ring_member=true"))
 	label := []string{"apply", "memberlist-cluster-label", "-p", "label=e2e.mimir-kv", "-p", fmt.Sprintf("members=%d", members)}
@@ -55,6 +57,7 @@ func TestKVStoresMoveToMemberlist(t *testing.T) {
 		t.Fatalf("memberlist cluster label: exit %d", r.code)
 	}
 	assertDone(t, ns, "memberlist-cluster-label")
+	assertConverged(t, ns, e)
 
 	// Stop the old stores: nothing may change.
 	before := tr.Accepted()

@@ -46,6 +46,7 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 
 	killAndResume(t, ns, migrationArgs(e, "microservices-to-read-write"))
 	assertDone(t, ns, "microservices-to-read-write")
+	assertConverged(t, ns, e)
 	if r := mimirctl(t, ns, "plan", "microservices-to-read-write", "--env", e.Dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1"); r.code != 0 {
 		t.Errorf("plan after the run: exit %d, want 0 (nothing left)\n%s", r.code, tail(r.stdout, 30))
 	}
@@ -55,6 +56,7 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 		t.Fatalf("read-write → microservices: exit %d", back.code)
 	}
 	assertDone(t, ns, "read-write-to-microservices")
+	assertConverged(t, ns, e)
 
 	time.Sleep(30 * time.Second)
 	tr.Stop()

@@ -71,6 +71,7 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 				assertZoneTrackerRefuses(t, ns, e, ro, sts)
 			}
 		}
+		assertConverged(t, ns, e)
 		// Bring the zone back, empty: the procedure was a replacement.
 		scaleBack(t, ns, e, field)
 	}
