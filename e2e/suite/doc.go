@@ -10,4 +10,10 @@
 // Traffic goes through Services the way a user's load balancer does:
 // gateway-write, gateway-read and gateway-backend, reached through the API
 // server's service proxy, so the suite needs no route into the pod network.
+//
+// Where the API server runs on this machine, the zone-shutdown scenario runs
+// behind rollout-operator's prepare-downscale and no-downscale webhooks with
+// its zone tracker, served by the stand-in of e2e/rolloutoperatorfake (the
+// operator's image and Go module cannot be had here); elsewhere it runs
+// without them.
 package suite
