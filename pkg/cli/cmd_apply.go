@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -107,13 +109,23 @@ func newResumeCmd(f *Factory) *cobra.Command {
 	return cmd
 }
 
-// Names of the options a run records for resume.
-const (
-	optEnv        = "env"
-	optApplyMode  = "apply-mode"
-	optPromURL    = "prometheus-url"
-	optPromTenant = "prometheus-tenant"
-)
+// recordedFlags are the flags a run records in its state for resume: the
+// environment, the apply mode and every Prometheus connection setting that
+// is not a secret. Secrets are only ever referenced by the file that holds
+// them (--prometheus-password-file, --prometheus-bearer-token-file); a
+// --prometheus-url with credentials in it is refused (promgate.Connection
+// Validate), since the state is a ConfigMap anyone who reads the namespace
+// sees.
+func recordedFlags(b *BindOptions) map[string]*string {
+	c := &b.Prometheus
+	return map[string]*string{
+		"env": &b.Env, "apply-mode": &b.ApplyMode,
+		"prometheus-url": &c.URL, "prometheus-tenant": &c.Tenant, "prometheus-user": &c.BasicAuthUser,
+		"prometheus-password-file": &c.BasicAuthPasswordFile, "prometheus-bearer-token-file": &c.BearerTokenFile,
+		"prometheus-ca-file": &c.CAFile, "prometheus-cert-file": &c.CertFile, "prometheus-key-file": &c.KeyFile,
+		"prometheus-server-name": &c.ServerName,
+	}
+}
 
 // recordedOptions fills the flags the user did not give from the run's
 // recorded options, so that `resume` needs no flag repeated.
@@ -122,16 +134,38 @@ func (f *Factory) recordedOptions(cmd *cobra.Command, b *BindOptions) error {
 	if err != nil || st == nil {
 		return err
 	}
-	fill := func(flag string, dst *string) {
+	for flag, dst := range recordedFlags(b) {
 		if v := st.Options[flag]; v != "" && !cmd.Flags().Changed(flag) {
 			*dst = v
 		}
 	}
-	fill(optEnv, &b.Env)
-	fill(optApplyMode, &b.ApplyMode)
-	fill(optPromURL, &b.Prometheus.URL)
-	fill(optPromTenant, &b.Prometheus.Tenant)
+	c := &b.Prometheus
+	if v := st.Options["prometheus-insecure-skip-verify"]; v == "true" && !cmd.Flags().Changed("prometheus-insecure-skip-verify") {
+		c.InsecureSkipVerify = true
+	}
+	if v := st.Options["prometheus-timeout"]; v != "" && !cmd.Flags().Changed("prometheus-timeout") {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("the run state's prometheus-timeout %q is not a duration: %w", v, err)
+		}
+		c.Timeout = gate.Duration(d)
+	}
 	return nil
+}
+
+// runOptions are the options a run records (see recordedFlags).
+func runOptions(b BindOptions) map[string]string {
+	out := map[string]string{}
+	for flag, v := range recordedFlags(&b) {
+		out[flag] = *v
+	}
+	if b.Prometheus.InsecureSkipVerify {
+		out["prometheus-insecure-skip-verify"] = "true"
+	}
+	if b.Prometheus.Timeout > 0 {
+		out["prometheus-timeout"] = b.Prometheus.Timeout.D().String()
+	}
+	return out
 }
 
 // runnerFor builds a runner with the binder and event sinks of a run.
@@ -148,6 +182,6 @@ func (f *Factory) runnerFor(ctx context.Context, bind BindOptions) (*plan.Runner
 	if err != nil {
 		return nil, err
 	}
-	r.Options = map[string]string{optEnv: bind.Env, optApplyMode: bind.ApplyMode, optPromURL: bind.Prometheus.URL, optPromTenant: bind.Prometheus.Tenant}
+	r.Options = runOptions(bind)
 	return r, nil
 }

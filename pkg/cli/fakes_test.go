@@ -130,6 +130,8 @@ type testCLI struct {
 	// builtin is the absolute directory of the built-in test plans (tests
 	// may change the working directory).
 	builtin string
+	// bound is what the last command bound its actions and gates with.
+	bound BindOptions
 }
 
 func newTestCLI(t *testing.T) *testCLI {
@@ -161,7 +163,10 @@ func (c *testCLI) runContext(ctx context.Context, stdin string, args ...string) 
 				AddAction(plan.ActionKind{Name: "set", New: func() plan.ActionSpec { return &fakeSetSpec{} }}).
 				AddGate(plan.GateKind{Name: "check", New: func() plan.GateSpec { return &fakeCheckSpec{} }})
 		},
-		Binder: func(context.Context, *Factory, BindOptions) (plan.Binder, error) { return fakeBinder{w: c.world}, nil },
+		Binder: func(_ context.Context, _ *Factory, b BindOptions) (plan.Binder, error) {
+			c.bound = b
+			return fakeBinder{w: c.world}, nil
+		},
 		Clock:  c.clock,
 	}
 	clients := &kube.Clients{Kube: c.kube, Namespace: "mimir", Config: &rest.Config{Host: "https://fake.invalid"}}

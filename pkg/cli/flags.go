@@ -72,6 +72,29 @@ func (r *runFlags) validate() error {
 		}
 		r.bind.Env = abs // recorded for resume, which may run elsewhere
 	}
+	return validatePrometheus(&r.bind.Prometheus)
+}
+
+// validatePrometheus checks the --prometheus-* flags when an address is
+// given, before anything is recorded, and makes their file paths absolute
+// (recorded for resume, which may run from another directory).
+func validatePrometheus(c *promgate.Connection) error {
+	if c.URL == "" {
+		return nil
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("--prometheus-*: %w", err)
+	}
+	for _, p := range []*string{&c.BasicAuthPasswordFile, &c.BearerTokenFile, &c.CAFile, &c.CertFile, &c.KeyFile} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return fmt.Errorf("--prometheus-*: %s: %w", *p, err)
+		}
+		*p = abs
+	}
 	return nil
 }
 

@@ -66,6 +66,10 @@ func (c Connection) Validate() error {
 		errs = append(errs, errors.New("url: missing; give the Prometheus or Mimir query address, e.g. http://mimir-gateway/prometheus"))
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		errs = append(errs, fmt.Errorf("url: %q is not an http(s) address", c.URL))
+	case u.User != nil:
+		// Not echoed: the URL holds a secret.
+		errs = append(errs, errors.New("url: carries credentials (user:password@host), which would be kept in the run state, "+
+			"a ConfigMap anyone who reads the namespace sees; give the user with --prometheus-user and the password with --prometheus-password-file"))
 	}
 	if c.BasicAuthPassword != "" && c.BasicAuthPasswordFile != "" {
 		errs = append(errs, errors.New("basicAuthPassword and basicAuthPasswordFile: give one"))
