@@ -167,7 +167,7 @@ func (c *testCLI) runContext(ctx context.Context, stdin string, args ...string) 
 			c.bound = b
 			return fakeBinder{w: c.world}, nil
 		},
-		Clock:  c.clock,
+		Clock: c.clock,
 	}
 	clients := &kube.Clients{Kube: c.kube, Namespace: "mimir", Config: &rest.Config{Host: "https://fake.invalid"}}
 	if c.api != nil {
