@@ -4,10 +4,13 @@ package suite
 
 import (
 	"context"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mimirctl/mimirctl/e2e/load"
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,9 +27,10 @@ import (
 // still be read back.
 func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 	const ns = "e2e-zones"
-	e := deployEnv(t, "environments/mimir", ns, "{ _images+:: { mimir: 'grafana/mimir:3.0.5' } }")
+	e := deployEnv(t, "environments/mimir", ns, "{ _images+:: { mimir: 'grafana/mimir:3.0.5' } } + "+bulkOverrides)
 	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend"})
 	tr := startTraffic(t, ns, map[string]map[string]string{"zones": nil})
+	preloadBulkSeries(t, ns, tr.HTTP)
 	ro := startRolloutOperator(t, ns)
 	wantPath := string(ingestershutdown.PathReadOnlyShutdown)
 	if ro != nil {
@@ -51,6 +55,11 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 		r := mimirctl(t, ns, "ingester", "shutdown-zone", zone, "--env", e.Dir, "--tanka-field", field, "--yes", "--state-name", "zones-"+zone, "--request-timeout", "2s")
 		if r.code != 0 {
 			t.Fatalf("shutdown of %s: exit %d", zone, r.code)
+		}
+		if d := longestFlush(t, r.stderr); d <= 2*time.Second {
+			t.Errorf("the longest flush of %s took %s, not longer than --request-timeout 2s: add bulk series", zone, d)
+		} else {
+			t.Logf("the longest flush of %s took %s with --request-timeout 2s", zone, d)
 		}
 		if r.took < time.Minute {
 			t.Errorf("shutdown of %s returned after %s, before the 1m wait for its blocks to be queryable", zone, r.took)
@@ -169,4 +178,51 @@ func scaleBack(t *testing.T, ns string, e *scenario.Env, field string) {
 	if err := e.ApplyOverlay(ctx, harness.clients, o); err != nil {
 		t.Fatalf("scale %s back up: %v", field, err)
 	}
+}
+
+// Bulk series make each ingester's flush take longer than the request
+// timeout the shutdowns run with (grafana/mimir#11166 at test size): a
+// tenant of their own, with limits that let them in at once.
+const (
+	bulkTenant    = "e2e-bulk"
+	bulkSeries    = 300000
+	bulkBatch     = 10000
+	bulkOverrides = "{ _config+:: { overrides+: { '" + bulkTenant + "': { ingestion_rate: 10000000, ingestion_burst_size: 10000000, max_global_series_per_user: 0 } } } }"
+)
+
+// preloadBulkSeries pushes bulkSeries series of one sample each through
+// gateway-write.
+func preloadBulkSeries(t *testing.T, ns string, hc *http.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	url := scenario.ServiceURL(harness.clients, ns, scenario.GatewayWrite, "/api/v1/push")
+	start, now := time.Now(), time.Now().UnixMilli()
+	for first := 0; first < bulkSeries; first += bulkBatch {
+		batch := make([]load.Series, 0, bulkBatch)
+		for i := first; i < first+bulkBatch; i++ {
+			batch = append(batch, load.Series{Labels: map[string]string{"__name__": "e2e_bulk", "series": strconv.Itoa(i)},
+				Samples: []load.Sample{{TimestampMs: now, Value: float64(i)}}})
+		}
+		if _, err := load.Push(ctx, hc, url, bulkTenant, batch); err != nil {
+			t.Fatalf("push bulk series %d-%d: %v", first, first+bulkBatch, err)
+		}
+	}
+	t.Logf("%d bulk series pushed in %s", bulkSeries, time.Since(start).Round(time.Second))
+}
+
+// longestFlush is the longest "flushed in D" that mimirctl reported.
+func longestFlush(t *testing.T, stderr string) time.Duration {
+	t.Helper()
+	var longest time.Duration
+	for _, line := range strings.Split(stderr, "\n") {
+		_, after, ok := strings.Cut(line, ": flushed in ")
+		if !ok {
+			continue
+		}
+		if d, err := time.ParseDuration(strings.TrimSpace(after)); err == nil && d > longest {
+			longest = d
+		}
+	}
+	return longest
 }
