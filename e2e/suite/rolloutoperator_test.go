@@ -31,12 +31,17 @@ type rolloutOperator struct {
 	configMap string
 }
 
-// apiServerIsLocal reports whether the API server listens on an address of
-// this machine, so that it can call a webhook served by the test.
+// apiServerIsLocal reports whether the API server listens on a
+// non-loopback address of this machine (the local cluster's bridge), so that
+// it can call a webhook served by the test. A loopback address is a port
+// forward (kind), whose API server runs elsewhere.
 func apiServerIsLocal(t *testing.T) bool {
 	u, err := url.Parse(harness.clients.Config.Host)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ip := net.ParseIP(u.Hostname()); ip == nil || ip.IsLoopback() {
+		return false
 	}
 	addrs, err := net.InterfaceAddrs()
 	if err != nil {

@@ -206,6 +206,9 @@ func case03Zone(t *testing.T) *testZone {
 			tz.fc.addIngester(t, "ingester-zone-"+z, "zone-"+z, i, 1)
 		}
 	}
+	for _, z := range []string{"a", "b", "c"} {
+		tz.fc.setReplicas(t, "ingester-zone-"+z, 3)
+	}
 	tz.f.ringPage = caseFile(t, c, "ring-ingester-at-preflight.json")
 	tz.f.onCall = func(_, what string) {
 		if what == "read-only" {
@@ -219,11 +222,13 @@ func TestCase03UnhealthyZoneDuringShutdown(t *testing.T) {
 	const want = "ingester-zone-b-2 (zone-b): LEAVING"
 	tz := case03Zone(t)
 	err := tz.zone.Apply(context.Background(), tz.p)
-	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "not scaling ingester-zone-a down while another zone is degraded") {
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "not stopping ingester-zone-a while another zone is degraded") ||
+		!strings.Contains(err.Error(), "its ingesters are read-only and take no writes") {
 		t.Fatalf("err = %v", err)
 	}
-	if len(tz.f.callsTo("scale 0")) != 0 {
-		t.Fatal("scaled zone-a down while zone-b is degraded")
+	// /ingester/shutdown makes the ingesters leave the ring: it is a stop too.
+	if len(tz.f.callsTo("scale 0"))+len(tz.f.callsTo("shutdown")) != 0 {
+		t.Fatalf("stopped zone-a while zone-b is degraded: %v", tz.f.calls)
 	}
 	// On resume zone-b is still degraded (now UNHEALTHY): nothing happens.
 	tz.f.ringPage = caseFile(t, "03-unhealthy-zone-during-shutdown", "ring-ingester-on-resume.json")

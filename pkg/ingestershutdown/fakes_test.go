@@ -46,6 +46,8 @@ type fakeMimir struct {
 	onCall func(pod, what string)
 	// ringPage, when set, is served as the ingester ring instead of members.
 	ringPage []byte
+	// readOnlyInRing names an instance the ring shows read-only.
+	readOnlyInRing string
 }
 
 type fakeIngester struct {
@@ -182,11 +184,13 @@ func (f *fakeMimir) writeRing(w http.ResponseWriter) {
 		Timestamp string `json:"timestamp"`
 		Zone      string `json:"zone"`
 		Tokens    []int  `json:"tokens"`
+		ReadOnly  bool   `json:"read_only"`
 	}
 	var shards []shard
 	for _, in := range f.members {
 		if in.inRing {
-			shards = append(shards, shard{ID: in.id, State: in.state, Address: "10.0.0.1:9095", Timestamp: f.now.Format(time.RFC3339), Zone: in.zone, Tokens: []int{1, 2}})
+			shards = append(shards, shard{ID: in.id, State: in.state, Address: "10.0.0.1:9095", Timestamp: f.now.Format(time.RFC3339), Zone: in.zone, Tokens: []int{1, 2},
+				ReadOnly: in.id == f.readOnlyInRing})
 		}
 	}
 	_ = json.NewEncoder(w).Encode(map[string]any{"shards": shards, "now": f.now.Format(time.RFC3339)})
@@ -236,7 +240,23 @@ type fakeCluster struct {
 
 func statefulSet(name, group string, replicas int32, annotations map[string]string) *appsv1.StatefulSet {
 	return &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "mimir", Labels: map[string]string{"rollout-group": group, "name": name}, Annotations: annotations},
-		Spec: appsv1.StatefulSetSpec{Replicas: &replicas}}
+		Spec:   appsv1.StatefulSetSpec{Replicas: &replicas},
+		Status: appsv1.StatefulSetStatus{Replicas: replicas, ReadyReplicas: replicas, UpdatedReplicas: replicas}}
+}
+
+// setReplicas sets a StatefulSet's replicas, all of them ready.
+func (fc *fakeCluster) setReplicas(t *testing.T, name string, n int32) {
+	t.Helper()
+	ctx := context.Background()
+	sts, err := fc.AppsV1().StatefulSets("mimir").Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sts.Spec.Replicas = &n
+	sts.Status = appsv1.StatefulSetStatus{Replicas: n, ReadyReplicas: n, UpdatedReplicas: n}
+	if _, err := fc.AppsV1().StatefulSets("mimir").Update(ctx, sts, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (fc *fakeCluster) addPod(t *testing.T, name, labelName string) {
@@ -310,6 +330,8 @@ type fakeProgress struct {
 	reports []string
 	// failSetAt makes the Nth Set fail (a crash before that record).
 	sets, failSetAt int
+	// onSet runs after each record.
+	onSet func(k, v string)
 }
 
 var errCrash = fmt.Errorf("simulated crash")
@@ -328,6 +350,9 @@ func (p *fakeProgress) Set(_ context.Context, k, v string) error {
 		return errCrash
 	}
 	p.data[k] = v
+	if p.onSet != nil {
+		p.onSet(k, v)
+	}
 	return nil
 }
 

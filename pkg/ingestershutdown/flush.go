@@ -128,7 +128,7 @@ func (z *Zone) notConfirmed(t podaccess.Target, state ingesterState) error {
 // counter baseline is read once per run, before the first call.
 func (z *Zone) flush(ctx context.Context, p plan.Progress, targets []podaccess.Target) error {
 	for _, t := range targets {
-		if v, done := p.Get(keyFlushed + t.Name); done && v != "retry" {
+		if v, _ := p.Get(keyFlushed + t.Name); v != "" && v != "retry" {
 			continue
 		}
 		state, err := z.readyState(ctx, t)

@@ -42,6 +42,11 @@ const (
 	AnnotationQueryableAt = "mimirctl.dev/blocks-queryable-at"
 )
 
+// queryablePending is AnnotationQueryableAt's value from the scale-down
+// until the run records the time: a zone in that state is not done, and no
+// other zone may follow it.
+const queryablePending = "pending"
+
 // terminatedServiceFragment is how /ready names an ingester stopped by
 // /ingester/shutdown (seen on Mimir 2.9.0 and 3.0.5); stoppingFragment is
 // how it counts services still stopping (dskit's /ready lists states).

@@ -9,13 +9,17 @@ import (
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
 // zonePods lists the zone's pods; every one must be reachable, since a pod
-// that cannot be flushed must not be stopped.
-func (z *Zone) zonePods(ctx context.Context) ([]podaccess.Target, error) {
+// that cannot be flushed must not be stopped, and there must be as many as
+// the StatefulSet's replicas (a selector that misses pods would leave them
+// unflushed).
+func (z *Zone) zonePods(ctx context.Context, sts *appsv1.StatefulSet) ([]podaccess.Target, error) {
 	res, err := podaccess.Resolve(ctx, z.d.Kube, z.d.Namespace, z.spec.pods())
 	if err != nil {
 		return nil, err
@@ -23,6 +27,12 @@ func (z *Zone) zonePods(ctx context.Context) ([]podaccess.Target, error) {
 	if len(res.NotReady) > 0 {
 		return nil, fmt.Errorf("pods of %s cannot be reached, so they cannot be flushed before stopping: %s; wait for them to run, or delete them if their data is already shipped",
 			z.spec.StatefulSet, strings.Join(res.NotReady, "; "))
+	}
+	if sts != nil {
+		if want := ptrOr(sts.Spec.Replicas, 1); int32(len(res.Targets)) != want {
+			return nil, fmt.Errorf("%s selects %d pods but StatefulSet %s has %d replicas: every pod must be flushed before the zone stops; "+
+				"wait for the pods, or set the step's pods selector to the zone's pods", z.spec.pods(), len(res.Targets), z.spec.StatefulSet, want)
+		}
 	}
 	return res.Targets, nil
 }
@@ -61,7 +71,7 @@ func (z *Zone) readOnly(ctx context.Context, p plan.Progress, targets []podacces
 	}
 	for _, t := range targets {
 		key := "read-only/" + t.Name
-		if _, done := p.Get(key); done {
+		if v, _ := p.Get(key); v != "" {
 			continue
 		}
 		// POST keeps the first timestamp when the pod is already read-only,

@@ -20,10 +20,7 @@ import (
 // changes (a wait that cannot be computed must not be found out after the
 // zone is gone).
 func (z *Zone) preflight(ctx context.Context, p plan.Progress, sts *appsv1.StatefulSet, targets []podaccess.Target) error {
-	if sts.Labels[kube.LabelNoDownscale] == "true" {
-		return fmt.Errorf("StatefulSet %s has label %s=true: rollout-operator's no-downscale webhook refuses any scale-down; remove the label first", sts.Name, kube.LabelNoDownscale)
-	}
-	if err := z.checkOthersHealthy(ctx, momentStart); err != nil {
+	if err := z.checkOthersHealthy(ctx, p, targets, momentStart); err != nil {
 		return err
 	}
 	pre, err := z.checkRolloutOperator(ctx, sts)
@@ -58,10 +55,11 @@ const (
 )
 
 // checkOthersHealthy refuses while an ingester outside the zone is not ACTIVE
-// and healthy: with another zone degraded, the series it holds would be left
-// with one healthy replica once this zone goes (grafana/mimir#5978). It runs
-// before the first change, at every resume and right before the scale-down.
-func (z *Zone) checkOthersHealthy(ctx context.Context, moment string) error {
+// and healthy, or is read-only: with another zone degraded, the series it
+// holds would be left with one healthy replica once this zone goes
+// (grafana/mimir#5978). It runs before the first change, at every resume,
+// before the ingesters are shut down and right before the scale-down.
+func (z *Zone) checkOthersHealthy(ctx context.Context, p plan.Progress, targets []podaccess.Target, moment string) error {
 	_, r, err := z.zoneMembers(ctx)
 	if err != nil {
 		return err
@@ -74,8 +72,29 @@ func (z *Zone) checkOthersHealthy(ctx context.Context, moment string) error {
 		return fmt.Errorf("ingesters outside %s are not all ACTIVE and healthy, so shutting the zone down could lose writes or fail reads: %s; wait for them (mimirctl ring ingester)",
 			z.spec.StatefulSet, strings.Join(bad, "; "))
 	}
-	return fmt.Errorf("%s; not scaling %s down while another zone is degraded: its pods keep running and what they flushed stays shipped, so nothing is lost; "+
-		"resume once every ingester outside the zone is ACTIVE and healthy (mimirctl ring ingester)", strings.Join(bad, "; "), z.spec.StatefulSet)
+	return fmt.Errorf("%s; not stopping %s while another zone is degraded: %s; resume once every ingester outside the zone is ACTIVE, healthy and "+
+		"writable (mimirctl ring ingester)", strings.Join(bad, "; "), z.spec.StatefulSet, zoneState(p, targets))
+}
+
+// zoneState says where the zone stands, for refusals after the first change.
+func zoneState(p plan.Progress, targets []podaccess.Target) string {
+	switch {
+	case anyRecorded(p, keyShutDown, targets):
+		return "some of its ingesters are shut down (their pods keep running and hold their data on their volumes); resuming finishes the shutdown"
+	case anyRecorded(p, "read-only/", targets):
+		return fmt.Sprintf("its ingesters are read-only and take no writes (nothing is lost); to abandon the shutdown instead, send DELETE %s to each of its pods", PathPrepareRingDownscale)
+	}
+	return "nothing was changed yet"
+}
+
+// anyRecorded reports whether some pod has a value under prefix.
+func anyRecorded(p plan.Progress, prefix string, targets []podaccess.Target) bool {
+	for _, t := range targets {
+		if v, _ := p.Get(prefix + t.Name); v != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // checkRolloutOperator refuses when rollout-operator would refuse, undo or
@@ -83,9 +102,16 @@ func (z *Zone) checkOthersHealthy(ctx context.Context, moment string) error {
 // controller), or when a sibling zone's blocks are not queryable yet. It
 // runs before the first change and again right before the scale-down.
 func (z *Zone) checkRolloutOperator(ctx context.Context, sts *appsv1.StatefulSet) (*kube.Preflight, error) {
+	if sts.Labels[kube.LabelNoDownscale] == "true" {
+		return nil, fmt.Errorf("StatefulSet %s has label %s=true: rollout-operator's no-downscale webhook refuses any scale-down; remove the label first", sts.Name, kube.LabelNoDownscale)
+	}
 	pre, err := kube.DetectDownscaleWebhooks(ctx, z.d.Kube, z.d.Namespace, z.d.now())
 	if err != nil {
 		return nil, err
+	}
+	if len(pre.Unseen) > 0 {
+		return nil, fmt.Errorf("cannot tell whether rollout-operator would refuse, undo or spread the scale-down of %s: %s; grant mimirctl those permissions (see its RBAC) and run again",
+			sts.Name, strings.Join(pre.Unseen, "; "))
 	}
 	for _, g := range pre.ForStatefulSet(sts.Name) {
 		switch {
@@ -101,27 +127,39 @@ func (z *Zone) checkRolloutOperator(ctx context.Context, sts *appsv1.StatefulSet
 	return pre, nil
 }
 
-// checkSiblings refuses when another StatefulSet of the same rollout group
-// was shut down less than the required wait ago: mimirctl's own record of
-// when its blocks become queryable, and rollout-operator's record of its
-// last downscale (annotation or zone tracker ConfigMap) with the minimum
-// time between zone downscales.
+// checkSiblings refuses when another StatefulSet was shut down less than
+// the required wait ago: mimirctl's own record of when its blocks become
+// queryable (any StatefulSet of the namespace: during a migration two
+// rollout groups share the ingester ring), and rollout-operator's record of
+// its last downscale (annotation or zone tracker ConfigMap) with the minimum
+// time between zone downscales. A sibling of the rollout group that is not
+// fully ready is refused too: its missing ingesters are not in the ring to be
+// counted as unhealthy.
 func (z *Zone) checkSiblings(sts *appsv1.StatefulSet, pre *kube.Preflight) error {
-	group := sts.Labels[kube.LabelRolloutGroup]
-	if group == "" {
-		return nil
-	}
 	now := z.d.now()
+	group := sts.Labels[kube.LabelRolloutGroup]
 	for _, other := range pre.StatefulSets {
-		if other.Name == sts.Name || other.Labels[kube.LabelRolloutGroup] != group {
+		if other.Name == sts.Name {
 			continue
 		}
-		if at, err := time.Parse(time.RFC3339, other.Annotations[AnnotationQueryableAt]); err == nil && now.Before(at) {
-			return fmt.Errorf("zone %s was shut down recently: its blocks become queryable at %s (in %s); shutting down %s before then could make samples unqueryable — run again after that time",
-				other.Name, at.Format(time.RFC3339), at.Sub(now).Round(time.Second), sts.Name)
+		switch raw := other.Annotations[AnnotationQueryableAt]; {
+		case raw == queryablePending:
+			return fmt.Errorf("zone %s was scaled down by a mimirctl run that has not finished waiting for its blocks to be queryable; resume that run (mimirctl status) before shutting down %s",
+				other.Name, sts.Name)
+		case raw != "":
+			if at, err := time.Parse(time.RFC3339, raw); err == nil && now.Before(at) {
+				return fmt.Errorf("zone %s was shut down recently: its blocks become queryable at %s (in %s); shutting down %s before then could make samples unqueryable — run again after that time",
+					other.Name, at.Format(time.RFC3339), at.Sub(now).Round(time.Second), sts.Name)
+			}
+		}
+		if group != "" && other.Labels[kube.LabelRolloutGroup] == group {
+			if want := ptrOr(other.Spec.Replicas, 1); other.Status.ReadyReplicas < want {
+				return fmt.Errorf("StatefulSet %s of rollout group %s has %d of %d pods ready: its missing ingesters may be absent from the ring rather than unhealthy; wait for it before shutting down %s",
+					other.Name, group, other.Status.ReadyReplicas, want, sts.Name)
+			}
 		}
 	}
-	if until, why := kube.ZoneDownscaleBlock(sts, pre.StatefulSets, pre.ZoneTracker, now); !until.IsZero() {
+	if _, why := kube.ZoneDownscaleBlock(sts, pre.StatefulSets, pre.ZoneTracker, now); why != "" {
 		return fmt.Errorf("not shutting down %s: %s", sts.Name, why)
 	}
 	return nil

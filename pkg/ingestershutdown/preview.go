@@ -15,16 +15,16 @@ var metav1PatchOptions = metav1.PatchOptions{FieldManager: "mimirctl"}
 // Preview says which path the shutdown would take and how long the wait after
 // it would be, as far as the cluster can tell now.
 func (z *Zone) Preview(ctx context.Context) (plan.Change, error) {
-	targets, err := z.zonePods(ctx)
-	if err != nil {
-		return plan.Change{}, err
-	}
 	sts, err := z.statefulSet(ctx)
 	if err != nil {
 		return plan.Change{}, err
 	}
 	if sts == nil {
 		return plan.Change{Summary: fmt.Sprintf("StatefulSet %s does not exist", z.spec.StatefulSet)}, nil
+	}
+	targets, err := z.zonePods(ctx, sts)
+	if err != nil {
+		return plan.Change{Summary: "would refuse: " + err.Error()}, nil
 	}
 	pre, err := z.checkRolloutOperator(ctx, sts)
 	if err != nil {

@@ -53,7 +53,8 @@ func (z *Zone) zoneMembers(ctx context.Context) ([]string, *ringcheck.Ring, erro
 }
 
 // othersUnhealthy lists the instances outside the zone that are not ACTIVE
-// and healthy: shutting the zone down then could make writes or reads fail.
+// and healthy, or are read-only (e.g. left so by an aborted run): shutting
+// the zone down then could make writes or reads fail.
 func (z *Zone) othersUnhealthy(r *ringcheck.Ring) []string {
 	own := z.spec.memberRE()
 	now := r.Now
@@ -65,8 +66,11 @@ func (z *Zone) othersUnhealthy(r *ringcheck.Ring) []string {
 		if own.MatchString(in.ID) {
 			continue
 		}
-		if in.State != ringcheck.StateActive || !in.Healthy(now, 0) {
+		switch {
+		case in.State != ringcheck.StateActive || !in.Healthy(now, 0):
 			bad = append(bad, in.Describe(now))
+		case in.ReadOnly:
+			bad = append(bad, fmt.Sprintf("%s (%s): read-only, so it takes no writes (end it with DELETE %s on the pod)", in.ID, in.Zone, PathPrepareRingDownscale))
 		}
 	}
 	return bad

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -18,7 +19,7 @@ import (
 // counter, which outlives the TSDBs; a pod that had one is not stopped.
 func (z *Zone) shutdown(ctx context.Context, p plan.Progress, targets []podaccess.Target) error {
 	for _, t := range targets {
-		if _, done := p.Get(keyShutDown + t.Name); done {
+		if v, _ := p.Get(keyShutDown + t.Name); v != "" {
 			continue
 		}
 		state, err := z.readyState(ctx, t)
@@ -111,4 +112,58 @@ func (z *Zone) checkShutdownUploads(ctx context.Context, p plan.Progress, t poda
 			plural(failed, "block upload"), t.Name, confirmed.value, now.value, z.spec.StatefulSet, t.Name, z.d.Namespace)
 	}
 	return nil
+}
+
+// verifyStillCovered checks, right before the scale-down, that every pod is
+// still the process mimirctl saw ship its blocks (and, on the shutdown
+// paths, stop): a pod restarted since (an eviction, an OOM kill) runs a new
+// head that takes writes and would be stopped unflushed. Such a pod's records
+// are cleared and the step stops; a resume puts it read-only, flushes and
+// confirms it again.
+func (z *Zone) verifyStillCovered(ctx context.Context, p plan.Progress, targets []podaccess.Target, path Path) error {
+	var restarted []string
+	for _, t := range targets {
+		covered, err := z.stillCovered(ctx, p, t, path)
+		if err != nil {
+			return err
+		}
+		if covered {
+			continue
+		}
+		restarted = append(restarted, t.Name)
+		for _, k := range []string{"read-only/", keyFlushed, keyConfirmed, keyShutDown} {
+			if err := p.Set(ctx, k+t.Name, ""); err != nil {
+				return err
+			}
+		}
+	}
+	if len(restarted) > 0 {
+		return fmt.Errorf("%s restarted after mimirctl saw its blocks shipped: the new process holds writes that were never flushed, so %s is not scaled down; "+
+			"resume to put it read-only, flush and confirm it again", strings.Join(restarted, ", "), z.spec.StatefulSet)
+	}
+	return nil
+}
+
+// stillCovered reports whether t is the process whose blocks were confirmed.
+func (z *Zone) stillCovered(ctx context.Context, p plan.Progress, t podaccess.Target, path Path) (bool, error) {
+	raw, _ := p.Get(keyConfirmed + t.Name)
+	if raw == "" {
+		return false, nil
+	}
+	confirmedAt, err := parseCounter(raw)
+	if err != nil {
+		return false, err
+	}
+	state, err := z.readyState(ctx, t)
+	if err != nil {
+		return false, err
+	}
+	if path != PathFlushThenScale {
+		return state != stateRunning, nil // shut down: running again means restarted
+	}
+	now, _, _, err := z.readCounter(ctx, t)
+	if err != nil {
+		return false, fmt.Errorf("read %s before the scale-down: %w", t.Name, err)
+	}
+	return state == stateRunning && now.start == confirmedAt.start, nil
 }

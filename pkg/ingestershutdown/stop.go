@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/mimirctl/mimirctl/pkg/kube"
@@ -22,18 +23,42 @@ func (z *Zone) scaleDown(ctx context.Context) error {
 	return nil
 }
 
-// stopTimeout bounds waitStopped.
-func (z *Zone) stopTimeout() time.Duration {
+// markPending records on the StatefulSet, before the scale-down, that its
+// blocks' queryable time is not known yet (see queryablePending).
+func (z *Zone) markPending(ctx context.Context) error {
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{AnnotationQueryableAt: queryablePending}}})
+	if err != nil {
+		return err
+	}
+	if _, err := z.d.Kube.AppsV1().StatefulSets(z.d.Namespace).Patch(ctx, z.spec.StatefulSet, types.MergePatchType, patch, metav1PatchOptions); err != nil {
+		return fmt.Errorf("mark StatefulSet %s as being shut down: %w", z.spec.StatefulSet, err)
+	}
+	return nil
+}
+
+// stopTimeout bounds waitStopped: the spec's, else 15 minutes or the pods'
+// termination grace period plus 5 minutes, whichever is longer (Mimir's
+// jsonnet gives ingesters 20 minutes to stop).
+func (z *Zone) stopTimeout(sts *appsv1.StatefulSet) time.Duration {
 	if z.spec.StopTimeout > 0 {
 		return z.spec.StopTimeout.D()
 	}
-	return 15 * time.Minute
+	d := 15 * time.Minute
+	if sts != nil && sts.Spec.Template.Spec.TerminationGracePeriodSeconds != nil {
+		d = max(d, time.Duration(*sts.Spec.Template.Spec.TerminationGracePeriodSeconds)*time.Second+5*time.Minute)
+	}
+	return d
 }
 
 // waitStopped waits until the zone has no pods and none of its instances is
 // in the ring. Nothing is forgotten: instances leave on their own.
 func (z *Zone) waitStopped(ctx context.Context, p plan.Progress) error {
-	deadline := z.d.now().Add(z.stopTimeout())
+	sts, err := z.statefulSet(ctx)
+	if err != nil {
+		return err
+	}
+	timeout := z.stopTimeout(sts)
+	deadline := z.d.now().Add(timeout)
 	last := ""
 	for {
 		state, err := z.stillThere(ctx)
@@ -49,7 +74,7 @@ func (z *Zone) waitStopped(ctx context.Context, p plan.Progress) error {
 			last = state
 		}
 		if z.d.now().After(deadline) {
-			return fmt.Errorf("%s did not stop within %s: %s; check the pods' termination (kubectl describe), then resume", z.spec.StatefulSet, z.stopTimeout(), state)
+			return fmt.Errorf("%s did not stop within %s: %s; check the pods' termination (kubectl describe), then resume", z.spec.StatefulSet, timeout, state)
 		}
 		if err := z.d.sleep(ctx); err != nil {
 			return err

@@ -93,6 +93,9 @@ func (z *Zone) Check(ctx context.Context) (bool, string, error) {
 	if !ok {
 		return true, fmt.Sprintf("%s has no replicas (no record of when it was shut down)", z.spec.StatefulSet), nil
 	}
+	if at == queryablePending {
+		return false, fmt.Sprintf("%s was scaled down by a run that has not recorded when its blocks become queryable", z.spec.StatefulSet), nil
+	}
 	t, err := time.Parse(time.RFC3339, at)
 	if err != nil {
 		return false, "", fmt.Errorf("StatefulSet %s: annotation %s=%q is not an RFC 3339 time", z.spec.StatefulSet, AnnotationQueryableAt, at)
@@ -122,8 +125,9 @@ func (z *Zone) Apply(ctx context.Context, p plan.Progress) error {
 }
 
 // beforeScale is everything up to and including the scale-down. Each run,
-// first or resumed, checks the other zones before it changes anything, and
-// again right before the scale-down.
+// first or resumed, checks the other zones and rollout-operator before it
+// changes anything, again before the ingesters stop (they leave the ring),
+// and right before the scale-down.
 func (z *Zone) beforeScale(ctx context.Context, p plan.Progress) error {
 	sts, err := z.statefulSet(ctx)
 	if err != nil {
@@ -132,7 +136,7 @@ func (z *Zone) beforeScale(ctx context.Context, p plan.Progress) error {
 	if sts == nil {
 		return fmt.Errorf("StatefulSet %s/%s does not exist", z.d.Namespace, z.spec.StatefulSet)
 	}
-	targets, err := z.zonePods(ctx)
+	targets, err := z.zonePods(ctx, sts)
 	if err != nil {
 		return err
 	}
@@ -140,7 +144,7 @@ func (z *Zone) beforeScale(ctx context.Context, p plan.Progress) error {
 		if err := z.preflight(ctx, p, sts, targets); err != nil {
 			return err
 		}
-	} else if err := z.checkOthersHealthy(ctx, momentResume); err != nil {
+	} else if err := z.checkBeforeStop(ctx, p, sts, targets, momentResume); err != nil {
 		return err
 	}
 	path, _ := p.Get(keyPath)
@@ -154,21 +158,39 @@ func (z *Zone) beforeScale(ctx context.Context, p plan.Progress) error {
 	if err := z.confirmShipped(ctx, p, targets); err != nil {
 		return err
 	}
+	if err := z.checkBeforeStop(ctx, p, sts, targets, momentScale); err != nil {
+		return err
+	}
 	if Path(path) != PathFlushThenScale {
 		if err := z.shutdown(ctx, p, targets); err != nil {
 			return err
 		}
 	}
-	if err := z.checkOthersHealthy(ctx, momentScale); err != nil {
+	if err := z.verifyStillCovered(ctx, p, targets, Path(path)); err != nil {
 		return err
 	}
-	if _, err := z.checkRolloutOperator(ctx, sts); err != nil {
+	if err := z.checkBeforeStop(ctx, p, sts, targets, momentScale); err != nil {
+		return err
+	}
+	if err := z.markPending(ctx); err != nil {
 		return err
 	}
 	if err := z.scaleDown(ctx); err != nil {
 		return err
 	}
 	return p.Set(ctx, keyScaled, z.d.now().UTC().Format(time.RFC3339))
+}
+
+// checkBeforeStop is what must still hold before the zone's ingesters leave:
+// the other zones whole and rollout-operator neither refusing nor undoing.
+func (z *Zone) checkBeforeStop(ctx context.Context, p plan.Progress, sts *appsv1.StatefulSet, targets []podaccess.Target, moment string) error {
+	if err := z.checkOthersHealthy(ctx, p, targets, moment); err != nil {
+		return err
+	}
+	if _, err := z.checkRolloutOperator(ctx, sts); err != nil {
+		return fmt.Errorf("%w; %s", err, zoneState(p, targets))
+	}
+	return nil
 }
 
 func ptrOr(p *int32, def int32) int32 {

@@ -8,8 +8,12 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
@@ -168,6 +172,38 @@ func TestAZoneShutdownRefuses(t *testing.T) {
 			setup: func(tz *testZone) { tz.f.ingest = true },
 			want:  "the ingesters use ingest storage, whose partitions need the partition downscale procedure",
 		},
+		"when an ingester of another zone is read-only": {
+			setup: func(tz *testZone) { tz.f.readOnlyInRing = "ingester-zone-c-0" },
+			want:  "ingester-zone-c-0 (zone-c): read-only, so it takes no writes",
+		},
+		"when the pods selector misses a pod of the zone": {
+			setup: func(tz *testZone) { tz.zone.spec.Pods = podaccess.Selector{Names: "ingester-zone-a-0"} },
+			want:  "selects 1 pods but StatefulSet ingester-zone-a has 2 replicas",
+		},
+		"when another zone is not fully ready": {
+			setup: func(tz *testZone) {
+				sts, _ := tz.fc.AppsV1().StatefulSets("mimir").Get(context.Background(), "ingester-zone-c", metav1.GetOptions{})
+				sts.Status.ReadyReplicas = 0
+				_, _ = tz.fc.AppsV1().StatefulSets("mimir").Update(context.Background(), sts, metav1.UpdateOptions{})
+			},
+			want: "StatefulSet ingester-zone-c of rollout group ingester has 0 of 1 pods ready",
+		},
+		"when another zone's shutdown has not recorded its wait": {
+			setup: func(tz *testZone) {
+				sts, _ := tz.fc.AppsV1().StatefulSets("mimir").Get(context.Background(), "ingester-zone-c", metav1.GetOptions{})
+				sts.Annotations = map[string]string{AnnotationQueryableAt: queryablePending}
+				_, _ = tz.fc.AppsV1().StatefulSets("mimir").Update(context.Background(), sts, metav1.UpdateOptions{})
+			},
+			want: "zone ingester-zone-c was scaled down by a mimirctl run that has not finished waiting",
+		},
+		"when webhook configurations cannot be listed": {
+			setup: func(tz *testZone) {
+				tz.fc.PrependReactor("list", "mutatingwebhookconfigurations", func(k8stesting.Action) (bool, runtime.Object, error) {
+					return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "mutatingwebhookconfigurations"}, "", errors.New("RBAC"))
+				})
+			},
+			want: "cannot tell whether rollout-operator would refuse, undo or spread the scale-down of ingester-zone-a: no permission to list MutatingWebhookConfigurations",
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -233,5 +269,63 @@ func TestAZoneAlreadyDownIsDone(t *testing.T) {
 	done, detail, err := tz.zone.Check(ctx)
 	if !done || err != nil || !strings.Contains(detail, "queryable since "+past) {
 		t.Fatalf("check = %v %q %v", done, detail, err)
+	}
+}
+
+func TestAPodRestartedAfterItsShutdownIsFlushedAgainBeforeTheScaleDown(t *testing.T) {
+	tz := newTestZone(t, nil)
+	restarted := false
+	tz.p.onSet = func(k, _ string) {
+		if k == keyShutDown+"ingester-zone-a-1" && !restarted { // evicted and started anew, not read-only
+			restarted = true
+			tz.f.mu.Lock()
+			in := tz.f.members["ingester-zone-a-1"]
+			in.stopped, in.inRing, in.readOnlySince, in.started, in.users = false, true, 0, in.started+600, 1
+			tz.f.mu.Unlock()
+		}
+	}
+	err := tz.zone.Apply(context.Background(), tz.p)
+	if err == nil || !strings.Contains(err.Error(), "ingester-zone-a-1 restarted after mimirctl saw its blocks shipped") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(tz.f.callsTo("scale 0")) != 0 {
+		t.Fatal("scaled down a restarted pod that was never flushed")
+	}
+	if err := tz.zone.Apply(context.Background(), tz.p); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	for _, what := range []string{"read-only", "flush", "shutdown"} {
+		if got := tz.f.callsTo(what); strings.Count(strings.Join(got, ","), "ingester-zone-a-1") != 2 {
+			t.Errorf("%s calls %v: want ingester-zone-a-1 twice (before and after its restart)", what, got)
+		}
+	}
+}
+
+func TestAZoneScaledDownButNotYetWaitedForIsNotDone(t *testing.T) {
+	tz := newTestZone(t, nil)
+	ctx := context.Background()
+	tz.fc.setReplicas(t, "ingester-zone-a", 0)
+	for _, pod := range []string{"ingester-zone-a-0", "ingester-zone-a-1"} {
+		_ = tz.fc.CoreV1().Pods("mimir").Delete(ctx, pod, metav1.DeleteOptions{})
+		tz.f.members[pod].inRing = false
+	}
+	if err := tz.zone.markPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if done, detail, err := tz.zone.Check(ctx); done || err != nil {
+		t.Fatalf("check = %v %q %v, want not done while the wait is not recorded", done, detail, err)
+	}
+}
+
+func TestTheStopTimeoutCoversThePodsGracePeriod(t *testing.T) {
+	z := New(&Spec{StatefulSet: "ingester-zone-a"}, Deps{})
+	grace := int64(1200) // Mimir's jsonnet
+	sts := statefulSet("ingester-zone-a", "ingester", 1, nil)
+	if got := z.stopTimeout(sts); got != 15*time.Minute {
+		t.Errorf("without a grace period: %s", got)
+	}
+	sts.Spec.Template.Spec.TerminationGracePeriodSeconds = &grace
+	if got := z.stopTimeout(sts); got != 25*time.Minute {
+		t.Errorf("with a 20m grace period: %s, want 25m", got)
 	}
 }

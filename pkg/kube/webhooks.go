@@ -64,10 +64,19 @@ type Preflight struct {
 	// Warnings are what could not be checked (e.g. no permission to list
 	// webhook configurations).
 	Warnings []string `json:"warnings,omitempty"`
+	// Unseen are the warnings about what a scale-down could meet but could
+	// not be read (no permission): a subset of Warnings.
+	Unseen []string `json:"unseen,omitempty"`
 	// ZoneTracker is rollout-operator's record of zone downscales.
 	ZoneTracker ZoneTracker `json:"-"`
 	// StatefulSets are the namespace's StatefulSets the guards judged.
 	StatefulSets []appsv1.StatefulSet `json:"-"`
+}
+
+// unseen records a warning about something a scale-down could meet.
+func (p *Preflight) unseen(w string) {
+	p.Warnings = append(p.Warnings, w)
+	p.Unseen = append(p.Unseen, w)
 }
 
 // ForStatefulSet returns the guards on one StatefulSet's scale-downs.
@@ -100,6 +109,7 @@ func DetectDownscaleWebhooks(ctx context.Context, cs kubernetes.Interface, names
 	}
 	p.ZoneTracker = zt
 	p.Warnings = append(p.Warnings, warnings...)
+	p.Unseen = append(p.Unseen, warnings...)
 	var list *appsv1.StatefulSetList
 	err = withRetry(ctx, func() (err error) {
 		list, err = cs.AppsV1().StatefulSets(namespace).List(ctx, metav1.ListOptions{})
@@ -138,7 +148,7 @@ func findWebhooks(ctx context.Context, cs kubernetes.Interface, nsLabels labels.
 	reg := cs.AdmissionregistrationV1()
 	mutating, err := reg.MutatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
 	if apierrors.IsForbidden(err) {
-		p.Warnings = append(p.Warnings, "no permission to list MutatingWebhookConfigurations: rollout-operator's prepare-downscale webhook cannot be detected")
+		p.unseen("no permission to list MutatingWebhookConfigurations: rollout-operator's prepare-downscale webhook cannot be detected")
 	} else if err != nil {
 		return fmt.Errorf("list MutatingWebhookConfigurations: %w", err)
 	} else {
@@ -150,7 +160,7 @@ func findWebhooks(ctx context.Context, cs kubernetes.Interface, nsLabels labels.
 	}
 	validating, err := reg.ValidatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
 	if apierrors.IsForbidden(err) {
-		p.Warnings = append(p.Warnings, "no permission to list ValidatingWebhookConfigurations: rollout-operator's no-downscale webhook cannot be detected")
+		p.unseen("no permission to list ValidatingWebhookConfigurations: rollout-operator's no-downscale webhook cannot be detected")
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("list ValidatingWebhookConfigurations: %w", err)

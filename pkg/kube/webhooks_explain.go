@@ -73,9 +73,11 @@ func prepareExplanation(wh DownscaleWebhook, sts *appsv1.StatefulSet, zt ZoneTra
 func groupState(sts *appsv1.StatefulSet, all []appsv1.StatefulSet, zt ZoneTracker, now time.Time) ([]string, *time.Time) {
 	var notes []string
 	var until *time.Time
-	if t, why := ZoneDownscaleBlock(sts, all, zt, now); !t.IsZero() {
+	if t, why := ZoneDownscaleBlock(sts, all, zt, now); why != "" {
 		notes = append(notes, why)
-		until = &t
+		if !t.IsZero() {
+			until = &t
+		}
 	}
 	group := sts.Labels[LabelRolloutGroup]
 	for i := range all {

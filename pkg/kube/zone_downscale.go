@@ -134,7 +134,8 @@ func LastDownscales(all []appsv1.StatefulSet, zt ZoneTracker) map[string]ZoneDow
 // While the zone tracker is on and its ConfigMap does not exist yet, the
 // webhook's first check creates it with every StatefulSet of the group
 // downscaled "now", so it refuses for a whole minimum from now. The zero time
-// means no block.
+// means no block; a sibling's label that does not parse blocks with no end
+// (the webhook refuses on it): the zero time and a non-empty reason.
 func ZoneDownscaleBlock(target *appsv1.StatefulSet, all []appsv1.StatefulSet, zt ZoneTracker, now time.Time) (time.Time, string) {
 	group := target.Labels[LabelRolloutGroup]
 	if group == "" {
@@ -148,7 +149,10 @@ func ZoneDownscaleBlock(target *appsv1.StatefulSet, all []appsv1.StatefulSet, zt
 		if o.Name == target.Name || o.Labels[LabelRolloutGroup] != group {
 			continue
 		}
-		minBetween := minTimeBetweenZones(o, target)
+		minBetween, err := minTimeBetweenZones(o, target)
+		if err != nil {
+			return time.Time{}, err.Error()
+		}
 		if minBetween <= 0 {
 			continue
 		}
@@ -176,16 +180,17 @@ func ZoneDownscaleBlock(target *appsv1.StatefulSet, all []appsv1.StatefulSet, zt
 }
 
 // minTimeBetweenZones is the sibling's label, else the target's (0 when
-// neither parses).
-func minTimeBetweenZones(sibling, target *appsv1.StatefulSet) time.Duration {
+// neither has one); a label that does not parse is an error naming it.
+func minTimeBetweenZones(sibling, target *appsv1.StatefulSet) (time.Duration, error) {
 	for _, s := range []*appsv1.StatefulSet{sibling, target} {
 		if raw, ok := s.Labels[LabelMinTimeBetweenZonesDownscale]; ok {
 			d, err := time.ParseDuration(raw)
 			if err != nil {
-				return 0
+				return 0, fmt.Errorf("StatefulSet %s has label %s=%q, which is not a duration: rollout-operator refuses every downscale of its rollout group; fix the label",
+					s.Name, LabelMinTimeBetweenZonesDownscale, raw)
 			}
-			return d
+			return d, nil
 		}
 	}
-	return 0
+	return 0, nil
 }

@@ -122,3 +122,14 @@ func TestReplicaControlFollowsLeaderChainsAndMirrors(t *testing.T) {
 		t.Errorf("independent StatefulSet: %q", got)
 	}
 }
+
+func TestASiblingLabelThatDoesNotParseBlocksLikeTheWebhook(t *testing.T) {
+	all := []appsv1.StatefulSet{
+		*statefulSet("ingester-zone-a", withLabel(LabelRolloutGroup, "ingester")),
+		*statefulSet("ingester-zone-b", withLabel(LabelRolloutGroup, "ingester"), withLabel(LabelMinTimeBetweenZonesDownscale, "12 hours")),
+	}
+	_, why := ZoneDownscaleBlock(&all[0], all, ZoneTracker{}, time.Now())
+	if !strings.Contains(why, `ingester-zone-b has label grafana.com/min-time-between-zones-downscale="12 hours", which is not a duration`) {
+		t.Errorf("why = %q", why)
+	}
+}
