@@ -26,7 +26,7 @@ func (a *applyFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.until, "until", "", "end of the maintenance window (06:00, \"2026-11-24 06:00\", RFC 3339): a step that does not fit is not started")
 	cmd.Flags().DurationVar(&a.window, "window", 0, "length of the maintenance window from now (e.g. 4h)")
 	cmd.Flags().BoolVar(&a.allowPlanChange, "allow-plan-change", false, "continue a run although its plan (steps or parameters) changed")
-	cmd.Flags().StringVar(&a.forceUnlock, "force-unlock", "", "free the lock left by a run that is gone, given its lock ID (see `mimirctl status`)")
+	cmd.Flags().StringVar(&a.forceUnlock, "force-unlock", "", "free the lock left by a run that is gone, given its lock `ID` (mimirctl status shows it)")
 }
 
 func (a *applyFlags) options(now time.Time) (plan.ApplyOptions, error) {

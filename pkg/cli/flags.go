@@ -24,13 +24,19 @@ func registerPrometheus(fs *pflag.FlagSet, c *promgate.Connection) {
 	fs.StringVar(&c.KeyFile, "prometheus-key-file", "", "client key for mTLS")
 	fs.StringVar(&c.ServerName, "prometheus-server-name", "", "TLS server name to verify")
 	fs.BoolVar(&c.InsecureSkipVerify, "prometheus-insecure-skip-verify", false, "do not verify the query endpoint's certificate")
-	fs.Var((*durationFlag)(&c.Timeout), "prometheus-timeout", "timeout of each query (default 30s)")
+	fs.Var((*durationFlag)(&c.Timeout), "prometheus-timeout", "timeout of each query")
 }
 
 // durationFlag binds a gate.Duration as a flag.
 type durationFlag gate.Duration
 
-func (d *durationFlag) String() string { return gate.Duration(*d).String() }
+// String shows the effective value: promgate's default while unset.
+func (d *durationFlag) String() string {
+	if *d == 0 {
+		return promgate.DefaultTimeout.String()
+	}
+	return gate.Duration(*d).String()
+}
 func (d *durationFlag) Type() string   { return "duration" }
 func (d *durationFlag) Set(s string) error {
 	v, err := time.ParseDuration(s)
