@@ -37,7 +37,7 @@ func (d *durationFlag) String() string {
 	}
 	return gate.Duration(*d).String()
 }
-func (d *durationFlag) Type() string   { return "duration" }
+func (d *durationFlag) Type() string { return "duration" }
 func (d *durationFlag) Set(s string) error {
 	v, err := time.ParseDuration(s)
 	if err != nil {
