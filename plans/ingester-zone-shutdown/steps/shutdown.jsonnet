@@ -18,5 +18,5 @@ local sts = if p.statefulSet == '' then 'ingester-' + p.zone else p.statefulSet;
     interval: '10s',
     timeout: '10m',
   }],
-  undo: 'Scale %s back up; its ingesters start empty and take new writes.' % sts,
+  undo: 'Scale %s back up: its ingesters start on their kept volumes (what they held is shipped) and take new writes. If the step stopped before the scale-down, end read-only mode instead: DELETE /ingester/prepare-instance-ring-downscale on each of its pods.' % sts,
 }
