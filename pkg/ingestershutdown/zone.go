@@ -158,10 +158,11 @@ func (z *Zone) beforeScale(ctx context.Context, p plan.Progress) error {
 	if err := z.confirmShipped(ctx, p, targets); err != nil {
 		return err
 	}
-	if err := z.checkBeforeStop(ctx, p, sts, targets, momentScale); err != nil {
-		return err
-	}
 	if Path(path) != PathFlushThenScale {
+		// /ingester/shutdown makes the ingesters leave the ring: a stop too.
+		if err := z.checkBeforeStop(ctx, p, sts, targets, momentScale); err != nil {
+			return err
+		}
 		if err := z.shutdown(ctx, p, targets); err != nil {
 			return err
 		}
