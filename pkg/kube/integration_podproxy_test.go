@@ -6,7 +6,6 @@ import (
 	"context"
 	"net/http"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -69,8 +68,13 @@ func TestIntegrationPodProxyCarriesALongCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Do(ctx, target, http.MethodPost, "/ingester/shutdown", nil, nil); err == nil || !strings.Contains(err.Error(), "Timeout") {
-		t.Fatalf("the ordinary client was not cut by its 1s timeout: %v", err)
+	// The cut shows as "Client.Timeout exceeded" or "context deadline
+	// exceeded" depending on where client-go applies the timeout; what the
+	// test claims is that the call failed before the pod answered (4 s).
+	cutStart := time.Now()
+	_, err = client.Do(ctx, target, http.MethodPost, "/ingester/shutdown", nil, nil)
+	if cut := time.Since(cutStart); err == nil || cut >= 4*time.Second || ctx.Err() != nil {
+		t.Fatalf("the ordinary client was not cut by its 1s timeout (after %s): %v", cut, err)
 	}
 	start := time.Now()
 	resp, err := podaccess.LongCalls(client).Do(ctx, target, http.MethodPost, "/ingester/shutdown", nil, nil)
