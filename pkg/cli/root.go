@@ -63,6 +63,7 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 		newRingCmd(f),
 		newInitCmd(f),
 		newDiffCmd(f),
+		newRenderCmd(f),
 		newCompareCmd(f),
 		newIngesterCmd(f),
 	)

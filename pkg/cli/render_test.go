@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+)
+
+func TestRenderPrintsTheEnvironmentWithAndWithoutTheOverlay(t *testing.T) {
+	c := newTestCLI(t)
+	env := tankaEnv(t)
+	if err := tanka.WriteOverlay(env, &tanka.Overlay{Config: map[string]any{"deployment_mode": "read-write", "write_replicas": 3}}); err != nil {
+		t.Fatal(err)
+	}
+
+	out, errOut, code := c.run("", "render", "--env", env)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	docs := strings.Split(out, "---\n")
+	if len(docs) != 1 || !strings.Contains(out, "name: mimir-write") || !strings.Contains(out, "replicas: 3") || strings.Contains(out, "name: querier") {
+		t.Fatalf("with the overlay on disk, want only mimir-write with 3 replicas:\n%s", out)
+	}
+	if strings.Contains(out, "app.kubernetes.io/managed-by") {
+		t.Fatalf("render without --as-applied must print what the environment renders, not apply's labels:\n%s", out)
+	}
+
+	out, errOut, code = c.run("", "render", "--env", env, "--without-overlay")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if docs := strings.Split(out, "---\n"); len(docs) != 2 || !strings.Contains(docs[0], "name: mimir-write") || !strings.Contains(docs[0], "replicas: 0") || !strings.Contains(docs[1], "name: querier") {
+		t.Fatalf("without the overlay, want mimir-write with 0 replicas then querier (Tanka's order):\n%s", out)
+	}
+
+	out, errOut, code = c.run("", "render", "--env", env, "--as-applied", "-o", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	var objs []map[string]any
+	if err := json.Unmarshal([]byte(out), &objs); err != nil || len(objs) != 1 {
+		t.Fatalf("-o json: want a JSON array of 1 object (%v):\n%s", err, out)
+	}
+	labels, _ := objs[0]["metadata"].(map[string]any)["labels"].(map[string]any)
+	if labels["app.kubernetes.io/managed-by"] == nil || labels["mimirctl.dev/environment"] == nil {
+		t.Fatalf("--as-applied: want apply's ownership labels, got %v", labels)
+	}
+
+	if _, errOut, code = c.run("", "render"); code == ExitOK || !strings.Contains(errOut, "--env") {
+		t.Fatalf("render without --env: exit %d, %s", code, errOut)
+	}
+}
