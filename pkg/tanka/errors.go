@@ -18,8 +18,9 @@ type EvalError struct {
 func (e *EvalError) Error() string {
 	msg := fmt.Sprintf("evaluate %s:\n%s", e.Entrypoint, strings.TrimRight(e.Report, "\n"))
 	if e.InOverlay() {
-		msg += "\n(the failure involves " + OverlayFile + ": an override may target an object the library no longer renders, " +
-			"e.g. after deployment_mode: 'read-write'; the plan step that removes the object must also remove its override)"
+		msg += "\n(the failure involves " + OverlayFile + ": the library may refuse a value a plan step set (an assert, " +
+			"or a type it does not expect), or a field the overlay merges into is not an object in this library; " +
+			"the frames above name the step's field)"
 	}
 	return msg
 }

@@ -19,9 +19,13 @@ const OverlayFile = "mimirctl.libsonnet"
 //	{
 //	  _config+:: { deployment_mode: 'migration' },              // Config
 //	  store_gateway_args+:: { 'store-gateway.x': true },         // Hidden
-//	  query_frontend_deployment+: { spec+: { replicas: 0 } },    // Objects
+//	  query_frontend_deployment: ifRendered('query_frontend_deployment',
+//	    { spec+: { replicas: 0 } }),                              // Objects
 //	}
 //
+// where ifRendered merges the override into the library's object unless the
+// library renders that field as null (a disabled component), which stays
+// null.
 // Values are JSON values (string, float64 or int64, bool, nil, []any,
 // map[string]any); Merge normalises what it is given.
 type Overlay struct {

@@ -38,8 +38,21 @@ func (o *Overlay) Jsonnet() (string, error) {
 	for _, field := range sortedKeys(o.Hidden) {
 		writeField(&b, 1, field, "+::", o.Hidden[field], false)
 	}
+	if len(o.Objects) > 0 {
+		// The library renders a disabled component as null (Mimir's
+		// overrides_exporter_deployment without overrides_exporter_enabled,
+		// every microservice in read-write mode): an override of such an
+		// object leaves it null instead of failing on null + {...}. A field
+		// the library does not have at all still yields the partial object,
+		// which Render refuses naming the override (InvalidObjectError).
+		b.WriteString("  local " + ifRendered + "(field, delta) =\n" +
+			"    local base = if field in super then super[field] else {};\n" +
+			"    if base == null then null else base + delta,\n")
+	}
 	for _, field := range sortedKeys(o.Objects) {
-		writeField(&b, 1, field, "+:", o.Objects[field], true)
+		b.WriteString("  " + jsonnetKey(field) + ": " + ifRendered + "(" + jsonnetString(field) + ", ")
+		writeMerge(&b, 1, o.Objects[field].(map[string]any))
+		b.WriteString("),\n")
 	}
 	b.WriteString("}\n")
 	return b.String(), nil
@@ -72,15 +85,38 @@ func writeField(b *strings.Builder, depth int, key, sep string, v any, merge boo
 		b.WriteString(",\n")
 		return
 	}
+	if merge {
+		writeMerge(b, depth, m)
+	} else {
+		b.WriteString("{\n")
+		for _, k := range sortedKeys(m) {
+			writeField(b, depth+1, k, ":", m[k], false)
+		}
+		b.WriteString(indent + "}")
+	}
+	b.WriteString(",\n")
+}
+
+// ifRendered is the overlay's local helper that merges an override into a
+// visible field unless the library renders that field as null.
+const ifRendered = "ifRendered"
+
+// writeMerge writes m as an object whose object-valued fields merge (+:) into
+// the library's, recursively; other values replace the library's.
+func writeMerge(b *strings.Builder, depth int, m map[string]any) {
+	if len(m) == 0 {
+		b.WriteString("{}")
+		return
+	}
 	b.WriteString("{\n")
 	for _, k := range sortedKeys(m) {
 		childSep := ":"
-		if _, childIsMap := m[k].(map[string]any); merge && childIsMap {
+		if _, childIsMap := m[k].(map[string]any); childIsMap {
 			childSep = "+:"
 		}
-		writeField(b, depth+1, k, childSep, m[k], merge)
+		writeField(b, depth+1, k, childSep, m[k], true)
 	}
-	b.WriteString(indent + "},\n")
+	b.WriteString(strings.Repeat("  ", depth) + "}")
 }
 
 // writeValue writes a plain JSON value in jsonnet syntax.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/mimirctl/mimirctl/pkg/internal/golden"
 )
 
@@ -222,16 +224,44 @@ func TestRenderExplainsAnOverrideOfARemovedObject(t *testing.T) {
 		t.Fatalf("want an invalid object naming the ruler_deployment override, got %v", err)
 	}
 
-	// Mimir's library nulls disabled objects: the merge then fails in jsonnet.
+	// Mimir's library renders a disabled component as null (the ruler in
+	// read-write mode here; overrides_exporter_deployment unless
+	// overrides_exporter_enabled in Grafana's library): the override leaves
+	// it null, so the object is simply not rendered.
 	o.RemoveObject("ruler_deployment")
 	o.Merge(step5())
 	if err := WriteOverlay(env, o); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Load(context.Background(), env, Options{})
-	var ev *EvalError
-	if !errors.As(err, &ev) || !ev.InOverlay() || !strings.Contains(err.Error(), "must also remove its override") {
-		t.Fatalf("want an evaluation error pointing at the overlay, got %v", err)
+	res, err := Load(context.Background(), env, Options{})
+	if err != nil {
+		t.Fatalf("an override of an object the library renders as null must render: %v", err)
+	}
+	for _, obj := range res.Objects {
+		if obj.GetName() == "querier" || obj.GetName() == "query-frontend" {
+			t.Fatalf("%s %s: the library nulls it in read-write mode, the override brought it back", obj.GetKind(), obj.GetName())
+		}
+	}
+	// The same override on a rendered object still merges into it.
+	o.Merge(Overlay{Config: map[string]any{"deployment_mode": "migration"}})
+	if err := WriteOverlay(env, o); err != nil {
+		t.Fatal(err)
+	}
+	res = mustLoad(t, env)
+	found := false
+	for _, obj := range res.Objects {
+		if obj.GetName() == "querier" && obj.GetKind() == "Deployment" {
+			found = true
+			if r, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas"); r != 0 {
+				t.Fatalf("querier replicas %d, want the override's 0", r)
+			}
+			if obj.GetNamespace() == "" {
+				t.Fatal("the override replaced the library's object instead of merging into it")
+			}
+		}
+	}
+	if !found {
+		t.Fatal("in migration mode the library renders the querier: want it with the override")
 	}
 }
 

@@ -18,17 +18,20 @@
   store_gateway_args+:: {
     'store-gateway.sharding-ring.unregister-on-shutdown': true,
   },
-  querier_deployment+: {
+  local ifRendered(field, delta) =
+    local base = if field in super then super[field] else {};
+    if base == null then null else base + delta,
+  querier_deployment: ifRendered('querier_deployment', {
     spec+: {
       replicas: 0,
     },
-  },
-  query_frontend_deployment+: {
+  }),
+  query_frontend_deployment: ifRendered('query_frontend_deployment', {
     spec+: {
       replicas: 0,
     },
-  },
-  'weird keys'+: {
+  }),
+  'weird keys': ifRendered('weird keys', {
     metadata+: {
       annotations+: {
         'it\'s': 'a\nb',
@@ -41,5 +44,5 @@
         n: 1.5,
       },
     },
-  },
+  }),
 }
