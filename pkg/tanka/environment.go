@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -39,6 +41,10 @@ type Environment struct {
 	Inline bool
 	// Spec is the environment's metadata, as Tanka parses it.
 	Spec Spec
+	// Deprecated lists the deprecated top-level spec.json fields that Spec
+	// was read from, e.g. "namespace (now spec.namespace)"; Tanka warns
+	// about them.
+	Deprecated []string
 }
 
 // EntrypointPath is the absolute path of main.jsonnet.
@@ -64,8 +70,10 @@ type Spec struct {
 }
 
 // SpecMetadata is an environment's metadata. For static environments Name is
-// the environment directory relative to the root; Namespace is always the
-// entrypoint relative to the root (Tanka's "legacy" naming).
+// the environment directory relative to the root; Namespace is the
+// entrypoint relative to the root (Tanka's "legacy" naming), except that it
+// is left as spec.json has it (usually empty) when deprecated top-level
+// fields were used, as Tanka does (see parseSpec).
 type SpecMetadata struct {
 	Name      string            `json:"name,omitempty"`
 	Namespace string            `json:"namespace,omitempty"`
@@ -110,25 +118,25 @@ func newSpec() Spec {
 // NameLabel is the value Tanka gives the tanka.dev/environment label: the
 // first 48 hex characters of the SHA-256 of the fields named by
 // spec.tankaEnvLabelFromFields (default .metadata.name and .metadata.namespace)
-// joined by ":".
+// joined by ":". Fields are addressed by their JSON names, as in Tanka's
+// v1alpha1.Environment.NameLabel; a field of the spec that is unset counts as
+// its zero value ("" or false), a bool or number is hashed as its text
+// ("true", "3").
+//
+// Unlike Tanka v0.38.0, a key under a map (e.g. .metadata.labels.cluster) is
+// looked up by its name (Tanka takes an arbitrary key of the map, so its label
+// changes from run to run), and a field that does not exist is an error (Tanka
+// panics). Lists and objects cannot be label sources (Tanka refuses them too).
 func (s Spec) NameLabel() (string, error) {
 	fields := s.Spec.TankaEnvLabelFromFields
 	if len(fields) == 0 {
 		fields = []string{".metadata.name", ".metadata.namespace"}
 	}
-	raw, err := json.Marshal(s)
-	if err != nil {
-		return "", err
-	}
-	var tree map[string]any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		return "", err
-	}
 	values := make([]string, len(fields))
 	for i, f := range fields {
-		v, err := lookupString(tree, strings.Split(strings.TrimPrefix(f, "."), "."))
+		v, err := fieldText(reflect.ValueOf(s), strings.Split(strings.TrimPrefix(f, "."), "."))
 		if err != nil {
-			return "", fmt.Errorf("spec.tankaEnvLabelFromFields %q: %w", f, err)
+			return "", fmt.Errorf("spec.tankaEnvLabelFromFields %q: %w; name a text, bool or number field of the environment such as .metadata.name", f, err)
 		}
 		values[i] = v
 	}
@@ -136,22 +144,117 @@ func (s Spec) NameLabel() (string, error) {
 	return hex.EncodeToString(sum[:])[:48], nil
 }
 
-func lookupString(tree map[string]any, path []string) (string, error) {
-	var cur any = tree
-	for _, p := range path {
-		m, ok := cur.(map[string]any)
+// fieldText follows path (JSON field names, map keys) from v and returns the
+// value it reaches as text.
+func fieldText(v reflect.Value, path []string) (string, error) {
+	for i, key := range path {
+		switch v.Kind() {
+		case reflect.Struct:
+			next, ok := jsonField(v, key)
+			if !ok {
+				return "", fmt.Errorf("no field %q at .%s", key, strings.Join(path[:i], "."))
+			}
+			v = next
+		case reflect.Map:
+			next := v.MapIndex(reflect.ValueOf(key))
+			if !next.IsValid() {
+				return "", fmt.Errorf("no key %q in .%s", key, strings.Join(path[:i], "."))
+			}
+			v = next
+		default:
+			return "", fmt.Errorf(".%s is not an object", strings.Join(path[:i], "."))
+		}
+	}
+	switch v.Kind() {
+	case reflect.String:
+		return v.String(), nil
+	case reflect.Bool:
+		return strconv.FormatBool(v.Bool()), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10), nil
+	case reflect.Float32, reflect.Float64:
+		return strconv.FormatFloat(v.Float(), 'f', -1, v.Type().Bits()), nil
+	default:
+		return "", fmt.Errorf("the value is a %s, not text, a bool or a number", v.Kind())
+	}
+}
+
+// jsonField is the field of struct v whose JSON name is name.
+func jsonField(v reflect.Value, name string) (reflect.Value, bool) {
+	t := v.Type()
+	for i := range t.NumField() {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if tag == name {
+			return v.Field(i), true
+		}
+	}
+	return reflect.Value{}, false
+}
+
+// deprecatedFields are the top-level spec.json fields of Tanka's first
+// format, each with the field that replaced it; Tanka still reads them when
+// the replacement is unset.
+var deprecatedFields = []struct{ old, replacement string }{
+	{"namespace", "spec.namespace"},
+	{"server", "spec.apiServer"},
+	{"team", "metadata.labels.team"},
+}
+
+// parseSpec reads an environment spec (spec.json, or an inline environment
+// object as JSON) the way Tanka v0.38.0's spec.Parse does: over the defaults
+// of newSpec, with the deprecated top-level fields copied to their
+// replacements when those are unset. It returns the deprecated fields it
+// used. When it used none, metadata.namespace is set to entry (the
+// entrypoint relative to the project root) and an apiServer without a scheme
+// gets https://; when it used some, Tanka skips both, and so does parseSpec:
+// that keeps the tanka.dev/environment label equal to the one `tk apply`
+// wrote. A deprecated field that is used but is not a string is an error.
+func parseSpec(data []byte, entry string) (Spec, []string, error) {
+	spec := newSpec()
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return Spec{}, nil, err
+	}
+	if spec.Metadata.Labels == nil {
+		spec.Metadata.Labels = map[string]string{}
+	}
+	var top map[string]any
+	if err := json.Unmarshal(data, &top); err != nil {
+		return Spec{}, nil, err
+	}
+	var used []string
+	for _, d := range deprecatedFields {
+		raw, present := top[d.old]
+		_, hasTeam := spec.Metadata.Labels["team"]
+		unset := map[string]bool{
+			"namespace": spec.Spec.Namespace == "",
+			"server":    spec.Spec.APIServer == "",
+			"team":      !hasTeam,
+		}[d.old]
+		if !present || !unset {
+			continue
+		}
+		v, ok := raw.(string)
 		if !ok {
-			return "", fmt.Errorf("%q is not an object", p)
+			return Spec{}, nil, fmt.Errorf("the deprecated top-level field %q is %s, not a string; move its value to %s", d.old, jsonType(raw), d.replacement)
 		}
-		if cur, ok = m[p]; !ok {
-			return "", fmt.Errorf("no field %q", p)
+		switch d.old {
+		case "namespace":
+			spec.Spec.Namespace = v
+		case "server":
+			spec.Spec.APIServer = v
+		case "team":
+			spec.Metadata.Labels["team"] = v
 		}
+		used = append(used, fmt.Sprintf("%s (now %s)", d.old, d.replacement))
 	}
-	s, ok := cur.(string)
-	if !ok {
-		return "", fmt.Errorf("value is %T, not a string", cur)
+	if len(used) > 0 {
+		return spec, used, nil
 	}
-	return s, nil
+	spec.Metadata.Namespace = entry
+	if spec.Spec.APIServer != "" && strings.Index(spec.Spec.APIServer, "://") < 1 {
+		spec.Spec.APIServer = "https://" + spec.Spec.APIServer
+	}
+	return spec, nil, nil
 }
 
 // ErrNoRoot means no tkrc.yaml or jsonnetfile.json was found above a path.
@@ -207,7 +310,8 @@ func findUp(file, start, stop string) (string, bool) {
 	}
 }
 
-// readSpec fills Spec from spec.json, or marks the environment inline.
+// readSpec fills Spec from spec.json (see parseSpec), or marks the
+// environment inline.
 func (e *Environment) readSpec() error {
 	name, err := filepath.Rel(e.Root, e.Dir)
 	if err != nil {
@@ -228,13 +332,12 @@ func (e *Environment) readSpec() error {
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(data, &e.Spec); err != nil {
+	spec, deprecated, err := parseSpec(data, entry)
+	if err != nil {
 		return fmt.Errorf("parse %s: %w", filepath.Join(e.Dir, SpecFile), err)
 	}
+	e.Spec = spec
 	e.Spec.Metadata.Name = name // Tanka names static environments by their directory
-	e.Spec.Metadata.Namespace = entry
-	if e.Spec.Spec.APIServer != "" && !strings.Contains(e.Spec.Spec.APIServer, "://") {
-		e.Spec.Spec.APIServer = "https://" + e.Spec.Spec.APIServer
-	}
+	e.Deprecated = deprecated
 	return nil
 }

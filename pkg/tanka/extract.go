@@ -14,41 +14,59 @@ type found struct {
 
 // extract walks the output tree like Tanka: every object with a string
 // apiVersion and kind is a Kubernetes object; other objects and arrays are
-// walked into (object keys in sorted order, null values skipped); any other
-// value is an error. *List objects are replaced by their items.
+// walked into (object keys in sorted order). A null field of an object is
+// skipped (what `if false then ...` leaves behind); a null anywhere else, like
+// any other plain value, is an error. A null output tree holds no objects.
+// *List objects (those with an items array) are replaced by their items,
+// Lists inside Lists too; every item must be a Kubernetes object.
 func extract(tree any) ([]found, error) {
+	if tree == nil {
+		return nil, nil
+	}
 	var out []found
 	if err := walk(tree, "", "", &out); err != nil {
 		return nil, err
 	}
 	var flat []found
 	for _, f := range out {
-		items, isList := f.obj["items"].([]any)
-		if !isList {
-			flat = append(flat, f)
-			continue
-		}
-		for i, it := range items {
-			path := fmt.Sprintf("%s.items[%d]", f.path, i)
-			m, ok := it.(map[string]any)
-			if !ok {
-				return nil, &InvalidObjectError{Path: path, Reason: fmt.Sprintf("list item is %T, not an object", it)}
-			}
-			if err := verify(m); err != "" {
-				return nil, &InvalidObjectError{Path: path, Reason: err}
-			}
-			flat = append(flat, found{path, m})
+		if err := unwrapList(f, &flat); err != nil {
+			return nil, err
 		}
 	}
 	return flat, nil
+}
+
+// unwrapList appends f to out, or, when f is a List, its items (recursively).
+func unwrapList(f found, out *[]found) error {
+	items, isList := f.obj["items"].([]any)
+	if !isList {
+		*out = append(*out, f)
+		return nil
+	}
+	for i, it := range items {
+		path := fmt.Sprintf("%s.items[%d]", f.path, i)
+		m, ok := it.(map[string]any)
+		if !ok {
+			return &InvalidObjectError{Path: path, Reason: fmt.Sprintf("list item is %s, not an object", jsonType(it))}
+		}
+		if reason := manifestReason(m); reason != "" {
+			return &InvalidObjectError{Path: path, Reason: "every item of a List must be a Kubernetes object, this one has " + reason +
+				"; give it apiVersion and kind, or move it out of the List"}
+		}
+		if reason := verify(m); reason != "" {
+			return &InvalidObjectError{Path: path, Reason: reason}
+		}
+		if err := unwrapList(found{path, m}, out); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // walk descends into v at path; why says why the containing object is not a
 // Kubernetes object, for the error when a plain value is reached.
 func walk(v any, path, why string, out *[]found) error {
 	switch t := v.(type) {
-	case nil:
-		return nil
 	case map[string]any:
 		delete(t, "__ksonnet")
 		reason := manifestReason(t)
@@ -84,7 +102,30 @@ func walk(v any, path, why string, out *[]found) error {
 	if why == "" {
 		why = "the output must be an object or an array"
 	}
-	return &InvalidObjectError{Path: orRoot(parentPath(path)), Reason: fmt.Sprintf("%s (reached %T value at %s)", why, v, orRoot(path))}
+	reason := fmt.Sprintf("%s (reached %s value at %s)", why, jsonType(v), orRoot(path))
+	if v == nil {
+		reason = fmt.Sprintf("%s (reached null at %s: only a null field of an object is skipped, a null array element is not, as in Tanka; "+
+			"drop it with std.prune or std.filter, or use an array comprehension with an if)", why, orRoot(path))
+	}
+	return &InvalidObjectError{Path: orRoot(parentPath(path)), Reason: reason}
+}
+
+// jsonType names the JSON type of a decoded value.
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a bool"
+	case string:
+		return "a string"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	default:
+		return "a number"
+	}
 }
 
 func orRoot(path string) string {

@@ -188,14 +188,19 @@ func selectInline(env *Environment, tree any, name string) (Spec, any, error) {
 		sort.Strings(names)
 		return Spec{}, nil, &MultipleEnvironmentsError{Dir: env.Dir, Name: name, Names: names}
 	}
-	spec := newSpec()
 	raw, err := json.Marshal(envs[0])
-	if err == nil {
-		err = json.Unmarshal(raw, &spec)
-	}
 	if err != nil {
-		return Spec{}, nil, fmt.Errorf("environment %s: parse the inline environment: %w", env.Dir, err)
+		return Spec{}, nil, fmt.Errorf("environment %s: inline environment %q: %w", env.Dir, names[0], err)
 	}
-	spec.Metadata.Namespace = env.Spec.Metadata.Namespace
+	spec, deprecated, err := parseSpec(raw, env.Spec.Metadata.Namespace)
+	if err != nil {
+		return Spec{}, nil, fmt.Errorf("environment %s: parse the inline environment %q: %w", env.Dir, names[0], err)
+	}
+	if len(deprecated) > 0 {
+		// Tanka accepts these fields in spec.json only, with a warning, and
+		// refuses an inline environment that uses them.
+		return Spec{}, nil, fmt.Errorf("environment %s: the inline environment %q uses deprecated top-level fields: %s; move them, as Tanka refuses them in inline environments",
+			env.Dir, names[0], strings.Join(deprecated, ", "))
+	}
 	return spec, envs[0]["data"], nil
 }

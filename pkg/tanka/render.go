@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
 
 	jsonnet "github.com/google/go-jsonnet"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -88,6 +92,12 @@ func Render(ctx context.Context, env *Environment, opts Options) (*Result, error
 // and tk.env, and returns the output tree (numbers that are integers become
 // int64, as in objects read from the API server).
 //
+// For an inline environment with Options.Name set, only the tanka.dev
+// Environment objects whose metadata.name contains Name are evaluated, as
+// `tk --name` does: everything else in the output becomes {} without being
+// evaluated, so that an error in another environment (e.g. an ext var only
+// it needs) does not stop this one.
+//
 // go-jsonnet cannot be interrupted: when ctx ends first, Evaluate returns
 // ctx.Err() and the evaluation finishes in the background.
 func Evaluate(ctx context.Context, env *Environment, opts Options) (any, error) {
@@ -100,8 +110,17 @@ func Evaluate(ctx context.Context, env *Environment, opts Options) (any, error) 
 		err error
 	}
 	done := make(chan result, 1)
+	program, err := selectionProgram(env, opts)
+	if err != nil {
+		return nil, err
+	}
 	go func() {
-		out, err := vm.EvaluateFile(env.EntrypointPath())
+		if program == "" {
+			out, err := vm.EvaluateFile(env.EntrypointPath())
+			done <- result{out, err}
+			return
+		}
+		out, err := vm.EvaluateAnonymousSnippet(filepath.Join(env.Dir, selectionFile), program)
 		done <- result{out, err}
 	}()
 	var r result
@@ -118,6 +137,70 @@ func Evaluate(ctx context.Context, env *Environment, opts Options) (any, error) 
 		return nil, fmt.Errorf("decode the output of %s: %w", env.EntrypointPath(), err)
 	}
 	return tree, nil
+}
+
+// selectionFile is the name under which the selection program of an inline
+// environment appears in stack traces.
+const selectionFile = "<select-inline-environment>"
+
+// jsonnetIdentifier is what a top-level argument's name must look like to be
+// passed on by the selection program.
+var jsonnetIdentifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// selectionProgram returns the jsonnet program that evaluates only the inline
+// environments matching opts.Name, or "" when main.jsonnet is evaluated as
+// it is. The program imports main.jsonnet, calls it with the top-level
+// arguments when it is a function, and keeps each object that is a
+// tanka.dev/Environment named like opts.Name; Lists keep only such items;
+// any other object with apiVersion and kind, and any plain value, becomes {}.
+func selectionProgram(env *Environment, opts Options) (string, error) {
+	if !env.Inline || opts.Name == "" {
+		return "", nil
+	}
+	seen := map[string]bool{}
+	var params []string
+	for _, m := range []map[string]string{opts.TLAStr, opts.TLACode} {
+		for k := range m {
+			if !jsonnetIdentifier.MatchString(k) {
+				return "", fmt.Errorf("top-level argument %q: not a jsonnet identifier, so no parameter of main.jsonnet can take it", k)
+			}
+			if !seen[k] {
+				seen[k] = true
+				params = append(params, k)
+			}
+		}
+	}
+	sort.Strings(params)
+	args := make([]string, len(params))
+	for i, p := range params {
+		args[i] = p + "=" + p
+	}
+	entry, err := json.Marshal(env.EntrypointPath())
+	if err != nil {
+		return "", err
+	}
+	name, err := json.Marshal(opts.Name)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf(`function(%s)
+  local entry = import %s;
+  local wanted = %s;
+  local named(o) =
+    std.objectHas(o, 'metadata') && std.isObject(o.metadata) &&
+    std.objectHas(o.metadata, 'name') && std.isString(o.metadata.name) &&
+    std.length(std.findSubstr(wanted, o.metadata.name)) > 0;
+  local isEnv(o) =
+    o.kind == 'Environment' && std.isString(o.apiVersion) && std.startsWith(o.apiVersion, 'tanka.dev/');
+  local pick(v) =
+    if std.isArray(v) then std.map(pick, v)
+    else if !std.isObject(v) then {}
+    else if !(std.objectHas(v, 'apiVersion') && std.objectHas(v, 'kind')) then std.mapWithKey(function(_, x) pick(x), v)
+    else if isEnv(v) then (if named(v) then v else {})
+    else if std.objectHas(v, 'items') && std.isArray(v.items) then v { items: [x for x in std.map(pick, v.items) if std.length(x) > 0] }
+    else {};
+  pick(if std.isFunction(entry) then entry(%s) else entry)
+`, strings.Join(params, ", "), entry, name, strings.Join(args, ", ")), nil
 }
 
 func newVM(env *Environment, opts Options) (*jsonnet.VM, *importer, error) {
