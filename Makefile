@@ -10,6 +10,11 @@ VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || ech
 LDFLAGS       := -X github.com/mimirctl/mimirctl/pkg/cli.Version=$(VERSION)
 # The e2e suite needs the local cluster (root, network namespaces).
 E2E_TIMEOUT   ?= 60m
+# The real Tanka CLI (e2e/local/tools/build.sh tk) that pkg/tanka's renderer
+# is compared with; passed to the tests when it is built and the caller did
+# not choose another. Expanded when a recipe runs, after `tools` built it.
+TK_BIN        := $(CURDIR)/e2e/local/bin/tk
+TEST_TK_ENV    = $(if $(MIMIRCTL_TEST_TK),,$(if $(wildcard $(TK_BIN)),MIMIRCTL_TEST_TK=$(TK_BIN)))
 
 include e2e/local/local.mk
 
@@ -22,8 +27,8 @@ build: ## Build bin/mimirctl
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/mimirctl ./cmd/mimirctl
 
 .PHONY: unit
-unit: ## Unit tests with the race detector (no cluster needed)
-	$(GO) test -race -count=1 ./...
+unit: ## Unit tests with the race detector (no cluster needed; compared with real Tanka when e2e/local/bin/tk is built)
+	$(TEST_TK_ENV) $(GO) test -race -count=1 ./...
 
 .PHONY: vet
 vet: ## go vet, including the build-tagged integration and e2e code
@@ -43,7 +48,7 @@ bench: ## Go benchmarks (performance goals live here, not in unit tests)
 
 .PHONY: integration
 integration: cluster-up ## Integration tests: real Mimir and Prometheus processes, a real API server (the local cluster)
-	MIMIRCTL_TEST_KUBECONFIG=$$($(LOCALCLUSTER) env --kubeconfig) $(GO) test -race -count=1 -p 1 -tags integration -timeout 30m ./pkg/...
+	$(TEST_TK_ENV) MIMIRCTL_TEST_KUBECONFIG=$$($(LOCALCLUSTER) env --kubeconfig) $(GO) test -race -count=1 -p 1 -tags integration -timeout 30m ./pkg/...
 
 .PHONY: e2e
 e2e: cluster-up build ## The end-to-end suite on the local cluster (zone replacement, migration round trip, KV migrations)

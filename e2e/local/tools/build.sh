@@ -5,7 +5,7 @@
 # warm run takes a second; keep GOCACHE and GOMODCACHE between runs.
 #
 # usage: build.sh [component...]   (default: all)
-# components: kube etcd mimir2 mimir3 consul
+# components: kube etcd mimir2 mimir3 consul tk
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +16,7 @@ BIN_DIR=$(cd "$BIN_DIR" && pwd)
 kube_version=v1.34.4
 mimir2_version=2.9.0 # VERSION file of github.com/grafana/mimir@v0.0.0-20230630050318-e4d286c69115
 mimir3_version=3.0.5 # VERSION file of github.com/grafana/mimir@v1.3.1-0.20260423142704-aced80d74930
+tk_version=v0.38.0    # github.com/grafana/tanka, as required in tk/go.mod
 
 # up_to_date OUTPUT... : true when every output exists and is newer than the inputs.
 up_to_date() {
@@ -81,13 +82,23 @@ build_consul() {
 		go build -ldflags "-s -w" -o "$BIN_DIR/consul" github.com/hashicorp/consul)
 }
 
+# build_tk: Grafana Tanka's CLI, the oracle pkg/tanka's renderer is compared
+# with (pkg/tanka TestRenderMatchesRealTanka). The version is stamped as in
+# Tanka's release builds, so that spec.expectVersions is checked as for users.
+build_tk() {
+	up_to_date "$here/tk" tk && return
+	log "building Grafana Tanka $tk_version (about 40 seconds cold)"
+	(cd "$here/tk" && go build -ldflags "-s -w -X github.com/grafana/tanka/pkg/tanka.CurrentVersion=$tk_version" \
+		-o "$BIN_DIR/tk" github.com/grafana/tanka/cmd/tk)
+}
+
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(kube etcd mimir2 mimir3 consul)
+[ ${#components[@]} -gt 0 ] || components=(kube etcd mimir2 mimir3 consul tk)
 for c in "${components[@]}"; do
 	case $c in
-	kube | etcd | mimir2 | mimir3 | consul) "build_$c" ;;
+	kube | etcd | mimir2 | mimir3 | consul | tk) "build_$c" ;;
 	*)
-		echo "build.sh: unknown component $c (known: kube etcd mimir2 mimir3 consul)" >&2
+		echo "build.sh: unknown component $c (known: kube etcd mimir2 mimir3 consul tk)" >&2
 		exit 2
 		;;
 	esac
