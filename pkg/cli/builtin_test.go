@@ -16,7 +16,7 @@ import (
 // builtinParams are the values given to plans whose parameters are required.
 var builtinParams = map[string][]string{
 	"ingester-zone-shutdown":   {"zone=zone-a", "tankaField=ingester_zone_a_statefulset"},
-	"memberlist-cluster-label": {"label=test.mimir", "members=12"},
+	"memberlist-cluster-label": {"label=test.mimir"},
 }
 
 // TestBuiltinPlansShowAsGolden renders every built-in plan with the real

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
@@ -13,13 +14,14 @@ import (
 )
 
 // MemberlistSpec is a memberlist gate: on every selected pod, KV keys
-// matching each pattern are present (or absent), and the gossip cluster has
-// the expected number of members.
+// matching each pattern are present (or absent), every selected pod is a
+// member, and the gossip cluster has the expected number of members.
 //
 //	memberlist:
-//	  pods: {labels: "name=distributor"}
+//	  pods: {labels: "gossip_ring_member=true"}
+//	  selectedPods: true
+//	  unknownMembers: fail
 //	  keys: ["ha-tracker/.+"]
-//	  minMembers: 6
 type MemberlistSpec struct {
 	PodsSpec `yaml:",inline" json:",inline"`
 	// Keys are regular expressions matched against whole keys; each must
@@ -30,7 +32,25 @@ type MemberlistSpec struct {
 	Keys []string `yaml:"keys,omitempty" json:"keys,omitempty"`
 	// AbsentKeys are regular expressions no live key may match.
 	AbsentKeys []string `yaml:"absentKeys,omitempty" json:"absentKeys,omitempty"`
-	// Members, MinMembers and MaxMembers bound the members each pod sees.
+	// SelectedPods requires every running selected pod to be an alive member
+	// in every selected pod's view, with no count given by hand. A member
+	// is matched to a pod by name: memberlist's node name is the pod's
+	// hostname, followed by "-" and 8 hex digits when
+	// -memberlist.randomize-node-name is on (Mimir's default; dskit
+	// kv/memberlist). Members that match no selected pod are unknown: another
+	// system gossiping on the same port (grafana/mimir#6187) or pods the
+	// selector misses. They are reported as a warning unless UnknownMembers
+	// is "fail".
+	SelectedPods bool `yaml:"selectedPods,omitempty" json:"selectedPods,omitempty"`
+	// UnknownMembers is what a member matching no selected pod makes of the
+	// gate with selectedPods: "warn" (default: pass, listed in the summary
+	// and details) or "fail" (e.g. once a cluster label keeps other
+	// systems out).
+	UnknownMembers string `yaml:"unknownMembers,omitempty" json:"unknownMembers,omitempty"`
+	// Members, MinMembers and MaxMembers bound the members each pod sees,
+	// counting every member, unknown ones included: members is an exact
+	// count, so another system's members joining the gossip cluster make it
+	// fail. Prefer selectedPods, which needs no count.
 	Members    *int `yaml:"members,omitempty" json:"members,omitempty"`
 	MinMembers *int `yaml:"minMembers,omitempty" json:"minMembers,omitempty"`
 	MaxMembers *int `yaml:"maxMembers,omitempty" json:"maxMembers,omitempty"`
@@ -49,8 +69,16 @@ func (s MemberlistSpec) Validate() error {
 	if s.Members != nil && (s.MinMembers != nil || s.MaxMembers != nil) {
 		errs = append(errs, errors.New("members: give members alone, or minMembers and/or maxMembers"))
 	}
-	if len(s.Keys) == 0 && len(s.AbsentKeys) == 0 && s.Members == nil && s.MinMembers == nil && s.MaxMembers == nil {
-		errs = append(errs, errors.New("the gate checks nothing: add keys, absentKeys, members, minMembers or maxMembers"))
+	switch s.UnknownMembers {
+	case "", UnknownMembersWarn, UnknownMembersFail:
+		if s.UnknownMembers != "" && !s.SelectedPods {
+			errs = append(errs, errors.New("unknownMembers: members are known by the selected pods; add selectedPods: true"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("unknownMembers: %q is not %s or %s", s.UnknownMembers, UnknownMembersWarn, UnknownMembersFail))
+	}
+	if len(s.Keys) == 0 && len(s.AbsentKeys) == 0 && !s.SelectedPods && s.Members == nil && s.MinMembers == nil && s.MaxMembers == nil {
+		errs = append(errs, errors.New("the gate checks nothing: add keys, absentKeys, selectedPods, members, minMembers or maxMembers"))
 	}
 	return errors.Join(errs...)
 }
@@ -64,6 +92,13 @@ func (s MemberlistSpec) Describe() string {
 	if len(s.AbsentKeys) > 0 {
 		parts = append(parts, "keys /"+strings.Join(s.AbsentKeys, "/, /")+"/ absent")
 	}
+	if s.SelectedPods {
+		p := "every selected pod seen alive by each (other members a warning)"
+		if s.UnknownMembers == UnknownMembersFail {
+			p = "every selected pod seen alive by each, no other member"
+		}
+		parts = append(parts, p)
+	}
 	switch {
 	case s.Members != nil:
 		parts = append(parts, fmt.Sprintf("%d members", *s.Members))
@@ -72,6 +107,12 @@ func (s MemberlistSpec) Describe() string {
 	}
 	return fmt.Sprintf("memberlist on %s: %s", s.describe(), strings.Join(parts, ", "))
 }
+
+// Values of MemberlistSpec.UnknownMembers.
+const (
+	UnknownMembersWarn = "warn"
+	UnknownMembersFail = "fail"
+)
 
 // MemberlistGate checks the memberlist KV of every selected pod.
 type MemberlistGate struct {
@@ -103,20 +144,60 @@ func NewMemberlistGate(spec MemberlistSpec, deps gate.Deps) (*MemberlistGate, er
 func (g *MemberlistGate) Describe() string { return g.spec.Describe() }
 
 // Evaluate reads /memberlist on every pod. A pod without memberlist fails.
+// With selectedPods, the members are matched to the running selected pods;
+// unknown members seen by any pod are listed once, in the summary and the
+// first detail, whatever the verdict.
 func (g *MemberlistGate) Evaluate(ctx context.Context) verdict.Observation {
-	return gate.JudgePods(ctx, g.deps, g.spec.Pods, gate.PodOptions{MinPods: g.spec.MinPods}, "match", func(ctx context.Context, t podaccess.Target) verdict.Observation {
-		st, err := FetchMemberlist(ctx, g.deps.Pods, t)
-		switch {
-		case errors.Is(err, ErrNoMemberlist):
-			return verdict.Failf("%v", err)
-		case err != nil:
-			return verdict.Inconclusivef("%v", err)
-		}
-		return g.judge(st)
+	sel, err := gate.FetchPods(ctx, g.deps, g.spec.Pods, func(ctx context.Context, t podaccess.Target) (MemberlistStatus, error) {
+		return FetchMemberlist(ctx, g.deps.Pods, t)
 	})
+	if err != nil {
+		return verdict.Inconclusivef("cannot select pods: %v", err)
+	}
+	var own []string
+	if g.spec.SelectedPods {
+		for _, r := range sel.Results {
+			own = append(own, r.Target.Name)
+		}
+	}
+	var unknown []MemberlistMember // in the order pods and pages list them
+	seen := map[string]bool{}
+	obs := make([]gate.PodObservation, 0, sel.Total())
+	for _, r := range sel.Results {
+		var o verdict.Observation
+		switch {
+		case errors.Is(r.Err, ErrNoMemberlist):
+			o = verdict.Failf("%v", r.Err)
+		case r.Err != nil:
+			o = verdict.Inconclusivef("%v", r.Err)
+		default:
+			var foreign []MemberlistMember
+			o, foreign = g.judge(r.Value, own)
+			for _, m := range foreign {
+				if !seen[m.Name] {
+					seen[m.Name] = true
+					unknown = append(unknown, m)
+				}
+			}
+		}
+		obs = append(obs, gate.PodObservation{Pod: r.Target.Name, Observation: o})
+	}
+	for _, nr := range sel.NotRunning {
+		name, reason, _ := strings.Cut(nr, ": ")
+		obs = append(obs, gate.PodObservation{Pod: name, Observation: verdict.Inconclusivef("not running: %s", reason)})
+	}
+	out := gate.CombinePods(g.spec.Pods, g.spec.MinPods, "match", obs)
+	if len(unknown) > 0 && g.spec.UnknownMembers != UnknownMembersFail {
+		out.Summary += fmt.Sprintf("; warning: %d members not among the selected pods", len(unknown))
+		out.Details = append([]string{fmt.Sprintf("%d members not among the selected pods: %s (another system gossiping on the same port? a memberlist cluster label keeps it out)",
+			len(unknown), memberNames(unknown))}, out.Details...)
+	}
+	return out
 }
 
-func (g *MemberlistGate) judge(st MemberlistStatus) verdict.Observation {
+// judge checks one pod's view. own lists the running selected pods when
+// selectedPods is set; it returns the members that match none of them.
+func (g *MemberlistGate) judge(st MemberlistStatus, own []string) (verdict.Observation, []MemberlistMember) {
 	live := st.LiveKeys()
 	var problems []string
 	for i, re := range g.keys {
@@ -137,11 +218,57 @@ func (g *MemberlistGate) judge(st MemberlistStatus) verdict.Observation {
 	if (lo != nil && n < *lo) || (hi != nil && n > *hi) {
 		problems = append(problems, fmt.Sprintf("%d members, want %s: %s", n, gate.FormatBounds(lo, hi), memberNames(st.Members)))
 	}
+	var unknown []MemberlistMember
+	if g.spec.SelectedPods {
+		var missing []string
+		unknown, missing = MatchMembers(st.Members, own)
+		if len(missing) > 0 {
+			problems = append(problems, fmt.Sprintf("%d of %d selected pods not alive members: %s", len(missing), len(own), strings.Join(missing, ", ")))
+		}
+		if len(unknown) > 0 && g.spec.UnknownMembers == UnknownMembersFail {
+			problems = append(problems, fmt.Sprintf("%d members not among the selected pods: %s", len(unknown), memberNames(unknown)))
+		}
+	}
 	summary := fmt.Sprintf("%d members, %d live keys", n, len(live))
 	if len(problems) > 0 {
-		return verdict.Failf("%s", summary).WithDetails(problems...)
+		return verdict.Failf("%s", summary).WithDetails(problems...), unknown
 	}
-	return verdict.Passf("%s", summary)
+	return verdict.Passf("%s", summary), unknown
+}
+
+// randomSuffix is what -memberlist.randomize-node-name appends to the node
+// name: "-" and 4 random bytes in hex (dskit kv/memberlist).
+var randomSuffix = regexp.MustCompile(`-[0-9a-f]{8}$`)
+
+// MatchMembers matches gossip members to pod names. A member belongs to a
+// pod when its name is the pod's name, or the pod's name with memberlist's
+// random suffix. unknown lists the members that belong to no pod; missing
+// lists the pods (sorted) with no alive member (State 0): absent, or seen
+// only as suspect.
+func MatchMembers(members []MemberlistMember, pods []string) (unknown []MemberlistMember, missing []string) {
+	alive := make(map[string]bool, len(pods))
+	for _, p := range pods {
+		alive[p] = false
+	}
+	for _, m := range members {
+		pod := m.Name
+		if _, ok := alive[pod]; !ok {
+			pod = randomSuffix.ReplaceAllString(m.Name, "")
+		}
+		seen, ok := alive[pod]
+		if !ok {
+			unknown = append(unknown, m)
+			continue
+		}
+		alive[pod] = seen || m.State == MemberAlive
+	}
+	for _, p := range pods {
+		if !alive[p] {
+			missing = append(missing, p)
+		}
+	}
+	sort.Strings(missing)
+	return unknown, missing
 }
 
 func matching(keys []string, re *regexp.Regexp) []string {
@@ -154,9 +281,14 @@ func matching(keys []string, re *regexp.Regexp) []string {
 	return out
 }
 
+// memberNames lists members by name, with their state when not alive.
 func memberNames(ms []MemberlistMember) string {
 	names := make([]string, 0, len(ms))
 	for _, m := range ms {
+		if m.State != MemberAlive {
+			names = append(names, fmt.Sprintf("%s (%s)", m.Name, m.StateName()))
+			continue
+		}
 		names = append(names, m.Name)
 	}
 	return strings.Join(names, ", ")

@@ -34,6 +34,32 @@ type MemberlistMember struct {
 	State int    `json:"State"`
 }
 
+// Member states as /memberlist reports them (hashicorp/memberlist
+// NodeStateType: alive, suspect, dead, left). Mimir's page lists what
+// Memberlist.Members returns: alive and suspect members.
+const (
+	MemberAlive = iota
+	MemberSuspect
+	MemberDead
+	MemberLeft
+)
+
+// StateName is the member's state in words ("alive", "suspect", "dead",
+// "left"), or "state N" for a value memberlist does not define.
+func (m MemberlistMember) StateName() string {
+	switch m.State {
+	case MemberAlive:
+		return "alive"
+	case MemberSuspect:
+		return "suspect"
+	case MemberDead:
+		return "dead"
+	case MemberLeft:
+		return "left"
+	}
+	return fmt.Sprintf("state %d", m.State)
+}
+
 // MemberlistKey is one KV entry. Deleted (3.x) marks a tombstone.
 type MemberlistKey struct {
 	Version int    `json:"Version"`
