@@ -64,7 +64,10 @@ func (z *Zone) checkOthersHealthy(ctx context.Context, p plan.Progress, targets 
 	if err != nil {
 		return err
 	}
-	bad := z.othersUnhealthy(r)
+	bad, err := z.othersUnhealthy(ctx, r)
+	if err != nil {
+		return err
+	}
 	if len(bad) == 0 {
 		return nil
 	}

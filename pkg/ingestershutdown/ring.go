@@ -54,16 +54,32 @@ func (z *Zone) zoneMembers(ctx context.Context) ([]string, *ringcheck.Ring, erro
 
 // othersUnhealthy lists the instances outside the zone that are not ACTIVE
 // and healthy, or are read-only (e.g. left so by an aborted run): shutting
-// the zone down then could make writes or reads fail.
-func (z *Zone) othersUnhealthy(r *ringcheck.Ring) []string {
+// the zone down then could make writes or reads fail. It also lists the
+// instances that are no pod of the namespace (ringcheck.NotPods): another
+// system's members that joined the ring through memberlist own tokens, so
+// the zone's series would be replicated to processes that are not Mimir
+// ingesters (grafana/mimir#6187). Pods that cannot be listed are an error:
+// nothing can be told.
+func (z *Zone) othersUnhealthy(ctx context.Context, r *ringcheck.Ring) ([]string, error) {
 	own := z.spec.memberRE()
 	now := r.Now
 	if now.IsZero() {
 		now = z.d.now()
 	}
+	foreign, err := ringcheck.ForeignInstances(ctx, z.d.Kube, z.d.Namespace, r)
+	if err != nil {
+		return nil, err
+	}
+	notPod := map[string]bool{}
 	var bad []string
+	for _, in := range foreign {
+		if !own.MatchString(in.ID) {
+			notPod[in.ID] = true
+			bad = append(bad, ringcheck.DescribeForeign("ingester", z.d.Namespace, in))
+		}
+	}
 	for _, in := range r.Instances {
-		if own.MatchString(in.ID) {
+		if own.MatchString(in.ID) || notPod[in.ID] {
 			continue
 		}
 		switch {
@@ -73,5 +89,5 @@ func (z *Zone) othersUnhealthy(r *ringcheck.Ring) []string {
 			bad = append(bad, fmt.Sprintf("%s (%s): read-only, so it takes no writes (end it with DELETE %s on the pod)", in.ID, in.Zone, PathPrepareRingDownscale))
 		}
 	}
-	return bad
+	return bad, nil
 }
