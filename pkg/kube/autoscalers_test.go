@@ -1,0 +1,130 @@
+package kube
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/utils/ptr"
+
+	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
+)
+
+// scaledObject is a KEDA ScaledObject as Grafana's Mimir jsonnet renders it
+// for an autoscaled component.
+func scaledObject(name, target string, minReplicas int64, annotations map[string]string) *unstructured.Unstructured {
+	so := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+		"metadata": map[string]any{"name": name, "namespace": "mimir"},
+		"spec": map[string]any{
+			"minReplicaCount": minReplicas, "maxReplicaCount": int64(30),
+			"scaleTargetRef": map[string]any{"name": target},
+		},
+	}}
+	if annotations != nil {
+		so.SetAnnotations(annotations)
+	}
+	return so
+}
+
+func hpa(name, kind, target string, minReplicas int64, kedaOwned bool) unstructured.Unstructured {
+	h := unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+		"metadata": map[string]any{"name": name, "namespace": "mimir"},
+		"spec": map[string]any{
+			"minReplicas": minReplicas, "maxReplicas": int64(30),
+			"scaleTargetRef": map[string]any{"apiVersion": "apps/v1", "kind": kind, "name": target},
+		},
+	}}
+	if kedaOwned {
+		h.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "keda.sh/v1alpha1", Kind: "ScaledObject", Name: target, UID: "u"}})
+	}
+	return h
+}
+
+func TestAutoscalersThatWouldUndoAScaleDown(t *testing.T) {
+	querierToZero := []ReplicaChange{{Namespace: "mimir", Kind: "Deployment", Name: "querier", Replicas: 0}}
+	for _, tc := range []struct {
+		name    string
+		a       Autoscalers
+		changes []ReplicaChange
+		want    string // substring of the only refusal; "" for none
+	}{
+		{"an unpaused ScaledObject undoes a scale to 0",
+			Autoscalers{Live: []unstructured.Unstructured{*scaledObject("querier", "querier", 2, nil)}, HPAs: []unstructured.Unstructured{hpa("keda-hpa-querier", "Deployment", "querier", 2, true)}},
+			querierToZero, "KEDA ScaledObject querier (minReplicaCount 2)"},
+		{"KEDA scales up from 0 even with minReplicaCount 0",
+			Autoscalers{Live: []unstructured.Unstructured{*scaledObject("querier", "querier", 0, nil)}},
+			querierToZero, "annotate scaledobject querier autoscaling.keda.sh/paused-replicas=0"},
+		{"the step renders the ScaledObject paused at 0",
+			Autoscalers{Live: []unstructured.Unstructured{*scaledObject("querier", "querier", 2, nil)},
+				Rendered: []*unstructured.Unstructured{scaledObject("querier", "querier", 2, map[string]string{KEDAPausedReplicas: "0"})}},
+			querierToZero, ""},
+		{"paused at another count is not paused at 0",
+			Autoscalers{Live: []unstructured.Unstructured{*scaledObject("querier", "querier", 2, map[string]string{KEDAPausedReplicas: "3"})}},
+			querierToZero, "pause it at 0 first"},
+		{"paused outright by the operator",
+			Autoscalers{Live: []unstructured.Unstructured{*scaledObject("querier", "querier", 2, map[string]string{"autoscaling.keda.sh/paused": "true"})}},
+			querierToZero, ""},
+		{"a ScaledObject of another workload",
+			Autoscalers{Live: []unstructured.Unstructured{*scaledObject("ruler", "ruler", 2, nil)}},
+			querierToZero, ""},
+		{"a scale-down within the ScaledObject's range",
+			Autoscalers{Live: []unstructured.Unstructured{*scaledObject("querier", "querier", 2, nil)}},
+			[]ReplicaChange{{Namespace: "mimir", Kind: "Deployment", Name: "querier", Replicas: 3}}, ""},
+		{"a plain HPA leaves a target at 0 alone",
+			Autoscalers{HPAs: []unstructured.Unstructured{hpa("querier", "Deployment", "querier", 2, false)}},
+			querierToZero, ""},
+		{"a plain HPA undoes a scale below its minReplicas",
+			Autoscalers{HPAs: []unstructured.Unstructured{hpa("mimir-write", "StatefulSet", "mimir-write-zone-a", 3, false)}},
+			[]ReplicaChange{{Namespace: "mimir", Kind: "StatefulSet", Name: "mimir-write-zone-a", Replicas: 1}}, "HorizontalPodAutoscaler mimir-write keeps it at 3 or more"},
+		{"an HPA of a Deployment does not target the StatefulSet of the same name",
+			Autoscalers{HPAs: []unstructured.Unstructured{hpa("x", "Deployment", "mimir-write-zone-a", 3, false)}},
+			[]ReplicaChange{{Namespace: "mimir", Kind: "StatefulSet", Name: "mimir-write-zone-a", Replicas: 1}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.a.Namespace = "mimir"
+			got := tc.a.WouldUndo(tc.changes)
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Fatalf("want no refusal, got %q", got)
+			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+				t.Fatalf("want one refusal containing %q, got %q", tc.want, got)
+			}
+		})
+	}
+}
+
+func TestReplicaChangesListsOnlyWorkloadsWhoseReplicasChange(t *testing.T) {
+	live := func(name string, n int32) *appsv1.Deployment {
+		return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "mimir"}, Spec: appsv1.DeploymentSpec{Replicas: ptr.To(n)}}
+	}
+	api, err := kubefake.New(live("querier", 2), live("ruler", 0), live("query-frontend", 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered := func(name string, replicas any) *unstructured.Unstructured {
+		spec := map[string]any{}
+		if replicas != nil {
+			spec["replicas"] = replicas
+		}
+		return &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps/v1", "kind": "Deployment",
+			"metadata": map[string]any{"name": name, "namespace": "mimir"}, "spec": spec}}
+	}
+	got, err := ReplicaChanges(context.Background(), api.Dynamic(), api.Mapper(), []*unstructured.Unstructured{
+		rendered("querier", int64(0)),     // 2 → 0
+		rendered("ruler", int64(0)),       // unchanged
+		rendered("query-frontend", nil),   // autoscaled: no replicas rendered
+		rendered("distributor", int64(3)), // new
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ReplicaChange{{Namespace: "mimir", Kind: "Deployment", Name: "querier", Replicas: 0}, {Namespace: "mimir", Kind: "Deployment", Name: "distributor", Replicas: 3}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+}
