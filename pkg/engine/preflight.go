@@ -13,8 +13,8 @@ import (
 var _ plan.Preflighter = (*Binder)(nil)
 
 // Preflight checks what the plan needs before any step runs: a reachable
-// Prometheus when it has PromQL gates, a Tanka environment that renders when
-// it has jsonnet actions, and the admission webhooks that may refuse a
+// Prometheus when it has PromQL gates, a Tanka environment that renders now
+// and after each of the plan's jsonnet changes, and the admission webhooks that may refuse a
 // scale-down (reported, with what they will do).
 func (b *Binder) Preflight(ctx context.Context, p *plan.Plan) ([]string, error) {
 	var errs []error
@@ -23,7 +23,11 @@ func (b *Binder) Preflight(ctx context.Context, p *plan.Plan) ([]string, error) 
 		errs = append(errs, b.checkPrometheus(ctx))
 	}
 	if needs["jsonnet"] {
-		errs = append(errs, b.checkEnvironment(ctx))
+		err := b.checkEnvironment(ctx)
+		if err == nil {
+			err = b.checkStepsRender(ctx, p)
+		}
+		errs = append(errs, err)
 	}
 	notices, err := b.webhookNotices(ctx)
 	errs = append(errs, err)

@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+)
+
+// A library assertion that a later step would trip (as Grafana's read-write
+// mode asserts compactor_max_concurrency: 1) stops the run at preflight,
+// naming the step and quoting the library, before the first step changes
+// anything.
+func TestPreflightRendersEveryJsonnetStepBeforeTheFirstOne(t *testing.T) {
+	env := testEnv(t)
+	app := filepath.Join(env, "app.libsonnet")
+	src, err := os.ReadFile(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guarded := strings.TrimRight(string(src), "\n}") + "\n" +
+		"  assert $._config.deployment_mode != 'read-write' || std.get($._config, 'compactor_max_concurrency', 4) == 1\n" +
+		"         : 'please set compactor_max_concurrency to 1 when using Mimir read-write deployment mode',\n}\n"
+	if err := os.WriteFile(app, []byte(guarded), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := tanka.WriteOverlay(env, &tanka.Overlay{}); err != nil {
+		t.Fatal(err)
+	}
+	steps := "- id: a-write\n  title: A\n  actions:\n    - jsonnet: {config: {write_replicas: 3}}\n" +
+		"- id: b-read-write\n  title: B\n  actions:\n    - jsonnet: {config: {deployment_mode: read-write}, remove: {objects: [querier_deployment]}}\n"
+	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}, "p/steps/a.yaml": {Data: []byte(steps)}}, "p", plan.LoadOptions{Registry: Registry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBinder(Deps{Namespace: "mimir", Options: Options{Env: env}})
+	_, err = b.Preflight(context.Background(), p)
+	if err == nil || !strings.Contains(err.Error(), "step b-read-write would leave the environment unable to render") ||
+		!strings.Contains(err.Error(), "please set compactor_max_concurrency to 1") {
+		t.Fatalf("want a preflight refusal naming step b-read-write and the library's message, got %v", err)
+	}
+
+	// With the knob set in the environment, the plan may start.
+	if err := os.WriteFile(filepath.Join(env, "main.jsonnet"),
+		[]byte("(import 'app.libsonnet') + { _config+:: { compactor_max_concurrency: 1 } } + (import 'mimirctl.libsonnet')"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Preflight(context.Background(), p); err != nil {
+		t.Fatalf("with compactor_max_concurrency set: %v", err)
+	}
+}
