@@ -122,9 +122,24 @@ func unschedulable(p *corev1.Pod) string {
 // deploymentHolds finds the pods of d that are not at the newest ReplicaSet
 // or not ready.
 func deploymentHolds(ctx context.Context, cs kubernetes.Interface, d *appsv1.Deployment) ([]PodHold, error) {
+	newHash, owned, err := newestReplicaSet(ctx, cs, d)
+	if err != nil {
+		return nil, err
+	}
+	pods, err := ownedPods(ctx, cs, d.Namespace, d.Spec.Selector, func(o metav1.OwnerReference) bool { return owned[string(o.UID)] })
+	if err != nil {
+		return nil, err
+	}
+	return podHolds(pods, func(p podView) bool { return newHash == "" || p.labels[LabelPodTemplateHash] == newHash }), nil
+}
+
+// newestReplicaSet returns the pod-template-hash of d's ReplicaSet whose
+// deployment.kubernetes.io/revision is d's ("" when the controller has not
+// created it yet), and the UIDs of every ReplicaSet d controls.
+func newestReplicaSet(ctx context.Context, cs kubernetes.Interface, d *appsv1.Deployment) (string, map[string]bool, error) {
 	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
 	if err != nil {
-		return nil, fmt.Errorf("parse the pod selector: %w", err)
+		return "", nil, fmt.Errorf("parse the pod selector: %w", err)
 	}
 	var rsList *appsv1.ReplicaSetList
 	err = withRetry(ctx, func() (err error) {
@@ -132,7 +147,7 @@ func deploymentHolds(ctx context.Context, cs kubernetes.Interface, d *appsv1.Dep
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list ReplicaSets %q: %w", sel, err)
+		return "", nil, fmt.Errorf("list ReplicaSets %q: %w", sel, err)
 	}
 	owned := map[string]bool{}
 	newHash := ""
@@ -145,9 +160,5 @@ func deploymentHolds(ctx context.Context, cs kubernetes.Interface, d *appsv1.Dep
 			newHash = rs.Labels[LabelPodTemplateHash]
 		}
 	}
-	pods, err := ownedPods(ctx, cs, d.Namespace, d.Spec.Selector, func(o metav1.OwnerReference) bool { return owned[string(o.UID)] })
-	if err != nil {
-		return nil, err
-	}
-	return podHolds(pods, func(p podView) bool { return newHash == "" || p.labels[LabelPodTemplateHash] == newHash }), nil
+	return newHash, owned, nil
 }
