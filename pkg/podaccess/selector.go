@@ -22,6 +22,12 @@ const DefaultPort = 8080
 // Selector chooses pods in a step file: by label selector, by name pattern, or
 // both. Port picks the HTTP port; when zero, the container port named
 // PortName (default "http-metrics") is used, then DefaultPort.
+//
+// With neither labels nor names, PortName alone selects: every pod of the
+// namespace that declares a container port of that name. Mimir's jsonnet and
+// Helm chart name Mimir's HTTP port http-metrics, so `pods: {portName:
+// http-metrics}` is every Mimir pod whatever its labels (and exporters that
+// use the same name), without Consul or etcd pods.
 type Selector struct {
 	// Labels is a Kubernetes label selector, e.g. "name=distributor" or
 	// "rollout-group in (ingester, mimir-write)".
@@ -36,8 +42,8 @@ type Selector struct {
 // Validate reports a selector that selects nothing by construction or does not
 // parse.
 func (s Selector) Validate() error {
-	if s.Labels == "" && s.Names == "" {
-		return fmt.Errorf("pod selector needs labels or names")
+	if s.Labels == "" && s.Names == "" && s.PortName == "" {
+		return fmt.Errorf("pod selector needs labels or names (or portName alone: every pod of the namespace with a container port of that name)")
 	}
 	if s.Labels != "" {
 		if _, err := labels.Parse(s.Labels); err != nil {
@@ -62,6 +68,8 @@ func (s Selector) String() string {
 		return fmt.Sprintf("pods matching %q named /%s/", s.Labels, s.Names)
 	case s.Labels != "":
 		return fmt.Sprintf("pods matching %q", s.Labels)
+	case s.Names == "" && s.PortName != "":
+		return fmt.Sprintf("pods with a port named %s", s.PortName)
 	default:
 		return fmt.Sprintf("pods named /%s/", s.Names)
 	}
@@ -74,27 +82,44 @@ type Resolved struct {
 	NotReady []string // "name: reason"
 }
 
-// Resolve lists the pods in namespace that match sel, sorted by name.
-func Resolve(ctx context.Context, cs kubernetes.Interface, namespace string, sel Selector) (Resolved, error) {
+// List returns the pods in namespace that match sel, sorted by name.
+func List(ctx context.Context, cs kubernetes.Interface, namespace string, sel Selector) ([]corev1.Pod, error) {
 	if err := sel.Validate(); err != nil {
-		return Resolved{}, err
+		return nil, err
 	}
 	list, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.Labels})
 	if err != nil {
-		return Resolved{}, fmt.Errorf("list %s in namespace %s: %w", sel, namespace, err)
+		return nil, fmt.Errorf("list %s in namespace %s: %w", sel, namespace, err)
 	}
 	var nameRE *regexp.Regexp
 	if sel.Names != "" {
 		nameRE = regexp.MustCompile("^(?:" + sel.Names + ")$")
 	}
-	pods := list.Items
-	sort.Slice(pods, func(i, j int) bool { return pods[i].Name < pods[j].Name })
-	var out Resolved
-	for i := range pods {
-		p := &pods[i]
+	byPort := sel.Labels == "" && sel.Names == ""
+	pods := make([]corev1.Pod, 0, len(list.Items))
+	for _, p := range list.Items {
 		if nameRE != nil && !nameRE.MatchString(p.Name) {
 			continue
 		}
+		if byPort && !hasPort(&p, sel.PortName) {
+			continue
+		}
+		pods = append(pods, p)
+	}
+	sort.Slice(pods, func(i, j int) bool { return pods[i].Name < pods[j].Name })
+	return pods, nil
+}
+
+// Resolve lists the pods in namespace that match sel, sorted by name, and
+// says which can be reached.
+func Resolve(ctx context.Context, cs kubernetes.Interface, namespace string, sel Selector) (Resolved, error) {
+	pods, err := List(ctx, cs, namespace, sel)
+	if err != nil {
+		return Resolved{}, err
+	}
+	var out Resolved
+	for i := range pods {
+		p := &pods[i]
 		if reason := unreachable(p); reason != "" {
 			out.NotReady = append(out.NotReady, p.Name+": "+reason)
 			continue
@@ -114,6 +139,23 @@ func unreachable(p *corev1.Pod) string {
 		return "no pod IP"
 	}
 	return ""
+}
+
+// TargetOf is the target of pod p as sel reaches it, and "" or why it cannot
+// be reached (terminating, not running, no pod IP).
+func TargetOf(p *corev1.Pod, sel Selector) (Target, string) {
+	return Target{Namespace: p.Namespace, Name: p.Name, IP: p.Status.PodIP, Port: portOf(p, sel)}, unreachable(p)
+}
+
+func hasPort(p *corev1.Pod, name string) bool {
+	for _, c := range p.Spec.Containers {
+		for _, cp := range c.Ports {
+			if cp.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func portOf(p *corev1.Pod, sel Selector) int {

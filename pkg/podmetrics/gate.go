@@ -28,7 +28,15 @@ type Spec struct {
 	// Series is a selector as in PromQL: name{label="v", other=~"re"}.
 	// Histogram and summary parts are selected as name_count, name_sum,
 	// name_bucket.
-	Series         string `yaml:"series" json:"series"`
+	Series string `yaml:"series" json:"series"`
+	// RolledOut also requires every selected pod to be Ready and to run the
+	// newest revision of its Deployment or StatefulSet (see
+	// kube.PodRollouts): a pod that is not (old revision, pending, not
+	// ready, terminating) keeps the gate inconclusive, named with why,
+	// whatever its metrics say. Pods that have ended (phase Succeeded or
+	// Failed) run nothing and are left out. For "every client of X is gone"
+	// gates, where a pod still starting or still old must not count as gone.
+	RolledOut      bool `yaml:"rolledOut,omitempty" json:"rolledOut,omitempty"`
 	gate.Condition `yaml:",inline" json:",inline"`
 }
 
@@ -55,7 +63,11 @@ func (s Spec) Validate() error {
 // Describe renders the gate, e.g. `pod metric cortex_multikv_mirror_enabled
 // on pods matching "name=distributor": every series == 1`.
 func (s Spec) Describe() string {
-	return fmt.Sprintf("pod metric %s on %s: %s", s.Series, s.Pods, s.Condition.Describe())
+	d := fmt.Sprintf("pod metric %s on %s: %s", s.Series, s.Pods, s.Condition.Describe())
+	if s.RolledOut {
+		d += ", each pod Ready on its workload's newest revision"
+	}
+	return d
 }
 
 // Gate scrapes the selected pods and judges each.
@@ -82,6 +94,9 @@ func (g *Gate) Describe() string { return g.spec.Describe() }
 // Evaluate scrapes every selected pod; it passes when the condition holds on
 // each. A pod that cannot be scraped is inconclusive.
 func (g *Gate) Evaluate(ctx context.Context) verdict.Observation {
+	if g.spec.RolledOut {
+		return g.evaluateRolledOut(ctx)
+	}
 	obs := gate.JudgePods(ctx, g.deps, g.spec.Pods, gate.PodOptions{MinPods: g.spec.MinPods}, "meet it",
 		func(ctx context.Context, t podaccess.Target) verdict.Observation {
 			samples, err := Scrape(ctx, g.deps.Pods, t, g.sel)
@@ -92,4 +107,44 @@ func (g *Gate) Evaluate(ctx context.Context) verdict.Observation {
 		})
 	obs.Summary = fmt.Sprintf("%s %s: %s", g.sel, g.spec.Condition.Describe(), obs.Summary)
 	return obs
+}
+
+// evaluateRolledOut judges every selected pod that has not ended: on its
+// rollout first, then on its metrics.
+func (g *Gate) evaluateRolledOut(ctx context.Context) verdict.Observation {
+	scan, err := ScanPods(ctx, g.deps, g.spec.Pods, g.sel)
+	if err != nil {
+		return verdict.Inconclusivef("%s %s: cannot select pods: %v", g.sel, g.spec.Condition.Describe(), err)
+	}
+	obs := make([]gate.PodObservation, 0, len(scan))
+	for _, p := range scan {
+		if p.Ended {
+			continue
+		}
+		var o verdict.Observation
+		switch {
+		case p.Err != nil:
+			o = verdict.Inconclusivef("%v", p.Err)
+		default:
+			o = g.spec.Evaluate(p.Samples)
+		}
+		if p.Hold != "" {
+			held := verdict.Inconclusivef("%s (%s): not rolled out yet", p.Hold, p.Workload)
+			if p.Workload == "" {
+				held = verdict.Inconclusivef("%s: not rolled out yet", p.Hold)
+			}
+			if p.Err == nil {
+				held = held.WithDetails("metrics: " + o.Summary)
+				held = held.WithDetails(o.Details...)
+				if o.Verdict == verdict.Fail {
+					held.Verdict = verdict.Fail
+				}
+			}
+			o = held
+		}
+		obs = append(obs, gate.PodObservation{Pod: p.Pod, Observation: o})
+	}
+	out := gate.CombinePods(g.spec.Pods, g.spec.MinPods, "meet it", obs)
+	out.Summary = fmt.Sprintf("%s %s: %s", g.sel, g.spec.Condition.Describe(), out.Summary)
+	return out
 }

@@ -12,6 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
@@ -31,6 +32,12 @@ type Pod struct {
 	Server *httptest.Server
 	// Addr ("127.0.0.1:port") points the pod at a real process instead.
 	Addr string
+	// Owner is the pod's controller (a ReplicaSet or StatefulSet added with
+	// FakeClusterWith); nil for a bare pod.
+	Owner *metav1.OwnerReference
+	// NotReady leaves a running pod without the Ready condition (running
+	// pods are Ready otherwise).
+	NotReady bool
 }
 
 // FakeCluster returns gate dependencies whose Kubernetes client lists pods
@@ -38,11 +45,18 @@ type Pod struct {
 // clock; integration tests pass time.Time{} for the real one.
 func FakeCluster(t testing.TB, now time.Time, pods ...Pod) gate.Deps {
 	t.Helper()
+	return FakeClusterWith(t, now, nil, pods...)
+}
+
+// FakeClusterWith is FakeCluster with more objects in the clientset, such as
+// the Deployments, ReplicaSets and StatefulSets that own the pods.
+func FakeClusterWith(t testing.TB, now time.Time, objects []runtime.Object, pods ...Pod) gate.Deps {
+	t.Helper()
 	objs := make([]*corev1.Pod, 0, len(pods))
 	for _, p := range pods {
 		objs = append(objs, fakePod(t, p))
 	}
-	cs := fake.NewClientset()
+	cs := fake.NewClientset(objects...)
 	for _, o := range objs {
 		if err := cs.Tracker().Add(o); err != nil {
 			t.Fatalf("add fake pod %s: %v", o.Name, err)
@@ -60,6 +74,15 @@ func fakePod(t testing.TB, p Pod) *corev1.Pod {
 		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: Namespace, Labels: p.Labels},
 		Status:     corev1.PodStatus{Phase: corev1.PodPending},
 	}
+	if p.Owner != nil {
+		pod.OwnerReferences = []metav1.OwnerReference{*p.Owner}
+	}
+	// A pod declares Mimir's HTTP port whether it runs or not, as the pods
+	// of Mimir's jsonnet and Helm chart do.
+	pod.Spec.Containers = []corev1.Container{{
+		Name:  "mimir",
+		Ports: []corev1.ContainerPort{{Name: podaccess.DefaultPortName, ContainerPort: podaccess.DefaultPort}},
+	}}
 	addr := p.Addr
 	if p.Server != nil {
 		addr = p.Server.Listener.Addr().String()
@@ -76,7 +99,12 @@ func fakePod(t testing.TB, p Pod) *corev1.Pod {
 		Name:  "mimir",
 		Ports: []corev1.ContainerPort{{Name: podaccess.DefaultPortName, ContainerPort: int32(n)}},
 	}}
-	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: host}
+	ready := corev1.ConditionTrue
+	if p.NotReady {
+		ready = corev1.ConditionFalse
+	}
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: host,
+		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: ready}}}
 	return pod
 }
 

@@ -1,0 +1,82 @@
+package podmetrics
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/verdict"
+)
+
+// ingesterSet is a StatefulSet whose update revision is "ingester-new".
+func ingesterSet() runtime.Object {
+	return &appsv1.StatefulSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "ingester", Namespace: gatetest.Namespace, UID: "uid-ingester"},
+		Status:     appsv1.StatefulSetStatus{CurrentRevision: "ingester-old", UpdateRevision: "ingester-new"},
+	}
+}
+
+func ingesterPod(name, revision string, srv gatetest.Pod) gatetest.Pod {
+	yes := true
+	srv.Name = name
+	srv.Labels = map[string]string{"name": "ingester", kube.LabelControllerRevisionHash: "ingester-" + revision}
+	srv.Owner = &metav1.OwnerReference{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "ingester", UID: types.UID("uid-ingester"), Controller: &yes}
+	return srv
+}
+
+// The "multi KV gone" shape: a pod that exposes nothing yet but runs the old
+// revision, or is not Ready, or is Pending, keeps the gate from passing.
+func TestRolledOutGate(t *testing.T) {
+	zero := 0.0
+	spec := Spec{Pods: podaccess.Selector{PortName: podaccess.DefaultPortName}, Series: "cortex_multikv_primary_store", RolledOut: true,
+		Condition: gate.Condition{Of: gate.OfCount, Op: gate.OpEQ, Threshold: &zero, OnEmpty: gate.OutcomePass}}
+	noMultiKV := func(t *testing.T) gatetest.Pod {
+		return gatetest.Pod{Server: metricsServer(t, "2.9.0", "metrics-write.txt")}
+	}
+	tests := []struct {
+		name       string
+		pods       func(t *testing.T) []gatetest.Pod
+		want       verdict.Verdict
+		wantDetail string
+	}{
+		{"every pod new, Ready and without the multi KV store", func(t *testing.T) []gatetest.Pod {
+			return []gatetest.Pod{ingesterPod("ingester-0", "new", noMultiKV(t)), ingesterPod("ingester-1", "new", noMultiKV(t))}
+		}, verdict.Pass, ""},
+		{"an old pod without the series is not gone yet", func(t *testing.T) []gatetest.Pod {
+			return []gatetest.Pod{ingesterPod("ingester-0", "new", noMultiKV(t)), ingesterPod("ingester-1", "old", noMultiKV(t))}
+		}, verdict.Inconclusive, "ingester-1: old revision (StatefulSet ingester): not rolled out yet"},
+		{"a new pod that is not Ready", func(t *testing.T) []gatetest.Pod {
+			p := noMultiKV(t)
+			p.NotReady = true
+			return []gatetest.Pod{ingesterPod("ingester-0", "new", p)}
+		}, verdict.Inconclusive, "ingester-0: not ready (StatefulSet ingester)"},
+		{"a pending pod", func(t *testing.T) []gatetest.Pod {
+			return []gatetest.Pod{ingesterPod("ingester-0", "new", noMultiKV(t)), ingesterPod("ingester-1", "new", gatetest.Pod{})}
+		}, verdict.Inconclusive, "ingester-1: pending (StatefulSet ingester)"},
+		{"an old pod still on the multi KV store fails", func(t *testing.T) []gatetest.Pod {
+			return []gatetest.Pod{ingesterPod("ingester-0", "old", gatetest.Pod{Server: metricsServer(t, "3.0.5", "metrics-multikv-switched.txt")})}
+		}, verdict.Fail, "ingester-0: old revision (StatefulSet ingester)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := New(spec, gatetest.FakeClusterWith(t, time.Now(), []runtime.Object{ingesterSet()}, tt.pods(t)...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			obs := g.Evaluate(context.Background())
+			if obs.Verdict != tt.want || !strings.Contains(obs.String(), tt.wantDetail) {
+				t.Fatalf("got %s, want %s with %q", obs, tt.want, tt.wantDetail)
+			}
+		})
+	}
+}
