@@ -86,7 +86,9 @@ func (a *jsonnetAction) compare(ctx context.Context, objs []*unstructured.Unstru
 	return compareLive(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, deletions)
 }
 
-// Apply writes the overlay and makes the cluster match it.
+// Apply writes the overlay and makes the cluster match it. With
+// refuseWhile, it refuses before writing while a pod still exposes the
+// series (not once the file holds the change: that is already out).
 func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 	file, err := tanka.ReadOverlay(a.env.dir)
 	if err != nil {
@@ -96,6 +98,11 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 	a.spec.applyTo(next)
 	next.Plan, next.Step = a.p.Name, a.step.ID
 	if !a.spec.appliedIn(file) {
+		if a.spec.RefuseWhile != nil {
+			if err := a.spec.RefuseWhile.check(ctx, a.b.gateDeps()); err != nil {
+				return err
+			}
+		}
 		delta, err := a.renderDelta(ctx, file, next)
 		if err != nil {
 			return err

@@ -34,6 +34,9 @@ type JsonnetSpec struct {
 	// IsDestructive marks a change that takes capacity or objects away
 	// (replicas to 0, a deployment mode that drops components).
 	IsDestructive bool `yaml:"destructive,omitempty" json:"destructive,omitempty"`
+	// RefuseWhile, when set, leaves the overlay file alone while a pod still
+	// exposes its series (see RefuseWhileSpec).
+	RefuseWhile *RefuseWhileSpec `yaml:"refuseWhile,omitempty" json:"refuseWhile,omitempty"`
 }
 
 // JsonnetRemove lists overlay entries a step removes.
@@ -51,6 +54,9 @@ func (s *JsonnetSpec) Validate() error {
 	d := s.delta()
 	if d.IsEmpty() && s.Remove == nil {
 		return errors.New("the jsonnet change is empty: set config, hidden, objects or remove")
+	}
+	if s.RefuseWhile != nil {
+		return errors.Join(d.Validate(), s.RefuseWhile.Validate())
 	}
 	return d.Validate()
 }
@@ -109,7 +115,11 @@ func (s *JsonnetSpec) Describe() string {
 		rm = append(rm, s.Remove.Objects...)
 		parts = append(parts, "remove "+strings.Join(rm, ", "))
 	}
-	return "jsonnet: " + strings.Join(parts, ", ")
+	d := "jsonnet: " + strings.Join(parts, ", ")
+	if s.RefuseWhile != nil {
+		d += "; " + s.RefuseWhile.Describe()
+	}
+	return d
 }
 
 // Destructive reports the plan author's marking.

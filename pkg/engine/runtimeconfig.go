@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -32,6 +33,9 @@ type RuntimeConfigSpec struct {
 	Pods podaccess.Selector `yaml:"pods" json:"pods"`
 	// Timeout bounds the wait for the pods (default 5m).
 	Timeout plan.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	// RefuseWhile, when set, leaves the ConfigMap alone while a pod still
+	// exposes its series (see RefuseWhileSpec).
+	RefuseWhile *RefuseWhileSpec `yaml:"refuseWhile,omitempty" json:"refuseWhile,omitempty"`
 }
 
 // Validate checks the spec.
@@ -42,6 +46,9 @@ func (s *RuntimeConfigSpec) Validate() error {
 	}
 	if err := s.Pods.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("pods: %w", err))
+	}
+	if s.RefuseWhile != nil {
+		errs = append(errs, s.RefuseWhile.Validate())
 	}
 	return errors.Join(errs...)
 }
@@ -55,7 +62,11 @@ func (s *RuntimeConfigSpec) Describe() string {
 	if key == "" {
 		key = kube.RuntimeConfigKey
 	}
-	return fmt.Sprintf("runtime config %s/%s: merge %v, served by %s", cm, key, s.Set, s.Pods)
+	d := fmt.Sprintf("runtime config %s/%s: merge %v, served by %s", cm, key, s.Set, s.Pods)
+	if s.RefuseWhile != nil {
+		d += "; " + s.RefuseWhile.Describe()
+	}
+	return d
 }
 
 type runtimeConfigAction struct {
@@ -78,8 +89,14 @@ func (a *runtimeConfigAction) Check(ctx context.Context) (bool, string, error) {
 	return obs.Verdict == verdict.Pass, obs.Summary, nil
 }
 
-// Apply merges the change and waits until every pod serves it.
+// Apply merges the change and waits until every pod serves it; with
+// refuseWhile, it first refuses while a pod still exposes the series.
 func (a *runtimeConfigAction) Apply(ctx context.Context, p plan.Progress) error {
+	if a.spec.RefuseWhile != nil {
+		if err := a.spec.RefuseWhile.check(ctx, gate.Deps{Kube: a.kube, Namespace: a.ns, Pods: a.doer}); err != nil {
+			return err
+		}
+	}
 	changed, err := kube.ApplyRuntimeConfig(ctx, a.kube, a.change())
 	if err != nil {
 		return err

@@ -78,7 +78,16 @@ local ready = m.ready('distributors-ready', p.distributorPods, minPods=p.distrib
     gates: [
       ready,
       { name: 'store-is-memberlist', config: { pods: m.pods(p.distributorPods), minPods: p.distributors, key: 'distributor.ha_tracker.kvstore.store', equals: 'memberlist' }, interval: '5s', timeout: '10m' },
-      metric('multi-kv-gone', 'cortex_multikv_primary_store{%s}' % kv, 0, onEmpty='pass'),
+      // Every Mimir pod, not only distributorPods: mimir-write pods run the
+      // HA tracker too (read-write and migration modes), and a pod still
+      // starting or on the old revision is not "gone" yet.
+      {
+        name: 'multi-kv-gone',
+        podMetric: { pods: { portName: p.metricsPortName }, series: 'cortex_multikv_primary_store{%s}' % kv, of: 'count', op: '==', threshold: 0, onEmpty: 'pass', rolledOut: true },
+        interval: '5s',
+        timeout: '10m',
+        consecutive: 2,
+      },
       agree,
     ],
     undo: 'Run this plan again from step 1.',

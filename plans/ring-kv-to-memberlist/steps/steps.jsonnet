@@ -16,6 +16,14 @@ local rollout(knobs, instructions) =
 local every(name, series, value, pods=p.ringPods, onEmpty=null) =
   m.podMetric(name, pods, series, '==', value, onEmpty=onEmpty, timeout='10m');
 
+// Every Mimir pod of the namespace, labelled as a ring member or not: the
+// library does not label every ring client (Mimir jsonnet leaves the
+// overrides-exporter out of gossip_ring_member), and a client the selector
+// misses would fall back to its flag primary when multi_kv_config goes
+// (grafana/mimir#1659).
+local mimirPods = { portName: p.metricsPortName };
+local multiKV = 'cortex_multikv_primary_store{%s}' % kvNames;
+
 [
   {
     id: '1-enable-multi-kv',
@@ -77,7 +85,13 @@ local every(name, series, value, pods=p.ringPods, onEmpty=null) =
     docs: [{ title: 'Step 5: tear down the migration', section: 'multikv_migration_teardown' }],
     gates: [
       m.ready('ring-pods-ready', p.ringPods),
-      every('multi-kv-gone', 'cortex_multikv_primary_store{%s}' % kvNames, 0, onEmpty='pass'),
+      {
+        name: 'multi-kv-gone',
+        podMetric: { pods: mimirPods, series: multiKV, of: 'count', op: '==', threshold: 0, onEmpty: 'pass', rolledOut: true },
+        interval: '5s',
+        timeout: '10m',
+        consecutive: 2,
+      },
     ],
     undo: 'Not reversible by a setting: run this plan again from step 1 to go back through the multi KV store.',
   } + rollout(
@@ -92,12 +106,18 @@ local every(name, series, value, pods=p.ringPods, onEmpty=null) =
       action: remove %s, its monitoring and its client settings once nothing else uses it.
     ||| % p.oldStore,
     docs: [{ title: 'Step 6: cleanup' }],
+    local refuse = { refuseWhile: {
+      pods: mimirPods,
+      series: multiKV,
+      means: 'uses the multi KV store',
+      because: 'removing the runtime override now would switch it back to %s' % p.oldStore,
+    } },
     actions: [
       if jsonnetMode then m.jsonnet({
         remove: { config: ['multikv_migration_enabled', 'multikv_migration_teardown', 'multikv_switch_primary_secondary',
                            'multikv_mirror_enabled', 'multikv_primary', 'multikv_secondary'] },
         noRollout: true,
-      }) else { runtimeConfig: { set: { multi_kv_config: null }, pods: m.pods(p.ringPods) } },
+      } + refuse) else { runtimeConfig: { set: { multi_kv_config: null }, pods: m.pods(p.ringPods) } + refuse },
     ],
     undo: 'Nothing to undo.',
   },
