@@ -51,6 +51,9 @@ func (e Expectation) Describe() string {
 		}
 		conds = append(conds, fmt.Sprintf("%s %s", where, gate.FormatBounds(lo, hi)))
 	}
+	if e.OwnPods {
+		conds = append(conds, "all pods of the namespace")
+	}
 	return e.subject() + " " + strings.Join(conds, ", ")
 }
 

@@ -47,6 +47,13 @@ type Expectation struct {
 	ReadOnly *bool `yaml:"readOnly,omitempty" json:"readOnly,omitempty"`
 	// PerZone bounds the number of selected members in each zone.
 	PerZone *ZoneBounds `yaml:"perZone,omitempty" json:"perZone,omitempty"`
+	// OwnPods requires every selected member to be a pod of the gate's
+	// namespace: its id is a pod's name (Mimir's default instance id is the
+	// hostname) or its address a pod's IP (see NotPods). Another system's
+	// members that joined the ring through memberlist (a Loki ingester in
+	// the ingester ring, grafana/mimir#6187) are not. The namespace's pods
+	// are listed at each evaluation; a list that fails is inconclusive.
+	OwnPods bool `yaml:"ownPods,omitempty" json:"ownPods,omitempty"`
 }
 
 // ZoneBounds bounds member counts per zone. Zones lists the zones that must
@@ -73,7 +80,7 @@ func (e Expectation) Validate() error {
 		}
 	}
 	gone := e.Absent || e.Left
-	if gone && (e.Joined || e.Count != nil || e.Min != nil || e.Max != nil || e.State != "" || e.Healthy || len(e.NotIn) > 0 || e.ReadOnly != nil || e.PerZone != nil) {
+	if gone && (e.Joined || e.Count != nil || e.Min != nil || e.Max != nil || e.State != "" || e.Healthy || len(e.NotIn) > 0 || e.ReadOnly != nil || e.PerZone != nil || e.OwnPods) {
 		add("absent/left: members that must be gone cannot also have counts, states or zones; split it into two expectations")
 	}
 	if e.Joined && e.State != "" && e.State != StateActive {
@@ -95,14 +102,14 @@ func (e Expectation) Validate() error {
 		}
 	}
 	if !e.hasCondition() {
-		add("the expectation checks nothing: add joined, left, absent, count, min, max, state, healthy, notIn, readOnly or perZone")
+		add("the expectation checks nothing: add joined, left, absent, count, min, max, state, healthy, notIn, readOnly, perZone or ownPods")
 	}
 	return errors.Join(errs...)
 }
 
 func (e Expectation) hasCondition() bool {
 	return e.Joined || e.Left || e.Absent || e.Count != nil || e.Min != nil || e.Max != nil || e.State != "" ||
-		e.Healthy || len(e.NotIn) > 0 || e.ReadOnly != nil || e.PerZone != nil
+		e.Healthy || len(e.NotIn) > 0 || e.ReadOnly != nil || e.PerZone != nil || e.OwnPods
 }
 
 func validateBounds(prefix string, count, lo, hi *int) error {

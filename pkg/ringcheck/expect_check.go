@@ -45,8 +45,18 @@ func (m *matcher) selectMembers(r *Ring) []Instance {
 	return out
 }
 
-// check judges the ring at now; hb is the heartbeat timeout for "healthy".
-func (m *matcher) check(r *Ring, now time.Time, hb time.Duration) verdict.Observation {
+// podsOf says which ring instances are pods of a namespace, for ownPods.
+type podsOf struct {
+	namespace string
+	notPods   map[string]bool // instance ids of one ring (NotPods)
+}
+
+// check judges the ring at now; hb is the heartbeat timeout for "healthy";
+// pods is nil when the namespace's pods were not listed.
+func (m *matcher) check(r *Ring, now time.Time, hb time.Duration, pods *podsOf) verdict.Observation {
+	if m.OwnPods && pods == nil {
+		return verdict.Inconclusivef("%s: the namespace's pods were not listed, so members cannot be matched to them", m.Describe())
+	}
 	sel := m.selectMembers(r)
 	var problems []string
 	if m.Absent || m.Left {
@@ -56,7 +66,11 @@ func (m *matcher) check(r *Ring, now time.Time, hb time.Duration) verdict.Observ
 	}
 	problems = append(problems, m.checkCount(sel, now)...)
 	for _, in := range sel {
-		if why := m.memberProblem(in, now, hb); why != "" {
+		why := m.memberProblem(in, now, hb)
+		if m.OwnPods && pods.notPods[in.ID] {
+			why = strings.TrimPrefix(why+"; not a pod of namespace "+pods.namespace+" — another cluster's members may have joined this ring", "; ")
+		}
+		if why != "" {
 			problems = append(problems, in.Describe(now)+" ("+why+")")
 		}
 	}

@@ -147,7 +147,7 @@ func TestExpectations(t *testing.T) {
 			if hb == 0 {
 				hb = DefaultHeartbeatTimeout
 			}
-			obs := m.check(tt.ring, tt.ring.Now, hb)
+			obs := m.check(tt.ring, tt.ring.Now, hb, nil)
 			if obs.Verdict != tt.want {
 				t.Fatalf("verdict %s, want %s: %s", obs.Verdict, tt.want, obs)
 			}

@@ -2,14 +2,22 @@ package ringcheck
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
 func nsPod(name, ip string, phase corev1.PodPhase) *corev1.Pod {
@@ -51,5 +59,49 @@ func TestCase06ForeignMemberlistMembers(t *testing.T) {
 	r.Instances[3].State = StateLeft
 	if got := NotPods(r, nil); len(got) != 3 {
 		t.Errorf("without pods, every instance but the LEFT one is foreign: %+v", got)
+	}
+}
+
+// TestCase06SettledRingGateOwnPods is case 06 at the ring gate: the plans'
+// "settled" expectation (members /.+/ none LEAVING/JOINING/PENDING) with
+// ownPods fails on the foreign ACTIVE instance and names it; the same ring
+// without it passes.
+func TestCase06SettledRingGateOwnPods(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join("testdata", "cases", "06-foreign-memberlist-members", "ring-ingester-merged.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	settled := Expectation{Members: ".+", NotIn: []string{StateLeaving, StateJoining, StatePending}, OwnPods: true}
+	spec := Spec{Ring: "ingester", Pods: podaccess.Selector{Labels: "name=ingester"}, Expect: []Expectation{settled}}
+	cluster := func(page []byte) gate.Deps {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(page) }))
+		t.Cleanup(srv.Close)
+		var pods []gatetest.Pod
+		for _, n := range []string{"ingester-zone-a-0", "ingester-zone-b-0", "ingester-zone-c-0"} {
+			pods = append(pods, gatetest.Pod{Name: n, Labels: map[string]string{"name": "ingester"}, Server: srv})
+		}
+		return gatetest.FakeCluster(t, time.Time{}, pods...)
+	}
+	g, err := New(spec, cluster(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := g.Evaluate(context.Background())
+	want := "logs-ingester-1: ACTIVE, heartbeat 2s ago (not a pod of namespace mimir — another cluster's members may have joined this ring)"
+	if obs.Verdict != verdict.Fail || !strings.Contains(strings.Join(obs.Details, "\n"), want) {
+		t.Fatalf("got %s, want fail with %q", obs, want)
+	}
+	if strings.Contains(strings.Join(obs.Details, "\n"), "ingester-zone-") {
+		t.Errorf("own ingesters are named: %s", obs)
+	}
+	clean := strings.Replace(string(page), `"id": "logs-ingester-1"`, `"id": "ingester-zone-a-0"`, 1)
+	g, _ = New(spec, cluster([]byte(clean)))
+	if obs := g.Evaluate(context.Background()); obs.Verdict != verdict.Pass {
+		t.Errorf("without the foreign instance: %s", obs)
+	}
+	// Judge alone has no pods to match: inconclusive, never a pass.
+	r, _ := Decode(strings.NewReader(string(page)))
+	if obs := g.Judge(r, r.Now); obs.Verdict != verdict.Inconclusive {
+		t.Errorf("Judge without pods: %s", obs)
 	}
 }

@@ -21,8 +21,10 @@
   joined(workload, min=1):: { workload: workload, joined: true, min: min },
   // Expectation: no member of `workload` is left in the ring.
   left(workload):: { workload: workload, left: true },
-  // Expectation: nothing in the ring is in a transitional state.
-  settled:: { members: '.+', notIn: ['LEAVING', 'JOINING', 'PENDING'] },
+  // Expectation: nothing in the ring is in a transitional state, and every
+  // member is a pod of the namespace (another system's members that joined
+  // through memberlist, e.g. a Loki ingester, are not).
+  settled:: { members: '.+', notIn: ['LEAVING', 'JOINING', 'PENDING'], ownPods: true },
 
   // Pod-metric gate: `series` compared with a threshold on every pod.
   podMetric(name, pods, series, op, threshold, onEmpty=null, timeout='5m'):: {
