@@ -133,8 +133,13 @@ func renderActionPreview(w io.Writer, a plan.ActionPreview, s style) {
 		fmt.Fprintf(w, "        %s %s\n", s.red("cannot check:"), a.Error)
 	}
 	if a.Status == plan.PreviewDone || a.Change == nil {
-		if a.Detail != "" && a.Status != plan.PreviewDone {
+		switch {
+		case a.Detail != "" && a.Status != plan.PreviewDone:
 			fmt.Fprintf(w, "        %s\n", a.Detail)
+		case a.Detail != "":
+			// What a done check found (e.g. writeCapacity's per-zone
+			// arithmetic) is worth reading before the step's next action.
+			fmt.Fprintf(w, "        %s\n", s.dim(a.Detail))
 		}
 		return
 	}

@@ -96,6 +96,8 @@ func (b *Binder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step, cf
 		return ingestershutdown.New(s, b.ingesterDeps()), nil
 	case *ingestershutdown.HeadCompactionSpec:
 		return ingestershutdown.NewHeadCompaction(s, b.ingesterDeps(), b.d.ForceFlush), nil
+	case *ingestershutdown.WriteCapacitySpec:
+		return ingestershutdown.NewWriteCapacity(s, b.ingesterDeps()), nil
 	}
 	return nil, fmt.Errorf("action kind %s (%T) has no binding in this mimirctl", cfg.Kind, cfg.Spec)
 }

@@ -23,6 +23,8 @@ func Registry() *plan.Registry {
 		New: func() plan.ActionSpec { return &ingestershutdown.Spec{} }})
 	r.AddAction(plan.ActionKind{Name: "ingesterHeadCompaction", Summary: "wait for the ingesters' next TSDB head compaction and upload (or flush with --force-flush)",
 		New: func() plan.ActionSpec { return &ingestershutdown.HeadCompactionSpec{} }})
+	r.AddAction(plan.ActionKind{Name: "writeCapacity", Summary: "refuse to replace a zone's ingesters by fewer mimir-write pods, or by pods its series would push over ingester.instance_limits.max_series",
+		New: func() plan.ActionSpec { return &ingestershutdown.WriteCapacitySpec{} }})
 	r.AddGate(plan.GateKind{Name: "http", Summary: "every selected pod answers an HTTP probe", New: func() plan.GateSpec { return &HTTPGateSpec{} }})
 	r.AddGate(plan.GateKind{Name: "rollout", Summary: "Deployments and StatefulSets run their current spec everywhere", New: func() plan.GateSpec { return &RolloutSpec{} }})
 	r.AddGate(plan.GateKind{Name: "ring", Summary: "ring membership: who is present, absent, in which state, per zone", New: func() plan.GateSpec { return &ringcheck.Spec{} }})

@@ -30,6 +30,7 @@ actions:
       ringPods: {labels: "rollout-group=ingester"}
       config: {querier: {labels: name=querier}, storeGateway: {labels: name=store-gateway}, compactor: {labels: name=compactor}}
   - ingesterHeadCompaction: {pods: {labels: "rollout-group=ingester"}}
+  - writeCapacity: {zone: zone-a, replicas: 3}
 gates:
   - rollout: {workloads: [{kind: Deployment, name: distributor}]}
   - http: {pods: {labels: name=distributor}, path: /ready}

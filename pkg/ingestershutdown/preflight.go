@@ -236,36 +236,56 @@ func (z *Zone) queryableWait(ctx context.Context) (QueryableWait, error) {
 // the value it holds could be the largest. Selecting no running pod is an
 // error unless optional.
 func (z *Zone) readDuration(ctx context.Context, sel podaccess.Selector, key string, optional bool) (ConfigValue, error) {
-	res, err := podaccess.Resolve(ctx, z.d.Kube, z.d.Namespace, sel)
+	out := ConfigValue{Key: key}
+	n, err := readEvery(ctx, z.d, sel, key, func(t podaccess.Target, raw string) error {
+		d, err := ParseDuration(raw)
+		if err != nil {
+			return err
+		}
+		if out.Pod == "" || d > out.Value {
+			out.Value, out.Pod = d, t.Name
+		}
+		return nil
+	})
 	if err != nil {
 		return ConfigValue{}, err
+	}
+	out.Pods = n
+	if out.Pods == 0 && !optional {
+		return ConfigValue{}, fmt.Errorf("read %s: no running pod matches %s", key, sel)
+	}
+	return out, nil
+}
+
+// readEvery reads key from the /config of every pod sel selects and hands
+// each raw value to use; it returns how many pods were read. A selected pod
+// that is not running, whose /config cannot be read, or whose value use
+// rejects fails the whole read (what it holds is unknown, so no extreme
+// over the pods can be trusted); selecting no pod is not an error here.
+func readEvery(ctx context.Context, d Deps, sel podaccess.Selector, key string, use func(t podaccess.Target, raw string) error) (int, error) {
+	res, err := podaccess.Resolve(ctx, d.Kube, d.Namespace, sel)
+	if err != nil {
+		return 0, err
 	}
 	var problems []string
 	for _, nr := range res.NotReady {
 		problems = append(problems, "pod "+nr)
 	}
-	out := ConfigValue{Key: key}
+	n := 0
 	for _, t := range res.Targets {
-		raw, err := z.d.Observer.Config(ctx, t, key)
+		raw, err := d.Observer.Config(ctx, t, key)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue
 		}
-		d, err := ParseDuration(raw)
-		if err != nil {
+		if err := use(t, raw); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %s: %v", t.Name, key, err))
 			continue
 		}
-		out.Pods++
-		if out.Pod == "" || d > out.Value {
-			out.Value, out.Pod = d, t.Name
-		}
+		n++
 	}
 	if len(problems) > 0 {
-		return ConfigValue{}, fmt.Errorf("read %s from every pod of %s: %s", key, sel, strings.Join(problems, "; "))
+		return 0, fmt.Errorf("read %s from every pod of %s: %s", key, sel, strings.Join(problems, "; "))
 	}
-	if out.Pods == 0 && !optional {
-		return ConfigValue{}, fmt.Errorf("read %s: no running pod matches %s", key, sel)
-	}
-	return out, nil
+	return n, nil
 }

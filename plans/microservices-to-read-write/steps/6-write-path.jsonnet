@@ -14,7 +14,17 @@ local route =
     id: '6.1-scale-up-write',
     title: 'Scale up mimir-write',
     docs: [{ title: 'Step 6.1: Scale up write component' }],
-    actions: [m.jsonnet({ config: { mimir_write_replicas: p.mimirWriteReplicas } })],
+    why: |||
+      Mimir's read-write jsonnet gives each zone ceil(mimir_write_replicas / 3) mimir-write pods,
+      which end up holding every series of the zone once its ingesters are shut down (7.2):
+      before scaling up, each zone must get at least as many mimir-write pods as it has
+      ingesters, and its in-memory series divided by them must stay under
+      ingester.instance_limits.max_series.
+    |||,
+    actions: [
+      { writeCapacity: { zone: z, replicas: p.mimirWriteReplicas, allowShortfall: p.allowWriteCapacityShortfall } }
+      for z in zones
+    ] + [m.jsonnet({ config: { mimir_write_replicas: p.mimirWriteReplicas } })],
     gates: [
       m.ring('mimir-write-in-ingester-ring', 'ingester', m.nameIn(['distributor'] + ingesters + writers),
              [m.joined(w) for w in writers] + [m.settled]),

@@ -1,4 +1,5 @@
 local m = import 'mimirctl.libsonnet';
+local p = std.extVar('params');
 local zones = std.extVar('zones');
 local writers = ['mimir-write-' + z for z in zones];
 local ingesters = ['ingester-' + z for z in zones];
@@ -7,13 +8,19 @@ local zoneStep(z) = {
   id: '7.2-shutdown-ingester-' + z,
   title: 'Shut down the ingesters of ' + z,
   why: |||
-    Each ingester flushes its TSDB head and ships every block before it stops; the next zone
+    The zone's mimir-write pods, as deployed, take every series of the zone once its ingesters
+    are gone: the step refuses when they are fewer than the ingesters or would exceed
+    ingester.instance_limits.max_series (-p allowWriteCapacityShortfall=true and a confirmation
+    pass it). Each ingester flushes its TSDB head and ships every block before it stops; the next zone
     follows only once these blocks can be queried: max(query-store-after,
     ignore-blocks-within + 2×sync-interval, 2×cleanup-interval), each the largest value over
     the live components' /config.
   |||,
   docs: [{ title: 'Step 7.2: Scale down ingesters' }, { title: 'Scaling down ingesters deployed in multiple zones' }],
   actions: [
+    // The point of no return for the zone: its mimir-write pods, as deployed,
+    // must take what its ingesters hold.
+    { writeCapacity: { zone: z, allowShortfall: p.allowWriteCapacityShortfall } },
     { ingesterZoneShutdown: {
       statefulSet: 'ingester-' + z,
       zone: z,
