@@ -57,7 +57,8 @@ const (
 // checkOthersHealthy refuses while an ingester outside the zone is not ACTIVE
 // and healthy, or is read-only: with another zone degraded, the series it
 // holds would be left with one healthy replica once this zone goes
-// (grafana/mimir#5978). It runs before the first change, at every resume,
+// (grafana/mimir#5978). It refuses too while a ring instance is no pod of
+// the namespace (another system's member, see othersUnhealthy). It runs before the first change, at every resume,
 // before the ingesters are shut down and right before the scale-down.
 func (z *Zone) checkOthersHealthy(ctx context.Context, p plan.Progress, targets []podaccess.Target, moment string) error {
 	_, r, err := z.zoneMembers(ctx)
@@ -72,11 +73,11 @@ func (z *Zone) checkOthersHealthy(ctx context.Context, p plan.Progress, targets 
 		return nil
 	}
 	if moment == momentStart {
-		return fmt.Errorf("ingesters outside %s are not all ACTIVE and healthy, so shutting the zone down could lose writes or fail reads: %s; wait for them (mimirctl ring ingester)",
-			z.spec.StatefulSet, strings.Join(bad, "; "))
+		return fmt.Errorf("ingesters outside %s are not all ACTIVE, healthy pods of namespace %s, so shutting the zone down could lose writes or fail reads: %s; "+
+			"wait for them, or do what each says (mimirctl ring ingester)", z.spec.StatefulSet, z.d.Namespace, strings.Join(bad, "; "))
 	}
-	return fmt.Errorf("%s; not stopping %s while another zone is degraded: %s; resume once every ingester outside the zone is ACTIVE, healthy and "+
-		"writable (mimirctl ring ingester)", strings.Join(bad, "; "), z.spec.StatefulSet, zoneState(p, targets))
+	return fmt.Errorf("%s; not stopping %s while another zone is degraded: %s; resume once every ingester outside the zone is an ACTIVE, healthy and "+
+		"writable pod of namespace %s (mimirctl ring ingester)", strings.Join(bad, "; "), z.spec.StatefulSet, zoneState(p, targets), z.d.Namespace)
 }
 
 // zoneState says where the zone stands, for refusals after the first change.
