@@ -7,7 +7,8 @@
 // For a zone (a StatefulSet such as ingester-zone-a or mimir-write-zone-a):
 //
 //  1. Preflight: every ingester outside the zone is ACTIVE and healthy in the
-//     ring; no sibling zone was shut down less than the required wait ago
+//     ring, and a pod of the namespace (another system's member that joined
+//     the ring through memberlist is refused, grafana/mimir#6187); no sibling zone was shut down less than the required wait ago
 //     (mimirctl's own annotation, rollout-operator's last-downscale
 //     annotation or its zone tracker ConfigMap, with the sibling's minimum
 //     time between zone downscales); rollout-operator neither refuses the
