@@ -33,7 +33,7 @@ unit: ## Unit tests with the race detector (no cluster needed; compared with rea
 .PHONY: vet
 vet: ## go vet, including the build-tagged integration and e2e code
 	$(GO) vet ./...
-	$(GO) vet -tags integration,e2e,capture ./...
+	$(GO) vet -tags integration,e2e,capture,conformance ./...
 
 $(GOLANGCI_LINT):
 	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VER)
@@ -45,6 +45,10 @@ lint: $(GOLANGCI_LINT) ## golangci-lint with the checked-in .golangci.yml
 .PHONY: bench
 bench: ## Go benchmarks (performance goals live here, not in unit tests)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: conformance
+conformance: ## Render Grafana's own Mimir jsonnet test environments (grafana/mimir module) with pkg/tanka and compare with Grafana's generated YAML
+	$(GO) test -count=1 -tags conformance -timeout 30m -v -run TestGrafanaTestEnvironments ./e2e/conformance/
 
 .PHONY: integration
 integration: cluster-up ## Integration tests: real Mimir and Prometheus processes, a real API server (the local cluster)

@@ -1,0 +1,337 @@
+//go:build conformance
+
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/mimirctl/mimirctl/e2e/conformance/k8sgen"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+)
+
+// mimirVersion is one github.com/grafana/mimir module version whose
+// operations/mimir library and operations/mimir-tests are compared.
+type mimirVersion struct {
+	Name   string // how the report names it
+	Module string // Go module version
+}
+
+var mimirVersions = []mimirVersion{
+	{"2.9", "v0.0.0-20230630050318-e4d286c69115"},
+	{"2.x-2025-05", "v0.0.0-20250501105506-4584085047c0"},
+	{"3.x", "v1.3.1-0.20260423142704-aced80d74930"},
+}
+
+// kubernetesModule ships the OpenAPI document k8sgen reads.
+const kubernetesModule = "k8s.io/kubernetes@v1.34.4"
+
+// specJSON is the spec.json `tk init` writes; Grafana's build.sh copies it
+// into every test environment.
+const specJSON = `{
+  "apiVersion": "tanka.dev/v1alpha1",
+  "kind": "Environment",
+  "metadata": {"name": "environments/default"},
+  "spec": {
+    "apiServer": "https://127.0.0.1:6443",
+    "namespace": "default",
+    "resourceDefaults": {},
+    "expectVersions": {}
+  }
+}
+`
+
+// moduleDir returns the module's directory in the module cache, downloading
+// it with `go mod download` when it is not there yet.
+func moduleDir(t *testing.T, modVersion string) string {
+	t.Helper()
+	cmd := exec.Command("go", "mod", "download", "-json", modVersion)
+	// The pseudo-versions of github.com/grafana/mimir are not in the checksum
+	// database; e2e/local/tools/build.sh fetches them the same way.
+	cmd.Env = append(os.Environ(), "GONOSUMDB=github.com/grafana", "GOFLAGS=-mod=mod")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go mod download %s: %v (the module must be in the module cache or served by GOPROXY)", modVersion, err)
+	}
+	var info struct{ Dir, Error string }
+	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
+		t.Fatalf("go mod download %s: no directory (%s %v)", modVersion, info.Error, err)
+	}
+	return info.Dir
+}
+
+// project lays out a Tanka project like Grafana's build.sh does (tk init,
+// jb install of operations/mimir with legacy imports): vendor holds our
+// compat libraries, the generated Kubernetes library and the module's
+// operations/mimir and operations/mimir-tests; each test file becomes
+// environments/<test>/main.jsonnet beside tk init's spec.json.
+func project(t *testing.T, k8sLib, operations string, tests []string) string {
+	t.Helper()
+	root := t.TempDir()
+	compat, err := filepath.Abs("testdata/compat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(rel, content string) {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(target, rel string) {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("jsonnetfile.json", `{"version": 1, "dependencies": [], "legacyImports": true}`+"\n")
+	write("vendor/github.com/jsonnet-libs/k8s-libsonnet/1.21/main.libsonnet", k8sLib)
+	link(filepath.Join(compat, "k.libsonnet"), "lib/k.libsonnet")
+	entries, err := os.ReadDir(compat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			link(filepath.Join(compat, e.Name()), filepath.Join("vendor", e.Name()))
+		}
+	}
+	link(filepath.Join(operations, "mimir"), "vendor/mimir")
+	link(filepath.Join(operations, "mimir-tests"), "vendor/mimir-tests")
+	for _, name := range tests {
+		src, err := os.ReadFile(filepath.Join(operations, "mimir-tests", name+".jsonnet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(filepath.Join("environments", name, "main.jsonnet"), string(src))
+		write(filepath.Join("environments", name, "spec.json"), specJSON)
+	}
+	return root
+}
+
+// objectKey names an object as kubectl would: kind/namespace/name.
+func objectKey(o map[string]any) string {
+	meta, _ := o["metadata"].(map[string]any)
+	return fmt.Sprintf("%v %v/%v/%v", o["apiVersion"], o["kind"], meta["namespace"], meta["name"])
+}
+
+// normalise round-trips v through JSON so that numbers, maps and lists
+// compare the same whichever decoder produced them (tk prints YAML from the
+// same JSON values).
+func normalise(t *testing.T, v any) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func parseGenerated(t *testing.T, path string) map[string]map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]any{}
+	for _, doc := range regexp.MustCompile(`(?m)^---\s*$`).Split(string(raw), -1) {
+		if strings.TrimSpace(doc) == "" {
+			continue
+		}
+		var o map[string]any
+		if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if o == nil {
+			continue
+		}
+		o = normalise(t, o)
+		out[objectKey(o)] = o
+	}
+	return out
+}
+
+// firstDiff returns the first path (in sorted key order) where a and b differ.
+func firstDiff(path string, a, b any) string {
+	if reflect.DeepEqual(a, b) {
+		return ""
+	}
+	switch av := a.(type) {
+	case map[string]any:
+		bv, ok := b.(map[string]any)
+		if !ok {
+			break
+		}
+		keys := map[string]bool{}
+		for k := range av {
+			keys[k] = true
+		}
+		for k := range bv {
+			keys[k] = true
+		}
+		sorted := make([]string, 0, len(keys))
+		for k := range keys {
+			sorted = append(sorted, k)
+		}
+		sort.Strings(sorted)
+		for _, k := range sorted {
+			if d := firstDiff(path+"."+k, av[k], bv[k]); d != "" {
+				return d
+			}
+		}
+	case []any:
+		bv, ok := b.([]any)
+		if !ok {
+			break
+		}
+		for i := 0; i < len(av) && i < len(bv); i++ {
+			if d := firstDiff(fmt.Sprintf("%s[%d]", path, i), av[i], bv[i]); d != "" {
+				return d
+			}
+		}
+		if len(av) != len(bv) {
+			return fmt.Sprintf("%s: %d items rendered, %d generated", path, len(av), len(bv))
+		}
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return fmt.Sprintf("%s: rendered %s, generated %s", path, trim(string(ja)), trim(string(jb)))
+}
+
+func trim(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}
+
+// compare returns "" when rendered and generated hold the same objects, else
+// the first difference.
+func compare(rendered, generated map[string]map[string]any) string {
+	keys := map[string]bool{}
+	for k := range rendered {
+		keys[k] = true
+	}
+	for k := range generated {
+		keys[k] = true
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	var diffs []string
+	for _, k := range sorted {
+		r, inR := rendered[k]
+		g, inG := generated[k]
+		switch {
+		case !inG:
+			diffs = append(diffs, k+": rendered, not in the generated file")
+		case !inR:
+			diffs = append(diffs, k+": in the generated file, not rendered")
+		default:
+			if d := firstDiff("", r, g); d != "" {
+				diffs = append(diffs, k+" "+d)
+			}
+		}
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	if os.Getenv("CONFORMANCE_VERBOSE") != "" {
+		return strings.Join(diffs, "\n")
+	}
+	return fmt.Sprintf("%d objects differ; first: %s", len(diffs), diffs[0])
+}
+
+// TestGrafanaTestEnvironments renders every operations/mimir-tests/test-*.jsonnet
+// of each supported Mimir version with pkg/tanka and compares the objects with
+// the test-*-generated.yaml beside it. CONFORMANCE_VERSIONS (names, comma
+// separated) and CONFORMANCE_RUN (a regexp on the test name) narrow the run.
+func TestGrafanaTestEnvironments(t *testing.T) {
+	k8sLib, err := k8sgen.Generate(filepath.Join(moduleDir(t, kubernetesModule), "api", "openapi-spec", "swagger.json"), k8sgen.DefaultGroups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := regexp.MustCompile(os.Getenv("CONFORMANCE_RUN"))
+	only := map[string]bool{}
+	for _, v := range strings.Split(os.Getenv("CONFORMANCE_VERSIONS"), ",") {
+		if v != "" {
+			only[v] = true
+		}
+	}
+	var summary []string
+	for _, v := range mimirVersions {
+		if len(only) > 0 && !only[v.Name] {
+			continue
+		}
+		operations := filepath.Join(moduleDir(t, "github.com/grafana/mimir@"+v.Module), "operations")
+		files, err := filepath.Glob(filepath.Join(operations, "mimir-tests", "test-*.jsonnet"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("Mimir %s: no operations/mimir-tests/test-*.jsonnet in %s (%v)", v.Name, operations, err)
+		}
+		var tests []string
+		for _, f := range files {
+			name := strings.TrimSuffix(filepath.Base(f), ".jsonnet")
+			if run.MatchString(name) {
+				tests = append(tests, name)
+			}
+		}
+		root := project(t, k8sLib, operations, tests)
+		rendered, identical := 0, 0
+		var slowest time.Duration
+		var total time.Duration
+		for _, name := range tests {
+			generated := parseGenerated(t, filepath.Join(operations, "mimir-tests", name+"-generated.yaml"))
+			start := time.Now()
+			res, err := tanka.Load(context.Background(), filepath.Join(root, "environments", name), tanka.Options{})
+			took := time.Since(start)
+			total += took
+			slowest = max(slowest, took)
+			if err != nil {
+				t.Errorf("Mimir %s %s: render failed: %v", v.Name, name, err)
+				continue
+			}
+			rendered++
+			objs := map[string]map[string]any{}
+			for _, o := range res.Objects {
+				n := normalise(t, o.Object)
+				objs[objectKey(n)] = n
+			}
+			if d := compare(objs, generated); d != "" {
+				t.Errorf("Mimir %s %s: %s", v.Name, name, d)
+				continue
+			}
+			identical++
+		}
+		line := fmt.Sprintf("Mimir %s: grafana test environments: %d rendered, %d identical (of %d; render time total %s, slowest %s)",
+			v.Name, rendered, identical, len(tests), total.Round(time.Millisecond), slowest.Round(time.Millisecond))
+		summary = append(summary, line)
+	}
+	for _, l := range summary {
+		t.Log(l)
+		fmt.Println(l)
+	}
+}
