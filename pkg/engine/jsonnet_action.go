@@ -110,6 +110,9 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 		if w := a.inertWarning(delta); w != "" {
 			p.Report("warning: " + w)
 		}
+		if err := a.refuseAutoscalerConflicts(ctx, next); err != nil {
+			return err
+		}
 	}
 	if err := tanka.WriteOverlay(a.env.dir, next); err != nil {
 		return err
@@ -223,6 +226,11 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 	if w := a.inertWarning(report); w != "" {
 		ch.Warnings = append(ch.Warnings, w)
 	}
+	conflicts, err := a.autoscalerConflicts(ctx, after)
+	if err != nil {
+		return plan.Change{}, err
+	}
+	ch.Warnings = append(ch.Warnings, conflicts...)
 	kept, err := a.keptLeftovers(ctx, after)
 	if err != nil {
 		return plan.Change{}, err

@@ -72,6 +72,33 @@
   // A jsonnet change to the environment's overlay file.
   jsonnet(change, name=null):: { jsonnet: change } + (if name == null then {} else { name: name }),
 
+  // The KEDA ScaledObject field of Grafana's Mimir jsonnet for each
+  // Deployment field it can autoscale (autoscaling_*_enabled). The library
+  // renders it null with autoscaling off.
+  scaledObjects:: {
+    distributor_deployment: 'distributor_scaled_object',
+    querier_deployment: 'querier_scaled_object',
+    query_frontend_deployment: 'query_frontend_scaled_object',
+    ruler_deployment: 'ruler_scaled_object',
+  },
+
   // Replicas override of a library object (Deployment or StatefulSet field).
-  replicas(field, n):: { [field]: { spec: { replicas: n } } },
+  // An autoscaled Deployment's ScaledObject is paused at the same count
+  // (annotation autoscaling.keda.sh/paused-replicas: KEDA scales the target
+  // to n and stops autoscaling it), or KEDA would scale a zeroed component
+  // back up; with autoscaling off the library renders no ScaledObject and
+  // the pause renders nothing.
+  replicas(field, n)::
+    { [field]: { spec: { replicas: n } } } +
+    (if std.objectHas(self.scaledObjects, field) then
+       { [self.scaledObjects[field]]: { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': std.toString(n) } } } }
+     else {}),
+
+  // The overlay fields that replicas(field, n) writes for each of fields, for
+  // a `remove: {objects: ...}` that gives them back to the library (and to
+  // the autoscaler).
+  replicasFields(fields):: std.flattenArrays([
+    [f] + (if std.objectHas(self.scaledObjects, f) then [self.scaledObjects[f]] else [])
+    for f in fields
+  ]),
 }

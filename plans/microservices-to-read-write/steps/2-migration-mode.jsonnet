@@ -6,6 +6,11 @@ local m = import 'mimirctl.libsonnet';
     why: |||
       deployment_mode: migration renders both the microservices and the read-write
       components. The read-write ones start at 0 replicas, so nothing changes for traffic.
+      Grafana's library changes two microservices in migration mode as well: query-schedulers
+      are found through their ring (query_scheduler_service_discovery_mode: ring, so the
+      query-frontends, queriers and query-schedulers roll out with new args), and
+      overrides_exporter_enabled is forced off (mimir-backend runs the overrides-exporter, whose
+      Deployment is no longer rendered). `mimirctl plan` shows both in this step's diff.
     |||,
     docs: [{ title: 'Step 2: Deploy read-write components with 0 replicas' }],
     actions: [m.jsonnet({ config: {

@@ -22,9 +22,16 @@ local gone(ring, micro, name) = m.ring(name, ring, m.nameIn(backends), [m.left(w
   {
     id: '5.2-scale-down-read-backend',
     title: 'Scale the microservice read and backend components to 0',
+    why: |||
+      The migration doc also sets autoscaling_querier_enabled: false here. That removes the
+      querier's KEDA ScaledObject from the rendered environment, but a pipeline that does not
+      prune leaves it running, and it scales the querier back up. Instead this step pauses every
+      autoscaled component's ScaledObject at 0 (annotation autoscaling.keda.sh/paused-replicas),
+      and step 8 turns autoscaling_querier_enabled off when the querier goes away.
+    |||,
     docs: [{ title: 'Step 5: Scale down microservice read and backend components' }],
     actions: [m.jsonnet({
-      config: { multi_zone_store_gateway_replicas: 0, autoscaling_querier_enabled: false },
+      config: { multi_zone_store_gateway_replicas: 0 },
       objects: m.replicas('query_frontend_deployment', 0) + m.replicas('query_scheduler_deployment', 0) +
                m.replicas('querier_deployment', 0) + m.replicas('ruler_deployment', 0) +
                m.replicas('overrides_exporter_deployment', 0) + m.replicas('compactor_statefulset', 0),

@@ -6,19 +6,20 @@ local zones = std.extVar('zones');
   title: 'Switch to deployment_mode read-write and remove the microservices',
   why: |||
     The microservice objects are no longer rendered and are deleted (only those labelled as this
-    environment's; never a StatefulSet that still runs pods). Their overrides go too: a merge into
-    an object the library no longer defines would define a broken one. Their PVCs are listed, and
+    environment's; never a StatefulSet that still runs pods). Their overrides go too: they
+    have nothing left to change (the querier's autoscaling stays off: read-write mode requires it). Their PVCs are listed, and
     deleted only with --delete-pvcs.
   |||,
   docs: [{ title: 'Step 8: Final cleanup' }],
   actions: [
     m.jsonnet({
-      config: { deployment_mode: 'read-write' },
+      // Mimir's read-write mode asserts that querier autoscaling is off.
+      config: { deployment_mode: 'read-write', autoscaling_querier_enabled: false },
       remove: {
-        config: ['multi_zone_store_gateway_replicas', 'autoscaling_querier_enabled'],
+        config: ['multi_zone_store_gateway_replicas'],
         hidden: { store_gateway_args: [] },
-        objects: ['query_frontend_deployment', 'query_scheduler_deployment', 'querier_deployment', 'ruler_deployment',
-                  'overrides_exporter_deployment', 'compactor_statefulset', 'distributor_deployment'] +
+        objects: m.replicasFields(['query_frontend_deployment', 'query_scheduler_deployment', 'querier_deployment', 'ruler_deployment',
+                                   'overrides_exporter_deployment', 'compactor_statefulset', 'distributor_deployment']) +
                  ['ingester_' + std.strReplace(z, '-', '_') + '_statefulset' for z in zones],
       },
       destructive: true,

@@ -17,7 +17,7 @@ local route =
       The microservice ingesters join the ingester ring zone by zone next to mimir-write, and the
       distributors join the distributor ring, before any write reaches them.
     |||,
-    actions: [m.jsonnet({ remove: { objects: ['ingester_' + std.strReplace(z, '-', '_') + '_statefulset' for z in zones] + ['distributor_deployment'] } })],
+    actions: [m.jsonnet({ remove: { objects: ['ingester_' + std.strReplace(z, '-', '_') + '_statefulset' for z in zones] + m.replicasFields(['distributor_deployment']) } })],
     gates: [
       m.ring('ingesters-joined', 'ingester', m.nameIn(writers + ingesters), [m.joined(i) for i in ingesters] + [m.settled]),
       m.ring('distributors-joined', 'distributor', m.nameIn(writers + ['distributor']), [m.joined('distributor')]),

@@ -26,7 +26,7 @@ local route =
     title: 'Bring the store-gateways, compactor, ruler, query-scheduler and overrides-exporter back',
     actions: [m.jsonnet({ remove: {
       config: ['multi_zone_store_gateway_replicas'],
-      objects: ['query_scheduler_deployment', 'ruler_deployment', 'overrides_exporter_deployment', 'compactor_statefulset'],
+      objects: m.replicasFields(['query_scheduler_deployment', 'ruler_deployment', 'overrides_exporter_deployment', 'compactor_statefulset']),
     } })],
     gates: [
       both('query-scheduler', ['query-scheduler'], 'query-scheduler-ring'),

@@ -10,7 +10,7 @@ local route =
   {
     id: '4.1-scale-up-read-microservices',
     title: 'Bring the query-frontends and queriers back',
-    actions: [m.jsonnet({ remove: { config: ['autoscaling_querier_enabled'], objects: ['query_frontend_deployment', 'querier_deployment'] } })],
+    actions: [m.jsonnet({ remove: { config: ['autoscaling_querier_enabled'], objects: m.replicasFields(['query_frontend_deployment', 'querier_deployment']) } })],
     gates: [
       m.ready('read-microservices-ready', m.nameIn(['query-frontend', 'querier']), minPods=2),
       {

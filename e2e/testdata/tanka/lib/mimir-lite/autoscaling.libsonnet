@@ -20,4 +20,12 @@ local k = import 'k.libsonnet';
   mimir_read_hpa:
     if !(c.autoscaling_mimir_read_enabled && c.is_read_write_deployment_mode) then null
     else hpa.new('mimir-read', c.autoscaling_mimir_read_min_replicas, c.autoscaling_mimir_read_max_replicas),
+
+  // The real library's KEDA ScaledObject fields that the plans pause when
+  // they zero an autoscaled component: null, as the real library renders
+  // them with autoscaling off.
+  distributor_scaled_object: null,
+  querier_scaled_object: null,
+  query_frontend_scaled_object: null,
+  ruler_scaled_object: null,
 }
