@@ -7,7 +7,6 @@ import (
 
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
-	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
 var _ plan.Preflighter = (*Binder)(nil)
@@ -23,11 +22,7 @@ func (b *Binder) Preflight(ctx context.Context, p *plan.Plan) ([]string, error) 
 		errs = append(errs, b.checkPrometheus(ctx))
 	}
 	if needs["jsonnet"] {
-		err := b.checkEnvironment(ctx)
-		if err == nil {
-			err = b.checkStepsRender(ctx, p)
-		}
-		errs = append(errs, err)
+		errs = append(errs, b.checkEnvironment(ctx, p))
 	}
 	notices, err := b.webhookNotices(ctx)
 	errs = append(errs, err)
@@ -62,19 +57,6 @@ func (b *Binder) checkPrometheus(ctx context.Context) error {
 		return fmt.Errorf("the plan's PromQL gates need %s, which does not answer: %w", b.d.Prometheus.URL, err)
 	}
 	return nil
-}
-
-func (b *Binder) checkEnvironment(ctx context.Context) error {
-	env, err := b.environment()
-	if err != nil {
-		return err
-	}
-	file, err := tanka.ReadOverlay(env.dir)
-	if err != nil {
-		return err
-	}
-	_, err = env.render(ctx, file)
-	return err
 }
 
 // webhookNotices explains the rollout-operator webhooks that guard

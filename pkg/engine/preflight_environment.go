@@ -8,22 +8,25 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
-// checkStepsRender renders the environment as each jsonnet change of p will
-// leave it (the overlay file plus the plan's changes up to that one, as
-// Preview does), before any step runs. A library refuses some states by
+// checkEnvironment renders the environment as it is, then as each jsonnet
+// change of p will leave it (the overlay file plus the plan's changes up to
+// that one, as Preview does), before any step runs. A library refuses some states by
 // assertion (Grafana's read-write mode: compactor_max_concurrency 1,
 // memberlist_ring_enabled, multi-zone ingesters and store-gateways, querier
 // autoscaling and ruler remote evaluation off, ...): found here, the run
 // stops before its first step with the library's message, instead of in the
 // middle of the procedure with the cluster half-way. The first change that
 // does not render is returned; later ones build on it.
-func (b *Binder) checkStepsRender(ctx context.Context, p *plan.Plan) error {
+func (b *Binder) checkEnvironment(ctx context.Context, p *plan.Plan) error {
 	env, err := b.environment()
 	if err != nil {
 		return err
 	}
 	file, err := tanka.ReadOverlay(env.dir)
 	if err != nil {
+		return err
+	}
+	if _, err := env.render(ctx, file); err != nil {
 		return err
 	}
 	for _, s := range p.Steps {
