@@ -77,7 +77,7 @@ func moduleDir(t *testing.T, modVersion string) string {
 // compat libraries, the generated Kubernetes library and the module's
 // operations/mimir and operations/mimir-tests; each test file becomes
 // environments/<test>/main.jsonnet beside tk init's spec.json.
-func project(t *testing.T, k8sLib, operations string, tests []string) string {
+func project(t *testing.T, k8sLib, operations string, tests, all []string) string {
 	t.Helper()
 	root := t.TempDir()
 	compat, err := filepath.Abs("testdata/compat")
@@ -123,6 +123,11 @@ func project(t *testing.T, k8sLib, operations string, tests []string) string {
 		}
 		write(filepath.Join("environments", name, "main.jsonnet"), string(src))
 		write(filepath.Join("environments", name, "spec.json"), specJSON)
+		// Later build.sh versions copy every test file beside main.jsonnet,
+		// so that a test can import another.
+		for _, other := range all {
+			link(filepath.Join(operations, "mimir-tests", other+".jsonnet"), filepath.Join("environments", name, other+".jsonnet"))
+		}
 	}
 	return root
 }
@@ -292,14 +297,15 @@ func TestGrafanaTestEnvironments(t *testing.T) {
 		if err != nil || len(files) == 0 {
 			t.Fatalf("Mimir %s: no operations/mimir-tests/test-*.jsonnet in %s (%v)", v.Name, operations, err)
 		}
-		var tests []string
+		var tests, all []string
 		for _, f := range files {
 			name := strings.TrimSuffix(filepath.Base(f), ".jsonnet")
+			all = append(all, name)
 			if run.MatchString(name) {
 				tests = append(tests, name)
 			}
 		}
-		root := project(t, k8sLib, operations, tests)
+		root := project(t, k8sLib, operations, tests, all)
 		rendered, identical := 0, 0
 		var slowest time.Duration
 		var total time.Duration

@@ -5,11 +5,10 @@
 // Mimir overrides. Sizes follow what Mimir's generated manifests show:
 // requests = ceil(memory_limit_mb * overprovision_factor + 100) MiB,
 // limits = memory_limit_mb * 1.5 MiB (printed in Gi when whole).
+// Images come from _images.memcached and _images.memcachedExporter, which
+// Mimir's images.libsonnet sets (this file is merged after it, so it sets
+// no defaults that would override Mimir's).
 {
-  _images+:: {
-    memcached: 'memcached:1.6.19-alpine',
-    memcachedExporter: 'prom/memcached-exporter:v0.11.2',
-  },
 
   local quantity(bytes) =
     if bytes % std.pow(2, 30) == 0 then '%dGi' % (bytes / std.pow(2, 30))
@@ -59,6 +58,13 @@
 
     deployment:
       $.apps.v1.deployment.new(self.name, 3, [self.memcached_container, self.memcached_exporter]),
+
+    // Later Mimir versions extend this StatefulSet (statefulSet+:); 2.9
+    // replaces it.
+    statefulSet:
+      $.apps.v1.statefulSet.new(self.name, 3, [self.memcached_container, self.memcached_exporter], []) +
+      $.apps.v1.statefulSet.spec.withServiceName(self.name) +
+      $.util.antiAffinity,
 
     service:
       $.util.serviceFor(self.deployment),
