@@ -250,7 +250,7 @@ var keywords = map[string]bool{
 func jsonnetField(s string) string {
 	ok := s != "" && !keywords[s]
 	for i, r := range s {
-		if !(r == '_' || unicode.IsLetter(r) || (i > 0 && unicode.IsDigit(r))) {
+		if r != '_' && !unicode.IsLetter(r) && (i == 0 || !unicode.IsDigit(r)) {
 			ok = false
 		}
 	}
