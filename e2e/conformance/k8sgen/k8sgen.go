@@ -172,15 +172,15 @@ func (g *generator) writeType(defName, typeName string) {
 	} else {
 		g.b.WriteString("        new():: {},\n")
 	}
-	g.writeFields(def, nil, map[string]bool{defName: true}, "        ")
+	g.writeFields(def, nil, len(def.GVK) > 0, map[string]bool{defName: true}, "        ")
 	g.b.WriteString("      },\n")
 }
 
 // writeFields writes the functions of the object at path (field names from
-// the type's top).
-func (g *generator) writeFields(def *schema, path []string, seen map[string]bool, indent string) {
+// the type's top). A kind's apiVersion, kind and status get none.
+func (g *generator) writeFields(def *schema, path []string, isKind bool, seen map[string]bool, indent string) {
 	for _, field := range sortedKeys(def.Properties) {
-		if len(path) == 0 && (field == "apiVersion" || field == "kind" || field == "status") {
+		if isKind && len(path) == 0 && (field == "apiVersion" || field == "kind" || field == "status") {
 			continue
 		}
 		prop := def.Properties[field]
@@ -212,7 +212,7 @@ func (g *generator) writeFields(def *schema, path []string, seen map[string]bool
 		if refName != "" && target.Type == "object" && len(target.Properties) > 0 && !seen[refName] {
 			seen[refName] = true
 			fmt.Fprintf(&g.b, "%s%s:: {\n", indent, jsonnetField(field))
-			g.writeFields(target, full, seen, indent+"  ")
+			g.writeFields(target, full, false, seen, indent+"  ")
 			fmt.Fprintf(&g.b, "%s},\n", indent)
 			delete(seen, refName)
 		}
