@@ -261,4 +261,4 @@ func jsonnetField(s string) string {
 }
 
 // DefaultGroups are the API groups Grafana's Mimir jsonnet library uses.
-var DefaultGroups = []string{"core", "apps", "batch", "rbac", "policy", "autoscaling", "networking", "storage", "scheduling"}
+var DefaultGroups = []string{"core", "apps", "batch", "rbac", "policy", "autoscaling", "networking", "storage", "scheduling", "admissionregistration"}

@@ -36,7 +36,7 @@ k {
         newNamed(name, port, targetPort):: { name: name, port: port, targetPort: targetPort },
       },
       service+:: {
-        new(name, selector={}, ports=[]):: super.new(name) + { spec+: { selector: selector, ports: ports } },
+        new(name, selector={}, ports=[]):: super.new(name) + { spec+: { selector: selector, ports: if std.isArray(ports) then ports else [ports] } },
       },
       configMap+:: {
         new(name, data={}):: super.new(name) + (if data == {} then {} else { data: data }),
