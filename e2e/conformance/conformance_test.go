@@ -110,7 +110,19 @@ func project(t *testing.T, k8sLib, operations string, tests, all []string) strin
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if e.IsDir() {
+		switch {
+		case e.Name() == "github.com":
+			// vendor/github.com also holds the generated k8s-libsonnet:
+			// link each github.com/<owner>/<repo> of ours on its own.
+			repos, err := filepath.Glob(filepath.Join(compat, "github.com", "*", "*"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range repos {
+				rel, _ := filepath.Rel(compat, r)
+				link(r, filepath.Join("vendor", rel))
+			}
+		case e.IsDir():
 			link(filepath.Join(compat, e.Name()), filepath.Join("vendor", e.Name()))
 		}
 	}

@@ -30,6 +30,12 @@
     connection_limit:: 1024,
     extended_options:: [],
     exporter_port:: 9150,
+    // Later Mimir versions set these; null leaves the field out.
+    min_ready_seconds:: null,
+    exporter_cpu_requests:: null,
+    exporter_memory_requests:: null,
+    exporter_cpu_limits:: null,
+    exporter_memory_limits:: null,
 
     memory_request_bytes:: std.ceil(self.memory_limit_mb * self.overprovision_factor + self.memory_request_overhead_mb) * std.pow(2, 20),
     memory_limit_bytes:: std.max(self.memory_limit_mb * 1.5 * std.pow(2, 20), self.memory_request_bytes),
@@ -54,7 +60,11 @@
       container.withArgs([
         '--memcached.address=localhost:11211',
         '--web.listen-address=0.0.0.0:%d' % self.exporter_port,
-      ]),
+      ]) +
+      (if self.exporter_cpu_requests == null && self.exporter_memory_requests == null then {}
+       else $.util.resourcesRequests(self.exporter_cpu_requests, self.exporter_memory_requests)) +
+      (if self.exporter_cpu_limits == null && self.exporter_memory_limits == null then {}
+       else $.util.resourcesLimits(self.exporter_cpu_limits, self.exporter_memory_limits)),
 
     deployment:
       $.apps.v1.deployment.new(self.name, 3, [self.memcached_container, self.memcached_exporter]),
@@ -64,6 +74,7 @@
     statefulSet:
       $.apps.v1.statefulSet.new(self.name, 3, [self.memcached_container, self.memcached_exporter], []) +
       $.apps.v1.statefulSet.spec.withServiceName(self.name) +
+      (if self.min_ready_seconds == null then {} else $.apps.v1.statefulSet.spec.withMinReadySeconds(self.min_ready_seconds)) +
       $.util.antiAffinity,
 
     service:
