@@ -47,8 +47,8 @@ bench: ## Go benchmarks (performance goals live here, not in unit tests)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: conformance
-conformance: ## Render Grafana's own Mimir jsonnet test environments (grafana/mimir module) with pkg/tanka and compare with Grafana's generated YAML
-	$(GO) test -count=1 -tags conformance -timeout 30m -v -run TestGrafanaTestEnvironments ./e2e/conformance/
+conformance: ## Render Grafana's own Mimir jsonnet test environments (grafana/mimir module) with pkg/tanka (and tk when built) and compare with Grafana's generated YAML
+	$(TEST_TK_ENV) $(GO) test -count=1 -tags conformance -timeout 40m -v -run TestGrafanaTestEnvironments ./e2e/conformance/
 
 .PHONY: integration
 integration: cluster-up ## Integration tests: real Mimir and Prometheus processes, a real API server (the local cluster)

@@ -80,6 +80,13 @@ func moduleDir(t *testing.T, modVersion string) string {
 func project(t *testing.T, k8sLib, operations string, tests, all []string) string {
 	t.Helper()
 	root := t.TempDir()
+	if keep := os.Getenv("CONFORMANCE_PROJECT_DIR"); keep != "" {
+		// Keep the project (e.g. to run tk show on it): one directory per module.
+		root = filepath.Join(keep, filepath.Base(filepath.Dir(operations)))
+		if err := os.RemoveAll(root); err != nil {
+			t.Fatal(err)
+		}
+	}
 	compat, err := filepath.Abs("testdata/compat")
 	if err != nil {
 		t.Fatal(err)
@@ -296,10 +303,32 @@ func describe(diffs []string) string {
 	return fmt.Sprintf("%d objects differ; first: %s", len(diffs), diffs[0])
 }
 
+// tkShow renders envDir with the real Tanka CLI and returns its objects by
+// objectKey.
+func tkShow(t *testing.T, tk, envDir string) (map[string]map[string]any, error) {
+	t.Helper()
+	cmd := exec.Command(tk, "show", "--dangerous-allow-redirect", envDir)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("tk show %s: %v: %s", envDir, err, stderr.String())
+	}
+	f := filepath.Join(t.TempDir(), "tk.yaml")
+	if err := os.WriteFile(f, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return parseGenerated(t, f), nil
+}
+
 // TestGrafanaTestEnvironments renders every operations/mimir-tests/test-*.jsonnet
 // of each supported Mimir version with pkg/tanka and compares the objects with
 // the test-*-generated.yaml beside it. CONFORMANCE_VERSIONS (names, comma
-// separated) and CONFORMANCE_RUN (a regexp on the test name) narrow the run.
+// separated) and CONFORMANCE_RUN (a regexp on the test name) narrow the run;
+// CONFORMANCE_PROJECT_DIR keeps the Tanka projects there instead of in a
+// temporary directory. With MIMIRCTL_TEST_TK set to a tk binary (v0.38.0,
+// e2e/local/tools/build.sh tk), every environment is also rendered by tk and
+// must give the same objects as pkg/tanka.
 func TestGrafanaTestEnvironments(t *testing.T) {
 	k8sLib, err := k8sgen.Generate(filepath.Join(moduleDir(t, kubernetesModule), "api", "openapi-spec", "swagger.json"), k8sgen.DefaultGroups)
 	if err != nil {
@@ -311,6 +340,10 @@ func TestGrafanaTestEnvironments(t *testing.T) {
 		if v != "" {
 			only[v] = true
 		}
+	}
+	tk := os.Getenv("MIMIRCTL_TEST_TK")
+	if tk == "" && os.Getenv("CI") == "true" {
+		t.Fatal("CI=true but MIMIRCTL_TEST_TK is not set: build tk with `e2e/local/tools/build.sh tk` and run `make conformance`, which passes it")
 	}
 	var summary []string
 	for _, v := range mimirVersions {
@@ -332,6 +365,8 @@ func TestGrafanaTestEnvironments(t *testing.T) {
 		}
 		root := project(t, k8sLib, operations, tests, all)
 		rendered, identical, onlyKnown := 0, 0, 0
+		tkRendered, tkSame := 0, 0
+		var tkTotal time.Duration
 		var slowest time.Duration
 		var total time.Duration
 		for _, name := range tests {
@@ -351,6 +386,21 @@ func TestGrafanaTestEnvironments(t *testing.T) {
 				n := normalise(t, o.Object)
 				objs[objectKey(n)] = n
 			}
+			if tk != "" {
+				start := time.Now()
+				tkObjs, err := tkShow(t, tk, filepath.Join(root, "environments", name))
+				tkTotal += time.Since(start)
+				if err != nil {
+					t.Errorf("Mimir %s %s: %v", v.Name, name, err)
+				} else {
+					tkRendered++
+					if diffs, _ := compare(objs, tkObjs); len(diffs) > 0 {
+						t.Errorf("Mimir %s %s: pkg/tanka and tk differ: %s", v.Name, name, describe(diffs))
+					} else {
+						tkSame++
+					}
+				}
+			}
 			diffs, known := compare(objs, generated)
 			switch {
 			case len(diffs) > 0:
@@ -366,6 +416,12 @@ func TestGrafanaTestEnvironments(t *testing.T) {
 			fmt.Sprintf("Mimir %s (github.com/grafana/mimir@%s): %d test files, %d differ only by objects not reproduced (see README.md); render time total %s, slowest %s",
 				v.Name, v.Module, len(tests), onlyKnown, total.Round(time.Millisecond), slowest.Round(time.Millisecond)),
 			fmt.Sprintf("grafana test environments: %d rendered, %d identical", rendered, identical))
+		if tk != "" {
+			summary = append(summary[:len(summary)-1],
+				fmt.Sprintf("tk (%s) on the same environments: %d rendered, %d identical to pkg/tanka; render time total %s (pkg/tanka %s)",
+					tk, tkRendered, tkSame, tkTotal.Round(time.Millisecond), total.Round(time.Millisecond)),
+				summary[len(summary)-1])
+		}
 	}
 	for _, l := range summary {
 		fmt.Println(l)
