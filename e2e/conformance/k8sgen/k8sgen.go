@@ -131,13 +131,16 @@ func LowerFirstWord(s string) string {
 	return string(r)
 }
 
-// legacyName spells a field the way ksonnet-lib did: an upper-case run is
-// lower-cased after its first letter (clusterIP → clusterIp).
+// legacyName spells a field the way ksonnet-lib did: an acronym is
+// lower-cased after its first letter (ClusterIP → ClusterIp, APIVersion →
+// ApiVersion).
 func legacyName(s string) string {
 	r := []rune(s)
 	out := append([]rune{}, r...)
 	for i := 1; i < len(r); i++ {
-		if unicode.IsUpper(r[i]) && unicode.IsUpper(r[i-1]) {
+		// An upper-case letter after another is part of an acronym unless
+		// a lower-case letter follows (it then starts the next word).
+		if unicode.IsUpper(r[i]) && unicode.IsUpper(r[i-1]) && (i+1 == len(r) || !unicode.IsLower(r[i+1])) {
 			out[i] = unicode.ToLower(r[i])
 		}
 	}
