@@ -18,6 +18,7 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/podmetrics"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
 	"github.com/mimirctl/mimirctl/pkg/ringcheck"
+	"github.com/mimirctl/mimirctl/pkg/storequery"
 )
 
 // Deps is what bound actions and gates act with.
@@ -147,6 +148,8 @@ func (b *Binder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg pla
 		return mimirapi.NewMemberlistGate(*s, b.gateDeps())
 	case *mimirapi.HATrackerSpec:
 		return mimirapi.NewHATrackerGate(*s, b.gateDeps())
+	case *storequery.Spec:
+		return storequery.New(*s, b.gateDeps())
 	case *promgate.Spec:
 		api, err := b.prometheus()
 		if err != nil {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -51,19 +49,7 @@ func (o observer) Metrics(ctx context.Context, t podaccess.Target, names ...stri
 	return out, nil
 }
 
-// Config returns a key of the pod's /config: a scalar's text, or a list or
-// map rendered on one line.
+// Config returns a key of the pod's /config (see mimirapi.ConfigReader).
 func (o observer) Config(ctx context.Context, t podaccess.Target, key string) (string, error) {
-	doc, err := mimirapi.FetchConfig(ctx, o.pods, t, "")
-	if err != nil {
-		return "", err
-	}
-	n, ok := doc.Lookup(key)
-	if !ok {
-		return "", fmt.Errorf("pod %s: /config has no %s", t.Name, key)
-	}
-	if n.Kind == yaml.ScalarNode {
-		return n.Value, nil
-	}
-	return mimirapi.Render(n), nil
+	return mimirapi.ConfigReader{Pods: o.pods}.Config(ctx, t, key)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/podmetrics"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
 	"github.com/mimirctl/mimirctl/pkg/ringcheck"
+	"github.com/mimirctl/mimirctl/pkg/storequery"
 )
 
 // Registry returns every action and gate kind step files may use.
@@ -34,6 +35,8 @@ func Registry() *plan.Registry {
 	r.AddGate(plan.GateKind{Name: "config", Summary: "a /config or /runtime_config key on every selected pod", New: func() plan.GateSpec { return &mimirapi.ConfigSpec{} }})
 	r.AddGate(plan.GateKind{Name: "memberlist", Summary: "memberlist keys and member counts seen by every selected pod", New: func() plan.GateSpec { return &mimirapi.MemberlistSpec{} }})
 	r.AddGate(plan.GateKind{Name: "haTracker", Summary: "every distributor agrees on the elected replica of each HA cluster", New: func() plan.GateSpec { return &mimirapi.HATrackerSpec{} }})
+	r.AddGate(plan.GateKind{Name: "storeQuery", Summary: "samples of a range older than the queriers' query_store_after and query_ingesters_within, so only the store-gateways answer it",
+		New: func() plan.GateSpec { return &storequery.Spec{} }})
 	r.AddGate(plan.GateKind{Name: "promql", Summary: "a PromQL query's result against a threshold", New: func() plan.GateSpec { return &promgate.Spec{} }})
 	return r
 }

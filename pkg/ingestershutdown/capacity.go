@@ -332,7 +332,7 @@ func (w *WriteCapacityCheck) series(ctx context.Context, c *WriteCapacity) error
 // configured like the ingesters they replace, or are those ingesters'
 // successors; the strictest one counts).
 func (w *WriteCapacityCheck) limit(ctx context.Context, c *WriteCapacity) error {
-	n, err := readEvery(ctx, w.d, w.spec.pods(), KeyMaxSeries, func(t podaccess.Target, raw string) error {
+	n, err := readEvery(ctx, Pods{Kube: w.d.Kube, Namespace: w.d.Namespace, Config: w.d.Observer}, w.spec.pods(), KeyMaxSeries, func(t podaccess.Target, raw string) error {
 		v, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(raw), `"'`), 10, 64)
 		if err != nil || v < 0 {
 			return fmt.Errorf("%q is not a number of series", raw)

@@ -15,9 +15,23 @@ type Observer interface {
 	// Metrics returns each named metric's value on the pod, summed over its
 	// series; a metric the pod does not expose is absent from the map.
 	Metrics(ctx context.Context, t podaccess.Target, names ...string) (map[string]float64, error)
+	ConfigReader
+}
+
+// ConfigReader reads one setting of a pod's /config.
+type ConfigReader interface {
 	// Config returns the value at a dotted path of the pod's /config YAML,
-	// e.g. "querier.query_store_after".
+	// e.g. "querier.query_store_after"; an error when the pod cannot be
+	// read or has no such key.
 	Config(ctx context.Context, t podaccess.Target, key string) (string, error)
+}
+
+// Pods is what LargestDuration reads settings with: the pods of a
+// namespace and a /config reader (mimirapi.ConfigReader in production).
+type Pods struct {
+	Kube      kubernetes.Interface
+	Namespace string
+	Config    ConfigReader
 }
 
 // Deps is what the procedure acts with.

@@ -233,12 +233,21 @@ func (z *Zone) queryableWait(ctx context.Context) (QueryableWait, error) {
 }
 
 // readDuration reads key from every selected pod and returns the largest
-// value. A selected pod whose /config cannot be read fails the computation:
-// the value it holds could be the largest. Selecting no running pod is an
-// error unless optional.
+// value (see LargestDuration).
 func (z *Zone) readDuration(ctx context.Context, sel podaccess.Selector, key string, optional bool) (ConfigValue, error) {
+	return LargestDuration(ctx, Pods{Kube: z.d.Kube, Namespace: z.d.Namespace, Config: z.d.Observer}, sel, key, optional)
+}
+
+// LargestDuration reads the duration at key (a dotted /config path such as
+// "querier.query_store_after", in Go's or Prometheus's form, see
+// ParseDuration) from every pod sel selects in d.Namespace, through
+// d.Observer.Config, and returns the largest value with the pod holding it.
+// A selected pod that is not running, whose /config cannot be read or has
+// no such key fails the whole read: the value it holds could be the
+// largest. Selecting no pod is an error unless optional (then Pods is 0).
+func LargestDuration(ctx context.Context, p Pods, sel podaccess.Selector, key string, optional bool) (ConfigValue, error) {
 	out := ConfigValue{Key: key}
-	n, err := readEvery(ctx, z.d, sel, key, func(t podaccess.Target, raw string) error {
+	n, err := readEvery(ctx, p, sel, key, func(t podaccess.Target, raw string) error {
 		d, err := ParseDuration(raw)
 		if err != nil {
 			return err
@@ -263,8 +272,11 @@ func (z *Zone) readDuration(ctx context.Context, sel podaccess.Selector, key str
 // that is not running, whose /config cannot be read, or whose value use
 // rejects fails the whole read (what it holds is unknown, so no extreme
 // over the pods can be trusted); selecting no pod is not an error here.
-func readEvery(ctx context.Context, d Deps, sel podaccess.Selector, key string, use func(t podaccess.Target, raw string) error) (int, error) {
-	res, err := podaccess.Resolve(ctx, d.Kube, d.Namespace, sel)
+func readEvery(ctx context.Context, p Pods, sel podaccess.Selector, key string, use func(t podaccess.Target, raw string) error) (int, error) {
+	if p.Kube == nil || p.Config == nil {
+		return 0, fmt.Errorf("read %s from %s: built without a Kubernetes client or a /config reader", key, sel)
+	}
+	res, err := podaccess.Resolve(ctx, p.Kube, p.Namespace, sel)
 	if err != nil {
 		return 0, err
 	}
@@ -274,7 +286,7 @@ func readEvery(ctx context.Context, d Deps, sel podaccess.Selector, key string, 
 	}
 	n := 0
 	for _, t := range res.Targets {
-		raw, err := d.Observer.Config(ctx, t, key)
+		raw, err := p.Config.Config(ctx, t, key)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue

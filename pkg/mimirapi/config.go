@@ -125,3 +125,25 @@ func Render(n *yaml.Node) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// ConfigReader reads single settings of pods' /config (PathConfig), the
+// effective configuration. The zero value is unusable; set Pods.
+type ConfigReader struct{ Pods podaccess.Doer }
+
+// Config returns the value at key (a dotted path, see Lookup) of pod t's
+// /config: a scalar's text ("1m0s", "memberlist"), or a list or map on one
+// line (Render). It is an error when the pod cannot be read or has no key.
+func (r ConfigReader) Config(ctx context.Context, t podaccess.Target, key string) (string, error) {
+	doc, err := FetchConfig(ctx, r.Pods, t, "")
+	if err != nil {
+		return "", err
+	}
+	n, ok := doc.Lookup(key)
+	if !ok {
+		return "", fmt.Errorf("pod %s: /config has no %s", t.Name, key)
+	}
+	if n.Kind == yaml.ScalarNode {
+		return n.Value, nil
+	}
+	return Render(n), nil
+}
