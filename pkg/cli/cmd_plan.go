@@ -89,6 +89,9 @@ func renderPreview(w io.Writer, pv *plan.PlanPreview, s style) {
 	if pv.PreflightError != "" {
 		fmt.Fprintf(w, "%s an apply would not start now: %s\n", s.red("✗"), pv.PreflightError)
 	}
+	if pv.Position != "" {
+		fmt.Fprintf(w, "%s %s\n", s.dim("»"), pv.Position)
+	}
 	for i, sp := range pv.Steps {
 		mark := s.yellow("•")
 		if sp.Status == plan.PreviewDone {

@@ -72,6 +72,9 @@ func renderStatus(w io.Writer, st *plan.State, lock *plan.LockInfo, where string
 		if ss.Approval != nil {
 			fmt.Fprintf(w, "        approved by %s at %s\n", ss.Approval.By, ss.Approval.At.Format(time.RFC3339))
 		}
+		if ss.Note != "" {
+			fmt.Fprintf(w, "        %s\n", ss.Note)
+		}
 		if ss.Error != "" {
 			fmt.Fprintf(w, "        error: %s\n", ss.Error)
 		}

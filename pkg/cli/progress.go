@@ -60,6 +60,8 @@ func (p *progressPrinter) Emit(e plan.Event) {
 			break
 		}
 		fmt.Fprintf(p.w, "  %s preflight %s: %s\n", s.green("✓"), e.Gate, obsText(e.Observation))
+	case plan.EventPosition:
+		fmt.Fprintf(p.w, "  %s %s\n", s.dim("»"), e.Message)
 	case plan.EventStepStarted:
 		fmt.Fprintf(p.w, "\n%s %s %s\n", s.bold(fmt.Sprintf("[%d/%d]", e.StepIndex, e.StepCount)), s.bold(e.Step), e.StepTitle)
 	case plan.EventActionSkipped:

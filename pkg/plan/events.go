@@ -17,6 +17,7 @@ type EventType string
 const (
 	EventRunStarted    EventType = "run_started"
 	EventPreflight     EventType = "preflight"
+	EventPosition      EventType = "position"
 	EventStepStarted   EventType = "step_started"
 	EventActionSkipped EventType = "action_skipped"
 	EventActionStarted EventType = "action_started"

@@ -61,6 +61,9 @@ type Executor struct {
 	// ApplyGrace is how long an in-flight apply may go on after an
 	// interruption before its context is cancelled too.
 	ApplyGrace time.Duration
+	// Placed says which steps the run skips because the environment is
+	// already past them (emitted as a position event); empty: none.
+	Placed string
 }
 
 // DefaultApplyGrace bounds how long an in-flight action may finish after
@@ -98,6 +101,9 @@ func (e *Executor) Run(ctx context.Context, st *State) error {
 		return err
 	}
 	e.emit(st, Event{Type: EventRunStarted, Message: fmt.Sprintf("%d steps", len(e.Plan.Steps))})
+	if e.Placed != "" {
+		e.emit(st, Event{Type: EventPosition, Message: e.Placed})
+	}
 	if err := e.preflight(ctx, st); err != nil {
 		return e.stop(ctx, st, err)
 	}

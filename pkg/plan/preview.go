@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"strings"
 )
 
 // Change is what an action would do, for `mimirctl plan`.
@@ -47,6 +48,9 @@ type PlanPreview struct {
 	Notices []string `json:"notices,omitempty"`
 	// PreflightError says why an apply would not start now.
 	PreflightError string `json:"preflightError,omitempty"`
+	// Position says which steps are skipped because the environment already
+	// holds a later step's change (empty: none).
+	Position string `json:"position,omitempty"`
 }
 
 // StepPreview is one step in a plan preview.
@@ -91,9 +95,22 @@ func BuildPreview(ctx context.Context, p *Plan, st *State, b Binder) *PlanPrevie
 	} else {
 		st = nil
 	}
+	pl, err := locate(ctx, p, st, b)
+	if err != nil {
+		out.PreflightError = strings.TrimPrefix(out.PreflightError+"; "+err.Error(), "; ")
+	}
+	out.Position = pl.Reason
 	lastDone := -1
 	for i, s := range p.Steps {
-		sp := previewStep(ctx, p, s, b, recorded(st, s.ID))
+		var sp StepPreview
+		if pl.Behind[i] {
+			sp = behindStep(s)
+		} else {
+			sp = previewStep(ctx, p, s, b, recorded(st, s.ID))
+		}
+		for j := 0; j < pl.Partial[i] && j < len(sp.Actions); j++ {
+			sp.Actions[j].Status, sp.Actions[j].Detail, sp.Actions[j].Change = PreviewDone, "behind the cluster", nil
+		}
 		if sp.Status == PreviewDone && len(s.Actions) > 0 {
 			lastDone = i
 		}
@@ -118,6 +135,19 @@ func BuildPreview(ctx context.Context, p *Plan, st *State, b Binder) *PlanPrevie
 		}
 	}
 	return out
+}
+
+// behindStep is a step the environment is already past: nothing of it is
+// checked or previewed.
+func behindStep(s *Step) StepPreview {
+	sp := StepPreview{ID: s.ID, Title: s.Title, Status: PreviewDone}
+	for _, g := range s.Gates {
+		sp.Gates = append(sp.Gates, g.Name+": "+g.Spec.Describe())
+	}
+	for _, a := range s.Actions {
+		sp.Actions = append(sp.Actions, ActionPreview{Label: a.Label(), Kind: a.Kind, Status: PreviewDone, Destructive: a.IsDestructive(), Detail: "behind the cluster"})
+	}
+	return sp
 }
 
 func recorded(st *State, id string) *StepState {

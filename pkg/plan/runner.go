@@ -44,11 +44,11 @@ func (r *Runner) Apply(ctx context.Context, p *Plan, opts ApplyOptions) error {
 		return fmt.Errorf("plan %s was loaded for showing, without parameters %s: pass them with --param NAME=VALUE", p.Name, strings.Join(p.Unbound, ", "))
 	}
 	return r.locked(ctx, opts, func(ctx context.Context, st *State, rev Revision) error {
-		st, err := r.prepare(st, p, opts)
+		st, placed, err := r.prepare(ctx, st, p, opts)
 		if err != nil {
 			return err
 		}
-		return r.execute(ctx, p, st, rev, opts)
+		return r.execute(ctx, p, st, rev, opts, placed)
 	})
 }
 
@@ -65,11 +65,11 @@ func (r *Runner) Resume(ctx context.Context, load func(source string, values Par
 		if err != nil {
 			return err
 		}
-		st, err = r.prepare(st, p, opts)
+		st, placed, err := r.prepare(ctx, st, p, opts)
 		if err != nil {
 			return err
 		}
-		return r.execute(ctx, p, st, rev, opts)
+		return r.execute(ctx, p, st, rev, opts, placed)
 	})
 }
 
@@ -131,33 +131,54 @@ func (r *Runner) locked(ctx context.Context, opts ApplyOptions, fn func(context.
 	return err
 }
 
-// prepare decides between a new run and the continuation of st.
-func (r *Runner) prepare(st *State, p *Plan, opts ApplyOptions) (*State, error) {
+// prepare decides between a new run and the continuation of st, then
+// places it where the environment stands (see place): steps already behind
+// the cluster are skipped, and a state the environment contradicts is
+// refused. It returns the placement's reason, empty when nothing moved.
+func (r *Runner) prepare(ctx context.Context, st *State, p *Plan, opts ApplyOptions) (*State, string, error) {
+	st, fresh, err := r.choose(st, p, opts)
+	if err != nil || st.Status == RunDone {
+		return st, "", err
+	}
+	known := st
+	if fresh {
+		known = nil
+	}
+	pl, err := locate(ctx, p, known, r.Binder)
+	if err != nil {
+		return nil, "", err
+	}
+	markBehind(st, p, pl)
+	return st, pl.Reason, nil
+}
+
+// choose returns the run to execute and whether it is a new one.
+func (r *Runner) choose(st *State, p *Plan, opts ApplyOptions) (*State, bool, error) {
 	now := r.Clock.Now()
 	if st == nil {
-		return newState(p, r.Identity, now, nil), nil
+		return newState(p, r.Identity, now, nil), true, nil
 	}
 	sameRun := st.Plan == p.Name && st.PlanDigest == p.Digest()
 	switch {
 	case st.Status.Resumable() && st.Plan != p.Name:
-		return nil, fmt.Errorf("run %s of plan %s is %s (%s): finish it with `mimirctl resume` or abandon it with `mimirctl abort` before starting %s", st.RunID, st.Plan, st.Status, st.Reason, p.Name)
+		return nil, false, fmt.Errorf("run %s of plan %s is %s (%s): finish it with `mimirctl resume` or abandon it with `mimirctl abort` before starting %s", st.RunID, st.Plan, st.Status, st.Reason, p.Name)
 	case st.Status.Resumable() && !sameRun:
 		if !opts.AllowPlanChange {
-			return nil, fmt.Errorf("plan %s changed since run %s started (digest %s, now %s from %s; parameters or step files differ): rerun with the same parameters, or pass --allow-plan-change to continue with the new plan", p.Name, st.RunID, st.PlanDigest, p.Digest(), p.Source)
+			return nil, false, fmt.Errorf("plan %s changed since run %s started (digest %s, now %s from %s; parameters or step files differ): rerun with the same parameters, or pass --allow-plan-change to continue with the new plan", p.Name, st.RunID, st.PlanDigest, p.Digest(), p.Source)
 		}
 		align(st, p)
-		return st, nil
+		return st, false, nil
 	case st.Status.Resumable():
 		align(st, p)
-		return st, nil
+		return st, false, nil
 	case st.Status == RunDone && sameRun:
-		return st, nil
+		return st, false, nil
 	default: // done with another plan or aborted: a new run, keeping history
-		return newState(p, r.Identity, now, st), nil
+		return newState(p, r.Identity, now, st), true, nil
 	}
 }
 
-func (r *Runner) execute(ctx context.Context, p *Plan, st *State, rev Revision, opts ApplyOptions) error {
+func (r *Runner) execute(ctx context.Context, p *Plan, st *State, rev Revision, opts ApplyOptions, placed string) error {
 	for k, v := range r.Options {
 		if v == "" {
 			continue
@@ -173,7 +194,7 @@ func (r *Runner) execute(ctx context.Context, p *Plan, st *State, rev Revision, 
 		return nil
 	}
 	ex := &Executor{Plan: p, Binder: r.Binder, Clock: r.Clock, Events: r.Events, Confirm: r.Confirm, Yes: opts.Yes,
-		Until: opts.Until, ApplyGrace: opts.ApplyGrace}
+		Until: opts.Until, ApplyGrace: opts.ApplyGrace, Placed: placed}
 	ex.Persist = func(ctx context.Context, s *State) error {
 		nrev, err := r.Store.Save(ctx, s, rev)
 		if err != nil {

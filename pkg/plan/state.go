@@ -123,6 +123,9 @@ type StepState struct {
 	WaitUntil *time.Time `json:"waitUntil,omitempty"`
 	Approval  *Approval  `json:"approval,omitempty"`
 	Error     string     `json:"error,omitempty"`
+	// Note says why a step was skipped without running, e.g. that the
+	// environment already holds a later step's change.
+	Note string `json:"note,omitempty"`
 }
 
 // ActionState is the record of one action.

@@ -1,0 +1,177 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+)
+
+var _ plan.Positioner = (*Binder)(nil)
+
+// Trail implements plan.Positioner for Tanka environments: the plan's
+// jsonnet changes, in plan order, and which of the points after them the
+// environment's mimirctl.libsonnet holds now (see overlayTrail). A plan
+// without jsonnet changes has no trail (nil). Errors: the environment cannot
+// be found (--env) or its overlay file cannot be read or was edited by hand.
+func (b *Binder) Trail(_ context.Context, p *plan.Plan) (*plan.Trail, error) {
+	var (
+		points []plan.ActionRef
+		specs  []*JsonnetSpec
+	)
+	for i, s := range p.Steps {
+		for j, a := range s.Actions {
+			if js, ok := a.Spec.(*JsonnetSpec); ok {
+				points = append(points, plan.ActionRef{Step: i, Action: j})
+				specs = append(specs, js)
+			}
+		}
+	}
+	if len(points) == 0 {
+		return nil, nil
+	}
+	env, err := b.environment()
+	if err != nil {
+		return nil, err
+	}
+	file, err := tanka.ReadOverlay(env.dir)
+	if err != nil {
+		return nil, err
+	}
+	holds, missing := overlayTrail(file, specs)
+	return &plan.Trail{Document: tanka.OverlayPath(env.dir), Points: points, Holds: holds, Missing: missing}, nil
+}
+
+// overlayTrail simulates specs one after the other from an empty overlay and
+// reports, after each, whether have holds what the plan has determined so
+// far: every entry a change up to that point set (with the value the
+// simulation leaves there) or removed (absent). Entries no change up to that
+// point mentions are not compared: they are the environment's own (another
+// plan's leftovers, say), whatever the plan started from. missing[i] lists
+// up to three differences for a point that does not hold.
+//
+// Entries are the overlay's merge units: a _config key, a key of a hidden
+// field, and a leaf of an object override (a value that is not an object);
+// a removal of a whole hidden field or object override determines
+// everything under it.
+func overlayTrail(have *tanka.Overlay, specs []*JsonnetSpec) (holds []bool, missing [][]string) {
+	live := overlayTree(have)
+	sim := &tanka.Overlay{}
+	determined := map[string][]string{}
+	for _, s := range specs {
+		s.applyTo(sim)
+		for _, path := range changedPaths(s) {
+			determined[strings.Join(path, "\x00")] = path
+		}
+		want := overlayTree(sim)
+		var diffs []string
+		for _, key := range sortedKeys(determined) {
+			path := determined[key]
+			w, wok := lookup(want, path)
+			h, hok := lookup(live, path)
+			if wok == hok && (!wok || reflect.DeepEqual(w, h)) {
+				continue
+			}
+			diffs = append(diffs, fmt.Sprintf("%s: the plan leaves %s, the file has %s", strings.Join(path, "."), shown(w, wok), shown(h, hok)))
+		}
+		holds = append(holds, len(diffs) == 0)
+		if len(diffs) > 3 {
+			diffs = append(diffs[:3], fmt.Sprintf("%d more", len(diffs)-3))
+		}
+		missing = append(missing, diffs)
+	}
+	return holds, missing
+}
+
+// changedPaths lists the entries a change sets or removes, as paths into
+// overlayTree.
+func changedPaths(s *JsonnetSpec) [][]string {
+	var out [][]string
+	for k := range s.Config {
+		out = append(out, []string{"config", k})
+	}
+	for f, kv := range s.Hidden {
+		for k := range kv {
+			out = append(out, []string{"hidden", f, k})
+		}
+	}
+	if objs, ok := normalized(s.Objects).(map[string]any); ok {
+		out = leaves(out, []string{"objects"}, objs)
+	}
+	if r := s.Remove; r != nil {
+		for _, k := range r.Config {
+			out = append(out, []string{"config", k})
+		}
+		for f, keys := range r.Hidden {
+			if len(keys) == 0 {
+				out = append(out, []string{"hidden", f})
+			}
+			for _, k := range keys {
+				out = append(out, []string{"hidden", f, k})
+			}
+		}
+		for _, o := range r.Objects {
+			out = append(out, append([]string{"objects"}, strings.Split(o, ".")...))
+		}
+	}
+	return out
+}
+
+func leaves(out [][]string, prefix []string, m map[string]any) [][]string {
+	for k, v := range m {
+		path := append(append([]string(nil), prefix...), k)
+		if sub, ok := v.(map[string]any); ok && len(sub) > 0 {
+			out = leaves(out, path, sub)
+			continue
+		}
+		out = append(out, path)
+	}
+	return out
+}
+
+// overlayTree is o's entries as one JSON tree: {config, hidden, objects}.
+func overlayTree(o *tanka.Overlay) map[string]any {
+	t, _ := normalized(map[string]any{"config": o.Config, "hidden": o.Hidden, "objects": o.Objects}).(map[string]any)
+	return t
+}
+
+func normalized(v any) any {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	if json.Unmarshal(raw, &out) != nil {
+		return nil
+	}
+	return out
+}
+
+func lookup(tree map[string]any, path []string) (any, bool) {
+	var cur any = tree
+	for _, p := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[p]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+func shown(v any, ok bool) string {
+	if !ok {
+		return "nothing"
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(raw)
+}
