@@ -44,9 +44,10 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 		t.Fatalf("plan before the run: exit %d\n%s", pre.code, tail(pre.stdout, 30))
 	}
 
-	killAndResume(t, ns, migrationArgs(e, "microservices-to-read-write"))
+	killAndResume(t, ns, e, migrationArgs(e, "microservices-to-read-write"))
 	assertDone(t, ns, "microservices-to-read-write")
 	assertConverged(t, ns, e)
+	assertPlacedAtTheEnd(t, ns, e)
 	if r := mimirctl(t, ns, "plan", "microservices-to-read-write", "--env", e.Dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1"); r.code != 0 {
 		t.Errorf("plan after the run: exit %d, want 0 (nothing left)\n%s", r.code, tail(r.stdout, 30))
 	}
@@ -57,6 +58,7 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 	}
 	assertDone(t, ns, "read-write-to-microservices")
 	assertConverged(t, ns, e)
+	assertPlacedAtTheEnd(t, ns, e)
 
 	time.Sleep(30 * time.Second)
 	tr.Stop()
@@ -71,8 +73,10 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 }
 
 // killAndResume runs apply, SIGKILLs it at a random moment between 1 and 6
-// minutes in, then resumes after freeing the lock the killed run left.
-func killAndResume(t *testing.T, ns string, args []string) {
+// minutes in, then resumes after freeing the lock the killed run left. In
+// between, the plan previewed without run state must be placed where the
+// killed run stands.
+func killAndResume(t *testing.T, ns string, e *scenario.Env, args []string) {
 	t.Helper()
 	after := time.Minute + time.Duration(rand.Int64N(int64(5*time.Minute)))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -101,6 +105,7 @@ func killAndResume(t *testing.T, ns string, args []string) {
 		t.Fatal("the killed run left no lock behind")
 	}
 	t.Logf("killed at step %s; lock %s held by %s", currentStep(st.State), st.Lock.ID, st.Lock.Holder)
+	assertPlacedMidway(t, ns, e)
 	if r := mimirctl(t, ns, "resume", "--yes"); r.code != 7 || !strings.Contains(r.stderr, st.Lock.ID) {
 		t.Errorf("resume while the dead run's lock is held: exit %d, want 7 naming lock %s", r.code, st.Lock.ID)
 	}
