@@ -42,6 +42,7 @@ gates:
   - config: {pods: {labels: name=distributor}, key: distributor.ha_tracker.kvstore.store, equals: memberlist}
   - memberlist: {pods: {labels: name=distributor}, keys: ["ha-tracker/.+"]}
   - haTracker: {pods: {labels: name=distributor}}
+  - storeQuery: {pods: {labels: name=mimir-read}, tenant: anonymous}
 `
 
 func TestEveryRegisteredKindLoadsAndBinds(t *testing.T) {
