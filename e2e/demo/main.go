@@ -58,7 +58,7 @@ func run(ctx context.Context, ns, bin string) error {
 	if err != nil {
 		return err
 	}
-	env, err := scenario.Deploy(ctx, clients, work, "environments/mimir", ns, "")
+	env, err := scenario.Deploy(ctx, clients, work, "environments/mimir", ns, scenario.LongTermData)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,21 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
+// LongTermData is extra jsonnet for Deploy (mimir-lite knobs) under which
+// the cluster holds long-term data within minutes: queriers ask the
+// ingesters only for the last 6m (-querier.query-ingesters-within) and
+// ingesters cut and ship a 1m block every minute
+// (-blocks-storage.tsdb.block-ranges-period). A sample reaches the
+// store-gateways and the queriers' bucket index about 3.5m after it is
+// written at most (1.5 block ranges + head compaction interval + ship
+// interval + compactor cleanup and store-gateway sync, 15s each, + the
+// queriers' one-minute bucket-index check), well within the 6m the
+// ingesters still answer for, so no sample falls between the two. The
+// read-write plans' long-term query gate (storeQuery, step 4.2 of
+// microservices-to-read-write) needs it: with Mimir's 13h and 2h a young
+// cluster has no data only the store-gateways answer.
+const LongTermData = "{ _config+:: { query_ingesters_within: '6m', tsdb_block_ranges_period: '1m' } }"
+
 // Env is a test Tanka environment deployed in its own namespace.
 type Env struct {
 	NS string

@@ -34,7 +34,7 @@ func migrationArgs(e *scenario.Env, name string) []string {
 // acknowledged sample readable and few failed queries.
 func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 	const ns = "e2e-rw"
-	e := deployEnv(t, "environments/mimir", ns, "")
+	e := deployEnv(t, "environments/mimir", ns, scenario.LongTermData)
 	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend", "gateway-backend": "ruler"})
 	tr := startTraffic(t, ns, map[string]map[string]string{"migration": nil})
 	time.Sleep(45 * time.Second)

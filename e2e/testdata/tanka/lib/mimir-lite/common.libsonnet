@@ -41,6 +41,8 @@
     // for anything older than query_store_after.
     query:: $.mimirConfig.bucketStore + {
       'querier.query-store-after': c.query_store_after,
+      // A per-tenant limit (limits.query_ingesters_within in /config).
+      'querier.query-ingesters-within': c.query_ingesters_within,
     },
 
     ingesterRingClient:: $.kv.ringClient('ingester.ring') + {

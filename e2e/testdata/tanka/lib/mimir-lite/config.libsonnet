@@ -179,6 +179,15 @@
     bucket_store_ignore_blocks_within: '0s',
     metadata_cache_ttl: '1m',
     tsdb_ship_interval: '15s',
+    // Long-term data within minutes (null: Mimir's defaults, 13h and 2h,
+    // flags not rendered). With query_ingesters_within '6m' and
+    // tsdb_block_ranges_period '1m', queriers ask only the store-gateways
+    // for data older than 6m, and ingesters ship a block every minute
+    // (cut after 1.5 block ranges, shipped within ship_interval, seen by
+    // store-gateways and queriers within about two more minutes); see
+    // e2e/scenario.LongTermData.
+    query_ingesters_within: null,
+    tsdb_block_ranges_period: null,
     tsdb_head_compaction_interval: '15s',
     ingester_ring_min_ready_duration: '5s',
     ring_heartbeat_period: '5s',

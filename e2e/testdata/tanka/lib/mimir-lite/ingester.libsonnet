@@ -17,6 +17,7 @@ local k = import 'k.libsonnet';
       target: 'ingester',
       'blocks-storage.tsdb.dir': '/data/tsdb',
       'blocks-storage.tsdb.ship-interval': c.tsdb_ship_interval,
+      'blocks-storage.tsdb.block-ranges-period': c.tsdb_block_ranges_period,
       'blocks-storage.tsdb.head-compaction-interval': c.tsdb_head_compaction_interval,
       // Keep tokens across restarts so a restarted ingester owns the same
       // series.
