@@ -29,6 +29,9 @@ type fakeQuerier struct {
 	empty map[string]bool
 	// status overrides the answer of the Prometheus API (e.g. 503).
 	status int
+	// runtimeConfig is /runtime_config (empty: 404, as Mimir answers
+	// without -runtime-config.file).
+	runtimeConfig string
 
 	mu      sync.Mutex
 	asked   []request
@@ -51,8 +54,16 @@ func (f *fakeQuerier) config() string {
 func (f *fakeQuerier) serve(t *testing.T) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/config" {
+		switch r.URL.Path {
+		case "/config":
 			_, _ = fmt.Fprint(w, f.config())
+			return
+		case "/runtime_config":
+			if f.runtimeConfig == "" {
+				http.Error(w, "404 page not found", http.StatusNotFound)
+				return
+			}
+			_, _ = fmt.Fprint(w, f.runtimeConfig)
 			return
 		}
 		start, end := parseTime(r.FormValue("start")), parseTime(r.FormValue("end"))

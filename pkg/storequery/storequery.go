@@ -4,14 +4,16 @@
 // it, and whose answer must hold samples.
 //
 // Mimir's querier sends a query to the ingesters when its end is within
-// -querier.query-ingesters-within of now (a per-tenant limit since Mimir
-// 2.x, limits.query_ingesters_within in /config; querier.* in older
-// versions) and to the store-gateways when its start is older than
-// -querier.query-store-after (see "Querier" in Mimir's architecture docs,
+// -querier.query-ingesters-within of now and to the store-gateways when its
+// start is older than -querier.query-store-after (Mimir's querier docs,
 // docs/sources/mimir/references/architecture/components/querier.md, and
-// pkg/querier's ShouldQueryIngesters / ShouldQueryBlockStore). A range that
-// ends before now − max(query_store_after, query_ingesters_within) is
-// therefore answered by the store-gateways alone.
+// pkg/querier's ShouldQueryIngesters / ShouldQueryBlockStore). The former
+// is a per-tenant limit: limits.query_ingesters_within in /config (Mimir 2.9
+// still prints an unused querier.query_ingesters_within beside it, read
+// only when limits has none), overridden per tenant under
+// overrides.<tenant> of /runtime_config. A range that ends before
+// now − max(query_store_after, query_ingesters_within, the tenant's
+// override) − a margin is therefore answered by the store-gateways alone.
 package storequery
 
 import (
@@ -24,6 +26,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
@@ -176,15 +180,88 @@ func (g *Gate) Describe() string { return g.spec.Describe() }
 type Bound struct {
 	QueryStoreAfter      ingestershutdown.ConfigValue
 	QueryIngestersWithin ingestershutdown.ConfigValue
+	// TenantOverride is the tenant's query_ingesters_within in the
+	// runtime configuration (overrides.<tenant>), the largest over the
+	// queriers; Pods is 0 when no querier overrides it.
+	TenantOverride ingestershutdown.ConfigValue
 }
 
-// Duration is max(query_store_after, query_ingesters_within).
+// Duration is max(query_store_after, query_ingesters_within, the tenant's
+// override). Taking the override's maximum with the default errs on the
+// old side: a range older than both is answered by the store alone
+// whichever applies.
 func (b Bound) Duration() time.Duration {
-	return max(b.QueryStoreAfter.Value, b.QueryIngestersWithin.Value)
+	return max(b.QueryStoreAfter.Value, b.QueryIngestersWithin.Value, b.TenantOverride.Value)
 }
 
 func (b Bound) String() string {
-	return fmt.Sprintf("max(query_store_after %s, query_ingesters_within %s) = %s", b.QueryStoreAfter, b.QueryIngestersWithin, b.Duration())
+	override := ""
+	if b.TenantOverride.Pods > 0 {
+		override = fmt.Sprintf(", the tenant's query_ingesters_within %s", b.TenantOverride)
+	}
+	return fmt.Sprintf("max(query_store_after %s, query_ingesters_within %s%s) = %s", b.QueryStoreAfter, b.QueryIngestersWithin, override, b.Duration())
+}
+
+// readTenantOverride reads overrides.<tenant>.query_ingesters_within from
+// the runtime configuration (/runtime_config) of every pod sel selects and
+// returns the largest (Pods 0: no pod overrides it). A pod without a
+// runtime configuration has no override; a pod that cannot be read fails
+// the read.
+func readTenantOverride(ctx context.Context, d gate.Deps, sel podaccess.Selector, tenant string) (ingestershutdown.ConfigValue, error) {
+	out := ingestershutdown.ConfigValue{Key: "overrides." + tenant + ".query_ingesters_within"}
+	got, err := gate.FetchPods(ctx, d, sel, func(ctx context.Context, t podaccess.Target) (string, error) {
+		doc, err := mimirapi.FetchRuntimeConfig(ctx, d.Pods, t)
+		if errors.Is(err, mimirapi.ErrNoRuntimeConfig) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		overrides, ok := doc.Lookup("overrides")
+		if !ok || overrides.Kind != yaml.MappingNode {
+			return "", nil
+		}
+		for i := 0; i+1 < len(overrides.Content); i += 2 {
+			if overrides.Content[i].Value != tenant {
+				continue
+			}
+			limits := overrides.Content[i+1]
+			for j := 0; j+1 < len(limits.Content); j += 2 {
+				if limits.Content[j].Value == "query_ingesters_within" {
+					return limits.Content[j+1].Value, nil
+				}
+			}
+		}
+		return "", nil
+	})
+	if err != nil {
+		return out, err
+	}
+	var problems []string
+	for _, nr := range got.NotRunning {
+		problems = append(problems, "pod "+nr)
+	}
+	for _, r := range got.Results {
+		switch {
+		case r.Err != nil:
+			problems = append(problems, r.Err.Error())
+		case r.Value == "":
+		default:
+			v, err := ingestershutdown.ParseDuration(r.Value)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %s: %v", r.Target.Name, out.Key, err))
+				continue
+			}
+			if out.Pods == 0 || v > out.Value {
+				out.Value, out.Pod = v, r.Target.Name
+			}
+			out.Pods++
+		}
+	}
+	if len(problems) > 0 {
+		return out, fmt.Errorf("read %s from every pod of %s: %s", out.Key, sel, strings.Join(problems, "; "))
+	}
+	return out, nil
 }
 
 // ReadBound reads both settings from every pod sel selects. A pod that
@@ -230,6 +307,9 @@ func RangeFor(now time.Time, bound, margin, window time.Duration) Range {
 // without samples are inconclusive, never a pass.
 func (g *Gate) Evaluate(ctx context.Context) verdict.Observation {
 	bound, err := ReadBound(ctx, ingestershutdown.Pods{Kube: g.deps.Kube, Namespace: g.deps.Namespace, Config: g.cfg}, g.spec.queriers())
+	if err == nil {
+		bound.TenantOverride, err = readTenantOverride(ctx, g.deps, g.spec.queriers(), g.spec.Tenant)
+	}
 	if err != nil {
 		return verdict.Inconclusivef("cannot tell which range only the store-gateways answer: %v", err)
 	}

@@ -194,6 +194,27 @@ func TestRangeEndsBeforeTheLargestSettingOfAllQueriers(t *testing.T) {
 	}
 }
 
+func TestTenantOverrideOfQueryIngestersWithinCounts(t *testing.T) {
+	f := defaultsWithLongTermData()
+	f.runtimeConfig = "overrides:\n    team-a:\n        query_ingesters_within: 20h\n    team-b:\n        query_ingesters_within: 40h\n"
+	f.heldFrom, f.heldTo = now.Add(-30*time.Hour), now.Add(-20*time.Hour-30*time.Minute)
+	obs := evaluate(t, readSpec(), readPod("mimir-read-0", f.serve(t)))
+	if obs.Verdict != verdict.Pass {
+		t.Fatalf("verdict %s, want pass: %s", obs.Verdict, obs)
+	}
+	for _, r := range f.requests() {
+		if r.end.After(now.Add(-20*time.Hour - DefaultMargin)) {
+			t.Errorf("%s ends at %s: the ingesters answer team-a for the last 20h", r.path, r.end)
+		}
+		if r.end.Before(now.Add(-21 * time.Hour)) {
+			t.Errorf("%s ends at %s: team-b's override applied to team-a", r.path, r.end)
+		}
+	}
+	if !strings.Contains(strings.Join(obs.Details, "\n"), "the tenant's query_ingesters_within 20h0m0s [mimir-read-0]") {
+		t.Errorf("details do not show the override: %v", obs.Details)
+	}
+}
+
 func TestRangeFor(t *testing.T) {
 	r := RangeFor(now.Add(1500*time.Millisecond), 13*time.Hour, time.Minute, time.Hour)
 	if want := now.Add(-13*time.Hour - time.Minute + time.Second); !r.End.Equal(want) {
