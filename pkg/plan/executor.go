@@ -23,6 +23,19 @@ type Gate interface {
 	Evaluate(ctx context.Context) verdict.Observation
 }
 
+// HoldingGate is a gate whose pass needs its condition to hold for a while
+// (a PromQL gate's `for`). The executor records when the current hold began
+// in the run state, and hands it back to the gate of a resumed run, which
+// decides from its own evidence whether the hold survived the stop.
+type HoldingGate interface {
+	Gate
+	// HoldSince is when the current hold began; zero when not holding.
+	HoldSince() time.Time
+	// ContinueHold restores a hold that began at since and was last seen
+	// at seen, and says what it concluded.
+	ContinueHold(ctx context.Context, since, seen time.Time) string
+}
+
 // Binder turns the specs of a loaded plan into runnable actions and gates.
 // It is where the plan meets the cluster; tests pass fakes.
 type Binder interface {

@@ -56,28 +56,44 @@ func (e *Executor) preflight(ctx context.Context, st *State) error {
 	return nil
 }
 
-// evaluate polls gate until its policy decides. Counters start afresh on
-// every run: the world may have changed while the run was stopped.
+// evaluate polls gate until its policy decides. The failure count and the
+// timeout start afresh on every attempt (the cause of a failure may have
+// been fixed); a series of passes (`consecutive`) and a hold (`for`) that a
+// stopped attempt of this run recorded go on, but only with a pass: the
+// first observation of the new attempt must pass too, and a HoldingGate
+// checks the stop's gap itself (see continueFrom).
 func (e *Executor) evaluate(ctx context.Context, st *State, stepID string, gate Gate, cfg GateConfig, gs *GateState) error {
 	pol := cfg.Policy.withDefaults()
+	prev := *gs
 	*gs = GateState{Name: cfg.Name}
+	streak := e.continueFrom(ctx, st, stepID, gate, cfg.Name, prev, gs)
 	deadline := e.Clock.Now().Add(pol.Timeout.D())
-	streak := 0
 	var lastSave time.Time
 	for {
 		obs := e.observe(ctx, gate, pol)
 		if ctx.Err() != nil {
 			return ErrInterrupted
 		}
+		held := gs.HoldSince
 		changed := obs.Verdict != gs.Verdict || gs.Evaluations == 0
 		e.record(gs, obs)
 		switch obs.Verdict {
 		case verdict.Pass:
 			streak++
-		case verdict.Fail:
-			streak = 0
+			if gs.FirstPassAt == nil {
+				at := gs.At
+				gs.FirstPassAt = &at
+			}
 		default:
-			streak = 0
+			streak, gs.FirstPassAt = 0, nil
+		}
+		gs.Streak = streak
+		if hg, ok := gate.(HoldingGate); ok {
+			gs.HoldSince = nil
+			if since := hg.HoldSince(); !since.IsZero() {
+				gs.HoldSince = &since
+			}
+			changed = changed || (held == nil) != (gs.HoldSince == nil)
 		}
 		o := gs.Observation
 		e.emit(st, Event{Type: EventGate, Step: stepID, Gate: cfg.Name, Observation: &o})
@@ -102,6 +118,29 @@ func (e *Executor) evaluate(ctx context.Context, st *State, stepID string, gate 
 			return err
 		}
 	}
+}
+
+// continueFrom carries into gs what an earlier attempt of this gate in this
+// run recorded in prev: its series of passes (returned as the streak to go
+// on from, 0 when it had none) and its hold, which a HoldingGate restores
+// from its own evidence of the gap. A gate that already passed starts a new
+// series: the attempt re-checks it.
+func (e *Executor) continueFrom(ctx context.Context, st *State, stepID string, gate Gate, name string, prev GateState, gs *GateState) int {
+	if prev.Name != name || prev.Evaluations == 0 || prev.Passed {
+		return 0
+	}
+	streak := 0
+	if prev.Verdict == verdict.Pass && prev.Streak > 0 {
+		streak, gs.FirstPassAt = prev.Streak, prev.FirstPassAt
+		e.emit(st, Event{Type: EventProgress, Step: stepID, Gate: name,
+			Message: fmt.Sprintf("gate %s: %d passes in a row before the stop; the series goes on if the next observation passes", name, streak)})
+	}
+	if hg, ok := gate.(HoldingGate); ok && prev.HoldSince != nil {
+		if msg := hg.ContinueHold(ctx, *prev.HoldSince, prev.At); msg != "" {
+			e.emit(st, Event{Type: EventProgress, Step: stepID, Gate: name, Message: "gate " + name + ": " + msg})
+		}
+	}
+	return streak
 }
 
 // observe runs one evaluation bounded by the interval (at least 5s): a hung

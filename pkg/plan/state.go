@@ -151,6 +151,13 @@ type GateState struct {
 	Passes      int                 `json:"passes"`
 	Failures    int                 `json:"failures"`
 	Passed      bool                `json:"passed"`
+	// Streak is the number of passes in a row so far (a policy's
+	// `consecutive`), and FirstPassAt when that series of passes began.
+	Streak      int        `json:"streak,omitempty"`
+	FirstPassAt *time.Time `json:"firstPassAt,omitempty"`
+	// HoldSince is when the condition of a gate with a hold (a PromQL
+	// gate's `for`) began to hold, for a resumed run to continue it.
+	HoldSince *time.Time `json:"holdSince,omitempty"`
 }
 
 // Approval records who approved a manual step and when.

@@ -13,9 +13,10 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
-// Querier runs instant queries; v1.API satisfies it.
+// Querier runs instant and range queries; v1.API satisfies it.
 type Querier interface {
 	Query(ctx context.Context, query string, ts time.Time, opts ...v1.Option) (model.Value, v1.Warnings, error)
+	QueryRange(ctx context.Context, query string, r v1.Range, opts ...v1.Option) (model.Value, v1.Warnings, error)
 }
 
 // Deps are what a PromQL gate is built with.
@@ -116,4 +117,85 @@ func warningDetails(w v1.Warnings) []string {
 		out = append(out, "server warning: "+s)
 	}
 	return out
+}
+
+// HoldSince is when the current hold of the condition began (the first pass
+// of an unbroken series of passes); zero when the condition does not hold
+// now or the gate has no "for".
+func (g *Gate) HoldSince() time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.since
+}
+
+// maxGapPoints bounds the points of the range query that checks a gap
+// (Prometheus refuses more than 11,000 per series).
+const maxGapPoints = 1000
+
+// ContinueHold restores a hold a stopped run recorded: it began at since and
+// the condition was last seen holding at seen. The gap from seen to now is
+// not assumed: the condition is evaluated by Prometheus over it (a range
+// query at a step of at least 15s, at most maxGapPoints points) and the hold
+// continues only when the condition held at every point. Otherwise it starts
+// again after the last point where it did not hold, or at the next
+// evaluation when the gap cannot be checked (a failed query, no data). It
+// returns a sentence for the run's events.
+func (g *Gate) ContinueHold(ctx context.Context, since, seen time.Time) string {
+	if g.spec.For <= 0 || since.IsZero() {
+		return ""
+	}
+	now := g.deps.Now()
+	restart := func(at time.Time, why string) string {
+		g.mu.Lock()
+		g.since = at
+		g.mu.Unlock()
+		if at.IsZero() {
+			return fmt.Sprintf("the hold that began %s starts again: %s", since.UTC().Format(time.RFC3339), why)
+		}
+		return fmt.Sprintf("the hold that began %s starts again from %s: %s", since.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339), why)
+	}
+	if seen.Before(since) || now.Before(seen) {
+		return restart(time.Time{}, "its record is inconsistent")
+	}
+	step := max(15*time.Second, now.Sub(seen)/maxGapPoints).Truncate(time.Second)
+	// Whole seconds, so that the points Prometheus returns fall exactly on
+	// start + k·step; the first is not before seen.
+	start := seen.Truncate(time.Second)
+	if start.Before(seen) {
+		start = start.Add(time.Second)
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.deps.Timeout)
+	defer cancel()
+	val, _, err := g.deps.API.QueryRange(ctx, g.spec.Query, v1.Range{Start: start, End: now, Step: step})
+	if err != nil {
+		return restart(time.Time{}, fmt.Sprintf("the time the run was stopped cannot be checked (%v)", err))
+	}
+	m, ok := val.(model.Matrix)
+	if !ok || len(m) == 0 {
+		return restart(time.Time{}, "Prometheus has no data for the time the run was stopped")
+	}
+	byTime := map[model.Time][]gate.Sample{}
+	for _, series := range m {
+		for _, p := range series.Values {
+			byTime[p.Timestamp] = append(byTime[p.Timestamp], gate.Sample{Series: series.Metric.String(), Value: float64(p.Value)})
+		}
+	}
+	var broken, resumed time.Time // the last point that did not hold, the first that held after it
+	for t := start; !t.After(now); t = t.Add(step) {
+		obs := g.spec.Evaluate(byTime[model.TimeFromUnixNano(t.UnixNano())])
+		switch {
+		case obs.Verdict != verdict.Pass:
+			broken, resumed = t, time.Time{}
+		case !broken.IsZero() && resumed.IsZero():
+			resumed = t
+		}
+	}
+	if !broken.IsZero() {
+		return restart(resumed, fmt.Sprintf("the condition did not hold at %s while the run was stopped", broken.UTC().Format(time.RFC3339)))
+	}
+	g.mu.Lock()
+	g.since = since
+	g.mu.Unlock()
+	return fmt.Sprintf("the hold that began %s continues: the condition held at every %s step while the run was stopped (%s to %s)",
+		since.UTC().Format(time.RFC3339), step, seen.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 }

@@ -21,6 +21,9 @@ type fakeQuerier struct {
 	answers []answer
 	queries []string
 	times   []time.Time
+	// rangeAnswer is the answer of every range query; ranges records them.
+	rangeAnswer answer
+	ranges      []v1.Range
 }
 
 type answer struct {
@@ -33,6 +36,13 @@ func (f *fakeQuerier) Query(_ context.Context, q string, ts time.Time, _ ...v1.O
 	f.queries, f.times = append(f.queries, q), append(f.times, ts)
 	a := f.answers[min(len(f.queries), len(f.answers))-1]
 	return a.val, a.warnings, a.err
+}
+
+// QueryRange answers with rangeAnswer (a fake: the matrix is built by the
+// test) and records the range.
+func (f *fakeQuerier) QueryRange(_ context.Context, q string, r v1.Range, _ ...v1.Option) (model.Value, v1.Warnings, error) {
+	f.queries, f.ranges = append(f.queries, q), append(f.ranges, r)
+	return f.rangeAnswer.val, f.rangeAnswer.warnings, f.rangeAnswer.err
 }
 
 func vector(values ...float64) model.Vector {
@@ -146,5 +156,66 @@ func TestNewNeedsAConnection(t *testing.T) {
 	_, err := New(Spec{Query: "up", Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(1)}}, Deps{})
 	if err == nil || !strings.Contains(err.Error(), "--prometheus-url") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// matrix returns one series with a point every step from start, valued
+// values[i].
+func matrix(start time.Time, step time.Duration, values ...float64) model.Matrix {
+	s := &model.SampleStream{Metric: model.Metric{"pod": "distributor-0"}}
+	for i, v := range values {
+		s.Values = append(s.Values, model.SamplePair{Timestamp: model.TimeFromUnixNano(start.Add(time.Duration(i) * step).UnixNano()), Value: model.SampleValue(v)})
+	}
+	return model.Matrix{s}
+}
+
+// A resumed run's gate continues a recorded hold only on Prometheus's
+// evidence that the condition held through the stop: a range query over
+// the gap, every point judged by the gate's condition.
+func TestContinueHoldChecksTheStopWithARangeQuery(t *testing.T) {
+	since := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
+	seen := since.Add(4 * time.Minute)
+	now := seen.Add(time.Minute)
+	spec := Spec{Query: "x", Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}, For: gate.Duration(10 * time.Minute)}
+	tests := []struct {
+		name      string
+		ans       answer
+		wantSince time.Time
+		says      string
+	}{
+		{"held at every point", answer{val: matrix(seen, 15*time.Second, 0, 0, 0, 0, 0)}, since, "continues"},
+		{"broken, then held again", answer{val: matrix(seen, 15*time.Second, 0, 1, 0, 0, 0)}, seen.Add(30 * time.Second), "did not hold at 2026-11-23T14:04:15Z"},
+		{"broken at the end", answer{val: matrix(seen, 15*time.Second, 0, 0, 0, 0, 1)}, time.Time{}, "did not hold"},
+		{"points missing", answer{val: matrix(seen, 15*time.Second, 0, 0)}, time.Time{}, "did not hold at 2026-11-23T14:05:00Z"},
+		{"no data", answer{val: model.Matrix{}}, time.Time{}, "no data"},
+		{"unreachable", answer{err: errors.New("connection refused")}, time.Time{}, "cannot be checked"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q := &fakeQuerier{rangeAnswer: tc.ans}
+			g, err := New(spec, Deps{API: q, Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg := g.ContinueHold(context.Background(), since, seen)
+			if got := g.HoldSince(); !got.Equal(tc.wantSince) || !strings.Contains(msg, tc.says) {
+				t.Errorf("hold since %s (%q), want %s with %q", got, msg, tc.wantSince, tc.says)
+			}
+			if len(q.ranges) != 1 || !q.ranges[0].Start.Equal(seen) || !q.ranges[0].End.Equal(now) || q.ranges[0].Step != 15*time.Second {
+				t.Errorf("range queries %+v", q.ranges)
+			}
+		})
+	}
+	// A continued hold passes once the whole "for" has elapsed since it began.
+	q := &fakeQuerier{rangeAnswer: answer{val: matrix(seen, 15*time.Second, 0, 0, 0, 0, 0)}, answers: []answer{{val: vector(0)}}}
+	clock := &fakeClock{t: now}
+	g, _ := New(spec, Deps{API: q, Now: clock.now})
+	g.ContinueHold(context.Background(), since, seen)
+	if obs := g.Evaluate(context.Background()); obs.Verdict != verdict.Inconclusive || !strings.Contains(obs.Summary, "holds for 5m0s") {
+		t.Fatalf("after the resume: %s", obs)
+	}
+	clock.advance(5 * time.Minute)
+	if obs := g.Evaluate(context.Background()); obs.Verdict != verdict.Pass {
+		t.Fatalf("10m after the hold began: %s", obs)
 	}
 }

@@ -69,6 +69,19 @@ remote_write:
 			t.Fatalf("after 3s: %s", obs)
 		}
 	})
+	t.Run("a resumed hold is checked over the stop with a range query", func(t *testing.T) {
+		time.Sleep(6 * time.Second) // data before seen
+		seen := time.Now().Add(-5 * time.Second)
+		since := seen.Add(-time.Second)
+		held := newGate(promAPI, `up{job="mimir"}`, upIsOne, time.Hour)
+		if msg := held.ContinueHold(ctx, since, seen); !held.HoldSince().Equal(since) {
+			t.Fatalf("up held through the stop, yet: %s", msg)
+		}
+		broken := newGate(promAPI, `up{job="mimir"}`, gate.Condition{Op: gate.OpEQ, Threshold: thr(2)}, time.Hour)
+		if msg := broken.ContinueHold(ctx, since, seen); !broken.HoldSince().IsZero() || !strings.Contains(msg, "did not hold") {
+			t.Fatalf("a condition false through the stop: hold since %s, %s", broken.HoldSince(), msg)
+		}
+	})
 	t.Run("a query the server refuses is inconclusive with the server's reason", func(t *testing.T) {
 		// The seed's step 3.2 query, verbatim: its regex has stray parentheses.
 		seed := `sum by (pod) (rate(cortex_querier_request_duration_seconds_count{job=~".*mimir-read.*))", route=~"(prometheus|api_prom)_api_v1_.+"}[1m]))`
