@@ -51,7 +51,7 @@ func DiffEnvironment(ctx context.Context, dyn dynamic.Interface, mapper meta.RES
 	if err != nil {
 		return nil, err
 	}
-	report, err := compareLive(ctx, dyn, mapper, objs, toDelete(prune, external))
+	report, err := compareLive(ctx, dyn, mapper, objs, toDelete(prune, external), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -74,9 +74,10 @@ func toDelete(prune []kube.PruneItem, external bool) []kube.PruneItem {
 }
 
 // compareLive compares objs with their live counterparts and adds the
-// deletions to the report.
-func compareLive(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, objs []*unstructured.Unstructured, deletions []kube.PruneItem) (*diff.Report, error) {
-	pairs, err := kube.LivePairs(ctx, dyn, mapper, objs, nil)
+// deletions to the report. The live objects live holds already (read by
+// kube.ReplicaChanges for the same objs) are not read again; live may be nil.
+func compareLive(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, objs []*unstructured.Unstructured, deletions []kube.PruneItem, live kube.LiveObjects) (*diff.Report, error) {
+	pairs, err := live.Pairs(ctx, dyn, mapper, objs, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -6,26 +6,25 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/mimirctl/mimirctl/pkg/kube"
-	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
 // autoscalerConflicts names the autoscalers that would undo a replica change
-// the environment with overlay o makes (kube.Autoscalers.WouldUndo): a KEDA
-// ScaledObject scales a zeroed Deployment back up unless it is paused, so a
-// step that scaled a component down would report success and the component
-// would return. Without a cluster client (tests of rendering alone) there
-// is nothing to read.
-func (a *jsonnetAction) autoscalerConflicts(ctx context.Context, o *tanka.Overlay) ([]string, error) {
+// objs make (the environment as applied with the step's overlay;
+// kube.Autoscalers.WouldUndo): a KEDA ScaledObject scales a zeroed
+// Deployment back up unless it is paused, so a step that scaled a component
+// down would report success and the component would return. The live
+// workloads read are kept in live (nil: not kept) for the diff that follows.
+// Without a cluster client (tests of rendering alone) there is nothing to
+// read.
+func (a *jsonnetAction) autoscalerConflicts(ctx context.Context, objs []*unstructured.Unstructured, live kube.LiveObjects) ([]string, error) {
 	d := a.b.d
 	if d.Dynamic == nil {
 		return nil, nil
 	}
-	objs, err := a.applied(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	changes, err := kube.ReplicaChanges(ctx, d.Dynamic, d.Mapper, objs)
+	changes, err := kube.ReplicaChanges(ctx, d.Dynamic, d.Mapper, objs, live)
 	if err != nil {
 		return nil, err
 	}
@@ -47,8 +46,8 @@ func (a *jsonnetAction) autoscalerConflicts(ctx context.Context, o *tanka.Overla
 
 // refuseAutoscalerConflicts is autoscalerConflicts as an error, checked
 // before the overlay file is written so that nothing changes.
-func (a *jsonnetAction) refuseAutoscalerConflicts(ctx context.Context, o *tanka.Overlay) error {
-	conflicts, err := a.autoscalerConflicts(ctx, o)
+func (a *jsonnetAction) refuseAutoscalerConflicts(ctx context.Context, objs []*unstructured.Unstructured, live kube.LiveObjects) error {
+	conflicts, err := a.autoscalerConflicts(ctx, objs, live)
 	if err != nil || len(conflicts) == 0 {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -30,23 +31,22 @@ var (
 	_ plan.Previewer = (*jsonnetAction)(nil)
 )
 
-// desired renders o and returns the objects as they will be applied
-// (labelled, unless someone else's pipeline applies them), the live objects
-// to prune, and the environment's ownership.
-func (a *jsonnetAction) desired(ctx context.Context, o *tanka.Overlay) ([]*unstructured.Unstructured, []kube.PruneItem, kube.Ownership, error) {
+// applied renders the environment with overlay o and returns what an apply
+// sends (AppliedObjects: labelled, unless someone else's pipeline applies
+// them) and the environment's ownership. Apply and Preview call it once per
+// overlay and hand the objects on.
+func (a *jsonnetAction) applied(ctx context.Context, o *tanka.Overlay) ([]*unstructured.Unstructured, kube.Ownership, error) {
 	r, err := a.env.render(ctx, o)
 	if err != nil {
-		return nil, nil, kube.Ownership{}, err
+		return nil, kube.Ownership{}, err
 	}
-	objs, own, err := AppliedObjects(r, a.b.d.External)
-	if err != nil {
-		return nil, nil, own, err
-	}
-	prune, err := kube.PruneCandidates(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, kube.PruneOptions{Ownership: own, DeletePVCs: a.b.d.DeletePVCs})
-	if err != nil {
-		return nil, nil, own, err
-	}
-	return objs, prune, own, nil
+	return AppliedObjects(r, a.b.d.External)
+}
+
+// pruneCandidates are the live objects labelled for the environment that
+// objs (as applied) no longer hold (kube.PruneCandidates).
+func (a *jsonnetAction) pruneCandidates(ctx context.Context, objs []*unstructured.Unstructured, own kube.Ownership) ([]kube.PruneItem, error) {
+	return kube.PruneCandidates(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, kube.PruneOptions{Ownership: own, DeletePVCs: a.b.d.DeletePVCs})
 }
 
 // Check is done when the overlay file holds the change, the cluster matches
@@ -59,11 +59,15 @@ func (a *jsonnetAction) Check(ctx context.Context) (bool, string, error) {
 	if !a.spec.appliedIn(file) {
 		return false, fmt.Sprintf("%s does not hold this change yet", tanka.OverlayFile), nil
 	}
-	objs, prune, _, err := a.desired(ctx, file)
+	objs, own, err := a.applied(ctx, file)
 	if err != nil {
 		return false, "", err
 	}
-	report, err := a.compare(ctx, objs, toDelete(prune, a.b.d.External))
+	prune, err := a.pruneCandidates(ctx, objs, own)
+	if err != nil {
+		return false, "", err
+	}
+	report, err := a.compare(ctx, objs, toDelete(prune, a.b.d.External), nil)
 	if err != nil {
 		return false, "", err
 	}
@@ -82,13 +86,17 @@ func (a *jsonnetAction) Check(ctx context.Context) (bool, string, error) {
 	return true, fmt.Sprintf("%s holds the change and the cluster matches it", tanka.OverlayFile), nil
 }
 
-func (a *jsonnetAction) compare(ctx context.Context, objs []*unstructured.Unstructured, deletions []kube.PruneItem) (*diff.Report, error) {
-	return compareLive(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, deletions)
+// compare diffs objs with the cluster (compareLive); live holds the objects
+// read already, nil when none were.
+func (a *jsonnetAction) compare(ctx context.Context, objs []*unstructured.Unstructured, deletions []kube.PruneItem, live kube.LiveObjects) (*diff.Report, error) {
+	return compareLive(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, deletions, live)
 }
 
 // Apply writes the overlay and makes the cluster match it. With
 // refuseWhile, it refuses before writing while a pod still exposes the
-// series (not once the file holds the change: that is already out).
+// series (not once the file holds the change: that is already out). The
+// environment is rendered once with the file and once with the change; the
+// workloads read for the autoscaler check are not read again for the diff.
 func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 	file, err := tanka.ReadOverlay(a.env.dir)
 	if err != nil {
@@ -97,20 +105,34 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 	next := file.Clone()
 	a.spec.applyTo(next)
 	next.Plan, next.Step = a.p.Name, a.step.ID
+	var (
+		objs     []*unstructured.Unstructured
+		own      kube.Ownership
+		rendered bool
+		live     = kube.LiveObjects{}
+	)
 	if !a.spec.appliedIn(file) {
 		if a.spec.RefuseWhile != nil {
 			if err := a.spec.RefuseWhile.check(ctx, a.b.gateDeps()); err != nil {
 				return err
 			}
 		}
-		delta, err := a.renderDelta(ctx, file, next)
+		before, _, err := a.applied(ctx, file)
+		if err != nil {
+			return err
+		}
+		if objs, own, err = a.applied(ctx, next); err != nil {
+			return err
+		}
+		rendered = true
+		delta, err := renderDelta(before, objs)
 		if err != nil {
 			return err
 		}
 		if w := a.inertWarning(delta); w != "" {
 			p.Report("warning: " + w)
 		}
-		if err := a.refuseAutoscalerConflicts(ctx, next); err != nil {
+		if err := a.refuseAutoscalerConflicts(ctx, objs, live); err != nil {
 			return err
 		}
 	}
@@ -118,14 +140,21 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 		return err
 	}
 	p.Report(fmt.Sprintf("wrote %s", tanka.OverlayPath(a.env.dir)))
-	objs, prune, own, err := a.desired(ctx, next)
+	if !rendered {
+		if objs, own, err = a.applied(ctx, next); err != nil {
+			return err
+		}
+	}
+	prune, err := a.pruneCandidates(ctx, objs, own)
 	if err != nil {
 		return err
 	}
 	if a.b.d.External {
 		return a.waitExternal(ctx, p, objs, toDelete(prune, a.b.d.External))
 	}
-	report, err := a.compare(ctx, objs, nil)
+	// Writing the file changed nothing in the cluster: the workloads the
+	// autoscaler check read are still what it holds.
+	report, err := a.compare(ctx, objs, nil, live)
 	if err != nil {
 		return err
 	}
@@ -200,7 +229,9 @@ func (a *jsonnetAction) waitExternal(ctx context.Context, p plan.Progress, objs 
 }
 
 // Preview shows what this change does relative to the environment as it
-// will be when the step runs (the file plus earlier steps' changes).
+// will be when the step runs (the file plus earlier steps' changes). The
+// environment is rendered once with each of the two overlays (once when the
+// change adds nothing to them).
 func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 	file, err := tanka.ReadOverlay(a.env.dir)
 	if err != nil {
@@ -209,7 +240,17 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 	before := overlayBefore(file, a.p, a.step, a.spec)
 	after := before.Clone()
 	a.spec.applyTo(after)
-	report, err := a.renderDelta(ctx, before, after)
+	ob, own, err := a.applied(ctx, before)
+	if err != nil {
+		return plan.Change{}, err
+	}
+	oa := ob
+	if !reflect.DeepEqual(before, after) {
+		if oa, own, err = a.applied(ctx, after); err != nil {
+			return plan.Change{}, err
+		}
+	}
+	report, err := renderDelta(ob, oa)
 	if err != nil {
 		return plan.Change{}, err
 	}
@@ -226,12 +267,12 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 	if w := a.inertWarning(report); w != "" {
 		ch.Warnings = append(ch.Warnings, w)
 	}
-	conflicts, err := a.autoscalerConflicts(ctx, after)
+	conflicts, err := a.autoscalerConflicts(ctx, oa, nil)
 	if err != nil {
 		return plan.Change{}, err
 	}
 	ch.Warnings = append(ch.Warnings, conflicts...)
-	kept, err := a.keptLeftovers(ctx, after)
+	kept, err := a.keptLeftovers(ctx, oa, own)
 	if err != nil {
 		return plan.Change{}, err
 	}
@@ -240,42 +281,23 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 }
 
 // keptLeftovers names the live objects labelled for the environment that
-// the environment with overlay o does not render and that the step leaves in
-// place (see kube.PruneCandidates). Without a cluster client (tests of
-// rendering alone) there are none to name.
-func (a *jsonnetAction) keptLeftovers(ctx context.Context, o *tanka.Overlay) ([]string, error) {
+// objs (the environment as applied with the step's overlay, ownership own)
+// do not hold and that the step leaves in place (see kube.PruneCandidates).
+// Without a cluster client (tests of rendering alone) there are none to name.
+func (a *jsonnetAction) keptLeftovers(ctx context.Context, objs []*unstructured.Unstructured, own kube.Ownership) ([]string, error) {
 	if a.b.d.Dynamic == nil || a.b.d.External {
 		return nil, nil
 	}
-	_, prune, _, err := a.desired(ctx, o)
+	prune, err := a.pruneCandidates(ctx, objs, own)
 	if err != nil {
 		return nil, err
 	}
 	return keptWarnings(prune), nil
 }
 
-// applied renders the environment with overlay o and returns what an apply
-// sends (AppliedObjects).
-func (a *jsonnetAction) applied(ctx context.Context, o *tanka.Overlay) ([]*unstructured.Unstructured, error) {
-	r, err := a.env.render(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	objs, _, err := AppliedObjects(r, a.b.d.External)
-	return objs, err
-}
-
-// renderDelta compares what an apply sends for the environment with overlay
-// before and with overlay after.
-func (a *jsonnetAction) renderDelta(ctx context.Context, before, after *tanka.Overlay) (*diff.Report, error) {
-	ob, err := a.applied(ctx, before)
-	if err != nil {
-		return nil, err
-	}
-	oa, err := a.applied(ctx, after)
-	if err != nil {
-		return nil, err
-	}
+// renderDelta compares what an apply sends for the environment with one
+// overlay (ob) and with another (oa), both from jsonnetAction.applied.
+func renderDelta(ob, oa []*unstructured.Unstructured) (*diff.Report, error) {
 	old := byRef(ob)
 	var pairs []diff.Pair
 	for _, o := range oa {

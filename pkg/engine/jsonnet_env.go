@@ -17,10 +17,14 @@ import (
 // environment is the Tanka environment of a run, with a cache of renders by
 // overlay (a plan preview renders each step's overlay once).
 type environment struct {
-	dir   string
-	mu    sync.Mutex
-	env   *tanka.Environment
-	cache map[string]*tanka.Result
+	dir string
+	// render renders the environment with overlay o instead of the file on
+	// disk: cachedRender; tests wrap it to count the renders an action asks
+	// for.
+	render func(ctx context.Context, o *tanka.Overlay) (*tanka.Result, error)
+	mu     sync.Mutex
+	env    *tanka.Environment
+	cache  map[string]*tanka.Result
 }
 
 func (b *Binder) environment() (*environment, error) {
@@ -41,12 +45,15 @@ func (b *Binder) environment() (*environment, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s does not import %s yet: run `mimirctl init --env %s` and commit the change", env.EntrypointPath(), tanka.OverlayFile, b.d.Env)
 	}
-	b.envCache = &environment{dir: env.Dir, env: env, cache: map[string]*tanka.Result{}}
-	return b.envCache, nil
+	e := &environment{dir: env.Dir, env: env, cache: map[string]*tanka.Result{}}
+	e.render = e.cachedRender
+	b.envCache = e
+	return e, nil
 }
 
-// render renders the environment with overlay o instead of the file on disk.
-func (e *environment) render(ctx context.Context, o *tanka.Overlay) (*tanka.Result, error) {
+// cachedRender renders the environment with overlay o (tanka.Render), once
+// per distinct overlay for the environment's lifetime.
+func (e *environment) cachedRender(ctx context.Context, o *tanka.Overlay) (*tanka.Result, error) {
 	key, err := json.Marshal(o.Clone())
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 
 // testEnv copies the test Tanka project to a temporary directory and returns
 // its environment's directory.
-func testEnv(t *testing.T) string {
+func testEnv(t testing.TB) string {
 	t.Helper()
 	dst := t.TempDir()
 	err := filepath.WalkDir("testdata/project", func(path string, d os.DirEntry, err error) error {

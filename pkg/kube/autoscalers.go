@@ -43,8 +43,11 @@ type ReplicaChange struct {
 // ReplicaChanges returns the Deployments and StatefulSets among desired
 // whose rendered spec.replicas differs from the live object's (a workload
 // without replicas in its rendered spec is left to its autoscaler and not
-// returned; one that does not exist yet is returned).
-func ReplicaChanges(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, desired []*unstructured.Unstructured) ([]ReplicaChange, error) {
+// returned; one that does not exist yet is returned). The live workloads are
+// taken from live when it holds them and read otherwise (and kept in live,
+// so that a diff of the same objects afterwards does not read them again);
+// live may be nil. Errors are GetLive's.
+func ReplicaChanges(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, desired []*unstructured.Unstructured, live LiveObjects) ([]ReplicaChange, error) {
 	var out []ReplicaChange
 	for _, obj := range desired {
 		if obj.GroupVersionKind().Group != "apps" || (obj.GetKind() != "Deployment" && obj.GetKind() != "StatefulSet") {
@@ -54,12 +57,12 @@ func ReplicaChanges(ctx context.Context, dyn dynamic.Interface, mapper meta.REST
 		if err != nil || !found {
 			continue
 		}
-		live, err := GetLive(ctx, dyn, mapper, obj)
+		current, err := live.Get(ctx, dyn, mapper, obj)
 		if err != nil {
 			return nil, err
 		}
-		if live != nil {
-			if have, ok, _ := unstructured.NestedInt64(live.Object, "spec", "replicas"); ok && have == want {
+		if current != nil {
+			if have, ok, _ := unstructured.NestedInt64(current.Object, "spec", "replicas"); ok && have == want {
 				continue
 			}
 		}

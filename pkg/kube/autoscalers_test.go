@@ -119,12 +119,55 @@ func TestReplicaChangesListsOnlyWorkloadsWhoseReplicasChange(t *testing.T) {
 		rendered("ruler", int64(0)),       // unchanged
 		rendered("query-frontend", nil),   // autoscaled: no replicas rendered
 		rendered("distributor", int64(3)), // new
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []ReplicaChange{{Namespace: "mimir", Kind: "Deployment", Name: "querier", Replicas: 0}, {Namespace: "mimir", Kind: "Deployment", Name: "distributor", Replicas: 3}}
 	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("got %+v, want %+v", got, want)
+	}
+}
+
+// The workloads ReplicaChanges reads are kept in the LiveObjects the caller
+// passes, so that the diff of the same objects afterwards reads only the
+// others; what each compares is unchanged.
+func TestReplicaChangesShareTheLiveWorkloadsWithTheDiff(t *testing.T) {
+	api, err := kubefake.New(&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "querier", Namespace: "mimir"}, Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	querier := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps/v1", "kind": "Deployment",
+		"metadata": map[string]any{"name": "querier", "namespace": "mimir"}, "spec": map[string]any{"replicas": int64(0)}}}
+	config := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": "runtime-config", "namespace": "mimir"}}}
+	desired := []*unstructured.Unstructured{querier, config}
+	gets := func() map[string]int {
+		out := map[string]int{}
+		for _, a := range api.Actions() {
+			if a.GetVerb() == "get" {
+				out[a.GetResource().Resource]++
+			}
+		}
+		return out
+	}
+
+	live := LiveObjects{}
+	changes, err := ReplicaChanges(context.Background(), api.Dynamic(), api.Mapper(), desired, live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 1 || changes[0].Name != "querier" || changes[0].Replicas != 0 {
+		t.Fatalf("changes: %+v", changes)
+	}
+	pairs, err := live.Pairs(context.Background(), api.Dynamic(), api.Mapper(), desired, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := gets(); got["deployments"] != 1 || got["configmaps"] != 1 {
+		t.Errorf("want each object read once, got %v", got)
+	}
+	if len(pairs) != 2 || pairs[0].Live == nil || pairs[0].Live.GetName() != "querier" || pairs[1].Live != nil {
+		t.Errorf("pairs: %+v", pairs)
 	}
 }

@@ -68,20 +68,44 @@ func GetLive(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper,
 	return live, nil
 }
 
-// LivePairs pairs each desired object with its live counterpart, and each
-// object expected to be gone with its live state when it still exists, for
-// diff.Compare.
-func LivePairs(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, desired, gone []*unstructured.Unstructured) ([]diff.Pair, error) {
+// LiveObjects are live objects read once and shared by the checks of one
+// apply (kube.ReplicaChanges before the overlay file is written, the diff
+// after it), keyed by the desired object's reference; a nil value is an
+// object that does not exist. A nil LiveObjects keeps nothing.
+type LiveObjects map[diff.Ref]*unstructured.Unstructured
+
+// Get returns the live counterpart of obj, nil when it does not exist: the
+// one read before when l holds it, otherwise read now (GetLive, with its
+// errors) and kept in l.
+func (l LiveObjects) Get(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	ref := diff.RefOf(obj)
+	if live, ok := l[ref]; ok {
+		return live, nil
+	}
+	live, err := GetLive(ctx, dyn, mapper, obj)
+	if err != nil {
+		return nil, err
+	}
+	if l != nil {
+		l[ref] = live
+	}
+	return live, nil
+}
+
+// Pairs pairs each desired object with its live counterpart (l.Get), and
+// each object expected to be gone with its live state when it still exists,
+// for diff.Compare.
+func (l LiveObjects) Pairs(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, desired, gone []*unstructured.Unstructured) ([]diff.Pair, error) {
 	pairs := make([]diff.Pair, 0, len(desired)+len(gone))
 	for _, d := range desired {
-		live, err := GetLive(ctx, dyn, mapper, d)
+		live, err := l.Get(ctx, dyn, mapper, d)
 		if err != nil {
 			return nil, err
 		}
 		pairs = append(pairs, diff.Pair{Desired: d, Live: live})
 	}
 	for _, g := range gone {
-		live, err := GetLive(ctx, dyn, mapper, g)
+		live, err := l.Get(ctx, dyn, mapper, g)
 		if err != nil {
 			return nil, err
 		}
@@ -90,6 +114,12 @@ func LivePairs(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMappe
 		}
 	}
 	return pairs, nil
+}
+
+// LivePairs reads the live counterparts of desired and gone for
+// diff.Compare (LiveObjects.Pairs with nothing read before).
+func LivePairs(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, desired, gone []*unstructured.Unstructured) ([]diff.Pair, error) {
+	return LiveObjects(nil).Pairs(ctx, dyn, mapper, desired, gone)
 }
 
 // Workloads reads live Deployments and StatefulSets of one namespace; it is

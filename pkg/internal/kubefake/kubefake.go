@@ -66,6 +66,10 @@ func New(objs ...runtime.Object) (*Server, error) {
 // Dynamic is the client of the server.
 func (s *Server) Dynamic() dynamic.Interface { return applying{s.fake, s} }
 
+// Actions are the calls the server answered so far, in order (verb,
+// resource, namespace; client-go's testing.Action).
+func (s *Server) Actions() []clienttesting.Action { return s.fake.Actions() }
+
 // Mapper maps the built-in kinds to their resources.
 func (s *Server) Mapper() meta.ResettableRESTMapper { return resettable{s.mapper} }
 

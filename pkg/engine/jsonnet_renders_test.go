@@ -1,0 +1,144 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"testing/fstest"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/utils/ptr"
+
+	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+)
+
+// fakeCountingRender wraps an environment's render and counts the renders
+// asked for, by overlay (its JSON). The environment's cache makes a repeated
+// render cheap but not free: AppliedObjects copies every object again.
+type fakeCountingRender struct {
+	next  func(context.Context, *tanka.Overlay) (*tanka.Result, error)
+	calls map[string]int
+}
+
+func (f *fakeCountingRender) render(ctx context.Context, o *tanka.Overlay) (*tanka.Result, error) {
+	key, err := json.Marshal(o)
+	if err != nil {
+		return nil, err
+	}
+	f.calls[string(key)]++
+	return f.next(ctx, o)
+}
+
+// repeated returns the overlays rendered more than once, with their count.
+func (f *fakeCountingRender) repeated() map[string]int {
+	out := map[string]int{}
+	for k, n := range f.calls {
+		if n > 1 {
+			out[k] = n
+		}
+	}
+	return out
+}
+
+// countRenders replaces the render of b's environment with a counting fake.
+func countRenders(t *testing.T, b *Binder) *fakeCountingRender {
+	t.Helper()
+	env, err := b.environment()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeCountingRender{next: env.render, calls: map[string]int{}}
+	env.render = f.render
+	return f
+}
+
+const renderOnceStep = "- id: a\n  title: A\n  actions:\n    - jsonnet: {objects: {querier_deployment: {spec: {replicas: 1}}}, noRollout: true}\n"
+
+// renderOnceFixture is the test environment with an empty overlay file, a
+// cluster running the querier with 2 replicas, and a plan of one step that
+// scales it to 1 (no autoscaler: the step is not refused).
+func renderOnceFixture(t testing.TB) (*Binder, *plan.Plan, *kubefake.Server) {
+	t.Helper()
+	env := testEnv(t)
+	if err := tanka.WriteOverlay(env, &tanka.Overlay{}); err != nil {
+		t.Fatal(err)
+	}
+	api, err := kubefake.New(&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "querier", Namespace: "mimir"}, Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}, "p/steps/a.yaml": {Data: []byte(renderOnceStep)}}, "p", plan.LoadOptions{Registry: Registry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewBinder(Deps{Dynamic: api.Dynamic(), Mapper: api.Mapper(), Namespace: "mimir", Options: Options{Env: env, ForceConflicts: true}}), p, api
+}
+
+// Preview and Apply of a jsonnet step render each overlay they need (the
+// file as it is and with the change) once, and hand the objects to the
+// delta, the autoscaler check and the prune candidates; Apply reads each
+// live workload once for the autoscaler check and the diff.
+func TestJsonnetApplyAndPreviewRenderEachOverlayOnce(t *testing.T) {
+	b, p, api := renderOnceFixture(t)
+	renders := countRenders(t, b)
+	ch := preview(t, b, p, 0)
+	if ch.Summary != "0 to create, 1 to update, 0 to delete" {
+		t.Fatalf("preview: %s\n%s", ch.Summary, ch.Diff)
+	}
+	if len(renders.calls) != 2 || len(renders.repeated()) != 0 {
+		t.Errorf("Preview rendered %d overlays, some more than once: %v", len(renders.calls), renders.repeated())
+	}
+
+	renders.calls = map[string]int{}
+	seen := len(api.Actions())
+	a, err := b.BindAction(context.Background(), p, p.Steps[0], p.Steps[0].Actions[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Apply(context.Background(), &fakeProgress{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(renders.calls) != 2 || len(renders.repeated()) != 0 {
+		t.Errorf("Apply rendered %d overlays, some more than once: %v", len(renders.calls), renders.repeated())
+	}
+	gets := 0
+	for _, act := range api.Actions()[seen:] {
+		if get, ok := act.(clienttesting.GetAction); ok && get.GetResource().Resource == "deployments" && get.GetName() == "querier" {
+			gets++
+		}
+	}
+	if gets != 1 {
+		t.Errorf("Apply read the querier Deployment %d times: the autoscaler check and the diff share one read", gets)
+	}
+	live, err := api.Get(appsv1.SchemeGroupVersion.WithKind("Deployment"), "mimir", "querier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := unstructured.NestedInt64(live.Object, "spec", "replicas"); n != 1 {
+		t.Errorf("Apply left the querier at %d replicas, want 1", n)
+	}
+}
+
+// BenchmarkJsonnetActionPreview measures one Preview of a jsonnet step
+// against the small test environment and a fake cluster, with a new Binder
+// each time (its environment's render cache starts empty, as in a run).
+func BenchmarkJsonnetActionPreview(b *testing.B) {
+	binder, p, _ := renderOnceFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		fresh := NewBinder(binder.d)
+		a, err := fresh.BindAction(ctx, p, p.Steps[0], p.Steps[0].Actions[0])
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.(plan.Previewer).Preview(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
