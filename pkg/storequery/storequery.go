@@ -359,7 +359,7 @@ func (g *Gate) judge(ctx context.Context, t podaccess.Target, r Range, older tim
 			return verdict.Inconclusivef("%v", err)
 		}
 		if n > 0 {
-			return verdict.Passf("%d samples of %s over %s", n, e, r)
+			return verdict.Passf("%s of %s over %s", plural(n, "sample"), e, r)
 		}
 	}
 	return verdict.Inconclusivef("no sample older than %s for tenant %s: %s over %s answered none", older, g.spec.Tenant, strings.Join(exprs, ", "), r)
@@ -428,6 +428,13 @@ func (g *Gate) samples(ctx context.Context, t podaccess.Target, expr string, r R
 		n += len(s.Values) + len(s.Histograms)
 	}
 	return n, nil
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func unix(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
