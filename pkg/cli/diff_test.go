@@ -22,6 +22,7 @@ func (*recordProgress) Get(string) (string, bool)                               
 func (*recordProgress) Set(context.Context, string, string) error                      { return nil }
 func (*recordProgress) Now() time.Time                                                 { return time.Now() }
 func (*recordProgress) WaitUntil(context.Context, string, time.Duration, string) error { return nil }
+func (*recordProgress) Sleep(ctx context.Context, d time.Duration) error               { return ctx.Err() }
 func (p *recordProgress) Report(msg string)                                            { p.reports = append(p.reports, msg) }
 
 // tankaEnv copies testdata/tanka (a Tanka project whose environment imports

@@ -20,7 +20,8 @@ func (*fakeProgress) Now() time.Time                            { return time.No
 func (*fakeProgress) WaitUntil(context.Context, string, time.Duration, string) error {
 	return nil
 }
-func (p *fakeProgress) Report(msg string) { p.reports = append(p.reports, msg) }
+func (*fakeProgress) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+func (p *fakeProgress) Report(msg string)                              { p.reports = append(p.reports, msg) }
 
 func gatewayPod(name string, labels map[string]string, ready bool) *corev1.Pod {
 	status := corev1.ConditionFalse

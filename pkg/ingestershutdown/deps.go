@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -45,7 +46,9 @@ type Deps struct {
 	// Poll is the interval between checks while waiting for pods to stop
 	// (default 2s).
 	Poll time.Duration
-	// Sleep waits between polls (a real timer when nil).
+	// Sleep waits between polls; when nil, the run's Progress.Sleep (the
+	// executor's clock, which stops the action at the maintenance window's
+	// end) is used.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
@@ -56,7 +59,8 @@ func (d Deps) now() time.Time {
 	return d.Now()
 }
 
-func (d Deps) sleep(ctx context.Context) error {
+// sleep waits one poll interval (Poll, default 2s) on Deps.Sleep or p.
+func (d Deps) sleep(ctx context.Context, p plan.Progress) error {
 	poll := d.Poll
 	if poll <= 0 {
 		poll = 2 * time.Second
@@ -64,12 +68,5 @@ func (d Deps) sleep(ctx context.Context) error {
 	if d.Sleep != nil {
 		return d.Sleep(ctx, poll)
 	}
-	t := time.NewTimer(poll)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return p.Sleep(ctx, poll)
 }

@@ -356,6 +356,10 @@ func (p *fakeProgress) Set(_ context.Context, k, v string) error {
 	return nil
 }
 
+// Sleep records nothing and returns at once; Deps.Sleep is the fake clock
+// of these tests.
+func (p *fakeProgress) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
 func (p *fakeProgress) WaitUntil(ctx context.Context, key string, d time.Duration, _ string) error {
 	if _, ok := p.data[key]; !ok {
 		if err := p.Set(ctx, key, p.now().Add(d).Format(time.RFC3339)); err != nil {

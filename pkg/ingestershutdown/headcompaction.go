@@ -201,7 +201,7 @@ func (h *HeadCompaction) waitCompacted(ctx context.Context, p plan.Progress, tar
 		if h.d.now().Sub(since) > limit {
 			return fmt.Errorf("no complete head compaction within %s: %s; resume to keep waiting, or use --force-flush", limit, strings.Join(pending, "; "))
 		}
-		if err := h.d.sleep(ctx); err != nil {
+		if err := h.d.sleep(ctx, p); err != nil {
 			return err
 		}
 	}

@@ -70,7 +70,7 @@ func (z *Zone) waitTerminated(ctx context.Context, p plan.Progress, t podaccess.
 		if z.d.now().After(deadline) {
 			return fmt.Errorf("%s: the ingester is still stopping after %s (flushTimeout); resume to keep waiting", t.Name, z.flushTimeout())
 		}
-		if err := z.d.sleep(ctx); err != nil {
+		if err := z.d.sleep(ctx, p); err != nil {
 			return err
 		}
 	}

@@ -76,7 +76,7 @@ func (z *Zone) waitStopped(ctx context.Context, p plan.Progress) error {
 		if z.d.now().After(deadline) {
 			return fmt.Errorf("%s did not stop within %s: %s; check the pods' termination (kubectl describe), then resume", z.spec.StatefulSet, timeout, state)
 		}
-		if err := z.d.sleep(ctx); err != nil {
+		if err := z.d.sleep(ctx, p); err != nil {
 			return err
 		}
 	}

@@ -33,3 +33,14 @@ func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// deadlineClock is a clock whose time contexts can end at: RealClock's
+// contexts end at a wall-clock time.
+type deadlineClock interface {
+	WithDeadline(ctx context.Context, t time.Time) (context.Context, context.CancelFunc)
+}
+
+// WithDeadline returns a context that ends at t (context.WithDeadline).
+func (RealClock) WithDeadline(ctx context.Context, t time.Time) (context.Context, context.CancelFunc) {
+	return context.WithDeadline(ctx, t)
+}

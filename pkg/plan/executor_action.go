@@ -22,6 +22,12 @@ type Progress interface {
 	WaitUntil(ctx context.Context, key string, d time.Duration, reason string) error
 	// Report emits a progress message.
 	Report(msg string)
+	// Sleep waits d on the executor's clock, between two polls of an
+	// action. It returns a *WindowClosedError at once when d would end
+	// after the maintenance window (the action stops there; it stays
+	// "started", so the next run checks before acting), and
+	// ErrInterrupted when ctx ends first.
+	Sleep(ctx context.Context, d time.Duration) error
 }
 
 func (e *Executor) runAction(ctx context.Context, st *State, step *Step, ss *StepState, i int) error {
@@ -59,12 +65,19 @@ func (e *Executor) runAction(ctx context.Context, st *State, step *Step, ss *Ste
 		return err
 	}
 	e.emit(st, Event{Type: EventActionStarted, Step: step.ID, Action: cfg.Label(), Message: detail})
-	actx, cancel := graceful(ctx, e.grace())
+	wctx, wcancel := e.windowContext(ctx)
+	actx, cancel := graceful(wctx, e.grace())
 	err = action.Apply(actx, &progress{e: e, st: st, step: step, as: as})
 	cancel()
+	windowEnded := wctx.Err() != nil && ctx.Err() == nil
+	wcancel()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ErrInterrupted // stays "started": the next run checks first
+		}
+		if windowEnded {
+			return &WindowClosedError{Step: step.ID, Until: e.Until, Reason: fmt.Sprintf(
+				"action %q was stopped when the window ended (%v); its progress is saved and the next run checks it before acting", cfg.Label(), err)}
 		}
 		return e.actionFailed(ctx, st, as, fmt.Errorf("action %q: %w", cfg.Label(), err))
 	}
@@ -116,6 +129,17 @@ func (e *Executor) grace() time.Duration {
 	return DefaultApplyGrace
 }
 
+// windowContext bounds an action by the maintenance window on a clock
+// that can (RealClock): an action whose waits do not all go through
+// Progress (a rollout watch, an HTTP call) is stopped at the window's end,
+// like an interruption, and not only at its next Progress.Sleep.
+func (e *Executor) windowContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dc, ok := e.Clock.(deadlineClock); ok && !e.Until.IsZero() {
+		return dc.WithDeadline(ctx, e.Until)
+	}
+	return context.WithCancel(ctx)
+}
+
 // graceful returns a context that outlives ctx by grace: an in-flight call
 // gets the chance to finish (or to be abandoned cleanly) after Ctrl-C.
 func graceful(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
@@ -161,6 +185,10 @@ func (p *progress) Now() time.Time { return p.e.Clock.Now() }
 
 func (p *progress) Report(msg string) {
 	p.e.emit(p.st, Event{Type: EventProgress, Step: p.step.ID, Message: msg})
+}
+
+func (p *progress) Sleep(ctx context.Context, d time.Duration) error {
+	return p.e.sleepInWindow(ctx, p.step.ID, d, "action "+p.as.Label)
 }
 
 func (p *progress) WaitUntil(ctx context.Context, key string, d time.Duration, reason string) error {

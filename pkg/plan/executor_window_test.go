@@ -1,0 +1,97 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pollingBinder binds every action to a pollingAction.
+type pollingBinder struct {
+	fakeBinder
+	polls int
+	block bool
+}
+
+func (b pollingBinder) BindAction(_ context.Context, _ *Plan, _ *Step, cfg ActionConfig) (Action, error) {
+	return &pollingAction{fakeAction: fakeAction{w: b.w, spec: cfg.Spec.(*fakeSetSpec)}, polls: b.polls, block: b.block}, nil
+}
+
+// pollingAction is a fake action that polls: polls sleeps of a minute
+// through Progress.Sleep (the executor's clock), or, with block, waits on
+// its context alone as a rollout watch does; then it sets its value.
+type pollingAction struct {
+	fakeAction
+	polls int
+	block bool
+}
+
+func (a *pollingAction) Apply(ctx context.Context, p Progress) error {
+	if a.block {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	n := 0
+	if v, ok := p.Get("polls"); ok {
+		n = len(v)
+	}
+	for ; n < a.polls; n++ {
+		if err := p.Set(ctx, "polls", strings.Repeat("x", n+1)); err != nil {
+			return err
+		}
+		if err := p.Sleep(ctx, time.Minute); err != nil {
+			return err
+		}
+	}
+	return a.fakeAction.Apply(ctx, p)
+}
+
+// An action that polls through Progress.Sleep stops at the window's end,
+// at its next poll: the run stops resumable (exit 5), the action stays
+// "started" with its progress, and the next window finishes it.
+func TestAWindowEndsInsideAnAction(t *testing.T) {
+	h := newHarness(t)
+	h.runner.Binder = pollingBinder{fakeBinder: fakeBinder{w: h.world}, polls: 30}
+	p := testPlan(step("a", withSet("x", "1")))
+	start := h.clock.Now()
+	err := h.apply(t, p, ApplyOptions{Until: start.Add(10*time.Minute + 30*time.Second)})
+	var wc *WindowClosedError
+	if !errors.As(err, &wc) || !strings.Contains(wc.Reason, "action set x=1") {
+		t.Fatalf("err = %v, want the window to close inside the action", err)
+	}
+	if got := h.clock.Now().Sub(start); got > 10*time.Minute+30*time.Second {
+		t.Errorf("the action went on %s, past the window", got)
+	}
+	st := h.state(t)
+	as := st.Steps[0].Actions[0]
+	if st.Status != RunStopped || as.Status != ActionStarted || len(as.Data["polls"]) != 11 || h.world.applies["x"] != 0 {
+		t.Fatalf("run %s, action %s with %d polls recorded, applies %v", st.Status, as.Status, len(as.Data["polls"]), h.world.applies)
+	}
+	h.clock.now = h.clock.now.Add(12 * time.Hour)
+	if err := h.resume(t, p, ApplyOptions{Until: h.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatalf("resume in the next window: %v", err)
+	}
+	if st := h.state(t); st.Status != RunDone || h.world.applies["x"] != 1 || len(st.Steps[0].Actions[0].Data["polls"]) != 30 {
+		t.Errorf("run %s, applies %v", st.Status, h.world.applies)
+	}
+}
+
+// With the real clock, an action that waits on its context alone (a rollout
+// watch, an HTTP call) is stopped at the window's end too, and is not
+// recorded as failed.
+func TestAWindowEndStopsAnActionWaitingOnItsContext(t *testing.T) {
+	h := newHarness(t)
+	h.runner.Clock = RealClock{}
+	h.runner.Binder = pollingBinder{fakeBinder: fakeBinder{w: h.world}, block: true}
+	p := testPlan(step("a", withSet("x", "1")))
+	err := h.apply(t, p, ApplyOptions{Until: time.Now().Add(200 * time.Millisecond), ApplyGrace: 10 * time.Millisecond})
+	var wc *WindowClosedError
+	if !errors.As(err, &wc) || !strings.Contains(wc.Reason, "stopped when the window ended") {
+		t.Fatalf("err = %v, want the window to close", err)
+	}
+	if st := h.state(t); st.Status != RunStopped || st.Steps[0].Actions[0].Status != ActionStarted {
+		t.Errorf("run %s, action %s: want stopped and started (checked first next time)", st.Status, st.Steps[0].Actions[0].Status)
+	}
+}
