@@ -37,7 +37,11 @@ any other (mimirctl resume).`,
 				raw["tankaField"] = field
 			}
 			if onlyPreview {
-				return f.previewPlan(cmd.Context(), "ingester-zone-shutdown", raw, &a.run, detailed)
+				end, err := windowEnd(a.until, a.window, f.Clock.Now())
+				if err != nil {
+					return err
+				}
+				return f.previewPlan(cmd.Context(), "ingester-zone-shutdown", raw, &a.run, detailed, end)
 			}
 			return f.applyPlan(cmd.Context(), "ingester-zone-shutdown", raw, &a)
 		},

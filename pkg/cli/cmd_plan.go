@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,29 +16,39 @@ func newPlanCmd(f *Factory) *cobra.Command {
 	var (
 		run      runFlags
 		detailed bool
+		until    string
+		window   time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "plan PLAN",
 		Short: "Show the remaining steps of a plan and what each would change",
 		Long: `Check every action of every step not done yet against the cluster and show what it would change
 (dyff diffs for jsonnet changes, objects that would be deleted, destructive steps). Nothing is changed.
-With --detailed-exitcode the exit code is 2 when steps remain, 0 when the plan is complete.`,
+With --detailed-exitcode the exit code is 2 when steps remain, 0 when the plan is complete.
+With --until (or --window) it also shows which remaining steps could start before the window ends,
+from the durations steps declare (minDuration, waits): a lower bound, as gates and rollouts take longer.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := parseParams(run.params)
 			if err != nil {
 				return err
 			}
-			return f.previewPlan(cmd.Context(), args[0], raw, &run, detailed)
+			end, err := windowEnd(until, window, f.Clock.Now())
+			if err != nil {
+				return err
+			}
+			return f.previewPlan(cmd.Context(), args[0], raw, &run, detailed, end)
 		},
 	}
 	run.register(cmd.Flags())
+	cmd.Flags().StringVar(&until, "until", "", "end of a maintenance window (as for apply): show which remaining steps could start before it")
+	cmd.Flags().DurationVar(&window, "window", 0, "length of a maintenance window from now (e.g. 4h), as for apply")
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when steps remain (changes pending), 0 when none")
 	return cmd
 }
 
 // previewPlan shows the remaining steps of a plan and what they change.
-func (f *Factory) previewPlan(ctx context.Context, name string, raw map[string]string, run *runFlags, detailed bool) error {
+func (f *Factory) previewPlan(ctx context.Context, name string, raw map[string]string, run *runFlags, detailed bool, until time.Time) error {
 	if err := run.validate(); err != nil {
 		return err
 	}
@@ -54,6 +65,12 @@ func (f *Factory) previewPlan(ctx context.Context, name string, raw map[string]s
 		return err
 	}
 	pv := plan.BuildPreview(ctx, p, st, b)
+	if !until.IsZero() {
+		if st != nil && st.Plan != p.Name {
+			st = nil
+		}
+		pv.FitWindow(p, st, f.Clock.Now(), until)
+	}
 	if f.Output == "json" {
 		err = writeJSON(f.IO.Out, pv)
 	} else {
@@ -92,12 +109,28 @@ func renderPreview(w io.Writer, pv *plan.PlanPreview, s style) {
 	if pv.Position != "" {
 		fmt.Fprintf(w, "%s %s\n", s.dim("»"), pv.Position)
 	}
+	if pv.WindowEnd != "" {
+		n := 0
+		for _, sp := range pv.Steps {
+			if sp.FitsWindow != nil && *sp.FitsWindow {
+				n++
+			}
+		}
+		fmt.Fprintf(w, "Window until %s: %d of %d remaining steps could start before it (from declared durations; gates and rollouts take longer)\n", pv.WindowEnd, n, pv.Remaining)
+	}
 	for i, sp := range pv.Steps {
 		mark := s.yellow("•")
 		if sp.Status == plan.PreviewDone {
 			mark = s.green("✓")
 		}
-		fmt.Fprintf(w, "\n%s %s %s — %s %s\n", mark, s.bold(fmt.Sprintf("[%d/%d]", i+1, len(pv.Steps))), s.bold(sp.ID), sp.Title, s.dim("("+sp.Status+")"))
+		status := sp.Status
+		if sp.LeastDuration != "" {
+			status += ", at least " + sp.LeastDuration
+		}
+		if sp.FitsWindow != nil && !*sp.FitsWindow {
+			status += ", after the window"
+		}
+		fmt.Fprintf(w, "\n%s %s %s — %s %s\n", mark, s.bold(fmt.Sprintf("[%d/%d]", i+1, len(pv.Steps))), s.bold(sp.ID), sp.Title, s.dim("("+status+")"))
 		if sp.Status == plan.PreviewDone {
 			continue
 		}

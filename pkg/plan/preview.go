@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // Change is what an action would do, for `mimirctl plan`.
@@ -48,6 +49,9 @@ type PlanPreview struct {
 	Notices []string `json:"notices,omitempty"`
 	// PreflightError says why an apply would not start now.
 	PreflightError string `json:"preflightError,omitempty"`
+	// WindowEnd is the end of the maintenance window FitWindow was given
+	// (RFC 3339), empty without one.
+	WindowEnd string `json:"windowEnd,omitempty"`
 	// Position says which steps are skipped because the environment already
 	// holds a later step's change (empty: none).
 	Position string `json:"position,omitempty"`
@@ -62,6 +66,10 @@ type StepPreview struct {
 	Gates   []string        `json:"gates,omitempty"`
 	Wait    string          `json:"wait,omitempty"`
 	Manual  string          `json:"manual,omitempty"`
+	// LeastDuration is the step's minDuration or wait (empty: none
+	// declared); FitsWindow says whether it could start before WindowEnd.
+	LeastDuration string `json:"leastDuration,omitempty"`
+	FitsWindow    *bool  `json:"fitsWindow,omitempty"`
 }
 
 // ActionPreview is one action in a plan preview.
@@ -224,4 +232,39 @@ func previewAction(ctx context.Context, p *Plan, s *Step, a ActionConfig, b Bind
 		}
 	}
 	return ap
+}
+
+// FitWindow marks, for `plan --until`, the remaining steps that could start
+// before until when the run starts at now. A step starts only when its least
+// duration (its minDuration, or what is left of its wait) fits in what the
+// window has left after the least durations of the remaining steps before
+// it, as the executor decides (see Executor.fits). Steps that declare
+// neither count as taking no time, so the answer is a lower bound: gates,
+// rollouts and polls take longer.
+func (pv *PlanPreview) FitWindow(p *Plan, st *State, now, until time.Time) {
+	pv.WindowEnd = until.UTC().Format(time.RFC3339)
+	at := now
+	fitting := true
+	for i := range pv.Steps {
+		sp := &pv.Steps[i]
+		if sp.Status == PreviewDone {
+			continue
+		}
+		s := p.Steps[i]
+		need := s.MinDuration.D()
+		if s.Wait != nil {
+			left := s.Wait.Duration.D()
+			if ss := recorded(st, s.ID); ss != nil && ss.WaitUntil != nil {
+				left = max(0, ss.WaitUntil.Sub(now))
+			}
+			need = max(need, left)
+		}
+		fitting = fitting && !at.Add(need).After(until)
+		fits := fitting
+		sp.FitsWindow = &fits
+		if need > 0 {
+			sp.LeastDuration = need.String()
+		}
+		at = at.Add(need)
+	}
 }

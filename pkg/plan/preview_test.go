@@ -2,7 +2,9 @@ package plan
 
 import (
 	"context"
+	"reflect"
 	"testing"
+	"time"
 )
 
 func TestPreviewShowsExactlyTheRemainingStepsOfAClusterWithoutARun(t *testing.T) {
@@ -46,3 +48,37 @@ func TestPreviewFollowsTheRunRecord(t *testing.T) {
 		t.Errorf("preview = %+v", pv)
 	}
 }
+
+// `plan --until`: the remaining steps that could start before the window
+// ends, counting the durations steps declare, and a wait already under way
+// by what is left of it.
+func TestFitWindowCountsDeclaredDurationsInOrder(t *testing.T) {
+	w := newFakeWorld()
+	p := testPlan(
+		step("a", withSet("x", "1"), withWait(2*time.Hour)),
+		step("b", withSet("y", "1"), withMinDuration(30*time.Minute)),
+		step("c", withSet("z", "1")),
+	)
+	now := time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC)
+	fits := func(pv *PlanPreview) []bool {
+		var out []bool
+		for _, s := range pv.Steps {
+			out = append(out, s.FitsWindow != nil && *s.FitsWindow)
+		}
+		return out
+	}
+	pv := BuildPreview(context.Background(), p, nil, fakeBinder{w: w})
+	pv.FitWindow(p, nil, now, now.Add(2*time.Hour+15*time.Minute))
+	if got := fits(pv); !reflect.DeepEqual(got, []bool{true, false, false}) || pv.Steps[0].LeastDuration != "2h0m0s" || pv.Steps[1].LeastDuration != "30m0s" {
+		t.Errorf("fits %v, least %q %q: b needs 30m after a's 2h wait, past 2h15m", got, pv.Steps[0].LeastDuration, pv.Steps[1].LeastDuration)
+	}
+	// Step a's wait is under way with 10 minutes left: everything fits.
+	st := &State{Plan: "test", Steps: []*StepState{{ID: "a", Status: StepWaiting, WaitUntil: ptrTime(now.Add(10 * time.Minute))}, {ID: "b"}, {ID: "c"}}}
+	pv = BuildPreview(context.Background(), p, st, fakeBinder{w: w})
+	pv.FitWindow(p, st, now, now.Add(time.Hour))
+	if got := fits(pv); !reflect.DeepEqual(got, []bool{true, true, true}) {
+		t.Errorf("with 10m of a's wait left and a 1h window: fits %v", got)
+	}
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }

@@ -4,6 +4,7 @@ local sts = if p.statefulSet == '' then 'ingester-' + p.zone else p.statefulSet;
   id: 'shutdown-' + sts,
   title: 'Shut down %s (%s) without losing data' % [sts, p.zone],
   docs: [{ title: 'Scaling down ingesters deployed in multiple zones' }],
+  minDuration: p.zoneShutdownMinDuration,
   actions: [
     { ingesterZoneShutdown: {
       statefulSet: sts,

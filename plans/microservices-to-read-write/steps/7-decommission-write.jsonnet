@@ -17,6 +17,7 @@ local zoneStep(z) = {
     the live components' /config.
   |||,
   docs: [{ title: 'Step 7.2: Scale down ingesters' }, { title: 'Scaling down ingesters deployed in multiple zones' }],
+  minDuration: p.zoneShutdownMinDuration,
   actions: [
     // The point of no return for the zone: its mimir-write pods, as deployed,
     // must take what its ingesters hold.

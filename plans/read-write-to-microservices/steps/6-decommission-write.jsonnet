@@ -11,6 +11,7 @@ local zoneStep(z) = {
     2×cleanup-interval), read from the live components' /config.
   |||,
   docs: [{ title: 'Scaling down ingesters deployed in multiple zones' }],
+  minDuration: std.extVar('params').zoneShutdownMinDuration,
   actions: [
     { ingesterZoneShutdown: {
       statefulSet: 'mimir-write-' + z,
