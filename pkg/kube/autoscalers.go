@@ -102,17 +102,24 @@ func ListAutoscalers(ctx context.Context, dyn dynamic.Interface, mapper meta.RES
 	return a, nil
 }
 
-// listKind lists gvk in ns; a kind the API server does not serve lists
-// nothing.
+// listKind lists gvk in ns (resourceFor, which refreshes the mapper once
+// for a kind installed meanwhile, such as KEDA's CRD; the list is retried
+// like every call of this package); a kind the API server does not serve
+// lists nothing.
 func listKind(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, ns string, gvk schema.GroupVersionKind) ([]unstructured.Unstructured, error) {
-	m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	m, err := resourceFor(mapper, gvk)
 	if meta.IsNoMatchError(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find the API of %s: %w", gvk.Kind, err)
 	}
-	list, err := dyn.Resource(m.Resource).Namespace(ns).List(ctx, metav1.ListOptions{})
+	var list *unstructured.UnstructuredList
+	err = withRetry(ctx, func() error {
+		var listErr error
+		list, listErr = dyn.Resource(m.Resource).Namespace(ns).List(ctx, metav1.ListOptions{})
+		return listErr
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list %s in namespace %s: %w", m.Resource.Resource, ns, err)
 	}

@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
 
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
@@ -169,5 +171,39 @@ func TestReplicaChangesShareTheLiveWorkloadsWithTheDiff(t *testing.T) {
 	}
 	if len(pairs) != 2 || pairs[0].Live == nil || pairs[0].Live.GetName() != "querier" || pairs[1].Live != nil {
 		t.Errorf("pairs: %+v", pairs)
+	}
+}
+
+// fakeStaleMapper answers "no match" until it is reset, as a discovery
+// mapper built before a CRD was installed does.
+type fakeStaleMapper struct {
+	meta.RESTMapper
+	stale bool
+}
+
+func (m *fakeStaleMapper) RESTMapping(gk schema.GroupKind, versions ...string) (*meta.RESTMapping, error) {
+	if m.stale {
+		return nil, &meta.NoKindMatchError{GroupKind: gk, SearchedVersions: versions}
+	}
+	return m.RESTMapper.RESTMapping(gk, versions...)
+}
+
+func (m *fakeStaleMapper) Reset() { m.stale = false }
+
+// ListAutoscalers refreshes a mapper that does not know a kind yet (the way
+// every other read of this package does) instead of listing nothing.
+func TestListAutoscalersRefreshesAStaleMapper(t *testing.T) {
+	h := hpa("querier", "Deployment", "querier", 2, false)
+	api, err := kubefake.New(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapper := &fakeStaleMapper{RESTMapper: api.Mapper(), stale: true}
+	a, err := ListAutoscalers(context.Background(), api.Dynamic(), mapper, "mimir", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.HPAs) != 1 || a.HPAs[0].GetName() != "querier" {
+		t.Fatalf("want the HorizontalPodAutoscaler querier, got %d HPAs", len(a.HPAs))
 	}
 }

@@ -68,7 +68,9 @@ func TestIntegrationAutoscalersReadFromARealAPIServer(t *testing.T) {
 	if _, err := hpas.Create(ctx, &h, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	c.Mapper.Reset()
+	// No c.Mapper.Reset(): the mapper still answers "no match" for the
+	// ScaledObject it did not know before the CRD, and ListAutoscalers
+	// refreshes it (resourceFor).
 
 	zero := []ReplicaChange{{Namespace: ns, Kind: "Deployment", Name: "querier", Replicas: 0}}
 	a, err := ListAutoscalers(ctx, c.Dynamic, c.Mapper, ns, nil)
