@@ -6,12 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -208,19 +209,7 @@ func firstDiff(path string, a, b any) string {
 		if !ok {
 			break
 		}
-		keys := map[string]bool{}
-		for k := range av {
-			keys[k] = true
-		}
-		for k := range bv {
-			keys[k] = true
-		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
-		for _, k := range sorted {
+		for _, k := range keyUnion(av, bv) {
 			if d := firstDiff(path+"."+k, av[k], bv[k]); d != "" {
 				return d
 			}
@@ -244,6 +233,13 @@ func firstDiff(path string, a, b any) string {
 	return fmt.Sprintf("%s: rendered %s, generated %s", path, trim(string(ja)), trim(string(jb)))
 }
 
+// keyUnion returns the keys of a and b, sorted, each once.
+func keyUnion[V any](a, b map[string]V) []string {
+	keys := slices.AppendSeq(slices.Collect(maps.Keys(a)), maps.Keys(b))
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
 func trim(s string) string {
 	if len(s) > 300 {
 		return s[:300] + "…"
@@ -264,19 +260,7 @@ var notReproduced = map[string]string{
 // they hold the same objects), and separately the generated objects missing
 // from the render for a reason in notReproduced.
 func compare(rendered, generated map[string]map[string]any) (diffs, known []string) {
-	keys := map[string]bool{}
-	for k := range rendered {
-		keys[k] = true
-	}
-	for k := range generated {
-		keys[k] = true
-	}
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
-	for _, k := range sorted {
+	for _, k := range keyUnion(rendered, generated) {
 		r, inR := rendered[k]
 		g, inG := generated[k]
 		switch {
