@@ -2,7 +2,8 @@ package tankaenv
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -25,7 +26,7 @@ func summarize(objs []*unstructured.Unstructured) string {
 			summarizeService(&b, o)
 		case "ConfigMap":
 			data, _, _ := unstructured.NestedStringMap(o.Object, "data")
-			for _, k := range sortedKeys(data) {
+			for _, k := range slices.Sorted(maps.Keys(data)) {
 				fmt.Fprintf(&b, "  %s: |\n    %s\n", k, strings.ReplaceAll(strings.TrimSpace(data[k]), "\n", "\n    "))
 			}
 		case "PodDisruptionBudget":
@@ -119,19 +120,10 @@ func writeMap(b *strings.Builder, title string, m map[string]string) {
 
 func joinMap(m map[string]string) string {
 	parts := make([]string, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, k+"="+m[k])
 	}
 	return strings.Join(parts, ",")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func stringsOf(v any) []string {

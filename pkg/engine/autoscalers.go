@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,7 +35,7 @@ func (a *jsonnetAction) autoscalerConflicts(ctx context.Context, objs []*unstruc
 		byNamespace[c.Namespace] = true
 	}
 	var out []string
-	for _, ns := range sortedKeys(byNamespace) {
+	for _, ns := range slices.Sorted(maps.Keys(byNamespace)) {
 		as, err := kube.ListAutoscalers(ctx, d.Dynamic, d.Mapper, ns, objs)
 		if err != nil {
 			return nil, err

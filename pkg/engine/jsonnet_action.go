@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -322,11 +324,11 @@ func (a *jsonnetAction) inertWarning(r *diff.Report) string {
 		return ""
 	}
 	var knobs []string
-	for _, k := range sortedKeys(a.spec.Config) {
+	for _, k := range slices.Sorted(maps.Keys(a.spec.Config)) {
 		knobs = append(knobs, "_config."+k)
 	}
-	knobs = append(knobs, sortedKeys(a.spec.Hidden)...)
-	knobs = append(knobs, sortedKeys(a.spec.Objects)...)
+	knobs = append(knobs, slices.Sorted(maps.Keys(a.spec.Hidden))...)
+	knobs = append(knobs, slices.Sorted(maps.Keys(a.spec.Objects))...)
 	if len(knobs) == 0 {
 		return ""
 	}

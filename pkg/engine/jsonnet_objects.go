@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -44,7 +46,7 @@ func rolloutWaves(objs []*unstructured.Unstructured) [][]*unstructured.Unstructu
 		}
 		waves[0] = append(waves[0], o)
 	}
-	for _, g := range sortedKeys(groups) {
+	for _, g := range slices.Sorted(maps.Keys(groups)) {
 		members := groups[g]
 		sort.Slice(members, func(i, j int) bool { return members[i].GetName() < members[j].GetName() })
 		for i, m := range members {

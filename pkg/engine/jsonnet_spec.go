@@ -3,7 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/mimirctl/mimirctl/pkg/tanka"
@@ -97,21 +98,21 @@ func (s *JsonnetSpec) appliedIn(o *tanka.Overlay) bool {
 // Describe lists what the change sets and removes.
 func (s *JsonnetSpec) Describe() string {
 	var parts []string
-	for _, k := range sortedKeys(s.Config) {
+	for _, k := range slices.Sorted(maps.Keys(s.Config)) {
 		parts = append(parts, fmt.Sprintf("%s=%v", k, s.Config[k]))
 	}
-	for _, f := range sortedKeys(s.Hidden) {
-		for _, k := range sortedKeys(s.Hidden[f]) {
+	for _, f := range slices.Sorted(maps.Keys(s.Hidden)) {
+		for _, k := range slices.Sorted(maps.Keys(s.Hidden[f])) {
 			parts = append(parts, fmt.Sprintf("%s[%s]=%v", f, k, s.Hidden[f][k]))
 		}
 	}
-	for _, f := range sortedKeys(s.Objects) {
+	for _, f := range slices.Sorted(maps.Keys(s.Objects)) {
 		parts = append(parts, flatten(f, s.Objects[f])...)
 	}
 	if s.Remove != nil {
 		var rm []string
 		rm = append(rm, s.Remove.Config...)
-		rm = append(rm, sortedKeys(s.Remove.Hidden)...)
+		rm = append(rm, slices.Sorted(maps.Keys(s.Remove.Hidden))...)
 		rm = append(rm, s.Remove.Objects...)
 		parts = append(parts, "remove "+strings.Join(rm, ", "))
 	}
@@ -132,17 +133,8 @@ func flatten(prefix string, v any) []string {
 		return []string{fmt.Sprintf("%s=%v", prefix, v)}
 	}
 	var out []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, flatten(prefix+"."+k, m[k])...)
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

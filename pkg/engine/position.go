@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -69,7 +71,7 @@ func overlayTrail(have *tanka.Overlay, specs []*JsonnetSpec) (holds []bool, miss
 		}
 		want := overlayTree(sim)
 		var diffs []string
-		for _, key := range sortedKeys(determined) {
+		for _, key := range slices.Sorted(maps.Keys(determined)) {
 			path := determined[key]
 			w, wok := lookup(want, path)
 			h, hok := lookup(live, path)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
@@ -145,7 +147,7 @@ func (s *RefuseWhileSpec) check(ctx context.Context, d gate.Deps) error {
 	hint := "wait until every pod runs without it, then resume"
 	if len(rolling) > 0 {
 		var cmds []string
-		for _, w := range sortedKeys(rolling) {
+		for _, w := range slices.Sorted(maps.Keys(rolling)) {
 			kind, name, _ := strings.Cut(w, " ")
 			cmds = append(cmds, fmt.Sprintf("kubectl -n %s rollout status %s/%s", d.Namespace, strings.ToLower(kind), name))
 		}

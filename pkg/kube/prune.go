@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -195,7 +197,7 @@ func scans(mapper meta.RESTMapper, desired []*unstructured.Unstructured, opts Pr
 		}
 		targets := []string{""}
 		if m.Scope.Name() == meta.RESTScopeNameNamespace {
-			targets = sortedKeys(namespaces)
+			targets = slices.Sorted(maps.Keys(namespaces))
 		}
 		for _, ns := range targets {
 			s := scan{resource: m.Resource, namespace: ns}
@@ -261,13 +263,4 @@ func volumesOf(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMappe
 func identity(obj *unstructured.Unstructured) string {
 	gvk := obj.GroupVersionKind()
 	return fmt.Sprintf("%s/%s/%s/%s", gvk.Group, gvk.Kind, obj.GetNamespace(), obj.GetName())
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -3,7 +3,9 @@ package tanka
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -35,7 +37,7 @@ func (o *Overlay) Jsonnet() (string, error) {
 	if len(o.Config) > 0 {
 		writeField(&b, 1, "_config", "+::", o.Config, false)
 	}
-	for _, field := range sortedKeys(o.Hidden) {
+	for _, field := range slices.Sorted(maps.Keys(o.Hidden)) {
 		writeField(&b, 1, field, "+::", o.Hidden[field], false)
 	}
 	if len(o.Objects) > 0 {
@@ -49,7 +51,7 @@ func (o *Overlay) Jsonnet() (string, error) {
 			"    local base = if field in super then super[field] else {};\n" +
 			"    if base == null then null else base + delta,\n")
 	}
-	for _, field := range sortedKeys(o.Objects) {
+	for _, field := range slices.Sorted(maps.Keys(o.Objects)) {
 		b.WriteString("  " + jsonnetKey(field) + ": " + ifRendered + "(" + jsonnetString(field) + ", ")
 		writeMerge(&b, 1, o.Objects[field].(map[string]any))
 		b.WriteString("),\n")
@@ -89,7 +91,7 @@ func writeField(b *strings.Builder, depth int, key, sep string, v any, merge boo
 		writeMerge(b, depth, m)
 	} else {
 		b.WriteString("{\n")
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			writeField(b, depth+1, k, ":", m[k], false)
 		}
 		b.WriteString(indent + "}")
@@ -109,7 +111,7 @@ func writeMerge(b *strings.Builder, depth int, m map[string]any) {
 		return
 	}
 	b.WriteString("{\n")
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		childSep := ":"
 		if _, childIsMap := m[k].(map[string]any); childIsMap {
 			childSep = "+:"
@@ -152,7 +154,7 @@ func writeValue(b *strings.Builder, depth int, v any) {
 			return
 		}
 		b.WriteString("{\n")
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			writeField(b, depth+1, k, ":", t[k], false)
 		}
 		b.WriteString(indent + "}")

@@ -28,7 +28,9 @@ package k8sgen
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -90,7 +92,7 @@ func Generate(swaggerPath string, groups []string) (string, error) {
 			return "", fmt.Errorf("%s: no definitions for API group %q", swaggerPath, group)
 		}
 		fmt.Fprintf(&g.b, "  %s:: {\n", group)
-		for _, v := range sortedKeys(versions) {
+		for _, v := range slices.Sorted(maps.Keys(versions)) {
 			fmt.Fprintf(&g.b, "    %s:: {\n", v)
 			types := versions[v]
 			sort.Strings(types)
@@ -103,15 +105,6 @@ func Generate(swaggerPath string, groups []string) (string, error) {
 	}
 	g.b.WriteString("}\n")
 	return g.b.String(), nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // LowerFirstWord turns a Go type name into its library name:
@@ -182,7 +175,7 @@ func (g *generator) writeType(defName, typeName string) {
 // writeFields writes the functions of the object at path (field names from
 // the type's top). A kind's apiVersion, kind and status get none.
 func (g *generator) writeFields(def *schema, path []string, isKind bool, seen map[string]bool, indent string) {
-	for _, field := range sortedKeys(def.Properties) {
+	for _, field := range slices.Sorted(maps.Keys(def.Properties)) {
 		if isKind && len(path) == 0 && (field == "apiVersion" || field == "kind" || field == "status") {
 			continue
 		}
