@@ -56,7 +56,7 @@ integration: cluster-up ## Integration tests: real Mimir and Prometheus processe
 
 .PHONY: e2e
 e2e: cluster-up build ## The end-to-end suite on the local cluster (zone replacement, migration round trip, KV migrations)
-	$(GO) test -count=1 -p 1 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/local/cluster ./e2e/suite
+	$(GO) test -count=1 -p 1 -parallel 3 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/local/cluster ./e2e/suite
 
 .PHONY: test
 test: vet lint unit integration e2e ## Everything CI runs: vet, lint, unit, integration and e2e tests

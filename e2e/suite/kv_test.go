@@ -31,6 +31,7 @@ var haPair = map[string]map[string]string{
 // Throughout, exactly one replica's samples are stored at a time and every
 // stored sample can be read back.
 func TestKVStoresMoveToMemberlist(t *testing.T) {
+	t.Parallel() // each scenario has its own namespace; they share the cluster
 	const ns = "e2e-kv"
 	e := deployEnv(t, "environments/mimir-kv", ns, "")
 	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend"})

@@ -26,6 +26,7 @@ import (
 // queryable), then scaled back up empty. Every acknowledged sample must
 // still be read back.
 func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
+	t.Parallel() // each scenario has its own namespace; they share the cluster
 	const ns = "e2e-zones"
 	e := deployEnv(t, "environments/mimir", ns, "{ _images+:: { mimir: 'grafana/mimir:3.0.5' } } + "+bulkOverrides)
 	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend"})
