@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -236,6 +237,11 @@ func (o fakeObserver) Config(_ context.Context, t podaccess.Target, key string) 
 type fakeCluster struct {
 	*fake.Clientset
 	f *fakeMimir
+	// slowStop > 0 keeps the pods of a scaled-down StatefulSet until that
+	// many more pod lists (polls) have seen them, as terminating pods are.
+	slowStop int
+	stopping []string
+	polls    int
 }
 
 func statefulSet(name, group string, replicas int32, annotations map[string]string) *appsv1.StatefulSet {
@@ -314,11 +320,27 @@ func (fc *fakeCluster) scaleReactor() {
 		pods, _ := fc.Tracker().List(corev1.SchemeGroupVersion.WithResource("pods"), corev1.SchemeGroupVersion.WithKind("Pod"), "mimir")
 		for _, p := range pods.(*corev1.PodList).Items {
 			if p.Labels["name"] == pa.GetName() {
+				if fc.slowStop > 0 {
+					fc.stopping, fc.polls = append(fc.stopping, p.Name), 0
+					continue
+				}
 				_ = fc.Tracker().Delete(corev1.SchemeGroupVersion.WithResource("pods"), "mimir", p.Name)
 			}
 		}
 		// The typed client decodes the answer as a StatefulSet.
 		return true, sts, nil
+	})
+	fc.PrependReactor("list", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if len(fc.stopping) == 0 {
+			return false, nil, nil
+		}
+		if fc.polls++; fc.polls > fc.slowStop {
+			for _, name := range fc.stopping {
+				_ = fc.Tracker().Delete(corev1.SchemeGroupVersion.WithResource("pods"), "mimir", name)
+			}
+			fc.stopping = nil
+		}
+		return false, nil, nil
 	})
 }
 
@@ -332,6 +354,9 @@ type fakeProgress struct {
 	sets, failSetAt int
 	// onSet runs after each record.
 	onSet func(k, v string)
+	// sleeps counts Sleep calls; windowAt > 0 ends the window at that one.
+	sleeps, windowAt int
+	onSleep          func(d time.Duration)
 }
 
 var errCrash = fmt.Errorf("simulated crash")
@@ -356,9 +381,19 @@ func (p *fakeProgress) Set(_ context.Context, k, v string) error {
 	return nil
 }
 
-// Sleep records nothing and returns at once; Deps.Sleep is the fake clock
-// of these tests.
-func (p *fakeProgress) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+// Sleep counts the polls that wait through the run's clock (when a test
+// leaves Deps.Sleep nil), passes d to onSleep (the test's clock), and ends
+// the maintenance window at the windowAt-th one, as the executor does.
+func (p *fakeProgress) Sleep(ctx context.Context, d time.Duration) error {
+	p.sleeps++
+	if p.windowAt > 0 && p.sleeps >= p.windowAt {
+		return &plan.WindowClosedError{Step: "test", Until: p.now(), Reason: "the test's window ended"}
+	}
+	if p.onSleep != nil {
+		p.onSleep(d)
+	}
+	return ctx.Err()
+}
 
 func (p *fakeProgress) WaitUntil(ctx context.Context, key string, d time.Duration, _ string) error {
 	if _, ok := p.data[key]; !ok {

@@ -2,11 +2,13 @@ package ingestershutdown
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -85,5 +87,38 @@ func TestAForcedFlushIsNotCutByTheRequestTimeout(t *testing.T) {
 	}
 	if got := len(tz.f.callsTo("flush")); got != 3 {
 		t.Errorf("flushed %d times", got)
+	}
+}
+
+// The wait for head compactions (up to 1.5 block ranges, hours) polls
+// through the run's clock: a maintenance window that ends in it stops it
+// there, and the next window's run waits for what is still missing.
+func TestAWindowEndingInTheHeadCompactionWaitLeavesItResumable(t *testing.T) {
+	tz := newTestZone(t, nil)
+	h := headCompaction(tz, false)
+	h.d.Sleep = nil // production: the run's Progress.Sleep
+	polls := 0
+	tz.p.onSleep = func(time.Duration) {
+		polls++
+		*tz.clock = tz.clock.Add(10 * time.Minute)
+		tz.f.mu.Lock()
+		defer tz.f.mu.Unlock()
+		if polls == 5 { // everything compacts and ships, in the next window
+			for _, in := range tz.f.members {
+				tz.f.flush(in)
+			}
+		}
+	}
+	tz.p.windowAt = 3
+	var wc *plan.WindowClosedError
+	if err := h.Apply(context.Background(), tz.p); !errors.As(err, &wc) {
+		t.Fatalf("first window: %v, want the window to close during the wait", err)
+	}
+	tz.p.windowAt = 0
+	if err := h.Apply(context.Background(), tz.p); err != nil {
+		t.Fatalf("next window: %v", err)
+	}
+	if polls != 5 || len(tz.f.callsTo("flush")) != 0 {
+		t.Errorf("passed after %d polls with %d flush calls, want 5 and none", polls, len(tz.f.callsTo("flush")))
 	}
 }

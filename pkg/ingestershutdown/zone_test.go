@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -327,5 +328,56 @@ func TestTheStopTimeoutCoversThePodsGracePeriod(t *testing.T) {
 	sts.Spec.Template.Spec.TerminationGracePeriodSeconds = &grace
 	if got := z.stopTimeout(sts); got != 25*time.Minute {
 		t.Errorf("with a 20m grace period: %s, want 25m", got)
+	}
+}
+
+// withRunClock makes tz poll through the run's Progress.Sleep (as in
+// production, where Deps.Sleep is nil) on the test's clock.
+func withRunClock(tz *testZone) *testZone {
+	tz.zone.d.Sleep = nil
+	tz.p.onSleep = func(d time.Duration) { *tz.clock = tz.clock.Add(d) }
+	return tz
+}
+
+// A maintenance window that ends at any poll of a zone shutdown stops it
+// there (the executor's WindowClosedError comes back unchanged), and the
+// next window's run finishes it with the same end state: each ingester put
+// read-only and shut down once, the zone down, the queryable wait recorded.
+func TestAWindowEndingAtAnyPollOfAZoneShutdownLeavesItResumable(t *testing.T) {
+	ref := withRunClock(newTestZone(t, nil))
+	ref.fc.slowStop = 3 // each pod stops only after a few polls
+	if err := ref.zone.Apply(context.Background(), ref.p); err != nil {
+		t.Fatal(err)
+	}
+	if ref.p.sleeps == 0 {
+		t.Fatal("the zone shutdown never polled through the run's clock: nothing to cut")
+	}
+	for cut := 1; cut <= ref.p.sleeps; cut++ {
+		t.Run(fmt.Sprintf("window ends at poll %d of %d", cut, ref.p.sleeps), func(t *testing.T) {
+			tz := withRunClock(newTestZone(t, nil))
+			tz.fc.slowStop = 3
+			tz.p.windowAt = cut
+			var wc *plan.WindowClosedError
+			if err := tz.zone.Apply(context.Background(), tz.p); !errors.As(err, &wc) {
+				t.Fatalf("first window: %v, want the window to close", err)
+			}
+			tz.p.windowAt, tz.p.sleeps = 0, 0
+			*tz.clock = tz.clock.Add(8 * time.Hour)
+			if err := tz.zone.Apply(context.Background(), tz.p); err != nil {
+				t.Fatalf("next window: %v", err)
+			}
+			for _, what := range []string{"read-only", "shutdown"} {
+				if got := tz.f.callsTo(what); strings.Join(got, ",") != "ingester-zone-a-0,ingester-zone-a-1" {
+					t.Errorf("%s calls = %v, want each pod once", what, got)
+				}
+			}
+			if _, ok := tz.p.waits[keyQueryable]; !ok {
+				t.Error("the resumed run did not wait for the blocks to be queryable")
+			}
+			sts, _ := tz.fc.AppsV1().StatefulSets("mimir").Get(context.Background(), "ingester-zone-a", metav1.GetOptions{})
+			if *sts.Spec.Replicas != 0 {
+				t.Errorf("replicas = %d", *sts.Spec.Replicas)
+			}
+		})
 	}
 }
