@@ -24,6 +24,14 @@ const (
 	// KeptNotApplied: mimirctl's label without mimirctl's field manager
 	// (copied labels, or applied by another tool).
 	KeptNotApplied = "carries " + LabelEnvironment + " but mimirctl never applied it (no field manager " + FieldManager + "); not deleting (delete it yourself if it is really this environment's)"
+	// KeptClusterScoped: a cluster-scoped object (a Namespace, a
+	// ClusterRole, a webhook, a CRD) is shared by every namespace, and the
+	// environment id is not unique to one namespace: Tanka hashes the
+	// environment's name and path, so the same environment deployed into two
+	// namespaces of one cluster labels both alike. Deleting one could take
+	// another deployment down (a Namespace takes every object and volume in
+	// it along), so such objects are listed and left alone.
+	KeptClusterScoped = "cluster-scoped, and environments deployed into other namespaces may carry the same id; not deleting (delete it yourself if nothing uses it)"
 	// KeptOtherEnvironment: no label names this environment.
 	KeptOtherEnvironment = "not labelled " + LabelEnvironment + " with this environment's id; not deleting"
 )

@@ -85,7 +85,8 @@ func KeptItems(items []PruneItem) []PruneItem {
 // PruneCandidates lists the live objects of this environment that the
 // desired objects no longer include, in the scanned kinds and namespaces.
 // Those mimirctl applied (Ownership.Applied: its label and its field
-// manager) are to delete; those found by Tanka's LabelTankaEnvironment alone,
+// manager) in a namespace are to delete; cluster-scoped ones come with
+// KeptClusterScoped; those found by Tanka's LabelTankaEnvironment alone,
 // or by mimirctl's label without its field manager, come with Kept set and
 // are never deleted. It is what `plan` shows before an apply.
 func PruneCandidates(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, desired []*unstructured.Unstructured, opts PruneOptions) ([]PruneItem, error) {
@@ -112,8 +113,12 @@ func PruneCandidates(ctx context.Context, dyn dynamic.Interface, mapper meta.RES
 					continue
 				}
 				keep[identity(obj)] = true // listed once even when both labels match
+				kept := opts.Ownership.KeptReason(obj)
+				if kept == "" && obj.GetNamespace() == "" {
+					kept = KeptClusterScoped
+				}
 				items = append(items, PruneItem{Object: diff.RefOf(obj), Reason: "labelled " + sel + " and no longer rendered",
-					Kept: opts.Ownership.KeptReason(obj), live: obj})
+					Kept: kept, live: obj})
 			}
 		}
 	}
@@ -144,6 +149,9 @@ func Prune(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, i
 		}
 		if it.live.GetKind() != "PersistentVolumeClaim" && !ownership.Applied(it.live) {
 			return fmt.Errorf("prune %s: %s; refusing to delete it", it.Object, ownership.KeptReason(it.live))
+		}
+		if it.live.GetNamespace() == "" {
+			return fmt.Errorf("prune %s: %s", it.Object, KeptClusterScoped)
 		}
 		rc, err := client(dyn, mapper, it.live)
 		if err != nil {

@@ -192,3 +192,34 @@ func TestOwnershipAppliedNeedsTheLabelAndTheFieldManager(t *testing.T) {
 }
 
 func candidateRef() diff.Ref { return diff.Ref{Kind: "Deployment", Namespace: ns, Name: "querier"} }
+
+// The same Tanka environment deployed into two namespaces of one cluster
+// carries one environment id (Tanka hashes its name and path), so the apply
+// in one namespace sees the other's Namespace as its own and no longer
+// rendered. Seen when the e2e scenarios ran side by side: the migration's
+// prune deleted the zone scenario's namespace. Cluster-scoped objects are
+// listed and never deleted.
+func TestPruneNeverDeletesClusterScopedObjects(t *testing.T) {
+	other := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "e2e-zones", UID: "uid-ns-zones",
+		Labels: labelled(LabelEnvironment, "env-1"), ManagedFields: managedBy(FieldManager)}}
+	mine := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: labelled(LabelEnvironment, "env-1"), ManagedFields: managedBy(FieldManager)}}
+	dyn := dynamicfake.NewSimpleDynamicClient(scheme.Scheme, other, mine, deploy("mimir-read", labelled(LabelEnvironment, "env-1"), FieldManager))
+	desired := []*unstructured.Unstructured{toUnstructured(t, mine), toUnstructured(t, deploy("mimir-read", nil))}
+	ctx := context.Background()
+	items, err := PruneCandidates(ctx, dyn, fakeMapper(), desired, PruneOptions{Ownership: owned})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := candidateNames(Deletions(items)); got != "" {
+		t.Errorf("deletions: %s, want none", got)
+	}
+	if got := keptNames(KeptItems(items)); got != "Namespace/e2e-zones: "+KeptClusterScoped {
+		t.Errorf("kept: %s", got)
+	}
+	if err := Prune(ctx, dyn, fakeMapper(), items, owned); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dyn.Resource(corev1.SchemeGroupVersion.WithResource("namespaces")).Get(ctx, "e2e-zones", metav1.GetOptions{}); err != nil {
+		t.Errorf("the other namespace is gone: %v", err)
+	}
+}
