@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/verdict"
@@ -137,6 +138,49 @@ func (e *Executor) Run(ctx context.Context, st *State) error {
 	return nil
 }
 
+// whereStopped says, for a run stopped by its window, what of step id was
+// done and what the next window needs to finish it: the step's declared
+// least duration, or the deadline of a wait under way.
+func (e *Executor) whereStopped(st *State, id string) string {
+	ss := st.StepState(id)
+	step := e.Plan.Step(id)
+	if ss == nil || step == nil {
+		return ""
+	}
+	var done, started, left []string
+	for i, as := range ss.Actions {
+		label := step.Actions[i].Label()
+		switch as.Status {
+		case ActionApplied, ActionSkipped:
+			done = append(done, label)
+		case ActionStarted:
+			started = append(started, label)
+		default:
+			left = append(left, label)
+		}
+	}
+	var parts []string
+	if len(done) > 0 {
+		parts = append(parts, "done: "+strings.Join(done, "; "))
+	}
+	if len(started) > 0 {
+		parts = append(parts, "stopped inside (its progress is saved; the next run checks it first): "+strings.Join(started, "; "))
+	}
+	if len(left) > 0 {
+		parts = append(parts, "not started: "+strings.Join(left, "; "))
+	}
+	switch {
+	case ss.WaitUntil != nil:
+		parts = append(parts, "its wait ends "+ss.WaitUntil.UTC().Format(time.RFC3339)+": a window open then can finish it")
+	case step.MinDuration > 0:
+		parts = append(parts, "a window needs at least "+step.MinDuration.D().String()+" left to start or finish it")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "step " + id + ": " + strings.Join(parts, "; ")
+}
+
 // stop records why the run stopped and passes the reason on.
 func (e *Executor) stop(ctx context.Context, st *State, cause error) error {
 	var (
@@ -150,6 +194,10 @@ func (e *Executor) stop(ctx context.Context, st *State, cause error) error {
 		st.Status, ev.Type = RunPaused, EventPaused
 	case errors.As(cause, &window):
 		st.Status, ev.Type = RunStopped, EventWindowClosed
+		ev.Step = window.Step
+		if where := e.whereStopped(st, window.Step); where != "" {
+			ev.Message += "\n" + where
+		}
 	case errors.Is(cause, context.Canceled) || errors.Is(cause, ErrInterrupted):
 		cause = ErrInterrupted
 		st.Status, ev.Type, ev.Message = RunStopped, EventInterrupted, cause.Error()

@@ -95,3 +95,25 @@ func TestAWindowEndStopsAnActionWaitingOnItsContext(t *testing.T) {
 		t.Errorf("run %s, action %s: want stopped and started (checked first next time)", st.Status, st.Steps[0].Actions[0].Status)
 	}
 }
+
+// At a window's end the run says where it stopped: the step, what of it is
+// done, what stopped inside, and what the next window needs.
+func TestAWindowClosedEventSaysWhereTheRunStopped(t *testing.T) {
+	h := newHarness(t)
+	h.runner.Binder = pollingBinder{fakeBinder: fakeBinder{w: h.world}, polls: 30}
+	p := testPlan(step("a", withSet("x", "1"), withMinDuration(5*time.Minute)))
+	err := h.apply(t, p, ApplyOptions{Until: h.clock.Now().Add(10 * time.Minute)})
+	var wc *WindowClosedError
+	if !errors.As(err, &wc) {
+		t.Fatalf("err = %v", err)
+	}
+	last := h.events.events[len(h.events.events)-1]
+	for _, want := range []string{"step a: stopped inside", "set x=1", "at least 5m0s"} {
+		if last.Type != EventWindowClosed || last.Step != "a" || !strings.Contains(last.Message, want) {
+			t.Errorf("last event %s %q, want %q in it", last.Type, last.Message, want)
+		}
+	}
+	if st := h.state(t); !strings.Contains(st.Reason, "stopped inside") {
+		t.Errorf("state reason %q", st.Reason)
+	}
+}
