@@ -354,7 +354,7 @@ func (a *jsonnetAction) waitRollouts(ctx context.Context, p plan.Progress, ws []
 	ctx, cancel := context.WithTimeout(ctx, a.b.d.RolloutTimeout)
 	defer cancel()
 	last := ""
-	_, err := kube.WaitRollout(ctx, a.b.d.Kube, ws, kube.WaitOptions{Interval: 2 * time.Second}, func(st []kube.RolloutStatus) {
+	_, err := kube.WaitRollout(ctx, a.b.d.Kube, ws, kube.WaitOptions{Interval: 2 * time.Second, Sleep: p.Sleep}, func(st []kube.RolloutStatus) {
 		if s := notDone(st); s != last && s != "" {
 			p.Report("rolling out: " + s)
 			last = s

@@ -89,7 +89,7 @@ func (a *scaleAction) Apply(ctx context.Context, p plan.Progress) error {
 	p.Report(fmt.Sprintf("%s scaled from %d to %d", a.workload(), prev, a.spec.Replicas))
 	ctx, cancel := context.WithTimeout(ctx, a.b.d.RolloutTimeout)
 	defer cancel()
-	_, err = kube.WaitRollout(ctx, a.b.d.Kube, []kube.Workload{a.workload()}, kube.WaitOptions{}, nil)
+	_, err = kube.WaitRollout(ctx, a.b.d.Kube, []kube.Workload{a.workload()}, kube.WaitOptions{Sleep: p.Sleep}, nil)
 	return err
 }
 

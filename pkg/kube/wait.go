@@ -16,6 +16,10 @@ type WaitOptions struct {
 	Interval time.Duration
 	// Clock defaults to the real clock; tests pass a fake one.
 	Clock clock.Clock
+	// Sleep, when set, waits between checks instead of Clock: a plan
+	// action passes its run's Progress.Sleep, so the executor's clock and
+	// maintenance window pace the wait. Its error ends the wait as is.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 func (o WaitOptions) withDefaults() WaitOptions {
@@ -36,6 +40,15 @@ func poll(ctx context.Context, opts WaitOptions, check func() (bool, error)) err
 		done, err := check()
 		if err != nil || done {
 			return err
+		}
+		if opts.Sleep != nil {
+			if err := opts.Sleep(ctx, opts.Interval); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err() // a deadline of the wait, not the run's
+				}
+				return err
+			}
+			continue
 		}
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -63,5 +64,24 @@ func TestWaitRolloutTimeoutNamesThePodsHoldingItBack(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("error %v does not say %q", err, want)
 		}
+	}
+}
+
+// With WaitOptions.Sleep (a run's Progress.Sleep) the wait is paced by it,
+// and its error (a maintenance window that ended) ends the wait as is.
+func TestWaitRolloutIsPacedByTheRunsSleep(t *testing.T) {
+	objs := append(stsPods("ingester-zone-a", 1, "rev-1"), statefulSet("ingester-zone-a", withOnDelete(), withReplicas(1), withStatus(1, 1, 0)))
+	windowEnded := errors.New("window ended")
+	sleeps := 0
+	sleep := func(context.Context, time.Duration) error {
+		if sleeps++; sleeps == 3 {
+			return windowEnded
+		}
+		return nil
+	}
+	_, err := WaitRollout(context.Background(), fake.NewClientset(objs...), []Workload{{Kind: "StatefulSet", Namespace: ns, Name: "ingester-zone-a"}},
+		WaitOptions{Interval: time.Hour, Sleep: sleep}, nil)
+	if !errors.Is(err, windowEnded) || sleeps != 3 {
+		t.Fatalf("err = %v after %d sleeps, want the sleep's error after 3", err, sleeps)
 	}
 }
