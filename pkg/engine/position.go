@@ -21,18 +21,7 @@ var _ plan.Positioner = (*Binder)(nil)
 // without jsonnet changes has no trail (nil). Errors: the environment cannot
 // be found (--env) or its overlay file cannot be read or was edited by hand.
 func (b *Binder) Trail(_ context.Context, p *plan.Plan) (*plan.Trail, error) {
-	var (
-		points []plan.ActionRef
-		specs  []*JsonnetSpec
-	)
-	for i, s := range p.Steps {
-		for j, a := range s.Actions {
-			if js, ok := a.Spec.(*JsonnetSpec); ok {
-				points = append(points, plan.ActionRef{Step: i, Action: j})
-				specs = append(specs, js)
-			}
-		}
-	}
+	points, specs := jsonnetChanges(p)
 	if len(points) == 0 {
 		return nil, nil
 	}
@@ -46,6 +35,24 @@ func (b *Binder) Trail(_ context.Context, p *plan.Plan) (*plan.Trail, error) {
 	}
 	holds, missing := overlayTrail(file, specs)
 	return &plan.Trail{Document: tanka.OverlayPath(env.dir), Points: points, Holds: holds, Missing: missing}, nil
+}
+
+// jsonnetChanges lists p's jsonnet actions in plan order: where each is and
+// its change.
+func jsonnetChanges(p *plan.Plan) ([]plan.ActionRef, []*JsonnetSpec) {
+	var (
+		points []plan.ActionRef
+		specs  []*JsonnetSpec
+	)
+	for i, s := range p.Steps {
+		for j, a := range s.Actions {
+			if js, ok := a.Spec.(*JsonnetSpec); ok {
+				points = append(points, plan.ActionRef{Step: i, Action: j})
+				specs = append(specs, js)
+			}
+		}
+	}
+	return points, specs
 }
 
 // overlayTrail simulates specs one after the other from an empty overlay and

@@ -37,19 +37,6 @@ func loadBuiltin(t *testing.T, dir string, params map[string]string) *plan.Plan 
 	return p
 }
 
-func jsonnetSpecs(p *plan.Plan) ([]plan.ActionRef, []*JsonnetSpec) {
-	var refs []plan.ActionRef
-	var specs []*JsonnetSpec
-	for i, s := range p.Steps {
-		for j, a := range s.Actions {
-			if js, ok := a.Spec.(*JsonnetSpec); ok {
-				refs, specs = append(refs, plan.ActionRef{Step: i, Action: j}), append(specs, js)
-			}
-		}
-	}
-	return refs, specs
-}
-
 // after returns the overlay a run leaves once the first n jsonnet changes of
 // specs are made, starting from start.
 func after(start *tanka.Overlay, specs []*JsonnetSpec, n int) *tanka.Overlay {
@@ -77,7 +64,7 @@ func TestEveryBuiltinPlanIsPlacedAtEachOfItsIntermediateStates(t *testing.T) {
 	for _, v := range builtinVariants {
 		t.Run(fmt.Sprintf("%s%v", v.dir, v.params), func(t *testing.T) {
 			p := loadBuiltin(t, v.dir, v.params)
-			refs, specs := jsonnetSpecs(p)
+			refs, specs := jsonnetChanges(p)
 			if len(specs) == 0 {
 				t.Fatalf("%s with %v changes no environment: it needs no place in this test", v.dir, v.params)
 			}
@@ -103,8 +90,8 @@ func TestEveryBuiltinPlanIsPlacedAtEachOfItsIntermediateStates(t *testing.T) {
 func TestReadWriteRoundTripStartsEachDirectionAtItsFirstStep(t *testing.T) {
 	fwd := loadBuiltin(t, "microservices-to-read-write", nil)
 	back := loadBuiltin(t, "read-write-to-microservices", nil)
-	frefs, fs := jsonnetSpecs(fwd)
-	_, bs := jsonnetSpecs(back)
+	frefs, fs := jsonnetChanges(fwd)
+	_, bs := jsonnetChanges(back)
 	readWrite := after(&tanka.Overlay{}, fs, len(fs))
 	if holds, _ := overlayTrail(readWrite, bs); lastHolding(holds) != -1 {
 		t.Errorf("after the forward migration, the way back is placed at change %d (holds %v)", lastHolding(holds), holds)
@@ -130,7 +117,7 @@ func TestReadWriteRoundTripStartsEachDirectionAtItsFirstStep(t *testing.T) {
 func TestBinderTrailReadsTheEnvironmentsOverlay(t *testing.T) {
 	env := testEnv(t)
 	p := loadBuiltin(t, "microservices-to-read-write", nil)
-	refs, specs := jsonnetSpecs(p)
+	refs, specs := jsonnetChanges(p)
 	o := after(&tanka.Overlay{}, specs, len(specs))
 	if err := tanka.WriteOverlay(env, o); err != nil {
 		t.Fatal(err)

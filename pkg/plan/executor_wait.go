@@ -13,19 +13,27 @@ func (e *Executor) fits(step *Step, ss *StepState) error {
 		return nil
 	}
 	now := e.Clock.Now()
-	need := step.MinDuration.D()
-	if step.Wait != nil {
-		remaining := step.Wait.Duration.D()
-		if ss.WaitUntil != nil {
-			remaining = ss.WaitUntil.Sub(now)
-		}
-		need = max(need, remaining)
-	}
+	need := leastDuration(step, ss, now)
 	if now.Add(need).After(e.Until) {
 		return &WindowClosedError{Step: step.ID, Until: e.Until,
 			Reason: fmt.Sprintf("step %s needs at least %s and only %s are left, so it was not started", step.ID, need, e.Until.Sub(now).Round(time.Second))}
 	}
 	return nil
+}
+
+// leastDuration is the least time step needs from now: its minDuration, or
+// what is left of its wait (all of it when the wait has not begun; ss may
+// be nil).
+func leastDuration(step *Step, ss *StepState, now time.Time) time.Duration {
+	need := step.MinDuration.D()
+	if step.Wait != nil {
+		left := step.Wait.Duration.D()
+		if ss != nil && ss.WaitUntil != nil {
+			left = max(0, ss.WaitUntil.Sub(now))
+		}
+		need = max(need, left)
+	}
+	return need
 }
 
 // stepWait holds the run for the step's wait, from a persisted deadline.

@@ -250,15 +250,7 @@ func (pv *PlanPreview) FitWindow(p *Plan, st *State, now, until time.Time) {
 		if sp.Status == PreviewDone {
 			continue
 		}
-		s := p.Steps[i]
-		need := s.MinDuration.D()
-		if s.Wait != nil {
-			left := s.Wait.Duration.D()
-			if ss := recorded(st, s.ID); ss != nil && ss.WaitUntil != nil {
-				left = max(0, ss.WaitUntil.Sub(now))
-			}
-			need = max(need, left)
-		}
+		need := leastDuration(p.Steps[i], recorded(st, p.Steps[i].ID), now)
 		fitting = fitting && !at.Add(need).After(until)
 		fits := fitting
 		sp.FitsWindow = &fits
