@@ -123,7 +123,7 @@ func (e *Executor) Run(ctx context.Context, st *State) error {
 	}
 	for _, step := range e.Plan.Steps {
 		ss := st.StepState(step.ID)
-		if ss.Status == StepDone || ss.Status == StepSkipped {
+		if ss.Status.finished() {
 			continue
 		}
 		if err := e.runStep(ctx, st, step, ss); err != nil {

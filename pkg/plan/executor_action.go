@@ -33,7 +33,7 @@ type Progress interface {
 func (e *Executor) runAction(ctx context.Context, st *State, step *Step, ss *StepState, i int) error {
 	cfg := step.Actions[i]
 	as := &ss.Actions[i]
-	if as.Status == ActionApplied || as.Status == ActionSkipped {
+	if actionFinished(as.Status) {
 		return nil // never repeat an action that took effect
 	}
 	action, err := e.Binder.BindAction(ctx, e.Plan, step, cfg)

@@ -130,11 +130,15 @@ func actionStatus(st *State, p *Plan, ref ActionRef) ActionStatus {
 	return ss.Actions[ref.Action].Status
 }
 
+// actionFinished: the action took effect, in this run or before it.
 func actionFinished(s ActionStatus) bool { return s == ActionApplied || s == ActionSkipped }
+
+// finished: the step is done or was skipped; a run does not enter it again.
+func (s StepStatus) finished() bool { return s == StepDone || s == StepSkipped }
 
 func stepFinished(st *State, id string) bool {
 	ss := st.StepState(id)
-	return ss != nil && (ss.Status == StepDone || ss.Status == StepSkipped)
+	return ss != nil && ss.Status.finished()
 }
 
 // locate asks b for the plan's trail and places st (nil: a new run) on it.

@@ -112,7 +112,11 @@ func BuildPreview(ctx context.Context, p *Plan, st *State, b Binder) *PlanPrevie
 	for i, s := range p.Steps {
 		var sp StepPreview
 		if pl.Behind[i] {
-			sp = behindStep(s)
+			// As a step the run recorded done: nothing of it is checked.
+			sp = previewStep(ctx, p, s, b, &StepState{Status: StepSkipped})
+			for j := range sp.Actions {
+				sp.Actions[j].Detail = "behind the cluster"
+			}
 		} else {
 			sp = previewStep(ctx, p, s, b, recorded(st, s.ID))
 		}
@@ -145,19 +149,6 @@ func BuildPreview(ctx context.Context, p *Plan, st *State, b Binder) *PlanPrevie
 	return out
 }
 
-// behindStep is a step the environment is already past: nothing of it is
-// checked or previewed.
-func behindStep(s *Step) StepPreview {
-	sp := StepPreview{ID: s.ID, Title: s.Title, Status: PreviewDone}
-	for _, g := range s.Gates {
-		sp.Gates = append(sp.Gates, g.Name+": "+g.Spec.Describe())
-	}
-	for _, a := range s.Actions {
-		sp.Actions = append(sp.Actions, ActionPreview{Label: a.Label(), Kind: a.Kind, Status: PreviewDone, Destructive: a.IsDestructive(), Detail: "behind the cluster"})
-	}
-	return sp
-}
-
 func recorded(st *State, id string) *StepState {
 	if st == nil {
 		return nil
@@ -176,7 +167,7 @@ func previewStep(ctx context.Context, p *Plan, s *Step, b Binder, ss *StepState)
 	if s.Manual != nil {
 		sp.Manual = s.Manual.Instructions
 	}
-	if ss != nil && (ss.Status == StepDone || ss.Status == StepSkipped) {
+	if ss != nil && ss.Status.finished() {
 		sp.Status = PreviewDone
 		for _, a := range s.Actions {
 			sp.Actions = append(sp.Actions, ActionPreview{Label: a.Label(), Kind: a.Kind, Status: PreviewDone, Destructive: a.IsDestructive()})
@@ -186,7 +177,7 @@ func previewStep(ctx context.Context, p *Plan, s *Step, b Binder, ss *StepState)
 	allDone := len(s.Actions) > 0
 	for i, a := range s.Actions {
 		ap := previewAction(ctx, p, s, a, b)
-		if ss != nil && i < len(ss.Actions) && (ss.Actions[i].Status == ActionApplied || ss.Actions[i].Status == ActionSkipped) {
+		if ss != nil && i < len(ss.Actions) && actionFinished(ss.Actions[i].Status) {
 			ap.Status = PreviewDone
 		}
 		allDone = allDone && ap.Status == PreviewDone
