@@ -7,7 +7,8 @@ import (
 )
 
 // fits refuses to start a step whose least duration does not fit in the
-// maintenance window.
+// maintenance window. What is left of a window that is already over reads
+// as 0s.
 func (e *Executor) fits(step *Step, ss *StepState) error {
 	if e.Until.IsZero() {
 		return nil
@@ -16,7 +17,7 @@ func (e *Executor) fits(step *Step, ss *StepState) error {
 	need := leastDuration(step, ss, now)
 	if now.Add(need).After(e.Until) {
 		return &WindowClosedError{Step: step.ID, Until: e.Until,
-			Reason: fmt.Sprintf("step %s needs at least %s and only %s are left, so it was not started", step.ID, need, e.Until.Sub(now).Round(time.Second))}
+			Reason: fmt.Sprintf("step %s needs at least %s and only %s are left, so it was not started", step.ID, need, max(0, e.Until.Sub(now)).Round(time.Second))}
 	}
 	return nil
 }

@@ -117,3 +117,18 @@ func TestAWindowClosedEventSaysWhereTheRunStopped(t *testing.T) {
 		t.Errorf("state reason %q", st.Reason)
 	}
 }
+
+// A step refused because the window is already over says that nothing is
+// left of it, not a negative time.
+func TestAStepRefusedAfterTheWindowSaysNothingIsLeft(t *testing.T) {
+	h := newHarness(t)
+	p := testPlan(step("a", withSet("x", "1"), withMinDuration(time.Minute)))
+	err := h.apply(t, p, ApplyOptions{Until: h.clock.Now().Add(-90 * time.Second)})
+	var wc *WindowClosedError
+	if !errors.As(err, &wc) || h.world.applies["x"] != 0 {
+		t.Fatalf("err = %v, applies %v: want the step refused", err, h.world.applies)
+	}
+	if !strings.Contains(wc.Reason, "only 0s are left") || strings.Contains(wc.Reason, "-") {
+		t.Errorf("reason %q, want it to say only 0s are left", wc.Reason)
+	}
+}
