@@ -105,7 +105,7 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 		return err
 	}
 	next := file.Clone()
-	a.spec.applyTo(next)
+	a.spec.ApplyTo(next)
 	next.Plan, next.Step = a.p.Name, a.step.ID
 	var (
 		objs     []*unstructured.Unstructured
@@ -241,7 +241,7 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 	}
 	before := overlayBefore(file, a.p, a.step, a.spec)
 	after := before.Clone()
-	a.spec.applyTo(after)
+	a.spec.ApplyTo(after)
 	ob, own, err := a.applied(ctx, before)
 	if err != nil {
 		return plan.Change{}, err

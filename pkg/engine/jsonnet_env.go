@@ -95,7 +95,7 @@ func overlayBefore(file *tanka.Overlay, p *plan.Plan, step *plan.Step, cfg *Json
 				return o
 			}
 			if !js.appliedIn(o) {
-				js.applyTo(o)
+				js.ApplyTo(o)
 			}
 		}
 		if s == step {

@@ -66,8 +66,8 @@ func (s *JsonnetSpec) delta() tanka.Overlay {
 	return tanka.Overlay{Config: s.Config, Hidden: s.Hidden, Objects: s.Objects}
 }
 
-// applyTo merges the change into o and drops its removals.
-func (s *JsonnetSpec) applyTo(o *tanka.Overlay) {
+// ApplyTo merges the change into o and drops its removals.
+func (s *JsonnetSpec) ApplyTo(o *tanka.Overlay) {
 	o.Merge(s.delta())
 	if s.Remove == nil {
 		return
@@ -91,7 +91,7 @@ func (s *JsonnetSpec) appliedIn(o *tanka.Overlay) bool {
 		return true
 	}
 	c := o.Clone()
-	s.applyTo(c)
+	s.ApplyTo(c)
 	return c.Equal(o)
 }
 

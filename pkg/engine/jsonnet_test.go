@@ -121,9 +121,9 @@ func TestJsonnetChangesAreRecognisedInTheOverlayFile(t *testing.T) {
 		if js.appliedIn(o) {
 			t.Errorf("step %d already applied in %+v", i, o)
 		}
-		js.applyTo(o)
+		js.ApplyTo(o)
 		if !js.appliedIn(o) {
-			t.Errorf("step %d not applied after applyTo: %+v", i, o)
+			t.Errorf("step %d not applied after ApplyTo: %+v", i, o)
 		}
 	}
 	if _, ok := o.Objects["querier_deployment"]; ok {

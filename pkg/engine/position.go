@@ -21,7 +21,7 @@ var _ plan.Positioner = (*Binder)(nil)
 // without jsonnet changes has no trail (nil). Errors: the environment cannot
 // be found (--env) or its overlay file cannot be read or was edited by hand.
 func (b *Binder) Trail(_ context.Context, p *plan.Plan) (*plan.Trail, error) {
-	points, specs := jsonnetChanges(p)
+	points, specs := JsonnetChanges(p)
 	if len(points) == 0 {
 		return nil, nil
 	}
@@ -37,9 +37,9 @@ func (b *Binder) Trail(_ context.Context, p *plan.Plan) (*plan.Trail, error) {
 	return &plan.Trail{Document: tanka.OverlayPath(env.dir), Points: points, Holds: holds, Missing: missing}, nil
 }
 
-// jsonnetChanges lists p's jsonnet actions in plan order: where each is and
+// JsonnetChanges lists p's jsonnet actions in plan order: where each is and
 // its change.
-func jsonnetChanges(p *plan.Plan) ([]plan.ActionRef, []*JsonnetSpec) {
+func JsonnetChanges(p *plan.Plan) ([]plan.ActionRef, []*JsonnetSpec) {
 	var (
 		points []plan.ActionRef
 		specs  []*JsonnetSpec
@@ -72,7 +72,7 @@ func overlayTrail(have *tanka.Overlay, specs []*JsonnetSpec) (holds []bool, miss
 	sim := &tanka.Overlay{}
 	determined := map[string][]string{}
 	for _, s := range specs {
-		s.applyTo(sim)
+		s.ApplyTo(sim)
 		for _, path := range changedPaths(s) {
 			determined[strings.Join(path, "\x00")] = path
 		}

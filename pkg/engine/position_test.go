@@ -42,7 +42,7 @@ func loadBuiltin(t *testing.T, dir string, params map[string]string) *plan.Plan 
 func after(start *tanka.Overlay, specs []*JsonnetSpec, n int) *tanka.Overlay {
 	o := start.Clone()
 	for _, s := range specs[:n] {
-		s.applyTo(o)
+		s.ApplyTo(o)
 	}
 	return o
 }
@@ -64,7 +64,7 @@ func TestEveryBuiltinPlanIsPlacedAtEachOfItsIntermediateStates(t *testing.T) {
 	for _, v := range builtinVariants {
 		t.Run(fmt.Sprintf("%s%v", v.dir, v.params), func(t *testing.T) {
 			p := loadBuiltin(t, v.dir, v.params)
-			refs, specs := jsonnetChanges(p)
+			refs, specs := JsonnetChanges(p)
 			if len(specs) == 0 {
 				t.Fatalf("%s with %v changes no environment: it needs no place in this test", v.dir, v.params)
 			}
@@ -90,8 +90,8 @@ func TestEveryBuiltinPlanIsPlacedAtEachOfItsIntermediateStates(t *testing.T) {
 func TestReadWriteRoundTripStartsEachDirectionAtItsFirstStep(t *testing.T) {
 	fwd := loadBuiltin(t, "microservices-to-read-write", nil)
 	back := loadBuiltin(t, "read-write-to-microservices", nil)
-	frefs, fs := jsonnetChanges(fwd)
-	_, bs := jsonnetChanges(back)
+	frefs, fs := JsonnetChanges(fwd)
+	_, bs := JsonnetChanges(back)
 	readWrite := after(&tanka.Overlay{}, fs, len(fs))
 	if holds, _ := overlayTrail(readWrite, bs); lastHolding(holds) != -1 {
 		t.Errorf("after the forward migration, the way back is placed at change %d (holds %v)", lastHolding(holds), holds)
@@ -117,7 +117,7 @@ func TestReadWriteRoundTripStartsEachDirectionAtItsFirstStep(t *testing.T) {
 func TestBinderTrailReadsTheEnvironmentsOverlay(t *testing.T) {
 	env := testEnv(t)
 	p := loadBuiltin(t, "microservices-to-read-write", nil)
-	refs, specs := jsonnetChanges(p)
+	refs, specs := JsonnetChanges(p)
 	o := after(&tanka.Overlay{}, specs, len(specs))
 	if err := tanka.WriteOverlay(env, o); err != nil {
 		t.Fatal(err)

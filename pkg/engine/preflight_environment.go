@@ -36,7 +36,7 @@ func (b *Binder) checkEnvironment(ctx context.Context, p *plan.Plan) error {
 				continue
 			}
 			after := overlayBefore(file, p, s, js)
-			js.applyTo(after)
+			js.ApplyTo(after)
 			if _, err := env.render(ctx, after); err != nil {
 				return fmt.Errorf("step %s would leave the environment unable to render, so the run does not start "+
 					"(set what the library asks for in your environment, then run again): %w", s.ID, err)

@@ -42,6 +42,13 @@ type Result struct {
 	Env *Environment
 	// Objects are the Kubernetes objects in Tanka's install order.
 	Objects []*unstructured.Unstructured
+	// Tree is the evaluated output the objects were extracted from (for an
+	// inline environment, the selected environment's data), as JSON values:
+	// map[string]any, []any, string, bool, int64, float64 or nil. The
+	// objects in it are the maps of Objects (with the namespace, labels and
+	// defaults Tanka adds), so a caller can tell which jsonnet field produced
+	// an object (e.g. Mimir's querier_deployment) without evaluating twice.
+	Tree any
 }
 
 // Load finds the environment at path and renders it.
@@ -81,7 +88,7 @@ func Render(ctx context.Context, env *Environment, opts Options) (*Result, error
 	if len(objs) == 0 {
 		return nil, fmt.Errorf("environment %s: %w; check that main.jsonnet returns the library's objects", env.Dir, ErrNoObjects)
 	}
-	out := &Result{Env: &Environment{Root: env.Root, Dir: env.Dir, Inline: env.Inline, Spec: spec}}
+	out := &Result{Env: &Environment{Root: env.Root, Dir: env.Dir, Inline: env.Inline, Spec: spec}, Tree: data}
 	for _, o := range objs {
 		out.Objects = append(out.Objects, &unstructured.Unstructured{Object: o})
 	}
