@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -144,11 +144,11 @@ func (f *Factory) recordedOptions(cmd *cobra.Command, b *BindOptions) error {
 		c.InsecureSkipVerify = true
 	}
 	if v := st.Options["prometheus-timeout"]; v != "" && !cmd.Flags().Changed("prometheus-timeout") {
-		d, err := time.ParseDuration(v)
+		d, err := duration.Parse(v)
 		if err != nil {
 			return fmt.Errorf("the run state's prometheus-timeout %q is not a duration: %w", v, err)
 		}
-		c.Timeout = gate.Duration(d)
+		c.Timeout = d
 	}
 	return nil
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
 )
 
@@ -20,7 +20,7 @@ func TestResumeReusesEveryConnectionSettingButKeepsNoSecret(t *testing.T) {
 	}
 	want := promgate.Connection{URL: "https://mimir.example/prometheus", Tenant: "ops", BasicAuthUser: "mimirctl", BasicAuthPasswordFile: password,
 		CAFile: filepath.Join(dir, "ca.pem"), CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem"),
-		ServerName: "mimir.internal", InsecureSkipVerify: true, Timeout: gate.Duration(45 * time.Second)}
+		ServerName: "mimir.internal", InsecureSkipVerify: true, Timeout: duration.Duration(45 * time.Second)}
 	_, errOut, code := c.run("", "apply", "demo", "--prometheus-url", want.URL, "--prometheus-tenant", want.Tenant,
 		"--prometheus-user", want.BasicAuthUser, "--prometheus-password-file", password, "--prometheus-ca-file", want.CAFile,
 		"--prometheus-cert-file", want.CertFile, "--prometheus-key-file", want.KeyFile, "--prometheus-server-name", want.ServerName,

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
 )
 
@@ -27,19 +27,19 @@ func registerPrometheus(fs *pflag.FlagSet, c *promgate.Connection) {
 	fs.Var((*durationFlag)(&c.Timeout), "prometheus-timeout", "timeout of each query")
 }
 
-// durationFlag binds a gate.Duration as a flag.
-type durationFlag gate.Duration
+// durationFlag binds a duration.Duration as a flag.
+type durationFlag duration.Duration
 
 // String shows the effective value: promgate's default while unset.
 func (d *durationFlag) String() string {
 	if *d == 0 {
 		return promgate.DefaultTimeout.String()
 	}
-	return gate.Duration(*d).String()
+	return duration.Duration(*d).String()
 }
 func (d *durationFlag) Type() string { return "duration" }
 func (d *durationFlag) Set(s string) error {
-	v, err := time.ParseDuration(s)
+	v, err := duration.Parse(s)
 	if err != nil {
 		return err
 	}

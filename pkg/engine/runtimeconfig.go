@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -32,7 +33,7 @@ type RuntimeConfigSpec struct {
 	// action is done.
 	Pods podaccess.Selector `yaml:"pods" json:"pods"`
 	// Timeout bounds the wait for the pods (default 5m).
-	Timeout plan.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	Timeout duration.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 	// RefuseWhile, when set, leaves the ConfigMap alone while a pod still
 	// exposes its series (see RefuseWhileSpec).
 	RefuseWhile *RefuseWhileSpec `yaml:"refuseWhile,omitempty" json:"refuseWhile,omitempty"`

@@ -91,18 +91,3 @@ func TestLimitDetailsCountsTheRest(t *testing.T) {
 		t.Fatalf("got %d lines ending %q", len(got), got[len(got)-1])
 	}
 }
-
-func TestDurationReadsGoDurationsAndSeconds(t *testing.T) {
-	for in, want := range map[string]string{"90s": "1m30s", "2h": "2h0m0s", "30": "30s"} {
-		var d Duration
-		if err := d.UnmarshalText([]byte(in)); err != nil || d.String() != want {
-			t.Errorf("%q → %s, %v; want %s", in, d, err, want)
-		}
-	}
-	for _, bad := range []string{"-5m", "soon", "5 minutes"} {
-		var d Duration
-		if err := d.UnmarshalText([]byte(bad)); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
@@ -21,7 +22,7 @@ type HeadCompactionSpec struct {
 	ForceFlush bool               `yaml:"forceFlush,omitempty" json:"forceFlush,omitempty"`
 	// MaxWait bounds the wait (default: computed from the ingesters' block
 	// range, idle timeout and ship interval read from /config).
-	MaxWait plan.Duration `yaml:"maxWait,omitempty" json:"maxWait,omitempty"`
+	MaxWait duration.Duration `yaml:"maxWait,omitempty" json:"maxWait,omitempty"`
 }
 
 // Validate checks the spec.

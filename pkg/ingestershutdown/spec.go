@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -28,11 +28,11 @@ type Spec struct {
 	ReadOnly string `yaml:"readOnly,omitempty" json:"readOnly,omitempty"`
 	// StopTimeout bounds the wait for the pods to terminate and leave the
 	// ring (default 15m).
-	StopTimeout plan.Duration `yaml:"stopTimeout,omitempty" json:"stopTimeout,omitempty"`
+	StopTimeout duration.Duration `yaml:"stopTimeout,omitempty" json:"stopTimeout,omitempty"`
 	// FlushTimeout bounds each ingester's flush (/ingester/flush?wait=true)
 	// and its shutdown (default 1h): an ingester with millions of series
 	// takes minutes, so these calls are not cut by --request-timeout.
-	FlushTimeout plan.Duration `yaml:"flushTimeout,omitempty" json:"flushTimeout,omitempty"`
+	FlushTimeout duration.Duration `yaml:"flushTimeout,omitempty" json:"flushTimeout,omitempty"`
 }
 
 // ConfigPods selects the components whose configuration sets the wait. Each

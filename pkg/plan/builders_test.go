@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/duration"
 )
 
 func testPlan(steps ...*Step) *Plan {
@@ -44,7 +46,7 @@ func withGate(key, equals string, pol Policy) stepOpt {
 }
 
 func withWait(d time.Duration) stepOpt {
-	return func(s *Step) { s.Wait = &Wait{Duration: Duration(d)} }
+	return func(s *Step) { s.Wait = &Wait{Duration: duration.Duration(d)} }
 }
 
 func withManual(text string) stepOpt {
@@ -52,7 +54,7 @@ func withManual(text string) stepOpt {
 }
 
 func withMinDuration(d time.Duration) stepOpt {
-	return func(s *Step) { s.MinDuration = Duration(d) }
+	return func(s *Step) { s.MinDuration = duration.Duration(d) }
 }
 
 // harness wires a Runner with fakes.

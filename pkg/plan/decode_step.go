@@ -7,20 +7,22 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mimirctl/mimirctl/pkg/duration"
 )
 
 // rawStep is the YAML shape of a step; actions and gates are decoded by kind.
 type rawStep struct {
-	ID          string      `yaml:"id"`
-	Title       string      `yaml:"title"`
-	Why         string      `yaml:"why"`
-	Docs        []DocRef    `yaml:"docs"`
-	Actions     []yaml.Node `yaml:"actions"`
-	Manual      *Manual     `yaml:"manual"`
-	Gates       []yaml.Node `yaml:"gates"`
-	Wait        *Wait       `yaml:"wait"`
-	MinDuration Duration    `yaml:"minDuration"`
-	Undo        string      `yaml:"undo"`
+	ID          string            `yaml:"id"`
+	Title       string            `yaml:"title"`
+	Why         string            `yaml:"why"`
+	Docs        []DocRef          `yaml:"docs"`
+	Actions     []yaml.Node       `yaml:"actions"`
+	Manual      *Manual           `yaml:"manual"`
+	Gates       []yaml.Node       `yaml:"gates"`
+	Wait        *Wait             `yaml:"wait"`
+	MinDuration duration.Duration `yaml:"minDuration"`
+	Undo        string            `yaml:"undo"`
 }
 
 var stepIDRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9.\-]*[a-z0-9])?$`)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
@@ -25,7 +26,7 @@ func TestAResumedRunContinuesAGatesSeriesOfPasses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			h.world.values["x"] = "1"
-			p := testPlan(step("a", withGate("x", "1", Policy{Interval: Duration(10 * time.Second), Consecutive: 3})))
+			p := testPlan(step("a", withGate("x", "1", Policy{Interval: duration.Duration(10 * time.Second), Consecutive: 3})))
 			var wc *WindowClosedError
 			if err := h.apply(t, p, ApplyOptions{Until: h.clock.Now().Add(15 * time.Second)}); !errors.As(err, &wc) {
 				t.Fatalf("first run: %v, want the window to close after two passes", err)
@@ -105,7 +106,7 @@ func TestAResumedRunHandsARecordedHoldBackToItsGate(t *testing.T) {
 	h.world.values["x"] = "1"
 	g := &fakeHoldingGate{now: h.clock.Now, continueHold: true}
 	h.runner.Binder = holdingBinder{fakeBinder{w: h.world}, g}
-	p := testPlan(step("a", withGate("x", "1", Policy{Interval: Duration(time.Minute), Timeout: Duration(time.Hour)})))
+	p := testPlan(step("a", withGate("x", "1", Policy{Interval: duration.Duration(time.Minute), Timeout: duration.Duration(time.Hour)})))
 	start := h.clock.Now()
 	var wc *WindowClosedError
 	if err := h.apply(t, p, ApplyOptions{Until: start.Add(3*time.Minute + 30*time.Second)}); !errors.As(err, &wc) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
@@ -76,9 +77,9 @@ func TestGatePolicies(t *testing.T) {
 		"fails once failures exceed the limit": {script: []verdict.Verdict{F, P, F, F}, policy: Policy{FailureLimit: 1, Consecutive: 2},
 			wantErr: "gate gate-k failed", wantEvals: 3},
 		"inconclusive never passes and times out as inconclusive": {script: []verdict.Verdict{I, I, I, I, I, I, I, I, I, I},
-			policy: Policy{Interval: Duration(time.Minute), Timeout: Duration(5 * time.Minute)}, wantErr: "stayed inconclusive until its timeout", wantEvals: 5, wantTimeout: true},
+			policy: Policy{Interval: duration.Duration(time.Minute), Timeout: duration.Duration(5 * time.Minute)}, wantErr: "stayed inconclusive until its timeout", wantEvals: 5, wantTimeout: true},
 		"failing until the timeout reports the last observation": {script: []verdict.Verdict{F, F, F, F},
-			policy: Policy{Interval: Duration(time.Minute), Timeout: Duration(3 * time.Minute)}, wantErr: "did not pass before its timeout: fail: scripted fail", wantEvals: 3, wantTimeout: true},
+			policy: Policy{Interval: duration.Duration(time.Minute), Timeout: duration.Duration(3 * time.Minute)}, wantErr: "did not pass before its timeout: fail: scripted fail", wantEvals: 3, wantTimeout: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

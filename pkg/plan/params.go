@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/mimirctl/mimirctl/pkg/duration"
 )
 
 // ParamType is the type of a plan parameter.
@@ -66,7 +68,7 @@ func (p Parameter) Parse(raw string) (any, error) {
 		}
 		v = b
 	case TypeDuration:
-		if _, err := ParseDuration(strings.TrimSpace(raw)); err != nil {
+		if _, err := duration.Parse(strings.TrimSpace(raw)); err != nil {
 			return nil, fmt.Errorf("parameter %s: %w", p.Name, err)
 		}
 		v = strings.TrimSpace(raw)

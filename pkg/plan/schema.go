@@ -2,6 +2,8 @@ package plan
 
 import (
 	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/duration"
 )
 
 // Plan is a loaded, validated plan with its parameters bound.
@@ -54,7 +56,7 @@ type Step struct {
 	Wait *Wait `json:"wait,omitempty"`
 	// MinDuration is the least time the step takes; a step that does not fit
 	// in what is left of a maintenance window is not started.
-	MinDuration Duration `json:"minDuration,omitempty"`
+	MinDuration duration.Duration `json:"minDuration,omitempty"`
 	// Undo says how to revert the step by hand.
 	Undo string `json:"undo,omitempty"`
 	// Source is "file:line" of the step's definition.
@@ -94,10 +96,10 @@ type GateConfig struct {
 // Policy says how often a gate is evaluated and when it is decided.
 type Policy struct {
 	// Interval between evaluations.
-	Interval Duration `yaml:"interval,omitempty" json:"interval"`
+	Interval duration.Duration `yaml:"interval,omitempty" json:"interval"`
 	// Timeout bounds how long the gate may take to pass. On resume the gate
 	// starts a fresh timeout.
-	Timeout Duration `yaml:"timeout,omitempty" json:"timeout"`
+	Timeout duration.Duration `yaml:"timeout,omitempty" json:"timeout"`
 	// Consecutive passes needed in a row.
 	Consecutive int `yaml:"consecutive,omitempty" json:"consecutive"`
 	// FailureLimit is the number of fail verdicts tolerated; one more fails
@@ -114,10 +116,10 @@ const (
 
 func (p Policy) withDefaults() Policy {
 	if p.Interval <= 0 {
-		p.Interval = Duration(DefaultGateInterval)
+		p.Interval = duration.Duration(DefaultGateInterval)
 	}
 	if p.Timeout <= 0 {
-		p.Timeout = Duration(DefaultGateTimeout)
+		p.Timeout = duration.Duration(DefaultGateTimeout)
 	}
 	if p.Consecutive <= 0 {
 		p.Consecutive = 1
@@ -133,8 +135,8 @@ type Manual struct {
 // Wait holds the run for a fixed duration. Its deadline is persisted when the
 // wait starts, so a resumed run never restarts it from zero.
 type Wait struct {
-	Duration Duration `yaml:"duration" json:"duration"`
-	Reason   string   `yaml:"reason,omitempty" json:"reason,omitempty"`
+	Duration duration.Duration `yaml:"duration" json:"duration"`
+	Reason   string            `yaml:"reason,omitempty" json:"reason,omitempty"`
 }
 
 // ActionSpec is the decoded, validated body of an action in a step file.

@@ -22,7 +22,7 @@ import (
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 
-	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 )
 
@@ -54,7 +54,7 @@ type Connection struct {
 	ServerName         string `yaml:"serverName,omitempty" json:"serverName,omitempty"`
 	InsecureSkipVerify bool   `yaml:"insecureSkipVerify,omitempty" json:"insecureSkipVerify,omitempty"`
 	// Timeout bounds one query (default 30s).
-	Timeout gate.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	Timeout duration.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 }
 
 // Validate reports settings that cannot work; messages name the flag's key.

@@ -11,6 +11,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -107,7 +108,7 @@ func TestGateEvaluate(t *testing.T) {
 func TestForRequiresTheConditionToHoldWithoutInterruption(t *testing.T) {
 	q := &fakeQuerier{}
 	clock := &fakeClock{t: time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)}
-	g, err := New(Spec{Query: "x", Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}, For: gate.Duration(5 * time.Minute)}, Deps{API: q, Now: clock.now})
+	g, err := New(Spec{Query: "x", Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}, For: duration.Duration(5 * time.Minute)}, Deps{API: q, Now: clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestForRequiresTheConditionToHoldWithoutInterruption(t *testing.T) {
 func TestForIsResetByAnInconclusiveEvaluation(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)}
 	q := &fakeQuerier{answers: []answer{{val: vector(0)}}}
-	g, _ := New(Spec{Query: "x", Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}, For: gate.Duration(time.Minute)}, Deps{API: q, Now: clock.now})
+	g, _ := New(Spec{Query: "x", Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}, For: duration.Duration(time.Minute)}, Deps{API: q, Now: clock.now})
 	g.Evaluate(context.Background())
 	clock.advance(50 * time.Second)
 	q.answers, q.queries = []answer{{err: errors.New("unreachable")}}, nil
@@ -176,7 +177,7 @@ func TestContinueHoldChecksTheStopWithARangeQuery(t *testing.T) {
 	since := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
 	seen := since.Add(4 * time.Minute)
 	now := seen.Add(time.Minute)
-	spec := Spec{Query: "x", Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}, For: gate.Duration(10 * time.Minute)}
+	spec := Spec{Query: "x", Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}, For: duration.Duration(10 * time.Minute)}
 	tests := []struct {
 		name      string
 		ans       answer

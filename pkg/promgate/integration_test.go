@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mimirctl/mimirctl/internal/localmimir"
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
@@ -41,7 +42,7 @@ remote_write:
 	otherTenant := queryAPI(t, Connection{URL: m.URL("/prometheus"), Tenant: "tenant-2"})
 	upIsOne := gate.Condition{Op: gate.OpEQ, Threshold: thr(1)}
 	newGate := func(q Querier, query string, c gate.Condition, hold time.Duration) *Gate {
-		g, err := New(Spec{Query: query, Condition: c, For: gate.Duration(hold)}, Deps{API: q, Timeout: 10 * time.Second})
+		g, err := New(Spec{Query: query, Condition: c, For: duration.Duration(hold)}, Deps{API: q, Timeout: 10 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

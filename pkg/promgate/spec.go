@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/gate"
 )
 
@@ -27,7 +28,7 @@ type Spec struct {
 	// For is how long the condition must hold without interruption before
 	// the gate passes; until then it is inconclusive. Any evaluation that is
 	// not a pass starts the count again.
-	For gate.Duration `yaml:"for,omitempty" json:"for,omitempty"`
+	For duration.Duration `yaml:"for,omitempty" json:"for,omitempty"`
 }
 
 // Validate reports a spec that cannot work, naming the field.

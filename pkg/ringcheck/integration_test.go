@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/mimirctl/mimirctl/internal/localmimir"
-	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -44,7 +44,7 @@ func ringLifecycle(t *testing.T, major localmimir.Major) {
 	deps := gatetest.FakeCluster(t, time.Time{}, gatetest.Pod{Name: "ingester-zone-a-0", Labels: map[string]string{"name": "ingester-zone-a"}, Addr: a.HTTPAddr()})
 	readFromA := podaccess.Selector{Labels: "name=ingester-zone-a"}
 	gateOf := func(expect ...Expectation) *Gate {
-		g, err := New(Spec{Ring: "ingester", Pods: readFromA, HeartbeatTimeout: gate.Duration(6 * time.Second), Expect: expect}, deps)
+		g, err := New(Spec{Ring: "ingester", Pods: readFromA, HeartbeatTimeout: duration.Duration(6 * time.Second), Expect: expect}, deps)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -36,7 +36,7 @@ type Spec struct {
 	AllPods bool `yaml:"allPods,omitempty" json:"allPods,omitempty"`
 	// HeartbeatTimeout is how old a heartbeat may be for "healthy"
 	// (default 1m, Mimir's default).
-	HeartbeatTimeout gate.Duration `yaml:"heartbeatTimeout,omitempty" json:"heartbeatTimeout,omitempty"`
+	HeartbeatTimeout duration.Duration `yaml:"heartbeatTimeout,omitempty" json:"heartbeatTimeout,omitempty"`
 	// AllowEmpty accepts a ring with no members at all; by default an empty
 	// ring is inconclusive (a pod that has not joined memberlist yet shows
 	// one, and "everything has left" must not pass on it).

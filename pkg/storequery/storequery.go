@@ -29,6 +29,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
@@ -85,10 +86,10 @@ type Spec struct {
 	Query string `yaml:"query,omitempty" json:"query,omitempty"`
 	// Margin is added to max(query_store_after, query_ingesters_within)
 	// to cover clock skew between mimirctl and the queriers (default 1m).
-	Margin gate.Duration `yaml:"margin,omitempty" json:"margin,omitempty"`
+	Margin duration.Duration `yaml:"margin,omitempty" json:"margin,omitempty"`
 	// Window is the length of the queried range, which ends Margin before
 	// the settings' bound (default 1h).
-	Window gate.Duration `yaml:"window,omitempty" json:"window,omitempty"`
+	Window duration.Duration `yaml:"window,omitempty" json:"window,omitempty"`
 	// PathPrefix is Mimir's Prometheus API prefix (default /prometheus).
 	PathPrefix string `yaml:"pathPrefix,omitempty" json:"pathPrefix,omitempty"`
 }
