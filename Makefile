@@ -50,6 +50,10 @@ bench: ## Go benchmarks (performance goals live here, not in unit tests)
 conformance: ## Render Grafana's own Mimir jsonnet test environments (grafana/mimir module) with pkg/tanka (and tk when built) and compare with Grafana's generated YAML
 	$(TEST_TK_ENV) $(GO) test -count=1 -tags conformance -timeout 40m -v -run TestGrafanaTestEnvironments ./e2e/conformance/
 
+.PHONY: bench-conformance
+bench-conformance: ## Benchmark the largest Grafana test environment (newest Mimir): pkg/tanka vs the tk binary, side by side
+	$(TEST_TK_ENV) $(GO) test -tags conformance -run '^$$' -bench BenchmarkRenderLargestGrafanaEnvironment -benchtime 5x ./e2e/conformance/
+
 .PHONY: integration
 integration: cluster-up ## Integration tests: real Mimir and Prometheus processes, a real API server (the local cluster)
 	$(TEST_TK_ENV) MIMIRCTL_TEST_KUBECONFIG=$$($(LOCALCLUSTER) env --kubeconfig) $(GO) test -race -count=1 -p 1 -tags integration -timeout 30m ./pkg/...
