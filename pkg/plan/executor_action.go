@@ -26,7 +26,9 @@ type Progress interface {
 	// action. It returns a *WindowClosedError at once when d would end
 	// after the maintenance window (the action stops there; it stays
 	// "started", so the next run checks before acting), and
-	// ErrInterrupted when ctx ends first.
+	// ErrInterrupted when ctx ends first. Sleep(ctx, 0) is the check of an
+	// action's safe point that does not wait: a *WindowClosedError once
+	// the window is over.
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
@@ -188,7 +190,8 @@ func (p *progress) Report(msg string) {
 }
 
 func (p *progress) Sleep(ctx context.Context, d time.Duration) error {
-	return p.e.sleepInWindow(ctx, p.step.ID, d, "action "+p.as.Label)
+	return p.e.sleepInWindow(ctx, p.step.ID, d,
+		"action "+p.as.Label+" stopped at a safe point when the window ended; its progress is saved and the next run checks it before acting")
 }
 
 func (p *progress) WaitUntil(ctx context.Context, key string, d time.Duration, reason string) error {

@@ -114,7 +114,7 @@ func (e *Executor) evaluate(ctx context.Context, st *State, stepID string, gate 
 			}
 			lastSave = e.Clock.Now()
 		}
-		if err := e.sleepInWindow(ctx, stepID, pol.Interval.D(), "gate "+cfg.Name); err != nil {
+		if err := e.sleepInWindow(ctx, stepID, pol.Interval.D(), "gate "+cfg.Name+" had not passed when the window ended"); err != nil {
 			return err
 		}
 	}

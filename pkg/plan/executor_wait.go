@@ -74,11 +74,12 @@ func (e *Executor) waitUntil(ctx context.Context, st *State, stepID string, dead
 	return nil
 }
 
-// sleepInWindow sleeps between gate evaluations, refusing to sleep past the
-// window's end.
-func (e *Executor) sleepInWindow(ctx context.Context, stepID string, d time.Duration, what string) error {
+// sleepInWindow sleeps between two gate evaluations or two polls of an
+// action, refusing to sleep past the window's end: it then returns a
+// *WindowClosedError with reason.
+func (e *Executor) sleepInWindow(ctx context.Context, stepID string, d time.Duration, reason string) error {
 	if !e.Until.IsZero() && e.Clock.Now().Add(d).After(e.Until) {
-		return &WindowClosedError{Step: stepID, Until: e.Until, Reason: what + " had not passed when the window ended"}
+		return &WindowClosedError{Step: stepID, Until: e.Until, Reason: reason}
 	}
 	if err := e.Clock.Sleep(ctx, d); err != nil {
 		return ErrInterrupted
