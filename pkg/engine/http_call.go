@@ -77,6 +77,9 @@ func (a *httpCall) probe(ctx context.Context, t podaccess.Target) (bool, error) 
 }
 
 // Apply calls every pod not called yet, in name order, recording each.
+// Before each call it checks the maintenance window (windowOpen): once the
+// window is over it returns the executor's *plan.WindowClosedError without
+// starting another call, and the next run calls the pods not recorded.
 func (a *httpCall) Apply(ctx context.Context, p plan.Progress) error {
 	targets, err := pods(ctx, a.kube, a.ns, a.spec.Pods, a.spec.minPods())
 	if err != nil {
@@ -85,6 +88,9 @@ func (a *httpCall) Apply(ctx context.Context, p plan.Progress) error {
 	for _, t := range targets {
 		if _, done := p.Get(progressKey(t.Name)); done {
 			continue
+		}
+		if err := windowOpen(ctx, p); err != nil {
+			return err
 		}
 		if a.spec.Done != nil {
 			if ok, err := a.probe(ctx, t); err == nil && ok {

@@ -204,6 +204,12 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 }
 
 // waitExternal is --apply-mode=external: someone else applies the file.
+// It polls (every 5s) on the run's clock until the cluster matches objs and
+// the pruned objects are gone, for up to ExternalTimeout on that clock, then
+// waits for the rollouts (RolloutTimeout). At the maintenance window's end
+// it returns the executor's *plan.WindowClosedError: the overlay file holds
+// the change, so the next run's Check finds the pipeline's work done or its
+// Apply waits again.
 func (a *jsonnetAction) waitExternal(ctx context.Context, p plan.Progress, objs []*unstructured.Unstructured, prune []kube.PruneItem) error {
 	var gone []*unstructured.Unstructured
 	for _, it := range prune {
@@ -215,10 +221,10 @@ func (a *jsonnetAction) waitExternal(ctx context.Context, p plan.Progress, objs 
 		gone = append(gone, u)
 	}
 	p.Report(fmt.Sprintf("waiting up to %s for your pipeline to apply %s (--apply-mode=external)", a.b.d.ExternalTimeout, tanka.OverlayPath(a.env.dir)))
-	ctx, cancel := context.WithTimeout(ctx, a.b.d.ExternalTimeout)
+	wctx, sleep, cancel := runClockWait(ctx, p, a.b.d.ExternalTimeout)
 	defer cancel()
 	last := ""
-	_, err := kube.WaitUntilMatches(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, gone, kube.MatchOptions{Progress: func(r *diff.Report) {
+	_, err := kube.WaitUntilMatches(wctx, a.b.d.Dynamic, a.b.d.Mapper, objs, gone, kube.MatchOptions{WaitOptions: kube.WaitOptions{Sleep: sleep}, Progress: func(r *diff.Report) {
 		if s := r.Summary(); s != last {
 			p.Report("cluster vs environment: " + s)
 			last = s
@@ -347,14 +353,16 @@ func (a *jsonnetAction) rollouts(ctx context.Context, ws []kube.Workload) ([]kub
 	return out, nil
 }
 
+// waitRollouts waits until the rollouts of ws are done, polling every 2s
+// on the run's clock for up to RolloutTimeout on it (runClockWait).
 func (a *jsonnetAction) waitRollouts(ctx context.Context, p plan.Progress, ws []kube.Workload) error {
 	if len(ws) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, a.b.d.RolloutTimeout)
+	ctx, sleep, cancel := runClockWait(ctx, p, a.b.d.RolloutTimeout)
 	defer cancel()
 	last := ""
-	_, err := kube.WaitRollout(ctx, a.b.d.Kube, ws, kube.WaitOptions{Interval: 2 * time.Second, Sleep: p.Sleep}, func(st []kube.RolloutStatus) {
+	_, err := kube.WaitRollout(ctx, a.b.d.Kube, ws, kube.WaitOptions{Interval: 2 * time.Second, Sleep: sleep}, func(st []kube.RolloutStatus) {
 		if s := notDone(st); s != last && s != "" {
 			p.Report("rolling out: " + s)
 			last = s

@@ -91,7 +91,10 @@ func (a *runtimeConfigAction) Check(ctx context.Context) (bool, string, error) {
 }
 
 // Apply merges the change and waits until every pod serves it; with
-// refuseWhile, it first refuses while a pod still exposes the series.
+// refuseWhile, it first refuses while a pod still exposes the series. The
+// wait polls every 2s on the run's clock and ends after Timeout on it, or
+// at the maintenance window's end (a *plan.WindowClosedError; the merge is
+// in the ConfigMap, so the next run's Check or Apply only waits).
 func (a *runtimeConfigAction) Apply(ctx context.Context, p plan.Progress) error {
 	if a.spec.RefuseWhile != nil {
 		if err := a.spec.RefuseWhile.check(ctx, gate.Deps{Kube: a.kube, Namespace: a.ns, Pods: a.doer}); err != nil {
@@ -109,9 +112,9 @@ func (a *runtimeConfigAction) Apply(ctx context.Context, p plan.Progress) error 
 	if a.spec.Timeout > 0 {
 		timeout = a.spec.Timeout.D()
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, sleep, cancel := runClockWait(ctx, p, timeout)
 	defer cancel()
-	obs, err := kube.WaitRuntimeConfig(ctx, a.kube, a.doer, a.ns, a.spec.Pods, a.spec.Set, kube.WaitOptions{Interval: 2 * time.Second})
+	obs, err := kube.WaitRuntimeConfig(ctx, a.kube, a.doer, a.ns, a.spec.Pods, a.spec.Set, kube.WaitOptions{Interval: 2 * time.Second, Sleep: sleep})
 	if err != nil {
 		return fmt.Errorf("pods did not serve the new runtime configuration within %s: %s: %w", timeout, obs, err)
 	}

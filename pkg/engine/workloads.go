@@ -80,16 +80,17 @@ func (a *scaleAction) Check(ctx context.Context) (bool, string, error) {
 	return st.Desired == a.spec.Replicas && st.Done, st.Summary, nil
 }
 
-// Apply scales and waits for the rollout.
+// Apply scales and waits for the rollout, polling on the run's clock for
+// up to RolloutTimeout on it (runClockWait).
 func (a *scaleAction) Apply(ctx context.Context, p plan.Progress) error {
 	prev, err := kube.Scale(ctx, a.b.d.Kube, a.workload(), a.spec.Replicas)
 	if err != nil {
 		return err
 	}
 	p.Report(fmt.Sprintf("%s scaled from %d to %d", a.workload(), prev, a.spec.Replicas))
-	ctx, cancel := context.WithTimeout(ctx, a.b.d.RolloutTimeout)
+	ctx, sleep, cancel := runClockWait(ctx, p, a.b.d.RolloutTimeout)
 	defer cancel()
-	_, err = kube.WaitRollout(ctx, a.b.d.Kube, []kube.Workload{a.workload()}, kube.WaitOptions{Sleep: p.Sleep}, nil)
+	_, err = kube.WaitRollout(ctx, a.b.d.Kube, []kube.Workload{a.workload()}, kube.WaitOptions{Sleep: sleep}, nil)
 	return err
 }
 

@@ -33,7 +33,9 @@ func (o WaitOptions) withDefaults() WaitOptions {
 }
 
 // poll runs check now and then every interval until it reports done, fails,
-// or ctx ends (then it returns ctx's error).
+// or ctx ends (then it returns the cause of ctx's end, context.Cause: a
+// caller that cancels the wait with context.DeadlineExceeded, because its
+// own clock says the wait's time is up, reads as a timeout).
 func poll(ctx context.Context, opts WaitOptions, check func() (bool, error)) error {
 	opts = opts.withDefaults()
 	for {
@@ -44,7 +46,7 @@ func poll(ctx context.Context, opts WaitOptions, check func() (bool, error)) err
 		if opts.Sleep != nil {
 			if err := opts.Sleep(ctx, opts.Interval); err != nil {
 				if ctx.Err() != nil {
-					return ctx.Err() // a deadline of the wait, not the run's
+					return context.Cause(ctx) // a deadline of the wait, not the run's
 				}
 				return err
 			}
@@ -52,7 +54,7 @@ func poll(ctx context.Context, opts WaitOptions, check func() (bool, error)) err
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return context.Cause(ctx)
 		case <-opts.Clock.After(opts.Interval):
 		}
 	}

@@ -85,3 +85,19 @@ func TestWaitRolloutIsPacedByTheRunsSleep(t *testing.T) {
 		t.Fatalf("err = %v after %d sleeps, want the sleep's error after 3", err, sleeps)
 	}
 }
+
+// A wait whose caller ends it with a cause (a timeout on the run's clock,
+// context.DeadlineExceeded) returns that cause, with what it waited for.
+func TestAWaitEndedWithACauseReturnsTheCause(t *testing.T) {
+	objs := append(stsPods("ingester-zone-a", 1, "rev-1"), statefulSet("ingester-zone-a", withOnDelete(), withReplicas(1), withStatus(1, 1, 0)))
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sleep := func(context.Context, time.Duration) error {
+		cancel(context.DeadlineExceeded)
+		return ctx.Err()
+	}
+	_, err := WaitRollout(ctx, fake.NewClientset(objs...), []Workload{{Kind: "StatefulSet", Namespace: ns, Name: "ingester-zone-a"}},
+		WaitOptions{Sleep: sleep}, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "wait for rollouts: StatefulSet mimir/ingester-zone-a 0/1 pods updated") {
+		t.Fatalf("err = %v, want the cause with the rollout still pending", err)
+	}
+}
