@@ -150,13 +150,13 @@ func (z *Zone) flush(ctx context.Context, p plan.Progress, targets []podaccess.T
 				return err
 			}
 		}
-		start := z.d.now()
+		start := p.Now()
 		p.Report(fmt.Sprintf("%s: POST %s (compacts the TSDB heads and ships every block; up to %s)", t.Name, PathFlushWait, z.flushTimeout()))
 		if _, err := postLong(ctx, z.d, t, PathFlushWait, z.flushTimeout()); err != nil {
 			return fmt.Errorf("flush %s: %w; resume to flush again", t.Name, err)
 		}
-		p.Report(fmt.Sprintf("%s: flushed in %s", t.Name, z.d.now().Sub(start).Round(time.Millisecond)))
-		if err := p.Set(ctx, keyFlushed+t.Name, z.d.now().UTC().Format(time.RFC3339)); err != nil {
+		p.Report(fmt.Sprintf("%s: flushed in %s", t.Name, p.Now().Sub(start).Round(time.Millisecond)))
+		if err := p.Set(ctx, keyFlushed+t.Name, p.Now().UTC().Format(time.RFC3339)); err != nil {
 			return err
 		}
 	}

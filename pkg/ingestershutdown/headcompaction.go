@@ -144,7 +144,7 @@ func (h *HeadCompaction) flushAll(ctx context.Context, p plan.Progress, targets 
 		if _, err := postLong(ctx, h.d, t, PathFlushWait, h.flushTimeout()); err != nil {
 			return fmt.Errorf("flush %s: %w; resume to flush again", t.Name, err)
 		}
-		if err := p.Set(ctx, key, h.d.now().UTC().Format(time.RFC3339)); err != nil {
+		if err := p.Set(ctx, key, p.Now().UTC().Format(time.RFC3339)); err != nil {
 			return err
 		}
 	}
@@ -173,7 +173,7 @@ func (h *HeadCompaction) waitCompacted(ctx context.Context, p plan.Progress, tar
 	if err != nil {
 		return err
 	}
-	since := h.d.now()
+	since := p.Now()
 	last := ""
 	for {
 		var pending []string
@@ -199,7 +199,7 @@ func (h *HeadCompaction) waitCompacted(ctx context.Context, p plan.Progress, tar
 			p.Report(msg)
 			last = msg
 		}
-		if h.d.now().Sub(since) > limit {
+		if p.Now().Sub(since) > limit {
 			return fmt.Errorf("no complete head compaction within %s: %s; resume to keep waiting, or use --force-flush", limit, strings.Join(pending, "; "))
 		}
 		if err := h.d.sleep(ctx, p); err != nil {

@@ -41,7 +41,7 @@ func (z *Zone) shutdown(ctx context.Context, p plan.Progress, targets []podacces
 		if err := z.checkShutdownUploads(ctx, p, t); err != nil {
 			return err
 		}
-		if err := p.Set(ctx, keyShutDown+t.Name, z.d.now().UTC().Format(time.RFC3339)); err != nil {
+		if err := p.Set(ctx, keyShutDown+t.Name, p.Now().UTC().Format(time.RFC3339)); err != nil {
 			return err
 		}
 	}
@@ -50,7 +50,7 @@ func (z *Zone) shutdown(ctx context.Context, p plan.Progress, targets []podacces
 
 // waitTerminated polls /ready until the ingester service has terminated.
 func (z *Zone) waitTerminated(ctx context.Context, p plan.Progress, t podaccess.Target) error {
-	deadline := z.d.now().Add(z.flushTimeout())
+	deadline := p.Now().Add(z.flushTimeout())
 	reported := false
 	for {
 		state, err := z.readyState(ctx, t)
@@ -67,7 +67,7 @@ func (z *Zone) waitTerminated(ctx context.Context, p plan.Progress, t podaccess.
 			p.Report(fmt.Sprintf("%s: the ingester is stopping (flushing and shipping)", t.Name))
 			reported = true
 		}
-		if z.d.now().After(deadline) {
+		if p.Now().After(deadline) {
 			return fmt.Errorf("%s: the ingester is still stopping after %s (flushTimeout); resume to keep waiting", t.Name, z.flushTimeout())
 		}
 		if err := z.d.sleep(ctx, p); err != nil {

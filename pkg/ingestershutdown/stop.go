@@ -58,7 +58,7 @@ func (z *Zone) waitStopped(ctx context.Context, p plan.Progress) error {
 		return err
 	}
 	timeout := z.stopTimeout(sts)
-	deadline := z.d.now().Add(timeout)
+	deadline := p.Now().Add(timeout)
 	last := ""
 	for {
 		state, err := z.stillThere(ctx)
@@ -73,7 +73,7 @@ func (z *Zone) waitStopped(ctx context.Context, p plan.Progress) error {
 			p.Report(state)
 			last = state
 		}
-		if z.d.now().After(deadline) {
+		if p.Now().After(deadline) {
 			return fmt.Errorf("%s did not stop within %s: %s; check the pods' termination (kubectl describe), then resume", z.spec.StatefulSet, timeout, state)
 		}
 		if err := z.d.sleep(ctx, p); err != nil {
@@ -125,7 +125,7 @@ func (z *Zone) waitQueryable(ctx context.Context, p plan.Progress) error {
 	if err := z.annotate(ctx, stopped, at); err != nil {
 		return err
 	}
-	left := at.Sub(z.d.now())
+	left := at.Sub(p.Now())
 	return p.WaitUntil(ctx, keyQueryable, max(left, 0), fmt.Sprintf("blocks shipped by %s become queryable: %s", z.spec.StatefulSet, why))
 }
 

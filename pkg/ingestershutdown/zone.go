@@ -117,7 +117,7 @@ func (z *Zone) Apply(ctx context.Context, p plan.Progress) error {
 		if err := z.waitStopped(ctx, p); err != nil {
 			return err
 		}
-		if err := p.Set(ctx, keyStopped, z.d.now().UTC().Format(time.RFC3339)); err != nil {
+		if err := p.Set(ctx, keyStopped, p.Now().UTC().Format(time.RFC3339)); err != nil {
 			return err
 		}
 	}
@@ -179,7 +179,7 @@ func (z *Zone) beforeScale(ctx context.Context, p plan.Progress) error {
 	if err := z.scaleDown(ctx); err != nil {
 		return err
 	}
-	return p.Set(ctx, keyScaled, z.d.now().UTC().Format(time.RFC3339))
+	return p.Set(ctx, keyScaled, p.Now().UTC().Format(time.RFC3339))
 }
 
 // checkBeforeStop is what must still hold before the zone's ingesters leave:

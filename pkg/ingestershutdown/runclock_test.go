@@ -1,0 +1,31 @@
+package ingestershutdown
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Inside Apply, the zone shutdown reads the time from the run (its
+// plan.Progress), not from Deps.Now: with Deps.Now frozen, the wait for
+// the zone's pods to stop still ends at its timeout on the run's clock.
+func TestAZoneShutdownWaitsOnTheRunsClockAlone(t *testing.T) {
+	tz := withRunClock(newTestZone(t, nil))
+	tz.fc.slowStop = 1 << 30 // the pods never go
+	frozen := *tz.clock
+	tz.zone.d.Now = func() time.Time { return frozen }
+	start := *tz.clock
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := tz.zone.Apply(ctx, tz.p)
+	if err == nil || !strings.Contains(err.Error(), "ingester-zone-a did not stop within") {
+		t.Fatalf("err = %v, want the stop wait's timeout", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the wait ran on the wall clock")
+	}
+	if ran := tz.clock.Sub(start); ran <= 0 {
+		t.Errorf("the run's clock moved %s", ran)
+	}
+}
