@@ -74,13 +74,21 @@ func TestBuiltinPlansVaryWithTheirParameters(t *testing.T) {
 	if runtime.Step("1-enable-multi-kv").Manual == nil {
 		t.Error("runtime mode must leave the rollout to the operator")
 	}
-	args := load("ha-tracker-kv-to-memberlist", map[string]string{"configMode": "args", "argsFields": "distributor_args,mimir_write_args"})
+	args := load("ha-tracker-kv-to-memberlist", map[string]string{"argsFields": "distributor_args,mimir_write_args"})
 	spec := args.Step("3-switch-primary").Actions[0].Spec.(*engine.JsonnetSpec)
 	if spec.Hidden["mimir_write_args"]["distributor.ha-tracker.multi.primary"] != "memberlist" {
 		t.Errorf("args mode: %+v", spec.Hidden)
 	}
+	// Grafana's library has no etcd ring store: jsonnet mode refuses it
+	// and names the mode that works.
+	if _, err := plan.Load(plans.FS, "ring-kv-to-memberlist", plan.LoadOptions{Registry: engine.Registry(), Params: map[string]string{"oldStore": "etcd"}}); err == nil || !strings.Contains(err.Error(), "configMode=runtime") {
+		t.Errorf("ring plan with oldStore=etcd in jsonnet mode: err = %v, want a refusal naming configMode=runtime", err)
+	}
+	if _, err := plan.Load(plans.FS, "ring-kv-to-memberlist", plan.LoadOptions{Registry: engine.Registry(), Params: map[string]string{"oldStore": "etcd", "configMode": "runtime"}}); err != nil {
+		t.Errorf("ring plan with oldStore=etcd in runtime mode: %v", err)
+	}
 	rw := load("read-write-to-microservices", map[string]string{"rulerRemoteEvaluation": "true"})
-	if rw.Step("5.2-ruler-remote-evaluation-on") == nil {
+	if rw.Step("7.1-ruler-remote-evaluation-on") == nil {
 		t.Error("rulerRemoteEvaluation did not add its step")
 	}
 }

@@ -21,9 +21,9 @@ var builtinVariants = []struct {
 	{"microservices-to-read-write", map[string]string{"mimirReadAutoscaling": "true"}},
 	{"read-write-to-microservices", nil},
 	{"ring-kv-to-memberlist", nil},
-	{"ring-kv-to-memberlist", map[string]string{"oldStore": "etcd"}},
+	{"ring-kv-to-memberlist", map[string]string{"clusterLabel": "prod-eu-1.mimir"}},
 	{"ha-tracker-kv-to-memberlist", nil},
-	{"ha-tracker-kv-to-memberlist", map[string]string{"oldStore": "consul", "configMode": "knobs"}},
+	{"ha-tracker-kv-to-memberlist", map[string]string{"oldStore": "consul", "argsFields": "distributor_args,mimir_write_args"}},
 	{"ingester-zone-shutdown", map[string]string{"zone": "zone-b", "tankaField": "ingester_zone_b_statefulset"}},
 	{"memberlist-cluster-label", map[string]string{"label": "prod-eu-1.mimir"}},
 }

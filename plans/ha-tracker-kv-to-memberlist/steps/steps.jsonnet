@@ -2,20 +2,14 @@ local m = import 'mimirctl.libsonnet';
 local p = std.extVar('params');
 local kv = 'kv_name="distributor-hatracker"';
 
-// The HA tracker's store settings, as knobs or as distributor flags.
-local store(s) =
-  if p.configMode == 'knobs' then m.jsonnet({ config: {
-    ha_tracker_kvstore: s.store,
-    ha_tracker_multikv_primary: std.get(s, 'primary', p.oldStore),
-    ha_tracker_multikv_secondary: std.get(s, 'secondary', 'memberlist'),
-    ha_tracker_multikv_mirror_enabled: std.get(s, 'mirror', false),
-  } })
-  else m.jsonnet({ hidden: { [f]: {
-    'distributor.ha-tracker.store': s.store,
-    'distributor.ha-tracker.multi.primary': std.get(s, 'primary', p.oldStore),
-    'distributor.ha-tracker.multi.secondary': std.get(s, 'secondary', 'memberlist'),
-    'distributor.ha-tracker.multi.mirror-enabled': std.get(s, 'mirror', false),
-  } for f in p.argsFields } });
+// The HA tracker's store settings, as distributor flags (Grafana's Mimir
+// jsonnet sets the store in distributor_args and has no _config knob for it).
+local store(s) = m.jsonnet({ hidden: { [f]: {
+  'distributor.ha-tracker.store': s.store,
+  'distributor.ha-tracker.multi.primary': std.get(s, 'primary', p.oldStore),
+  'distributor.ha-tracker.multi.secondary': std.get(s, 'secondary', 'memberlist'),
+  'distributor.ha-tracker.multi.mirror-enabled': std.get(s, 'mirror', false),
+} for f in p.argsFields } });
 
 local metric(name, series, value, onEmpty=null) = m.podMetric(name, p.distributorPods, series, '==', value, onEmpty=onEmpty, timeout='10m');
 local agree = {

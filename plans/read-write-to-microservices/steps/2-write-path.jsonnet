@@ -15,9 +15,11 @@ local route =
     title: 'Bring the ingesters and distributors back',
     why: |||
       The microservice ingesters join the ingester ring zone by zone next to mimir-write, and the
-      distributors join the distributor ring, before any write reaches them.
+      distributors join the distributor ring, before any write reaches them. Their count is
+      multi_zone_ingester_replicas (parameter ingesterReplicas): Grafana's library renders the zone
+      StatefulSets with 0 replicas unless the environment sets it, which a read-write one does not.
     |||,
-    actions: [m.jsonnet({ remove: { objects: ['ingester_' + std.strReplace(z, '-', '_') + '_statefulset' for z in zones] + m.replicasFields(['distributor_deployment']) } })],
+    actions: [m.jsonnet({ config: { multi_zone_ingester_replicas: p.ingesterReplicas }, remove: { objects: ['ingester_' + std.strReplace(z, '-', '_') + '_statefulset' for z in zones] + m.replicasFields(['distributor_deployment']) } })],
     gates: [
       m.ring('ingesters-joined', 'ingester', m.nameIn(writers + ingesters), [m.joined(i) for i in ingesters] + [m.settled]),
       m.ring('distributors-joined', 'distributor', m.nameIn(writers + ['distributor']), [m.joined('distributor')]),

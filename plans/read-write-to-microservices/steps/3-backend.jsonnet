@@ -24,8 +24,8 @@ local route =
   {
     id: '3.2-scale-up-backend-microservices',
     title: 'Bring the store-gateways, compactor, ruler, query-scheduler and overrides-exporter back',
-    actions: [m.jsonnet({ remove: {
-      config: ['multi_zone_store_gateway_replicas'],
+    why: "Store-gateways come back as multi_zone_store_gateway_replicas (parameter storeGatewayReplicas): Grafana's library renders 0 unless the environment sets it.",
+    actions: [m.jsonnet({ config: { multi_zone_store_gateway_replicas: p.storeGatewayReplicas }, remove: {
       objects: m.replicasFields(['query_scheduler_deployment', 'ruler_deployment', 'overrides_exporter_deployment', 'compactor_statefulset']),
     } })],
     gates: [

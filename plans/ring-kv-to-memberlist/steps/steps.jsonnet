@@ -24,7 +24,14 @@ local every(name, series, value, pods=p.ringPods, onEmpty=null) =
 local mimirPods = { portName: p.metricsPortName };
 local multiKV = 'cortex_multikv_primary_store{%s}' % kvNames;
 
-[
+// Grafana's Mimir jsonnet runs rings on Consul or memberlist only: its
+// multikv_primary knob takes etcd, but no ring gets etcd endpoints, so every
+// ring client would fail to start.
+if jsonnetMode && p.oldStore == 'etcd' then error |||
+  oldStore=etcd needs -p configMode=runtime: Grafana's Mimir jsonnet has no etcd ring store (multikv_primary: etcd
+  leaves every ring without etcd endpoints); configure the rings' etcd and multi KV flags yourself and let mimirctl
+  drive the runtime configuration.
+||| else [
   {
     id: '1-enable-multi-kv',
     title: 'Use the multi KV store with %s primary and memberlist secondary' % p.oldStore,
