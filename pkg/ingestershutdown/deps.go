@@ -41,11 +41,12 @@ type Deps struct {
 	Namespace string
 	Pods      podaccess.Doer
 	Observer  Observer
-	// Now is the clock of Check and the preflight checks, which run outside
-	// an Apply; pass the run's clock (plan.Clock.Now), as the engine's
-	// binder does. time.Now when nil, for callers without a run. Apply
-	// reads the run's clock from its plan.Progress (Now, Sleep, WaitUntil)
-	// instead, so a fake clock and the maintenance window reach all of it.
+	// Now is the clock of Check and Preview, which run outside an Apply;
+	// pass the run's clock (plan.Clock.Now), as the engine's binder does.
+	// time.Now when nil, for callers without a run. Apply never reads it:
+	// its checks, deadlines and records take the run's clock from its
+	// plan.Progress (Now, Sleep, WaitUntil), so a fake clock and the
+	// maintenance window reach all of it.
 	Now func() time.Time
 	// Poll is the interval between checks while waiting for pods to stop
 	// (default 2s).

@@ -23,7 +23,7 @@ func (z *Zone) preflight(ctx context.Context, p plan.Progress, sts *appsv1.State
 	if err := z.checkOthersHealthy(ctx, p, targets, momentStart); err != nil {
 		return err
 	}
-	pre, err := z.checkRolloutOperator(ctx, sts)
+	pre, err := z.checkRolloutOperator(ctx, sts, p.Now())
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (z *Zone) checkOthersHealthy(ctx context.Context, p plan.Progress, targets 
 	if err != nil {
 		return err
 	}
-	bad, err := z.othersUnhealthy(ctx, r)
+	bad, err := z.othersUnhealthy(ctx, r, p.Now())
 	if err != nil {
 		return err
 	}
@@ -105,11 +105,11 @@ func anyRecorded(p plan.Progress, prefix string, targets []podaccess.Target) boo
 // spread the scale-down (its webhooks, its zone tracker, its replica
 // controller), or when a sibling zone's blocks are not queryable yet. It
 // runs before the first change and again right before the scale-down.
-func (z *Zone) checkRolloutOperator(ctx context.Context, sts *appsv1.StatefulSet) (*kube.Preflight, error) {
+func (z *Zone) checkRolloutOperator(ctx context.Context, sts *appsv1.StatefulSet, now time.Time) (*kube.Preflight, error) {
 	if sts.Labels[kube.LabelNoDownscale] == "true" {
 		return nil, fmt.Errorf("StatefulSet %s has label %s=true: rollout-operator's no-downscale webhook refuses any scale-down; remove the label first", sts.Name, kube.LabelNoDownscale)
 	}
-	pre, err := kube.DetectDownscaleWebhooks(ctx, z.d.Kube, z.d.Namespace, z.d.now())
+	pre, err := kube.DetectDownscaleWebhooks(ctx, z.d.Kube, z.d.Namespace, now)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (z *Zone) checkRolloutOperator(ctx context.Context, sts *appsv1.StatefulSet
 			return nil, fmt.Errorf("a scale-down of %s would be refused now: %s", sts.Name, g.Explanation)
 		}
 	}
-	if err := z.checkSiblings(sts, pre); err != nil {
+	if err := z.checkSiblings(sts, pre, now); err != nil {
 		return nil, err
 	}
 	return pre, nil
@@ -139,8 +139,7 @@ func (z *Zone) checkRolloutOperator(ctx context.Context, sts *appsv1.StatefulSet
 // time between zone downscales. A sibling of the rollout group that is not
 // fully ready is refused too: its missing ingesters are not in the ring to be
 // counted as unhealthy.
-func (z *Zone) checkSiblings(sts *appsv1.StatefulSet, pre *kube.Preflight) error {
-	now := z.d.now()
+func (z *Zone) checkSiblings(sts *appsv1.StatefulSet, pre *kube.Preflight, now time.Time) error {
 	group := sts.Labels[kube.LabelRolloutGroup]
 	for _, other := range pre.StatefulSets {
 		if other.Name == sts.Name {

@@ -26,7 +26,7 @@ func (z *Zone) Preview(ctx context.Context) (plan.Change, error) {
 	if err != nil {
 		return plan.Change{Summary: "would refuse: " + err.Error()}, nil
 	}
-	pre, err := z.checkRolloutOperator(ctx, sts)
+	pre, err := z.checkRolloutOperator(ctx, sts, z.d.now())
 	if err != nil {
 		return plan.Change{Summary: "would refuse: " + err.Error()}, nil
 	}

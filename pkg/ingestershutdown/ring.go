@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/ringcheck"
@@ -59,12 +60,12 @@ func (z *Zone) zoneMembers(ctx context.Context) ([]string, *ringcheck.Ring, erro
 // system's members that joined the ring through memberlist own tokens, so
 // the zone's series would be replicated to processes that are not Mimir
 // ingesters (grafana/mimir#6187). Pods that cannot be listed are an error:
-// nothing can be told.
-func (z *Zone) othersUnhealthy(ctx context.Context, r *ringcheck.Ring) ([]string, error) {
+// nothing can be told. Heartbeats are aged against the ring page's own time
+// (r.Now), else against now (the run's clock).
+func (z *Zone) othersUnhealthy(ctx context.Context, r *ringcheck.Ring, now time.Time) ([]string, error) {
 	own := z.spec.memberRE()
-	now := r.Now
-	if now.IsZero() {
-		now = z.d.now()
+	if !r.Now.IsZero() {
+		now = r.Now
 	}
 	foreign, err := ringcheck.ForeignInstances(ctx, z.d.Kube, z.d.Namespace, r)
 	if err != nil {

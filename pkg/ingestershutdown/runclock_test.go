@@ -8,13 +8,13 @@ import (
 )
 
 // Inside Apply, the zone shutdown reads the time from the run (its
-// plan.Progress), not from Deps.Now: with Deps.Now frozen, the wait for
+// plan.Progress), never from Deps.Now: with Deps.Now frozen, the wait for
 // the zone's pods to stop still ends at its timeout on the run's clock.
 func TestAZoneShutdownWaitsOnTheRunsClockAlone(t *testing.T) {
 	tz := withRunClock(newTestZone(t, nil))
 	tz.fc.slowStop = 1 << 30 // the pods never go
-	frozen := *tz.clock
-	tz.zone.d.Now = func() time.Time { return frozen }
+	frozen, reads := *tz.clock, 0
+	tz.zone.d.Now = func() time.Time { reads++; return frozen }
 	start := *tz.clock
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -27,5 +27,8 @@ func TestAZoneShutdownWaitsOnTheRunsClockAlone(t *testing.T) {
 	}
 	if ran := tz.clock.Sub(start); ran <= 0 {
 		t.Errorf("the run's clock moved %s", ran)
+	}
+	if reads != 0 {
+		t.Errorf("Apply read Deps.Now %d times", reads)
 	}
 }

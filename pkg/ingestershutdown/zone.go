@@ -188,7 +188,7 @@ func (z *Zone) checkBeforeStop(ctx context.Context, p plan.Progress, sts *appsv1
 	if err := z.checkOthersHealthy(ctx, p, targets, moment); err != nil {
 		return err
 	}
-	if _, err := z.checkRolloutOperator(ctx, sts); err != nil {
+	if _, err := z.checkRolloutOperator(ctx, sts, p.Now()); err != nil {
 		return fmt.Errorf("%w; %s", err, zoneState(p, targets))
 	}
 	return nil
