@@ -28,7 +28,10 @@ type Deps struct {
 	Mapper    meta.RESTMapper
 	Namespace string
 	Pods      podaccess.Doer
-	// Now is the clock of gates that judge ages and durations.
+	// Now is the clock of gates that judge ages and durations, and of the
+	// actions' Check and Preview: pass the run's clock (plan.Clock.Now), as
+	// the CLI does; time.Now when nil. Inside Apply, actions read the time
+	// from their plan.Progress.
 	Now func() time.Time
 	// Prometheus is the query API of PromQL gates (URL empty: none given).
 	Prometheus promgate.Connection

@@ -143,7 +143,9 @@ func (e *Executor) windowContext(ctx context.Context) (context.Context, context.
 }
 
 // graceful returns a context that outlives ctx by grace: an in-flight call
-// gets the chance to finish (or to be abandoned cleanly) after Ctrl-C.
+// gets the chance to finish (or to be abandoned cleanly) after Ctrl-C. The
+// grace is wall-clock time on purpose: it bounds a call on the network, not
+// a wait of the run.
 func graceful(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
 	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	go func() {

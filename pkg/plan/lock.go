@@ -63,6 +63,9 @@ func DefaultHolder() string {
 	return fmt.Sprintf("%s@%s (pid %d)", name, host, os.Getpid())
 }
 
+// newLockID returns a random ID of the lock being taken; the wall clock's
+// nanoseconds only stand in when the system has no randomness (an ID, not
+// a time of the run).
 func newLockID() string {
 	b := make([]byte, 6)
 	if _, err := rand.Read(b); err != nil {

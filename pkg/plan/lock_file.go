@@ -15,7 +15,8 @@ import (
 // never leaves it behind; the file records who holds it.
 type FileLocker struct {
 	path string
-	// Now is the clock (time.Now when nil).
+	// Now is the clock of the holder's record in the lock file (time.Now
+	// when nil): the wall clock, for the people reading it.
 	Now func() time.Time
 }
 

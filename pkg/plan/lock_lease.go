@@ -28,7 +28,9 @@ type LeaseLocker struct {
 	name      string
 	// Duration is the lease duration; it is renewed every third of it.
 	Duration time.Duration
-	// Now is the clock (time.Now when nil).
+	// Now is the clock (time.Now when nil). It is the wall clock, not the
+	// run's: the lease's acquire and renew times are read by other mimirctl
+	// processes and the API server. Tests pass a fake.
 	Now func() time.Time
 }
 
@@ -190,7 +192,8 @@ func (h *leaseLock) ID() string            { return h.id }
 func (h *leaseLock) Lost() <-chan struct{} { return h.lost }
 
 // renew extends the lease every third of its duration; when a renewal has
-// not succeeded before the lease would expire, the lock is lost.
+// not succeeded before the lease would expire, the lock is lost. Its ticker
+// is real time on purpose: the lease expires in real time for the others.
 func (h *leaseLock) renew() {
 	defer close(h.done)
 	period := h.locker.Duration / 3

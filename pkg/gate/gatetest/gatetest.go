@@ -109,7 +109,9 @@ func fakePod(t testing.TB, p Pod) *corev1.Pod {
 }
 
 // WaitFor evaluates g every 500ms until it reports want or timeout passes,
-// and returns the last observation. It fails the test on timeout.
+// and returns the last observation. It fails the test on timeout. It waits
+// on the wall clock on purpose: integration tests use it for real Mimir and
+// Prometheus processes, which change in real time.
 func WaitFor(t testing.TB, g gate.Gate, want verdict.Verdict, timeout time.Duration) verdict.Observation {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
