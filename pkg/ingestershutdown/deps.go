@@ -49,12 +49,10 @@ type Deps struct {
 	// maintenance window reach all of it.
 	Now func() time.Time
 	// Poll is the interval between checks while waiting for pods to stop
-	// (default 2s).
-	Poll time.Duration
-	// Sleep waits between polls; when nil, the run's Progress.Sleep (the
+	// (default 2s). The polls sleep on the run's Progress.Sleep (the
 	// executor's clock, which stops the action at the maintenance window's
-	// end) is used.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// end).
+	Poll time.Duration
 }
 
 func (d Deps) now() time.Time {
@@ -64,14 +62,12 @@ func (d Deps) now() time.Time {
 	return d.Now()
 }
 
-// sleep waits one poll interval (Poll, default 2s) on Deps.Sleep or p.
+// sleep waits one poll interval (Poll, default 2s) on the run's clock,
+// p.Sleep; its error (the window's end, an interruption) ends the wait.
 func (d Deps) sleep(ctx context.Context, p plan.Progress) error {
 	poll := d.Poll
 	if poll <= 0 {
 		poll = 2 * time.Second
-	}
-	if d.Sleep != nil {
-		return d.Sleep(ctx, poll)
 	}
 	return p.Sleep(ctx, poll)
 }

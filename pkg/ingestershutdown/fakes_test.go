@@ -381,9 +381,9 @@ func (p *fakeProgress) Set(_ context.Context, k, v string) error {
 	return nil
 }
 
-// Sleep counts the polls that wait through the run's clock (when a test
-// leaves Deps.Sleep nil), passes d to onSleep (the test's clock), and ends
-// the maintenance window at the windowAt-th one, as the executor does.
+// Sleep counts the polls, which all wait through the run's clock, passes d
+// to onSleep (the test's clock), and ends the maintenance window at the
+// windowAt-th one, as the executor does.
 func (p *fakeProgress) Sleep(ctx context.Context, d time.Duration) error {
 	p.sleeps++
 	if p.windowAt > 0 && p.sleeps >= p.windowAt {

@@ -24,7 +24,7 @@ func TestHeadCompactionWaitsForEveryTenantHeadToBeCompactedAndShipped(t *testing
 	tz := newTestZone(t, nil)
 	h := headCompaction(tz, false)
 	polls := 0
-	h.d.Sleep = func(ctx context.Context, d time.Duration) error {
+	tz.p.onSleep = func(time.Duration) {
 		polls++
 		*tz.clock = tz.clock.Add(10 * time.Minute)
 		tz.f.mu.Lock()
@@ -37,7 +37,6 @@ func TestHeadCompactionWaitsForEveryTenantHeadToBeCompactedAndShipped(t *testing
 				tz.f.flush(in)
 			}
 		}
-		return nil
 	}
 	if err := h.Apply(context.Background(), tz.p); err != nil {
 		t.Fatal(err)
@@ -96,7 +95,6 @@ func TestAForcedFlushIsNotCutByTheRequestTimeout(t *testing.T) {
 func TestAWindowEndingInTheHeadCompactionWaitLeavesItResumable(t *testing.T) {
 	tz := newTestZone(t, nil)
 	h := headCompaction(tz, false)
-	h.d.Sleep = nil // production: the run's Progress.Sleep
 	polls := 0
 	tz.p.onSleep = func(time.Duration) {
 		polls++

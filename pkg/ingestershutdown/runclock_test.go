@@ -11,7 +11,7 @@ import (
 // plan.Progress), never from Deps.Now: with Deps.Now frozen, the wait for
 // the zone's pods to stop still ends at its timeout on the run's clock.
 func TestAZoneShutdownWaitsOnTheRunsClockAlone(t *testing.T) {
-	tz := withRunClock(newTestZone(t, nil))
+	tz := newTestZone(t, nil)
 	tz.fc.slowStop = 1 << 30 // the pods never go
 	frozen, reads := *tz.clock, 0
 	tz.zone.d.Now = func() time.Time { reads++; return frozen }

@@ -66,9 +66,9 @@ func newTestZoneFor(t *testing.T, target string, siblingAnnotations map[string]s
 	if err := spec.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	tz.zone = New(spec, Deps{Kube: fc, Namespace: "mimir", Pods: podaccess.NewDirect(nil), Observer: fakeObserver{f: f}, Now: now,
-		Sleep: func(ctx context.Context, d time.Duration) error { *tz.clock = tz.clock.Add(d); return ctx.Err() }})
+	tz.zone = New(spec, Deps{Kube: fc, Namespace: "mimir", Pods: podaccess.NewDirect(nil), Observer: fakeObserver{f: f}, Now: now})
 	tz.p = newFakeProgress(now)
+	tz.p.onSleep = func(d time.Duration) { *tz.clock = tz.clock.Add(d) } // the run's clock
 	return tz
 }
 
@@ -331,20 +331,12 @@ func TestTheStopTimeoutCoversThePodsGracePeriod(t *testing.T) {
 	}
 }
 
-// withRunClock makes tz poll through the run's Progress.Sleep (as in
-// production, where Deps.Sleep is nil) on the test's clock.
-func withRunClock(tz *testZone) *testZone {
-	tz.zone.d.Sleep = nil
-	tz.p.onSleep = func(d time.Duration) { *tz.clock = tz.clock.Add(d) }
-	return tz
-}
-
 // A maintenance window that ends at any poll of a zone shutdown stops it
 // there (the executor's WindowClosedError comes back unchanged), and the
 // next window's run finishes it with the same end state: each ingester put
 // read-only and shut down once, the zone down, the queryable wait recorded.
 func TestAWindowEndingAtAnyPollOfAZoneShutdownLeavesItResumable(t *testing.T) {
-	ref := withRunClock(newTestZone(t, nil))
+	ref := newTestZone(t, nil)
 	ref.fc.slowStop = 3 // each pod stops only after a few polls
 	if err := ref.zone.Apply(context.Background(), ref.p); err != nil {
 		t.Fatal(err)
@@ -354,7 +346,7 @@ func TestAWindowEndingAtAnyPollOfAZoneShutdownLeavesItResumable(t *testing.T) {
 	}
 	for cut := 1; cut <= ref.p.sleeps; cut++ {
 		t.Run(fmt.Sprintf("window ends at poll %d of %d", cut, ref.p.sleeps), func(t *testing.T) {
-			tz := withRunClock(newTestZone(t, nil))
+			tz := newTestZone(t, nil)
 			tz.fc.slowStop = 3
 			tz.p.windowAt = cut
 			var wc *plan.WindowClosedError
