@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/scheme"
-	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
 )
@@ -25,7 +24,6 @@ func TestWaitUntilMatchesFollowsTheExternalPipeline(t *testing.T) {
 	desired := []*unstructured.Unstructured{toUnstructured(t, liveConfigMap("overrides", "new"))}
 	gone := []*unstructured.Unstructured{toUnstructured(t, liveConfigMap("querier-config", ""))}
 	cms := dyn.Resource(corev1.SchemeGroupVersion.WithResource("configmaps")).Namespace(ns)
-	clk := testingclock.NewFakeClock(time.Unix(0, 0))
 	var summaries []string
 	progress := func(r *diff.Report) {
 		summaries = append(summaries, r.Summary())
@@ -34,11 +32,8 @@ func TestWaitUntilMatchesFollowsTheExternalPipeline(t *testing.T) {
 			_ = cms.Delete(context.Background(), "querier-config", metav1.DeleteOptions{})
 		}
 	}
-	done := make(chan struct{})
-	go stepWhenWaiting(clk, time.Minute, done)
 	r, err := WaitUntilMatches(context.Background(), dyn, fakeMapper(), desired, gone,
-		MatchOptions{WaitOptions: WaitOptions{Interval: time.Minute, Clock: clk}, Progress: progress})
-	close(done)
+		MatchOptions{WaitOptions: WaitOptions{Interval: time.Minute, Sleep: (&fakeSleep{}).sleep}, Progress: progress})
 	if err != nil || !r.Empty() {
 		t.Fatalf("WaitUntilMatches = %v, %v", r, err)
 	}
@@ -52,7 +47,7 @@ func TestWaitUntilMatchesSaysWhatStillDiffers(t *testing.T) {
 	desired := []*unstructured.Unstructured{toUnstructured(t, liveConfigMap("overrides", "new"))}
 	ctx, cancel := context.WithCancel(context.Background())
 	_, err := WaitUntilMatches(ctx, dyn, fakeMapper(), desired, nil,
-		MatchOptions{WaitOptions: WaitOptions{Clock: testingclock.NewFakeClock(time.Unix(0, 0))}, Progress: func(*diff.Report) { cancel() }})
+		MatchOptions{WaitOptions: WaitOptions{Sleep: (&fakeSleep{}).sleep}, Progress: func(*diff.Report) { cancel() }})
 	if err == nil || !strings.Contains(err.Error(), "still 0 to create, 1 to update, 0 to delete (ConfigMap mimir/overrides)") {
 		t.Fatalf("want an error naming what differs, got %v", err)
 	}

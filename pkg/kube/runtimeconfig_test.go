@@ -13,7 +13,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
-	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
@@ -115,19 +114,16 @@ func TestCheckRuntimeConfig(t *testing.T) {
 func TestWaitRuntimeConfigWaitsForTheLastPod(t *testing.T) {
 	cs := fake.NewClientset(runningPod("d-0"), runningPod("d-1"))
 	pods := &fakePods{answers: map[string]string{"d-0": served, "d-1": "overrides: {}\n"}}
-	clk := testingclock.NewFakeClock(time.Unix(0, 0))
-	done := make(chan struct{})
-	go func() {
-		for !clk.HasWaiters() {
-			time.Sleep(time.Millisecond)
+	sleeps := 0
+	sleep := func(context.Context, time.Duration) error {
+		if sleeps++; sleeps == 1 {
+			pods.set("d-1", served) // the kubelet refreshed the file, Mimir reloaded it
 		}
-		pods.set("d-1", served) // the kubelet refreshed the file, Mimir reloaded it
-		stepWhenWaiting(clk, 10*time.Second, done)
-	}()
+		return nil
+	}
 	obs, err := WaitRuntimeConfig(context.Background(), cs, pods, ns, podaccess.Selector{Labels: "name=distributor"}, kvPatch,
-		WaitOptions{Interval: 10 * time.Second, Clock: clk})
-	close(done)
-	if err != nil || obs.Verdict != verdict.Pass {
-		t.Fatalf("WaitRuntimeConfig = %v, %v", obs, err)
+		WaitOptions{Interval: 10 * time.Second, Sleep: sleep})
+	if err != nil || obs.Verdict != verdict.Pass || sleeps != 1 {
+		t.Fatalf("WaitRuntimeConfig = %v, %v after %d sleeps, want a pass after 1", obs, err, sleeps)
 	}
 }

@@ -7,18 +7,17 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/utils/clock"
 )
 
 // WaitOptions pace a wait. The wait itself is bounded by the context.
 type WaitOptions struct {
 	// Interval between checks (default 5s).
 	Interval time.Duration
-	// Clock defaults to the real clock; tests pass a fake one.
-	Clock clock.Clock
-	// Sleep, when set, waits between checks instead of Clock: a plan
-	// action passes its run's Progress.Sleep, so the executor's clock and
-	// maintenance window pace the wait. Its error ends the wait as is.
+	// Sleep waits between checks. A plan action passes its run's clock
+	// (plan.Progress.Sleep, or a sleep bounded by a timeout on that clock),
+	// so the executor's clock and maintenance window pace the wait; tests
+	// pass a sleep that returns at once. Its error ends the wait as is.
+	// Default: a sleep on the wall clock, for callers outside a run.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
@@ -26,10 +25,22 @@ func (o WaitOptions) withDefaults() WaitOptions {
 	if o.Interval <= 0 {
 		o.Interval = 5 * time.Second
 	}
-	if o.Clock == nil {
-		o.Clock = clock.RealClock{}
+	if o.Sleep == nil {
+		o.Sleep = wallSleep
 	}
 	return o
+}
+
+// wallSleep waits d on the wall clock, or until ctx ends (its error then).
+func wallSleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // poll runs check now and then every interval until it reports done, fails,
@@ -43,19 +54,11 @@ func poll(ctx context.Context, opts WaitOptions, check func() (bool, error)) err
 		if err != nil || done {
 			return err
 		}
-		if opts.Sleep != nil {
-			if err := opts.Sleep(ctx, opts.Interval); err != nil {
-				if ctx.Err() != nil {
-					return context.Cause(ctx) // a deadline of the wait, not the run's
-				}
-				return err
+		if err := opts.Sleep(ctx, opts.Interval); err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx) // a deadline of the wait, not the run's
 			}
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		case <-opts.Clock.After(opts.Interval):
+			return err
 		}
 	}
 }

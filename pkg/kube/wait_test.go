@@ -9,30 +9,21 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
-	testingclock "k8s.io/utils/clock/testing"
 )
 
-// stepWhenWaiting advances the fake clock each time the code under test
-// waits on it, until done is closed.
-func stepWhenWaiting(clk *testingclock.FakeClock, d time.Duration, done <-chan struct{}) {
-	for {
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if clk.HasWaiters() {
-			clk.Step(d)
-		}
-		time.Sleep(time.Millisecond)
-	}
+// fakeSleep is a WaitOptions.Sleep that returns at once (ctx's error once
+// it ended), recording the intervals asked for.
+type fakeSleep struct{ slept []time.Duration }
+
+func (f *fakeSleep) sleep(ctx context.Context, d time.Duration) error {
+	f.slept = append(f.slept, d)
+	return ctx.Err()
 }
 
 func TestWaitRolloutReturnsOnceTheRolloutIsDone(t *testing.T) {
 	objs := append(stsPods("ingester-zone-a", 2, "rev-2"), pod("ingester-zone-a-2", "ingester-zone-a", "StatefulSet", "rev-1"),
 		statefulSet("ingester-zone-a", withOnDelete(), withLabel(LabelRolloutGroup, "ingester"), withStatus(3, 3, 2)))
 	cs := fake.NewClientset(objs...)
-	clk := testingclock.NewFakeClock(time.Unix(0, 0))
 	checks := 0
 	progress := func(st []RolloutStatus) {
 		checks++
@@ -43,22 +34,22 @@ func TestWaitRolloutReturnsOnceTheRolloutIsDone(t *testing.T) {
 			_, _ = cs.AppsV1().StatefulSets(ns).UpdateStatus(context.Background(), s, metav1.UpdateOptions{})
 		}
 	}
-	done := make(chan struct{})
-	go stepWhenWaiting(clk, 10*time.Second, done)
+	fs := &fakeSleep{}
 	st, err := WaitRollout(context.Background(), cs, []Workload{{Kind: "StatefulSet", Namespace: ns, Name: "ingester-zone-a"}},
-		WaitOptions{Interval: 10 * time.Second, Clock: clk}, progress)
-	close(done)
+		WaitOptions{Interval: 10 * time.Second, Sleep: fs.sleep}, progress)
 	if err != nil || !st[0].Done || checks != 3 {
 		t.Fatalf("WaitRollout = %+v, %v after %d checks; want done after 3", st, err, checks)
+	}
+	if len(fs.slept) != 2 || fs.slept[0] != 10*time.Second {
+		t.Errorf("slept %v, want 10s twice", fs.slept)
 	}
 }
 
 func TestWaitRolloutTimeoutNamesThePodsHoldingItBack(t *testing.T) {
 	objs := append(stsPods("ingester-zone-a", 1, "rev-1"), statefulSet("ingester-zone-a", withOnDelete(), withReplicas(1), withStatus(1, 1, 0)))
 	ctx, cancel := context.WithCancel(context.Background())
-	clk := testingclock.NewFakeClock(time.Unix(0, 0))
 	_, err := WaitRollout(ctx, fake.NewClientset(objs...), []Workload{{Kind: "StatefulSet", Namespace: ns, Name: "ingester-zone-a"}},
-		WaitOptions{Interval: time.Minute, Clock: clk}, func([]RolloutStatus) { cancel() })
+		WaitOptions{Interval: time.Minute, Sleep: (&fakeSleep{}).sleep}, func([]RolloutStatus) { cancel() })
 	for _, want := range []string{"StatefulSet mimir/ingester-zone-a 0/1 pods updated", "held back by ingester-zone-a-0 (old revision)",
 		"kubectl -n mimir delete pod ingester-zone-a-0", "context canceled"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
