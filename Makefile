@@ -40,15 +40,15 @@ $(GOLANGCI_LINT):
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## golangci-lint with the checked-in .golangci.yml
-	$(GOLANGCI_LINT) run --build-tags integration,e2e,capture ./...
+	$(GOLANGCI_LINT) run --build-tags integration,e2e,capture,conformance ./...
 
 .PHONY: bench
 bench: ## Go benchmarks (performance goals live here, not in unit tests)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: conformance
-conformance: ## Render Grafana's own Mimir jsonnet test environments (grafana/mimir module) with pkg/tanka (and tk when built) and compare with Grafana's generated YAML
-	$(TEST_TK_ENV) $(GO) test -count=1 -tags conformance -timeout 40m -v -run TestGrafanaTestEnvironments ./e2e/conformance/
+conformance: ## Grafana's Mimir jsonnet test environments rendered by pkg/tanka (and tk) vs Grafana's YAML; every built-in plan step by step on Grafana's library
+	$(TEST_TK_ENV) $(GO) test -count=1 -tags conformance -timeout 40m -v -run 'TestGrafanaTestEnvironments|TestBuiltinPlansAgainstGrafanasLibrary' ./e2e/conformance/
 
 .PHONY: bench-conformance
 bench-conformance: ## Benchmark the largest Grafana test environment (newest Mimir): pkg/tanka vs the tk binary, side by side
@@ -62,8 +62,12 @@ integration: cluster-up ## Integration tests: real Mimir and Prometheus processe
 e2e: cluster-up build ## The end-to-end suite on the local cluster (zone replacement, migration round trip, KV migrations)
 	$(GO) test -count=1 -p 1 -parallel 3 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/local/cluster ./e2e/suite
 
+.PHONY: e2e-and-conformance
+e2e-and-conformance: ## The e2e suite and the conformance harness side by side (each prints its output when it ends)
+	$(MAKE) -j2 --output-sync=target e2e conformance
+
 .PHONY: test
-test: vet lint unit integration e2e ## Everything CI runs: vet, lint, unit, integration and e2e tests
+test: vet lint unit integration e2e-and-conformance ## Everything CI runs: vet, lint, unit, integration, e2e and conformance
 
 .PHONY: demo
 demo: tools build ## Bring the local cluster up with Mimir in microservices mode and migrate it to read-write

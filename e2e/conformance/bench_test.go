@@ -5,17 +5,13 @@ package conformance
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/mimirctl/mimirctl/e2e/conformance/k8sgen"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
@@ -54,13 +50,13 @@ func BenchmarkRenderLargestGrafanaEnvironment(b *testing.B) {
 		b.Skip("MIMIRCTL_TEST_TK is not set: the benchmark compares pkg/tanka with the tk binary; build it with `e2e/local/tools/build.sh tk` and run `make bench-conformance`")
 	}
 	v := mimirVersions[len(mimirVersions)-1]
-	operations := filepath.Join(moduleDirTB(b, "github.com/grafana/mimir@"+v.Module), "operations")
+	operations := filepath.Join(moduleDir(b, "github.com/grafana/mimir@"+v.Module), "operations")
 	name, all := largestTestEnvironment(b, operations)
-	k8sLib, err := k8sgen.Generate(filepath.Join(moduleDirTB(b, kubernetesModule), "api", "openapi-spec", "swagger.json"), k8sgen.DefaultGroups)
+	k8sLib, err := k8sgen.Generate(filepath.Join(moduleDir(b, kubernetesModule), "api", "openapi-spec", "swagger.json"), k8sgen.DefaultGroups)
 	if err != nil {
 		b.Fatal(err)
 	}
-	env := filepath.Join(projectTB(b, k8sLib, operations, []string{name}, all), "environments", name)
+	env := filepath.Join(project(b, k8sLib, operations, []string{name}, all), "environments", name)
 	ctx := context.Background()
 
 	// Once, outside the timed loops: both renderers give the same objects.
@@ -70,14 +66,14 @@ func BenchmarkRenderLargestGrafanaEnvironment(b *testing.B) {
 	}
 	ours := map[string]map[string]any{}
 	for _, o := range res.Objects {
-		n := normaliseTB(b, o.Object)
+		n := normalise(b, o.Object)
 		ours[objectKey(n)] = n
 	}
 	out, err := runTkShow(tk, env)
 	if err != nil {
 		b.Fatalf("Mimir %s %s: %v", v.Name, name, err)
 	}
-	theirs := parseObjectsTB(b, "tk show "+env, out)
+	theirs := parseObjects(b, "tk show "+env, out)
 	if diffs, _ := compare(ours, theirs); len(diffs) > 0 {
 		b.Fatalf("Mimir %s %s: pkg/tanka and tk differ, not benchmarking: %s", v.Name, name, describe(diffs))
 	}
@@ -134,7 +130,7 @@ func largestTestEnvironment(tb testing.TB, operations string) (largest string, a
 		if err != nil {
 			tb.Fatal(err)
 		}
-		cands = append(cands, candidate{name, len(parseObjectsTB(tb, name+"-generated.yaml", raw)), len(raw)})
+		cands = append(cands, candidate{name, len(parseObjects(tb, name+"-generated.yaml", raw)), len(raw)})
 	}
 	best := slices.MinFunc(cands, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(b.objects, a.objects), cmp.Compare(b.bytes, a.bytes), strings.Compare(a.name, b.name))
@@ -155,8 +151,6 @@ func runTkShow(tk, envDir string) ([]byte, error) {
 	return out, nil
 }
 
-var documentSeparator = regexp.MustCompile(`(?m)^---\s*$`)
-
 // countDocuments is the number of non-blank YAML documents in raw.
 func countDocuments(raw []byte) int {
 	n := 0
@@ -166,121 +160,4 @@ func countDocuments(raw []byte) int {
 		}
 	}
 	return n
-}
-
-// The helpers below are moduleDir, project, parseGenerated and normalise of
-// conformance_test.go taking testing.TB, which a benchmark can pass (those
-// take *testing.T). Once the originals take testing.TB, these go.
-
-func moduleDirTB(tb testing.TB, modVersion string) string {
-	tb.Helper()
-	cmd := exec.Command("go", "mod", "download", "-json", modVersion)
-	cmd.Env = append(os.Environ(), "GONOSUMDB=github.com/grafana", "GOFLAGS=-mod=mod")
-	out, err := cmd.Output()
-	if err != nil {
-		tb.Fatalf("go mod download %s: %v (the module must be in the module cache or served by GOPROXY)", modVersion, err)
-	}
-	var info struct{ Dir, Error string }
-	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
-		tb.Fatalf("go mod download %s: no directory (%s %v)", modVersion, info.Error, err)
-	}
-	return info.Dir
-}
-
-func projectTB(tb testing.TB, k8sLib, operations string, tests, all []string) string {
-	tb.Helper()
-	root := tb.TempDir()
-	compat, err := filepath.Abs("testdata/compat")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	write := func(rel, content string) {
-		p := filepath.Join(root, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	link := func(target, rel string) {
-		p := filepath.Join(root, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.Symlink(target, p); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	write("jsonnetfile.json", `{"version": 1, "dependencies": [], "legacyImports": true}`+"\n")
-	write("vendor/github.com/jsonnet-libs/k8s-libsonnet/1.21/main.libsonnet", k8sLib)
-	link(filepath.Join(compat, "k.libsonnet"), "lib/k.libsonnet")
-	entries, err := os.ReadDir(compat)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, e := range entries {
-		switch {
-		case e.Name() == "github.com":
-			repos, err := filepath.Glob(filepath.Join(compat, "github.com", "*", "*"))
-			if err != nil {
-				tb.Fatal(err)
-			}
-			for _, r := range repos {
-				rel, _ := filepath.Rel(compat, r)
-				link(r, filepath.Join("vendor", rel))
-			}
-		case e.IsDir():
-			link(filepath.Join(compat, e.Name()), filepath.Join("vendor", e.Name()))
-		}
-	}
-	link(filepath.Join(operations, "mimir"), "vendor/mimir")
-	link(filepath.Join(operations, "mimir-tests"), "vendor/mimir-tests")
-	for _, name := range tests {
-		src, err := os.ReadFile(filepath.Join(operations, "mimir-tests", name+".jsonnet"))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		write(filepath.Join("environments", name, "main.jsonnet"), string(src))
-		write(filepath.Join("environments", name, "spec.json"), specJSON)
-		for _, other := range all {
-			link(filepath.Join(operations, "mimir-tests", other+".jsonnet"), filepath.Join("environments", name, other+".jsonnet"))
-		}
-	}
-	return root
-}
-
-func normaliseTB(tb testing.TB, v any) map[string]any {
-	tb.Helper()
-	raw, err := json.Marshal(v)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		tb.Fatal(err)
-	}
-	return out
-}
-
-// parseObjectsTB is parseGenerated on YAML already read; what names it in
-// errors.
-func parseObjectsTB(tb testing.TB, what string, raw []byte) map[string]map[string]any {
-	tb.Helper()
-	out := map[string]map[string]any{}
-	for _, doc := range documentSeparator.Split(string(raw), -1) {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		var o map[string]any
-		if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
-			tb.Fatalf("%s: %v", what, err)
-		}
-		if o == nil {
-			continue
-		}
-		o = normaliseTB(tb, o)
-		out[objectKey(o)] = o
-	}
-	return out
 }

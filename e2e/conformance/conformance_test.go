@@ -56,7 +56,7 @@ const specJSON = `{
 
 // moduleDir returns the module's directory in the module cache, downloading
 // it with `go mod download` when it is not there yet.
-func moduleDir(t *testing.T, modVersion string) string {
+func moduleDir(t testing.TB, modVersion string) string {
 	t.Helper()
 	cmd := exec.Command("go", "mod", "download", "-json", modVersion)
 	// The pseudo-versions of github.com/grafana/mimir are not in the checksum
@@ -78,7 +78,7 @@ func moduleDir(t *testing.T, modVersion string) string {
 // compat libraries, the generated Kubernetes library and the module's
 // operations/mimir and operations/mimir-tests; each test file becomes
 // environments/<test>/main.jsonnet beside tk init's spec.json.
-func project(t *testing.T, k8sLib, operations string, tests, all []string) string {
+func project(t testing.TB, k8sLib, operations string, tests, all []string) string {
 	t.Helper()
 	root := t.TempDir()
 	if keep := os.Getenv("CONFORMANCE_PROJECT_DIR"); keep != "" {
@@ -161,7 +161,7 @@ func objectKey(o map[string]any) string {
 // normalise round-trips v through JSON so that numbers, maps and lists
 // compare the same whichever decoder produced them (tk prints YAML from the
 // same JSON values).
-func normalise(t *testing.T, v any) map[string]any {
+func normalise(t testing.TB, v any) map[string]any {
 	t.Helper()
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -174,20 +174,30 @@ func normalise(t *testing.T, v any) map[string]any {
 	return out
 }
 
-func parseGenerated(t *testing.T, path string) map[string]map[string]any {
+func parseGenerated(t testing.TB, path string) map[string]map[string]any {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return parseObjects(t, path, raw)
+}
+
+// documentSeparator splits a YAML stream into its documents.
+var documentSeparator = regexp.MustCompile(`(?m)^---\s*$`)
+
+// parseObjects reads a YAML stream of objects (what names it in errors) and
+// returns them by objectKey.
+func parseObjects(t testing.TB, what string, raw []byte) map[string]map[string]any {
+	t.Helper()
 	out := map[string]map[string]any{}
-	for _, doc := range regexp.MustCompile(`(?m)^---\s*$`).Split(string(raw), -1) {
+	for _, doc := range documentSeparator.Split(string(raw), -1) {
 		if strings.TrimSpace(doc) == "" {
 			continue
 		}
 		var o map[string]any
 		if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
-			t.Fatalf("%s: %v", path, err)
+			t.Fatalf("%s: %v", what, err)
 		}
 		if o == nil {
 			continue
@@ -291,18 +301,11 @@ func describe(diffs []string) string {
 // objectKey.
 func tkShow(t *testing.T, tk, envDir string) (map[string]map[string]any, error) {
 	t.Helper()
-	cmd := exec.Command(tk, "show", "--dangerous-allow-redirect", envDir)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := runTkShow(tk, envDir)
 	if err != nil {
-		return nil, fmt.Errorf("tk show %s: %v: %s", envDir, err, stderr.String())
+		return nil, err
 	}
-	f := filepath.Join(t.TempDir(), "tk.yaml")
-	if err := os.WriteFile(f, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return parseGenerated(t, f), nil
+	return parseObjects(t, "tk show "+envDir, out), nil
 }
 
 // TestGrafanaTestEnvironments renders every operations/mimir-tests/test-*.jsonnet
@@ -407,7 +410,17 @@ func TestGrafanaTestEnvironments(t *testing.T) {
 				summary[len(summary)-1])
 		}
 	}
-	for _, l := range summary {
+	summaryLines = append(summaryLines, summary...)
+}
+
+// summaryLines are the tests' result lines; TestMain prints them after the
+// tests, so that `make conformance` ends with them.
+var summaryLines []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, l := range summaryLines {
 		fmt.Println(l)
 	}
+	os.Exit(code)
 }

@@ -7,7 +7,14 @@
 // The library's dependencies that the Go module proxy does not serve are
 // written here (testdata/compat) or generated (k8sgen, from the Kubernetes
 // OpenAPI document in the k8s.io/kubernetes module); the comparison is the
-// proof that they behave like the originals. The test carries the build tag
-// `conformance`; run it with `make conformance`. README.md lists which
+// proof that they behave like the originals.
+//
+// On the same projects, TestBuiltinPlansAgainstGrafanasLibrary replays every
+// built-in plan step by step, through the overlay a run writes, on the
+// Grafana test environment it starts from, and holds each step's render to
+// what the step claims (plans_test.go).
+//
+// The tests carry the build tag `conformance`; run them with
+// `make conformance` (part of `make test`). README.md lists which
 // environments differ and why.
 package conformance
