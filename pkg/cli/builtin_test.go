@@ -88,7 +88,7 @@ func TestBuiltinPlansVaryWithTheirParameters(t *testing.T) {
 		t.Errorf("ring plan with oldStore=etcd in runtime mode: %v", err)
 	}
 	rw := load("read-write-to-microservices", map[string]string{"rulerRemoteEvaluation": "true"})
-	if rw.Step("7.1-ruler-remote-evaluation-on") == nil {
+	if rw.Step("5.2-ruler-remote-evaluation-on") == nil {
 		t.Error("rulerRemoteEvaluation did not add its step")
 	}
 }

@@ -11,10 +11,6 @@ local m = import 'mimirctl.libsonnet';
       query-frontends, queriers and query-schedulers roll out with new args), and
       overrides_exporter_enabled is forced off (mimir-backend runs the overrides-exporter, whose
       Deployment is no longer rendered). `mimirctl plan` shows both in this step's diff.
-      The library refuses migration mode while ruler_remote_evaluation_enabled or
-      autoscaling_querier_enabled is true (read-write-deployment/config.libsonnet asserts, 2.9 to
-      the last 2.x): set both to false in your environment before the first step, when you decide
-      to. Preflight renders this step first and names the knob.
     |||,
     docs: [{ title: 'Step 2: Deploy read-write components with 0 replicas' }],
     actions: [m.jsonnet({ config: {

@@ -44,5 +44,13 @@ local gone(ring, micro, name) = m.ring(name, ring, m.nameIn(backends), [m.left(w
       gone('store-gateway', storeGateways, 'store-gateways-left'),
     ],
     undo: 'Remove the replicas overrides and multi_zone_store_gateway_replicas from mimirctl.libsonnet.',
-  }
+  },
+  {
+    id: '5.3-ruler-remote-evaluation-off',
+    title: 'Turn off ruler remote evaluation and ruler-querier autoscaling',
+    why: 'Only now that the microservice ruler is gone: turning it off earlier can make rule evaluations fail.',
+    docs: [{ title: 'Step 5: Scale down microservice read and backend components' }],
+    actions: [m.jsonnet({ config: { ruler_remote_evaluation_enabled: false, autoscaling_ruler_querier_enabled: false } })],
+    undo: 'Set ruler_remote_evaluation_enabled back to true if you used it.',
+  },
 ]

@@ -1,4 +1,5 @@
 local m = import 'mimirctl.libsonnet';
+local p = std.extVar('params');
 local zones = std.extVar('zones');
 local backends = ['mimir-backend-' + z for z in zones];
 local storeGateways = ['store-gateway-' + z for z in zones];
@@ -19,4 +20,10 @@ local gone(ring, micro, name) = m.ring(name, ring, m.nameIn(micro), [m.left(b) f
     ],
     undo: 'Set mimir_read_replicas and mimir_backend_replicas back.',
   },
-]
+] + (if p.rulerRemoteEvaluation then [{
+       id: '5.2-ruler-remote-evaluation-on',
+       title: 'Turn ruler remote evaluation back on',
+       why: 'Only the microservice ruler evaluates rules now, so it may use its own query path again.',
+       actions: [m.jsonnet({ config: { ruler_remote_evaluation_enabled: true } })],
+       undo: 'Set ruler_remote_evaluation_enabled to false.',
+     }] else [])

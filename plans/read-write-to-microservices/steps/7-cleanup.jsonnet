@@ -1,7 +1,7 @@
 local m = import 'mimirctl.libsonnet';
 local p = std.extVar('params');
 local zones = std.extVar('zones');
-[{
+{
   id: '7-microservices-mode',
   title: 'Switch to deployment_mode microservices and remove the read-write components',
   why: |||
@@ -22,10 +22,4 @@ local zones = std.extVar('zones');
     { pvcCleanup: { match: p.pvcPattern } },
   ],
   undo: 'Set deployment_mode back to migration.',
-} ] + (if p.rulerRemoteEvaluation then [{
-  id: '7.1-ruler-remote-evaluation-on',
-  title: 'Turn ruler remote evaluation back on',
-  why: "Only the microservice ruler evaluates rules now, and the deployment mode is microservices again: Grafana's library refuses remote evaluation in migration mode.",
-  actions: [m.jsonnet({ config: { ruler_remote_evaluation_enabled: true } })],
-  undo: 'Set ruler_remote_evaluation_enabled to false.',
-}] else [])
+}
