@@ -332,7 +332,6 @@ func TestGrafanaTestEnvironments(t *testing.T) {
 	if tk == "" && os.Getenv("CI") == "true" {
 		t.Fatal("CI=true but MIMIRCTL_TEST_TK is not set: build tk with `e2e/local/tools/build.sh tk` and run `make conformance`, which passes it")
 	}
-	var summary []string
 	for _, v := range mimirVersions {
 		if len(only) > 0 && !only[v.Name] {
 			continue
@@ -399,27 +398,26 @@ func TestGrafanaTestEnvironments(t *testing.T) {
 				identical++
 			}
 		}
-		summary = append(summary,
+		detailLines = append(detailLines,
 			fmt.Sprintf("Mimir %s (github.com/grafana/mimir@%s): %d test files, %d differ only by objects not reproduced (see README.md); render time total %s, slowest %s",
-				v.Name, v.Module, len(tests), onlyKnown, total.Round(time.Millisecond), slowest.Round(time.Millisecond)),
-			fmt.Sprintf("grafana test environments: %d rendered, %d identical", rendered, identical))
+				v.Name, v.Module, len(tests), onlyKnown, total.Round(time.Millisecond), slowest.Round(time.Millisecond)))
 		if tk != "" {
-			summary = append(summary[:len(summary)-1],
-				fmt.Sprintf("tk (%s) on the same environments: %d rendered, %d identical to pkg/tanka; render time total %s (pkg/tanka %s)",
-					tk, tkRendered, tkSame, tkTotal.Round(time.Millisecond), total.Round(time.Millisecond)),
-				summary[len(summary)-1])
+			detailLines = append(detailLines,
+				fmt.Sprintf("Mimir %s, tk (%s) on the same environments: %d rendered, %d identical to pkg/tanka; render time total %s (pkg/tanka %s)",
+					v.Name, tk, tkRendered, tkSame, tkTotal.Round(time.Millisecond), total.Round(time.Millisecond)))
 		}
+		summaryLines = append(summaryLines, fmt.Sprintf("grafana test environments: %d rendered, %d identical", rendered, identical))
 	}
-	summaryLines = append(summaryLines, summary...)
 }
 
-// summaryLines are the tests' result lines; TestMain prints them after the
-// tests, so that `make conformance` ends with them.
-var summaryLines []string
+// detailLines (figures) and summaryLines (results) are printed by TestMain
+// after the tests, the results last, so that `make conformance` ends with
+// one "grafana test environments" line per version and the plan steps line.
+var detailLines, summaryLines []string
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, l := range summaryLines {
+	for _, l := range append(detailLines, summaryLines...) {
 		fmt.Println(l)
 	}
 	os.Exit(code)
