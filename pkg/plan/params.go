@@ -35,6 +35,8 @@ type Parameter struct {
 	// default is required.
 	Default any      `yaml:"default,omitempty" json:"default,omitempty"`
 	Enum    []string `yaml:"enum,omitempty" json:"enum,omitempty"`
+	// Min is the least value of an int parameter (none when nil).
+	Min *int64 `yaml:"min,omitempty" json:"min,omitempty"`
 }
 
 // ParamValues holds bound parameter values: string, int64, float64, bool,
@@ -53,6 +55,9 @@ func (p Parameter) Parse(raw string) (any, error) {
 		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("parameter %s wants an integer, got %q", p.Name, raw)
+		}
+		if p.Min != nil && n < *p.Min {
+			return nil, fmt.Errorf("parameter %s: %d is less than %d", p.Name, n, *p.Min)
 		}
 		v = n
 	case TypeNumber:

@@ -1,0 +1,22 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+)
+
+// An int parameter with a minimum refuses smaller values from the command
+// line, naming the parameter and the minimum.
+func TestIntParameterMinimum(t *testing.T) {
+	one := int64(1)
+	p := Parameter{Name: "ingesterReplicas", Type: TypeInt, Min: &one}
+	for raw, wantErr := range map[string]bool{"0": true, "-2": true, "1": false, "30": false} {
+		_, err := p.Parse(raw)
+		if (err != nil) != wantErr {
+			t.Errorf("Parse(%q) err = %v, want error %v", raw, err, wantErr)
+		}
+		if err != nil && !strings.Contains(err.Error(), "ingesterReplicas: "+raw+" is less than 1") {
+			t.Errorf("Parse(%q) err = %v, want it to name the parameter and the minimum", raw, err)
+		}
+	}
+}
