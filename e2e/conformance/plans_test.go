@@ -112,10 +112,12 @@ var planCases = []planCase{
 		inert: map[string]string{"1-zone-awareness": "the start is zone-aware already (multi_zone_ingester_enabled and multi_zone_store_gateway_enabled in Grafana's file)"},
 	},
 	{
-		plan: "read-write-to-microservices", versions: twoX, start: "test-read-write-deployment-mode-s3",
+		// mimir_write_replicas and mimir_backend_replicas are 3 in Grafana's
+		// file (the library's defaults): the microservices come back at 3.
+		plan: "read-write-to-microservices", params: wayBack, versions: twoX, start: "test-read-write-deployment-mode-s3",
 	},
 	{
-		plan: "read-write-to-microservices", params: map[string]string{"rulerRemoteEvaluation": "true"}, versions: twoX,
+		plan: "read-write-to-microservices", params: map[string]string{"ingesterReplicas": "6", "storeGatewayReplicas": "6", "rulerRemoteEvaluation": "true"}, versions: twoX,
 		start: "test-read-write-deployment-mode-s3",
 	},
 	{
@@ -126,6 +128,8 @@ var planCases = []planCase{
 		start: "test-defaults", edit: haTrackerInEtcd,
 	},
 }
+
+var wayBack = map[string]string{"ingesterReplicas": "3", "storeGatewayReplicas": "3"}
 
 func microservicesWithRemoteEvaluation(src string) string {
 	src = regexp.MustCompile(`(?m)^\s*deployment_mode: 'migration',\n`).ReplaceAllString(src, "")

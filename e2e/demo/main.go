@@ -126,7 +126,7 @@ func routing() []string {
 // microservices, with the routing the demo used: a command that finishes.
 func goBack(bin, kubeconfig, ns, envDir, prometheusURL string) []string {
 	return append([]string{filepath.Clean(bin), "--kubeconfig", kubeconfig, "-n", ns, "apply", "read-write-to-microservices",
-		"--env", envDir, "--prometheus-url", prometheusURL, "--force-flush"}, routing()...)
+		"--env", envDir, "--prometheus-url", prometheusURL, "--force-flush"}, append(routing(), scenario.WayBackReplicas()...)...)
 }
 
 func clientsOf(c *cluster.Cluster) (*kube.Clients, error) {

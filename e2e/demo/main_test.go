@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"github.com/mimirctl/mimirctl/pkg/engine"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/plans"
@@ -43,7 +44,7 @@ func manualSteps(t *testing.T, name string, values map[string]string) []string {
 // did, so read-write-to-microservices has no step that waits for a person.
 func TestTheGoBackCommandFinishes(t *testing.T) {
 	cmd := goBack("bin/mimirctl", "/tmp/kubeconfig", "mimir-demo", "/tmp/env", "http://prometheus:9090")
-	if len(manualSteps(t, "read-write-to-microservices", nil)) == 0 {
+	if len(manualSteps(t, "read-write-to-microservices", params(t, scenario.WayBackReplicas()))) == 0 {
 		t.Fatal("without routing parameters the plan should wait for a person: the test would prove nothing")
 	}
 	if manual := manualSteps(t, "read-write-to-microservices", params(t, cmd)); len(manual) > 0 {

@@ -30,6 +30,22 @@ import (
 // read-write plans' long-term query gate (storeQuery, step 4.2 of
 // microservices-to-read-write) needs it: with Mimir's 13h and 2h a young
 // cluster has no data only the store-gateways answer.
+// IngesterReplicas and StoreGatewayReplicas are the microservice ingesters
+// and store-gateways the scenarios' environments run (mimir-lite's
+// multi_zone_ingester_replicas and multi_zone_store_gateway_replicas
+// defaults, one per zone): the way back to microservices restores them
+// (read-write-to-microservices' ingesterReplicas and storeGatewayReplicas).
+const (
+	IngesterReplicas     = 3
+	StoreGatewayReplicas = 3
+)
+
+// WayBackReplicas are the read-write-to-microservices parameters that bring
+// the scenario's microservices back at their size.
+func WayBackReplicas() []string {
+	return []string{"-p", fmt.Sprintf("ingesterReplicas=%d", IngesterReplicas), "-p", fmt.Sprintf("storeGatewayReplicas=%d", StoreGatewayReplicas)}
+}
+
 const LongTermData = "{ _config+:: { query_ingesters_within: '6m', tsdb_block_ranges_period: '1m' } }"
 
 // Env is a test Tanka environment deployed in its own namespace.

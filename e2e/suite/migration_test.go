@@ -23,6 +23,8 @@ func migrationArgs(e *scenario.Env, name string) []string {
 		"-p", "tenant=" + scenario.Tenant, "-p", "readService=gateway-read", "-p", "backendService=gateway-backend", "-p", "writeService=gateway-write"}
 	if name == "microservices-to-read-write" {
 		args = append(args, "-p", "mimirReadReplicas=1")
+	} else {
+		args = append(args, scenario.WayBackReplicas()...)
 	}
 	return args
 }

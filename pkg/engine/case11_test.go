@@ -129,7 +129,14 @@ func case11StatefulSet(name string, replicas int32) *appsv1.StatefulSet {
 // changes the cluster.
 func case11Checks(t *testing.T, b *Binder, params map[string]string, step string) ([]plan.Action, []plan.ActionConfig) {
 	t.Helper()
-	p, err := plan.Load(plans.FS, "microservices-to-read-write", plan.LoadOptions{Registry: Registry(), Params: params})
+	return capacityChecks(t, b, "microservices-to-read-write", params, step)
+}
+
+// capacityChecks binds the writeCapacity actions of a built-in plan's step,
+// which must come before every action that changes the cluster.
+func capacityChecks(t *testing.T, b *Binder, name string, params map[string]string, step string) ([]plan.Action, []plan.ActionConfig) {
+	t.Helper()
+	p, err := plan.Load(plans.FS, name, plan.LoadOptions{Registry: Registry(), Params: params})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +149,7 @@ func case11Checks(t *testing.T, b *Binder, params map[string]string, step string
 	for i, cfg := range s.Actions {
 		if cfg.Kind != "writeCapacity" {
 			if len(actions) == 0 {
-				t.Fatalf("step %s: action %d (%s) changes the cluster before any check that mimir-write can take the zone's series", step, i, cfg.Label())
+				t.Fatalf("step %s: action %d (%s) changes the cluster before any check that the new write pods can take the zone's series", step, i, cfg.Label())
 			}
 			continue
 		}
@@ -190,7 +197,7 @@ func TestCase11MimirWriteCapacity(t *testing.T) {
 		for i, z := range []string{"zone-a", "zone-b", "zone-c"} {
 			got, _ := refusal(t, checks[i])
 			t.Logf("%s refusal: %s", z, got)
-			want := z + ": 1 mimir-write pod would replace 3 ingesters, and 7.1M series would land on 1 mimir-write pod (limit 3M); set mimirWriteReplicas ≥ 9"
+			want := z + ": 1 mimir-write-" + z + " pod would replace 3 of ingester-" + z + ", and 7.1M series would land on 1 mimir-write-" + z + " pod (limit 3M); set mimirWriteReplicas ≥ 9"
 			if !strings.Contains(got, want) {
 				t.Errorf("%s: got %q, want a refusal containing %q", z, got, want)
 			}
@@ -199,7 +206,7 @@ func TestCase11MimirWriteCapacity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"ceil(mimirWriteReplicas 3 / 3 zones) = 1", "3 ingesters now", "7.1M series in the zone", "would refuse: zone-a: "} {
+		for _, want := range []string{"ceil(mimirWriteReplicas 3 / 3 zones) = 1", "3 of ingester-zone-a now", "7.1M series in the zone", "would refuse: zone-a: "} {
 			if !strings.Contains(ch.Summary+"\n"+ch.Diff, want) {
 				t.Errorf("plan preview %q / %q lacks %q", ch.Summary, ch.Diff, want)
 			}
@@ -214,7 +221,8 @@ func TestCase11MimirWriteCapacity(t *testing.T) {
 			if err != nil || !done {
 				t.Errorf("check: done=%v %q %v, want done", done, detail, err)
 			}
-			if !strings.Contains(detail, "ceil(mimirWriteReplicas 9 / 3 zones) = 3; 3 ingesters now; 7.1M series in the zone (3 pods) → 2.4M per mimir-write pod") {
+			zone, _, _ := strings.Cut(detail, ":")
+			if !strings.Contains(detail, "ceil(mimirWriteReplicas 9 / 3 zones) = 3; 3 of ingester-"+zone+" now; 7.1M series in the zone (3 pods) → 2.4M per mimir-write-"+zone+" pod") {
 				t.Errorf("detail %q lacks the arithmetic", detail)
 			}
 		}
@@ -225,7 +233,7 @@ func TestCase11MimirWriteCapacity(t *testing.T) {
 		c.maxSeries = "0"
 		checks, _ := case11Checks(t, c.binder(t), map[string]string{"mimirWriteReplicas": "6"}, "6.1-scale-up-write")
 		got, _ := refusal(t, checks[0])
-		if want := "zone-a: 2 mimir-write pods would replace 3 ingesters; set mimirWriteReplicas ≥ 9"; !strings.Contains(got, want) {
+		if want := "zone-a: 2 mimir-write-zone-a pods would replace 3 of ingester-zone-a; set mimirWriteReplicas ≥ 9"; !strings.Contains(got, want) {
 			t.Errorf("got %q, want %q", got, want)
 		}
 		checks, _ = case11Checks(t, c.binder(t), map[string]string{"mimirWriteReplicas": "9"}, "6.1-scale-up-write")
@@ -244,7 +252,7 @@ func TestCase11MimirWriteCapacity(t *testing.T) {
 		if got != "" {
 			t.Fatalf("allowed shortfall refused: %s", got)
 		}
-		if len(p.reports) == 0 || !strings.Contains(p.reports[0], "7.1M series would land on 1 mimir-write pod (limit 3M)") {
+		if len(p.reports) == 0 || !strings.Contains(p.reports[0], "7.1M series would land on 1 mimir-write-zone-a pod (limit 3M)") {
 			t.Errorf("allowed shortfall not reported: %q", p.reports)
 		}
 	})
@@ -274,7 +282,7 @@ func TestCase11MimirWriteCapacity(t *testing.T) {
 			got, _ := refusal(t, checks[0])
 			t.Logf("%s refusal: %s", z, got)
 			// The zone's series: its 3 ingesters and its mimir-write pod.
-			want := z + ": 1 mimir-write pod would replace 3 ingesters, and 7.8M series would land on 1 mimir-write pod (limit 3M); set mimirWriteReplicas ≥ 9"
+			want := z + ": 1 mimir-write-" + z + " pod would replace 3 of ingester-" + z + ", and 7.8M series would land on 1 mimir-write-" + z + " pod (limit 3M); set mimirWriteReplicas ≥ 9"
 			if !strings.Contains(got, want) || !strings.Contains(got, "replicas of StatefulSet mimir-write-"+z) {
 				t.Errorf("%s: got %q, want %q", z, got, want)
 			}

@@ -19,7 +19,7 @@ var builtinVariants = []struct {
 }{
 	{"microservices-to-read-write", nil},
 	{"microservices-to-read-write", map[string]string{"mimirReadAutoscaling": "true"}},
-	{"read-write-to-microservices", nil},
+	{"read-write-to-microservices", wayBack},
 	{"ring-kv-to-memberlist", nil},
 	{"ring-kv-to-memberlist", map[string]string{"clusterLabel": "prod-eu-1.mimir"}},
 	{"ha-tracker-kv-to-memberlist", nil},
@@ -27,6 +27,9 @@ var builtinVariants = []struct {
 	{"ingester-zone-shutdown", map[string]string{"zone": "zone-b", "tankaField": "ingester_zone_b_statefulset"}},
 	{"memberlist-cluster-label", map[string]string{"label": "prod-eu-1.mimir"}},
 }
+
+// wayBack are read-write-to-microservices' required parameters.
+var wayBack = map[string]string{"ingesterReplicas": "3", "storeGatewayReplicas": "3"}
 
 func loadBuiltin(t *testing.T, dir string, params map[string]string) *plan.Plan {
 	t.Helper()
@@ -89,7 +92,7 @@ func TestEveryBuiltinPlanIsPlacedAtEachOfItsIntermediateStates(t *testing.T) {
 // and no step of the other is behind it.
 func TestReadWriteRoundTripStartsEachDirectionAtItsFirstStep(t *testing.T) {
 	fwd := loadBuiltin(t, "microservices-to-read-write", nil)
-	back := loadBuiltin(t, "read-write-to-microservices", nil)
+	back := loadBuiltin(t, "read-write-to-microservices", wayBack)
 	frefs, fs := JsonnetChanges(fwd)
 	_, bs := JsonnetChanges(back)
 	readWrite := after(&tanka.Overlay{}, fs, len(fs))

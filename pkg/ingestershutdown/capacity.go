@@ -61,6 +61,13 @@ type WriteCapacitySpec struct {
 	// Pods selects the zone's ring members whose series move to the
 	// mimir-write pods (default: label name in (Ingesters, Writers)).
 	Pods podaccess.Selector `yaml:"pods,omitempty" json:"pods,omitempty"`
+	// ReplicasParameter and ReplicasKnob name, in refusals, the plan
+	// parameter that sets Replicas and the _config knob that sizes Writers
+	// (defaults mimirWriteReplicas and mimir_write_replicas; the way back to
+	// microservices checks the ingesters with ingesterReplicas and
+	// multi_zone_ingester_replicas).
+	ReplicasParameter string `yaml:"replicasParameter,omitempty" json:"replicasParameter,omitempty"`
+	ReplicasKnob      string `yaml:"replicasKnob,omitempty" json:"replicasKnob,omitempty"`
 	// AllowShortfall lets the check pass a shortfall for operators whose
 	// mimir-write pods are sized for more than the limit says. It never
 	// passes silently: the action then counts as destructive (asked on a
@@ -80,7 +87,7 @@ func (s *WriteCapacitySpec) Validate() error {
 		}
 	}
 	if s.Replicas < 0 {
-		errs = append(errs, fmt.Errorf("replicas %d: want mimir_write_replicas ≥ 1, or 0 to read StatefulSet %s", s.Replicas, s.writers()))
+		errs = append(errs, fmt.Errorf("replicas %d: want %s ≥ 1, or 0 to read StatefulSet %s", s.Replicas, s.knob(), s.writers()))
 	}
 	if s.Zones < 0 {
 		errs = append(errs, fmt.Errorf("zones %d: want ≥ 1 (default %d)", s.Zones, DefaultWriteZones))
@@ -116,6 +123,20 @@ func (s *WriteCapacitySpec) writers() string {
 	return "mimir-write-" + s.Zone
 }
 
+func (s *WriteCapacitySpec) parameter() string {
+	if s.ReplicasParameter != "" {
+		return s.ReplicasParameter
+	}
+	return "mimirWriteReplicas"
+}
+
+func (s *WriteCapacitySpec) knob() string {
+	if s.ReplicasKnob != "" {
+		return s.ReplicasKnob
+	}
+	return "mimir_write_replicas"
+}
+
 func (s *WriteCapacitySpec) zones() int {
 	if s.Zones > 0 {
 		return s.Zones
@@ -130,7 +151,7 @@ func (s *WriteCapacitySpec) pods() podaccess.Selector {
 	return podaccess.Selector{Labels: fmt.Sprintf("name in (%s, %s)", s.ingesters(), s.writers())}
 }
 
-// planned is ceil(Replicas / zones): the zone's mimir-write pods.
+// planned is ceil(Replicas / zones): the zone's pods of Writers.
 func (s *WriteCapacitySpec) planned() int {
 	return (s.Replicas + s.zones() - 1) / s.zones()
 }
@@ -139,13 +160,19 @@ func (s *WriteCapacitySpec) writersArithmetic() string {
 	if s.Replicas == 0 {
 		return fmt.Sprintf("the replicas of StatefulSet %s", s.writers())
 	}
-	return fmt.Sprintf("ceil(mimirWriteReplicas %d / %d zones) = %d mimir-write %s per zone", s.Replicas, s.zones(), s.planned(), podWord(s.planned()))
+	return fmt.Sprintf("ceil(%s %d / %d zones) = %d %s %s", s.parameter(), s.Replicas, s.zones(), s.planned(), s.writers(), podWord(s.planned()))
 }
 
-// WriteCapacity is what a zone's mimir-write pods would hold once its
-// ingesters are gone.
+// WriteCapacity is what a zone's new write pods (Writers, e.g.
+// mimir-write-zone-a) would hold once the pods they replace (Ingesters,
+// e.g. ingester-zone-a) are gone.
 type WriteCapacity struct {
 	Zone string `json:"zone"`
+	// Replaced and By are the StatefulSets: the one whose pods go, the one
+	// whose pods take over; Parameter is the plan parameter that sizes By.
+	Replaced  string `json:"replaced"`
+	By        string `json:"by"`
+	Parameter string `json:"parameter"`
 	// Ingesters is the replicas of the StatefulSet being replaced.
 	Ingesters int `json:"ingesters"`
 	// Writers is the zone's mimir-write pods; WritersFrom says where the
@@ -161,11 +188,11 @@ type WriteCapacity struct {
 	MaxSeries int64  `json:"maxSeries"`
 	LimitPod  string `json:"limitPod,omitempty"`
 	LimitPods int    `json:"limitPods"`
-	// Zones is how many zones mimirWriteReplicas is spread over.
+	// Zones is how many zones Parameter is spread over.
 	Zones int `json:"zones"`
 }
 
-// Needed is how many mimir-write pods the zone needs: at least as many as the
+// Needed is how many pods of By the zone needs: at least as many as the
 // ingesters they replace, and enough to keep each under MaxSeries.
 func (c WriteCapacity) Needed() int {
 	n := c.Ingesters
@@ -175,20 +202,20 @@ func (c WriteCapacity) Needed() int {
 	return n
 }
 
-// Shortfall says why the zone's mimir-write pods cannot take its load, with
+// Shortfall says why the zone's pods of By cannot take its load, with
 // the fix; empty when they can.
 func (c WriteCapacity) Shortfall() string {
 	var why []string
 	if c.Ingesters > 0 && c.Writers < c.Ingesters {
-		why = append(why, fmt.Sprintf("%d mimir-write %s would replace %d ingesters", c.Writers, podWord(c.Writers), c.Ingesters))
+		why = append(why, fmt.Sprintf("%d %s %s would replace %d of %s", c.Writers, c.By, podWord(c.Writers), c.Ingesters, c.Replaced))
 	}
 	if c.Ingesters > 0 && c.MaxSeries > 0 && (c.Writers == 0 || c.Series/float64(c.Writers) > float64(c.MaxSeries)) {
-		why = append(why, fmt.Sprintf("%s series would land on %d mimir-write %s (limit %s)", Count(c.Series), c.Writers, podWord(c.Writers), Count(float64(c.MaxSeries))))
+		why = append(why, fmt.Sprintf("%s series would land on %d %s %s (limit %s)", Count(c.Series), c.Writers, c.By, podWord(c.Writers), Count(float64(c.MaxSeries))))
 	}
 	if len(why) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s: %s; set mimirWriteReplicas ≥ %d", c.Zone, strings.Join(why, ", and "), c.Needed()*c.Zones)
+	return fmt.Sprintf("%s: %s; set %s ≥ %d", c.Zone, strings.Join(why, ", and "), c.Parameter, c.Needed()*c.Zones)
 }
 
 // String gives the arithmetic for people.
@@ -201,8 +228,8 @@ func (c WriteCapacity) String() string {
 	if c.Writers > 0 {
 		per = Count(c.Series / float64(c.Writers))
 	}
-	return fmt.Sprintf("%s: %s = %d; %d ingesters now; %s series in the zone (%d pods) → %s per mimir-write pod; %s %s",
-		c.Zone, c.WritersFrom, c.Writers, c.Ingesters, Count(c.Series), c.SeriesPods, per, KeyMaxSeries, limit)
+	return fmt.Sprintf("%s: %s = %d; %d of %s now; %s series in the zone (%d pods) → %s per %s pod; %s %s",
+		c.Zone, c.WritersFrom, c.Writers, c.Ingesters, c.Replaced, Count(c.Series), c.SeriesPods, per, c.By, KeyMaxSeries, limit)
 }
 
 // Count writes a number of series the way people say it: 7.1M, 610k, 950.
@@ -241,11 +268,11 @@ func NewWriteCapacity(spec *WriteCapacitySpec, d Deps) *WriteCapacityCheck {
 	return &WriteCapacityCheck{spec: spec, d: d}
 }
 
-// Assess reads the zone's ingesters, mimir-write pods, series and limits.
+// Assess reads the zone's replaced pods, the pods taking over, series and limits.
 // Any pod that cannot be read makes it fail: the load is then unknown.
 func (w *WriteCapacityCheck) Assess(ctx context.Context) (WriteCapacity, error) {
 	s := w.spec
-	c := WriteCapacity{Zone: s.Zone, Zones: s.zones()}
+	c := WriteCapacity{Zone: s.Zone, Zones: s.zones(), Replaced: s.ingesters(), By: s.writers(), Parameter: s.parameter()}
 	ing, err := w.replicas(ctx, s.ingesters())
 	if err != nil {
 		return c, err
@@ -253,14 +280,14 @@ func (w *WriteCapacityCheck) Assess(ctx context.Context) (WriteCapacity, error) 
 	c.Ingesters = max(ing, 0)
 	if s.Replicas > 0 {
 		c.Writers = s.planned()
-		c.WritersFrom = fmt.Sprintf("ceil(mimirWriteReplicas %d / %d zones)", s.Replicas, s.zones())
+		c.WritersFrom = fmt.Sprintf("ceil(%s %d / %d zones)", s.parameter(), s.Replicas, s.zones())
 	} else {
 		n, err := w.replicas(ctx, s.writers())
 		if err != nil {
 			return c, err
 		}
 		if n < 0 {
-			return c, fmt.Errorf("%s: StatefulSet %s does not exist, so nothing would take the series of %s; scale the write path up first (step 6.1)", s.Zone, s.writers(), s.ingesters())
+			return c, fmt.Errorf("%s: StatefulSet %s does not exist, so nothing would take the series of %s; scale it up first", s.Zone, s.writers(), s.ingesters())
 		}
 		c.Writers = n
 		c.WritersFrom = "replicas of StatefulSet " + s.writers()
@@ -346,7 +373,7 @@ func (w *WriteCapacityCheck) limit(ctx context.Context, c *WriteCapacity) error 
 	return err
 }
 
-// Check is done when the zone's mimir-write pods can take its load (or
+// Check is done when the zone's pods of Writers can take its load (or
 // nothing is left to replace); the detail gives the arithmetic. A shortfall
 // is not done: Apply refuses it, or passes it when allowed and confirmed.
 func (w *WriteCapacityCheck) Check(ctx context.Context) (bool, string, error) {
@@ -355,7 +382,7 @@ func (w *WriteCapacityCheck) Check(ctx context.Context) (bool, string, error) {
 		return false, "", err
 	}
 	if c.Ingesters == 0 {
-		return true, fmt.Sprintf("%s: StatefulSet %s has no replicas (or does not exist): no ingester left to replace", c.Zone, w.spec.ingesters()), nil
+		return true, fmt.Sprintf("%s: StatefulSet %s has no replicas (or does not exist): nothing left to replace", c.Zone, w.spec.ingesters()), nil
 	}
 	if short := c.Shortfall(); short != "" {
 		return false, c.String() + "; " + short, nil
@@ -377,21 +404,21 @@ func (w *WriteCapacityCheck) Apply(ctx context.Context, p plan.Progress) error {
 		p.Report(c.String())
 		return nil
 	case w.spec.AllowShortfall:
-		p.Report(fmt.Sprintf("%s — passed because allowShortfall is set and confirmed: each mimir-write pod must hold %s series", short, Count(c.Series/float64(max(c.Writers, 1)))))
+		p.Report(fmt.Sprintf("%s — passed because allowShortfall is set and confirmed: each %s pod must hold %s series", short, c.By, Count(c.Series/float64(max(c.Writers, 1)))))
 		return nil
 	}
-	return fmt.Errorf("%s (%s). %s If each mimir-write pod is sized for more, set the check's allowShortfall (built-in plans: -p allowWriteCapacityShortfall=true) and confirm",
-		short, c.String(), w.fix(c))
+	return fmt.Errorf("%s (%s). %s If each %s pod is sized for more, set the check's allowShortfall (built-in plans: -p allowWriteCapacityShortfall=true) and confirm",
+		short, c.String(), w.fix(c), c.By)
 }
 
-// fix says how to get the mimir-write pods the zone needs.
+// fix says how to get the pods of Writers the zone needs.
 func (w *WriteCapacityCheck) fix(c WriteCapacity) string {
 	total := c.Needed() * c.Zones
 	if w.spec.Replicas > 0 {
-		return fmt.Sprintf("Rerun with -p mimirWriteReplicas=%d (with --allow-plan-change to continue a run under way).", total)
+		return fmt.Sprintf("Rerun with -p %s=%d (with --allow-plan-change to continue a run under way).", w.spec.parameter(), total)
 	}
-	return fmt.Sprintf("StatefulSet %s runs %d %s as deployed: raise mimir_write_replicas to %d in the environment (mimirctl.libsonnet holds the value step 6.1 set), apply it, "+
-		"wait until the %d pods of %s are ACTIVE in the ingester ring, then resume.", w.spec.writers(), c.Writers, podWord(c.Writers), total, c.Needed(), w.spec.writers())
+	return fmt.Sprintf("StatefulSet %s runs %d %s as deployed: raise %s to %d in the environment (mimirctl.libsonnet holds the value the plan set), apply it, "+
+		"wait until the %d pods of %s are ACTIVE in the ingester ring, then resume.", w.spec.writers(), c.Writers, podWord(c.Writers), w.spec.knob(), total, c.Needed(), w.spec.writers())
 }
 
 // Preview shows the per-zone arithmetic next to the zone's ingesters.

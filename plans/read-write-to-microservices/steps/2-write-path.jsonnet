@@ -19,7 +19,20 @@ local route =
       multi_zone_ingester_replicas (parameter ingesterReplicas): Grafana's library renders the zone
       StatefulSets with 0 replicas unless the environment sets it, which a read-write one does not.
     |||,
-    actions: [m.jsonnet({ config: { multi_zone_ingester_replicas: p.ingesterReplicas }, remove: { objects: ['ingester_' + std.strReplace(z, '-', '_') + '_statefulset' for z in zones] + m.replicasFields(['distributor_deployment']) } })],
+    // Each zone's ingesters take over what its mimir-write pods hold (6.2):
+    // refuse fewer of them, or more series per ingester than its limit.
+    actions: [
+      { writeCapacity: {
+        zone: z,
+        ingesters: 'mimir-write-' + z,
+        writers: 'ingester-' + z,
+        replicas: p.ingesterReplicas,
+        replicasParameter: 'ingesterReplicas',
+        replicasKnob: 'multi_zone_ingester_replicas',
+        allowShortfall: p.allowWriteCapacityShortfall,
+      } }
+      for z in zones
+    ] + [m.jsonnet({ config: { multi_zone_ingester_replicas: p.ingesterReplicas }, remove: { objects: ['ingester_' + std.strReplace(z, '-', '_') + '_statefulset' for z in zones] + m.replicasFields(['distributor_deployment']) } })],
     gates: [
       m.ring('ingesters-joined', 'ingester', m.nameIn(writers + ingesters), [m.joined(i) for i in ingesters] + [m.settled]),
       m.ring('distributors-joined', 'distributor', m.nameIn(writers + ['distributor']), [m.joined('distributor')]),

@@ -25,5 +25,8 @@ local gone(ring, micro, name) = m.ring(name, ring, m.nameIn(micro), [m.left(b) f
        title: 'Turn ruler remote evaluation back on',
        why: 'Only the microservice ruler evaluates rules now, so it may use its own query path again.',
        actions: [m.jsonnet({ config: { ruler_remote_evaluation_enabled: true } })],
+       // The ruler's own query path (Grafana's library renders it with remote
+       // evaluation) must serve before the step is done.
+       gates: [m.ready('ruler-query-path-ready', m.nameIn(['ruler-querier', 'ruler-query-frontend']))],
        undo: 'Set ruler_remote_evaluation_enabled to false.',
      }] else [])

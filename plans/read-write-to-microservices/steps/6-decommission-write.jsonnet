@@ -13,6 +13,16 @@ local zoneStep(z) = {
   docs: [{ title: 'Scaling down ingesters deployed in multiple zones' }],
   minDuration: std.extVar('params').zoneShutdownMinDuration,
   actions: [
+    // The point of no return for the zone: its ingesters, as deployed, must
+    // take what its mimir-write pods hold.
+    { writeCapacity: {
+      zone: z,
+      ingesters: 'mimir-write-' + z,
+      writers: 'ingester-' + z,
+      replicasParameter: 'ingesterReplicas',
+      replicasKnob: 'multi_zone_ingester_replicas',
+      allowShortfall: std.extVar('params').allowWriteCapacityShortfall,
+    } },
     { ingesterZoneShutdown: {
       statefulSet: 'mimir-write-' + z,
       zone: z,
