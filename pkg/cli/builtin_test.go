@@ -87,7 +87,7 @@ func TestBuiltinPlansVaryWithTheirParameters(t *testing.T) {
 	if _, err := plan.Load(plans.FS, "ring-kv-to-memberlist", plan.LoadOptions{Registry: engine.Registry(), Params: map[string]string{"oldStore": "etcd", "configMode": "runtime"}}); err != nil {
 		t.Errorf("ring plan with oldStore=etcd in runtime mode: %v", err)
 	}
-	rw := load("read-write-to-microservices", map[string]string{"rulerRemoteEvaluation": "true"})
+	rw := load("read-write-to-microservices", map[string]string{"rulerRemoteEvaluation": "true", "ingesterReplicas": "3", "storeGatewayReplicas": "3"})
 	if rw.Step("5.2-ruler-remote-evaluation-on") == nil {
 		t.Error("rulerRemoteEvaluation did not add its step")
 	}

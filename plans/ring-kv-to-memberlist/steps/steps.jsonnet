@@ -28,9 +28,11 @@ local multiKV = 'cortex_multikv_primary_store{%s}' % kvNames;
 // multikv_primary knob takes etcd, but no ring gets etcd endpoints, so every
 // ring client would fail to start.
 if jsonnetMode && p.oldStore == 'etcd' then error |||
-  oldStore=etcd needs -p configMode=runtime: Grafana's Mimir jsonnet has no etcd ring store (multikv_primary: etcd
-  leaves every ring without etcd endpoints); configure the rings' etcd and multi KV flags yourself and let mimirctl
-  drive the runtime configuration.
+  parameters: oldStore=etcd needs -p configMode=runtime. Grafana's Mimir jsonnet has no etcd ring store
+  (multikv_primary: etcd leaves every ring without etcd endpoints). In runtime mode you configure the rings'
+  etcd and multi KV flags and roll out yourself (manual steps), mimirctl merges multi_kv_config into the
+  runtime-config ConfigMap (overrides, key overrides.yaml) and checks every step; set -p ringPods to a selector
+  of your ring pods if they do not carry gossip_ring_member=true.
 ||| else [
   {
     id: '1-enable-multi-kv',
