@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -63,7 +64,11 @@ func (s *RuntimeConfigSpec) Describe() string {
 	if key == "" {
 		key = kube.RuntimeConfigKey
 	}
-	d := fmt.Sprintf("runtime config %s/%s: merge %v, served by %s", cm, key, s.Set, s.Pods)
+	set, err := json.Marshal(s.Set)
+	if err != nil {
+		set = []byte(fmt.Sprint(s.Set))
+	}
+	d := fmt.Sprintf("runtime config %s/%s: merge %s, served by %s", cm, key, set, s.Pods)
 	if s.RefuseWhile != nil {
 		d += "; " + s.RefuseWhile.Describe()
 	}

@@ -46,7 +46,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
       m.ready('ring-pods-ready', p.ringPods),
       every('primary-is-' + p.oldStore, 'cortex_multikv_primary_store{store="%s",%s}' % [p.oldStore, kvNames], 1),
     ],
-    undo: 'Set multikv_migration_enabled back to false (a rollout).',
+    undo: if jsonnetMode then 'Set multikv_migration_enabled back to false (a rollout).' else 'Configure every ring back to store: %s and roll out every component.' % p.oldStore,
   } + rollout(
     { multikv_migration_enabled: true, multikv_primary: p.oldStore, multikv_secondary: 'memberlist', memberlist_ring_enabled: true } +
     (if p.clusterLabel == '' then {} else { memberlist_cluster_label: p.clusterLabel }),
@@ -64,7 +64,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
       m.promql('no-mirror-errors', 'sum(increase(cortex_multikv_mirror_write_errors_total{%s}[2m]))' % kvNames, '==', 0, forDuration='1m'),
       { name: 'ring-keys-in-memberlist', memberlist: { pods: m.pods(p.ringPods), keys: p.ringKeys }, interval: '10s', timeout: '5m' },
     ],
-    undo: 'Set multikv_mirror_enabled back to false.',
+    undo: if jsonnetMode then 'Set multikv_mirror_enabled back to false.' else 'Set multi_kv_config.mirror_enabled back to false in the runtime configuration.',
   },
   {
     id: '3-switch-primary',
@@ -73,7 +73,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
     docs: [{ title: 'Step 3: switch primary and secondary', section: 'multikv_switch_primary_secondary' }],
     actions: [runtimeChange({ multikv_switch_primary_secondary: true }, { primary: 'memberlist' })],
     gates: [every('primary-is-memberlist', 'cortex_multikv_primary_store{store="memberlist",%s}' % kvNames, 1)],
-    undo: 'Set multikv_switch_primary_secondary back to false (mirroring must still be on).',
+    undo: if jsonnetMode then 'Set multikv_switch_primary_secondary back to false (mirroring must still be on).' else 'Set multi_kv_config.primary back to %s in the runtime configuration (mirroring must still be on).' % p.oldStore,
   },
   {
     id: '4-stop-mirroring',
@@ -81,7 +81,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
     docs: [{ title: 'Step 4: disable mirroring' }],
     actions: [runtimeChange({ multikv_mirror_enabled: false }, { mirror_enabled: false })],
     gates: [every('mirror-disabled', 'cortex_multikv_mirror_enabled{%s}' % kvNames, 0)],
-    undo: 'Set multikv_mirror_enabled back to true.',
+    undo: if jsonnetMode then 'Set multikv_mirror_enabled back to true.' else 'Set multi_kv_config.mirror_enabled back to true in the runtime configuration.',
   },
   {
     id: '5-teardown',
