@@ -138,3 +138,35 @@ func shownUnbound(out, param, format string) bool {
 	}
 	return false
 }
+
+// A read-write migration resumed after either write path is gone still
+// finds a Mimir pod to read the version from: the version preflight of both
+// directions selects the microservice write path and mimir-write alike
+// (the way back, resumed inside its last zone shutdown, once found none).
+func TestReadWritePlansFindAMimirPodWhicheverWritePathIsGone(t *testing.T) {
+	for name, params := range map[string]map[string]string{
+		"microservices-to-read-write": nil,
+		"read-write-to-microservices": {"ingesterReplicas": "3", "storeGatewayReplicas": "3"},
+	} {
+		p, err := plan.Load(plans.FS, name, plan.LoadOptions{Registry: engine.Registry(), Params: params})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, cfg := range p.Preflight {
+			if cfg.Name != "mimir-2.x" {
+				continue
+			}
+			found = true
+			d := cfg.Spec.Describe()
+			for _, w := range []string{"distributor", "ingester-zone-a", "ingester-zone-c", "mimir-write-zone-a", "mimir-write-zone-c"} {
+				if !strings.Contains(d, w) {
+					t.Errorf("%s: the version preflight does not select %s: %s", name, w, d)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s has no mimir-2.x preflight", name)
+		}
+	}
+}
