@@ -28,9 +28,16 @@ func TestStartStop(t *testing.T) {
 	if ReadPID(dir+"/sleep.pid") != p.PID() || !Alive(p.PID()) {
 		t.Fatalf("pid file %d, process %d alive=%v", ReadPID(dir+"/sleep.pid"), p.PID(), Alive(p.PID()))
 	}
-	env, _ := os.ReadFile("/proc/" + strconv.Itoa(p.PID()) + "/environ")
+	// The parent can wake from exec before the kernel has laid out the new
+	// program's environment (exec_mmap releases the vfork parent before
+	// create_elf_tables sets env_start/env_end), so /proc/PID/environ may read
+	// empty for a moment: wait for the layout, then check the marker.
+	var env []byte
+	for deadline := time.Now().Add(5 * time.Second); len(env) == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		env, _ = os.ReadFile("/proc/" + strconv.Itoa(p.PID()) + "/environ")
+	}
 	if !containsVar(env, "MARK=1") {
-		t.Error("marker missing from the environment")
+		t.Errorf("marker missing from the environment (%d bytes read)", len(env))
 	}
 	if err := p.Stop(5 * time.Second); err != nil {
 		t.Error(err)
