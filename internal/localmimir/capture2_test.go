@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mimirctl/mimirctl/pkg/mimirapi"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 )
 
 const waitLong = 90 * time.Second
@@ -47,14 +47,14 @@ func TestCaptureMimir2(t *testing.T) {
 		}
 	}
 	active := map[string]string{"mimir-write-zone-a-0": "ACTIVE", "mimir-write-zone-b-0": "ACTIVE"}
-	wantRing(t, writeA, mimirapi.PathIngesterRing, active)
-	wantRing(t, writeA, mimirapi.PathDistributorRing, active)
-	wantRing(t, backend, mimirapi.PathQuerySchedulerRing, map[string]string{"mimir-backend-zone-a-0": "ACTIVE"})
+	wantRing(t, writeA, mimir.PathIngesterRing, active)
+	wantRing(t, writeA, mimir.PathDistributorRing, active)
+	wantRing(t, backend, mimir.PathQuerySchedulerRing, map[string]string{"mimir-backend-zone-a-0": "ACTIVE"})
 
 	startHAPair(ctx, t, writeA, writeB)
 	Eventually(t, waitLong, "HA tracker elected a replica on both distributors", func() string {
 		for _, p := range []*Process{writeA, writeB} {
-			_, b := p.Fetch(t, mimirapi.PathHATracker, AcceptJSON)
+			_, b := p.Fetch(t, mimir.PathHATracker, AcceptJSON)
 			if strings.Count(string(b), `"replica":"replica-1"`)+strings.Count(string(b), `"replica":"replica-2"`) < 2 {
 				return p.Name + ": " + trimmed(b)
 			}
@@ -63,21 +63,21 @@ func TestCaptureMimir2(t *testing.T) {
 	})
 
 	captureRingMatrix(t, s, all)
-	s.fetchSave(writeA, "ringcheck", "ring-ingester-active.json", mimirapi.PathIngesterRing, AcceptJSON, 200)
-	s.fetchSave(writeA, "ringcheck", "ring-not-served.txt", mimirapi.PathStoreGatewayRing, AcceptJSON, 404)
-	s.fetchSave(writeA, "ringcheck", "ring-ingester.html", mimirapi.PathIngesterRing, "", 200)
+	s.fetchSave(writeA, "ringcheck", "ring-ingester-active.json", mimir.PathIngesterRing, AcceptJSON, 200)
+	s.fetchSave(writeA, "ringcheck", "ring-not-served.txt", mimir.PathStoreGatewayRing, AcceptJSON, 404)
+	s.fetchSave(writeA, "ringcheck", "ring-ingester.html", mimir.PathIngesterRing, "", 200)
 	for _, p := range []*Process{writeA, writeB} {
-		s.fetchSave(p, "mimirapi", "ha_tracker-"+p.Name+".json", mimirapi.PathHATracker, AcceptJSON, 200)
+		s.fetchSave(p, "mimirapi", "ha_tracker-"+p.Name+".json", mimir.PathHATracker, AcceptJSON, 200)
 	}
-	s.fetchSave(writeA, "mimirapi", "buildinfo.json", mimirapi.PathBuildInfo, "", 200)
-	s.fetchSave(writeA, "mimirapi", "ready.txt", mimirapi.PathReady, "", 200)
-	s.fetchSave(writeA, "mimirapi", "config.yaml", mimirapi.PathConfig, "", 200)
-	s.fetchSave(writeA, "mimirapi", "runtime_config.yaml", mimirapi.PathRuntimeConfig, "", 200)
-	s.fetchSave(writeB, "mimirapi", "runtime_config-none-404.txt", mimirapi.PathRuntimeConfig, "", 404)
-	s.fetchSave(writeA, "mimirapi", "memberlist.json", mimirapi.PathMemberlist, AcceptJSON, 200)
-	s.fetchSave(writeA, "mimirapi", "prepare-instance-ring-downscale-404.txt", mimirapi.PathPrepareRingDownscale, "", 404)
-	s.fetchSave(writeA, "podmetrics", "metrics-write.txt", mimirapi.PathMetrics, "", 200)
-	s.fetchSave(backend, "podmetrics", "metrics-backend.txt", mimirapi.PathMetrics, "", 200)
+	s.fetchSave(writeA, "mimirapi", "buildinfo.json", mimir.PathBuildInfo, "", 200)
+	s.fetchSave(writeA, "mimirapi", "ready.txt", mimir.PathReady, "", 200)
+	s.fetchSave(writeA, "mimirapi", "config.yaml", mimir.PathConfig, "", 200)
+	s.fetchSave(writeA, "mimirapi", "runtime_config.yaml", mimir.PathRuntimeConfig, "", 200)
+	s.fetchSave(writeB, "mimirapi", "runtime_config-none-404.txt", mimir.PathRuntimeConfig, "", 404)
+	s.fetchSave(writeA, "mimirapi", "memberlist.json", mimir.PathMemberlist, AcceptJSON, 200)
+	s.fetchSave(writeA, "mimirapi", "prepare-instance-ring-downscale-404.txt", mimir.PathPrepareRingDownscale, "", 404)
+	s.fetchSave(writeA, "podmetrics", "metrics-write.txt", mimir.PathMetrics, "", 200)
+	s.fetchSave(backend, "podmetrics", "metrics-backend.txt", mimir.PathMetrics, "", 200)
 
 	captureStates2(ctx, t, s, bucket, writeA, writeB, common)
 	s.writeLog("capture-2.9.0.txt")
@@ -85,8 +85,8 @@ func TestCaptureMimir2(t *testing.T) {
 
 // captureRingMatrix records which process (target) answers which ring page.
 func captureRingMatrix(t *testing.T, s *saver, procs []*Process) {
-	names := make([]string, 0, len(mimirapi.RingPaths))
-	for n := range mimirapi.RingPaths {
+	names := make([]string, 0, len(mimir.RingPaths))
+	for n := range mimir.RingPaths {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -97,7 +97,7 @@ func captureRingMatrix(t *testing.T, s *saver, procs []*Process) {
 	}
 	b.WriteString("\n")
 	for _, n := range names {
-		path := mimirapi.RingPaths[n]
+		path := mimir.RingPaths[n]
 		fmt.Fprintf(&b, "%s\t%s", n, path)
 		saved := false
 		for _, p := range procs {
@@ -138,25 +138,25 @@ remote_write:
 func captureStates2(ctx context.Context, t *testing.T, s *saver, bucket string, writeA, writeB *Process, common []string) {
 	joining := Start(t, Options{Major: 2, Name: "mimir-write-zone-c-0", Target: "write", Zone: "zone-c", Bucket: bucket,
 		Join: []*Process{writeA}, Args: append([]string{"-ingester.ring.observe-period=10m"}, common...)})
-	wantRing(t, writeA, mimirapi.PathIngesterRing, map[string]string{
+	wantRing(t, writeA, mimir.PathIngesterRing, map[string]string{
 		"mimir-write-zone-a-0": "ACTIVE", "mimir-write-zone-b-0": "ACTIVE", "mimir-write-zone-c-0": "JOINING"})
-	s.fetchSave(writeA, "ringcheck", "ring-ingester-joining.json", mimirapi.PathIngesterRing, AcceptJSON, 200)
+	s.fetchSave(writeA, "ringcheck", "ring-ingester-joining.json", mimir.PathIngesterRing, AcceptJSON, 200)
 	Eventually(t, waitLong, "a JOINING ingester is not ready", func() string {
-		code, _ := joining.Fetch(t, mimirapi.PathReady, "")
+		code, _ := joining.Fetch(t, mimir.PathReady, "")
 		if code == 200 {
 			return "ready"
 		}
 		return ""
 	})
-	s.fetchSave(joining, "mimirapi", "ready-joining-503.txt", mimirapi.PathReady, "", 503)
+	s.fetchSave(joining, "mimirapi", "ready-joining-503.txt", mimir.PathReady, "", 503)
 
 	if err := writeB.Stop(60 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	wantRing(t, writeA, mimirapi.PathIngesterRing, map[string]string{
+	wantRing(t, writeA, mimir.PathIngesterRing, map[string]string{
 		"mimir-write-zone-a-0": "ACTIVE", "mimir-write-zone-b-0": "LEAVING", "mimir-write-zone-c-0": "JOINING"})
-	s.fetchSave(writeA, "ringcheck", "ring-ingester-leaving.json", mimirapi.PathIngesterRing, AcceptJSON, 200)
-	wantRing(t, writeA, mimirapi.PathIngesterRing, map[string]string{
+	s.fetchSave(writeA, "ringcheck", "ring-ingester-leaving.json", mimir.PathIngesterRing, AcceptJSON, 200)
+	wantRing(t, writeA, mimir.PathIngesterRing, map[string]string{
 		"mimir-write-zone-a-0": "ACTIVE", "mimir-write-zone-b-0": "UNHEALTHY", "mimir-write-zone-c-0": "JOINING"})
-	s.fetchSave(writeA, "ringcheck", "ring-ingester-unhealthy.json", mimirapi.PathIngesterRing, AcceptJSON, 200)
+	s.fetchSave(writeA, "ringcheck", "ring-ingester-unhealthy.json", mimir.PathIngesterRing, AcceptJSON, 200)
 }

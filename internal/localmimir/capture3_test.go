@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mimirctl/mimirctl/pkg/mimirapi"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 )
 
 // TestCaptureMimir3 runs two Mimir 3.0.5 single-binary processes (zones a
@@ -40,13 +40,13 @@ func TestCaptureMimir3(t *testing.T) {
 		}
 	}
 	active := map[string]string{"ingester-zone-a-0": "ACTIVE", "ingester-zone-b-0": "ACTIVE"}
-	wantRing(t, a, mimirapi.PathIngesterRing, active)
-	wantRing(t, b, mimirapi.PathStoreGatewayRing, active)
-	wantRing(t, a, mimirapi.PathQuerySchedulerRing, active)
+	wantRing(t, a, mimir.PathIngesterRing, active)
+	wantRing(t, b, mimir.PathStoreGatewayRing, active)
+	wantRing(t, a, mimir.PathQuerySchedulerRing, active)
 	startHAPair(ctx, t, a, b)
 	Eventually(t, waitLong, "HA tracker keys reached both distributors", func() string {
 		for _, p := range []*Process{a, b} {
-			_, body := p.Fetch(t, mimirapi.PathHATracker, AcceptJSON)
+			_, body := p.Fetch(t, mimir.PathHATracker, AcceptJSON)
 			if strings.Count(string(body), `"cluster":"prom-ha"`) < 2 {
 				return p.Name + ": " + trimmed(body)
 			}
@@ -55,29 +55,29 @@ func TestCaptureMimir3(t *testing.T) {
 	})
 
 	captureRingMatrix(t, s, []*Process{a, b})
-	s.fetchSave(a, "ringcheck", "ring-ingester-active.json", mimirapi.PathIngesterRing, AcceptJSON, 200)
-	s.fetchSave(a, "ringcheck", "ring-ingester.html", mimirapi.PathIngesterRing, "", 200)
+	s.fetchSave(a, "ringcheck", "ring-ingester-active.json", mimir.PathIngesterRing, AcceptJSON, 200)
+	s.fetchSave(a, "ringcheck", "ring-ingester.html", mimir.PathIngesterRing, "", 200)
 	for _, p := range []*Process{a, b} {
-		s.fetchSave(p, "mimirapi", "ha_tracker-"+p.Name+".json", mimirapi.PathHATracker, AcceptJSON, 200)
+		s.fetchSave(p, "mimirapi", "ha_tracker-"+p.Name+".json", mimir.PathHATracker, AcceptJSON, 200)
 	}
-	s.fetchSave(a, "mimirapi", "buildinfo.json", mimirapi.PathBuildInfo, "", 200)
-	s.fetchSave(a, "mimirapi", "ready.txt", mimirapi.PathReady, "", 200)
-	s.fetchSave(a, "mimirapi", "config.yaml", mimirapi.PathConfig, "", 200)
-	s.fetchSave(a, "mimirapi", "runtime_config.yaml", mimirapi.PathRuntimeConfig, "", 200)
-	s.fetchSave(b, "mimirapi", "runtime_config-none-404.txt", mimirapi.PathRuntimeConfig, "", 404)
-	s.fetchSave(a, "mimirapi", "memberlist.json", mimirapi.PathMemberlist, AcceptJSON, 200)
-	s.fetchSave(a, "mimirapi", "prepare-instance-ring-downscale-get.json", mimirapi.PathPrepareRingDownscale, "", 200)
-	s.fetchSave(a, "podmetrics", "metrics-all.txt", mimirapi.PathMetrics, "", 200)
+	s.fetchSave(a, "mimirapi", "buildinfo.json", mimir.PathBuildInfo, "", 200)
+	s.fetchSave(a, "mimirapi", "ready.txt", mimir.PathReady, "", 200)
+	s.fetchSave(a, "mimirapi", "config.yaml", mimir.PathConfig, "", 200)
+	s.fetchSave(a, "mimirapi", "runtime_config.yaml", mimir.PathRuntimeConfig, "", 200)
+	s.fetchSave(b, "mimirapi", "runtime_config-none-404.txt", mimir.PathRuntimeConfig, "", 404)
+	s.fetchSave(a, "mimirapi", "memberlist.json", mimir.PathMemberlist, AcceptJSON, 200)
+	s.fetchSave(a, "mimirapi", "prepare-instance-ring-downscale-get.json", mimir.PathPrepareRingDownscale, "", 200)
+	s.fetchSave(a, "podmetrics", "metrics-all.txt", mimir.PathMetrics, "", 200)
 
-	post(t, b, mimirapi.PathPrepareRingDownscale)
+	post(t, b, mimir.PathPrepareRingDownscale)
 	Eventually(t, waitLong, "ingester-zone-b-0 read-only on a's ring page", func() string {
-		_, body := a.Fetch(t, mimirapi.PathIngesterRing, AcceptJSON)
+		_, body := a.Fetch(t, mimir.PathIngesterRing, AcceptJSON)
 		if !strings.Contains(string(body), `"read_only":true`) {
 			return "not read-only yet"
 		}
 		return ""
 	})
-	s.fetchSave(a, "ringcheck", "ring-ingester-read-only.json", mimirapi.PathIngesterRing, AcceptJSON, 200)
+	s.fetchSave(a, "ringcheck", "ring-ingester-read-only.json", mimir.PathIngesterRing, AcceptJSON, 200)
 	captureStates3(ctx, t, s, bucket, a, b, args)
 	s.writeLog("capture-3.0.5.txt")
 }
@@ -99,26 +99,26 @@ func post(t *testing.T, p *Process, path string) {
 func captureStates3(ctx context.Context, t *testing.T, s *saver, bucket string, a, b *Process, args []string) {
 	joining := Start(t, Options{Major: 3, Name: "ingester-zone-c-0", Zone: "zone-c", Bucket: bucket, Join: []*Process{a},
 		Args: append(append([]string{}, args...), "-ingester.ring.observe-period=10m")})
-	wantRing(t, a, mimirapi.PathIngesterRing, map[string]string{
+	wantRing(t, a, mimir.PathIngesterRing, map[string]string{
 		"ingester-zone-a-0": "ACTIVE", "ingester-zone-b-0": "ACTIVE", "ingester-zone-c-0": "JOINING"})
-	s.fetchSave(a, "ringcheck", "ring-ingester-joining.json", mimirapi.PathIngesterRing, AcceptJSON, 200)
+	s.fetchSave(a, "ringcheck", "ring-ingester-joining.json", mimir.PathIngesterRing, AcceptJSON, 200)
 	Eventually(t, waitLong, "the JOINING process answers /ready", func() string {
-		if code, _ := joining.Fetch(t, mimirapi.PathReady, ""); code == 0 {
+		if code, _ := joining.Fetch(t, mimir.PathReady, ""); code == 0 {
 			return "no answer"
 		}
 		return ""
 	})
-	code, _ := joining.Fetch(t, mimirapi.PathReady, "")
-	s.fetchSave(joining, "mimirapi", "ready-joining.txt", mimirapi.PathReady, "", code)
+	code, _ := joining.Fetch(t, mimir.PathReady, "")
+	s.fetchSave(joining, "mimirapi", "ready-joining.txt", mimir.PathReady, "", code)
 	if err := b.Stop(60 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	wantRing(t, a, mimirapi.PathIngesterRing, map[string]string{
+	wantRing(t, a, mimir.PathIngesterRing, map[string]string{
 		"ingester-zone-a-0": "ACTIVE", "ingester-zone-b-0": "LEAVING", "ingester-zone-c-0": "JOINING"})
-	s.fetchSave(a, "ringcheck", "ring-ingester-leaving.json", mimirapi.PathIngesterRing, AcceptJSON, 200)
-	wantRing(t, a, mimirapi.PathIngesterRing, map[string]string{
+	s.fetchSave(a, "ringcheck", "ring-ingester-leaving.json", mimir.PathIngesterRing, AcceptJSON, 200)
+	wantRing(t, a, mimir.PathIngesterRing, map[string]string{
 		"ingester-zone-a-0": "ACTIVE", "ingester-zone-b-0": "UNHEALTHY", "ingester-zone-c-0": "JOINING"})
-	s.fetchSave(a, "ringcheck", "ring-ingester-unhealthy.json", mimirapi.PathIngesterRing, AcceptJSON, 200)
+	s.fetchSave(a, "ringcheck", "ring-ingester-unhealthy.json", mimir.PathIngesterRing, AcceptJSON, 200)
 }
 
 // TestCaptureMimir3MultiKV runs one Mimir 3.0.5 whose ingester ring and HA
@@ -143,19 +143,19 @@ func TestCaptureMimir3MultiKV(t *testing.T) {
 	if err := p.WaitReady(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s.fetchSave(p, "podmetrics", "metrics-multikv-initial.txt", mimirapi.PathMetrics, "", 200)
+	s.fetchSave(p, "podmetrics", "metrics-multikv-initial.txt", mimir.PathMetrics, "", 200)
 	runtime := filepath.Join(p.Dir, "runtime.yaml")
 	setRuntime(t, p, runtime, "multi_kv_config:\n  mirror_enabled: true\n  primary: memberlist\n")
-	s.fetchSave(p, "mimirapi", "runtime_config-multi.yaml", mimirapi.PathRuntimeConfig, "", 200)
+	s.fetchSave(p, "mimirapi", "runtime_config-multi.yaml", mimir.PathRuntimeConfig, "", 200)
 	Eventually(t, waitLong, "ring KV switched to memberlist", func() string {
-		_, body := p.Fetch(t, mimirapi.PathMetrics, "")
+		_, body := p.Fetch(t, mimir.PathMetrics, "")
 		if !strings.Contains(string(body), `cortex_multikv_primary_store{kv_name="ingester-lifecycler",store="memberlist"} 1`) {
 			return "ingester-lifecycler primary is not memberlist yet"
 		}
 		return ""
 	})
 	time.Sleep(3 * time.Second) // give the HA tracker's client the same chance
-	s.fetchSave(p, "podmetrics", "metrics-multikv-switched.txt", mimirapi.PathMetrics, "", 200)
+	s.fetchSave(p, "podmetrics", "metrics-multikv-switched.txt", mimir.PathMetrics, "", 200)
 	s.writeLog("capture-3.0.5-multikv.txt")
 }
 
@@ -165,7 +165,7 @@ func setRuntime(t *testing.T, p *Process, path, body string) {
 		t.Fatal(err)
 	}
 	Eventually(t, waitLong, "runtime config reloaded on "+p.Name, func() string {
-		_, got := p.Fetch(t, mimirapi.PathRuntimeConfig, "")
+		_, got := p.Fetch(t, mimir.PathRuntimeConfig, "")
 		// 3.0.5 always shows an empty multi_kv_config: wait for the value.
 		if !strings.Contains(string(got), "primary: memberlist") {
 			return trimmed(got)

@@ -7,23 +7,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/ringcheck"
 )
-
-// defaultRingPods are the pods that serve each ring's page in microservices
-// mode and in read-write mode.
-var defaultRingPods = map[string]string{
-	"ingester":           "name in (distributor, ingester-zone-a, ingester-zone-b, ingester-zone-c, ingester, mimir-write-zone-a, mimir-write-zone-b, mimir-write-zone-c)",
-	"distributor":        "name in (distributor, mimir-write-zone-a, mimir-write-zone-b, mimir-write-zone-c)",
-	"store-gateway":      "name in (store-gateway-zone-a, store-gateway-zone-b, store-gateway-zone-c, store-gateway, mimir-backend-zone-a, mimir-backend-zone-b, mimir-backend-zone-c)",
-	"compactor":          "name in (compactor, mimir-backend-zone-a, mimir-backend-zone-b, mimir-backend-zone-c)",
-	"ruler":              "name in (ruler, mimir-backend-zone-a, mimir-backend-zone-b, mimir-backend-zone-c)",
-	"query-scheduler":    "name in (query-scheduler, mimir-backend-zone-a, mimir-backend-zone-b, mimir-backend-zone-c)",
-	"overrides-exporter": "name in (overrides-exporter, mimir-backend-zone-a, mimir-backend-zone-b, mimir-backend-zone-c)",
-	"alertmanager":       "name in (alertmanager, mimir-backend-zone-a, mimir-backend-zone-b, mimir-backend-zone-c)",
-	"querier":            "name in (querier, mimir-read)",
-}
 
 func newRingCmd(f *Factory) *cobra.Command {
 	var (
@@ -38,7 +25,7 @@ func newRingCmd(f *Factory) *cobra.Command {
 		Long: fmt.Sprintf(`Show the members of a ring, grouped by zone, with their state and heartbeat age.
 Rings: %s.
 --forget ID removes one instance from the ring (the ring page's Forget button). It is never done
-implicitly, asks for confirmation on a terminal and needs --yes otherwise.`, strings.Join(ringcheck.RingNames(), ", ")),
+implicitly, asks for confirmation on a terminal and needs --yes otherwise.`, strings.Join(mimir.RingNames(), ", ")),
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path, err := ringcheck.PathFor(args[0])
@@ -47,7 +34,7 @@ implicitly, asks for confirmation on a terminal and needs --yes otherwise.`, str
 			}
 			sel := podaccess.Selector{Labels: pods}
 			if sel.Labels == "" {
-				sel.Labels = defaultRingPods[args[0]]
+				sel.Labels = mimir.RingPodSelector(args[0])
 			}
 			c, err := f.Clients()
 			if err != nil {

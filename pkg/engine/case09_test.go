@@ -21,6 +21,7 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
 	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
@@ -92,12 +93,12 @@ func TestCase09MultiKVTeardownUnlabelledClient(t *testing.T) {
 		defer cancel()
 		err := a.Apply(ctx, &fakeProgress{})
 		assertCase09Refusal(t, err)
-		cm, gerr := d.Kube.CoreV1().ConfigMaps(gatetest.Namespace).Get(context.Background(), kube.RuntimeConfigMap, metav1.GetOptions{})
+		cm, gerr := d.Kube.CoreV1().ConfigMaps(gatetest.Namespace).Get(context.Background(), mimir.RuntimeConfigMap, metav1.GetOptions{})
 		if gerr != nil {
 			t.Fatal(gerr)
 		}
-		if before := case09File(t, "runtime-config-step6-before.yaml"); cm.Data[kube.RuntimeConfigKey] != before {
-			t.Errorf("the runtime configuration changed:\n%s", cm.Data[kube.RuntimeConfigKey])
+		if before := case09File(t, "runtime-config-step6-before.yaml"); cm.Data[mimir.RuntimeConfigKey] != before {
+			t.Errorf("the runtime configuration changed:\n%s", cm.Data[mimir.RuntimeConfigKey])
 		}
 	})
 
@@ -220,8 +221,8 @@ func case09Cluster(t *testing.T, rolledOut bool) Deps {
 		t.Fatal(err)
 	}
 	objs := []runtime.Object{&corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Name: kube.RuntimeConfigMap, Namespace: gatetest.Namespace},
-		Data:       map[string]string{kube.RuntimeConfigKey: case09File(t, "runtime-config-step6-before.yaml")},
+		ObjectMeta: metav1.ObjectMeta{Name: mimir.RuntimeConfigMap, Namespace: gatetest.Namespace},
+		Data:       map[string]string{mimir.RuntimeConfigKey: case09File(t, "runtime-config-step6-before.yaml")},
 	}}
 	workloads := map[string]bool{}
 	var fakes []gatetest.Pod

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/podmetrics"
@@ -20,7 +21,7 @@ var _ ingestershutdown.Observer = observer{}
 
 // Metrics scrapes the pod once and sums each named metric over its series.
 func (o observer) Metrics(ctx context.Context, t podaccess.Target, names ...string) (map[string]float64, error) {
-	status, body, err := podaccess.Get(ctx, o.pods, t, mimirapi.PathMetrics, http.Header{"Accept": {"text/plain;version=0.0.4"}})
+	status, body, err := podaccess.Get(ctx, o.pods, t, mimir.PathMetrics, http.Header{"Accept": {"text/plain;version=0.0.4"}})
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
@@ -59,10 +60,10 @@ func (s *RuntimeConfigSpec) Validate() error {
 func (s *RuntimeConfigSpec) Describe() string {
 	cm, key := s.ConfigMap, s.Key
 	if cm == "" {
-		cm = kube.RuntimeConfigMap
+		cm = mimir.RuntimeConfigMap
 	}
 	if key == "" {
-		key = kube.RuntimeConfigKey
+		key = mimir.RuntimeConfigKey
 	}
 	set, err := json.Marshal(s.Set)
 	if err != nil {

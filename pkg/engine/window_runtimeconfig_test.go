@@ -14,7 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
-	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -34,7 +34,7 @@ actions:
 func reloadingCluster(t *testing.T, reloaded func() bool) (Deps, *fake.Clientset) {
 	t.Helper()
 	serve := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != kube.RuntimeConfigPath {
+		if r.URL.Path != mimir.PathRuntimeConfig {
 			http.NotFound(w, r)
 			return
 		}
@@ -45,8 +45,8 @@ func reloadingCluster(t *testing.T, reloaded func() bool) (Deps, *fake.Clientset
 		_, _ = w.Write([]byte("multi_kv_config:\n  primary: consul\n  mirror_enabled: false\n"))
 	}))
 	t.Cleanup(serve.Close)
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: kube.RuntimeConfigMap, Namespace: gatetest.Namespace},
-		Data: map[string]string{kube.RuntimeConfigKey: "multi_kv_config:\n  primary: consul\n  mirror_enabled: false\n"}}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: mimir.RuntimeConfigMap, Namespace: gatetest.Namespace},
+		Data: map[string]string{mimir.RuntimeConfigKey: "multi_kv_config:\n  primary: consul\n  mirror_enabled: false\n"}}
 	labels := map[string]string{"app": "ingester"}
 	gd := gatetest.FakeClusterWith(t, time.Time{}, []runtime.Object{cm},
 		gatetest.Pod{Name: "ingester-0", Labels: labels, Server: serve}, gatetest.Pod{Name: "ingester-1", Labels: labels, Server: serve})
@@ -81,8 +81,8 @@ func TestAWindowEndingInTheRuntimeConfigWaitLeavesItResumable(t *testing.T) {
 	if n := configMapUpdates(cs); n != 1 {
 		t.Errorf("%d ConfigMap updates in the first window, want 1", n)
 	}
-	cm, err := cs.CoreV1().ConfigMaps(gatetest.Namespace).Get(context.Background(), kube.RuntimeConfigMap, metav1.GetOptions{})
-	if err != nil || !strings.Contains(cm.Data[kube.RuntimeConfigKey], "mirror_enabled: true") {
+	cm, err := cs.CoreV1().ConfigMaps(gatetest.Namespace).Get(context.Background(), mimir.RuntimeConfigMap, metav1.GetOptions{})
+	if err != nil || !strings.Contains(cm.Data[mimir.RuntimeConfigKey], "mirror_enabled: true") {
 		t.Fatalf("the ConfigMap does not hold the change after the first window: %v %v", cm.Data, err)
 	}
 

@@ -9,17 +9,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
-
-// KeyMaxSeries is the per-ingester limit on in-memory series
-// (-ingester.instance-limits.max-series; 0, the default, is unlimited). An
-// ingester at the limit refuses pushes that would create series.
-const KeyMaxSeries = "ingester.instance_limits.max_series"
-
-// MetricMemorySeries is the number of series in an ingester's TSDB heads.
-const MetricMemorySeries = "cortex_ingester_memory_series"
 
 // DefaultWriteZones is how many zones Mimir's read-write jsonnet spreads
 // mimir_write_replicas over: each of mimir-write-zone-a, -b and -c gets
@@ -103,7 +96,7 @@ func (s *WriteCapacitySpec) Validate() error {
 // Describe says what the action checks, with the per-zone arithmetic.
 func (s *WriteCapacitySpec) Describe() string {
 	return fmt.Sprintf("check that %s can take over from %s: %s, no fewer than the zone's ingesters, each holding the zone's series / pods under %s",
-		s.writers(), s.ingesters(), s.writersArithmetic(), KeyMaxSeries)
+		s.writers(), s.ingesters(), s.writersArithmetic(), mimir.KeyMaxSeries)
 }
 
 // Destructive: passing a shortfall needs a person's confirmation.
@@ -229,7 +222,7 @@ func (c WriteCapacity) String() string {
 		per = Count(c.Series / float64(c.Writers))
 	}
 	return fmt.Sprintf("%s: %s = %d; %d of %s now; %s series in the zone (%d pods) → %s per %s pod; %s %s",
-		c.Zone, c.WritersFrom, c.Writers, c.Ingesters, c.Replaced, Count(c.Series), c.SeriesPods, per, c.By, KeyMaxSeries, limit)
+		c.Zone, c.WritersFrom, c.Writers, c.Ingesters, c.Replaced, Count(c.Series), c.SeriesPods, per, c.By, mimir.KeyMaxSeries, limit)
 }
 
 // Count writes a number of series the way people say it: 7.1M, 610k, 950.
@@ -329,14 +322,14 @@ func (w *WriteCapacityCheck) series(ctx context.Context, c *WriteCapacity) error
 	ingRE := regexp.MustCompile("^" + regexp.QuoteMeta(w.spec.ingesters()) + `-[0-9]+$`)
 	ingesters := 0
 	for _, t := range res.Targets {
-		m, err := w.d.Observer.Metrics(ctx, t, MetricMemorySeries)
+		m, err := w.d.Observer.Metrics(ctx, t, mimir.MetricMemorySeries)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue
 		}
-		v, ok := m[MetricMemorySeries]
+		v, ok := m[mimir.MetricMemorySeries]
 		if !ok {
-			problems = append(problems, fmt.Sprintf("pod %s does not expose %s", t.Name, MetricMemorySeries))
+			problems = append(problems, fmt.Sprintf("pod %s does not expose %s", t.Name, mimir.MetricMemorySeries))
 			continue
 		}
 		c.Series += v
@@ -359,7 +352,7 @@ func (w *WriteCapacityCheck) series(ctx context.Context, c *WriteCapacity) error
 // configured like the ingesters they replace, or are those ingesters'
 // successors; the strictest one counts).
 func (w *WriteCapacityCheck) limit(ctx context.Context, c *WriteCapacity) error {
-	n, err := readEvery(ctx, Pods{Kube: w.d.Kube, Namespace: w.d.Namespace, Config: w.d.Observer}, w.spec.pods(), KeyMaxSeries, func(t podaccess.Target, raw string) error {
+	n, err := readEvery(ctx, Pods{Kube: w.d.Kube, Namespace: w.d.Namespace, Config: w.d.Observer}, w.spec.pods(), mimir.KeyMaxSeries, func(t podaccess.Target, raw string) error {
 		v, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(raw), `"'`), 10, 64)
 		if err != nil || v < 0 {
 			return fmt.Errorf("%q is not a number of series", raw)

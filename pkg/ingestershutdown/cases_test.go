@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -95,9 +96,9 @@ func TestCase01IgnoreBlocksWithinWait(t *testing.T) {
 func TestCase01AnUnreadablePodFailsTheWait(t *testing.T) {
 	tz := newTestZone(t, nil)
 	tz.fc.addPod(t, "store-gateway-1", "store-gateway")
-	tz.f.configs["store-gateway-1"] = map[string]string{KeySyncInterval: "1h"} // no ignore_blocks_within: unreadable
+	tz.f.configs["store-gateway-1"] = map[string]string{mimir.KeySyncInterval: "1h"} // no ignore_blocks_within: unreadable
 	err := tz.zone.Apply(context.Background(), tz.p)
-	if err == nil || !strings.Contains(err.Error(), "store-gateway-1: /config has no "+KeyIgnoreBlocksWithin) {
+	if err == nil || !strings.Contains(err.Error(), "store-gateway-1: /config has no "+mimir.KeyIgnoreBlocksWithin) {
 		t.Fatalf("err = %v", err)
 	}
 	if len(tz.f.calls) != 0 {

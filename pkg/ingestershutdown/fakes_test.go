@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
@@ -89,38 +90,38 @@ func (f *fakeMimir) callsTo(what string) []string {
 // handler serves one pod.
 func (f *fakeMimir) handler(pod string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == PathShutdown || r.URL.Path == "/ingester/flush" {
+		if r.URL.Path == mimir.PathShutdown || r.URL.Path == "/ingester/flush" {
 			f.slowCall(pod, r)
 		}
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		in := f.members[pod]
 		switch {
-		case r.URL.Path == PathIngesterRing && f.ringPage != nil:
+		case r.URL.Path == mimir.PathIngesterRing && f.ringPage != nil:
 			_, _ = w.Write(f.ringPage)
-		case r.URL.Path == PathIngesterRing:
+		case r.URL.Path == mimir.PathIngesterRing:
 			f.writeRing(w)
-		case r.URL.Path == PathPrepareRingDownscale && f.ingest:
+		case r.URL.Path == mimir.PathPrepareRingDownscale && f.ingest:
 			http.Error(w, "not supported with ingest storage", http.StatusMethodNotAllowed)
-		case r.URL.Path == PathPrepareRingDownscale && !f.readOnly:
+		case r.URL.Path == mimir.PathPrepareRingDownscale && !f.readOnly:
 			http.NotFound(w, r)
-		case r.URL.Path == PathPrepareRingDownscale:
+		case r.URL.Path == mimir.PathPrepareRingDownscale:
 			if r.Method == http.MethodPost && in.readOnlySince == 0 {
 				in.readOnlySince = f.now.Unix()
 				f.record(pod, "read-only")
 			}
 			fmt.Fprintf(w, `{"timestamp":%d}`, in.readOnlySince)
-		case r.URL.Path == PathReady && in.stopping && !in.stopped:
+		case r.URL.Path == mimir.PathReady && in.stopping && !in.stopped:
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprint(w, "Some services are not Running:\nRunning: 9\nStopping: 1\n")
-		case r.URL.Path == PathReady:
+		case r.URL.Path == mimir.PathReady:
 			if in.stopped {
 				w.WriteHeader(http.StatusServiceUnavailable)
 				fmt.Fprint(w, "Some services are not Running:\ningester-service: Terminated\n")
 				return
 			}
 			fmt.Fprint(w, "ready")
-		case r.URL.Path == PathShutdown:
+		case r.URL.Path == mimir.PathShutdown:
 			f.record(pod, "shutdown")
 			f.flush(in)
 			in.stopped, in.inRing, in.stopping = true, false, false
@@ -141,7 +142,7 @@ func (f *fakeMimir) handler(pod string) http.Handler {
 func (f *fakeMimir) slowCall(pod string, r *http.Request) {
 	f.mu.Lock()
 	d, in := f.slow[pod], f.members[pod]
-	if in != nil && r.URL.Path == PathShutdown && !in.stopped {
+	if in != nil && r.URL.Path == mimir.PathShutdown && !in.stopped {
 		in.stopping = true
 	}
 	f.mu.Unlock()
@@ -211,8 +212,8 @@ func (o fakeObserver) Metrics(_ context.Context, t podaccess.Target, names ...st
 	if in.stopped {
 		unshipped, users = 0, 0 // TSDBs closed: the gauge no longer tells
 	}
-	all := map[string]float64{MetricOldestUnshipped: unshipped, MetricUploads: in.uploads, MetricUploadFailures: in.failures,
-		MetricCompactions: in.compactions, MetricMemoryUsers: users, MetricProcessStart: in.started}
+	all := map[string]float64{mimir.MetricOldestUnshippedBlock: unshipped, mimir.MetricUploads: in.uploads, mimir.MetricUploadFailures: in.failures,
+		mimir.MetricCompactions: in.compactions, mimir.MetricMemoryUsers: users, mimir.MetricProcessStart: in.started}
 	out := map[string]float64{}
 	for _, n := range names {
 		if v, ok := all[n]; ok {

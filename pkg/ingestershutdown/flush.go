@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
@@ -43,7 +44,7 @@ const (
 // shutdown under way. Anything else (ready, or not ready for another reason)
 // is a running process whose TSDBs are open.
 func (z *Zone) readyState(ctx context.Context, t podaccess.Target) (ingesterState, error) {
-	status, body, err := podaccess.Get(ctx, z.d.Pods, t, PathReady, nil)
+	status, body, err := podaccess.Get(ctx, z.d.Pods, t, mimir.PathReady, nil)
 	if err != nil {
 		return "", fmt.Errorf("read /ready of %s: %w", t.Name, err)
 	}
@@ -88,13 +89,13 @@ func (c counter) since(now counter) float64 {
 // readCounter reads the upload-failure counter; ok is false when the pod no
 // longer exposes it.
 func (z *Zone) readCounter(ctx context.Context, t podaccess.Target, extra ...string) (counter, map[string]float64, bool, error) {
-	m, err := z.d.Observer.Metrics(ctx, t, append([]string{MetricUploadFailures, MetricProcessStart}, extra...)...)
+	m, err := z.d.Observer.Metrics(ctx, t, append([]string{mimir.MetricUploadFailures, mimir.MetricProcessStart}, extra...)...)
 	if err != nil {
 		return counter{}, nil, false, err
 	}
-	v, ok := m[MetricUploadFailures]
+	v, ok := m[mimir.MetricUploadFailures]
 	c := counter{value: v}
-	if s, ok := m[MetricProcessStart]; ok {
+	if s, ok := m[mimir.MetricProcessStart]; ok {
 		c.start = strconv.FormatFloat(s, 'f', -1, 64)
 	}
 	return c, m, ok, nil
@@ -151,8 +152,8 @@ func (z *Zone) flush(ctx context.Context, p plan.Progress, targets []podaccess.T
 			}
 		}
 		start := p.Now()
-		p.Report(fmt.Sprintf("%s: POST %s (compacts the TSDB heads and ships every block; up to %s)", t.Name, PathFlushWait, z.flushTimeout()))
-		if _, err := postLong(ctx, z.d, t, PathFlushWait, z.flushTimeout()); err != nil {
+		p.Report(fmt.Sprintf("%s: POST %s (compacts the TSDB heads and ships every block; up to %s)", t.Name, mimir.PathFlushWait, z.flushTimeout()))
+		if _, err := postLong(ctx, z.d, t, mimir.PathFlushWait, z.flushTimeout()); err != nil {
 			return fmt.Errorf("flush %s: %w; resume to flush again", t.Name, err)
 		}
 		p.Report(fmt.Sprintf("%s: flushed in %s", t.Name, p.Now().Sub(start).Round(time.Millisecond)))
@@ -178,7 +179,7 @@ func (z *Zone) confirmShipped(ctx context.Context, p plan.Progress, targets []po
 		} else if state != stateRunning {
 			return z.notConfirmed(t, state)
 		}
-		now, m, exposed, err := z.readCounter(ctx, t, MetricOldestUnshipped)
+		now, m, exposed, err := z.readCounter(ctx, t, mimir.MetricOldestUnshippedBlock)
 		if err != nil {
 			return fmt.Errorf("confirm %s shipped its blocks: %w", t.Name, err)
 		}
@@ -215,14 +216,14 @@ func (z *Zone) shippedProblems(p plan.Progress, t podaccess.Target, now counter,
 		return nil, err
 	}
 	var why []string
-	switch unshipped, ok := m[MetricOldestUnshipped]; {
+	switch unshipped, ok := m[mimir.MetricOldestUnshippedBlock]; {
 	case !ok:
-		why = append(why, t.Name+" does not expose "+MetricOldestUnshipped)
+		why = append(why, t.Name+" does not expose "+mimir.MetricOldestUnshippedBlock)
 	case unshipped != 0:
 		why = append(why, t.Name+" still holds an unshipped block from "+time.Unix(int64(unshipped), 0).UTC().Format(time.RFC3339))
 	}
 	if !exposed {
-		why = append(why, t.Name+" does not expose "+MetricUploadFailures)
+		why = append(why, t.Name+" does not expose "+mimir.MetricUploadFailures)
 	} else if failed := ref.since(now); failed > 0 {
 		why = append(why, fmt.Sprintf("%s failed on %s during the flush (counter %g → %g since %s)",
 			plural(failed, "block upload"), t.Name, ref.value, now.value, ref.what))

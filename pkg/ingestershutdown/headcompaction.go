@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
@@ -90,7 +91,7 @@ func (h *HeadCompaction) Check(context.Context) (bool, string, error) {
 	return false, "waits for the next head compaction (up to the block range); --force-flush flushes instead", nil
 }
 
-var headMetrics = []string{MetricCompactions, MetricUploads, MetricUploadFailures, MetricMemoryUsers, MetricOldestUnshipped}
+var headMetrics = []string{mimir.MetricCompactions, mimir.MetricUploads, mimir.MetricUploadFailures, mimir.MetricMemoryUsers, mimir.MetricOldestUnshippedBlock}
 
 // Apply records a snapshot of every ingester, flushes when forced, and waits
 // until each has compacted and shipped since the snapshot.
@@ -110,7 +111,7 @@ func (h *HeadCompaction) Apply(ctx context.Context, p plan.Progress) error {
 		if err != nil {
 			return err
 		}
-		snap := podSnapshot{m[MetricCompactions], m[MetricUploads], m[MetricUploadFailures], m[MetricMemoryUsers]}
+		snap := podSnapshot{m[mimir.MetricCompactions], m[mimir.MetricUploads], m[mimir.MetricUploadFailures], m[mimir.MetricMemoryUsers]}
 		if err := p.Set(ctx, "snapshot/"+t.Name, snap.String()); err != nil {
 			return err
 		}
@@ -140,8 +141,8 @@ func (h *HeadCompaction) flushAll(ctx context.Context, p plan.Progress, targets 
 		if _, done := p.Get(key); done {
 			continue
 		}
-		p.Report(fmt.Sprintf("%s: POST %s", t.Name, PathFlushWait))
-		if _, err := postLong(ctx, h.d, t, PathFlushWait, h.flushTimeout()); err != nil {
+		p.Report(fmt.Sprintf("%s: POST %s", t.Name, mimir.PathFlushWait))
+		if _, err := postLong(ctx, h.d, t, mimir.PathFlushWait, h.flushTimeout()); err != nil {
 			return fmt.Errorf("flush %s: %w; resume to flush again", t.Name, err)
 		}
 		if err := p.Set(ctx, key, p.Now().UTC().Format(time.RFC3339)); err != nil {
@@ -154,15 +155,15 @@ func (h *HeadCompaction) flushAll(ctx context.Context, p plan.Progress, targets 
 // compacted judges one ingester against its snapshot.
 func compacted(snap podSnapshot, m map[string]float64) (bool, string) {
 	switch {
-	case m[MetricUploadFailures] > snap.Failures:
-		return false, fmt.Sprintf("%g block uploads failed", m[MetricUploadFailures]-snap.Failures)
+	case m[mimir.MetricUploadFailures] > snap.Failures:
+		return false, fmt.Sprintf("%g block uploads failed", m[mimir.MetricUploadFailures]-snap.Failures)
 	case snap.Users == 0:
 		return true, "held no tenant's data"
-	case m[MetricOldestUnshipped] != 0:
+	case m[mimir.MetricOldestUnshippedBlock] != 0:
 		return false, "a block is not shipped yet"
-	case m[MetricCompactions]-snap.Compactions < snap.Users:
-		return false, fmt.Sprintf("%g of %g tenant heads compacted", m[MetricCompactions]-snap.Compactions, snap.Users)
-	case m[MetricUploads] <= snap.Uploads:
+	case m[mimir.MetricCompactions]-snap.Compactions < snap.Users:
+		return false, fmt.Sprintf("%g of %g tenant heads compacted", m[mimir.MetricCompactions]-snap.Compactions, snap.Users)
+	case m[mimir.MetricUploads] <= snap.Uploads:
 		return false, "compacted, no block uploaded yet"
 	}
 	return true, "compacted and shipped"
@@ -229,7 +230,7 @@ func (h *HeadCompaction) maxWait(ctx context.Context, p plan.Progress, t podacce
 	}
 	var errs []error
 	vals := map[string]time.Duration{}
-	for _, k := range []string{KeyBlockRanges, KeyHeadCompactIdle, KeyHeadCompactEvery, KeyShipInterval} {
+	for _, k := range []string{mimir.KeyBlockRanges, mimir.KeyHeadCompactIdle, mimir.KeyHeadCompactEvery, mimir.KeyShipInterval} {
 		d, err := read(k)
 		errs = append(errs, err)
 		vals[k] = d
@@ -237,6 +238,6 @@ func (h *HeadCompaction) maxWait(ctx context.Context, p plan.Progress, t podacce
 	if err := errors.Join(errs...); err != nil {
 		return 0, fmt.Errorf("read the ingesters' compaction settings from %s: %w", t.Name, err)
 	}
-	limit := max(vals[KeyBlockRanges]*3/2, vals[KeyHeadCompactIdle]*5/4) + 2*vals[KeyHeadCompactEvery] + vals[KeyShipInterval]
+	limit := max(vals[mimir.KeyBlockRanges]*3/2, vals[mimir.KeyHeadCompactIdle]*5/4) + 2*vals[mimir.KeyHeadCompactEvery] + vals[mimir.KeyShipInterval]
 	return limit, p.Set(ctx, "max-wait", limit.String())
 }

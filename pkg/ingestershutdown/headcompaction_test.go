@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
@@ -15,7 +16,7 @@ import (
 func headCompaction(tz *testZone, force bool) *HeadCompaction {
 	spec := &HeadCompactionSpec{Pods: podaccess.Selector{Labels: "name in (ingester-zone-a, ingester-zone-b)"}}
 	for pod := range tz.f.members {
-		tz.f.configs[pod] = map[string]string{KeyBlockRanges: "[2h0m0s]", KeyHeadCompactIdle: "1h0m0s", KeyHeadCompactEvery: "1m0s", KeyShipInterval: "1m0s"}
+		tz.f.configs[pod] = map[string]string{mimir.KeyBlockRanges: "[2h0m0s]", mimir.KeyHeadCompactIdle: "1h0m0s", mimir.KeyHeadCompactEvery: "1m0s", mimir.KeyShipInterval: "1m0s"}
 	}
 	return NewHeadCompaction(spec, tz.zone.d, force)
 }

@@ -11,6 +11,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
@@ -76,7 +77,7 @@ func (z *Zone) readOnly(ctx context.Context, p plan.Progress, targets []podacces
 		}
 		// POST keeps the first timestamp when the pod is already read-only,
 		// so a repeat after an unrecorded call changes nothing.
-		body, err := z.post(ctx, t, PathPrepareRingDownscale)
+		body, err := z.post(ctx, t, mimir.PathPrepareRingDownscale)
 		if err != nil {
 			return fmt.Errorf("put %s in read-only mode: %w", t.Name, err)
 		}

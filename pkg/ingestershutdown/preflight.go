@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 
 	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
@@ -86,7 +87,7 @@ func zoneState(p plan.Progress, targets []podaccess.Target) string {
 	case anyRecorded(p, keyShutDown, targets):
 		return "some of its ingesters are shut down (their pods keep running and hold their data on their volumes); resuming finishes the shutdown"
 	case anyRecorded(p, "read-only/", targets):
-		return fmt.Sprintf("its ingesters are read-only and take no writes (nothing is lost); to abandon the shutdown instead, send DELETE %s to each of its pods", PathPrepareRingDownscale)
+		return fmt.Sprintf("its ingesters are read-only and take no writes (nothing is lost); to abandon the shutdown instead, send DELETE %s to each of its pods", mimir.PathPrepareRingDownscale)
 	}
 	return "nothing was changed yet"
 }
@@ -173,7 +174,7 @@ func (z *Zone) checkSiblings(sts *appsv1.StatefulSet, pre *kube.Preflight, now t
 func (z *Zone) choosePath(ctx context.Context, targets []podaccess.Target, pre *kube.Preflight) (Path, bool, error) {
 	readOnly := false
 	if z.spec.ReadOnly != "never" && len(targets) > 0 {
-		status, body, err := podaccess.Get(ctx, z.d.Pods, targets[0], PathPrepareRingDownscale, nil)
+		status, body, err := podaccess.Get(ctx, z.d.Pods, targets[0], mimir.PathPrepareRingDownscale, nil)
 		switch {
 		case err != nil:
 			return "", false, fmt.Errorf("detect read-only support on %s: %w", targets[0], err)
@@ -181,9 +182,9 @@ func (z *Zone) choosePath(ctx context.Context, targets []podaccess.Target, pre *
 			readOnly = true
 		case status == http.StatusNotFound:
 		case status == http.StatusMethodNotAllowed:
-			return "", false, fmt.Errorf("pod %s refuses %s (405): the ingesters use ingest storage, whose partitions need the partition downscale procedure, which this action does not do", targets[0].Name, PathPrepareRingDownscale)
+			return "", false, fmt.Errorf("pod %s refuses %s (405): the ingesters use ingest storage, whose partitions need the partition downscale procedure, which this action does not do", targets[0].Name, mimir.PathPrepareRingDownscale)
 		default:
-			return "", false, fmt.Errorf("detect read-only support on %s: %s answered %d %s", targets[0], PathPrepareRingDownscale, status, strings.TrimSpace(string(body)))
+			return "", false, fmt.Errorf("detect read-only support on %s: %s answered %d %s", targets[0], mimir.PathPrepareRingDownscale, status, strings.TrimSpace(string(body)))
 		}
 	}
 	for _, g := range pre.ForStatefulSet(z.spec.StatefulSet) {
@@ -208,11 +209,11 @@ func (z *Zone) queryableWait(ctx context.Context) (QueryableWait, error) {
 		out      *ConfigValue
 		optional bool
 	}{
-		{cfg.Querier, KeyQueryStoreAfter, &w.QueryStoreAfter, false},
-		{cfg.Ruler, KeyQueryStoreAfter, &w.QueryStoreAfter, true},
-		{cfg.StoreGateway, KeyIgnoreBlocksWithin, &w.IgnoreBlocksWithin, false},
-		{cfg.StoreGateway, KeySyncInterval, &w.SyncInterval, false},
-		{cfg.Compactor, KeyCleanupInterval, &w.CleanupInterval, false},
+		{cfg.Querier, mimir.KeyQueryStoreAfter, &w.QueryStoreAfter, false},
+		{cfg.Ruler, mimir.KeyQueryStoreAfter, &w.QueryStoreAfter, true},
+		{cfg.StoreGateway, mimir.KeyIgnoreBlocksWithin, &w.IgnoreBlocksWithin, false},
+		{cfg.StoreGateway, mimir.KeySyncInterval, &w.SyncInterval, false},
+		{cfg.Compactor, mimir.KeyCleanupInterval, &w.CleanupInterval, false},
 	} {
 		if in.optional && in.sel == (podaccess.Selector{}) {
 			continue

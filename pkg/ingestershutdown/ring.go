@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/ringcheck"
 )
@@ -24,7 +25,7 @@ func (z *Zone) ring(ctx context.Context) (*ringcheck.Ring, podaccess.Target, err
 		if own.MatchString(t.Name) {
 			continue
 		}
-		r, err := ringcheck.Fetch(ctx, z.d.Pods, t, PathIngesterRing)
+		r, err := ringcheck.Fetch(ctx, z.d.Pods, t, mimir.PathIngesterRing)
 		if err == nil {
 			return r, t, nil
 		}
@@ -87,7 +88,7 @@ func (z *Zone) othersUnhealthy(ctx context.Context, r *ringcheck.Ring, now time.
 		case in.State != ringcheck.StateActive || !in.Healthy(now, 0):
 			bad = append(bad, in.Describe(now))
 		case in.ReadOnly:
-			bad = append(bad, fmt.Sprintf("%s (%s): read-only, so it takes no writes (end it with DELETE %s on the pod)", in.ID, in.Zone, PathPrepareRingDownscale))
+			bad = append(bad, fmt.Sprintf("%s (%s): read-only, so it takes no writes (end it with DELETE %s on the pod)", in.ID, in.Zone, mimir.PathPrepareRingDownscale))
 		}
 	}
 	return bad, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
@@ -27,8 +28,8 @@ func (z *Zone) shutdown(ctx context.Context, p plan.Progress, targets []podacces
 			return err
 		}
 		if state == stateRunning {
-			p.Report(fmt.Sprintf("%s: POST %s (flushes what arrived since the flush, ships it, leaves the ring)", t.Name, PathShutdown))
-			if _, err := postLong(ctx, z.d, t, PathShutdown, z.flushTimeout()); err != nil {
+			p.Report(fmt.Sprintf("%s: POST %s (flushes what arrived since the flush, ships it, leaves the ring)", t.Name, mimir.PathShutdown))
+			if _, err := postLong(ctx, z.d, t, mimir.PathShutdown, z.flushTimeout()); err != nil {
 				if ctx.Err() != nil {
 					return err
 				}
@@ -61,7 +62,7 @@ func (z *Zone) waitTerminated(ctx context.Context, p plan.Progress, t podaccess.
 		case stateTerminated:
 			return nil
 		case stateRunning:
-			return fmt.Errorf("%s: %s did not stop its ingester (/ready still reports it running); resume to call it again", t.Name, PathShutdown)
+			return fmt.Errorf("%s: %s did not stop its ingester (/ready still reports it running); resume to call it again", t.Name, mimir.PathShutdown)
 		}
 		if !reported {
 			p.Report(fmt.Sprintf("%s: the ingester is stopping (flushing and shipping)", t.Name))
@@ -95,7 +96,7 @@ func (z *Zone) checkShutdownUploads(ctx context.Context, p plan.Progress, t poda
 		return err
 	}
 	if !exposed {
-		p.Report(fmt.Sprintf("%s no longer exposes %s after its shutdown: its blocks were seen shipped at the flush, with its TSDBs open", t.Name, MetricUploadFailures))
+		p.Report(fmt.Sprintf("%s no longer exposes %s after its shutdown: its blocks were seen shipped at the flush, with its TSDBs open", t.Name, mimir.MetricUploadFailures))
 		return nil
 	}
 	if failed := confirmed.since(now); failed > 0 {

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
@@ -49,9 +50,9 @@ func newTestZoneFor(t *testing.T, target string, siblingAnnotations map[string]s
 	fc.addIngester(t, "ingester-zone-b", "zone-b", 0, 2)
 	fc.addIngester(t, "ingester-zone-c", "zone-c", 0, 2)
 	for pod, kv := range map[string]map[string]string{
-		"querier-0":       {KeyQueryStoreAfter: "1m0s"},
-		"store-gateway-0": {KeySyncInterval: "15s", KeyIgnoreBlocksWithin: "0s"},
-		"compactor-0":     {KeyCleanupInterval: "20s"},
+		"querier-0":       {mimir.KeyQueryStoreAfter: "1m0s"},
+		"store-gateway-0": {mimir.KeySyncInterval: "15s", mimir.KeyIgnoreBlocksWithin: "0s"},
+		"compactor-0":     {mimir.KeyCleanupInterval: "20s"},
 	} {
 		fc.addPod(t, pod, strings.TrimSuffix(pod, "-0"))
 		f.configs[pod] = kv
@@ -166,7 +167,7 @@ func TestAZoneShutdownRefuses(t *testing.T) {
 			want:  "zone ingester-zone-b was shut down recently: its blocks become queryable at " + future,
 		},
 		"when the wait cannot be read from a live component": {
-			setup: func(tz *testZone) { delete(tz.f.configs["compactor-0"], KeyCleanupInterval) },
+			setup: func(tz *testZone) { delete(tz.f.configs["compactor-0"], mimir.KeyCleanupInterval) },
 			want:  "compactor-0: /config has no compactor.cleanup_interval",
 		},
 		"when the ingesters use ingest storage": {

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -33,14 +34,14 @@ func runtimeConfigProbe(ns string) *appsv1.Deployment {
 						Name:  "overrides-exporter",
 						Image: "grafana/mimir:2.9.0",
 						Args: []string{"-target=overrides-exporter", "-server.http-listen-port=8080", "-server.grpc-listen-port=9095",
-							"-runtime-config.file=/etc/mimir/" + RuntimeConfigKey, "-runtime-config.reload-period=1s"},
+							"-runtime-config.file=/etc/mimir/" + mimir.RuntimeConfigKey, "-runtime-config.reload-period=1s"},
 						Ports: []corev1.ContainerPort{{Name: "http-metrics", ContainerPort: 8080}},
 						ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{
 							HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromInt32(8080)}}},
 						VolumeMounts: []corev1.VolumeMount{{Name: "overrides", MountPath: "/etc/mimir"}},
 					}},
 					Volumes: []corev1.Volume{{Name: "overrides", VolumeSource: corev1.VolumeSource{
-						ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: RuntimeConfigMap}}}}},
+						ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: mimir.RuntimeConfigMap}}}}},
 				},
 			},
 		},

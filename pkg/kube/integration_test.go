@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -328,11 +329,11 @@ func TestIntegrationScaleAndRuntimeConfig(t *testing.T) {
 	if err != nil || changed {
 		t.Fatalf("a second ApplyRuntimeConfig = %v, %v; want no change", changed, err)
 	}
-	cm, err := f.c.Kube.CoreV1().ConfigMaps(f.ns).Get(ctx, RuntimeConfigMap, metav1.GetOptions{})
+	cm, err := f.c.Kube.CoreV1().ConfigMaps(f.ns).Get(ctx, mimir.RuntimeConfigMap, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cm.Data[RuntimeConfigKey]; !strings.Contains(got, "primary: memberlist") || !strings.Contains(got, "overrides: {}") {
+	if got := cm.Data[mimir.RuntimeConfigKey]; !strings.Contains(got, "primary: memberlist") || !strings.Contains(got, "overrides: {}") {
 		t.Fatalf("overrides.yaml after the change:\n%s", got)
 	}
 }

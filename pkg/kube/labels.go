@@ -102,14 +102,3 @@ const (
 	WebhookPathPrepareDownscale = "/admission/prepare-downscale"
 	WebhookPathNoDownscale      = "/admission/no-downscale"
 )
-
-// Mimir's runtime configuration as the Mimir jsonnet deploys it.
-const (
-	// RuntimeConfigMap is the ConfigMap holding the runtime configuration.
-	RuntimeConfigMap = "overrides"
-	// RuntimeConfigKey is its data key.
-	RuntimeConfigKey = "overrides.yaml"
-	// RuntimeConfigPath is the HTTP path on which every Mimir component
-	// serves the runtime configuration it has loaded.
-	RuntimeConfigPath = "/runtime_config"
-)

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -31,10 +32,10 @@ type RuntimeConfigChange struct {
 func (c RuntimeConfigChange) names() (string, string) {
 	cm, key := c.ConfigMap, c.Key
 	if cm == "" {
-		cm = RuntimeConfigMap
+		cm = mimir.RuntimeConfigMap
 	}
 	if key == "" {
-		key = RuntimeConfigKey
+		key = mimir.RuntimeConfigKey
 	}
 	return cm, key
 }
@@ -171,7 +172,7 @@ func CheckRuntimeConfig(ctx context.Context, cs kubernetes.Interface, doer podac
 }
 
 func podServes(ctx context.Context, doer podaccess.Doer, t podaccess.Target, want map[string]any) (PodRuntimeConfig, verdict.Observation) {
-	code, body, err := podaccess.Get(ctx, doer, t, RuntimeConfigPath, http.Header{"Accept": {"text/plain"}})
+	code, body, err := podaccess.Get(ctx, doer, t, mimir.PathRuntimeConfig, http.Header{"Accept": {"text/plain"}})
 	if err == nil && code != http.StatusOK {
 		err = fmt.Errorf("HTTP %d: %s", code, bodyMessage(body))
 	}
@@ -180,7 +181,7 @@ func podServes(ctx context.Context, doer podaccess.Doer, t podaccess.Target, wan
 	}
 	served := map[string]any{}
 	if err := yaml.Unmarshal(body, &served); err != nil {
-		return PodRuntimeConfig{Pod: t.Name, Detail: "not YAML: " + err.Error()}, verdict.Inconclusivef("pod %s: %s is not YAML", t.Name, RuntimeConfigPath)
+		return PodRuntimeConfig{Pod: t.Name, Detail: "not YAML: " + err.Error()}, verdict.Inconclusivef("pod %s: %s is not YAML", t.Name, mimir.PathRuntimeConfig)
 	}
 	if !covers(served, want) {
 		return PodRuntimeConfig{Pod: t.Name, Detail: "still serves the previous values"}, verdict.Failf("pod %s still serves the previous values", t.Name)

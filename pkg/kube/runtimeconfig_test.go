@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -21,8 +22,8 @@ import (
 var kvPatch = map[string]any{"multi_kv_config": map[string]any{"primary": "memberlist", "mirror_enabled": true}}
 
 func overridesConfigMap(content string) *corev1.ConfigMap {
-	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: RuntimeConfigMap, Namespace: ns},
-		Data: map[string]string{RuntimeConfigKey: content}}
+	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: mimir.RuntimeConfigMap, Namespace: ns},
+		Data: map[string]string{mimir.RuntimeConfigKey: content}}
 }
 
 func TestApplyRuntimeConfig(t *testing.T) {
@@ -48,8 +49,8 @@ func TestApplyRuntimeConfig(t *testing.T) {
 			if err != nil || changed != tt.changed {
 				t.Fatalf("ApplyRuntimeConfig = %v, %v; want changed=%v", changed, err, tt.changed)
 			}
-			cm, _ := cs.CoreV1().ConfigMaps(ns).Get(context.Background(), RuntimeConfigMap, metav1.GetOptions{})
-			if got := cm.Data[RuntimeConfigKey]; got != tt.after {
+			cm, _ := cs.CoreV1().ConfigMaps(ns).Get(context.Background(), mimir.RuntimeConfigMap, metav1.GetOptions{})
+			if got := cm.Data[mimir.RuntimeConfigKey]; got != tt.after {
 				t.Fatalf("overrides.yaml:\n%s\nwant:\n%s", got, tt.after)
 			}
 		})
@@ -72,7 +73,7 @@ func (f *fakePods) Do(_ context.Context, t podaccess.Target, method, path string
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	body := f.answers[t.Name]
-	if method != http.MethodGet || path != RuntimeConfigPath || body == "error" {
+	if method != http.MethodGet || path != mimir.PathRuntimeConfig || body == "error" {
 		return nil, errors.New("connection refused")
 	}
 	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(strings.NewReader(body))}, nil

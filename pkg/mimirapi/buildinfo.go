@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -38,7 +39,7 @@ func ParseBuildInfo(b []byte) (BuildInfo, error) {
 
 // FetchBuildInfo asks pod t for its build info.
 func FetchBuildInfo(ctx context.Context, d podaccess.Doer, t podaccess.Target) (BuildInfo, error) {
-	b, err := get(ctx, d, t, PathBuildInfo, "")
+	b, err := get(ctx, d, t, mimir.PathBuildInfo, "")
 	if err != nil {
 		return BuildInfo{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -26,7 +27,7 @@ var gossipMembers = PodsSpec{Pods: podaccess.Selector{Labels: "gossip_ring_membe
 
 func case06Cluster(t *testing.T, extra ...string) []gatetest.Pod {
 	t.Helper()
-	ml := map[string]route{PathMemberlist: {file: "cases/06-foreign-memberlist-members/memberlist-merged.json"}}
+	ml := map[string]route{mimir.PathMemberlist: {file: "cases/06-foreign-memberlist-members/memberlist-merged.json"}}
 	var out []gatetest.Pod
 	for _, n := range append(append([]string(nil), case06Own...), extra...) {
 		out = append(out, gatetest.Pod{Name: n, Labels: map[string]string{"gossip_ring_member": "true"}, Server: fakeMimir(t, ml)})

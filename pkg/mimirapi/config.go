@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -32,7 +33,7 @@ func ParseDocument(b []byte) (Document, error) {
 // FetchConfig fetches /config from pod t (mode "" for the effective
 // configuration, "diff" or "defaults").
 func FetchConfig(ctx context.Context, d podaccess.Doer, t podaccess.Target, mode string) (Document, error) {
-	path := PathConfig
+	path := mimir.PathConfig
 	if mode != "" {
 		path += "?mode=" + mode
 	}
@@ -50,8 +51,8 @@ func FetchConfig(ctx context.Context, d podaccess.Doer, t podaccess.Target, mode
 // FetchRuntimeConfig fetches /runtime_config from pod t; ErrNoRuntimeConfig
 // when the pod has none.
 func FetchRuntimeConfig(ctx context.Context, d podaccess.Doer, t podaccess.Target) (Document, error) {
-	b, err := get(ctx, d, t, PathRuntimeConfig, "")
-	if errors.Is(err, ErrNotServed) || (err == nil && strings.TrimSpace(string(b)) == NoRuntimeConfigBody) {
+	b, err := get(ctx, d, t, mimir.PathRuntimeConfig, "")
+	if errors.Is(err, ErrNotServed) || (err == nil && strings.TrimSpace(string(b)) == mimir.NoRuntimeConfigBody) {
 		return Document{}, fmt.Errorf("pod %s: %w (is -runtime-config.file set?)", t, ErrNoRuntimeConfig)
 	}
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 )
 
 // route is a canned answer of a fake Mimir.
@@ -56,22 +57,22 @@ func mimirPod(name, label string, srv *httptest.Server) gatetest.Pod {
 // v2 and v3 are complete fake Mimir pods of each captured version.
 func v2(t *testing.T) *httptest.Server {
 	return fakeMimir(t, map[string]route{
-		PathBuildInfo:     {file: "mimir-2.9.0/buildinfo.json"},
-		PathReady:         {file: "mimir-2.9.0/ready.txt"},
-		PathConfig:        {file: "mimir-2.9.0/config.yaml"},
-		PathMemberlist:    {file: "mimir-2.9.0/memberlist.json"},
-		PathHATracker:     {file: "mimir-2.9.0/ha_tracker-mimir-write-zone-a-0.json"},
-		PathRuntimeConfig: {file: "mimir-2.9.0/runtime_config.yaml"},
+		mimir.PathBuildInfo:     {file: "mimir-2.9.0/buildinfo.json"},
+		mimir.PathReady:         {file: "mimir-2.9.0/ready.txt"},
+		mimir.PathConfig:        {file: "mimir-2.9.0/config.yaml"},
+		mimir.PathMemberlist:    {file: "mimir-2.9.0/memberlist.json"},
+		mimir.PathHATracker:     {file: "mimir-2.9.0/ha_tracker-mimir-write-zone-a-0.json"},
+		mimir.PathRuntimeConfig: {file: "mimir-2.9.0/runtime_config.yaml"},
 	})
 }
 
 func v3(t *testing.T) *httptest.Server {
 	return fakeMimir(t, map[string]route{
-		PathBuildInfo:            {file: "mimir-3.0.5/buildinfo.json"},
-		PathReady:                {file: "mimir-3.0.5/ready.txt"},
-		PathConfig:               {file: "mimir-3.0.5/config.yaml"},
-		PathMemberlist:           {file: "mimir-3.0.5/memberlist.json"},
-		PathHATracker:            {file: "mimir-3.0.5/ha_tracker-ingester-zone-a-0.json"},
-		PathPrepareRingDownscale: {file: "mimir-3.0.5/prepare-instance-ring-downscale-get.json"},
+		mimir.PathBuildInfo:            {file: "mimir-3.0.5/buildinfo.json"},
+		mimir.PathReady:                {file: "mimir-3.0.5/ready.txt"},
+		mimir.PathConfig:               {file: "mimir-3.0.5/config.yaml"},
+		mimir.PathMemberlist:           {file: "mimir-3.0.5/memberlist.json"},
+		mimir.PathHATracker:            {file: "mimir-3.0.5/ha_tracker-ingester-zone-a-0.json"},
+		mimir.PathPrepareRingDownscale: {file: "mimir-3.0.5/prepare-instance-ring-downscale-get.json"},
 	})
 }

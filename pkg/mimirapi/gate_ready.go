@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -46,7 +47,7 @@ type ReadySpec struct {
 
 // Describe says what the gate checks.
 func (s ReadySpec) Describe() string {
-	return fmt.Sprintf("ready: %s answer %s with 200", s.describe(), PathReady)
+	return fmt.Sprintf("ready: %s answer %s with 200", s.describe(), mimir.PathReady)
 }
 
 // ReadyGate checks /ready on every selected pod.

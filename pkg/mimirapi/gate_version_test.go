@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -18,11 +19,11 @@ var allMimir = PodsSpec{Pods: podaccess.Selector{Labels: "name"}}
 func unstamped(t *testing.T, like string) func(t *testing.T) []gatetest.Pod {
 	return func(t *testing.T) []gatetest.Pod {
 		routes := map[string]route{
-			PathBuildInfo: {body: `{"status":"success","data":{"application":"Grafana Mimir","version":"unknown","revision":"","branch":"","goVersion":"go1.26.8"}}`},
-			PathConfig:    {file: "mimir-" + like + "/config.yaml"},
+			mimir.PathBuildInfo: {body: `{"status":"success","data":{"application":"Grafana Mimir","version":"unknown","revision":"","branch":"","goVersion":"go1.26.8"}}`},
+			mimir.PathConfig:    {file: "mimir-" + like + "/config.yaml"},
 		}
 		if like == "3.0.5" {
-			routes[PathPrepareRingDownscale] = route{file: "mimir-3.0.5/prepare-instance-ring-downscale-get.json"}
+			routes[mimir.PathPrepareRingDownscale] = route{file: "mimir-3.0.5/prepare-instance-ring-downscale-get.json"}
 		}
 		return []gatetest.Pod{mimirPod("custom-0", "distributor", fakeMimir(t, routes))}
 	}
@@ -30,7 +31,7 @@ func unstamped(t *testing.T, like string) func(t *testing.T) []gatetest.Pod {
 
 func TestVersionGate(t *testing.T) {
 	haMemberlist := []FeatureProbe{{ConfigKey: "limits.ha_tracker_failover_timeout", Expect: "present"}}
-	downscale := []FeatureProbe{{Path: PathPrepareRingDownscale, Expect: "present"}}
+	downscale := []FeatureProbe{{Path: mimir.PathPrepareRingDownscale, Expect: "present"}}
 	tests := []struct {
 		name        string
 		spec        VersionSpec

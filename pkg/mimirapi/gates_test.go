@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -40,9 +41,9 @@ func evaluate(t *testing.T, g interface {
 }
 
 func TestReadyGate(t *testing.T) {
-	ready2 := map[string]route{PathReady: {file: "mimir-2.9.0/ready.txt"}}
-	joining2 := map[string]route{PathReady: {status: 503, file: "mimir-2.9.0/ready-joining-503.txt"}}
-	starting3 := map[string]route{PathReady: {status: 503, file: "mimir-3.0.5/ready-joining.txt"}}
+	ready2 := map[string]route{mimir.PathReady: {file: "mimir-2.9.0/ready.txt"}}
+	joining2 := map[string]route{mimir.PathReady: {status: 503, file: "mimir-2.9.0/ready-joining-503.txt"}}
+	starting3 := map[string]route{mimir.PathReady: {status: 503, file: "mimir-3.0.5/ready-joining.txt"}}
 	tests := []struct {
 		name            string
 		spec            ReadySpec
@@ -75,9 +76,9 @@ func boolp(b bool) *bool    { return &b }
 func intp(n int) *int       { return &n }
 
 func TestConfigGate(t *testing.T) {
-	cfg2 := map[string]route{PathConfig: {file: "mimir-2.9.0/config.yaml"}, PathRuntimeConfig: {file: "mimir-2.9.0/runtime_config.yaml"}}
-	cfg3 := map[string]route{PathConfig: {file: "mimir-3.0.5/config.yaml"}, PathRuntimeConfig: {file: "mimir-3.0.5/runtime_config-multi.yaml"}}
-	noRuntime := map[string]route{PathConfig: {file: "mimir-3.0.5/config.yaml"}}
+	cfg2 := map[string]route{mimir.PathConfig: {file: "mimir-2.9.0/config.yaml"}, mimir.PathRuntimeConfig: {file: "mimir-2.9.0/runtime_config.yaml"}}
+	cfg3 := map[string]route{mimir.PathConfig: {file: "mimir-3.0.5/config.yaml"}, mimir.PathRuntimeConfig: {file: "mimir-3.0.5/runtime_config-multi.yaml"}}
+	noRuntime := map[string]route{mimir.PathConfig: {file: "mimir-3.0.5/config.yaml"}}
 	tests := []struct {
 		name            string
 		spec            ConfigSpec
@@ -96,7 +97,7 @@ func TestConfigGate(t *testing.T) {
 		{"a key that must be gone is still there", ConfigSpec{PodsSpec: distributors, Key: "limits.ha_tracker_failover_timeout", Present: boolp(false)},
 			pods(pod("d-0", cfg3)), verdict.Fail, "", "limits.ha_tracker_failover_timeout is present: 2s"},
 		{"an unreachable /config is inconclusive", ConfigSpec{PodsSpec: distributors, Key: "a", Present: boolp(true)},
-			pods(pod("d-0", map[string]route{PathConfig: {status: 500, body: "boom"}})), verdict.Inconclusive, "", "status 500: boom"},
+			pods(pod("d-0", map[string]route{mimir.PathConfig: {status: 500, body: "boom"}})), verdict.Inconclusive, "", "status 500: boom"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,9 +111,9 @@ func TestConfigGate(t *testing.T) {
 }
 
 func TestMemberlistGate(t *testing.T) {
-	ml2 := map[string]route{PathMemberlist: {file: "mimir-2.9.0/memberlist.json"}}
-	ml3 := map[string]route{PathMemberlist: {file: "mimir-3.0.5/memberlist.json"}}
-	noML := map[string]route{PathMemberlist: {body: NoMemberlistBody}}
+	ml2 := map[string]route{mimir.PathMemberlist: {file: "mimir-2.9.0/memberlist.json"}}
+	ml3 := map[string]route{mimir.PathMemberlist: {file: "mimir-3.0.5/memberlist.json"}}
+	noML := map[string]route{mimir.PathMemberlist: {body: mimir.NoMemberlistBody}}
 	tests := []struct {
 		name            string
 		spec            MemberlistSpec
@@ -143,12 +144,12 @@ func TestMemberlistGate(t *testing.T) {
 }
 
 func TestHATrackerGate(t *testing.T) {
-	page := func(file string) map[string]route { return map[string]route{PathHATracker: {file: file}} }
+	page := func(file string) map[string]route { return map[string]route{mimir.PathHATracker: {file: file}} }
 	a2, b2 := page("mimir-2.9.0/ha_tracker-mimir-write-zone-a-0.json"), page("mimir-2.9.0/ha_tracker-mimir-write-zone-b-0.json")
 	a3, b3 := page("mimir-3.0.5/ha_tracker-ingester-zone-a-0.json"), page("mimir-3.0.5/ha_tracker-ingester-zone-b-0.json")
-	failedOver := map[string]route{PathHATracker: {body: `{"elected":[{"userID":"tenant-1","cluster":"prom-ha","replica":"replica-2"},{"userID":"tenant-2","cluster":"prom-ha","replica":"replica-1"}],"now":"2026-11-23T14:00:00Z"}`}}
-	partial := map[string]route{PathHATracker: {body: `{"elected":[{"userID":"tenant-1","cluster":"prom-ha","replica":"replica-1"}],"now":"2026-11-23T14:00:00Z"}`}}
-	empty := map[string]route{PathHATracker: {body: `{"elected":null,"now":"2026-11-23T14:00:00Z"}`}}
+	failedOver := map[string]route{mimir.PathHATracker: {body: `{"elected":[{"userID":"tenant-1","cluster":"prom-ha","replica":"replica-2"},{"userID":"tenant-2","cluster":"prom-ha","replica":"replica-1"}],"now":"2026-11-23T14:00:00Z"}`}}
+	partial := map[string]route{mimir.PathHATracker: {body: `{"elected":[{"userID":"tenant-1","cluster":"prom-ha","replica":"replica-1"}],"now":"2026-11-23T14:00:00Z"}`}}
+	empty := map[string]route{mimir.PathHATracker: {body: `{"elected":null,"now":"2026-11-23T14:00:00Z"}`}}
 	tests := []struct {
 		name            string
 		spec            HATrackerSpec

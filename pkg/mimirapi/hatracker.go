@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -84,7 +85,7 @@ func ParseHATracker(b []byte) (HATrackerStatus, error) {
 
 // FetchHATracker asks distributor pod t for its elected replicas.
 func FetchHATracker(ctx context.Context, d podaccess.Doer, t podaccess.Target) (HATrackerStatus, error) {
-	b, err := get(ctx, d, t, PathHATracker, AcceptJSON)
+	b, err := get(ctx, d, t, mimir.PathHATracker, mimir.AcceptJSON)
 	if err != nil {
 		return HATrackerStatus{}, fmt.Errorf("%w (is the HA tracker enabled on this distributor?)", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -69,7 +70,7 @@ type MemberlistKey struct {
 
 // ParseMemberlist reads the JSON page.
 func ParseMemberlist(b []byte) (MemberlistStatus, error) {
-	if strings.TrimSpace(string(b)) == NoMemberlistBody {
+	if strings.TrimSpace(string(b)) == mimir.NoMemberlistBody {
 		return MemberlistStatus{}, ErrNoMemberlist
 	}
 	var page struct {
@@ -85,7 +86,7 @@ func ParseMemberlist(b []byte) (MemberlistStatus, error) {
 
 // FetchMemberlist asks pod t for its memberlist status.
 func FetchMemberlist(ctx context.Context, d podaccess.Doer, t podaccess.Target) (MemberlistStatus, error) {
-	b, err := get(ctx, d, t, PathMemberlist, AcceptJSON)
+	b, err := get(ctx, d, t, mimir.PathMemberlist, mimir.AcceptJSON)
 	if err != nil {
 		return MemberlistStatus{}, err
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 )
 
 func captured(t *testing.T, version, file string) []byte {
@@ -63,7 +65,7 @@ func TestParseMemberlist(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ParseMemberlist([]byte(NoMemberlistBody)); !errors.Is(err, ErrNoMemberlist) {
+	if _, err := ParseMemberlist([]byte(mimir.NoMemberlistBody)); !errors.Is(err, ErrNoMemberlist) {
 		t.Errorf("the no-memberlist text gives %v", err)
 	}
 	st, _ := ParseMemberlist([]byte(`{"SortedMembers":[],"Store":{"a":{"Deleted":true},"b":{}}}`))

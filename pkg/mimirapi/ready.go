@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -20,11 +21,11 @@ type Readiness struct {
 // CheckReady asks pod t whether it is ready. The error is about reaching the
 // pod; a not-ready answer is a Readiness with Ready false.
 func CheckReady(ctx context.Context, d podaccess.Doer, t podaccess.Target) (Readiness, error) {
-	_, err := get(ctx, d, t, PathReady, "")
+	_, err := get(ctx, d, t, mimir.PathReady, "")
 	var se *StatusError
 	switch {
 	case err == nil:
-		return Readiness{Ready: true, Code: http.StatusOK, Reason: ReadyBody}, nil
+		return Readiness{Ready: true, Code: http.StatusOK, Reason: mimir.ReadyBody}, nil
 	case errors.As(err, &se):
 		return Readiness{Code: se.Code, Reason: se.Body}, nil
 	case errors.Is(err, ErrNotServed):

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 )
 
 func TestParseVersion(t *testing.T) {
@@ -13,7 +15,7 @@ func TestParseVersion(t *testing.T) {
 			t.Errorf("ParseVersion(%q) = %s, %v; want %s", in, v, err, want)
 		}
 	}
-	for _, custom := range []string{UnknownVersion, "", "r312-1a2b3c4", "main-1a2b3c4", "2", "weekly"} {
+	for _, custom := range []string{mimir.UnknownVersion, "", "r312-1a2b3c4", "main-1a2b3c4", "2", "weekly"} {
 		if _, err := ParseVersion(custom); !errors.Is(err, ErrNoReleaseVersion) {
 			t.Errorf("ParseVersion(%q) = %v, want ErrNoReleaseVersion", custom, err)
 		}

@@ -17,7 +17,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
-	"github.com/mimirctl/mimirctl/pkg/mimirapi"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -26,7 +26,7 @@ const acceptText = "text/plain;version=0.0.4"
 
 // Scrape fetches /metrics from pod t and returns the samples sel selects.
 func Scrape(ctx context.Context, d podaccess.Doer, t podaccess.Target, sel Selector) ([]gate.Sample, error) {
-	resp, err := d.Do(ctx, t, http.MethodGet, mimirapi.PathMetrics, http.Header{"Accept": {acceptText}}, nil)
+	resp, err := d.Do(ctx, t, http.MethodGet, mimir.PathMetrics, http.Header{"Accept": {acceptText}}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("scrape pod %s: %w", t, err)
 	}

@@ -23,7 +23,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
-	"github.com/mimirctl/mimirctl/pkg/mimirapi"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 )
 
 // DefaultTimeout bounds one query when the connection sets none.
@@ -147,7 +147,7 @@ type authRoundTripper struct {
 func (a *authRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	if a.c.Tenant != "" {
-		req.Header.Set(mimirapi.TenantHeader, a.c.Tenant)
+		req.Header.Set(mimir.TenantHeader, a.c.Tenant)
 	}
 	switch {
 	case a.c.BasicAuthUser != "":

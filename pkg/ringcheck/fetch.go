@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
-	"github.com/mimirctl/mimirctl/pkg/mimirapi"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -20,7 +20,7 @@ var ErrNotServed = errors.New("ring page not served")
 // Fetch reads the ring page at path from pod t as JSON, decoding the body as
 // it streams in.
 func Fetch(ctx context.Context, d podaccess.Doer, t podaccess.Target, path string) (*Ring, error) {
-	resp, err := d.Do(ctx, t, http.MethodGet, path, http.Header{"Accept": {mimirapi.AcceptJSON}}, nil)
+	resp, err := d.Do(ctx, t, http.MethodGet, path, http.Header{"Accept": {mimir.AcceptJSON}}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("fetch ring %s from pod %s: %w", path, t, err)
 	}

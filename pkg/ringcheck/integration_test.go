@@ -12,7 +12,7 @@ import (
 	"github.com/mimirctl/mimirctl/internal/localmimir"
 	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
-	"github.com/mimirctl/mimirctl/pkg/mimirapi"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -75,7 +75,7 @@ func ringLifecycle(t *testing.T, major localmimir.Major) {
 	}
 
 	// Forgetting is explicit; afterwards b has left.
-	res, err := Forget(ctx, podaccess.NewDirect(nil), processTarget(a), mimirapi.PathIngesterRing, "ingester-zone-b-0", ForgetOptions{HeartbeatTimeout: 6 * time.Second})
+	res, err := Forget(ctx, podaccess.NewDirect(nil), processTarget(a), mimir.PathIngesterRing, "ingester-zone-b-0", ForgetOptions{HeartbeatTimeout: 6 * time.Second})
 	if err != nil || !res.Gone || res.Before.State != StateUnhealthy {
 		t.Fatalf("forget: %+v, %v", res, err)
 	}

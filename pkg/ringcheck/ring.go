@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mimirctl/mimirctl/pkg/mimirapi"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 )
 
 // Member states as ring pages show them.
@@ -122,18 +122,8 @@ func (r *Ring) Zones() []string {
 
 // PathFor returns the page of a ring name, or an error listing the names.
 func PathFor(name string) (string, error) {
-	if p, ok := mimirapi.RingPaths[name]; ok {
+	if p, ok := mimir.RingPaths[name]; ok {
 		return p, nil
 	}
-	return "", fmt.Errorf("unknown ring %q (known: %s; or give its path)", name, strings.Join(RingNames(), ", "))
-}
-
-// RingNames lists the known ring names, sorted.
-func RingNames() []string {
-	out := make([]string, 0, len(mimirapi.RingPaths))
-	for n := range mimirapi.RingPaths {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return "", fmt.Errorf("unknown ring %q (known: %s; or give its path)", name, strings.Join(mimir.RingNames(), ", "))
 }

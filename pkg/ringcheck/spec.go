@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
@@ -72,7 +73,7 @@ func (s Spec) path() (string, error) {
 	case s.Path != "":
 		return s.Path, nil
 	case s.Ring == "":
-		return "", fmt.Errorf("ring: missing; name the ring (%s) or give its path", strings.Join(RingNames(), ", "))
+		return "", fmt.Errorf("ring: missing; name the ring (%s) or give its path", strings.Join(mimir.RingNames(), ", "))
 	}
 	p, err := PathFor(s.Ring)
 	if err != nil {

@@ -32,20 +32,10 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
-)
-
-// Settings read from the queriers' /config (YAML paths).
-const (
-	KeyQueryStoreAfter = ingestershutdown.KeyQueryStoreAfter
-	// KeyQueryIngestersWithin is the per-tenant limit's default (Mimir 2.9
-	// and 3.x set it with -querier.query-ingesters-within).
-	KeyQueryIngestersWithin = "limits.query_ingesters_within"
-	// KeyQuerierQueryIngestersWithin is where older Mimir versions keep it;
-	// read only when the pods have no KeyQueryIngestersWithin.
-	KeyQuerierQueryIngestersWithin = "querier.query_ingesters_within"
 )
 
 // Defaults of the spec.
@@ -270,12 +260,12 @@ func readTenantOverride(ctx context.Context, d gate.Deps, sel podaccess.Selector
 func ReadBound(ctx context.Context, p ingestershutdown.Pods, sel podaccess.Selector) (Bound, error) {
 	var b Bound
 	var err error
-	if b.QueryStoreAfter, err = ingestershutdown.LargestDuration(ctx, p, sel, KeyQueryStoreAfter, false); err != nil {
+	if b.QueryStoreAfter, err = ingestershutdown.LargestDuration(ctx, p, sel, mimir.KeyQueryStoreAfter, false); err != nil {
 		return b, err
 	}
-	b.QueryIngestersWithin, err = ingestershutdown.LargestDuration(ctx, p, sel, KeyQueryIngestersWithin, false)
+	b.QueryIngestersWithin, err = ingestershutdown.LargestDuration(ctx, p, sel, mimir.KeyQueryIngestersWithin, false)
 	if err != nil {
-		old, errOld := ingestershutdown.LargestDuration(ctx, p, sel, KeyQuerierQueryIngestersWithin, false)
+		old, errOld := ingestershutdown.LargestDuration(ctx, p, sel, mimir.KeyQuerierQueryIngestersWithin, false)
 		if errOld != nil {
 			return b, fmt.Errorf("%w; %w", err, errOld)
 		}
@@ -376,7 +366,7 @@ type answer struct {
 
 func (g *Gate) get(ctx context.Context, t podaccess.Target, path string, q url.Values) (json.RawMessage, error) {
 	full := g.spec.prefix() + path + "?" + q.Encode()
-	code, body, err := podaccess.Get(ctx, g.deps.Pods, t, full, http.Header{mimirapi.TenantHeader: {g.spec.Tenant}})
+	code, body, err := podaccess.Get(ctx, g.deps.Pods, t, full, http.Header{mimir.TenantHeader: {g.spec.Tenant}})
 	if err != nil {
 		return nil, err
 	}

@@ -1,14 +1,7 @@
-// Package mimirapi reads what Grafana Mimir's HTTP endpoints say about a
-// running cluster: build info and versions, readiness, configuration,
-// runtime configuration, the memberlist KV store and the HA tracker. It also
-// holds the gates built on them (version, ready, config, memberlist keys,
-// HA-tracker agreement).
-//
-// This file is the one documented place for Mimir endpoint paths, the
-// headers they need and the metric names gates refer to. Facts are taken from
-// Mimir 2.9.0 and 3.0.5 processes (see testdata/README.md) and from
-// ../../../shared/research/mimir-internals.md.
-package mimirapi
+// This file holds Mimir's HTTP endpoint paths and the headers and bodies of
+// their answers.
+
+package mimir
 
 // HTTP paths served by every Mimir component unless noted.
 const (
@@ -33,6 +26,12 @@ const (
 	// PathPrepareRingDownscale exists on ingesters since Mimir 2.14; older
 	// builds answer 404. Used for feature detection.
 	PathPrepareRingDownscale = "/ingester/prepare-instance-ring-downscale"
+	// PathShutdown makes an ingester flush its TSDB heads, ship the blocks
+	// and leave its ring, then stop its ingester service.
+	PathShutdown = "/ingester/shutdown"
+	// PathFlushWait flushes an ingester's TSDB heads and answers when the
+	// blocks are shipped.
+	PathFlushWait = "/ingester/flush?wait=true"
 )
 
 // Ring pages by ring name, as registered by Mimir's API (pkg/api/api.go).
@@ -79,22 +78,4 @@ const (
 	NoRuntimeConfigBody = "runtime config file doesn't exist"
 	// UnknownVersion is what an unstamped build reports as its version.
 	UnknownVersion = "unknown"
-)
-
-// Metric names gates and example step files refer to. Mimir prefixes dskit's
-// KV and ring metrics with "cortex_"; kv_name is "<ring>-lifecycler",
-// "<ring>-ring" or "distributor-hatracker".
-const (
-	MetricBuildInfo              = "cortex_build_info"
-	MetricMultiKVPrimaryStore    = "cortex_multikv_primary_store"
-	MetricMultiKVMirrorEnabled   = "cortex_multikv_mirror_enabled"
-	MetricMultiKVMirrorWrites    = "cortex_multikv_mirror_writes_total"
-	MetricMultiKVMirrorErrors    = "cortex_multikv_mirror_write_errors_total"
-	MetricRingMembers            = "cortex_ring_members"
-	MetricLifecyclerReadOnly     = "cortex_lifecycler_read_only"
-	MetricMemberlistMembers      = "memberlist_client_cluster_members_count"
-	MetricOldestUnshippedBlock   = "cortex_ingester_oldest_unshipped_block_timestamp_seconds"
-	MetricQuerierRequestDuration = "cortex_querier_request_duration_seconds"
-	MetricQueryFrontendQueries   = "cortex_query_frontend_queries_total"
-	MetricRequestDuration        = "cortex_request_duration_seconds"
 )

@@ -1,0 +1,37 @@
+// This file holds the configuration keys mimirctl reads from components'
+// /config (YAML paths of Mimir's configuration reference) and where Grafana's
+// jsonnet keeps the runtime configuration.
+
+package mimir
+
+// Configuration keys read from each component's /config.
+const (
+	KeyQueryStoreAfter = "querier.query_store_after"
+	// KeyQueryIngestersWithin is the per-tenant limit's default (Mimir 2.9
+	// and 3.x set it with -querier.query-ingesters-within).
+	KeyQueryIngestersWithin = "limits.query_ingesters_within"
+	// KeyQuerierQueryIngestersWithin is where older Mimir versions keep it;
+	// read only when the pods have no KeyQueryIngestersWithin.
+	KeyQuerierQueryIngestersWithin = "querier.query_ingesters_within"
+	KeySyncInterval                = "blocks_storage.bucket_store.sync_interval"
+	// KeyIgnoreBlocksWithin: store-gateways do not load blocks whose
+	// minimum time is younger than this (default 10h; grafana/mimir#3843).
+	KeyIgnoreBlocksWithin = "blocks_storage.bucket_store.ignore_blocks_within"
+	KeyCleanupInterval    = "compactor.cleanup_interval"
+	KeyBlockRanges        = "blocks_storage.tsdb.block_ranges_period"
+	KeyShipInterval       = "blocks_storage.tsdb.ship_interval"
+	KeyHeadCompactIdle    = "blocks_storage.tsdb.head_compaction_idle_timeout"
+	KeyHeadCompactEvery   = "blocks_storage.tsdb.head_compaction_interval"
+	// KeyMaxSeries is the per-ingester limit on in-memory series
+	// (-ingester.instance-limits.max-series; 0 means no limit).
+	KeyMaxSeries = "ingester.instance_limits.max_series"
+)
+
+// Mimir's runtime configuration as Grafana's jsonnet deploys it
+// (operations/mimir/config.libsonnet).
+const (
+	// RuntimeConfigMap is the ConfigMap holding the runtime configuration.
+	RuntimeConfigMap = "overrides"
+	// RuntimeConfigKey is its data key.
+	RuntimeConfigKey = "overrides.yaml"
+)
