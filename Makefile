@@ -22,29 +22,33 @@ include e2e/local/local.mk
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# The product module and the e2e module (e2e/go.mod: the local cluster, the
+# suite, the conformance harness), tied together by go.work.
+PKGS := ./... ./e2e/...
+
 .PHONY: build
 build: ## Build bin/mimirctl
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/mimirctl ./cmd/mimirctl
 
 .PHONY: unit
 unit: ## Unit tests with the race detector (no cluster needed; compared with real Tanka when e2e/local/bin/tk is built)
-	$(TEST_TK_ENV) $(GO) test -race -count=1 ./...
+	$(TEST_TK_ENV) $(GO) test -race -count=1 $(PKGS)
 
 .PHONY: vet
 vet: ## go vet, including the build-tagged integration and e2e code
-	$(GO) vet ./...
-	$(GO) vet -tags integration,e2e,capture,conformance ./...
+	$(GO) vet $(PKGS)
+	$(GO) vet -tags integration,e2e,capture,conformance $(PKGS)
 
 $(GOLANGCI_LINT):
 	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VER)
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## golangci-lint with the checked-in .golangci.yml
-	$(GOLANGCI_LINT) run --build-tags integration,e2e,capture,conformance ./...
+	$(GOLANGCI_LINT) run --build-tags integration,e2e,capture,conformance $(PKGS)
 
 .PHONY: bench
 bench: ## Go benchmarks (performance goals live here, not in unit tests)
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 .PHONY: conformance
 conformance: ## Grafana's Mimir jsonnet test environments rendered by pkg/tanka (and tk) vs Grafana's YAML; every built-in plan step by step on Grafana's library; pkg/mimir's facts against the module

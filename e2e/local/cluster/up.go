@@ -168,7 +168,8 @@ func newerSources(dir string, t time.Time) bool {
 		}
 		return nil
 	})
-	if fi, err := os.Stat(filepath.Join(dir, "..", "..", "go.mod")); err == nil && fi.ModTime().After(t) {
+	// The e2e module's go.mod (e2e/go.mod): dir is e2e/local.
+	if fi, err := os.Stat(filepath.Join(dir, "..", "go.mod")); err == nil && fi.ModTime().After(t) {
 		newer = true
 	}
 	return newer

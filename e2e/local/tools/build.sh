@@ -7,6 +7,9 @@
 # usage: build.sh [component...]   (default: all)
 # components: kube etcd mimir2 mimir3 consul tk
 set -euo pipefail
+# Each component has its own wrapper module here; the repository's go.work
+# (product + e2e) must not capture them.
+export GOWORK=off
 
 here=$(cd "$(dirname "$0")" && pwd)
 BIN_DIR=${BIN_DIR:-$here/../bin}
