@@ -111,7 +111,7 @@ func TestVersionSpecValidateNamesTheField(t *testing.T) {
 		want string
 	}{
 		{VersionSpec{PodsSpec: allMimir}, "supported: empty version range"},
-		{VersionSpec{PodsSpec: allMimir, Supported: "2.x"}, `supported: version range "2.x"`},
+		{VersionSpec{PodsSpec: allMimir, Supported: "2.y"}, `supported: version range "2.y"`},
 		{VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0", Unknown: "guess"}, `unknown: "guess" is not inconclusive, fail or detect`},
 		{VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0", Unknown: UnknownDetect}, "detect: unknown: detect needs at least one probe"},
 		{VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0", Detect: []FeatureProbe{{Path: "/x", Expect: "present"}}}, "detect: probes are only used with unknown: detect"},
