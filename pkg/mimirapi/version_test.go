@@ -10,13 +10,16 @@ import (
 
 func TestParseVersion(t *testing.T) {
 	for in, want := range map[string]string{
-		"2.9.0": "2.9.0", "v3.0.5": "3.0.5", " 3.0.5\n": "3.0.5", "2.17": "2.17.0", "v2.17": "2.17.0",
+		"2.9.0": "2.9.0", "v3.0.5": "3.0.5", "2.17": "2.17.0", "v2.17": "2.17.0",
 		"3.0.0-rc.1": "3.0.0-rc.1", "2.10.0+build.7": "2.10.0+build.7", "3.0.0-rc.0+abc": "3.0.0-rc.0+abc",
 	} {
 		v, err := ParseVersion(in)
 		if err != nil || v.String() != want {
 			t.Errorf("ParseVersion(%q) = %v, %v; want %s", in, v, err, want)
 		}
+	}
+	if v, err := ParseVersion(" 3.0.5\n"); err != nil || v.String() != "3.0.5" {
+		t.Errorf("ParseVersion must ignore surrounding whitespace: %v, %v", v, err)
 	}
 	// Unstamped, weekly and branch builds, and a bare number, are not
 	// release versions: the gate judges them by its unknown setting.
