@@ -12,7 +12,7 @@ import (
 // (supported: ">=2.0.0 <3.0.0"), in the constraint syntax of
 // github.com/Masterminds/semver/v3: comparators separated by spaces or
 // commas must all hold, alternatives are separated by "||". Operators:
-// =, != , >, >=, <, <=, ~ (patch updates), ^ (minor updates); x, X or *
+// =, !=, >, >=, <, <=, ~ (patch updates), ^ (minor updates); x, X or *
 // as a wildcard (2.x); "2.0 - 2.17" for an inclusive range. A comparator
 // without operator means = (with wildcards, e.g. "3.0" is any 3.0.z).
 //
