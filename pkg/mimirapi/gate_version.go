@@ -25,7 +25,8 @@ const (
 //	    - {configKey: limits.ha_tracker_failover_timeout, expect: absent}
 type VersionSpec struct {
 	PodsSpec `yaml:",inline" json:",inline"`
-	// Supported is the range of Mimir versions, e.g. ">=2.17.0".
+	// Supported is the range of Mimir versions, e.g. ">=2.17.0" (syntax and
+	// pre-release rule: Range).
 	Supported string `yaml:"supported" json:"supported"`
 	// Reason tells the operator why the range is what it is.
 	Reason string `yaml:"reason,omitempty" json:"reason,omitempty"`

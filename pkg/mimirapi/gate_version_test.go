@@ -2,6 +2,7 @@ package mimirapi
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,15 @@ func unstamped(t *testing.T, like string) func(t *testing.T) []gatetest.Pod {
 			routes[mimir.PathPrepareRingDownscale] = route{file: "mimir-3.0.5/prepare-instance-ring-downscale-get.json"}
 		}
 		return []gatetest.Pod{mimirPod("custom-0", "distributor", fakeMimir(t, routes))}
+	}
+}
+
+// reporting serves only build info with the given version and revision, as
+// /api/v1/status/buildinfo writes them.
+func reporting(version, revision string) func(t *testing.T) []gatetest.Pod {
+	return func(t *testing.T) []gatetest.Pod {
+		body := fmt.Sprintf(`{"status":"success","data":{"application":"Grafana Mimir","version":%q,"revision":%q,"branch":"","goVersion":"go1.26.8"}}`, version, revision)
+		return []gatetest.Pod{mimirPod("distributor-0", "distributor", fakeMimir(t, map[string]route{mimir.PathBuildInfo: {body: body}}))}
 	}
 }
 
@@ -76,6 +86,21 @@ func TestVersionGate(t *testing.T) {
 		{"feature detection by endpoint: 404 means absent",
 			VersionSpec{PodsSpec: allMimir, Supported: ">=2.14.0", Unknown: UnknownDetect, Detect: downscale}, unstamped(t, "2.9.0"),
 			verdict.Fail, "", "endpoint /ingester/prepare-instance-ring-downscale present: is absent"},
+		{"a 3.0 release candidate is refused by a 2.x-only plan",
+			VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0 <3.0.0"}, reporting("3.0.0-rc.1", "abc1234"),
+			verdict.Fail, "", "Mimir 3.0.0-rc.1 is outside the supported range >=2.0.0 <3.0.0"},
+		{"a 2.x release candidate is within a 2.x-only plan",
+			VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0 <3.0.0"}, reporting("2.17.0-rc.1", "abc1234"),
+			verdict.Pass, "1/1 pods run a supported version", ""},
+		{"a release candidate of the lower bound is below it",
+			VersionSpec{PodsSpec: allMimir, Supported: ">=2.17.0"}, reporting("2.17.0-rc.0", "abc1234"),
+			verdict.Fail, "", "Mimir 2.17.0-rc.0 is outside the supported range >=2.17.0"},
+		{"a v prefix is read as the version",
+			VersionSpec{PodsSpec: allMimir, Supported: ">=2.17.0"}, reporting("v2.17.1", "abc1234"),
+			verdict.Pass, "1/1 pods run a supported version", ""},
+		{"a weekly build is no release: inconclusive, naming version and revision",
+			VersionSpec{PodsSpec: allMimir, Supported: ">=2.17.0"}, reporting("r311-6b8d6b3", "6b8d6b3"),
+			verdict.Inconclusive, "", `the build reports version "r311-6b8d6b3" (revision 6b8d6b3), not a release: cannot tell whether it is within >=2.17.0; set unknown: detect`},
 		{"a pod without build info is inconclusive",
 			VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0"},
 			func(t *testing.T) []gatetest.Pod {
@@ -111,7 +136,7 @@ func TestVersionSpecValidateNamesTheField(t *testing.T) {
 		want string
 	}{
 		{VersionSpec{PodsSpec: allMimir}, "supported: empty version range"},
-		{VersionSpec{PodsSpec: allMimir, Supported: "2.x"}, `supported: version range "2.x"`},
+		{VersionSpec{PodsSpec: allMimir, Supported: "2.y"}, `supported: version range "2.y"`},
 		{VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0", Unknown: "guess"}, `unknown: "guess" is not inconclusive, fail or detect`},
 		{VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0", Unknown: UnknownDetect}, "detect: unknown: detect needs at least one probe"},
 		{VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0", Detect: []FeatureProbe{{Path: "/x", Expect: "present"}}}, "detect: probes are only used with unknown: detect"},

@@ -4,100 +4,56 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/Masterminds/semver/v3"
 )
 
-// Range is a set of versions written as in plans: space-separated
-// comparators that must all hold (">=2.0.0 <3.0.0"), alternatives separated
-// by "||". Operators: >=, >, <=, <, = (or none).
+// Range is a set of Mimir versions as a plan's version gate writes it
+// (supported: ">=2.0.0 <3.0.0"), in the constraint syntax of
+// github.com/Masterminds/semver/v3: comparators separated by spaces or
+// commas must all hold, alternatives are separated by "||". Operators:
+// =, !=, >, >=, <, <=, ~ (patch updates), ^ (minor updates); x, X or *
+// as a wildcard (2.x); "2.0 - 2.17" for an inclusive range. A comparator
+// without operator means = (with wildcards, e.g. "3.0" is any 3.0.z).
 //
-// Pre-releases follow semver precedence (2.17.0-rc.1 < 2.17.0), with one
-// safety rule: an upper bound "<X.Y.Z" also excludes every pre-release of
-// X.Y.Z, so a 3.0.0 release candidate is not taken for a 2.x build.
+// Pre-releases (2.17.0-rc.1) are ordered by semver precedence, with one
+// safety rule: a pre-release is in the range only when its release is in
+// it too. An upper bound "<3.0.0" thus excludes 3.0.0-rc.1 (a release
+// candidate of 3.0 is not taken for a 2.x build), while ">=2.0.0 <3.0.0"
+// admits 2.17.0-rc.1 and ">=2.17.0" does not admit 2.17.0-rc.0.
 type Range struct {
-	raw  string
-	alts [][]comparator
+	raw string
+	c   *semver.Constraints
 }
 
-type comparator struct {
-	op string
-	v  Version
-}
-
-// ParseRange reads a range; errors name the part that does not parse.
+// ParseRange reads a range. Its errors name s and show how to write one.
 func ParseRange(s string) (Range, error) {
-	r := Range{raw: strings.TrimSpace(s)}
-	if r.raw == "" {
-		return Range{}, errors.New("empty version range; write e.g. \">=2.0.0 <3.0.0\"")
+	raw := strings.TrimSpace(s)
+	if raw == "" {
+		return Range{}, errors.New(`empty version range; write e.g. ">=2.0.0 <3.0.0"`)
 	}
-	for _, alt := range strings.Split(r.raw, "||") {
-		fields := strings.Fields(alt)
-		if len(fields) == 0 {
-			return Range{}, fmt.Errorf("version range %q: empty alternative around ||", s)
-		}
-		var cs []comparator
-		for _, f := range fields {
-			c, err := parseComparator(f)
-			if err != nil {
-				return Range{}, fmt.Errorf("version range %q: %w", s, err)
-			}
-			cs = append(cs, c)
-		}
-		r.alts = append(r.alts, cs)
-	}
-	return r, nil
-}
-
-func parseComparator(f string) (comparator, error) {
-	op := ""
-	for _, o := range []string{">=", "<=", ">", "<", "="} {
-		if strings.HasPrefix(f, o) {
-			op = o
-			break
-		}
-	}
-	v, err := ParseVersion(strings.TrimPrefix(f, op))
+	c, err := semver.NewConstraint(raw)
 	if err != nil {
-		return comparator{}, fmt.Errorf("%q: want an operator (>=, >, <=, <, =) and a version such as 2.17.0", f)
+		return Range{}, fmt.Errorf(`version range %q: %w; write comparators such as ">=2.0.0 <3.0.0" (all must hold), alternatives separated by ||`, s, err)
 	}
-	if op == "" {
-		op = "="
-	}
-	return comparator{op: op, v: v}, nil
+	c.IncludePrerelease = true
+	return Range{raw: raw, c: c}, nil
 }
 
-// Contains reports whether v is in the range.
-func (r Range) Contains(v Version) bool {
-	for _, alt := range r.alts {
-		ok := true
-		for _, c := range alt {
-			if !c.holds(v) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return true
-		}
+// Contains reports whether v is in the range (see Range for pre-releases).
+// The zero Range contains nothing.
+func (r Range) Contains(v *semver.Version) bool {
+	if r.c == nil || v == nil {
+		return false
 	}
-	return false
-}
-
-func (c comparator) holds(v Version) bool {
-	cmp := v.Compare(c.v)
-	switch c.op {
-	case ">=":
-		return cmp >= 0
-	case ">":
-		return cmp > 0
-	case "<=":
-		return cmp <= 0
-	case "<":
-		if c.v.Pre == "" && v.Pre != "" && compareCore(v, c.v) == 0 {
-			return false
-		}
-		return cmp < 0
+	if !r.c.Check(v) {
+		return false
 	}
-	return cmp == 0
+	if v.Prerelease() == "" {
+		return true
+	}
+	release := semver.New(v.Major(), v.Minor(), v.Patch(), "", "")
+	return r.c.Check(release)
 }
 
 // String returns the range as written.
