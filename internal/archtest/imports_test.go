@@ -235,13 +235,14 @@ func trackSources(t *testing.T, root string) {
 	}
 }
 
-// goModule returns the main module's path and directory.
+// goModule returns the path and directory of the product module (the one
+// holding this package; go.work also lists the e2e module).
 func goModule(t *testing.T) (path, dir string) {
 	t.Helper()
-	out := run(t, ".", "go", "list", "-m", "-f", "{{.Path}}\t{{.Dir}}")
+	out := run(t, ".", "go", "list", "-f", "{{.Module.Path}}\t{{.Module.Dir}}", ".")
 	path, dir, ok := strings.Cut(strings.TrimSpace(string(out)), "\t")
 	if !ok || dir == "" {
-		t.Fatalf("go list -m: %q, want the module path and directory", out)
+		t.Fatalf("go list: %q, want the module path and directory", out)
 	}
 	return path, dir
 }
