@@ -9,7 +9,7 @@
 //	pkg/cli                     command line
 //	pkg/engine                  binds step kinds to the domain packages
 //	pkg/ingestershutdown, pkg/ringcheck, pkg/promgate, pkg/podmetrics,
-//	pkg/storequery, pkg/mimirapi  Mimir domain: gates and actions
+//	pkg/storequery, pkg/mimirapi, pkg/kvmigrate  Mimir domain: gates and actions
 //	pkg/gate                    the gate framework the domain packages share
 //	pkg/kube, pkg/plan          Kubernetes access; step files, executor, state
 //	pkg/mimir, pkg/tanka, pkg/diff, pkg/podaccess, pkg/duration,
@@ -19,7 +19,8 @@
 // never one above (Go already refuses import cycles; the layers keep the
 // direction). In-package test files count as the package; external test
 // packages (package x_test) sit above every layer and may import anything.
-// Test helper packages (pkg/internal/..., pkg/gate/gatetest, internal/...)
+// Test helper packages (pkg/internal/..., pkg/gate/gatetest,
+// pkg/plan/plantest, internal/...)
 // may import anything that is in or below the layer of every package whose
 // tests use them; product code must not import them.
 //

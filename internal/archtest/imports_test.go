@@ -27,7 +27,7 @@ var layers = []struct {
 	{"engine", []string{"pkg/engine"}},
 	{"Mimir domain", []string{
 		"pkg/ingestershutdown", "pkg/ringcheck", "pkg/promgate", "pkg/podmetrics",
-		"pkg/storequery", "pkg/mimirapi",
+		"pkg/storequery", "pkg/mimirapi", "pkg/kvmigrate",
 	}},
 	{"gate framework", []string{"pkg/gate"}},
 	{"cluster and plan", []string{"pkg/kube", "pkg/plan"}},
@@ -35,7 +35,7 @@ var layers = []struct {
 }
 
 // testHelpers are packages only tests import (see the package doc).
-var testHelpers = []string{"pkg/internal/...", "pkg/gate/gatetest", "internal/..."}
+var testHelpers = []string{"pkg/internal/...", "pkg/gate/gatetest", "pkg/plan/plantest", "internal/..."}
 
 // outside is not checked: the e2e suite, local cluster and conformance
 // tests drive the whole product from above.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
+	"github.com/mimirctl/mimirctl/pkg/kvmigrate"
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -84,8 +85,8 @@ func (b *Binder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step, cf
 			return nil, err
 		}
 		return &jsonnetAction{spec: s, b: b, env: env, p: p, step: step}, nil
-	case *RuntimeConfigSpec:
-		return &runtimeConfigAction{spec: s, kube: b.d.Kube, ns: b.d.Namespace, doer: b.d.Pods}, nil
+	case *kvmigrate.RuntimeConfigSpec:
+		return kvmigrate.NewRuntimeConfig(s, b.gateDeps()), nil
 	case *ScaleSpec:
 		return &scaleAction{spec: s, b: b}, nil
 	case *CompareSpec:
@@ -147,10 +148,10 @@ func (b *Binder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg pla
 		return mimirapi.NewReadyGate(*s, b.gateDeps())
 	case *mimirapi.ConfigSpec:
 		return mimirapi.NewConfigGate(*s, b.gateDeps())
-	case *mimirapi.MemberlistSpec:
-		return mimirapi.NewMemberlistGate(*s, b.gateDeps())
-	case *mimirapi.HATrackerSpec:
-		return mimirapi.NewHATrackerGate(*s, b.gateDeps())
+	case *kvmigrate.MemberlistSpec:
+		return kvmigrate.NewMemberlistGate(*s, b.gateDeps())
+	case *kvmigrate.HATrackerSpec:
+		return kvmigrate.NewHATrackerGate(*s, b.gateDeps())
 	case *storequery.Spec:
 		return storequery.New(*s, b.gateDeps())
 	case *promgate.Spec:

@@ -21,6 +21,7 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
 	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/kvmigrate"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
@@ -128,11 +129,11 @@ func TestCase09MultiKVTeardownUnlabelledClient(t *testing.T) {
 	t.Run("step 6 goes ahead once no pod uses the multi KV store", func(t *testing.T) {
 		d := case09Cluster(t, true)
 		a := case09Action(t, NewBinder(d), case09Plan(t, "runtime"))
-		spec := a.(*runtimeConfigAction).spec.RefuseWhile
+		spec := a.(*kvmigrate.RuntimeConfigAction).Spec().RefuseWhile
 		if spec == nil {
 			t.Fatal("step 6 has no refuseWhile")
 		}
-		if err := spec.check(context.Background(), NewBinder(d).gateDeps()); err != nil {
+		if err := spec.Check(context.Background(), NewBinder(d).gateDeps()); err != nil {
 			t.Fatalf("refused after the rollout: %v", err)
 		}
 	})
@@ -140,7 +141,7 @@ func TestCase09MultiKVTeardownUnlabelledClient(t *testing.T) {
 
 func assertCase09Refusal(t *testing.T, err error) {
 	t.Helper()
-	var refused *RefusedError
+	var refused *kvmigrate.RefusedError
 	if !errors.As(err, &refused) {
 		t.Fatalf("step 6 did not refuse: %v", err)
 	}

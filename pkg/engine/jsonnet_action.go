@@ -115,7 +115,7 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 	)
 	if !a.spec.appliedIn(file) {
 		if a.spec.RefuseWhile != nil {
-			if err := a.spec.RefuseWhile.check(ctx, a.b.gateDeps()); err != nil {
+			if err := a.spec.RefuseWhile.Check(ctx, a.b.gateDeps()); err != nil {
 				return err
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mimirctl/mimirctl/pkg/kvmigrate"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -36,8 +37,8 @@ type JsonnetSpec struct {
 	// (replicas to 0, a deployment mode that drops components).
 	IsDestructive bool `yaml:"destructive,omitempty" json:"destructive,omitempty"`
 	// RefuseWhile, when set, leaves the overlay file alone while a pod still
-	// exposes its series (see RefuseWhileSpec).
-	RefuseWhile *RefuseWhileSpec `yaml:"refuseWhile,omitempty" json:"refuseWhile,omitempty"`
+	// exposes its series (see kvmigrate.RefuseWhileSpec).
+	RefuseWhile *kvmigrate.RefuseWhileSpec `yaml:"refuseWhile,omitempty" json:"refuseWhile,omitempty"`
 }
 
 // JsonnetRemove lists overlay entries a step removes.

@@ -4,8 +4,9 @@
 // pods.
 //
 // The gate kinds themselves live in packages named by what they look at:
-// ringcheck (ring pages), promgate (PromQL), podmetrics (/metrics of pods) and
-// mimirapi (versions, readiness, memberlist, HA tracker, configuration).
+// ringcheck (ring pages), promgate (PromQL), podmetrics (/metrics of pods),
+// mimirapi (versions, readiness, configuration) and kvmigrate (memberlist
+// membership, HA-tracker agreement).
 package gate
 
 import (

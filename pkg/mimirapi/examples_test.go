@@ -48,16 +48,6 @@ reason: memberlist is stable for the HA tracker since Mimir 2.17
 pods: {labels: "rollout-group=mimir-write"}
 minPods: 3
 `, &ReadySpec{}, `ready: pods matching "rollout-group=mimir-write" (at least 3) answer /ready with 200`},
-		{"HA tracker keys reached memberlist on every distributor", `
-pods: {labels: "name=distributor"}
-keys: ["ha-tracker/.+"]
-minMembers: 3
-`, &MemberlistSpec{}, `memberlist on pods matching "name=distributor": keys /ha-tracker/.+/ present, members ≥ 3`},
-		{"every distributor sees the same elected replicas", `
-pods: {labels: "name=distributor"}
-minPods: 2
-clusters: "prom-.*"
-`, &HATrackerSpec{}, `HA tracker: pods matching "name=distributor" (at least 2) agree on the elected replica of every cluster (tenants /.*/, clusters /prom-.*/)`},
 		{"the runtime config made memberlist the primary store", `
 pods: {labels: "name=distributor"}
 source: runtimeConfig
@@ -84,10 +74,6 @@ func TestSpecValidationMessagesNameTheField(t *testing.T) {
 		{"config: a key is required", &ConfigSpec{PodsSpec: distributors, Equals: strp("x")}, "key: missing"},
 		{"config: equals or present", &ConfigSpec{PodsSpec: distributors, Key: "a"}, "equals or present: give one"},
 		{"config: known sources", &ConfigSpec{PodsSpec: distributors, Key: "a", Present: boolp(true), Source: "overrides"}, `source: "overrides" is not config or runtimeConfig`},
-		{"memberlist: something to check", &MemberlistSpec{PodsSpec: distributors}, "the gate checks nothing"},
-		{"memberlist: key patterns are regular expressions", &MemberlistSpec{PodsSpec: distributors, Keys: []string{"("}}, `keys[0]: "(" is not a regular expression`},
-		{"memberlist: members alone", &MemberlistSpec{PodsSpec: distributors, Members: intp(3), MinMembers: intp(1)}, "members: give members alone"},
-		{"ha tracker: cluster patterns are regular expressions", &HATrackerSpec{PodsSpec: distributors, Clusters: "["}, `clusters: "[" is not a regular expression`},
 		{"ready: pods are required", &ReadySpec{}, "pods: pod selector needs labels or names"},
 		{"ready: minPods is not negative", &ReadySpec{PodsSpec{Pods: distributors.Pods, MinPods: -2}}, "minPods: must not be negative"},
 	}

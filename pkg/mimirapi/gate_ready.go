@@ -29,7 +29,11 @@ func (p PodsSpec) Validate() error {
 	return nil
 }
 
-func (p PodsSpec) describe() string {
+func (p PodsSpec) describe() string { return p.DescribePods() }
+
+// DescribePods renders the selection for gate descriptions: the selector,
+// with " (at least N)" when MinPods is above 1.
+func (p PodsSpec) DescribePods() string {
 	if p.MinPods > 1 {
 		return fmt.Sprintf("%s (at least %d)", p.Pods, p.MinPods)
 	}

@@ -73,7 +73,6 @@ func TestReadyGate(t *testing.T) {
 
 func strp(s string) *string { return &s }
 func boolp(b bool) *bool    { return &b }
-func intp(n int) *int       { return &n }
 
 func TestConfigGate(t *testing.T) {
 	cfg2 := map[string]route{mimir.PathConfig: {file: "mimir-2.9.0/config.yaml"}, mimir.PathRuntimeConfig: {file: "mimir-2.9.0/runtime_config.yaml"}}
@@ -102,81 +101,6 @@ func TestConfigGate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g, err := NewConfigGate(tt.spec, gatetest.FakeCluster(t, time.Now(), tt.pods(t)...))
-			if err != nil {
-				t.Fatal(err)
-			}
-			assertObs(t, evaluate(t, g), tt.want, tt.summary, tt.detail)
-		})
-	}
-}
-
-func TestMemberlistGate(t *testing.T) {
-	ml2 := map[string]route{mimir.PathMemberlist: {file: "mimir-2.9.0/memberlist.json"}}
-	ml3 := map[string]route{mimir.PathMemberlist: {file: "mimir-3.0.5/memberlist.json"}}
-	noML := map[string]route{mimir.PathMemberlist: {body: mimir.NoMemberlistBody}}
-	tests := []struct {
-		name            string
-		spec            MemberlistSpec
-		pods            podsFn
-		want            verdict.Verdict
-		summary, detail string
-	}{
-		{"HA tracker keys are in memberlist on every pod", MemberlistSpec{PodsSpec: distributors, Keys: []string{"ha-tracker/.+"}, Members: intp(2)},
-			pods(pod("d-0", ml3), pod("d-1", ml3)), verdict.Pass, "2/2 pods match", ""},
-		{"no HA tracker key yet on a pod: fail naming the pattern", MemberlistSpec{PodsSpec: distributors, Keys: []string{"collectors/ring", "ha-tracker/.+"}},
-			pods(pod("d-0", ml3), pod("d-1", ml2)), verdict.Fail, "1/2", "d-1: 4 members, 8 live keys\n  no key matches /ha-tracker/.+/"},
-		{"keys that must be gone are listed", MemberlistSpec{PodsSpec: distributors, AbsentKeys: []string{"ha-tracker/.*"}},
-			pods(pod("d-0", ml3)), verdict.Fail, "", "keys matching /ha-tracker/.*/ still present: ha-tracker/tenant-1/prom-ha, ha-tracker/tenant-2/prom-ha"},
-		{"too few members are listed by name", MemberlistSpec{PodsSpec: distributors, MinMembers: intp(3)},
-			pods(pod("d-0", ml3)), verdict.Fail, "", "2 members, want ≥ 3: ingester-zone-a-0-087737f8, ingester-zone-b-0-39f10464"},
-		{"a pod without memberlist fails", MemberlistSpec{PodsSpec: distributors, Keys: []string{"collectors/ring"}},
-			pods(pod("d-0", noML)), verdict.Fail, "", "instance does not use memberlist"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			g, err := NewMemberlistGate(tt.spec, gatetest.FakeCluster(t, time.Now(), tt.pods(t)...))
-			if err != nil {
-				t.Fatal(err)
-			}
-			assertObs(t, evaluate(t, g), tt.want, tt.summary, tt.detail)
-		})
-	}
-}
-
-func TestHATrackerGate(t *testing.T) {
-	page := func(file string) map[string]route { return map[string]route{mimir.PathHATracker: {file: file}} }
-	a2, b2 := page("mimir-2.9.0/ha_tracker-mimir-write-zone-a-0.json"), page("mimir-2.9.0/ha_tracker-mimir-write-zone-b-0.json")
-	a3, b3 := page("mimir-3.0.5/ha_tracker-ingester-zone-a-0.json"), page("mimir-3.0.5/ha_tracker-ingester-zone-b-0.json")
-	failedOver := map[string]route{mimir.PathHATracker: {body: `{"elected":[{"userID":"tenant-1","cluster":"prom-ha","replica":"replica-2"},{"userID":"tenant-2","cluster":"prom-ha","replica":"replica-1"}],"now":"2026-11-23T14:00:00Z"}`}}
-	partial := map[string]route{mimir.PathHATracker: {body: `{"elected":[{"userID":"tenant-1","cluster":"prom-ha","replica":"replica-1"}],"now":"2026-11-23T14:00:00Z"}`}}
-	empty := map[string]route{mimir.PathHATracker: {body: `{"elected":null,"now":"2026-11-23T14:00:00Z"}`}}
-	tests := []struct {
-		name            string
-		spec            HATrackerSpec
-		pods            podsFn
-		want            verdict.Verdict
-		summary, detail string
-	}{
-		{"two 2.9.0 distributors (etcd) agree", HATrackerSpec{PodsSpec: distributors}, pods(pod("d-0", a2), pod("d-1", b2)), verdict.Pass, "2 of 2 HA clusters agree across 2 distributors", ""},
-		{"two 3.0.5 distributors (memberlist) agree", HATrackerSpec{PodsSpec: distributors}, pods(pod("d-0", a3), pod("d-1", b3)), verdict.Pass, "2 of 2", ""},
-		{"a distributor that elected another replica is named", HATrackerSpec{PodsSpec: distributors}, pods(pod("d-0", a3), pod("d-1", failedOver)),
-			verdict.Fail, "1 of 2", "tenant-1/prom-ha: distributors disagree: replica-1 on d-0; replica-2 on d-1"},
-		{"a distributor that does not know a cluster disagrees", HATrackerSpec{PodsSpec: distributors}, pods(pod("d-0", a3), pod("d-1", partial)),
-			verdict.Fail, "", "tenant-2/prom-ha: distributors disagree: (none) on d-1; replica-1 on d-0"},
-		{"filters narrow the clusters compared", HATrackerSpec{PodsSpec: distributors, Tenants: "tenant-2"}, pods(pod("d-0", a3), pod("d-1", failedOver)),
-			verdict.Pass, "1 of 1", ""},
-		{"nothing elected anywhere is inconclusive, not agreement", HATrackerSpec{PodsSpec: distributors}, pods(pod("d-0", empty), pod("d-1", empty)),
-			verdict.Inconclusive, "0 HA clusters elected across 2 distributors", ""},
-		{"an unreadable distributor makes agreement inconclusive", HATrackerSpec{PodsSpec: distributors}, pods(pod("d-0", a3), pod("d-1", map[string]route{})),
-			verdict.Inconclusive, "1 distributors could not be read", "is the HA tracker enabled on this distributor?"},
-		{"a distributor that is not running makes agreement inconclusive", HATrackerSpec{PodsSpec: distributors}, pods(pod("d-0", a3), pending("d-1")),
-			verdict.Inconclusive, "", "d-1: phase Pending"},
-		{"fewer distributors than minPods fail", HATrackerSpec{PodsSpec: PodsSpec{Pods: distributors.Pods, MinPods: 3}}, pods(pod("d-0", a3)),
-			verdict.Fail, "1 distributors selected, want at least 3", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			g, err := NewHATrackerGate(tt.spec, gatetest.FakeCluster(t, time.Now(), tt.pods(t)...))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package mimirapi
+package kvmigrate
 
 import (
 	"os"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
+	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -23,11 +24,11 @@ var case06Own = []string{
 	"querier-5d7b9c6f8-r4t2m",
 }
 
-var gossipMembers = PodsSpec{Pods: podaccess.Selector{Labels: "gossip_ring_member=true"}}
+var gossipMembers = mimirapi.PodsSpec{Pods: podaccess.Selector{Labels: "gossip_ring_member=true"}}
 
 func case06Cluster(t *testing.T, extra ...string) []gatetest.Pod {
 	t.Helper()
-	ml := map[string]route{mimir.PathMemberlist: {file: "cases/06-foreign-memberlist-members/memberlist-merged.json"}}
+	ml := map[string]route{mimir.PathMemberlist: {file: "testdata/cases/06-foreign-memberlist-members/memberlist-merged.json"}}
 	var out []gatetest.Pod
 	for _, n := range append(append([]string(nil), case06Own...), extra...) {
 		out = append(out, gatetest.Pod{Name: n, Labels: map[string]string{"gossip_ring_member": "true"}, Server: fakeMimir(t, ml)})
@@ -54,7 +55,7 @@ func TestCase06ForeignMemberlistMembers(t *testing.T) {
 			nil, verdict.Fail, "0/6 pods match", "  2 members not among the selected pods: " + names},
 		{"a selected pod nobody sees fails", MemberlistSpec{PodsSpec: gossipMembers, SelectedPods: true},
 			[]string{"querier-5d7b9c6f8-zz9kq"}, verdict.Fail, "0/7 pods match", "1 of 7 selected pods not alive members: querier-5d7b9c6f8-zz9kq"},
-		{"members is still an exact count of every member", MemberlistSpec{PodsSpec: PodsSpec{Pods: gossipMembers.Pods, MinPods: 6}, Members: intp(6)},
+		{"members is still an exact count of every member", MemberlistSpec{PodsSpec: mimirapi.PodsSpec{Pods: gossipMembers.Pods, MinPods: 6}, Members: intp(6)},
 			nil, verdict.Fail, "0/6 pods match", "8 members, want = 6"},
 		{"members with selectedPods: both hold", MemberlistSpec{PodsSpec: gossipMembers, SelectedPods: true, MinMembers: intp(6)},
 			nil, verdict.Pass, "6/6 pods match; warning", ""},
@@ -75,7 +76,7 @@ func TestMatchMembersStripsTheRandomSuffixOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := ParseMemberlist(b)
+	st, err := mimirapi.ParseMemberlist(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,13 +84,13 @@ func TestMatchMembersStripsTheRandomSuffixOnly(t *testing.T) {
 	if len(missing) != 0 || len(unknown) != 2 || unknown[0].Name != "logs-ingester-1-8b7a6c5d" || unknown[1].StateName() != "suspect" {
 		t.Errorf("case 06: unknown %v, missing %v", unknown, missing)
 	}
-	members := []MemberlistMember{
-		{Name: "ingester-zone-a-0"},                                          // -memberlist.randomize-node-name=false
-		{Name: "ingester-zone-b-0-0a1b2c3d", State: MemberSuspect},           // seen, but only as suspect
-		{Name: "ingester-zone-c-0-xyz"},                                      // not memberlist's suffix
-		{Name: "ingester-zone-a-10-0a1b2c3d"},                                // another pod than ingester-zone-a-1
-		{Name: "distributor-6c9f7d8b4-k2xwq-ffffffff"},                       // a Deployment pod
-		{Name: "distributor-6c9f7d8b4-k2xwq-0a1b2c3d", State: MemberSuspect}, // its previous incarnation
+	members := []mimirapi.MemberlistMember{
+		{Name: "ingester-zone-a-0"},                                                   // -memberlist.randomize-node-name=false
+		{Name: "ingester-zone-b-0-0a1b2c3d", State: mimirapi.MemberSuspect},           // seen, but only as suspect
+		{Name: "ingester-zone-c-0-xyz"},                                               // not memberlist's suffix
+		{Name: "ingester-zone-a-10-0a1b2c3d"},                                         // another pod than ingester-zone-a-1
+		{Name: "distributor-6c9f7d8b4-k2xwq-ffffffff"},                                // a Deployment pod
+		{Name: "distributor-6c9f7d8b4-k2xwq-0a1b2c3d", State: mimirapi.MemberSuspect}, // its previous incarnation
 	}
 	unknown, missing = MatchMembers(members, []string{"ingester-zone-a-0", "ingester-zone-a-1", "ingester-zone-b-0", "ingester-zone-c-0", "distributor-6c9f7d8b4-k2xwq"})
 	var un []string

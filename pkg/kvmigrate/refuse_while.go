@@ -1,4 +1,4 @@
-package engine
+package kvmigrate
 
 import (
 	"context"
@@ -101,10 +101,12 @@ func (e *RefusedError) Error() string {
 	return strings.Join(parts, "; ")
 }
 
-// check scrapes every selected pod and returns a *RefusedError when one
-// exposes the series, cannot be read, or when no pod is selected at all.
-// Ended pods (Succeeded, Failed) run nothing and are left out.
-func (s *RefuseWhileSpec) check(ctx context.Context, d gate.Deps) error {
+// Check scrapes every selected pod and returns a *RefusedError when one
+// exposes the series, cannot be read, or when no pod is selected at all;
+// nil when every selected pod runs without it. Ended pods (Succeeded,
+// Failed) run nothing and are left out. Only d's Kube, Namespace and Pods
+// are used.
+func (s *RefuseWhileSpec) Check(ctx context.Context, d gate.Deps) error {
 	sel, err := podmetrics.ParseSelector(s.Series)
 	if err != nil {
 		return err

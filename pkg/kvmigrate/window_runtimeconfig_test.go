@@ -1,7 +1,8 @@
-package engine
+package kvmigrate
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,9 +14,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/plan/plantest"
 )
 
 const runtimeConfigStep = `
@@ -31,7 +34,7 @@ actions:
 // reloadingCluster is a namespace with the overrides ConfigMap and two
 // ingesters that serve the mirror setting on /runtime_config: false until
 // reloaded() says the file was reloaded, true after.
-func reloadingCluster(t *testing.T, reloaded func() bool) (Deps, *fake.Clientset) {
+func reloadingCluster(t *testing.T, reloaded func() bool) (gate.Deps, *fake.Clientset) {
 	t.Helper()
 	serve := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != mimir.PathRuntimeConfig {
@@ -50,7 +53,29 @@ func reloadingCluster(t *testing.T, reloaded func() bool) (Deps, *fake.Clientset
 	labels := map[string]string{"app": "ingester"}
 	gd := gatetest.FakeClusterWith(t, time.Time{}, []runtime.Object{cm},
 		gatetest.Pod{Name: "ingester-0", Labels: labels, Server: serve}, gatetest.Pod{Name: "ingester-1", Labels: labels, Server: serve})
-	return Deps{Kube: gd.Kube, Namespace: gd.Namespace, Pods: gd.Pods}, gd.Kube.(*fake.Clientset)
+	return gate.Deps{Kube: gd.Kube, Namespace: gd.Namespace, Pods: gd.Pods}, gd.Kube.(*fake.Clientset)
+}
+
+// runtimeConfigBinder binds runtimeConfig actions with d, as the engine's
+// binder does; the window tests have no gates.
+type runtimeConfigBinder struct{ d gate.Deps }
+
+func (b runtimeConfigBinder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
+	return NewRuntimeConfig(cfg.Spec.(*RuntimeConfigSpec), b.d), nil
+}
+
+func (runtimeConfigBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
+	return nil, fmt.Errorf("gate kind %s has no binding here", cfg.Kind)
+}
+
+// newRuntimeConfigRun runs step (a step file with one runtimeConfig
+// action) in namespace d with clock as the run's clock.
+func newRuntimeConfigRun(t *testing.T, clock *plantest.WindowClock, d gate.Deps, step string) *plantest.WindowRun {
+	t.Helper()
+	reg := plan.NewRegistry()
+	reg.AddAction(plan.ActionKind{Name: "runtimeConfig", Summary: "merge into Mimir's runtime configuration", New: func() plan.ActionSpec { return &RuntimeConfigSpec{} }})
+	d.Now = clock.Now
+	return plantest.NewWindowRun(t, clock, reg, runtimeConfigBinder{d: d}, step)
 }
 
 func configMapUpdates(cs *fake.Clientset) int {
@@ -68,16 +93,16 @@ func configMapUpdates(cs *fake.Clientset) int {
 // written, and the next window's run waits only for the reload: the
 // ConfigMap is written once and the run ends with every pod serving it.
 func TestAWindowEndingInTheRuntimeConfigWaitLeavesItResumable(t *testing.T) {
-	clock := newWindowClock()
+	clock := plantest.NewWindowClock()
 	start := clock.Now()
 	next := start.Add(24 * time.Hour)
 	reloadAt := next.Add(3 * time.Minute) // in the next window
 	d, cs := reloadingCluster(t, func() bool { return !clock.Now().Before(reloadAt) })
-	w := newWindowRun(t, clock, d, strings.Replace(runtimeConfigStep, "%s", "1h", 1))
+	w := newRuntimeConfigRun(t, clock, d, strings.Replace(runtimeConfigStep, "%s", "1h", 1))
 
 	until := start.Add(time.Minute)
-	w.stoppedInside(w.apply(until))
-	w.notPast(until)
+	w.StoppedInside(w.Apply(until))
+	w.NotPast(until)
 	if n := configMapUpdates(cs); n != 1 {
 		t.Errorf("%d ConfigMap updates in the first window, want 1", n)
 	}
@@ -86,7 +111,7 @@ func TestAWindowEndingInTheRuntimeConfigWaitLeavesItResumable(t *testing.T) {
 		t.Fatalf("the ConfigMap does not hold the change after the first window: %v %v", cm.Data, err)
 	}
 
-	w.finished(w.resume(next, next.Add(time.Hour)))
+	w.Finished(w.Resume(next, next.Add(time.Hour)))
 	if n := configMapUpdates(cs); n != 1 {
 		t.Errorf("%d ConfigMap updates in all, want 1", n)
 	}
@@ -98,11 +123,11 @@ func TestAWindowEndingInTheRuntimeConfigWaitLeavesItResumable(t *testing.T) {
 // The runtimeConfig action's timeout is measured on the run's clock: with
 // pods that never reload, it fails after its timeout of fake time.
 func TestTheRuntimeConfigTimeoutIsMeasuredOnTheRunsClock(t *testing.T) {
-	clock := newWindowClock()
+	clock := plantest.NewWindowClock()
 	start := clock.Now()
 	d, _ := reloadingCluster(t, func() bool { return false })
-	w := newWindowRun(t, clock, d, strings.Replace(runtimeConfigStep, "%s", "10m", 1))
-	err := w.apply(time.Time{})
+	w := newRuntimeConfigRun(t, clock, d, strings.Replace(runtimeConfigStep, "%s", "10m", 1))
+	err := w.Apply(time.Time{})
 	if err == nil || !strings.Contains(err.Error(), "did not serve the new runtime configuration within 10m0s") ||
 		!strings.Contains(err.Error(), "context deadline exceeded") {
 		t.Fatalf("err = %v, want the action's timeout", err)
@@ -110,7 +135,7 @@ func TestTheRuntimeConfigTimeoutIsMeasuredOnTheRunsClock(t *testing.T) {
 	if got := clock.Now().Sub(start); got != 10*time.Minute {
 		t.Errorf("failed after %s of the run's clock, want 10m", got)
 	}
-	if st := w.state(); st.Steps[0].Actions[0].Status != plan.ActionFailed {
+	if st := w.State(); st.Steps[0].Actions[0].Status != plan.ActionFailed {
 		t.Errorf("action %s, want failed", st.Steps[0].Actions[0].Status)
 	}
 }

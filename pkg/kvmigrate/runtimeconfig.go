@@ -1,4 +1,4 @@
-package engine
+package kvmigrate
 
 import (
 	"context"
@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/gate"
@@ -76,20 +74,31 @@ func (s *RuntimeConfigSpec) Describe() string {
 	return d
 }
 
-type runtimeConfigAction struct {
+// RuntimeConfigAction is a bound runtimeConfig action.
+type RuntimeConfigAction struct {
 	spec *RuntimeConfigSpec
-	kube kubernetes.Interface
-	ns   string
-	doer podaccess.Doer
+	d    gate.Deps
 }
 
-func (a *runtimeConfigAction) change() kube.RuntimeConfigChange {
-	return kube.RuntimeConfigChange{Namespace: a.ns, ConfigMap: a.spec.ConfigMap, Key: a.spec.Key, Patch: a.spec.Set}
+var _ plan.Action = (*RuntimeConfigAction)(nil)
+
+// NewRuntimeConfig binds spec to a namespace: it reads and writes the
+// ConfigMap with d.Kube in d.Namespace and asks the pods through d.Pods.
+// Waits run on the run's clock (plan.Progress); d.Now is not read.
+func NewRuntimeConfig(spec *RuntimeConfigSpec, d gate.Deps) *RuntimeConfigAction {
+	return &RuntimeConfigAction{spec: spec, d: d}
+}
+
+// Spec is the spec the action was bound with.
+func (a *RuntimeConfigAction) Spec() *RuntimeConfigSpec { return a.spec }
+
+func (a *RuntimeConfigAction) change() kube.RuntimeConfigChange {
+	return kube.RuntimeConfigChange{Namespace: a.d.Namespace, ConfigMap: a.spec.ConfigMap, Key: a.spec.Key, Patch: a.spec.Set}
 }
 
 // Check is done when every selected pod serves the values.
-func (a *runtimeConfigAction) Check(ctx context.Context) (bool, string, error) {
-	obs, _, err := kube.CheckRuntimeConfig(ctx, a.kube, a.doer, a.ns, a.spec.Pods, a.spec.Set)
+func (a *RuntimeConfigAction) Check(ctx context.Context) (bool, string, error) {
+	obs, _, err := kube.CheckRuntimeConfig(ctx, a.d.Kube, a.d.Pods, a.d.Namespace, a.spec.Pods, a.spec.Set)
 	if err != nil {
 		return false, "", err
 	}
@@ -101,13 +110,13 @@ func (a *runtimeConfigAction) Check(ctx context.Context) (bool, string, error) {
 // wait polls every 2s on the run's clock and ends after Timeout on it, or
 // at the maintenance window's end (a *plan.WindowClosedError; the merge is
 // in the ConfigMap, so the next run's Check or Apply only waits).
-func (a *runtimeConfigAction) Apply(ctx context.Context, p plan.Progress) error {
+func (a *RuntimeConfigAction) Apply(ctx context.Context, p plan.Progress) error {
 	if a.spec.RefuseWhile != nil {
-		if err := a.spec.RefuseWhile.check(ctx, gate.Deps{Kube: a.kube, Namespace: a.ns, Pods: a.doer}); err != nil {
+		if err := a.spec.RefuseWhile.Check(ctx, a.d); err != nil {
 			return err
 		}
 	}
-	changed, err := kube.ApplyRuntimeConfig(ctx, a.kube, a.change())
+	changed, err := kube.ApplyRuntimeConfig(ctx, a.d.Kube, a.change())
 	if err != nil {
 		return err
 	}
@@ -118,9 +127,9 @@ func (a *runtimeConfigAction) Apply(ctx context.Context, p plan.Progress) error 
 	if a.spec.Timeout > 0 {
 		timeout = a.spec.Timeout.D()
 	}
-	ctx, sleep, cancel := runClockWait(ctx, p, timeout)
+	ctx, sleep, cancel := plan.ProgressWait(ctx, p, timeout)
 	defer cancel()
-	obs, err := kube.WaitRuntimeConfig(ctx, a.kube, a.doer, a.ns, a.spec.Pods, a.spec.Set, kube.WaitOptions{Interval: 2 * time.Second, Sleep: sleep})
+	obs, err := kube.WaitRuntimeConfig(ctx, a.d.Kube, a.d.Pods, a.d.Namespace, a.spec.Pods, a.spec.Set, kube.WaitOptions{Interval: 2 * time.Second, Sleep: sleep})
 	if err != nil {
 		return fmt.Errorf("pods did not serve the new runtime configuration within %s: %s: %w", timeout, obs, err)
 	}

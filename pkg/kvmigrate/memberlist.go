@@ -1,4 +1,4 @@
-package mimirapi
+package kvmigrate
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -23,7 +24,7 @@ import (
 //	  unknownMembers: fail
 //	  keys: ["ha-tracker/.+"]
 type MemberlistSpec struct {
-	PodsSpec `yaml:",inline" json:",inline"`
+	mimirapi.PodsSpec `yaml:",inline" json:",inline"`
 	// Keys are regular expressions matched against whole keys; each must
 	// match at least one live (not deleted) key. List the keys of a real
 	// cluster rather than guessing prefixes: they depend on configuration
@@ -105,7 +106,7 @@ func (s MemberlistSpec) Describe() string {
 	case s.MinMembers != nil || s.MaxMembers != nil:
 		parts = append(parts, "members "+gate.FormatBounds(s.MinMembers, s.MaxMembers))
 	}
-	return fmt.Sprintf("memberlist on %s: %s", s.describe(), strings.Join(parts, ", "))
+	return fmt.Sprintf("memberlist on %s: %s", s.DescribePods(), strings.Join(parts, ", "))
 }
 
 // Values of MemberlistSpec.UnknownMembers.
@@ -148,8 +149,8 @@ func (g *MemberlistGate) Describe() string { return g.spec.Describe() }
 // unknown members seen by any pod are listed once, in the summary and the
 // first detail, whatever the verdict.
 func (g *MemberlistGate) Evaluate(ctx context.Context) verdict.Observation {
-	sel, err := gate.FetchPods(ctx, g.deps, g.spec.Pods, func(ctx context.Context, t podaccess.Target) (MemberlistStatus, error) {
-		return FetchMemberlist(ctx, g.deps.Pods, t)
+	sel, err := gate.FetchPods(ctx, g.deps, g.spec.Pods, func(ctx context.Context, t podaccess.Target) (mimirapi.MemberlistStatus, error) {
+		return mimirapi.FetchMemberlist(ctx, g.deps.Pods, t)
 	})
 	if err != nil {
 		return verdict.Inconclusivef("cannot select pods: %v", err)
@@ -160,18 +161,18 @@ func (g *MemberlistGate) Evaluate(ctx context.Context) verdict.Observation {
 			own = append(own, r.Target.Name)
 		}
 	}
-	var unknown []MemberlistMember // in the order pods and pages list them
+	var unknown []mimirapi.MemberlistMember // in the order pods and pages list them
 	seen := map[string]bool{}
 	obs := make([]gate.PodObservation, 0, sel.Total())
 	for _, r := range sel.Results {
 		var o verdict.Observation
 		switch {
-		case errors.Is(r.Err, ErrNoMemberlist):
+		case errors.Is(r.Err, mimirapi.ErrNoMemberlist):
 			o = verdict.Failf("%v", r.Err)
 		case r.Err != nil:
 			o = verdict.Inconclusivef("%v", r.Err)
 		default:
-			var foreign []MemberlistMember
+			var foreign []mimirapi.MemberlistMember
 			o, foreign = g.judge(r.Value, own)
 			for _, m := range foreign {
 				if !seen[m.Name] {
@@ -197,7 +198,7 @@ func (g *MemberlistGate) Evaluate(ctx context.Context) verdict.Observation {
 
 // judge checks one pod's view. own lists the running selected pods when
 // selectedPods is set; it returns the members that match none of them.
-func (g *MemberlistGate) judge(st MemberlistStatus, own []string) (verdict.Observation, []MemberlistMember) {
+func (g *MemberlistGate) judge(st mimirapi.MemberlistStatus, own []string) (verdict.Observation, []mimirapi.MemberlistMember) {
 	live := st.LiveKeys()
 	var problems []string
 	for i, re := range g.keys {
@@ -218,7 +219,7 @@ func (g *MemberlistGate) judge(st MemberlistStatus, own []string) (verdict.Obser
 	if (lo != nil && n < *lo) || (hi != nil && n > *hi) {
 		problems = append(problems, fmt.Sprintf("%d members, want %s: %s", n, gate.FormatBounds(lo, hi), memberNames(st.Members)))
 	}
-	var unknown []MemberlistMember
+	var unknown []mimirapi.MemberlistMember
 	if g.spec.SelectedPods {
 		var missing []string
 		unknown, missing = MatchMembers(st.Members, own)
@@ -245,7 +246,7 @@ var randomSuffix = regexp.MustCompile(`-[0-9a-f]{8}$`)
 // random suffix. unknown lists the members that belong to no pod; missing
 // lists the pods (sorted) with no alive member (State 0): absent, or seen
 // only as suspect.
-func MatchMembers(members []MemberlistMember, pods []string) (unknown []MemberlistMember, missing []string) {
+func MatchMembers(members []mimirapi.MemberlistMember, pods []string) (unknown []mimirapi.MemberlistMember, missing []string) {
 	alive := make(map[string]bool, len(pods))
 	for _, p := range pods {
 		alive[p] = false
@@ -260,7 +261,7 @@ func MatchMembers(members []MemberlistMember, pods []string) (unknown []Memberli
 			unknown = append(unknown, m)
 			continue
 		}
-		alive[pod] = seen || m.State == MemberAlive
+		alive[pod] = seen || m.State == mimirapi.MemberAlive
 	}
 	for _, p := range pods {
 		if !alive[p] {
@@ -282,10 +283,10 @@ func matching(keys []string, re *regexp.Regexp) []string {
 }
 
 // memberNames lists members by name, with their state when not alive.
-func memberNames(ms []MemberlistMember) string {
+func memberNames(ms []mimirapi.MemberlistMember) string {
 	names := make([]string, 0, len(ms))
 	for _, m := range ms {
-		if m.State != MemberAlive {
+		if m.State != mimirapi.MemberAlive {
 			names = append(names, fmt.Sprintf("%s (%s)", m.Name, m.StateName()))
 			continue
 		}

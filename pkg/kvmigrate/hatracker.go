@@ -1,4 +1,4 @@
-package mimirapi
+package kvmigrate
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -21,7 +22,7 @@ import (
 //	  minPods: 3
 //	  clusters: "prom-.*"
 type HATrackerSpec struct {
-	PodsSpec `yaml:",inline" json:",inline"`
+	mimirapi.PodsSpec `yaml:",inline" json:",inline"`
 	// Tenants and Clusters are regular expressions that narrow the HA
 	// clusters compared (default: all).
 	Tenants  string `yaml:"tenants,omitempty" json:"tenants,omitempty"`
@@ -47,7 +48,7 @@ func (s HATrackerSpec) Validate() error {
 
 // Describe says what the gate checks.
 func (s HATrackerSpec) Describe() string {
-	d := fmt.Sprintf("HA tracker: %s agree on the elected replica of every cluster", s.describe())
+	d := fmt.Sprintf("HA tracker: %s agree on the elected replica of every cluster", s.DescribePods())
 	if s.Tenants != "" || s.Clusters != "" {
 		d += fmt.Sprintf(" (tenants /%s/, clusters /%s/)", orAll(s.Tenants), orAll(s.Clusters))
 	}
@@ -89,8 +90,8 @@ func (g *HATrackerGate) Describe() string { return g.spec.Describe() }
 // different replicas, fails; an unreachable distributor makes the result at
 // best inconclusive.
 func (g *HATrackerGate) Evaluate(ctx context.Context) verdict.Observation {
-	sel, err := gate.FetchPods(ctx, g.deps, g.spec.Pods, func(ctx context.Context, t podaccess.Target) (HATrackerStatus, error) {
-		return FetchHATracker(ctx, g.deps.Pods, t)
+	sel, err := gate.FetchPods(ctx, g.deps, g.spec.Pods, func(ctx context.Context, t podaccess.Target) (mimirapi.HATrackerStatus, error) {
+		return mimirapi.FetchHATracker(ctx, g.deps.Pods, t)
 	})
 	if err != nil {
 		return verdict.Inconclusivef("cannot select distributors: %v", err)
