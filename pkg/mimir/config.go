@@ -35,3 +35,20 @@ const (
 	// RuntimeConfigKey is its data key.
 	RuntimeConfigKey = "overrides.yaml"
 )
+
+// The multi KV store's settings (dskit kv.Config and kv.MultiRuntimeConfig;
+// docs/sources/mimir/configure/configure-hash-rings.md).
+const (
+	// RuntimeMultiKVConfig is the runtime configuration's top-level key that
+	// overrides the primary ("primary") and the mirroring ("mirror_enabled")
+	// of every ring's multi KV client.
+	RuntimeMultiKVConfig = "multi_kv_config"
+	// KeyKVStore names a KV client's block in /config, under its ring
+	// ("ingester.ring.kvstore"); its keys are "store" and, for the multi
+	// store, "multi" with "primary", "secondary" and "mirror_enabled".
+	KeyKVStore = "kvstore"
+	// KeyHATracker holds the HA tracker's KV client
+	// ("distributor.ha_tracker.kvstore"), which does not follow
+	// RuntimeMultiKVConfig.
+	KeyHATracker = "distributor.ha_tracker"
+)

@@ -65,6 +65,16 @@ func FetchRuntimeConfig(ctx context.Context, d podaccess.Doer, t podaccess.Targe
 	return doc, nil
 }
 
+// Root is the document's top-level node (a mapping for /config and
+// /runtime_config), nil for the zero Document, for callers that walk it.
+func (d Document) Root() *yaml.Node {
+	n := d.root
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	return n
+}
+
 var indexRE = regexp.MustCompile(`^(.*)\[(\d+)\]$`)
 
 // Lookup finds a key written as a dotted path, with [n] for list items:
