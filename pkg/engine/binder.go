@@ -87,6 +87,8 @@ func (b *Binder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step, cf
 		return &jsonnetAction{spec: s, b: b, env: env, p: p, step: step}, nil
 	case *kvmigrate.RuntimeConfigSpec:
 		return kvmigrate.NewRuntimeConfig(s, b.gateDeps()), nil
+	case *kvmigrate.MultiKVSpec:
+		return kvmigrate.NewMultiKV(s, b.gateDeps()), nil
 	case *ScaleSpec:
 		return &scaleAction{spec: s, b: b}, nil
 	case *CompareSpec:
@@ -150,6 +152,8 @@ func (b *Binder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg pla
 		return mimirapi.NewConfigGate(*s, b.gateDeps())
 	case *kvmigrate.MemberlistSpec:
 		return kvmigrate.NewMemberlistGate(*s, b.gateDeps())
+	case *kvmigrate.MultiKVGateSpec:
+		return kvmigrate.NewMultiKVGate(*s, b.gateDeps())
 	case *kvmigrate.HATrackerSpec:
 		return kvmigrate.NewHATrackerGate(*s, b.gateDeps())
 	case *storequery.Spec:

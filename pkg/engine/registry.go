@@ -16,6 +16,8 @@ func Registry() *plan.Registry {
 	r := plan.NewRegistry()
 	r.AddAction(plan.ActionKind{Name: "jsonnet", Summary: "change the Tanka environment through the generated overlay file, apply, prune, roll out", New: func() plan.ActionSpec { return &JsonnetSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "runtimeConfig", Summary: "merge into Mimir's runtime configuration and wait until pods serve it", New: func() plan.ActionSpec { return &kvmigrate.RuntimeConfigSpec{} }})
+	r.AddAction(plan.ActionKind{Name: "multiKV", Summary: "put a multi KV migration stage's multi_kv_config into Mimir's runtime configuration and wait until pods serve it",
+		New: func() plan.ActionSpec { return &kvmigrate.MultiKVSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "scale", Summary: "set a Deployment's or StatefulSet's replicas directly", New: func() plan.ActionSpec { return &ScaleSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "compare", Summary: "compare microservice and read-write workload specs (informational)", New: func() plan.ActionSpec { return &CompareSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "pvcCleanup", Summary: "list unused PVCs; delete them only with --delete-pvcs", New: func() plan.ActionSpec { return &PVCCleanupSpec{} }})
@@ -35,6 +37,8 @@ func Registry() *plan.Registry {
 	r.AddGate(plan.GateKind{Name: "ready", Summary: "every selected pod answers /ready", New: func() plan.GateSpec { return &mimirapi.ReadySpec{} }})
 	r.AddGate(plan.GateKind{Name: "config", Summary: "a /config or /runtime_config key on every selected pod", New: func() plan.GateSpec { return &mimirapi.ConfigSpec{} }})
 	r.AddGate(plan.GateKind{Name: "memberlist", Summary: "memberlist keys and member counts seen by every selected pod", New: func() plan.GateSpec { return &kvmigrate.MemberlistSpec{} }})
+	r.AddGate(plan.GateKind{Name: "multiKV", Summary: "every KV client on the multi store runs the expected primary and mirroring, or none runs it",
+		New: func() plan.GateSpec { return &kvmigrate.MultiKVGateSpec{} }})
 	r.AddGate(plan.GateKind{Name: "haTracker", Summary: "every distributor agrees on the elected replica of each HA cluster", New: func() plan.GateSpec { return &kvmigrate.HATrackerSpec{} }})
 	r.AddGate(plan.GateKind{Name: "storeQuery", Summary: "samples of a range older than the queriers' query_store_after and query_ingesters_within, so only the store-gateways answer it",
 		New: func() plan.GateSpec { return &storequery.Spec{} }})

@@ -20,6 +20,7 @@ title: Every kind
 actions:
   - jsonnet: {config: {write_replicas: 1}}
   - runtimeConfig: {set: {multi_kv_config: {mirror_enabled: true}}, pods: {labels: "gossip_ring_member=true"}}
+  - multiKV: {stage: mirror, from: consul, to: memberlist, pods: {labels: "gossip_ring_member=true"}}
   - scale: {kind: StatefulSet, name: ingester-zone-a, replicas: 0}
   - compare: {}
   - pvcCleanup: {match: "ingester-data-ingester-zone-.*"}
@@ -42,6 +43,7 @@ gates:
   - config: {pods: {labels: name=distributor}, key: distributor.ha_tracker.kvstore.store, equals: memberlist}
   - memberlist: {pods: {labels: name=distributor}, keys: ["ha-tracker/.+"]}
   - haTracker: {pods: {labels: name=distributor}}
+  - multiKV: {pods: {labels: "gossip_ring_member=true"}, expect: {primary: memberlist, mirror: false}}
   - storeQuery: {pods: {labels: name=mimir-read}, tenant: anonymous}
 `
 

@@ -39,10 +39,10 @@ func TestStageRuntimeConfig(t *testing.T) {
 
 func TestStageValidateNamesTheField(t *testing.T) {
 	for s, want := range map[Stage]string{
-		{Name: "mirrored", From: Consul, To: Memberlist}: `stage: "mirrored" is not one of secondary, mirror, switch, primary, removed`,
+		{Name: "mirrored", From: Consul, To: Memberlist}:       `stage: "mirrored" is not one of secondary, mirror, switch, primary, removed`,
 		{Name: StageMirror, From: "zookeeper", To: Memberlist}: `from: "zookeeper" is not consul, etcd or memberlist`,
-		{Name: StageMirror, From: Consul, To: Multi}:          `to: "multi" is not consul, etcd or memberlist`,
-		{Name: StageMirror, From: Consul, To: Consul}:         `to: "consul" is also from`,
+		{Name: StageMirror, From: Consul, To: Multi}:           `to: "multi" is not consul, etcd or memberlist`,
+		{Name: StageMirror, From: Consul, To: Consul}:          `to: "consul" is also from`,
 	} {
 		if err := s.Validate(); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%+v: %v, want %q", s, err, want)
