@@ -68,7 +68,7 @@ func TestBuiltinPlansVaryWithTheirParameters(t *testing.T) {
 		t.Error("without readService the step must be manual")
 	}
 	runtime := load("ring-kv-to-memberlist", map[string]string{"configMode": "runtime"})
-	if k := runtime.Step("2-mirror").Actions[0].Kind; k != "runtimeConfig" {
+	if k := runtime.Step("2-mirror").Actions[0].Kind; k != "multiKV" {
 		t.Errorf("runtime mode uses %s", k)
 	}
 	if runtime.Step("1-enable-multi-kv").Manual == nil {

@@ -20,6 +20,14 @@ local agree = {
   consecutive: 3,
 };
 local ready = m.ready('distributors-ready', p.distributorPods, minPods=p.distributors);
+// The HA tracker's multi KV settings every distributor's /config shows: the
+// stage's primary and mirroring, or no multi store (expect: none).
+local configured(expect) = {
+  name: 'ha-tracker-configured',
+  multiKV: { pods: m.pods(p.distributorPods), minPods: p.distributors, kv: 'haTracker', expect: expect },
+  interval: '10s',
+  timeout: '10m',
+};
 
 [
   {
@@ -28,7 +36,7 @@ local ready = m.ready('distributors-ready', p.distributorPods, minPods=p.distrib
     why: 'A distributor rollout. Distributors join memberlist and expose /memberlist; the HA tracker still lives in %s.' % p.oldStore,
     docs: [{ title: 'Configure multi KV store' }],
     actions: [store({ store: 'multi' })],
-    gates: [ready, metric('primary-is-' + p.oldStore, 'cortex_multikv_primary_store{store="%s",%s}' % [p.oldStore, kv], 1), agree],
+    gates: [ready, configured({ primary: p.oldStore, mirror: false }), metric('primary-is-' + p.oldStore, 'cortex_multikv_primary_store{store="%s",%s}' % [p.oldStore, kv], 1), agree],
     undo: 'Set the HA tracker store back to %s (a rollout).' % p.oldStore,
   },
   {
@@ -38,6 +46,7 @@ local ready = m.ready('distributors-ready', p.distributorPods, minPods=p.distrib
     actions: [store({ store: 'multi', mirror: true })],
     gates: [
       ready,
+      configured({ primary: p.oldStore, mirror: true }),
       metric('mirror-enabled', 'cortex_multikv_mirror_enabled{%s}' % kv, 1),
       m.podMetric('mirror-writes', p.distributorPods, 'cortex_multikv_mirror_writes_total{%s}' % kv, '>', 0, timeout='10m'),
       metric('no-mirror-errors', 'cortex_multikv_mirror_write_errors_total{%s}' % kv, 0),
@@ -52,7 +61,7 @@ local ready = m.ready('distributors-ready', p.distributorPods, minPods=p.distrib
     why: 'Distributors read the elected replicas from memberlist and mirror updates back to %s.' % p.oldStore,
     docs: [{ title: 'Switch to memberlist as the primary store' }],
     actions: [store({ store: 'multi', primary: 'memberlist', secondary: p.oldStore, mirror: true })],
-    gates: [ready, metric('primary-is-memberlist', 'cortex_multikv_primary_store{store="memberlist",%s}' % kv, 1), agree],
+    gates: [ready, configured({ primary: 'memberlist', mirror: true }), metric('primary-is-memberlist', 'cortex_multikv_primary_store{store="memberlist",%s}' % kv, 1), agree],
     undo: 'Switch the primary back to %s, keeping mirroring on (a rollout).' % p.oldStore,
   },
   {
@@ -60,7 +69,7 @@ local ready = m.ready('distributors-ready', p.distributorPods, minPods=p.distrib
     title: 'Stop mirroring to %s' % p.oldStore,
     docs: [{ title: 'Disable mirroring' }],
     actions: [store({ store: 'multi', primary: 'memberlist', secondary: p.oldStore, mirror: false })],
-    gates: [ready, metric('mirror-disabled', 'cortex_multikv_mirror_enabled{%s}' % kv, 0), agree],
+    gates: [ready, configured({ primary: 'memberlist', mirror: false }), metric('mirror-disabled', 'cortex_multikv_mirror_enabled{%s}' % kv, 0), agree],
     undo: 'Turn mirroring back on (a rollout).',
   },
   {
@@ -71,6 +80,7 @@ local ready = m.ready('distributors-ready', p.distributorPods, minPods=p.distrib
     actions: [store({ store: 'memberlist', primary: 'memberlist', secondary: p.oldStore })],
     gates: [
       ready,
+      configured('none'),
       { name: 'store-is-memberlist', config: { pods: m.pods(p.distributorPods), minPods: p.distributors, key: 'distributor.ha_tracker.kvstore.store', equals: 'memberlist' }, interval: '5s', timeout: '10m' },
       // Every Mimir pod, not only distributorPods: mimir-write pods run the
       // HA tracker too (read-write and migration modes), and a pod still

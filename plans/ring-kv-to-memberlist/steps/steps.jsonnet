@@ -3,10 +3,17 @@ local p = std.extVar('params');
 local jsonnetMode = p.configMode == 'jsonnet';
 local kvNames = 'kv_name!="distributor-hatracker"';
 
-// A runtime change: the jsonnet knob, or the runtime-config merge.
-local runtimeChange(knobs, multi) =
-  if jsonnetMode then m.jsonnet({ config: knobs, noRollout: true })
-  else { runtimeConfig: { set: { multi_kv_config: multi }, pods: m.pods(p.ringPods) } };
+// A runtime change: the jsonnet knob, or the multi KV stage (secondary,
+// mirror, switch, primary, removed) whose multi_kv_config mimirctl merges
+// into the runtime-config ConfigMap.
+local multiKVStage(stage) = { multiKV: { stage: stage, from: p.oldStore, to: 'memberlist', pods: m.pods(p.ringPods) } };
+local runtimeChange(knobs, stage) =
+  if jsonnetMode then m.jsonnet({ config: knobs, noRollout: true }) else multiKVStage(stage);
+
+// In runtime mode, where the operator configures the rings by hand, what
+// every ring pod's /config and /runtime_config make its multi KV clients run.
+local configured(name, expect) =
+  if jsonnetMode then [] else [{ name: name, multiKV: { pods: m.pods(p.ringPods), expect: expect }, interval: '10s', timeout: '10m' }];
 
 // A change that needs a rollout: the jsonnet knobs, or a manual step.
 local rollout(knobs, instructions) =
@@ -45,7 +52,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
     gates: [
       m.ready('ring-pods-ready', p.ringPods),
       every('primary-is-' + p.oldStore, 'cortex_multikv_primary_store{store="%s",%s}' % [p.oldStore, kvNames], 1),
-    ],
+    ] + configured('configured-' + p.oldStore + '-primary', { primary: p.oldStore, mirror: false }),
     undo: if jsonnetMode then 'Set multikv_migration_enabled back to false (a rollout).' else 'Configure every ring back to store: %s and roll out every component.' % p.oldStore,
   } + rollout(
     { multikv_migration_enabled: true, multikv_primary: p.oldStore, multikv_secondary: 'memberlist', memberlist_ring_enabled: true } +
@@ -57,7 +64,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
     title: 'Mirror the rings from %s to memberlist' % p.oldStore,
     why: 'Runtime configuration only: every write to %s is copied to memberlist, so memberlist holds the complete rings before it becomes primary.' % p.oldStore,
     docs: [{ title: 'Step 2: enable mirroring', section: 'multikv_mirror_enabled' }],
-    actions: [runtimeChange({ multikv_mirror_enabled: true }, { mirror_enabled: true })],
+    actions: [runtimeChange({ multikv_mirror_enabled: true }, 'mirror')],
     gates: [
       every('mirror-enabled', 'cortex_multikv_mirror_enabled{%s}' % kvNames, 1),
       m.promql('mirror-writes', 'sum(rate(cortex_multikv_mirror_writes_total{%s}[1m]))' % kvNames, '>', 0, forDuration='1m'),
@@ -71,7 +78,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
     title: 'Make memberlist the primary store',
     why: 'Runtime configuration only: rings are read from memberlist, and mirrored back to %s while mirroring is on.' % p.oldStore,
     docs: [{ title: 'Step 3: switch primary and secondary', section: 'multikv_switch_primary_secondary' }],
-    actions: [runtimeChange({ multikv_switch_primary_secondary: true }, { primary: 'memberlist' })],
+    actions: [runtimeChange({ multikv_switch_primary_secondary: true }, 'switch')],
     gates: [every('primary-is-memberlist', 'cortex_multikv_primary_store{store="memberlist",%s}' % kvNames, 1)],
     undo: if jsonnetMode then 'Set multikv_switch_primary_secondary back to false (mirroring must still be on).' else 'Set multi_kv_config.primary back to %s in the runtime configuration (mirroring must still be on).' % p.oldStore,
   },
@@ -79,7 +86,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
     id: '4-stop-mirroring',
     title: 'Stop mirroring to %s' % p.oldStore,
     docs: [{ title: 'Step 4: disable mirroring' }],
-    actions: [runtimeChange({ multikv_mirror_enabled: false }, { mirror_enabled: false })],
+    actions: [runtimeChange({ multikv_mirror_enabled: false }, 'primary')],
     gates: [every('mirror-disabled', 'cortex_multikv_mirror_enabled{%s}' % kvNames, 0)],
     undo: if jsonnetMode then 'Set multikv_mirror_enabled back to true.' else 'Set multi_kv_config.mirror_enabled back to true in the runtime configuration.',
   },
@@ -101,7 +108,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
         timeout: '10m',
         consecutive: 2,
       },
-    ],
+    ] + configured('configured-without-multi-kv', 'none'),
     undo: 'Not reversible by a setting: run this plan again from step 1 to go back through the multi KV store.',
   } + rollout(
     { multikv_migration_enabled: false, multikv_migration_teardown: true, consul_enabled: p.oldStore == 'consul' },
@@ -126,7 +133,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
         remove: { config: ['multikv_migration_enabled', 'multikv_migration_teardown', 'multikv_switch_primary_secondary',
                            'multikv_mirror_enabled', 'multikv_primary', 'multikv_secondary'] },
         noRollout: true,
-      } + refuse) else { runtimeConfig: { set: { multi_kv_config: null }, pods: m.pods(p.ringPods) } + refuse },
+      } + refuse) else { multiKV: multiKVStage('removed').multiKV + refuse },
     ],
     undo: 'Nothing to undo.',
   },
