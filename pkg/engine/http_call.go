@@ -77,7 +77,7 @@ func (a *httpCall) probe(ctx context.Context, t podaccess.Target) (bool, error) 
 }
 
 // Apply calls every pod not called yet, in name order, recording each.
-// Before each call it checks the maintenance window (windowOpen): once the
+// Before each call it checks the maintenance window (plan.WindowOpen): once the
 // window is over it returns the executor's *plan.WindowClosedError without
 // starting another call, and the next run calls the pods not recorded.
 func (a *httpCall) Apply(ctx context.Context, p plan.Progress) error {
@@ -89,7 +89,7 @@ func (a *httpCall) Apply(ctx context.Context, p plan.Progress) error {
 		if _, done := p.Get(progressKey(t.Name)); done {
 			continue
 		}
-		if err := windowOpen(ctx, p); err != nil {
+		if err := plan.WindowOpen(ctx, p); err != nil {
 			return err
 		}
 		if a.spec.Done != nil {

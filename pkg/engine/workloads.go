@@ -81,14 +81,14 @@ func (a *scaleAction) Check(ctx context.Context) (bool, string, error) {
 }
 
 // Apply scales and waits for the rollout, polling on the run's clock for
-// up to RolloutTimeout on it (runClockWait).
+// up to RolloutTimeout on it (plan.RunClockWait).
 func (a *scaleAction) Apply(ctx context.Context, p plan.Progress) error {
 	prev, err := kube.Scale(ctx, a.b.d.Kube, a.workload(), a.spec.Replicas)
 	if err != nil {
 		return err
 	}
 	p.Report(fmt.Sprintf("%s scaled from %d to %d", a.workload(), prev, a.spec.Replicas))
-	ctx, sleep, cancel := runClockWait(ctx, p, a.b.d.RolloutTimeout)
+	ctx, sleep, cancel := plan.RunClockWait(ctx, p, a.b.d.RolloutTimeout)
 	defer cancel()
 	_, err = kube.WaitRollout(ctx, a.b.d.Kube, []kube.Workload{a.workload()}, kube.WaitOptions{Sleep: sleep}, nil)
 	return err
