@@ -16,6 +16,7 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/podhttp"
 	"github.com/mimirctl/mimirctl/pkg/podmetrics"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
 	"github.com/mimirctl/mimirctl/pkg/ringcheck"
@@ -97,8 +98,8 @@ func (b *Binder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step, cf
 		return &pvcCleanup{spec: s, b: b}, nil
 	case *RouteServiceSpec:
 		return &routeService{spec: s, b: b}, nil
-	case *HTTPCallSpec:
-		return &httpCall{spec: s, kube: b.d.Kube, ns: b.d.Namespace, doer: b.d.Pods}, nil
+	case *podhttp.CallSpec:
+		return podhttp.New(s, b.podHTTPDeps()), nil
 	case *ingestershutdown.Spec:
 		return ingestershutdown.New(s, b.ingesterDeps()), nil
 	case *ingestershutdown.HeadCompactionSpec:
@@ -111,6 +112,10 @@ func (b *Binder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step, cf
 
 func (b *Binder) ingesterDeps() ingestershutdown.Deps {
 	return ingestershutdown.Deps{Kube: b.d.Kube, Namespace: b.d.Namespace, Pods: b.d.Pods, Observer: observer{pods: b.d.Pods}, Now: b.d.Now}
+}
+
+func (b *Binder) podHTTPDeps() podhttp.Deps {
+	return podhttp.Deps{Kube: b.d.Kube, Namespace: b.d.Namespace, Pods: b.d.Pods}
 }
 
 func (b *Binder) gateDeps() gate.Deps {
@@ -136,8 +141,8 @@ func (b *Binder) prometheus() (promgate.Querier, error) {
 // BindGate builds the gate of cfg.
 func (b *Binder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
 	switch s := cfg.Spec.(type) {
-	case *HTTPGateSpec:
-		return &httpGate{spec: s, kube: b.d.Kube, ns: b.d.Namespace, doer: b.d.Pods}, nil
+	case *podhttp.GateSpec:
+		return podhttp.NewGate(s, b.podHTTPDeps()), nil
 	case *RolloutSpec:
 		return &rolloutGate{spec: s, b: b}, nil
 	case *ringcheck.Spec:

@@ -5,6 +5,7 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/kvmigrate"
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/podhttp"
 	"github.com/mimirctl/mimirctl/pkg/podmetrics"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
 	"github.com/mimirctl/mimirctl/pkg/ringcheck"
@@ -22,14 +23,14 @@ func Registry() *plan.Registry {
 	r.AddAction(plan.ActionKind{Name: "compare", Summary: "compare microservice and read-write workload specs (informational)", New: func() plan.ActionSpec { return &CompareSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "pvcCleanup", Summary: "list unused PVCs; delete them only with --delete-pvcs", New: func() plan.ActionSpec { return &PVCCleanupSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "routeService", Summary: "point a Service that carries client traffic at other pods", New: func() plan.ActionSpec { return &RouteServiceSpec{} }})
-	r.AddAction(plan.ActionKind{Name: "http", Summary: "call an HTTP endpoint on each selected pod, once", New: func() plan.ActionSpec { return &HTTPCallSpec{} }})
+	r.AddAction(plan.ActionKind{Name: "http", Summary: "call an HTTP endpoint on each selected pod, once", New: func() plan.ActionSpec { return &podhttp.CallSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "ingesterZoneShutdown", Summary: "shut one ingester zone down without losing data, then wait until its blocks are queryable",
 		New: func() plan.ActionSpec { return &ingestershutdown.Spec{} }})
 	r.AddAction(plan.ActionKind{Name: "ingesterHeadCompaction", Summary: "wait for the ingesters' next TSDB head compaction and upload (or flush with --force-flush)",
 		New: func() plan.ActionSpec { return &ingestershutdown.HeadCompactionSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "writeCapacity", Summary: "refuse to replace a zone's ingesters by fewer mimir-write pods, or by pods its series would push over ingester.instance_limits.max_series",
 		New: func() plan.ActionSpec { return &ingestershutdown.WriteCapacitySpec{} }})
-	r.AddGate(plan.GateKind{Name: "http", Summary: "every selected pod answers an HTTP probe", New: func() plan.GateSpec { return &HTTPGateSpec{} }})
+	r.AddGate(plan.GateKind{Name: "http", Summary: "every selected pod answers an HTTP probe", New: func() plan.GateSpec { return &podhttp.GateSpec{} }})
 	r.AddGate(plan.GateKind{Name: "rollout", Summary: "Deployments and StatefulSets run their current spec everywhere", New: func() plan.GateSpec { return &RolloutSpec{} }})
 	r.AddGate(plan.GateKind{Name: "ring", Summary: "ring membership: who is present, absent, in which state, per zone", New: func() plan.GateSpec { return &ringcheck.Spec{} }})
 	r.AddGate(plan.GateKind{Name: "podMetric", Summary: "a metric scraped from every selected pod's /metrics against a threshold", New: func() plan.GateSpec { return &podmetrics.Spec{} }})

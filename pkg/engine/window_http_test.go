@@ -51,7 +51,7 @@ func TestAWindowEndingBetweenTwoHTTPCallsLeavesTheActionResumable(t *testing.T) 
 	if got := strings.Join(calls, ","); got != "ingester-0,ingester-1" {
 		t.Fatalf("calls in the first window: %s, want ingester-0 and ingester-1 (the window ended during the second)", got)
 	}
-	if _, ok := as.Data[progressKey("ingester-1")]; !ok || len(as.Data) != 2 {
+	if _, ok := as.Data["called/ingester-1"]; !ok || len(as.Data) != 2 {
 		t.Errorf("recorded %v, want the two calls made", as.Data)
 	}
 

@@ -1,4 +1,4 @@
-package engine
+package podhttp
 
 import (
 	"errors"
@@ -10,8 +10,8 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
-// HTTPProbe is a request whose answer tells whether something holds on a pod.
-type HTTPProbe struct {
+// Probe is a request whose answer tells whether something holds on a pod.
+type Probe struct {
 	Method string `yaml:"method,omitempty" json:"method,omitempty"`
 	Path   string `yaml:"path" json:"path"`
 	// Header is sent with the request (e.g. X-Scope-OrgID for a query).
@@ -22,7 +22,7 @@ type HTTPProbe struct {
 	BodyMatches string `yaml:"bodyMatches,omitempty" json:"bodyMatches,omitempty"`
 }
 
-func (p *HTTPProbe) validate(field string) error {
+func (p *Probe) validate(field string) error {
 	if !strings.HasPrefix(p.Path, "/") {
 		return fmt.Errorf("%s.path %q must start with /", field, p.Path)
 	}
@@ -34,7 +34,7 @@ func (p *HTTPProbe) validate(field string) error {
 	return nil
 }
 
-func (p *HTTPProbe) header() http.Header {
+func (p *Probe) header() http.Header {
 	if len(p.Header) == 0 {
 		return nil
 	}
@@ -45,7 +45,7 @@ func (p *HTTPProbe) header() http.Header {
 	return h
 }
 
-func (p *HTTPProbe) method() string {
+func (p *Probe) method() string {
 	if p.Method == "" {
 		return http.MethodGet
 	}
@@ -53,7 +53,7 @@ func (p *HTTPProbe) method() string {
 }
 
 // accepts reports whether a response satisfies the probe.
-func (p *HTTPProbe) accepts(status int, body []byte) bool {
+func (p *Probe) accepts(status int, body []byte) bool {
 	want := p.Status
 	if len(want) == 0 {
 		want = []int{http.StatusOK}
@@ -71,11 +71,11 @@ func (p *HTTPProbe) accepts(status int, body []byte) bool {
 	return regexp.MustCompile(p.BodyMatches).Match(body)
 }
 
-// HTTPCallSpec is the `http` action: one request to each selected pod, e.g.
+// CallSpec is the `http` action: one request to each selected pod, e.g.
 // POST /ingester/prepare-shutdown. Each pod's successful call is recorded,
 // so a resumed run does not call it again; `done` tells whether the call's
 // effect is already in place (without it, the endpoint must be idempotent).
-type HTTPCallSpec struct {
+type CallSpec struct {
 	Pods   podaccess.Selector `yaml:"pods" json:"pods"`
 	Method string             `yaml:"method,omitempty" json:"method,omitempty"`
 	Path   string             `yaml:"path" json:"path"`
@@ -83,7 +83,7 @@ type HTTPCallSpec struct {
 	// ExpectStatus lists accepted codes (default: any 2xx).
 	ExpectStatus []int `yaml:"expectStatus,omitempty" json:"expectStatus,omitempty"`
 	// Done is a probe that passes on a pod where the call took effect.
-	Done *HTTPProbe `yaml:"done,omitempty" json:"done,omitempty"`
+	Done *Probe `yaml:"done,omitempty" json:"done,omitempty"`
 	// MinPods is the least number of pods the selector must find (default 1).
 	MinPods int `yaml:"minPods,omitempty" json:"minPods,omitempty"`
 	// IsDestructive marks calls that take capacity away (e.g. /ingester/shutdown).
@@ -91,7 +91,7 @@ type HTTPCallSpec struct {
 }
 
 // Validate checks the spec.
-func (s *HTTPCallSpec) Validate() error {
+func (s *CallSpec) Validate() error {
 	var errs []error
 	if err := s.Pods.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("pods: %w", err))
@@ -115,7 +115,7 @@ func (s *HTTPCallSpec) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (s *HTTPCallSpec) method() string {
+func (s *CallSpec) method() string {
 	if s.Method == "" {
 		return http.MethodPost
 	}
@@ -123,16 +123,16 @@ func (s *HTTPCallSpec) method() string {
 }
 
 // Describe says what the action calls.
-func (s *HTTPCallSpec) Describe() string {
+func (s *CallSpec) Describe() string {
 	return fmt.Sprintf("%s %s on %s", s.method(), s.Path, s.Pods)
 }
 
 // Destructive reports whether the call was marked destructive.
-func (s *HTTPCallSpec) Destructive() bool { return s.IsDestructive }
+func (s *CallSpec) Destructive() bool { return s.IsDestructive }
 
-func (s *HTTPCallSpec) minPods() int { return max(1, s.MinPods) }
+func (s *CallSpec) minPods() int { return max(1, s.MinPods) }
 
-func (s *HTTPCallSpec) statusOK(code int) bool {
+func (s *CallSpec) statusOK(code int) bool {
 	if len(s.ExpectStatus) == 0 {
 		return code >= 200 && code < 300
 	}
@@ -144,17 +144,17 @@ func (s *HTTPCallSpec) statusOK(code int) bool {
 	return false
 }
 
-// HTTPGateSpec is the `http` gate: every selected pod answers a probe.
-type HTTPGateSpec struct {
-	Pods      podaccess.Selector `yaml:"pods" json:"pods"`
-	HTTPProbe `yaml:",inline" json:",inline"`
+// GateSpec is the `http` gate: every selected pod answers a probe.
+type GateSpec struct {
+	Pods  podaccess.Selector `yaml:"pods" json:"pods"`
+	Probe `yaml:",inline" json:",inline"`
 	// MinPods is the least number of pods that must answer (default 1):
 	// fewer is inconclusive, never a pass.
 	MinPods int `yaml:"minPods,omitempty" json:"minPods,omitempty"`
 }
 
 // Validate checks the spec.
-func (s *HTTPGateSpec) Validate() error {
+func (s *GateSpec) Validate() error {
 	var errs []error
 	if err := s.Pods.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("pods: %w", err))
@@ -166,7 +166,7 @@ func (s *HTTPGateSpec) Validate() error {
 }
 
 // Describe says what the gate checks.
-func (s *HTTPGateSpec) Describe() string {
+func (s *GateSpec) Describe() string {
 	d := fmt.Sprintf("%s %s answers %v on every one of %s", s.method(), s.Path, statusList(s.Status), s.Pods)
 	if s.BodyMatches != "" {
 		d += fmt.Sprintf(" with a body matching /%s/", s.BodyMatches)

@@ -1,4 +1,8 @@
-package engine
+// Package podhttp holds the step kinds that speak HTTP to each selected
+// Mimir pod through podaccess (port-forward or direct): the `http` action,
+// one call per pod recorded in the run state so that a resumed run does not
+// repeat it, and the `http` gate, a probe every selected pod must answer.
+package podhttp
 
 import (
 	"context"
@@ -29,13 +33,33 @@ func pods(ctx context.Context, kube kubernetes.Interface, ns string, sel podacce
 	return res.Targets, nil
 }
 
+// Deps is what the http action and gate act with.
+type Deps struct {
+	// Kube lists the pods of Namespace that a selector picks.
+	Kube      kubernetes.Interface
+	Namespace string
+	// Pods sends the requests to the pods.
+	Pods podaccess.Doer
+}
+
+// New binds the http action of spec.
+func New(spec *CallSpec, d Deps) plan.Action {
+	return &httpCall{spec: spec, kube: d.Kube, ns: d.Namespace, doer: d.Pods}
+}
+
+// NewGate binds the http gate of spec.
+func NewGate(spec *GateSpec, d Deps) plan.Gate {
+	return &httpGate{spec: spec, kube: d.Kube, ns: d.Namespace, doer: d.Pods}
+}
+
 type httpCall struct {
-	spec *HTTPCallSpec
+	spec *CallSpec
 	kube kubernetes.Interface
 	ns   string
 	doer podaccess.Doer
 }
 
+// progressKey is the run-state key of the call of pod: "called/<pod>".
 func progressKey(pod string) string { return "called/" + pod }
 
 // Check passes when the `done` probe passes on every selected pod.
@@ -129,7 +153,7 @@ func (a *httpCall) call(ctx context.Context, t podaccess.Target) error {
 }
 
 type httpGate struct {
-	spec *HTTPGateSpec
+	spec *GateSpec
 	kube kubernetes.Interface
 	ns   string
 	doer podaccess.Doer
