@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
@@ -21,6 +22,8 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/promgate"
 	"github.com/mimirctl/mimirctl/pkg/ringcheck"
 	"github.com/mimirctl/mimirctl/pkg/storequery"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+	"github.com/mimirctl/mimirctl/pkg/workloads"
 )
 
 // Deps is what bound actions and gates act with.
@@ -90,14 +93,14 @@ func (b *Binder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step, cf
 		return kvmigrate.NewRuntimeConfig(s, b.gateDeps()), nil
 	case *kvmigrate.MultiKVSpec:
 		return kvmigrate.NewMultiKV(s, b.gateDeps()), nil
-	case *ScaleSpec:
-		return &scaleAction{spec: s, b: b}, nil
-	case *CompareSpec:
-		return &compareAction{spec: s, b: b}, nil
-	case *PVCCleanupSpec:
-		return &pvcCleanup{spec: s, b: b}, nil
-	case *RouteServiceSpec:
-		return &routeService{spec: s, b: b}, nil
+	case *workloads.ScaleSpec:
+		return workloads.NewScale(s, b.workloadDeps()), nil
+	case *workloads.CompareSpec:
+		return workloads.NewCompare(s, b.workloadDeps()), nil
+	case *workloads.PVCCleanupSpec:
+		return workloads.NewPVCCleanup(s, b.workloadDeps()), nil
+	case *workloads.RouteServiceSpec:
+		return workloads.NewRouteService(s, b.workloadDeps()), nil
 	case *podhttp.CallSpec:
 		return podhttp.New(s, b.podHTTPDeps()), nil
 	case *ingestershutdown.Spec:
@@ -112,6 +115,29 @@ func (b *Binder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step, cf
 
 func (b *Binder) ingesterDeps() ingestershutdown.Deps {
 	return ingestershutdown.Deps{Kube: b.d.Kube, Namespace: b.d.Namespace, Pods: b.d.Pods, Observer: observer{pods: b.d.Pods}, Now: b.d.Now}
+}
+
+func (b *Binder) workloadDeps() workloads.Deps {
+	return workloads.Deps{Kube: b.d.Kube, Dynamic: b.d.Dynamic, Mapper: b.d.Mapper, Namespace: b.d.Namespace,
+		DeletePVCs: b.d.DeletePVCs, RolloutTimeout: b.d.RolloutTimeout, Rendered: b.rendered}
+}
+
+// rendered is the environment rendered with its overlay file (the compare
+// action's source rendered).
+func (b *Binder) rendered(ctx context.Context) ([]*unstructured.Unstructured, error) {
+	env, err := b.environment()
+	if err != nil {
+		return nil, err
+	}
+	file, err := tanka.ReadOverlay(env.dir)
+	if err != nil {
+		return nil, err
+	}
+	r, err := env.render(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	return r.Objects, nil
 }
 
 func (b *Binder) podHTTPDeps() podhttp.Deps {
@@ -143,8 +169,8 @@ func (b *Binder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg pla
 	switch s := cfg.Spec.(type) {
 	case *podhttp.GateSpec:
 		return podhttp.NewGate(s, b.podHTTPDeps()), nil
-	case *RolloutSpec:
-		return &rolloutGate{spec: s, b: b}, nil
+	case *workloads.RolloutSpec:
+		return workloads.NewRollout(s, b.workloadDeps()), nil
 	case *ringcheck.Spec:
 		return ringcheck.New(*s, b.gateDeps())
 	case *podmetrics.Spec:

@@ -1,4 +1,4 @@
-package engine
+package workloads
 
 import (
 	"context"
@@ -42,17 +42,17 @@ func (s *PVCCleanupSpec) Destructive() bool { return true }
 
 type pvcCleanup struct {
 	spec *PVCCleanupSpec
-	b    *Binder
+	d    Deps
 }
 
 // unused lists the matching PVCs no pod mounts.
 func (a *pvcCleanup) unused(ctx context.Context) ([]string, error) {
-	ns := a.b.d.Namespace
-	pvcs, err := a.b.d.Kube.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{})
+	ns := a.d.Namespace
+	pvcs, err := a.d.Kube.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("list PVCs in %s: %w", ns, err)
 	}
-	pods, err := a.b.d.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	pods, err := a.d.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("list pods in %s: %w", ns, err)
 	}
@@ -85,7 +85,7 @@ func (a *pvcCleanup) Check(ctx context.Context) (bool, string, error) {
 	switch {
 	case len(names) == 0:
 		return true, "no unused PVC matches", nil
-	case !a.b.d.DeletePVCs:
+	case !a.d.DeletePVCs:
 		return true, fmt.Sprintf("kept %d unused PVCs (pass --delete-pvcs to delete them): %s", len(names), strings.Join(names, ", ")), nil
 	}
 	return false, fmt.Sprintf("%d unused PVCs to delete: %s", len(names), strings.Join(names, ", ")), nil
@@ -93,7 +93,7 @@ func (a *pvcCleanup) Check(ctx context.Context) (bool, string, error) {
 
 // Apply deletes the unused PVCs, re-checking that no pod mounts them.
 func (a *pvcCleanup) Apply(ctx context.Context, p plan.Progress) error {
-	if !a.b.d.DeletePVCs {
+	if !a.d.DeletePVCs {
 		return nil
 	}
 	names, err := a.unused(ctx)
@@ -101,8 +101,8 @@ func (a *pvcCleanup) Apply(ctx context.Context, p plan.Progress) error {
 		return err
 	}
 	for _, n := range names {
-		if err := a.b.d.Kube.CoreV1().PersistentVolumeClaims(a.b.d.Namespace).Delete(ctx, n, metav1.DeleteOptions{}); err != nil {
-			return fmt.Errorf("delete PVC %s/%s: %w", a.b.d.Namespace, n, err)
+		if err := a.d.Kube.CoreV1().PersistentVolumeClaims(a.d.Namespace).Delete(ctx, n, metav1.DeleteOptions{}); err != nil {
+			return fmt.Errorf("delete PVC %s/%s: %w", a.d.Namespace, n, err)
 		}
 		p.Report("deleted PVC " + n)
 	}
@@ -116,9 +116,9 @@ func (a *pvcCleanup) Preview(ctx context.Context) (plan.Change, error) {
 		return plan.Change{}, err
 	}
 	ch := plan.Change{Summary: fmt.Sprintf("%d unused PVCs match", len(names))}
-	if a.b.d.DeletePVCs {
+	if a.d.DeletePVCs {
 		for _, n := range names {
-			ch.Deletes = append(ch.Deletes, "PersistentVolumeClaim "+a.b.d.Namespace+"/"+n)
+			ch.Deletes = append(ch.Deletes, "PersistentVolumeClaim "+a.d.Namespace+"/"+n)
 		}
 	} else if len(names) > 0 {
 		ch.Diff = "kept unless --delete-pvcs: " + strings.Join(names, ", ")

@@ -1,23 +1,75 @@
-package engine
+// Package workloads holds the step kinds that act on the namespace's
+// Deployments, StatefulSets, Services and PersistentVolumeClaims directly,
+// without the Tanka environment: the `scale`, `routeService`, `pvcCleanup`
+// and `compare` actions and the `rollout` gate.
+package workloads
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
-// WorkloadRef names a Deployment or StatefulSet in a step file.
-type WorkloadRef struct {
+// Deps is what the workload kinds act with.
+type Deps struct {
+	// Kube reads and scales workloads, patches Services, lists pods and
+	// deletes PVCs of Namespace.
+	Kube kubernetes.Interface
+	// Dynamic and Mapper read the workloads the compare action compares.
+	Dynamic   dynamic.Interface
+	Mapper    meta.RESTMapper
+	Namespace string
+	// DeletePVCs is --delete-pvcs: without it, pvcCleanup only lists.
+	DeletePVCs bool
+	// RolloutTimeout bounds the scale action's wait for its rollout, on the
+	// run's clock (plan.RunClockWait); 30 minutes when not positive.
+	RolloutTimeout time.Duration
+	// Rendered returns the objects of the Tanka environment rendered with
+	// its overlay file, for compare with source rendered; nil when the run
+	// has no environment.
+	Rendered func(ctx context.Context) ([]*unstructured.Unstructured, error)
+}
+
+// NewScale binds the scale action of spec.
+func NewScale(spec *ScaleSpec, d Deps) plan.Action {
+	if d.RolloutTimeout <= 0 {
+		d.RolloutTimeout = 30 * time.Minute
+	}
+	return &scaleAction{spec: spec, d: d}
+}
+
+// NewRollout binds the rollout gate of spec.
+func NewRollout(spec *RolloutSpec, d Deps) plan.Gate { return &rolloutGate{spec: spec, d: d} }
+
+// NewRouteService binds the routeService action of spec.
+func NewRouteService(spec *RouteServiceSpec, d Deps) plan.Action {
+	return &routeService{spec: spec, d: d}
+}
+
+// NewPVCCleanup binds the pvcCleanup action of spec.
+func NewPVCCleanup(spec *PVCCleanupSpec, d Deps) plan.Action { return &pvcCleanup{spec: spec, d: d} }
+
+// NewCompare binds the compare action of spec.
+func NewCompare(spec *CompareSpec, d Deps) plan.Action { return &compareAction{spec: spec, d: d} }
+
+// Ref names a Deployment or StatefulSet in a step file.
+type Ref struct {
 	Kind string `yaml:"kind" json:"kind"`
 	Name string `yaml:"name" json:"name"`
 }
 
-func (w WorkloadRef) validate() error {
+func (w Ref) validate() error {
 	if w.Kind != "Deployment" && w.Kind != "StatefulSet" {
 		return fmt.Errorf("kind %q: want Deployment or StatefulSet", w.Kind)
 	}
@@ -42,8 +94,8 @@ func dnsName(s string) bool {
 // ScaleSpec is the `scale` action: set a workload's replicas directly, for
 // installations not deployed with Tanka (with Tanka, change the jsonnet).
 type ScaleSpec struct {
-	WorkloadRef `yaml:",inline" json:",inline"`
-	Replicas    int32 `yaml:"replicas" json:"replicas"`
+	Ref      `yaml:",inline" json:",inline"`
+	Replicas int32 `yaml:"replicas" json:"replicas"`
 }
 
 // Validate checks the spec.
@@ -64,16 +116,16 @@ func (s *ScaleSpec) Destructive() bool { return s.Kind == "StatefulSet" }
 
 type scaleAction struct {
 	spec *ScaleSpec
-	b    *Binder
+	d    Deps
 }
 
 func (a *scaleAction) workload() kube.Workload {
-	return kube.Workload{Kind: a.spec.Kind, Namespace: a.b.d.Namespace, Name: a.spec.Name}
+	return kube.Workload{Kind: a.spec.Kind, Namespace: a.d.Namespace, Name: a.spec.Name}
 }
 
 // Check is done when the workload has the replicas and finished rolling.
 func (a *scaleAction) Check(ctx context.Context) (bool, string, error) {
-	st, err := kube.CheckRollout(ctx, a.b.d.Kube, a.workload())
+	st, err := kube.CheckRollout(ctx, a.d.Kube, a.workload())
 	if err != nil {
 		return false, "", err
 	}
@@ -83,21 +135,21 @@ func (a *scaleAction) Check(ctx context.Context) (bool, string, error) {
 // Apply scales and waits for the rollout, polling on the run's clock for
 // up to RolloutTimeout on it (plan.RunClockWait).
 func (a *scaleAction) Apply(ctx context.Context, p plan.Progress) error {
-	prev, err := kube.Scale(ctx, a.b.d.Kube, a.workload(), a.spec.Replicas)
+	prev, err := kube.Scale(ctx, a.d.Kube, a.workload(), a.spec.Replicas)
 	if err != nil {
 		return err
 	}
 	p.Report(fmt.Sprintf("%s scaled from %d to %d", a.workload(), prev, a.spec.Replicas))
-	ctx, sleep, cancel := plan.RunClockWait(ctx, p, a.b.d.RolloutTimeout)
+	ctx, sleep, cancel := plan.RunClockWait(ctx, p, a.d.RolloutTimeout)
 	defer cancel()
-	_, err = kube.WaitRollout(ctx, a.b.d.Kube, []kube.Workload{a.workload()}, kube.WaitOptions{Sleep: sleep}, nil)
+	_, err = kube.WaitRollout(ctx, a.d.Kube, []kube.Workload{a.workload()}, kube.WaitOptions{Sleep: sleep}, nil)
 	return err
 }
 
 // RolloutSpec is the `rollout` gate: the workloads run their current spec
 // everywhere (updated and ready).
 type RolloutSpec struct {
-	Workloads []WorkloadRef `yaml:"workloads" json:"workloads"`
+	Workloads []Ref `yaml:"workloads" json:"workloads"`
 }
 
 // Validate checks the spec.
@@ -125,14 +177,14 @@ func (s *RolloutSpec) Describe() string {
 
 type rolloutGate struct {
 	spec *RolloutSpec
-	b    *Binder
+	d    Deps
 }
 
 // Evaluate checks every workload; one that cannot be read is inconclusive.
 func (g *rolloutGate) Evaluate(ctx context.Context) verdict.Observation {
 	obs := make([]verdict.Observation, 0, len(g.spec.Workloads))
 	for _, w := range g.spec.Workloads {
-		st, err := kube.CheckRollout(ctx, g.b.d.Kube, kube.Workload{Kind: w.Kind, Namespace: g.b.d.Namespace, Name: w.Name})
+		st, err := kube.CheckRollout(ctx, g.d.Kube, kube.Workload{Kind: w.Kind, Namespace: g.d.Namespace, Name: w.Name})
 		if err != nil {
 			obs = append(obs, verdict.Inconclusivef("%s/%s: %v", w.Kind, w.Name, err))
 			continue

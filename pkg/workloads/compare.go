@@ -1,15 +1,15 @@
-package engine
+package workloads
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
-	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
 // CompareSpec is the `compare` action: the migration doc's optional check
@@ -51,25 +51,20 @@ func (s *CompareSpec) pairs() []diff.WorkloadPair {
 
 type compareAction struct {
 	spec *CompareSpec
-	b    *Binder
+	d    Deps
 }
 
 func (a *compareAction) compare(ctx context.Context) (*diff.PairReport, error) {
-	var g diff.Getter = kube.Workloads{Dynamic: a.b.d.Dynamic, Mapper: a.b.d.Mapper, Namespace: a.b.d.Namespace}
+	var g diff.Getter = kube.Workloads{Dynamic: a.d.Dynamic, Mapper: a.d.Mapper, Namespace: a.d.Namespace}
 	if a.spec.Source == "rendered" {
-		env, err := a.b.environment()
+		if a.d.Rendered == nil {
+			return nil, errors.New("compare with source rendered needs the Tanka environment, which this run has none of")
+		}
+		objs, err := a.d.Rendered(ctx)
 		if err != nil {
 			return nil, err
 		}
-		file, err := tanka.ReadOverlay(env.dir)
-		if err != nil {
-			return nil, err
-		}
-		r, err := env.render(ctx, file)
-		if err != nil {
-			return nil, err
-		}
-		g = diff.Objects(r.Objects)
+		g = diff.Objects(objs)
 	}
 	return diff.ComparePairs(ctx, g, a.spec.pairs())
 }

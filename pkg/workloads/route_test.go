@@ -1,4 +1,4 @@
-package engine
+package workloads
 
 import (
 	"context"
@@ -41,9 +41,8 @@ func TestRouteServiceRefusesASelectorWithoutReadyPods(t *testing.T) {
 		gatewayPod("distributor-1", map[string]string{"name": "distributor"}, true),
 		gatewayPod("mimir-write-zone-a-0", map[string]string{"name": "mimir-write-zone-a", "rollout-group": "mimir-write"}, false),
 	)
-	b := NewBinder(Deps{Kube: cs, Namespace: "mimir"})
 	route := func(sel map[string]string) error {
-		a := &routeService{spec: &RouteServiceSpec{Service: "gateway-write", Selector: sel}, b: b}
+		a := NewRouteService(&RouteServiceSpec{Service: "gateway-write", Selector: sel}, Deps{Kube: cs, Namespace: "mimir"})
 		return a.Apply(context.Background(), &fakeProgress{})
 	}
 	selector := func() map[string]string {

@@ -1,4 +1,4 @@
-package engine
+package workloads
 
 import (
 	"context"
@@ -57,14 +57,14 @@ func selectorString(sel map[string]string) string {
 
 type routeService struct {
 	spec *RouteServiceSpec
-	b    *Binder
+	d    Deps
 }
 
 // Check is done when the Service selects exactly those labels.
 func (a *routeService) Check(ctx context.Context) (bool, string, error) {
-	svc, err := a.b.d.Kube.CoreV1().Services(a.b.d.Namespace).Get(ctx, a.spec.Service, metav1.GetOptions{})
+	svc, err := a.d.Kube.CoreV1().Services(a.d.Namespace).Get(ctx, a.spec.Service, metav1.GetOptions{})
 	if err != nil {
-		return false, "", fmt.Errorf("read Service %s/%s: %w", a.b.d.Namespace, a.spec.Service, err)
+		return false, "", fmt.Errorf("read Service %s/%s: %w", a.d.Namespace, a.spec.Service, err)
 	}
 	cur := selectorString(svc.Spec.Selector)
 	return maps.Equal(svc.Spec.Selector, a.spec.Selector), "selects " + cur, nil
@@ -75,13 +75,13 @@ func (a *routeService) Check(ctx context.Context) (bool, string, error) {
 // refuses to route to a selector that matches no ready pod: that would cut
 // the traffic off, and gates that wait for the old pods to go idle would pass.
 func (a *routeService) Apply(ctx context.Context, p plan.Progress) error {
-	ready, total, err := kube.ReadyPods(ctx, a.b.d.Kube, a.b.d.Namespace, a.spec.Selector)
+	ready, total, err := kube.ReadyPods(ctx, a.d.Kube, a.d.Namespace, a.spec.Selector)
 	if err != nil {
-		return fmt.Errorf("route Service %s/%s: %w", a.b.d.Namespace, a.spec.Service, err)
+		return fmt.Errorf("route Service %s/%s: %w", a.d.Namespace, a.spec.Service, err)
 	}
 	if ready == 0 {
 		return fmt.Errorf("route Service %s/%s: no ready pod matches %s in namespace %s (%d match, none ready); the Service is left as it is: fix the selector in the plan or wait until those pods are ready, then resume",
-			a.b.d.Namespace, a.spec.Service, selectorString(a.spec.Selector), a.b.d.Namespace, total)
+			a.d.Namespace, a.spec.Service, selectorString(a.spec.Selector), a.d.Namespace, total)
 	}
 	sel := map[string]any{"$patch": "replace"}
 	for k, v := range a.spec.Selector {
@@ -91,10 +91,10 @@ func (a *routeService) Apply(ctx context.Context, p plan.Progress) error {
 	if err != nil {
 		return err
 	}
-	_, err = a.b.d.Kube.CoreV1().Services(a.b.d.Namespace).Patch(ctx, a.spec.Service, types.StrategicMergePatchType, patch,
+	_, err = a.d.Kube.CoreV1().Services(a.d.Namespace).Patch(ctx, a.spec.Service, types.StrategicMergePatchType, patch,
 		metav1.PatchOptions{FieldManager: "mimirctl-route"})
 	if err != nil {
-		return fmt.Errorf("route Service %s/%s: %w", a.b.d.Namespace, a.spec.Service, err)
+		return fmt.Errorf("route Service %s/%s: %w", a.d.Namespace, a.spec.Service, err)
 	}
 	p.Report(fmt.Sprintf("%s (%d ready)", a.spec.Describe(), ready))
 	return nil
