@@ -221,7 +221,7 @@ func (a *jsonnetAction) waitExternal(ctx context.Context, p plan.Progress, objs 
 		gone = append(gone, u)
 	}
 	p.Report(fmt.Sprintf("waiting up to %s for your pipeline to apply %s (--apply-mode=external)", a.b.d.ExternalTimeout, tanka.OverlayPath(a.env.dir)))
-	wctx, sleep, cancel := plan.RunClockWait(ctx, p, a.b.d.ExternalTimeout)
+	wctx, sleep, cancel := plan.ProgressWait(ctx, p, a.b.d.ExternalTimeout)
 	defer cancel()
 	last := ""
 	_, err := kube.WaitUntilMatches(wctx, a.b.d.Dynamic, a.b.d.Mapper, objs, gone, kube.MatchOptions{WaitOptions: kube.WaitOptions{Sleep: sleep}, Progress: func(r *diff.Report) {
@@ -354,12 +354,12 @@ func (a *jsonnetAction) rollouts(ctx context.Context, ws []kube.Workload) ([]kub
 }
 
 // waitRollouts waits until the rollouts of ws are done, polling every 2s
-// on the run's clock for up to RolloutTimeout on it (plan.RunClockWait).
+// on the run's clock for up to RolloutTimeout on it (plan.ProgressWait).
 func (a *jsonnetAction) waitRollouts(ctx context.Context, p plan.Progress, ws []kube.Workload) error {
 	if len(ws) == 0 {
 		return nil
 	}
-	ctx, sleep, cancel := plan.RunClockWait(ctx, p, a.b.d.RolloutTimeout)
+	ctx, sleep, cancel := plan.ProgressWait(ctx, p, a.b.d.RolloutTimeout)
 	defer cancel()
 	last := ""
 	_, err := kube.WaitRollout(ctx, a.b.d.Kube, ws, kube.WaitOptions{Interval: 2 * time.Second, Sleep: sleep}, func(st []kube.RolloutStatus) {

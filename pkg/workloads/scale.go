@@ -33,7 +33,7 @@ type Deps struct {
 	// DeletePVCs is --delete-pvcs: without it, pvcCleanup only lists.
 	DeletePVCs bool
 	// RolloutTimeout bounds the scale action's wait for its rollout, on the
-	// run's clock (plan.RunClockWait); 30 minutes when not positive.
+	// run's clock (plan.ProgressWait); 30 minutes when not positive.
 	RolloutTimeout time.Duration
 	// Rendered returns the objects of the Tanka environment rendered with
 	// its overlay file, for compare with source rendered; nil when the run
@@ -133,14 +133,14 @@ func (a *scaleAction) Check(ctx context.Context) (bool, string, error) {
 }
 
 // Apply scales and waits for the rollout, polling on the run's clock for
-// up to RolloutTimeout on it (plan.RunClockWait).
+// up to RolloutTimeout on it (plan.ProgressWait).
 func (a *scaleAction) Apply(ctx context.Context, p plan.Progress) error {
 	prev, err := kube.Scale(ctx, a.d.Kube, a.workload(), a.spec.Replicas)
 	if err != nil {
 		return err
 	}
 	p.Report(fmt.Sprintf("%s scaled from %d to %d", a.workload(), prev, a.spec.Replicas))
-	ctx, sleep, cancel := plan.RunClockWait(ctx, p, a.d.RolloutTimeout)
+	ctx, sleep, cancel := plan.ProgressWait(ctx, p, a.d.RolloutTimeout)
 	defer cancel()
 	_, err = kube.WaitRollout(ctx, a.d.Kube, []kube.Workload{a.workload()}, kube.WaitOptions{Sleep: sleep}, nil)
 	return err
