@@ -18,6 +18,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/e2e/conformance/k8sgen"
 	"github.com/mimirctl/mimirctl/pkg/engine"
+	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 	"github.com/mimirctl/mimirctl/plans"
@@ -262,7 +263,7 @@ func containerArgs(objects map[string]map[string]any) map[string]map[string][]st
 
 // reach renders o with the probe flag in each hidden *_args field of
 // changes and returns the containers each field reaches.
-func reach(envDir string, o *tanka.Overlay, changes []*engine.JsonnetSpec) (map[string][]string, error) {
+func reach(envDir string, o *tanka.Overlay, changes []*envchange.JsonnetSpec) (map[string][]string, error) {
 	probe := o.Clone()
 	var fields []string
 	for _, c := range changes {
@@ -294,11 +295,11 @@ func reach(envDir string, o *tanka.Overlay, changes []*engine.JsonnetSpec) (map[
 // planStep is one step of a plan with the jsonnet changes it makes.
 type planStep struct {
 	id      string
-	changes []*engine.JsonnetSpec
+	changes []*envchange.JsonnetSpec
 }
 
 func jsonnetSteps(p *plan.Plan) []planStep {
-	refs, specs := engine.JsonnetChanges(p)
+	refs, specs := envchange.JsonnetChanges(p)
 	var out []planStep
 	for i, r := range refs {
 		id := p.Steps[r.Step].ID
@@ -314,7 +315,7 @@ func jsonnetSteps(p *plan.Plan) []planStep {
 // returns what is wrong: a change the library does not read, an object
 // override that changes nothing, an object-only step that changes objects it
 // does not name, a flag whose last value is not the one set.
-func checkStep(sources string, changes []*engine.JsonnetSpec, before, after *state, reached map[string][]string) []string {
+func checkStep(sources string, changes []*envchange.JsonnetSpec, before, after *state, reached map[string][]string) []string {
 	var errs []string
 	claimed := map[string]bool{}
 	objectsOnly := true
@@ -371,7 +372,7 @@ func checkStep(sources string, changes []*engine.JsonnetSpec, before, after *sta
 // a flag (store_gateway_args and mimir_backend_args both reach mimir-backend
 // in later 2.x), the plan means the narrower one (the field that reaches
 // fewer containers) for it.
-func checkFlags(changes []*engine.JsonnetSpec, after *state, reached map[string][]string) []string {
+func checkFlags(changes []*envchange.JsonnetSpec, after *state, reached map[string][]string) []string {
 	type setting struct {
 		field, value string
 		reach        int

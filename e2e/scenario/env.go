@@ -12,7 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/e2e/tankaenv"
-	"github.com/mimirctl/mimirctl/pkg/engine"
+	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -135,7 +135,7 @@ func (e *Env) ApplyOverlay(ctx context.Context, c *kube.Clients, o *tanka.Overla
 	if err != nil {
 		return err
 	}
-	objs, _, err := engine.AppliedObjects(res, false)
+	objs, _, err := envchange.AppliedObjects(res, false)
 	if err != nil {
 		return err
 	}

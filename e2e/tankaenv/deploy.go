@@ -9,7 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/mimirctl/mimirctl/pkg/engine"
+	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -19,7 +19,7 @@ import (
 // environment renders its Namespace first (create_namespace), so an empty
 // cluster works.
 func Apply(ctx context.Context, clients *kube.Clients, res *tanka.Result) error {
-	owned, _, err := engine.AppliedObjects(res, false)
+	owned, _, err := envchange.AppliedObjects(res, false)
 	if err != nil {
 		return err
 	}

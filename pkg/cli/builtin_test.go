@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mimirctl/mimirctl/pkg/engine"
+	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/plans"
 )
@@ -75,7 +76,7 @@ func TestBuiltinPlansVaryWithTheirParameters(t *testing.T) {
 		t.Error("runtime mode must leave the rollout to the operator")
 	}
 	args := load("ha-tracker-kv-to-memberlist", map[string]string{"argsFields": "distributor_args,mimir_write_args"})
-	spec := args.Step("3-switch-primary").Actions[0].Spec.(*engine.JsonnetSpec)
+	spec := args.Step("3-switch-primary").Actions[0].Spec.(*envchange.JsonnetSpec)
 	if spec.Hidden["mimir_write_args"]["distributor.ha-tracker.multi.primary"] != "memberlist" {
 		t.Errorf("args mode: %+v", spec.Hidden)
 	}

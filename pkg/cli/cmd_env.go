@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
-	"github.com/mimirctl/mimirctl/pkg/engine"
+	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -68,7 +68,7 @@ applied that the environment no longer renders. Exit code 2 when something diffe
 			if err != nil {
 				return err
 			}
-			d, err := engine.DiffEnvironment(cmd.Context(), c.Dynamic, c.Mapper, res, applyMode == "external")
+			d, err := envchange.DiffEnvironment(cmd.Context(), c.Dynamic, c.Mapper, res, applyMode == "external")
 			if err != nil {
 				return err
 			}

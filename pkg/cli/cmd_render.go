@@ -8,7 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/mimirctl/mimirctl/pkg/engine"
+	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -46,7 +46,7 @@ Nothing is read from or written to the cluster.`,
 			}
 			objs := res.Objects
 			if asApplied {
-				if objs, _, err = engine.AppliedObjects(res, false); err != nil {
+				if objs, _, err = envchange.AppliedObjects(res, false); err != nil {
 					return err
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
 	"github.com/mimirctl/mimirctl/pkg/kvmigrate"
@@ -60,8 +61,8 @@ type Options struct {
 // Binder binds plan specs to the domain packages.
 type Binder struct {
 	d        Deps
-	api      promgate.Querier // built on first use
-	envCache *environment     // found on first use
+	api      promgate.Querier       // built on first use
+	envCache *envchange.Environment // found on first use
 }
 
 var _ plan.Binder = (*Binder)(nil)
@@ -83,12 +84,12 @@ func NewBinder(d Deps) *Binder {
 // BindAction builds the action of cfg.
 func (b *Binder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
 	switch s := cfg.Spec.(type) {
-	case *JsonnetSpec:
+	case *envchange.JsonnetSpec:
 		env, err := b.environment()
 		if err != nil {
 			return nil, err
 		}
-		return &jsonnetAction{spec: s, b: b, env: env, p: p, step: step}, nil
+		return envchange.New(s, p, step, b.envchangeDeps(env))
 	case *kvmigrate.RuntimeConfigSpec:
 		return kvmigrate.NewRuntimeConfig(s, b.gateDeps()), nil
 	case *kvmigrate.MultiKVSpec:
@@ -117,6 +118,41 @@ func (b *Binder) ingesterDeps() ingestershutdown.Deps {
 	return ingestershutdown.Deps{Kube: b.d.Kube, Namespace: b.d.Namespace, Pods: b.d.Pods, Observer: observer{pods: b.d.Pods}, Now: b.d.Now}
 }
 
+// environment is the run's Tanka environment (--env), found on first use.
+func (b *Binder) environment() (*envchange.Environment, error) {
+	if b.envCache != nil {
+		return b.envCache, nil
+	}
+	env, err := envchange.OpenEnvironment(b.d.Env)
+	if err != nil {
+		return nil, err
+	}
+	b.envCache = env
+	return env, nil
+}
+
+func (b *Binder) envchangeDeps(env *envchange.Environment) envchange.Deps {
+	return envchange.Deps{Env: env, Kube: b.d.Kube, Dynamic: b.d.Dynamic, Mapper: b.d.Mapper, Namespace: b.d.Namespace, Pods: b.d.Pods, Now: b.d.Now,
+		External: b.d.External, DeletePVCs: b.d.DeletePVCs, ForceConflicts: b.d.ForceConflicts, RolloutTimeout: b.d.RolloutTimeout, ExternalTimeout: b.d.ExternalTimeout}
+}
+
+var _ plan.Positioner = (*Binder)(nil)
+
+// Trail implements plan.Positioner with envchange.Trail. A plan without
+// jsonnet changes has no trail (nil) and needs no environment. Errors: the
+// environment cannot be found (--env) or its overlay file cannot be read
+// or was edited by hand.
+func (b *Binder) Trail(_ context.Context, p *plan.Plan) (*plan.Trail, error) {
+	if points, _ := envchange.JsonnetChanges(p); len(points) == 0 {
+		return nil, nil
+	}
+	env, err := b.environment()
+	if err != nil {
+		return nil, err
+	}
+	return envchange.Trail(env, p)
+}
+
 func (b *Binder) workloadDeps() workloads.Deps {
 	return workloads.Deps{Kube: b.d.Kube, Dynamic: b.d.Dynamic, Mapper: b.d.Mapper, Namespace: b.d.Namespace,
 		DeletePVCs: b.d.DeletePVCs, RolloutTimeout: b.d.RolloutTimeout, Rendered: b.rendered}
@@ -129,11 +165,11 @@ func (b *Binder) rendered(ctx context.Context) ([]*unstructured.Unstructured, er
 	if err != nil {
 		return nil, err
 	}
-	file, err := tanka.ReadOverlay(env.dir)
+	file, err := tanka.ReadOverlay(env.Dir())
 	if err != nil {
 		return nil, err
 	}
-	r, err := env.render(ctx, file)
+	r, err := env.Render(ctx, file)
 	if err != nil {
 		return nil, err
 	}

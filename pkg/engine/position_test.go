@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 	"github.com/mimirctl/mimirctl/plans"
@@ -42,7 +43,7 @@ func loadBuiltin(t *testing.T, dir string, params map[string]string) *plan.Plan 
 
 // after returns the overlay a run leaves once the first n jsonnet changes of
 // specs are made, starting from start.
-func after(start *tanka.Overlay, specs []*JsonnetSpec, n int) *tanka.Overlay {
+func after(start *tanka.Overlay, specs []*envchange.JsonnetSpec, n int) *tanka.Overlay {
 	o := start.Clone()
 	for _, s := range specs[:n] {
 		s.ApplyTo(o)
@@ -67,7 +68,7 @@ func TestEveryBuiltinPlanIsPlacedAtEachOfItsIntermediateStates(t *testing.T) {
 	for _, v := range builtinVariants {
 		t.Run(fmt.Sprintf("%s%v", v.dir, v.params), func(t *testing.T) {
 			p := loadBuiltin(t, v.dir, v.params)
-			refs, specs := JsonnetChanges(p)
+			refs, specs := envchange.JsonnetChanges(p)
 			if len(specs) == 0 {
 				t.Fatalf("%s with %v changes no environment: it needs no place in this test", v.dir, v.params)
 			}
@@ -75,7 +76,7 @@ func TestEveryBuiltinPlanIsPlacedAtEachOfItsIntermediateStates(t *testing.T) {
 			// move the position.
 			start := &tanka.Overlay{Config: map[string]any{"someone_elses_knob": true}}
 			for n := 0; n <= len(specs); n++ {
-				holds, missing := overlayTrail(after(start, specs, n), specs)
+				holds, missing := envchange.OverlayTrail(after(start, specs, n), specs)
 				if got := lastHolding(holds); got != n-1 {
 					where := "before the first change"
 					if got >= 0 {
@@ -93,21 +94,21 @@ func TestEveryBuiltinPlanIsPlacedAtEachOfItsIntermediateStates(t *testing.T) {
 func TestReadWriteRoundTripStartsEachDirectionAtItsFirstStep(t *testing.T) {
 	fwd := loadBuiltin(t, "microservices-to-read-write", nil)
 	back := loadBuiltin(t, "read-write-to-microservices", wayBack)
-	frefs, fs := JsonnetChanges(fwd)
-	_, bs := JsonnetChanges(back)
+	frefs, fs := envchange.JsonnetChanges(fwd)
+	_, bs := envchange.JsonnetChanges(back)
 	readWrite := after(&tanka.Overlay{}, fs, len(fs))
-	if holds, _ := overlayTrail(readWrite, bs); lastHolding(holds) != -1 {
+	if holds, _ := envchange.OverlayTrail(readWrite, bs); lastHolding(holds) != -1 {
 		t.Errorf("after the forward migration, the way back is placed at change %d (holds %v)", lastHolding(holds), holds)
 	}
 	// The way back keeps zone awareness (the forward plan's first change):
 	// the forward plan may be placed at it, but no step is behind.
 	micro := after(readWrite, bs, len(bs))
-	if holds, _ := overlayTrail(micro, fs); lastHolding(holds) > 0 || (lastHolding(holds) == 0 && frefs[0].Step != 0) {
+	if holds, _ := envchange.OverlayTrail(micro, fs); lastHolding(holds) > 0 || (lastHolding(holds) == 0 && frefs[0].Step != 0) {
 		t.Errorf("after the way back, the forward migration is placed at change %d (holds %v)", lastHolding(holds), holds)
 	}
 	// Midway back, the forward plan does not claim the cluster either.
 	for n := 1; n < len(bs); n++ {
-		if holds, _ := overlayTrail(after(readWrite, bs, n), fs); lastHolding(holds) == len(fs)-1 {
+		if holds, _ := envchange.OverlayTrail(after(readWrite, bs, n), fs); lastHolding(holds) == len(fs)-1 {
 			t.Errorf("%d changes into the way back, the forward plan still reads as finished", n)
 		}
 	}
@@ -120,7 +121,7 @@ func TestReadWriteRoundTripStartsEachDirectionAtItsFirstStep(t *testing.T) {
 func TestBinderTrailReadsTheEnvironmentsOverlay(t *testing.T) {
 	env := testEnv(t)
 	p := loadBuiltin(t, "microservices-to-read-write", nil)
-	refs, specs := JsonnetChanges(p)
+	refs, specs := envchange.JsonnetChanges(p)
 	o := after(&tanka.Overlay{}, specs, len(specs))
 	if err := tanka.WriteOverlay(env, o); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -22,22 +23,22 @@ func (b *Binder) checkEnvironment(ctx context.Context, p *plan.Plan) error {
 	if err != nil {
 		return err
 	}
-	file, err := tanka.ReadOverlay(env.dir)
+	file, err := tanka.ReadOverlay(env.Dir())
 	if err != nil {
 		return err
 	}
-	if _, err := env.render(ctx, file); err != nil {
+	if _, err := env.Render(ctx, file); err != nil {
 		return err
 	}
 	for _, s := range p.Steps {
 		for _, a := range s.Actions {
-			js, ok := a.Spec.(*JsonnetSpec)
-			if !ok || js.appliedIn(file) {
+			js, ok := a.Spec.(*envchange.JsonnetSpec)
+			if !ok || js.AppliedIn(file) {
 				continue
 			}
-			after := overlayBefore(file, p, s, js)
+			after := envchange.OverlayBefore(file, p, s, js)
 			js.ApplyTo(after)
-			if _, err := env.render(ctx, after); err != nil {
+			if _, err := env.Render(ctx, after); err != nil {
 				return fmt.Errorf("step %s would leave the environment unable to render, so the run does not start "+
 					"(set what the library asks for in your environment, then run again): %w", s.ID, err)
 			}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
 	"github.com/mimirctl/mimirctl/pkg/kvmigrate"
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
@@ -16,7 +17,7 @@ import (
 // Registry returns every action and gate kind step files may use.
 func Registry() *plan.Registry {
 	r := plan.NewRegistry()
-	r.AddAction(plan.ActionKind{Name: "jsonnet", Summary: "change the Tanka environment through the generated overlay file, apply, prune, roll out", New: func() plan.ActionSpec { return &JsonnetSpec{} }})
+	r.AddAction(plan.ActionKind{Name: "jsonnet", Summary: "change the Tanka environment through the generated overlay file, apply, prune, roll out", New: func() plan.ActionSpec { return &envchange.JsonnetSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "runtimeConfig", Summary: "merge into Mimir's runtime configuration and wait until pods serve it", New: func() plan.ActionSpec { return &kvmigrate.RuntimeConfigSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "multiKV", Summary: "put a multi KV migration stage's multi_kv_config into Mimir's runtime configuration and wait until pods serve it",
 		New: func() plan.ActionSpec { return &kvmigrate.MultiKVSpec{} }})

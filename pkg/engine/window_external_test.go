@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/utils/ptr"
 
+	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
@@ -38,11 +39,11 @@ func pipeline(t *testing.T, env string, srv *kubefake.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := e.render(context.Background(), o)
+	r, err := e.Render(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, _, err := AppliedObjects(r, true)
+	objs, _, err := envchange.AppliedObjects(r, true)
 	if err != nil {
 		t.Fatal(err)
 	}

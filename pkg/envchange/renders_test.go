@@ -1,4 +1,4 @@
-package engine
+package envchange
 
 import (
 	"context"
@@ -46,7 +46,7 @@ func (f *fakeCountingRender) repeated() map[string]int {
 }
 
 // countRenders replaces the render of b's environment with a counting fake.
-func countRenders(t *testing.T, b *Binder) *fakeCountingRender {
+func countRenders(t *testing.T, b *testBinder) *fakeCountingRender {
 	t.Helper()
 	env, err := b.environment()
 	if err != nil {
@@ -62,7 +62,7 @@ const renderOnceStep = "- id: a\n  title: A\n  actions:\n    - jsonnet: {objects
 // renderOnceFixture is the test environment with an empty overlay file, a
 // cluster running the querier with 2 replicas, and a plan of one step that
 // scales it to 1 (no autoscaler: the step is not refused).
-func renderOnceFixture(t testing.TB) (*Binder, *plan.Plan, *kubefake.Server) {
+func renderOnceFixture(t testing.TB) (*testBinder, *plan.Plan, *kubefake.Server) {
 	t.Helper()
 	env := testEnv(t)
 	if err := tanka.WriteOverlay(env, &tanka.Overlay{}); err != nil {
@@ -72,11 +72,11 @@ func renderOnceFixture(t testing.TB) (*Binder, *plan.Plan, *kubefake.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}, "p/steps/a.yaml": {Data: []byte(renderOnceStep)}}, "p", plan.LoadOptions{Registry: Registry()})
+	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}, "p/steps/a.yaml": {Data: []byte(renderOnceStep)}}, "p", plan.LoadOptions{Registry: testRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewBinder(Deps{Dynamic: api.Dynamic(), Mapper: api.Mapper(), Namespace: "mimir", Options: Options{Env: env, ForceConflicts: true}}), p, api
+	return newTestBinder(Deps{Dynamic: api.Dynamic(), Mapper: api.Mapper(), Namespace: "mimir", ForceConflicts: true}, env), p, api
 }
 
 // Preview and Apply of a jsonnet step render each overlay they need (the
@@ -132,7 +132,7 @@ func BenchmarkJsonnetActionPreview(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		fresh := NewBinder(binder.d)
+		fresh := newTestBinder(Deps{Dynamic: binder.d.Dynamic, Mapper: binder.d.Mapper, Namespace: binder.d.Namespace, ForceConflicts: true}, binder.dir)
 		a, err := fresh.BindAction(ctx, p, p.Steps[0], p.Steps[0].Actions[0])
 		if err != nil {
 			b.Fatal(err)

@@ -1,4 +1,4 @@
-package engine
+package envchange
 
 import (
 	"context"
@@ -14,9 +14,10 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
-// environment is the Tanka environment of a run, with a cache of renders by
-// overlay (a plan preview renders each step's overlay once).
-type environment struct {
+// Environment is the Tanka environment of a run, with a cache of renders by
+// overlay (a plan preview renders each step's overlay once). It is safe for
+// concurrent use.
+type Environment struct {
 	dir string
 	// render renders the environment with overlay o instead of the file on
 	// disk: cachedRender; tests wrap it to count the renders an action asks
@@ -27,14 +28,19 @@ type environment struct {
 	cache  map[string]*tanka.Result
 }
 
-func (b *Binder) environment() (*environment, error) {
-	if b.d.Env == "" {
-		return nil, errors.New("this plan changes the Tanka environment: pass --env DIR (the directory of main.jsonnet; run `mimirctl init --env DIR` once)")
+// errNoEnvironment is the refusal of a plan that changes the environment
+// when the run was given none.
+var errNoEnvironment = errors.New("this plan changes the Tanka environment: pass --env DIR (the directory of main.jsonnet; run `mimirctl init --env DIR` once)")
+
+// OpenEnvironment finds the Tanka environment of dir (the --env argument:
+// the directory of main.jsonnet, or a file in it; tanka.Find). Errors: dir
+// is empty, holds no environment, or its main.jsonnet does not import the
+// overlay file yet (`mimirctl init` adds the import).
+func OpenEnvironment(dir string) (*Environment, error) {
+	if dir == "" {
+		return nil, errNoEnvironment
 	}
-	if b.envCache != nil {
-		return b.envCache, nil
-	}
-	env, err := tanka.Find(b.d.Env)
+	env, err := tanka.Find(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -43,17 +49,25 @@ func (b *Binder) environment() (*environment, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("%s does not import %s yet: run `mimirctl init --env %s` and commit the change", env.EntrypointPath(), tanka.OverlayFile, b.d.Env)
+		return nil, fmt.Errorf("%s does not import %s yet: run `mimirctl init --env %s` and commit the change", env.EntrypointPath(), tanka.OverlayFile, dir)
 	}
-	e := &environment{dir: env.Dir, env: env, cache: map[string]*tanka.Result{}}
+	e := &Environment{dir: env.Dir, env: env, cache: map[string]*tanka.Result{}}
 	e.render = e.cachedRender
-	b.envCache = e
 	return e, nil
+}
+
+// Dir is the environment's directory, where the overlay file is.
+func (e *Environment) Dir() string { return e.dir }
+
+// Render renders the environment with overlay o in place of the overlay
+// file (tanka.Render), once per distinct overlay for e's lifetime.
+func (e *Environment) Render(ctx context.Context, o *tanka.Overlay) (*tanka.Result, error) {
+	return e.render(ctx, o)
 }
 
 // cachedRender renders the environment with overlay o (tanka.Render), once
 // per distinct overlay for the environment's lifetime.
-func (e *environment) cachedRender(ctx context.Context, o *tanka.Overlay) (*tanka.Result, error) {
+func (e *Environment) cachedRender(ctx context.Context, o *tanka.Overlay) (*tanka.Result, error) {
 	key, err := json.Marshal(o.Clone())
 	if err != nil {
 		return nil, err
@@ -80,10 +94,10 @@ func ownership(r *tanka.Result) (kube.Ownership, error) {
 	return kube.Ownership{EnvironmentID: id}, nil
 }
 
-// overlayBefore is the overlay as it will be when the jsonnet action at
+// OverlayBefore is the overlay as it will be when the jsonnet action at
 // (step, index) runs: the file as it is, plus every earlier jsonnet change
 // of the plan it does not hold yet.
-func overlayBefore(file *tanka.Overlay, p *plan.Plan, step *plan.Step, cfg *JsonnetSpec) *tanka.Overlay {
+func OverlayBefore(file *tanka.Overlay, p *plan.Plan, step *plan.Step, cfg *JsonnetSpec) *tanka.Overlay {
 	o := file.Clone()
 	for _, s := range p.Steps {
 		for _, a := range s.Actions {
@@ -94,7 +108,7 @@ func overlayBefore(file *tanka.Overlay, p *plan.Plan, step *plan.Step, cfg *Json
 			if js == cfg {
 				return o
 			}
-			if !js.appliedIn(o) {
+			if !js.AppliedIn(o) {
 				js.ApplyTo(o)
 			}
 		}

@@ -1,4 +1,4 @@
-package engine
+package envchange
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 // Without a cluster client (tests of rendering alone) there is nothing to
 // read.
 func (a *jsonnetAction) autoscalerConflicts(ctx context.Context, objs []*unstructured.Unstructured, live kube.LiveObjects) ([]string, error) {
-	d := a.b.d
+	d := a.d
 	if d.Dynamic == nil {
 		return nil, nil
 	}

@@ -1,4 +1,4 @@
-package engine
+package envchange
 
 import (
 	"context"
@@ -38,11 +38,11 @@ func TestAStepAnAutoscalerWouldUndoIsRefusedBeforeAnythingChanges(t *testing.T) 
 		t.Fatal(err)
 	}
 	step := "- id: a\n  title: A\n  actions:\n    - jsonnet: {objects: {querier_deployment: {spec: {replicas: 1}}}}\n"
-	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}, "p/steps/a.yaml": {Data: []byte(step)}}, "p", plan.LoadOptions{Registry: Registry()})
+	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}, "p/steps/a.yaml": {Data: []byte(step)}}, "p", plan.LoadOptions{Registry: testRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := NewBinder(Deps{Dynamic: api.Dynamic(), Mapper: api.Mapper(), Namespace: "mimir", Options: Options{Env: env}})
+	b := newTestBinder(Deps{Dynamic: api.Dynamic(), Mapper: api.Mapper(), Namespace: "mimir"}, env)
 
 	ch := preview(t, b, p, 0)
 	if !strings.Contains(strings.Join(ch.Warnings, "\n"), "HorizontalPodAutoscaler querier keeps it at 2 or more") {

@@ -1,4 +1,4 @@
-package engine
+package envchange
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
 	"github.com/mimirctl/mimirctl/pkg/kube"
@@ -139,12 +140,12 @@ func keptWarnings(items []kube.PruneItem) []string {
 // refuseRunningStatefulSets stops a prune that would delete a StatefulSet
 // with pods: a stateful component (ingesters above all) is shut down by its
 // own procedure first, never by deleting its StatefulSet.
-func refuseRunningStatefulSets(ctx context.Context, b *Binder, prune []kube.PruneItem) error {
+func refuseRunningStatefulSets(ctx context.Context, cs kubernetes.Interface, prune []kube.PruneItem) error {
 	for _, it := range prune {
 		if it.Object.Kind != "StatefulSet" {
 			continue
 		}
-		sts, err := b.d.Kube.AppsV1().StatefulSets(it.Object.Namespace).Get(ctx, it.Object.Name, metav1.GetOptions{})
+		sts, err := cs.AppsV1().StatefulSets(it.Object.Namespace).Get(ctx, it.Object.Name, metav1.GetOptions{})
 		if err != nil {
 			continue
 		}

@@ -1,4 +1,4 @@
-package engine
+package envchange
 
 import (
 	"errors"
@@ -83,8 +83,8 @@ func (s *JsonnetSpec) ApplyTo(o *tanka.Overlay) {
 	}
 }
 
-// appliedIn reports whether o already holds the change.
-func (s *JsonnetSpec) appliedIn(o *tanka.Overlay) bool {
+// AppliedIn reports whether o already holds the change.
+func (s *JsonnetSpec) AppliedIn(o *tanka.Overlay) bool {
 	if !o.Covers(s.delta()) {
 		return false
 	}

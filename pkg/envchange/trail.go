@@ -1,7 +1,6 @@
-package engine
+package envchange
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -13,27 +12,21 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
-var _ plan.Positioner = (*Binder)(nil)
-
-// Trail implements plan.Positioner for Tanka environments: the plan's
-// jsonnet changes, in plan order, and which of the points after them the
-// environment's mimirctl.libsonnet holds now (see overlayTrail). A plan
-// without jsonnet changes has no trail (nil). Errors: the environment cannot
-// be found (--env) or its overlay file cannot be read or was edited by hand.
-func (b *Binder) Trail(_ context.Context, p *plan.Plan) (*plan.Trail, error) {
+// Trail places env's overlay file on p's jsonnet changes, for a
+// plan.Positioner: the changes, in plan order, and which of the points
+// after them the environment's mimirctl.libsonnet holds now (see
+// OverlayTrail). A plan without jsonnet changes has no trail (nil). Errors:
+// the overlay file cannot be read or was edited by hand.
+func Trail(env *Environment, p *plan.Plan) (*plan.Trail, error) {
 	points, specs := JsonnetChanges(p)
 	if len(points) == 0 {
 		return nil, nil
-	}
-	env, err := b.environment()
-	if err != nil {
-		return nil, err
 	}
 	file, err := tanka.ReadOverlay(env.dir)
 	if err != nil {
 		return nil, err
 	}
-	holds, missing := overlayTrail(file, specs)
+	holds, missing := OverlayTrail(file, specs)
 	return &plan.Trail{Document: tanka.OverlayPath(env.dir), Points: points, Holds: holds, Missing: missing}, nil
 }
 
@@ -55,7 +48,7 @@ func JsonnetChanges(p *plan.Plan) ([]plan.ActionRef, []*JsonnetSpec) {
 	return points, specs
 }
 
-// overlayTrail simulates specs one after the other from an empty overlay and
+// OverlayTrail simulates specs one after the other from an empty overlay and
 // reports, after each, whether have holds what the plan has determined so
 // far: every entry a change up to that point set (with the value the
 // simulation leaves there) or removed (absent). Entries no change up to that
@@ -67,7 +60,7 @@ func JsonnetChanges(p *plan.Plan) ([]plan.ActionRef, []*JsonnetSpec) {
 // field, and a leaf of an object override (a value that is not an object);
 // a removal of a whole hidden field or object override determines
 // everything under it.
-func overlayTrail(have *tanka.Overlay, specs []*JsonnetSpec) (holds []bool, missing [][]string) {
+func OverlayTrail(have *tanka.Overlay, specs []*JsonnetSpec) (holds []bool, missing [][]string) {
 	live := overlayTree(have)
 	sim := &tanka.Overlay{}
 	determined := map[string][]string{}

@@ -1,4 +1,4 @@
-package engine
+package envchange
 
 import (
 	"bytes"
@@ -13,17 +13,33 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
+	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
+// New binds the jsonnet action of spec, the action at step of plan p, in
+// the environment d.Env. Errors: d.Env is nil (no --env).
+func New(spec *JsonnetSpec, p *plan.Plan, step *plan.Step, d Deps) (plan.Action, error) {
+	if d.Env == nil {
+		return nil, errNoEnvironment
+	}
+	if d.RolloutTimeout <= 0 {
+		d.RolloutTimeout = 30 * time.Minute
+	}
+	if d.ExternalTimeout <= 0 {
+		d.ExternalTimeout = 2 * time.Hour
+	}
+	return &jsonnetAction{spec: spec, d: d, env: d.Env, p: p, step: step}, nil
+}
+
 // jsonnetAction applies a JsonnetSpec: write the overlay, render, apply the
 // objects that differ, prune what is no longer rendered, wait for rollouts.
 type jsonnetAction struct {
 	spec *JsonnetSpec
-	b    *Binder
-	env  *environment
+	d    Deps
+	env  *Environment
 	p    *plan.Plan
 	step *plan.Step
 }
@@ -42,13 +58,13 @@ func (a *jsonnetAction) applied(ctx context.Context, o *tanka.Overlay) ([]*unstr
 	if err != nil {
 		return nil, kube.Ownership{}, err
 	}
-	return AppliedObjects(r, a.b.d.External)
+	return AppliedObjects(r, a.d.External)
 }
 
 // pruneCandidates are the live objects labelled for the environment that
 // objs (as applied) no longer hold (kube.PruneCandidates).
 func (a *jsonnetAction) pruneCandidates(ctx context.Context, objs []*unstructured.Unstructured, own kube.Ownership) ([]kube.PruneItem, error) {
-	return kube.PruneCandidates(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, kube.PruneOptions{Ownership: own, DeletePVCs: a.b.d.DeletePVCs})
+	return kube.PruneCandidates(ctx, a.d.Dynamic, a.d.Mapper, objs, kube.PruneOptions{Ownership: own, DeletePVCs: a.d.DeletePVCs})
 }
 
 // Check is done when the overlay file holds the change, the cluster matches
@@ -58,7 +74,7 @@ func (a *jsonnetAction) Check(ctx context.Context) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
-	if !a.spec.appliedIn(file) {
+	if !a.spec.AppliedIn(file) {
 		return false, fmt.Sprintf("%s does not hold this change yet", tanka.OverlayFile), nil
 	}
 	objs, own, err := a.applied(ctx, file)
@@ -69,7 +85,7 @@ func (a *jsonnetAction) Check(ctx context.Context) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
-	report, err := a.compare(ctx, objs, toDelete(prune, a.b.d.External), nil)
+	report, err := a.compare(ctx, objs, toDelete(prune, a.d.External), nil)
 	if err != nil {
 		return false, "", err
 	}
@@ -91,7 +107,7 @@ func (a *jsonnetAction) Check(ctx context.Context) (bool, string, error) {
 // compare diffs objs with the cluster (compareLive); live holds the objects
 // read already, nil when none were.
 func (a *jsonnetAction) compare(ctx context.Context, objs []*unstructured.Unstructured, deletions []kube.PruneItem, live kube.LiveObjects) (*diff.Report, error) {
-	return compareLive(ctx, a.b.d.Dynamic, a.b.d.Mapper, objs, deletions, live)
+	return compareLive(ctx, a.d.Dynamic, a.d.Mapper, objs, deletions, live)
 }
 
 // Apply writes the overlay and makes the cluster match it. With
@@ -113,9 +129,9 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 		rendered bool
 		live     = kube.LiveObjects{}
 	)
-	if !a.spec.appliedIn(file) {
+	if !a.spec.AppliedIn(file) {
 		if a.spec.RefuseWhile != nil {
-			if err := a.spec.RefuseWhile.Check(ctx, a.b.gateDeps()); err != nil {
+			if err := a.spec.RefuseWhile.Check(ctx, gate.Deps{Kube: a.d.Kube, Namespace: a.d.Namespace, Pods: a.d.Pods, Now: a.d.Now}); err != nil {
 				return err
 			}
 		}
@@ -151,8 +167,8 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 	if err != nil {
 		return err
 	}
-	if a.b.d.External {
-		return a.waitExternal(ctx, p, objs, toDelete(prune, a.b.d.External))
+	if a.d.External {
+		return a.waitExternal(ctx, p, objs, toDelete(prune, a.d.External))
 	}
 	// Writing the file changed nothing in the cluster: the workloads the
 	// autoscaler check read are still what it holds.
@@ -165,7 +181,7 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 		p.Report("warning: " + w)
 	}
 	prune = kube.Deletions(prune)
-	if err := refuseRunningStatefulSets(ctx, a.b, prune); err != nil {
+	if err := refuseRunningStatefulSets(ctx, a.d.Kube, prune); err != nil {
 		return err
 	}
 	if len(changed) > 0 {
@@ -183,7 +199,7 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 			if i > 0 {
 				p.Report("next zone: " + objectNames(wave))
 			}
-			if _, err := kube.Apply(ctx, a.b.d.Dynamic, a.b.d.Mapper, wave, kube.ApplyOptions{ForceConflicts: a.b.d.ForceConflicts}); err != nil {
+			if _, err := kube.Apply(ctx, a.d.Dynamic, a.d.Mapper, wave, kube.ApplyOptions{ForceConflicts: a.d.ForceConflicts}); err != nil {
 				return err
 			}
 			if a.spec.NoRollout {
@@ -196,7 +212,7 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 	}
 	if len(prune) > 0 {
 		p.Report(fmt.Sprintf("deleting %d objects no longer rendered: %s", len(prune), pruneList(prune)))
-		if err := kube.Prune(ctx, a.b.d.Dynamic, a.b.d.Mapper, prune, own); err != nil {
+		if err := kube.Prune(ctx, a.d.Dynamic, a.d.Mapper, prune, own); err != nil {
 			return err
 		}
 	}
@@ -220,11 +236,11 @@ func (a *jsonnetAction) waitExternal(ctx context.Context, p plan.Progress, objs 
 		u.SetName(it.Object.Name)
 		gone = append(gone, u)
 	}
-	p.Report(fmt.Sprintf("waiting up to %s for your pipeline to apply %s (--apply-mode=external)", a.b.d.ExternalTimeout, tanka.OverlayPath(a.env.dir)))
-	wctx, sleep, cancel := plan.ProgressWait(ctx, p, a.b.d.ExternalTimeout)
+	p.Report(fmt.Sprintf("waiting up to %s for your pipeline to apply %s (--apply-mode=external)", a.d.ExternalTimeout, tanka.OverlayPath(a.env.dir)))
+	wctx, sleep, cancel := plan.ProgressWait(ctx, p, a.d.ExternalTimeout)
 	defer cancel()
 	last := ""
-	_, err := kube.WaitUntilMatches(wctx, a.b.d.Dynamic, a.b.d.Mapper, objs, gone, kube.MatchOptions{WaitOptions: kube.WaitOptions{Sleep: sleep}, Progress: func(r *diff.Report) {
+	_, err := kube.WaitUntilMatches(wctx, a.d.Dynamic, a.d.Mapper, objs, gone, kube.MatchOptions{WaitOptions: kube.WaitOptions{Sleep: sleep}, Progress: func(r *diff.Report) {
 		if s := r.Summary(); s != last {
 			p.Report("cluster vs environment: " + s)
 			last = s
@@ -245,7 +261,7 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 	if err != nil {
 		return plan.Change{}, err
 	}
-	before := overlayBefore(file, a.p, a.step, a.spec)
+	before := OverlayBefore(file, a.p, a.step, a.spec)
 	after := before.Clone()
 	a.spec.ApplyTo(after)
 	ob, own, err := a.applied(ctx, before)
@@ -293,7 +309,7 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 // do not hold and that the step leaves in place (see kube.PruneCandidates).
 // Without a cluster client (tests of rendering alone) there are none to name.
 func (a *jsonnetAction) keptLeftovers(ctx context.Context, objs []*unstructured.Unstructured, own kube.Ownership) ([]string, error) {
-	if a.b.d.Dynamic == nil || a.b.d.External {
+	if a.d.Dynamic == nil || a.d.External {
 		return nil, nil
 	}
 	prune, err := a.pruneCandidates(ctx, objs, own)
@@ -344,7 +360,7 @@ func (a *jsonnetAction) inertWarning(r *diff.Report) string {
 func (a *jsonnetAction) rollouts(ctx context.Context, ws []kube.Workload) ([]kube.RolloutStatus, error) {
 	out := make([]kube.RolloutStatus, 0, len(ws))
 	for _, w := range ws {
-		st, err := kube.CheckRollout(ctx, a.b.d.Kube, w)
+		st, err := kube.CheckRollout(ctx, a.d.Kube, w)
 		if err != nil {
 			return nil, err
 		}
@@ -359,10 +375,10 @@ func (a *jsonnetAction) waitRollouts(ctx context.Context, p plan.Progress, ws []
 	if len(ws) == 0 {
 		return nil
 	}
-	ctx, sleep, cancel := plan.ProgressWait(ctx, p, a.b.d.RolloutTimeout)
+	ctx, sleep, cancel := plan.ProgressWait(ctx, p, a.d.RolloutTimeout)
 	defer cancel()
 	last := ""
-	_, err := kube.WaitRollout(ctx, a.b.d.Kube, ws, kube.WaitOptions{Interval: 2 * time.Second, Sleep: sleep}, func(st []kube.RolloutStatus) {
+	_, err := kube.WaitRollout(ctx, a.d.Kube, ws, kube.WaitOptions{Interval: 2 * time.Second, Sleep: sleep}, func(st []kube.RolloutStatus) {
 		if s := notDone(st); s != last && s != "" {
 			p.Report("rolling out: " + s)
 			last = s

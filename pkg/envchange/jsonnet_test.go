@@ -1,4 +1,4 @@
-package engine
+package envchange
 
 import (
 	"context"
@@ -59,14 +59,14 @@ const jsonnetSteps = `
 func loadJsonnetPlan(t *testing.T) *plan.Plan {
 	t.Helper()
 	fsys := fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}, "p/steps/a.yaml": {Data: []byte(jsonnetSteps)}}
-	p, err := plan.Load(fsys, "p", plan.LoadOptions{Registry: Registry()})
+	p, err := plan.Load(fsys, "p", plan.LoadOptions{Registry: testRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-func preview(t *testing.T, b *Binder, p *plan.Plan, i int) plan.Change {
+func preview(t *testing.T, b *testBinder, p *plan.Plan, i int) plan.Change {
 	t.Helper()
 	a, err := b.BindAction(context.Background(), p, p.Steps[i], p.Steps[i].Actions[0])
 	if err != nil {
@@ -81,7 +81,7 @@ func preview(t *testing.T, b *Binder, p *plan.Plan, i int) plan.Change {
 
 func TestJsonnetPreviewShowsEachStepOnTopOfTheEarlierOnes(t *testing.T) {
 	p := loadJsonnetPlan(t)
-	b := NewBinder(Deps{Options: Options{Env: testEnv(t)}})
+	b := newTestBinder(Deps{}, testEnv(t))
 	a := preview(t, b, p, 0)
 	if a.Summary != "0 to create, 1 to update, 0 to delete" || !strings.Contains(a.Diff, "replicas") {
 		t.Errorf("step a: %s\n%s", a.Summary, a.Diff)
@@ -101,7 +101,7 @@ func TestJsonnetPreviewShowsEachStepOnTopOfTheEarlierOnes(t *testing.T) {
 
 func TestJsonnetPreviewWarnsWhenAChangeRendersNothing(t *testing.T) {
 	p := loadJsonnetPlan(t)
-	b := NewBinder(Deps{Options: Options{Env: testEnv(t)}})
+	b := newTestBinder(Deps{}, testEnv(t))
 	for i := 0; i < 3; i++ {
 		if ch := preview(t, b, p, i); len(ch.Warnings) != 0 {
 			t.Errorf("step %s changes objects yet warns: %v", p.Steps[i].ID, ch.Warnings)
@@ -118,11 +118,11 @@ func TestJsonnetChangesAreRecognisedInTheOverlayFile(t *testing.T) {
 	o := &tanka.Overlay{}
 	for i, s := range p.Steps {
 		js := s.Actions[0].Spec.(*JsonnetSpec)
-		if js.appliedIn(o) {
+		if js.AppliedIn(o) {
 			t.Errorf("step %d already applied in %+v", i, o)
 		}
 		js.ApplyTo(o)
-		if !js.appliedIn(o) {
+		if !js.AppliedIn(o) {
 			t.Errorf("step %d not applied after ApplyTo: %+v", i, o)
 		}
 	}
@@ -136,7 +136,7 @@ func TestJsonnetChangesAreRecognisedInTheOverlayFile(t *testing.T) {
 
 func TestJsonnetActionsNeedAnInitialisedEnvironment(t *testing.T) {
 	p := loadJsonnetPlan(t)
-	_, err := NewBinder(Deps{}).BindAction(context.Background(), p, p.Steps[0], p.Steps[0].Actions[0])
+	_, err := newTestBinder(Deps{}, "").BindAction(context.Background(), p, p.Steps[0], p.Steps[0].Actions[0])
 	if err == nil || !strings.Contains(err.Error(), "pass --env DIR") {
 		t.Errorf("without --env: %v", err)
 	}
@@ -144,7 +144,7 @@ func TestJsonnetActionsNeedAnInitialisedEnvironment(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(env, "main.jsonnet"), []byte("import 'app.libsonnet'\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = NewBinder(Deps{Options: Options{Env: env}}).BindAction(context.Background(), p, p.Steps[0], p.Steps[0].Actions[0])
+	_, err = newTestBinder(Deps{}, env).BindAction(context.Background(), p, p.Steps[0], p.Steps[0].Actions[0])
 	if err == nil || !strings.Contains(err.Error(), "run `mimirctl init --env") {
 		t.Errorf("without the import: %v", err)
 	}
