@@ -115,7 +115,7 @@ func (b *Binder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step, cf
 }
 
 func (b *Binder) ingesterDeps() ingestershutdown.Deps {
-	return ingestershutdown.Deps{Kube: b.d.Kube, Namespace: b.d.Namespace, Pods: b.d.Pods, Observer: observer{pods: b.d.Pods}, Now: b.d.Now}
+	return ingestershutdown.Deps{Kube: b.d.Kube, Namespace: b.d.Namespace, Pods: b.d.Pods, Observer: ingestershutdown.PodObserver{Pods: b.d.Pods}, Now: b.d.Now}
 }
 
 // environment is the run's Tanka environment (--env), found on first use.

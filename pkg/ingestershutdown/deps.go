@@ -10,8 +10,8 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
-// Observer reads what Mimir pods report. The engine implements it with the
-// podmetrics and mimirapi packages; tests use recorded responses.
+// Observer reads what Mimir pods report: PodObserver in a run; tests use
+// recorded responses.
 type Observer interface {
 	// Metrics returns each named metric's value on the pod, summed over its
 	// series; a metric the pod does not expose is absent from the map.

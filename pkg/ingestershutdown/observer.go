@@ -1,4 +1,4 @@
-package engine
+package ingestershutdown
 
 import (
 	"bytes"
@@ -6,22 +6,22 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/podmetrics"
 )
 
-// observer reads metrics and configuration of Mimir pods for the ingester
-// procedures, through the podmetrics and mimirapi packages.
-type observer struct{ pods podaccess.Doer }
+// PodObserver is the Observer of a run: it reads the metrics (the Prometheus
+// text format of /metrics) and /config of Mimir pods through Pods, with the
+// podmetrics and mimirapi packages.
+type PodObserver struct{ Pods podaccess.Doer }
 
-var _ ingestershutdown.Observer = observer{}
+var _ Observer = PodObserver{}
 
 // Metrics scrapes the pod once and sums each named metric over its series.
-func (o observer) Metrics(ctx context.Context, t podaccess.Target, names ...string) (map[string]float64, error) {
-	status, body, err := podaccess.Get(ctx, o.pods, t, mimir.PathMetrics, http.Header{"Accept": {"text/plain;version=0.0.4"}})
+func (o PodObserver) Metrics(ctx context.Context, t podaccess.Target, names ...string) (map[string]float64, error) {
+	status, body, err := podaccess.Get(ctx, o.Pods, t, mimir.PathMetrics, http.Header{"Accept": {"text/plain;version=0.0.4"}})
 	if err != nil {
 		return nil, err
 	}
@@ -51,6 +51,6 @@ func (o observer) Metrics(ctx context.Context, t podaccess.Target, names ...stri
 }
 
 // Config returns a key of the pod's /config (see mimirapi.ConfigReader).
-func (o observer) Config(ctx context.Context, t podaccess.Target, key string) (string, error) {
-	return mimirapi.ConfigReader{Pods: o.pods}.Config(ctx, t, key)
+func (o PodObserver) Config(ctx context.Context, t podaccess.Target, key string) (string, error) {
+	return mimirapi.ConfigReader{Pods: o.Pods}.Config(ctx, t, key)
 }
