@@ -1,0 +1,226 @@
+package envchange
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/utils/ptr"
+
+	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
+	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+)
+
+// zonesJsonnet renders a distributor Deployment and one ingester
+// StatefulSet per zone of _config.zones, in the rollout group ingester and
+// rolled by Kubernetes (RollingUpdate); _config.ingester_flag is an
+// ingester argument.
+const zonesJsonnet = `{
+  _config+:: { zones: ['a', 'b'], ingester_flag: 'old' },
+  local sts(zone) = {
+    apiVersion: 'apps/v1', kind: 'StatefulSet',
+    metadata: { name: 'ingester-zone-' + zone, namespace: 'mimir', labels: { 'rollout-group': 'ingester' } },
+    spec: {
+      replicas: 0,
+      serviceName: 'ingester',
+      updateStrategy: { type: 'RollingUpdate' },
+      selector: { matchLabels: { name: 'ingester-zone-' + zone } },
+      template: {
+        metadata: { labels: { name: 'ingester-zone-' + zone } },
+        spec: { containers: [{ name: 'ingester', image: 'grafana/mimir:2.9.0', args: ['-flag=' + $._config.ingester_flag] }] },
+      },
+    },
+  },
+  ingester_statefulsets: { [z]: sts(z) for z in $._config.zones },
+}
+`
+
+// zonesEnv writes a Tanka environment rendering zonesJsonnet, with an
+// empty overlay file, and returns its directory.
+func zonesEnv(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	env := filepath.Join(root, "environments", "zones")
+	files := map[string]string{
+		filepath.Join(root, "jsonnetfile.json"): `{"version": 1, "dependencies": [], "legacyImports": true}`,
+		filepath.Join(env, "spec.json"): `{"apiVersion": "tanka.dev/v1alpha1", "kind": "Environment", "metadata": {"name": "environments/zones"},` +
+			` "spec": {"namespace": "mimir", "injectLabels": true}}`,
+		filepath.Join(env, "zones.libsonnet"): zonesJsonnet,
+		filepath.Join(env, "main.jsonnet"):    "(import 'zones.libsonnet') + (import 'mimirctl.libsonnet')\n",
+	}
+	for path, content := range files {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tanka.WriteOverlay(env, &tanka.Overlay{}); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// zonesAction binds the jsonnet action of step (one step, one action)
+// against env and the clusters given.
+func zonesAction(t *testing.T, env, step string, d Deps) plan.Action {
+	t.Helper()
+	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}, "p/steps/a.yaml": {Data: []byte(step)}}, "p", plan.LoadOptions{Registry: testRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newTestBinder(d, env).BindAction(context.Background(), p, p.Steps[0], p.Steps[0].Actions[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// applyAsMimirctl applies the environment as rendered with its overlay
+// file now, labelled, as an earlier mimirctl step would have.
+func applyAsMimirctl(t *testing.T, env string, srv *kubefake.Server) {
+	t.Helper()
+	e, err := OpenEnvironment(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := tanka.ReadOverlay(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Render(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, _, err := AppliedObjects(r, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.Apply(context.Background(), srv.Dynamic(), srv.Mapper(), objs, kube.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// statefulSet is the typed view of a zone StatefulSet the rollout checks
+// read: its replicas, and as many running.
+func statefulSet(name string, replicas int32) *appsv1.StatefulSet {
+	return &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "mimir"},
+		Spec:   appsv1.StatefulSetSpec{Replicas: ptr.To(replicas), Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"name": name}}},
+		Status: appsv1.StatefulSetStatus{Replicas: replicas, ReadyReplicas: replicas, UpdatedReplicas: replicas}}
+}
+
+var stsKind = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "StatefulSet"}
+
+// A change to every zone of a rollout group is applied one zone at a time:
+// zone b is changed only after zone a's rollout was checked done.
+func TestAJsonnetChangeRollsOneZoneAtATime(t *testing.T) {
+	env := zonesEnv(t)
+	srv, err := kubefake.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyAsMimirctl(t, env, srv)
+	typed := fake.NewClientset(statefulSet("ingester-zone-a", 0), statefulSet("ingester-zone-b", 0))
+	var (
+		mu     sync.Mutex
+		checks []string
+	)
+	typed.PrependReactor("get", "statefulsets", func(action clienttesting.Action) (bool, runtime.Object, error) {
+		name := action.(clienttesting.GetAction).GetName()
+		live, err := srv.Get(stsKind, "mimir", "ingester-zone-b")
+		if err != nil {
+			t.Error(err)
+		}
+		args := ""
+		if live != nil {
+			args = strings.Join(containerArgs(live.Object), " ")
+		}
+		mu.Lock()
+		checks = append(checks, name+" (zone b: "+args+")")
+		mu.Unlock()
+		return false, nil, nil
+	})
+	step := "- id: a\n  title: A\n  actions:\n    - jsonnet: {config: {ingester_flag: new}}\n"
+	a := zonesAction(t, env, step, Deps{Kube: typed, Dynamic: srv.Dynamic(), Mapper: srv.Mapper(), Namespace: "mimir"})
+	p := &fakeProgress{}
+	if err := a.Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	reports := strings.Join(p.reports, "\n")
+	if !strings.Contains(reports, "applying 2 objects") || !strings.Contains(reports, "next zone: StatefulSet/ingester-zone-b") {
+		t.Errorf("reports:\n%s", reports)
+	}
+	want := []string{"ingester-zone-a (zone b: -flag=old)", "ingester-zone-b (zone b: -flag=new)"}
+	if strings.Join(checks, "; ") != strings.Join(want, "; ") {
+		t.Errorf("rollout checks = %q, want %q: zone b changes only once zone a is rolled out", checks, want)
+	}
+}
+
+// containerArgs are the args of the first container of a workload.
+func containerArgs(obj map[string]any) []string {
+	spec, _ := obj["spec"].(map[string]any)
+	tmpl, _ := spec["template"].(map[string]any)
+	pod, _ := tmpl["spec"].(map[string]any)
+	cs, _ := pod["containers"].([]any)
+	if len(cs) == 0 {
+		return nil
+	}
+	c, _ := cs[0].(map[string]any)
+	raw, _ := c["args"].([]any)
+	out := make([]string, 0, len(raw))
+	for _, a := range raw {
+		s, _ := a.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// A change that stops rendering a zone whose StatefulSet still runs pods
+// is refused before anything is deleted: a stateful component is shut down
+// by its own procedure, never by a prune.
+func TestAPruneOfAStatefulSetWithPodsIsRefused(t *testing.T) {
+	env := zonesEnv(t)
+	srv, err := kubefake.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyAsMimirctl(t, env, srv)
+	typed := fake.NewClientset(statefulSet("ingester-zone-a", 0), statefulSet("ingester-zone-b", 3))
+	step := "- id: a\n  title: A\n  actions:\n    - jsonnet: {config: {zones: [a]}, noRollout: true}\n"
+	a := zonesAction(t, env, step, Deps{Kube: typed, Dynamic: srv.Dynamic(), Mapper: srv.Mapper(), Namespace: "mimir"})
+	err = a.Apply(context.Background(), &fakeProgress{})
+	if err == nil || !strings.Contains(err.Error(), "the change would delete StatefulSet") || !strings.Contains(err.Error(), "ingester-zone-b, which still runs 3 pods") {
+		t.Fatalf("err = %v, want the prune refused", err)
+	}
+	if live, err := srv.Get(stsKind, "mimir", "ingester-zone-b"); err != nil || live == nil {
+		t.Fatalf("ingester-zone-b after the refusal: %v, %v", live, err)
+	}
+
+	// Scaled to zero by its procedure, the zone is pruned.
+	if _, err := typed.AppsV1().StatefulSets("mimir").Update(context.Background(), statefulSet("ingester-zone-b", 0), metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p := &fakeProgress{}
+	if err := a.Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if live, err := srv.Get(stsKind, "mimir", "ingester-zone-b"); err != nil || live != nil {
+		t.Errorf("ingester-zone-b after the prune: %v, %v", live, err)
+	}
+	if !strings.Contains(strings.Join(p.reports, "\n"), "deleting 1 objects no longer rendered: ") {
+		t.Errorf("reports: %q", p.reports)
+	}
+}
