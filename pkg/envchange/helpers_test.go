@@ -2,6 +2,7 @@ package envchange
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -44,6 +45,11 @@ func (b *testBinder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step
 	d := b.d
 	d.Env = env
 	return New(cfg.Spec.(*JsonnetSpec), p, step, d)
+}
+
+// BindGate refuses: these tests have no gates.
+func (*testBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
+	return nil, fmt.Errorf("gate kind %s: not in these tests", cfg.Kind)
 }
 
 // fakeProgress records reports; Sleep returns at once.

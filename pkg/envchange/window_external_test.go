@@ -1,4 +1,4 @@
-package engine
+package envchange
 
 import (
 	"context"
@@ -13,9 +13,9 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/utils/ptr"
 
-	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
 	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/plan/plantest"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -31,7 +31,7 @@ actions:
 // the objects (without mimirctl's labels).
 func pipeline(t *testing.T, env string, srv *kubefake.Server) {
 	t.Helper()
-	e, err := NewBinder(Deps{Options: Options{Env: env, External: true}}).environment()
+	e, err := OpenEnvironment(env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func pipeline(t *testing.T, env string, srv *kubefake.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, _, err := envchange.AppliedObjects(r, true)
+	objs, _, err := AppliedObjects(r, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,16 +87,16 @@ func TestAWindowEndingInTheExternalApplyWaitLeavesItResumable(t *testing.T) {
 	if n := writeReplicas(t, srv); n != 0 {
 		t.Fatalf("mimir-write has %d replicas before the plan, want 0", n)
 	}
-	clock := newWindowClock()
+	clock := plantest.NewWindowClock()
 	start := clock.Now()
 	next := start.Add(24 * time.Hour)
-	clock.at(next.Add(5*time.Minute), func() { pipeline(t, env, srv) })
-	d := Deps{Kube: rolledOut(), Dynamic: srv.Dynamic(), Mapper: srv.Mapper(), Namespace: "mimir", Options: Options{Env: env, External: true}}
-	w := newWindowRun(t, clock, d, externalStep)
+	clock.At(next.Add(5*time.Minute), func() { pipeline(t, env, srv) })
+	d := Deps{Kube: rolledOut(), Dynamic: srv.Dynamic(), Mapper: srv.Mapper(), Namespace: "mimir", External: true}
+	w := plantest.NewWindowRun(t, clock, testRegistry(), newTestBinder(d, env), externalStep)
 
 	until := start.Add(10 * time.Minute)
-	w.stoppedInside(w.apply(until))
-	w.notPast(until)
+	w.StoppedInside(w.Apply(until))
+	w.NotPast(until)
 	o, err := tanka.ReadOverlay(env)
 	if err != nil || o.Config["write_replicas"] == nil {
 		t.Fatalf("the overlay file does not hold the change after the first window: %+v %v", o, err)
@@ -105,7 +105,7 @@ func TestAWindowEndingInTheExternalApplyWaitLeavesItResumable(t *testing.T) {
 		t.Fatalf("mimir-write has %d replicas before the pipeline ran", n)
 	}
 
-	w.finished(w.resume(next, next.Add(time.Hour)))
+	w.Finished(w.Resume(next, next.Add(time.Hour)))
 	if n := writeReplicas(t, srv); n != 3 {
 		t.Errorf("mimir-write has %d replicas, want 3", n)
 	}
@@ -123,12 +123,11 @@ func TestTheExternalApplyTimeoutIsMeasuredOnTheRunsClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	pipeline(t, env, srv)
-	clock := newWindowClock()
+	clock := plantest.NewWindowClock()
 	start := clock.Now()
-	d := Deps{Kube: rolledOut(), Dynamic: srv.Dynamic(), Mapper: srv.Mapper(), Namespace: "mimir",
-		Options: Options{Env: env, External: true, ExternalTimeout: 45 * time.Minute}}
-	w := newWindowRun(t, clock, d, externalStep)
-	err = w.apply(time.Time{})
+	d := Deps{Kube: rolledOut(), Dynamic: srv.Dynamic(), Mapper: srv.Mapper(), Namespace: "mimir", External: true, ExternalTimeout: 45 * time.Minute}
+	w := plantest.NewWindowRun(t, clock, testRegistry(), newTestBinder(d, env), externalStep)
+	err = w.Apply(time.Time{})
 	for _, want := range []string{"wait for the cluster to match the environment: still", "Deployment mimir/mimir-write", "context deadline exceeded"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("err = %v, want the external wait's timeout saying %q", err, want)

@@ -1,6 +1,8 @@
-package engine
+package podhttp
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +11,8 @@ import (
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/plan/plantest"
 )
 
 const httpCallStep = `
@@ -23,7 +27,7 @@ actions:
 // resumable) with the calls made recorded, and the next window's run calls
 // only the pods left: each pod once, in name order.
 func TestAWindowEndingBetweenTwoHTTPCallsLeavesTheActionResumable(t *testing.T) {
-	clock := newWindowClock()
+	clock := plantest.NewWindowClock()
 	start := clock.Now()
 	var (
 		mu    sync.Mutex
@@ -38,29 +42,49 @@ func TestAWindowEndingBetweenTwoHTTPCallsLeavesTheActionResumable(t *testing.T) 
 			mu.Lock()
 			calls = append(calls, name)
 			mu.Unlock()
-			clock.set(clock.Now().Add(10 * time.Minute)) // the call takes a while
+			clock.Set(clock.Now().Add(10 * time.Minute)) // the call takes a while
 		}))
 		t.Cleanup(srv.Close)
 		return gatetest.Pod{Name: name, Labels: map[string]string{"app": "ingester"}, Server: srv}
 	}
 	gd := gatetest.FakeCluster(t, time.Time{}, pod("ingester-0"), pod("ingester-1"), pod("ingester-2"))
-	w := newWindowRun(t, clock, Deps{Kube: gd.Kube, Namespace: gd.Namespace, Pods: gd.Pods}, httpCallStep)
+	w := httpRun(t, clock, Deps{Kube: gd.Kube, Namespace: gd.Namespace, Pods: gd.Pods})
 
 	until := start.Add(15 * time.Minute)
-	as := w.stoppedInside(w.apply(until))
+	as := w.StoppedInside(w.Apply(until))
 	if got := strings.Join(calls, ","); got != "ingester-0,ingester-1" {
 		t.Fatalf("calls in the first window: %s, want ingester-0 and ingester-1 (the window ended during the second)", got)
 	}
-	if _, ok := as.Data["called/ingester-1"]; !ok || len(as.Data) != 2 {
+	if _, ok := as.Data[progressKey("ingester-1")]; !ok || len(as.Data) != 2 {
 		t.Errorf("recorded %v, want the two calls made", as.Data)
 	}
 
 	next := start.Add(24 * time.Hour)
-	as = w.finished(w.resume(next, next.Add(time.Hour)))
+	as = w.Finished(w.Resume(next, next.Add(time.Hour)))
 	if got := strings.Join(calls, ","); got != "ingester-0,ingester-1,ingester-2" {
 		t.Errorf("calls = %s, want each pod once in name order", got)
 	}
 	if len(as.Data) != 3 {
 		t.Errorf("recorded %v, want the three calls", as.Data)
 	}
+}
+
+// httpBinder binds http actions with d, as the engine's binder does; the
+// window tests have no gates.
+type httpBinder struct{ d Deps }
+
+func (b httpBinder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
+	return New(cfg.Spec.(*CallSpec), b.d), nil
+}
+
+func (httpBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
+	return nil, fmt.Errorf("gate kind %s: not in these tests", cfg.Kind)
+}
+
+// httpRun runs httpCallStep with d on clock, through plan.Runner.
+func httpRun(t *testing.T, clock *plantest.WindowClock, d Deps) *plantest.WindowRun {
+	t.Helper()
+	reg := plan.NewRegistry()
+	reg.AddAction(plan.ActionKind{Name: "http", Summary: "call each pod once", New: func() plan.ActionSpec { return &CallSpec{} }})
+	return plantest.NewWindowRun(t, clock, reg, httpBinder{d: d}, httpCallStep)
 }

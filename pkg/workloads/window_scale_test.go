@@ -1,7 +1,8 @@
-package engine
+package workloads
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,9 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/plan/plantest"
 )
 
 const scaleStep = `
@@ -70,21 +74,21 @@ func scalePatches(cs *fake.Clientset) int {
 // at its next poll (exit 5, resumable) with the workload scaled, and the
 // next window's run waits for the rollout only: one scale in all.
 func TestAWindowEndingInTheScaleRolloutWaitLeavesItResumable(t *testing.T) {
-	clock := newWindowClock()
+	clock := plantest.NewWindowClock()
 	start := clock.Now()
 	next := start.Add(24 * time.Hour)
 	cs := scalableDeployment()
-	clock.at(next.Add(2*time.Minute), func() { rollOut(t, cs) })
-	w := newWindowRun(t, clock, Deps{Kube: cs, Namespace: "mimir"}, scaleStep)
+	clock.At(next.Add(2*time.Minute), func() { rollOut(t, cs) })
+	w := scaleRun(t, clock, Deps{Kube: cs, Namespace: "mimir"})
 
 	until := start.Add(time.Minute)
-	w.stoppedInside(w.apply(until))
-	w.notPast(until)
+	w.StoppedInside(w.Apply(until))
+	w.NotPast(until)
 	if n := scalePatches(cs); n != 1 {
 		t.Fatalf("%d scale patches in the first window, want 1", n)
 	}
 
-	w.finished(w.resume(next, next.Add(time.Hour)))
+	w.Finished(w.Resume(next, next.Add(time.Hour)))
 	if n := scalePatches(cs); n != 1 {
 		t.Errorf("%d scale patches in all, want 1", n)
 	}
@@ -97,10 +101,10 @@ func TestAWindowEndingInTheScaleRolloutWaitLeavesItResumable(t *testing.T) {
 // run's clock: with a rollout that never ends, it fails after it, naming
 // the rollout.
 func TestTheRolloutTimeoutIsMeasuredOnTheRunsClock(t *testing.T) {
-	clock := newWindowClock()
+	clock := plantest.NewWindowClock()
 	start := clock.Now()
-	w := newWindowRun(t, clock, Deps{Kube: scalableDeployment(), Namespace: "mimir", Options: Options{RolloutTimeout: 20 * time.Minute}}, scaleStep)
-	err := w.apply(time.Time{})
+	w := scaleRun(t, clock, Deps{Kube: scalableDeployment(), Namespace: "mimir", RolloutTimeout: 20 * time.Minute})
+	err := w.Apply(time.Time{})
 	for _, want := range []string{"wait for rollouts: Deployment mimir/mimir-write 0/3 pods updated", "context deadline exceeded"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("err = %v, want the rollout timeout saying %q", err, want)
@@ -109,4 +113,24 @@ func TestTheRolloutTimeoutIsMeasuredOnTheRunsClock(t *testing.T) {
 	if got := clock.Now().Sub(start); got != 20*time.Minute {
 		t.Errorf("failed after %s of the run's clock, want 20m", got)
 	}
+}
+
+// scaleBinder binds scale actions with d, as the engine's binder does; the
+// window tests have no gates.
+type scaleBinder struct{ d Deps }
+
+func (b scaleBinder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
+	return NewScale(cfg.Spec.(*ScaleSpec), b.d), nil
+}
+
+func (scaleBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
+	return nil, fmt.Errorf("gate kind %s: not in these tests", cfg.Kind)
+}
+
+// scaleRun runs scaleStep with d on clock, through plan.Runner.
+func scaleRun(t *testing.T, clock *plantest.WindowClock, d Deps) *plantest.WindowRun {
+	t.Helper()
+	reg := plan.NewRegistry()
+	reg.AddAction(plan.ActionKind{Name: "scale", Summary: "set replicas", New: func() plan.ActionSpec { return &ScaleSpec{} }})
+	return plantest.NewWindowRun(t, clock, reg, scaleBinder{d: d}, scaleStep)
 }
