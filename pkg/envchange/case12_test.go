@@ -1,4 +1,4 @@
-package engine
+package envchange
 
 import (
 	"context"
@@ -55,8 +55,8 @@ func TestCase12TankaEnvLabelCollision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := NewBinder(Deps{Dynamic: srv.Dynamic(), Mapper: srv.Mapper(), Namespace: "mimir", Options: Options{Env: mimirEnv}})
-	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}, "p/steps/a.yaml": {Data: []byte(case12Step)}}, "p", plan.LoadOptions{Registry: Registry()})
+	b := newTestBinder(Deps{Dynamic: srv.Dynamic(), Mapper: srv.Mapper(), Namespace: "mimir"}, mimirEnv)
+	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}, "p/steps/a.yaml": {Data: []byte(case12Step)}}, "p", plan.LoadOptions{Registry: testRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
