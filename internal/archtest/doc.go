@@ -7,9 +7,10 @@
 //
 //	cmd/...                     commands (main)
 //	pkg/cli                     command line
-//	pkg/engine                  binds step kinds to the domain packages
+//	pkg/engine                  registers step kinds, binds them, runs preflight
 //	pkg/ingestershutdown, pkg/ringcheck, pkg/promgate, pkg/podmetrics,
-//	pkg/storequery, pkg/mimirapi, pkg/kvmigrate  Mimir domain: gates and actions
+//	pkg/storequery, pkg/mimirapi, pkg/kvmigrate, pkg/envchange,
+//	pkg/workloads, pkg/podhttp  Mimir domain: gates and actions
 //	pkg/gate                    the gate framework the domain packages share
 //	pkg/kube, pkg/plan          Kubernetes access; step files, executor, state
 //	pkg/mimir, pkg/tanka, pkg/diff, pkg/podaccess, pkg/duration,

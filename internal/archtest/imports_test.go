@@ -27,7 +27,7 @@ var layers = []struct {
 	{"engine", []string{"pkg/engine"}},
 	{"Mimir domain", []string{
 		"pkg/ingestershutdown", "pkg/ringcheck", "pkg/promgate", "pkg/podmetrics",
-		"pkg/storequery", "pkg/mimirapi", "pkg/kvmigrate",
+		"pkg/storequery", "pkg/mimirapi", "pkg/kvmigrate", "pkg/envchange", "pkg/workloads", "pkg/podhttp",
 	}},
 	{"gate framework", []string{"pkg/gate"}},
 	{"cluster and plan", []string{"pkg/kube", "pkg/plan"}},
