@@ -19,8 +19,9 @@ import (
 
 // TestMimirFactsAgainstGrafanasModule checks the facts of pkg/mimir against
 // the github.com/grafana/mimir module of each supported version: the
-// workloads that serve each ring are workloads Grafana's jsonnet renders
-// (read-write ones only on 2.x, where that mode exists), the runtime
+// workloads that serve each ring and the read-write takeover pairs are
+// workloads (of the kind said) Grafana's jsonnet renders (read-write ones
+// only on 2.x, where that mode exists), the runtime
 // configuration lives where the library puts it, and every HTTP path is one
 // Mimir registers (a quoted literal in the module's non-test Go sources).
 func TestMimirFactsAgainstGrafanasModule(t *testing.T) {
@@ -38,9 +39,20 @@ func TestMimirFactsAgainstGrafanasModule(t *testing.T) {
 						continue // read-write mode was removed in Mimir 3.0
 					}
 					for _, w := range mimir.RingWorkloads(ring, mode) {
-						if !workloads[w] {
+						if len(workloads[w]) == 0 {
 							t.Errorf("ring %s, %s mode: workload %s is in no Deployment or StatefulSet of Grafana's generated test environments", ring, mode, w)
 						}
+					}
+				}
+			}
+			for _, tk := range mimir.ReadWriteTakeovers() {
+				for _, w := range []mimir.Workload{tk.Microservice, tk.ReadWrite} {
+					if w == tk.ReadWrite && strings.HasPrefix(v.Name, "3") {
+						continue
+					}
+					if !workloads[w.Name][w.Kind] {
+						t.Errorf("read-write takeover %s → %s: no %s %s in Grafana's generated test environments (found kinds %v)",
+							tk.Microservice.Name, tk.ReadWrite.Name, w.Kind, w.Name, workloads[w.Name])
 					}
 				}
 			}
@@ -62,14 +74,14 @@ func TestMimirFactsAgainstGrafanasModule(t *testing.T) {
 }
 
 // renderedWorkloads reads every *-generated.yaml of a mimir-tests
-// directory and returns the names of its Deployments and StatefulSets, and
-// whether one of them holds the runtime configuration ConfigMap.
-func renderedWorkloads(t *testing.T, testsDir string) (map[string]bool, bool) {
+// directory and returns the kinds of its Deployments and StatefulSets by
+// name, and whether one of them holds the runtime configuration ConfigMap.
+func renderedWorkloads(t *testing.T, testsDir string) (map[string]map[string]bool, bool) {
 	files, err := filepath.Glob(filepath.Join(testsDir, "*-generated.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no *-generated.yaml in %s (%v)", testsDir, err)
 	}
-	names := map[string]bool{}
+	names := map[string]map[string]bool{}
 	runtimeConfig := false
 	for _, f := range files {
 		for _, o := range parseGenerated(t, f) {
@@ -77,7 +89,10 @@ func renderedWorkloads(t *testing.T, testsDir string) (map[string]bool, bool) {
 			name, _ := meta["name"].(string)
 			switch o["kind"] {
 			case "Deployment", "StatefulSet":
-				names[name] = true
+				if names[name] == nil {
+					names[name] = map[string]bool{}
+				}
+				names[name][o["kind"].(string)] = true
 			case "ConfigMap":
 				data, _ := o["data"].(map[string]any)
 				if _, ok := data[mimir.RuntimeConfigKey]; ok && name == mimir.RuntimeConfigMap {

@@ -9,6 +9,8 @@ import (
 	"github.com/gonvenience/bunt"
 	"github.com/homeport/dyff/pkg/dyff"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 )
 
 // Workload names a Deployment or StatefulSet in the compared namespace.
@@ -27,23 +29,15 @@ type WorkloadPair struct {
 }
 
 // DefaultPairs are the comparisons the read-write migration doc suggests
-// after step 2 ("Optionally double check configuration").
+// after step 2 ("Optionally double check configuration"):
+// mimir.ReadWriteTakeovers.
 func DefaultPairs() []WorkloadPair {
-	dep := func(n string) Workload { return Workload{Kind: "Deployment", Name: n} }
-	sts := func(n string) Workload { return Workload{Kind: "StatefulSet", Name: n} }
-	pairs := []WorkloadPair{{dep("distributor"), sts("mimir-write-zone-a")}}
-	for _, z := range []string{"a", "b", "c"} {
-		pairs = append(pairs, WorkloadPair{sts("ingester-zone-" + z), sts("mimir-write-zone-" + z)})
-	}
-	for _, n := range []string{"query-frontend", "querier", "ruler-query-frontend", "ruler-querier"} {
-		pairs = append(pairs, WorkloadPair{dep(n), dep("mimir-read")})
-	}
-	for _, n := range []string{"overrides-exporter", "query-scheduler", "ruler-query-scheduler", "ruler"} {
-		pairs = append(pairs, WorkloadPair{dep(n), sts("mimir-backend-zone-a")})
-	}
-	pairs = append(pairs, WorkloadPair{sts("compactor"), sts("mimir-backend-zone-a")})
-	for _, z := range []string{"a", "b", "c"} {
-		pairs = append(pairs, WorkloadPair{sts("store-gateway-zone-" + z), sts("mimir-backend-zone-" + z)})
+	var pairs []WorkloadPair
+	for _, t := range mimir.ReadWriteTakeovers() {
+		pairs = append(pairs, WorkloadPair{
+			From: Workload{Kind: t.Microservice.Kind, Name: t.Microservice.Name},
+			To:   Workload{Kind: t.ReadWrite.Kind, Name: t.ReadWrite.Name},
+		})
 	}
 	return pairs
 }

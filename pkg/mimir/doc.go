@@ -3,8 +3,9 @@
 // and bodies of their answers (endpoints.go), the configuration keys read
 // from /config (config.go), the metric names gates and procedures read
 // (endpoints.go, metrics.go), the runtime configuration as Grafana's jsonnet
-// deploys it, and which workloads serve each ring in each deployment mode
-// (rings.go).
+// deploys it, which workloads serve each ring in each deployment mode
+// (rings.go), and which read-write workload takes over each microservice
+// (workloads.go).
 //
 // Facts are taken from Mimir 2.9.0 and 3.0.5 processes (see
 // ../mimirapi/testdata/README.md), from Mimir's sources and docs in the
