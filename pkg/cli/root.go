@@ -67,6 +67,7 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 		newCompareCmd(f),
 		newIngesterCmd(f),
 	)
+	f.registerCompletions(root)
 	return root
 }
 
