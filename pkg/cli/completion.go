@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -127,13 +128,21 @@ func completeRingName(_ *cobra.Command, args []string, toComplete string) ([]cob
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
+// subcommandPath is c's path below the root, e.g. "plans show" (the root's
+// display name differs between mimirctl and kubectl mimir).
+func subcommandPath(c *cobra.Command) string {
+	var parts []string
+	for ; c.HasParent(); c = c.Parent() {
+		parts = append([]string{c.Name()}, parts...)
+	}
+	return strings.Join(parts, " ")
+}
+
 // completeContext completes --context with the contexts of the kubeconfig
 // files client-go's loading rules read (--kubeconfig, else $KUBECONFIG, else
 // ~/.kube/config), as kubectl does.
 func (f *Factory) completeContext(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = f.Kube.Kubeconfig
-	raw, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).RawConfig()
+	raw, err := f.rawKubeconfig()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -145,6 +154,42 @@ func (f *Factory) completeContext(_ *cobra.Command, _ []string, toComplete strin
 	}
 	sort.Strings(out)
 	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeKubeconfigEntry completes --cluster ("cluster") or --user
+// ("user") with the kubeconfig's entries of that kind.
+func (f *Factory) completeKubeconfigEntry(kind string) func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		raw, err := f.rawKubeconfig()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var names []string
+		if kind == "cluster" {
+			for n := range raw.Clusters {
+				names = append(names, n)
+			}
+		} else {
+			for n := range raw.AuthInfos {
+				names = append(names, n)
+			}
+		}
+		var out []cobra.Completion
+		for _, n := range names {
+			if strings.HasPrefix(n, toComplete) {
+				out = append(out, n)
+			}
+		}
+		sort.Strings(out)
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// rawKubeconfig merges the kubeconfig files client-go's loading rules read.
+func (f *Factory) rawKubeconfig() (clientcmdapi.Config, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = f.Kube.Kubeconfig
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).RawConfig()
 }
 
 // completeNamespace completes --namespace with the cluster's namespaces
@@ -185,6 +230,8 @@ func (f *Factory) registerCompletions(root *cobra.Command) {
 		}
 	}
 	must(root.RegisterFlagCompletionFunc("context", f.completeContext))
+	must(root.RegisterFlagCompletionFunc("cluster", f.completeKubeconfigEntry("cluster")))
+	must(root.RegisterFlagCompletionFunc("user", f.completeKubeconfigEntry("user")))
 	must(root.RegisterFlagCompletionFunc("namespace", f.completeNamespace))
 	must(root.RegisterFlagCompletionFunc("output", fixedValues("text", "json")))
 	must(root.RegisterFlagCompletionFunc("state", fixedValues("configmap", "file")))
@@ -194,7 +241,7 @@ func (f *Factory) registerCompletions(root *cobra.Command) {
 
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
-		switch strings.TrimPrefix(c.CommandPath(), root.Name()+" ") {
+		switch subcommandPath(c) {
 		case "plan", "apply", "plans show":
 			c.ValidArgsFunction = f.completePlanArg
 			must(c.RegisterFlagCompletionFunc("param", f.completeParam("")))

@@ -110,3 +110,23 @@ func TestCompletionScripts(t *testing.T) {
 		}
 	}
 }
+
+func TestTheKubectlPluginIsNamedAsTypedAndCompletesTheSame(t *testing.T) {
+	c := newTestCLI(t)
+	c.displayName = "kubectl mimir"
+	out, _, code := c.run("", "plan", "--help")
+	if code != ExitOK || !strings.Contains(out, "kubectl mimir plan PLAN [flags]") {
+		t.Errorf("exit %d, usage:\n%s", code, out)
+	}
+	for _, flag := range []string{"--kubeconfig", "--context", "--cluster", "--user", "--namespace"} {
+		if !strings.Contains(out, flag+" ") {
+			t.Errorf("the plugin lacks kubectl's %s flag", flag)
+		}
+	}
+	if words, _ := c.complete("plan", ""); strings.Join(words, ",") != "demo" {
+		t.Errorf("plugin completes plans as %q", words)
+	}
+	if words, _ := c.complete("ring", "store"); strings.Join(words, ",") != "store-gateway" {
+		t.Errorf("plugin completes rings as %q", words)
+	}
+}

@@ -132,6 +132,9 @@ type testCLI struct {
 	builtin string
 	// bound is what the last command bound its actions and gates with.
 	bound BindOptions
+	// displayName is the Factory's DisplayName ("kubectl mimir" to test
+	// the kubectl plugin).
+	displayName string
 }
 
 func newTestCLI(t *testing.T) *testCLI {
@@ -167,7 +170,8 @@ func (c *testCLI) runContext(ctx context.Context, stdin string, args ...string) 
 			c.bound = b
 			return fakeBinder{w: c.world}, nil
 		},
-		Clock: c.clock,
+		Clock:       c.clock,
+		DisplayName: c.displayName,
 	}
 	clients := &kube.Clients{Kube: c.kube, Namespace: "mimir", Config: &rest.Config{Host: "https://fake.invalid"}}
 	if c.api != nil {
