@@ -16,6 +16,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
@@ -26,10 +27,12 @@ import (
 // TestTheDeployRolesSufficeOnARealAPIServer installs deploy/rbac in a
 // namespace of its own and runs the commands as its ServiceAccounts
 // (impersonated), so that the API server's authorizer, not this repository,
-// says whether the Roles are enough: read-only `plan` and `status` as
-// mimirctl-readonly; `apply`, `approve`, `resume`, `abort` as mimirctl. As in
-// the unit tests, a plan's actions and gates are fakes: what is checked is
-// the state, lock and identity requests of the commands.
+// says whether the Roles are enough: read-only `plan`, `status` and `diff`
+// as mimirctl-readonly; `apply`, `approve`, `resume`, `abort` as mimirctl,
+// and as mimirctl the server-side apply and pruning of a Tanka environment
+// (pkg/tanka's miniature of Grafana's Mimir library) that a jsonnet step
+// does. As in the unit tests, the plan's actions and gates are fakes: for
+// the commands, what is checked is their state, lock and identity requests.
 //
 // It needs an API server that authorizes with RBAC. The local cluster of
 // e2e/local runs kube-apiserver with --authorization-mode=AlwaysAllow, where
@@ -107,6 +110,60 @@ func TestTheDeployRolesSufficeOnARealAPIServer(t *testing.T) {
 	if code != ExitChanges || strings.Contains(errOut, "forbidden") || !strings.Contains(out, "StatefulSet") {
 		t.Fatalf("diff as mimirctl-readonly: exit %d (want %d, nothing applied yet)\n%s\n%s", code, ExitChanges, errOut, out)
 	}
+
+	// Server-side apply of the environment and pruning of what it no
+	// longer renders (pkg/kube, as a jsonnet step does) as mimirctl.
+	ownership := environmentOwnership(t, env)
+	render := func() []*unstructured.Unstructured {
+		r, err := tanka.Load(ctx, env, tanka.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ownership.Label(r.Objects)
+	}
+	if _, err := kube.Apply(ctx, runner.Dynamic, runner.Mapper, render(), kube.ApplyOptions{}); err != nil {
+		t.Fatalf("apply the environment as mimirctl: %v", err)
+	}
+	if _, errOut, code := c.run("", "diff", "--env", env); code != ExitOK {
+		t.Fatalf("diff as mimirctl-readonly after the apply: exit %d\n%s", code, errOut)
+	}
+	o, err := tanka.ReadOverlay(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Merge(tanka.Overlay{Config: map[string]any{"deployment_mode": "read-write"}})
+	o.RemoveObject("querier_deployment")
+	if err := tanka.WriteOverlay(env, o); err != nil {
+		t.Fatal(err)
+	}
+	readWrite := render()
+	if _, err := kube.Apply(ctx, runner.Dynamic, runner.Mapper, readWrite, kube.ApplyOptions{}); err != nil {
+		t.Fatalf("apply the read-write environment as mimirctl: %v", err)
+	}
+	items, err := kube.PruneCandidates(ctx, runner.Dynamic, runner.Mapper, readWrite, kube.PruneOptions{Ownership: ownership})
+	if err != nil {
+		t.Fatalf("prune candidates as mimirctl: %v", err)
+	}
+	if len(kube.Deletions(items)) == 0 {
+		t.Fatal("nothing to prune: the test no longer exercises deletion")
+	}
+	if err := kube.Prune(ctx, runner.Dynamic, runner.Mapper, items, ownership); err != nil {
+		t.Fatalf("prune as mimirctl: %v", err)
+	}
+}
+
+// environmentOwnership is how mimirctl labels what it applies from env.
+func environmentOwnership(t *testing.T, env string) kube.Ownership {
+	t.Helper()
+	found, err := tanka.Find(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := found.Spec.NameLabel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kube.Ownership{EnvironmentID: id}
 }
 
 // rbacTestEnvironment copies pkg/tanka's test project (Grafana's Mimir
