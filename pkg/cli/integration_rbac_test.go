@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,10 +18,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
 	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -31,8 +35,11 @@ import (
 // as mimirctl-readonly; `apply`, `approve`, `resume`, `abort` as mimirctl,
 // and as mimirctl the server-side apply and pruning of a Tanka environment
 // (pkg/tanka's miniature of Grafana's Mimir library) that a jsonnet step
-// does. As in the unit tests, the plan's actions and gates are fakes: for
-// the commands, what is checked is their state, lock and identity requests.
+// does, then makes the requests of the actions and gates that need Mimir
+// running (scaling, a Service's selector, the pod proxy, PVC deletion, KEDA)
+// with pkg/kube's and pkg/podaccess's clients. As in the unit tests, the
+// plan's actions and gates are fakes: for the commands, what is checked is
+// their state, lock and identity requests.
 //
 // It needs an API server that authorizes with RBAC. The local cluster of
 // e2e/local runs kube-apiserver with --authorization-mode=AlwaysAllow, where
@@ -149,6 +156,66 @@ func TestTheDeployRolesSufficeOnARealAPIServer(t *testing.T) {
 	}
 	if err := kube.Prune(ctx, runner.Dynamic, runner.Mapper, items, ownership); err != nil {
 		t.Fatalf("prune as mimirctl: %v", err)
+	}
+
+	// The requests of actions and gates that need Mimir to run for real:
+	// made here with the code's own clients, against objects that exist or
+	// (for pods, PVCs, KEDA) do not. The authorizer runs before the lookup,
+	// so a missing object answers 404 to whom the Role allows the request
+	// and 403 to whom it does not.
+	var workloads []kube.Workload
+	for _, obj := range readWrite {
+		if obj.GetKind() == "StatefulSet" || obj.GetKind() == "Deployment" {
+			workloads = append(workloads, kube.Workload{Kind: obj.GetKind(), Namespace: ns, Name: obj.GetName()})
+		}
+	}
+	if len(workloads) == 0 {
+		t.Fatal("the environment renders no workload any more")
+	}
+	for _, w := range workloads {
+		if _, err := kube.Scale(ctx, runner.Kube, w, 0); err != nil {
+			t.Errorf("scale as mimirctl: %v", err)
+		}
+	}
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "query-frontend"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"name": "query-frontend"}, Ports: []corev1.ServicePort{{Port: 8080}}}}
+	if _, err := admin.Kube.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.Kube.CoreV1().Services(ns).Patch(ctx, svc.Name, types.StrategicMergePatchType,
+		[]byte(`{"spec":{"selector":{"name":"mimir-read"}}}`), metav1.PatchOptions{FieldManager: kube.FieldManager}); err != nil {
+		t.Errorf("patch a Service's selector as mimirctl: %v", err)
+	}
+	if err := runner.Kube.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, "storage-ingester-zone-a-0", metav1.DeleteOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("delete a PVC as mimirctl: want NotFound, got %v", err)
+	}
+	scaledObjects := schema.GroupVersionResource{Group: "keda.sh", Version: "v1alpha1", Resource: "scaledobjects"}
+	for _, who := range []*kube.Clients{ro, runner} {
+		if _, err := who.Dynamic.Resource(scaledObjects).Namespace(ns).List(ctx, metav1.ListOptions{}); apierrors.IsForbidden(err) {
+			t.Errorf("list KEDA ScaledObjects as %s: %v", who.Config.Impersonate.UserName, err)
+		}
+	}
+	pod := podaccess.Target{Namespace: ns, Name: "ingester-zone-a-0", Port: 8080}
+	for _, tc := range []struct {
+		who       *kube.Clients
+		method    string
+		forbidden bool
+	}{
+		{ro, http.MethodGet, false}, {ro, http.MethodPost, true},
+		{runner, http.MethodGet, false}, {runner, http.MethodPost, false},
+	} {
+		doer, err := podaccess.NewProxy(tc.who.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := doer.Do(ctx, pod, tc.method, "/ready", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if (resp.StatusCode == http.StatusForbidden) != tc.forbidden {
+			t.Errorf("%s through the pod proxy as %s: status %d, want forbidden=%v", tc.method, tc.who.Config.Impersonate.UserName, resp.StatusCode, tc.forbidden)
+		}
 	}
 }
 
