@@ -27,8 +27,10 @@ help: ## Show this help
 PKGS := ./... ./e2e/...
 
 .PHONY: build
-build: ## Build bin/mimirctl
+build: ## Build bin/mimirctl and the kubectl plugin bin/kubectl-mimir (with its completion link kubectl_complete-mimir), version stamped from git describe
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/mimirctl ./cmd/mimirctl
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-mimir ./cmd/kubectl-mimir
+	ln -sf kubectl-mimir $(BIN)/kubectl_complete-mimir
 
 .PHONY: unit
 unit: ## Unit tests with the race detector (no cluster needed; compared with real Tanka when e2e/local/bin/tk is built)
@@ -79,4 +81,4 @@ demo: tools build ## Bring the local cluster up with Mimir in microservices mode
 
 .PHONY: clean
 clean: ## Remove build outputs (not the component builds in e2e/local/bin)
-	rm -rf $(BIN)/mimirctl
+	rm -rf $(BIN)/mimirctl $(BIN)/kubectl-mimir $(BIN)/kubectl_complete-mimir

@@ -5,7 +5,8 @@
 // and without the integration,e2e,capture,conformance build tags) and checks
 // it against a layer table, top to bottom:
 //
-//	cmd/...                     commands (main)
+//	cmd/..., deploy             commands (main); deploy's manifest tests,
+//	                            which parse the Jobs' arguments with pkg/cli
 //	pkg/cli                     command line
 //	pkg/engine                  registers step kinds, binds them, runs preflight
 //	pkg/ingestershutdown, pkg/ringcheck, pkg/promgate, pkg/podmetrics,

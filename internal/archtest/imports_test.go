@@ -22,7 +22,7 @@ var layers = []struct {
 	name     string
 	packages []string
 }{
-	{"commands", []string{"cmd/..."}},
+	{"commands", []string{"cmd/...", "deploy"}},
 	{"command line", []string{"pkg/cli"}},
 	{"engine", []string{"pkg/engine"}},
 	{"Mimir domain", []string{

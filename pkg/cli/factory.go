@@ -29,6 +29,9 @@ type Factory struct {
 	StateFile string
 	StateName string
 	PodAccess string
+	// DisplayName is how the program is invoked when that is not
+	// "mimirctl": "kubectl mimir" for the kubectl plugin (cmd/kubectl-mimir).
+	DisplayName string
 
 	// BuiltinPlans is the tree of built-in plans (the plans/ directory).
 	BuiltinPlans fs.FS

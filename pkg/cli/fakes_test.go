@@ -132,6 +132,11 @@ type testCLI struct {
 	builtin string
 	// bound is what the last command bound its actions and gates with.
 	bound BindOptions
+	// displayName is the Factory's DisplayName ("kubectl mimir" to test
+	// the kubectl plugin).
+	displayName string
+	// clients, when set, replace the fake cluster (integration tests).
+	clients *kube.Clients
 }
 
 func newTestCLI(t *testing.T) *testCLI {
@@ -167,11 +172,15 @@ func (c *testCLI) runContext(ctx context.Context, stdin string, args ...string) 
 			c.bound = b
 			return fakeBinder{w: c.world}, nil
 		},
-		Clock: c.clock,
+		Clock:       c.clock,
+		DisplayName: c.displayName,
 	}
 	clients := &kube.Clients{Kube: c.kube, Namespace: "mimir", Config: &rest.Config{Host: "https://fake.invalid"}}
 	if c.api != nil {
 		clients.Dynamic, clients.Mapper = c.api.Dynamic(), c.api.Mapper()
+	}
+	if c.clients != nil {
+		clients = c.clients
 	}
 	f.SetClients(clients)
 	args = append([]string{"--state=file", "--state-file=" + filepath.Join(c.dir, "state.json")}, args...)

@@ -31,6 +31,7 @@ what each step would change, applies them with gates on rings, PromQL and pod me
 between steps, keeps its state in the cluster, and resumes exactly where a run stopped.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Annotations:   map[string]string{},
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			switch f.Output {
 			case "text", "json":
@@ -39,9 +40,16 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 			return fmt.Errorf("-o %q: want text or json", f.Output)
 		},
 	}
+	if f.DisplayName != "" {
+		// Usage and completion scripts name the command as it is typed,
+		// e.g. "kubectl mimir plan" for the kubectl plugin.
+		root.Annotations[cobra.CommandDisplayNameAnnotation] = f.DisplayName
+	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&f.Kube.Kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
 	pf.StringVar(&f.Kube.Context, "context", "", "kubeconfig context to use")
+	pf.StringVar(&f.Kube.Cluster, "cluster", "", "kubeconfig cluster to use instead of the context's (as kubectl's --cluster)")
+	pf.StringVar(&f.Kube.User, "user", "", "kubeconfig user to use instead of the context's (as kubectl's --user)")
 	pf.StringVarP(&f.Kube.Namespace, "namespace", "n", "", "namespace of the Mimir cluster (default: the context's namespace)")
 	pf.StringVarP(&f.Output, "output", "o", "text", "output format: text or json")
 	pf.CountVarP(&f.Verbose, "verbose", "v", "more detail on stderr (repeat for more)")
@@ -67,6 +75,7 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 		newCompareCmd(f),
 		newIngesterCmd(f),
 	)
+	f.registerCompletions(root)
 	return root
 }
 

@@ -26,6 +26,10 @@ type Options struct {
 	Kubeconfig string
 	// Context overrides the kubeconfig's current-context.
 	Context string
+	// Cluster and User override the context's cluster and user (kubectl's
+	// --cluster and --user: names of kubeconfig entries).
+	Cluster string
+	User    string
 	// Namespace overrides the context's namespace; without either it is
 	// "default".
 	Namespace string
@@ -54,6 +58,7 @@ func (o Options) Connect() (*Clients, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	rules.ExplicitPath = o.Kubeconfig
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: o.Context}
+	overrides.Context.Cluster, overrides.Context.AuthInfo = o.Cluster, o.User
 	if o.Namespace != "" {
 		overrides.Context.Namespace = o.Namespace
 	}
