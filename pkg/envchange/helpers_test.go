@@ -3,7 +3,6 @@ package envchange
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
@@ -51,15 +50,3 @@ func (b *testBinder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step
 func (*testBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
 	return nil, fmt.Errorf("gate kind %s: not in these tests", cfg.Kind)
 }
-
-// fakeProgress records reports; Sleep returns at once.
-type fakeProgress struct{ reports []string }
-
-func (*fakeProgress) Get(string) (string, bool)                 { return "", false }
-func (*fakeProgress) Set(context.Context, string, string) error { return nil }
-func (*fakeProgress) Now() time.Time                            { return time.Now() }
-func (*fakeProgress) WaitUntil(context.Context, string, time.Duration, string) error {
-	return nil
-}
-func (*fakeProgress) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-func (p *fakeProgress) Report(msg string)                              { p.reports = append(p.reports, msg) }
