@@ -34,7 +34,7 @@ refuseWhile: {pods: {portName: http-metrics}, series: cortex_multikv_primary_sto
 	}
 	for _, tt := range tests {
 		var s MultiKVSpec
-		decodeStrict(t, tt.src, &s)
+		gatetest.DecodeStrict(t, tt.src, &s)
 		if got := s.Describe(); got != tt.describe {
 			t.Errorf("Describe()\n got %s\nwant %s", got, tt.describe)
 		}
@@ -58,8 +58,8 @@ func decodeLoose(src string, into any) error {
 
 func TestMultiKVGateSpecExpect(t *testing.T) {
 	var none, mapping MultiKVGateSpec
-	decodeStrict(t, "pods: {labels: \"gossip_ring_member=true\"}\nexpect: none\n", &none)
-	decodeStrict(t, "pods: {labels: \"gossip_ring_member=true\"}\nminPods: 3\nexpect: {primary: memberlist, mirror: false}\n", &mapping)
+	gatetest.DecodeStrict(t, "pods: {labels: \"gossip_ring_member=true\"}\nexpect: none\n", &none)
+	gatetest.DecodeStrict(t, "pods: {labels: \"gossip_ring_member=true\"}\nminPods: 3\nexpect: {primary: memberlist, mirror: false}\n", &mapping)
 	if got := none.Describe(); got != `multi KV (rings) on pods matching "gossip_ring_member=true": no multi KV store` {
 		t.Errorf("Describe() = %s", got)
 	}

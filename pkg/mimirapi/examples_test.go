@@ -1,36 +1,13 @@
 package mimirapi
 
 import (
-	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 )
 
-type spec interface {
-	Validate() error
-	Describe() string
-}
-
-// decodeStrict decodes a step-file snippet as the plan loader does.
-func decodeStrict(t *testing.T, src string, into spec) {
-	t.Helper()
-	dec := yaml.NewDecoder(strings.NewReader(src))
-	dec.KnownFields(true)
-	if err := dec.Decode(into); err != nil {
-		t.Fatalf("decode:\n%s\n%v", src, err)
-	}
-	if err := into.Validate(); err != nil {
-		t.Fatalf("validate:\n%s\n%v", src, err)
-	}
-}
-
 func TestStepFileSnippets(t *testing.T) {
-	tests := []struct {
-		name, src string
-		into      spec
-		describe  string
-	}{
+	gatetest.TestSnippets(t, []gatetest.Snippet{
 		{"preflight of the read-write plans", `
 pods: {labels: "gossip_ring_member=true"}
 supported: ">=2.0.0 <3.0.0"
@@ -54,34 +31,15 @@ source: runtimeConfig
 key: multi_kv_config.primary
 equals: memberlist
 `, &ConfigSpec{}, `runtimeConfig: multi_kv_config.primary = memberlist on pods matching "name=distributor"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			decodeStrict(t, tt.src, tt.into)
-			if got := tt.into.Describe(); got != tt.describe {
-				t.Errorf("Describe()\n got %s\nwant %s", got, tt.describe)
-			}
-		})
-	}
+	})
 }
 
 func TestSpecValidationMessagesNameTheField(t *testing.T) {
-	tests := []struct {
-		name string
-		s    spec
-		want string
-	}{
+	gatetest.TestInvalid(t, []gatetest.Invalid{
 		{"config: a key is required", &ConfigSpec{PodsSpec: distributors, Equals: strp("x")}, "key: missing"},
 		{"config: equals or present", &ConfigSpec{PodsSpec: distributors, Key: "a"}, "equals or present: give one"},
 		{"config: known sources", &ConfigSpec{PodsSpec: distributors, Key: "a", Present: boolp(true), Source: "overrides"}, `source: "overrides" is not config or runtimeConfig`},
 		{"ready: pods are required", &ReadySpec{}, "pods: pod selector needs labels or names"},
 		{"ready: minPods is not negative", &ReadySpec{PodsSpec{Pods: distributors.Pods, MinPods: -2}}, "minPods: must not be negative"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.s.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Validate() = %v, want %q", err, tt.want)
-			}
-		})
-	}
+	})
 }
