@@ -19,7 +19,6 @@ import (
 
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
 	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
-	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -94,25 +93,7 @@ func zonesAction(t *testing.T, env, step string, d Deps) plan.Action {
 // file now, labelled, as an earlier mimirctl step would have.
 func applyAsMimirctl(t *testing.T, env string, srv *kubefake.Server) {
 	t.Helper()
-	e, err := OpenEnvironment(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := tanka.ReadOverlay(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.Render(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, _, err := AppliedObjects(r, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kube.Apply(context.Background(), srv.Dynamic(), srv.Mapper(), objs, kube.ApplyOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	applyRendered(t, env, srv, false)
 }
 
 // statefulSet is the typed view of a zone StatefulSet the rollout checks
