@@ -8,24 +8,24 @@ import (
 
 func TestStepFileSnippets(t *testing.T) {
 	gatetest.TestSnippets(t, []gatetest.Snippet{
-		{"HA tracker keys reached memberlist on every distributor", `
+		{Name: "HA tracker keys reached memberlist on every distributor", Src: `
 pods: {labels: "name=distributor"}
 keys: ["ha-tracker/.+"]
 minMembers: 3
-`, &MemberlistSpec{}, `memberlist on pods matching "name=distributor": keys /ha-tracker/.+/ present, members ≥ 3`},
-		{"every distributor sees the same elected replicas", `
+`, Into: &MemberlistSpec{}, Describe: `memberlist on pods matching "name=distributor": keys /ha-tracker/.+/ present, members ≥ 3`},
+		{Name: "every distributor sees the same elected replicas", Src: `
 pods: {labels: "name=distributor"}
 minPods: 2
 clusters: "prom-.*"
-`, &HATrackerSpec{}, `HA tracker: pods matching "name=distributor" (at least 2) agree on the elected replica of every cluster (tenants /.*/, clusters /prom-.*/)`},
+`, Into: &HATrackerSpec{}, Describe: `HA tracker: pods matching "name=distributor" (at least 2) agree on the elected replica of every cluster (tenants /.*/, clusters /prom-.*/)`},
 	})
 }
 
 func TestSpecValidationMessagesNameTheField(t *testing.T) {
 	gatetest.TestInvalid(t, []gatetest.Invalid{
-		{"memberlist: something to check", &MemberlistSpec{PodsSpec: distributors}, "the gate checks nothing"},
-		{"memberlist: key patterns are regular expressions", &MemberlistSpec{PodsSpec: distributors, Keys: []string{"("}}, `keys[0]: "(" is not a regular expression`},
-		{"memberlist: members alone", &MemberlistSpec{PodsSpec: distributors, Members: intp(3), MinMembers: intp(1)}, "members: give members alone"},
-		{"ha tracker: cluster patterns are regular expressions", &HATrackerSpec{PodsSpec: distributors, Clusters: "["}, `clusters: "[" is not a regular expression`},
+		{Name: "memberlist: something to check", Spec: &MemberlistSpec{PodsSpec: distributors}, Want: "the gate checks nothing"},
+		{Name: "memberlist: key patterns are regular expressions", Spec: &MemberlistSpec{PodsSpec: distributors, Keys: []string{"("}}, Want: `keys[0]: "(" is not a regular expression`},
+		{Name: "memberlist: members alone", Spec: &MemberlistSpec{PodsSpec: distributors, Members: intp(3), MinMembers: intp(1)}, Want: "members: give members alone"},
+		{Name: "ha tracker: cluster patterns are regular expressions", Spec: &HATrackerSpec{PodsSpec: distributors, Clusters: "["}, Want: `clusters: "[" is not a regular expression`},
 	})
 }
