@@ -7,6 +7,7 @@ package plantest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -175,4 +176,26 @@ func (w *WindowRun) Finished(err error) *plan.ActionState {
 		w.t.Fatalf("after the next window: run %s, action %s (%s)", st.Status, as.Status, as.Detail)
 	}
 	return as
+}
+
+// NewActionRun is NewWindowRun for a step whose actions are all of the one
+// kind kind: bind makes the action of a decoded spec, as the engine's
+// binder does with the run's dependencies. The step may have no gates
+// (binding one fails the run).
+func NewActionRun(t *testing.T, clock *WindowClock, kind plan.ActionKind, bind func(plan.ActionSpec) plan.Action, step string) *WindowRun {
+	t.Helper()
+	reg := plan.NewRegistry()
+	reg.AddAction(kind)
+	return NewWindowRun(t, clock, reg, actionBinder(bind), step)
+}
+
+// actionBinder binds every action with itself and no gate.
+type actionBinder func(plan.ActionSpec) plan.Action
+
+func (b actionBinder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
+	return b(cfg.Spec), nil
+}
+
+func (actionBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
+	return nil, fmt.Errorf("gate kind %s: not in these tests", cfg.Kind)
 }
