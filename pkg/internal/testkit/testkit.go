@@ -1,6 +1,8 @@
 // Package testkit holds small fakes shared by the tests of several packages:
-// a plan.Progress that keeps what actions report, and a copy of a testdata
-// tree (a Tanka project) that a test may change.
+// a plan.Progress that keeps what actions report (Progress), a fake
+// plan.Clock that moves at once and runs scheduled events (Clock; the
+// window tests use it as plantest.WindowClock), and a copy of a testdata
+// tree, such as a Tanka project, that a test may change (CopyTree).
 //
 // It imports only the standard library, so the tests of any layer may use
 // it (internal/archtest treats pkg/internal/... as test helpers).

@@ -9,79 +9,24 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
 // WindowClock is the run's clock in window tests: Sleep moves it forward at
 // once, and at moments set with At it runs what happens in the cluster
-// meanwhile (pods reload, a pipeline applies).
-type WindowClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	events []clockEvent
-}
-
-type clockEvent struct {
-	at time.Time
-	do func()
-}
+// meanwhile (pods reload, a pipeline applies). See testkit.Clock.
+type WindowClock = testkit.Clock
 
 var _ plan.Clock = (*WindowClock)(nil)
 
 // NewWindowClock returns a clock at 2026-11-29 02:00 UTC.
 func NewWindowClock() *WindowClock {
-	return &WindowClock{now: time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC)}
-}
-
-// Now returns the clock's time.
-func (c *WindowClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Sleep moves the clock forward by d, then runs the events that are due;
-// it returns ctx's error, without moving, when ctx is done.
-func (c *WindowClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.Set(c.Now().Add(d))
-	return nil
-}
-
-// Set moves the clock to t (forward only) and runs the events due by then.
-func (c *WindowClock) Set(t time.Time) {
-	c.mu.Lock()
-	if t.After(c.now) {
-		c.now = t
-	}
-	var due []func()
-	rest := c.events[:0]
-	for _, e := range c.events {
-		if e.at.After(c.now) {
-			rest = append(rest, e)
-		} else {
-			due = append(due, e.do)
-		}
-	}
-	c.events = rest
-	c.mu.Unlock()
-	for _, do := range due {
-		do()
-	}
-}
-
-// At runs do once the clock reaches t.
-func (c *WindowClock) At(t time.Time, do func()) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.events = append(c.events, clockEvent{at: t, do: do})
+	return testkit.NewClock(time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC))
 }
 
 // WindowRun runs a one-step plan through plan.Runner, as `mimirctl apply
