@@ -2,53 +2,24 @@ package cli
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/engine"
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
-
-// recordProgress is a plan.Progress that keeps the reports.
-type recordProgress struct{ reports []string }
-
-func (*recordProgress) Get(string) (string, bool)                                      { return "", false }
-func (*recordProgress) Set(context.Context, string, string) error                      { return nil }
-func (*recordProgress) Now() time.Time                                                 { return time.Now() }
-func (*recordProgress) WaitUntil(context.Context, string, time.Duration, string) error { return nil }
-func (*recordProgress) Sleep(ctx context.Context, d time.Duration) error               { return ctx.Err() }
-func (p *recordProgress) Report(msg string)                                            { p.reports = append(p.reports, msg) }
 
 // tankaEnv copies testdata/tanka (a Tanka project whose environment imports
 // mimirctl.libsonnet), writes the empty overlay file as `mimirctl init`
 // does, and returns the environment's directory.
 func tankaEnv(t *testing.T) string {
 	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir("testdata/tanka", func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel("testdata/tanka", path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := filepath.Join(dst, "environments", "mimir")
+	env := filepath.Join(testkit.CopyTree(t, "testdata/tanka"), "environments", "mimir")
 	if err := tanka.WriteOverlay(env, &tanka.Overlay{}); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +39,7 @@ func applyJsonnetStep(t *testing.T, api *kubefake.Server, env, step string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Apply(context.Background(), &recordProgress{}); err != nil {
+	if err := a.Apply(context.Background(), &testkit.Progress{}); err != nil {
 		t.Fatal(err)
 	}
 }

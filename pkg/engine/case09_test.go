@@ -20,6 +20,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/kvmigrate"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
@@ -92,7 +93,7 @@ func TestCase09MultiKVTeardownUnlabelledClient(t *testing.T) {
 		a := case09Action(t, NewBinder(d), p)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		err := a.Apply(ctx, &fakeProgress{})
+		err := a.Apply(ctx, &testkit.Progress{})
 		assertCase09Refusal(t, err)
 		cm, gerr := d.Kube.CoreV1().ConfigMaps(gatetest.Namespace).Get(context.Background(), mimir.RuntimeConfigMap, metav1.GetOptions{})
 		if gerr != nil {
@@ -120,7 +121,7 @@ func TestCase09MultiKVTeardownUnlabelledClient(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := case09Action(t, NewBinder(d), case09Plan(t, "jsonnet"))
-		assertCase09Refusal(t, a.Apply(context.Background(), &fakeProgress{}))
+		assertCase09Refusal(t, a.Apply(context.Background(), &testkit.Progress{}))
 		if now, _ := os.ReadFile(tanka.OverlayPath(d.Env)); string(now) != string(written) {
 			t.Errorf("the overlay file changed:\n%s", now)
 		}

@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/plans"
 )
@@ -164,9 +165,9 @@ func capacityChecks(t *testing.T, b *Binder, name string, params map[string]stri
 
 // refusal runs a check as the executor would (Check, then Apply when not
 // done) and returns the error that stops the step ("" when it passes).
-func refusal(t *testing.T, a plan.Action) (string, *fakeProgress) {
+func refusal(t *testing.T, a plan.Action) (string, *testkit.Progress) {
 	t.Helper()
-	p := &fakeProgress{}
+	p := &testkit.Progress{}
 	done, _, err := a.Check(context.Background())
 	if err != nil {
 		return err.Error(), p
@@ -252,8 +253,8 @@ func TestCase11MimirWriteCapacity(t *testing.T) {
 		if got != "" {
 			t.Fatalf("allowed shortfall refused: %s", got)
 		}
-		if len(p.reports) == 0 || !strings.Contains(p.reports[0], "7.1M series would land on 1 mimir-write-zone-a pod (limit 3M)") {
-			t.Errorf("allowed shortfall not reported: %q", p.reports)
+		if len(p.Reports) == 0 || !strings.Contains(p.Reports[0], "7.1M series would land on 1 mimir-write-zone-a pod (limit 3M)") {
+			t.Errorf("allowed shortfall not reported: %q", p.Reports)
 		}
 	})
 

@@ -18,7 +18,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
-	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -93,25 +93,7 @@ func zonesAction(t *testing.T, env, step string, d Deps) plan.Action {
 // file now, labelled, as an earlier mimirctl step would have.
 func applyAsMimirctl(t *testing.T, env string, srv *kubefake.Server) {
 	t.Helper()
-	e, err := OpenEnvironment(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := tanka.ReadOverlay(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.Render(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, _, err := AppliedObjects(r, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kube.Apply(context.Background(), srv.Dynamic(), srv.Mapper(), objs, kube.ApplyOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	applyRendered(t, env, srv, false)
 }
 
 // statefulSet is the typed view of a zone StatefulSet the rollout checks
@@ -155,11 +137,11 @@ func TestAJsonnetChangeRollsOneZoneAtATime(t *testing.T) {
 	})
 	step := "- id: a\n  title: A\n  actions:\n    - jsonnet: {config: {ingester_flag: new}}\n"
 	a := zonesAction(t, env, step, Deps{Kube: typed, Dynamic: srv.Dynamic(), Mapper: srv.Mapper(), Namespace: "mimir"})
-	p := &fakeProgress{}
+	p := &testkit.Progress{}
 	if err := a.Apply(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
-	reports := strings.Join(p.reports, "\n")
+	reports := strings.Join(p.Reports, "\n")
 	if !strings.Contains(reports, "applying 2 objects") || !strings.Contains(reports, "next zone: StatefulSet/ingester-zone-b") {
 		t.Errorf("reports:\n%s", reports)
 	}
@@ -201,7 +183,7 @@ func TestAPruneOfAStatefulSetWithPodsIsRefused(t *testing.T) {
 	typed := fake.NewClientset(statefulSet("ingester-zone-a", 0), statefulSet("ingester-zone-b", 3))
 	step := "- id: a\n  title: A\n  actions:\n    - jsonnet: {config: {zones: [a]}, noRollout: true}\n"
 	a := zonesAction(t, env, step, Deps{Kube: typed, Dynamic: srv.Dynamic(), Mapper: srv.Mapper(), Namespace: "mimir"})
-	err = a.Apply(context.Background(), &fakeProgress{})
+	err = a.Apply(context.Background(), &testkit.Progress{})
 	if err == nil || !strings.Contains(err.Error(), "the change would delete StatefulSet") || !strings.Contains(err.Error(), "ingester-zone-b, which still runs 3 pods") {
 		t.Fatalf("err = %v, want the prune refused", err)
 	}
@@ -213,14 +195,14 @@ func TestAPruneOfAStatefulSetWithPodsIsRefused(t *testing.T) {
 	if _, err := typed.AppsV1().StatefulSets("mimir").Update(context.Background(), statefulSet("ingester-zone-b", 0), metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	p := &fakeProgress{}
+	p := &testkit.Progress{}
 	if err := a.Apply(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
 	if live, err := srv.Get(stsKind, "mimir", "ingester-zone-b"); err != nil || live != nil {
 		t.Errorf("ingester-zone-b after the prune: %v, %v", live, err)
 	}
-	if !strings.Contains(strings.Join(p.reports, "\n"), "deleting 1 objects no longer rendered: ") {
-		t.Errorf("reports: %q", p.reports)
+	if !strings.Contains(strings.Join(p.Reports, "\n"), "deleting 1 objects no longer rendered: ") {
+		t.Errorf("reports: %q", p.Reports)
 	}
 }

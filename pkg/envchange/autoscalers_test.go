@@ -13,6 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -52,7 +53,7 @@ func TestAStepAnAutoscalerWouldUndoIsRefusedBeforeAnythingChanges(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = a.Apply(context.Background(), &fakeProgress{})
+	err = a.Apply(context.Background(), &testkit.Progress{})
 	if err == nil || !strings.Contains(err.Error(), "Deployment mimir/querier: this step sets replicas 1, but HorizontalPodAutoscaler querier") {
 		t.Fatalf("want a refusal naming the HPA, got %v", err)
 	}

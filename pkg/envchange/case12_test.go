@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -39,7 +40,7 @@ actions:
 // value. A jsonnet step of the Mimir environment must neither delete nor
 // preview as deletions the other repository's objects, and must name them.
 func TestCase12TankaEnvLabelCollision(t *testing.T) {
-	dir := copyTree(t, case12)
+	dir := testkit.CopyTree(t, case12)
 	mimirEnv := filepath.Join(dir, "repo-mimir", "environments", "mimir")
 	assertSameTankaLabel(t, mimirEnv, filepath.Join(dir, "repo-alerting", "environments", "mimir"))
 
@@ -74,7 +75,7 @@ func TestCase12TankaEnvLabelCollision(t *testing.T) {
 	}
 	assertNamesForeignObjects(t, "plan warnings", ch.Warnings)
 
-	progress := &fakeProgress{}
+	progress := &testkit.Progress{}
 	if err := a.Apply(context.Background(), progress); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestCase12TankaEnvLabelCollision(t *testing.T) {
 			t.Errorf("apply deleted %s %s of the other repository (%v)", o.gvk.Kind, o.name, err)
 		}
 	}
-	assertNamesForeignObjects(t, "apply output", progress.reports)
+	assertNamesForeignObjects(t, "apply output", progress.Reports)
 }
 
 // assertSameTankaLabel checks the case's premise: both environments get the
@@ -118,28 +119,4 @@ func assertNamesForeignObjects(t *testing.T, where string, lines []string) {
 	if !strings.Contains(text, "labelled by a Tanka environment of the same name; not deleting (use tk prune if they are really yours)") {
 		t.Errorf("%s do not say why the objects are left alone:\n%s", where, text)
 	}
-}
-
-// copyTree copies the directory src to a temporary directory and returns it.
-func copyTree(t *testing.T, src string) string {
-	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }

@@ -3,9 +3,12 @@ package envchange
 import (
 	"context"
 	"fmt"
-	"time"
+	"testing"
 
+	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
+	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
 // testRegistry has the one kind of this package, as engine registers it.
@@ -52,14 +55,29 @@ func (*testBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg p
 	return nil, fmt.Errorf("gate kind %s: not in these tests", cfg.Kind)
 }
 
-// fakeProgress records reports; Sleep returns at once.
-type fakeProgress struct{ reports []string }
-
-func (*fakeProgress) Get(string) (string, bool)                 { return "", false }
-func (*fakeProgress) Set(context.Context, string, string) error { return nil }
-func (*fakeProgress) Now() time.Time                            { return time.Now() }
-func (*fakeProgress) WaitUntil(context.Context, string, time.Duration, string) error {
-	return nil
+// applyRendered renders the environment env with its overlay file as it is
+// now and applies the objects to srv: labelled as mimirctl applies them, or,
+// with external, as rendered (as the user's pipeline would, see
+// AppliedObjects).
+func applyRendered(t *testing.T, env string, srv *kubefake.Server, external bool) {
+	t.Helper()
+	e, err := OpenEnvironment(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := tanka.ReadOverlay(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Render(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, _, err := AppliedObjects(r, external)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.Apply(context.Background(), srv.Dynamic(), srv.Mapper(), objs, kube.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
 }
-func (*fakeProgress) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-func (p *fakeProgress) Report(msg string)                              { p.reports = append(p.reports, msg) }

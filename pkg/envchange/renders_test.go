@@ -13,6 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -100,7 +101,7 @@ func TestJsonnetApplyAndPreviewRenderEachOverlayOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Apply(context.Background(), &fakeProgress{}); err != nil {
+	if err := a.Apply(context.Background(), &testkit.Progress{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(renders.calls) != 2 || len(renders.repeated()) != 0 {

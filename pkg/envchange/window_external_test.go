@@ -1,7 +1,6 @@
 package envchange
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
-	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan/plantest"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -31,25 +29,7 @@ actions:
 // the objects (without mimirctl's labels).
 func pipeline(t *testing.T, env string, srv *kubefake.Server) {
 	t.Helper()
-	e, err := OpenEnvironment(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := tanka.ReadOverlay(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.Render(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, _, err := AppliedObjects(r, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kube.Apply(context.Background(), srv.Dynamic(), srv.Mapper(), objs, kube.ApplyOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	applyRendered(t, env, srv, true)
 }
 
 func writeReplicas(t *testing.T, srv *kubefake.Server) int64 {

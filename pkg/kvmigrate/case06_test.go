@@ -28,10 +28,10 @@ var gossipMembers = mimirapi.PodsSpec{Pods: podaccess.Selector{Labels: "gossip_r
 
 func case06Cluster(t *testing.T, extra ...string) []gatetest.Pod {
 	t.Helper()
-	ml := map[string]route{mimir.PathMemberlist: {file: "testdata/cases/06-foreign-memberlist-members/memberlist-merged.json"}}
+	ml := map[string]gatetest.Route{mimir.PathMemberlist: {File: "testdata/cases/06-foreign-memberlist-members/memberlist-merged.json"}}
 	var out []gatetest.Pod
 	for _, n := range append(append([]string(nil), case06Own...), extra...) {
-		out = append(out, gatetest.Pod{Name: n, Labels: map[string]string{"gossip_ring_member": "true"}, Server: fakeMimir(t, ml)})
+		out = append(out, gatetest.Pod{Name: n, Labels: map[string]string{"gossip_ring_member": "true"}, Server: gatetest.FakeMimir(t, ml)})
 	}
 	return out
 }
@@ -66,7 +66,7 @@ func TestCase06ForeignMemberlistMembers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			assertObs(t, evaluate(t, g), tt.want, tt.summary, tt.detail)
+			gatetest.AssertObservation(t, gatetest.Evaluate(t, g), tt.want, tt.summary, tt.detail)
 		})
 	}
 }

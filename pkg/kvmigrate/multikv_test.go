@@ -34,7 +34,7 @@ refuseWhile: {pods: {portName: http-metrics}, series: cortex_multikv_primary_sto
 	}
 	for _, tt := range tests {
 		var s MultiKVSpec
-		decodeStrict(t, tt.src, &s)
+		gatetest.DecodeStrict(t, tt.src, &s)
 		if got := s.Describe(); got != tt.describe {
 			t.Errorf("Describe()\n got %s\nwant %s", got, tt.describe)
 		}
@@ -58,8 +58,8 @@ func decodeLoose(src string, into any) error {
 
 func TestMultiKVGateSpecExpect(t *testing.T) {
 	var none, mapping MultiKVGateSpec
-	decodeStrict(t, "pods: {labels: \"gossip_ring_member=true\"}\nexpect: none\n", &none)
-	decodeStrict(t, "pods: {labels: \"gossip_ring_member=true\"}\nminPods: 3\nexpect: {primary: memberlist, mirror: false}\n", &mapping)
+	gatetest.DecodeStrict(t, "pods: {labels: \"gossip_ring_member=true\"}\nexpect: none\n", &none)
+	gatetest.DecodeStrict(t, "pods: {labels: \"gossip_ring_member=true\"}\nminPods: 3\nexpect: {primary: memberlist, mirror: false}\n", &mapping)
 	if got := none.Describe(); got != `multi KV (rings) on pods matching "gossip_ring_member=true": no multi KV store` {
 		t.Errorf("Describe() = %s", got)
 	}
@@ -92,12 +92,12 @@ func TestMultiKVGateSpecExpect(t *testing.T) {
 // configPod is a ring pod serving multiConfig and runtime (none when
 // empty) on /config and /runtime_config.
 func configPod(name, runtime string) func(t *testing.T) gatetest.Pod {
-	routes := map[string]route{mimir.PathConfig: {body: multiConfig}}
+	routes := map[string]gatetest.Route{mimir.PathConfig: {Body: multiConfig}}
 	if runtime != "" {
-		routes[mimir.PathRuntimeConfig] = route{body: runtime}
+		routes[mimir.PathRuntimeConfig] = gatetest.Route{Body: runtime}
 	}
 	return func(t *testing.T) gatetest.Pod {
-		return gatetest.Pod{Name: name, Labels: map[string]string{"gossip_ring_member": "true"}, Server: fakeMimir(t, routes)}
+		return gatetest.Pod{Name: name, Labels: map[string]string{"gossip_ring_member": "true"}, Server: gatetest.FakeMimir(t, routes)}
 	}
 }
 
@@ -110,22 +110,22 @@ func TestMultiKVGate(t *testing.T) {
 	tests := []struct {
 		name            string
 		spec            MultiKVGateSpec
-		pods            podsFn
+		pods            gatetest.PodsFn
 		want            verdict.Verdict
 		summary, detail string
 	}{
 		{"step 1: every ring on the flags' primary", MultiKVGateSpec{PodsSpec: ringPods, Expect: expect(Consul, false)},
-			pods(configPod("ingester-0", ""), configPod("distributor-0", "")), verdict.Pass, "2/2 pods match", ""},
+			gatetest.Pods(configPod("ingester-0", ""), configPod("distributor-0", "")), verdict.Pass, "2/2 pods match", ""},
 		{"step 3: a pod that has not reloaded is named", MultiKVGateSpec{PodsSpec: ringPods, Expect: expect(Memberlist, true)},
-			pods(configPod("ingester-0", switched), configPod("distributor-0", "multi_kv_config: {mirror_enabled: true}\n")), verdict.Fail, "1/2",
+			gatetest.Pods(configPod("ingester-0", switched), configPod("distributor-0", "multi_kv_config: {mirror_enabled: true}\n")), verdict.Fail, "1/2",
 			"distributor.ring runs consul primary, memberlist secondary, mirroring on, want memberlist primary, mirroring on"},
 		{"the HA tracker ignores the runtime override", MultiKVGateSpec{PodsSpec: ringPods, KV: KVHATracker, Expect: expect(Etcd, true)},
-			pods(configPod("distributor-0", switched)), verdict.Pass, "1/1 pods match", ""},
+			gatetest.Pods(configPod("distributor-0", switched)), verdict.Pass, "1/1 pods match", ""},
 		{"none: a multi client left fails", MultiKVGateSpec{PodsSpec: ringPods, Expect: &ExpectSpec{Expect{None: true}}},
-			pods(configPod("ingester-0", switched)), verdict.Fail, "0/1", "ingester.ring still runs the multi KV store (memberlist primary, consul secondary, mirroring on)"},
+			gatetest.Pods(configPod("ingester-0", switched)), verdict.Fail, "0/1", "ingester.ring still runs the multi KV store (memberlist primary, consul secondary, mirroring on)"},
 		{"a pod not serving /config is inconclusive", MultiKVGateSpec{PodsSpec: ringPods, Expect: expect(Consul, false)},
-			pods(func(t *testing.T) gatetest.Pod {
-				return gatetest.Pod{Name: "ingester-0", Labels: map[string]string{"gossip_ring_member": "true"}, Server: fakeMimir(t, nil)}
+			gatetest.Pods(func(t *testing.T) gatetest.Pod {
+				return gatetest.Pod{Name: "ingester-0", Labels: map[string]string{"gossip_ring_member": "true"}, Server: gatetest.FakeMimir(t, nil)}
 			}), verdict.Inconclusive, "", ""},
 	}
 	for _, tt := range tests {
@@ -134,7 +134,7 @@ func TestMultiKVGate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			assertObs(t, evaluate(t, g), tt.want, tt.summary, tt.detail)
+			gatetest.AssertObservation(t, gatetest.Evaluate(t, g), tt.want, tt.summary, tt.detail)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package kvmigrate
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -56,26 +55,14 @@ func reloadingCluster(t *testing.T, reloaded func() bool) (gate.Deps, *fake.Clie
 	return gate.Deps{Kube: gd.Kube, Namespace: gd.Namespace, Pods: gd.Pods}, gd.Kube.(*fake.Clientset)
 }
 
-// runtimeConfigBinder binds runtimeConfig actions with d, as the engine's
-// binder does; the window tests have no gates.
-type runtimeConfigBinder struct{ d gate.Deps }
-
-func (b runtimeConfigBinder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
-	return NewRuntimeConfig(cfg.Spec.(*RuntimeConfigSpec), b.d), nil
-}
-
-func (runtimeConfigBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
-	return nil, fmt.Errorf("gate kind %s has no binding here", cfg.Kind)
-}
-
 // newRuntimeConfigRun runs step (a step file with one runtimeConfig
-// action) in namespace d with clock as the run's clock.
+// action) in namespace d with clock as the run's clock, binding the action
+// with d as the engine's binder does.
 func newRuntimeConfigRun(t *testing.T, clock *plantest.WindowClock, d gate.Deps, step string) *plantest.WindowRun {
 	t.Helper()
-	reg := plan.NewRegistry()
-	reg.AddAction(plan.ActionKind{Name: "runtimeConfig", Summary: "merge into Mimir's runtime configuration", New: func() plan.ActionSpec { return &RuntimeConfigSpec{} }})
+	kind := plan.ActionKind{Name: "runtimeConfig", Summary: "merge into Mimir's runtime configuration", New: func() plan.ActionSpec { return &RuntimeConfigSpec{} }}
 	d.Now = clock.Now
-	return plantest.NewWindowRun(t, clock, reg, runtimeConfigBinder{d: d}, step)
+	return plantest.NewActionRun(t, clock, kind, func(s plan.ActionSpec) plan.Action { return NewRuntimeConfig(s.(*RuntimeConfigSpec), d) }, step)
 }
 
 func configMapUpdates(cs *fake.Clientset) int {

@@ -1,87 +1,45 @@
 package mimirapi
 
 import (
-	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 )
 
-type spec interface {
-	Validate() error
-	Describe() string
-}
-
-// decodeStrict decodes a step-file snippet as the plan loader does.
-func decodeStrict(t *testing.T, src string, into spec) {
-	t.Helper()
-	dec := yaml.NewDecoder(strings.NewReader(src))
-	dec.KnownFields(true)
-	if err := dec.Decode(into); err != nil {
-		t.Fatalf("decode:\n%s\n%v", src, err)
-	}
-	if err := into.Validate(); err != nil {
-		t.Fatalf("validate:\n%s\n%v", src, err)
-	}
-}
-
 func TestStepFileSnippets(t *testing.T) {
-	tests := []struct {
-		name, src string
-		into      spec
-		describe  string
-	}{
-		{"preflight of the read-write plans", `
+	gatetest.TestSnippets(t, []gatetest.Snippet{
+		{Name: "preflight of the read-write plans", Src: `
 pods: {labels: "gossip_ring_member=true"}
 supported: ">=2.0.0 <3.0.0"
 reason: read-write mode was removed in Mimir 3.0; migrate back to microservices on 2.x before upgrading
 unknown: detect
 detect:
   - {configKey: frontend.querier_forget_delay, expect: present}
-`, &VersionSpec{}, `version: pods matching "gossip_ring_member=true" run Mimir >=2.0.0 <3.0.0; unversioned builds by feature detection`},
-		{"preflight of the HA tracker migration to memberlist", `
+`, Into: &VersionSpec{}, Describe: `version: pods matching "gossip_ring_member=true" run Mimir >=2.0.0 <3.0.0; unversioned builds by feature detection`},
+		{Name: "preflight of the HA tracker migration to memberlist", Src: `
 pods: {labels: "name=distributor"}
 supported: ">=2.17.0"
 reason: memberlist is stable for the HA tracker since Mimir 2.17
-`, &VersionSpec{}, `version: pods matching "name=distributor" run Mimir >=2.17.0`},
-		{"mimir-write pods are ready", `
+`, Into: &VersionSpec{}, Describe: `version: pods matching "name=distributor" run Mimir >=2.17.0`},
+		{Name: "mimir-write pods are ready", Src: `
 pods: {labels: "rollout-group=mimir-write"}
 minPods: 3
-`, &ReadySpec{}, `ready: pods matching "rollout-group=mimir-write" (at least 3) answer /ready with 200`},
-		{"the runtime config made memberlist the primary store", `
+`, Into: &ReadySpec{}, Describe: `ready: pods matching "rollout-group=mimir-write" (at least 3) answer /ready with 200`},
+		{Name: "the runtime config made memberlist the primary store", Src: `
 pods: {labels: "name=distributor"}
 source: runtimeConfig
 key: multi_kv_config.primary
 equals: memberlist
-`, &ConfigSpec{}, `runtimeConfig: multi_kv_config.primary = memberlist on pods matching "name=distributor"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			decodeStrict(t, tt.src, tt.into)
-			if got := tt.into.Describe(); got != tt.describe {
-				t.Errorf("Describe()\n got %s\nwant %s", got, tt.describe)
-			}
-		})
-	}
+`, Into: &ConfigSpec{}, Describe: `runtimeConfig: multi_kv_config.primary = memberlist on pods matching "name=distributor"`},
+	})
 }
 
 func TestSpecValidationMessagesNameTheField(t *testing.T) {
-	tests := []struct {
-		name string
-		s    spec
-		want string
-	}{
-		{"config: a key is required", &ConfigSpec{PodsSpec: distributors, Equals: strp("x")}, "key: missing"},
-		{"config: equals or present", &ConfigSpec{PodsSpec: distributors, Key: "a"}, "equals or present: give one"},
-		{"config: known sources", &ConfigSpec{PodsSpec: distributors, Key: "a", Present: boolp(true), Source: "overrides"}, `source: "overrides" is not config or runtimeConfig`},
-		{"ready: pods are required", &ReadySpec{}, "pods: pod selector needs labels or names"},
-		{"ready: minPods is not negative", &ReadySpec{PodsSpec{Pods: distributors.Pods, MinPods: -2}}, "minPods: must not be negative"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.s.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Validate() = %v, want %q", err, tt.want)
-			}
-		})
-	}
+	gatetest.TestInvalid(t, []gatetest.Invalid{
+		{Name: "config: a key is required", Spec: &ConfigSpec{PodsSpec: distributors, Equals: strp("x")}, Want: "key: missing"},
+		{Name: "config: equals or present", Spec: &ConfigSpec{PodsSpec: distributors, Key: "a"}, Want: "equals or present: give one"},
+		{Name: "config: known sources", Spec: &ConfigSpec{PodsSpec: distributors, Key: "a", Present: boolp(true), Source: "overrides"}, Want: `source: "overrides" is not config or runtimeConfig`},
+		{Name: "ready: pods are required", Spec: &ReadySpec{}, Want: "pods: pod selector needs labels or names"},
+		{Name: "ready: minPods is not negative", Spec: &ReadySpec{PodsSpec{Pods: distributors.Pods, MinPods: -2}}, Want: "minPods: must not be negative"},
+	})
 }

@@ -19,14 +19,14 @@ var allMimir = PodsSpec{Pods: podaccess.Selector{Labels: "name"}}
 // the given captured version for feature detection.
 func unstamped(t *testing.T, like string) func(t *testing.T) []gatetest.Pod {
 	return func(t *testing.T) []gatetest.Pod {
-		routes := map[string]route{
-			mimir.PathBuildInfo: {body: `{"status":"success","data":{"application":"Grafana Mimir","version":"unknown","revision":"","branch":"","goVersion":"go1.26.8"}}`},
-			mimir.PathConfig:    {file: "mimir-" + like + "/config.yaml"},
+		routes := map[string]gatetest.Route{
+			mimir.PathBuildInfo: {Body: `{"status":"success","data":{"application":"Grafana Mimir","version":"unknown","revision":"","branch":"","goVersion":"go1.26.8"}}`},
+			mimir.PathConfig:    {File: "testdata/mimir-" + like + "/config.yaml"},
 		}
 		if like == "3.0.5" {
-			routes[mimir.PathPrepareRingDownscale] = route{file: "mimir-3.0.5/prepare-instance-ring-downscale-get.json"}
+			routes[mimir.PathPrepareRingDownscale] = gatetest.Route{File: "testdata/mimir-3.0.5/prepare-instance-ring-downscale-get.json"}
 		}
-		return []gatetest.Pod{mimirPod("custom-0", "distributor", fakeMimir(t, routes))}
+		return []gatetest.Pod{mimirPod("custom-0", "distributor", gatetest.FakeMimir(t, routes))}
 	}
 }
 
@@ -35,7 +35,7 @@ func unstamped(t *testing.T, like string) func(t *testing.T) []gatetest.Pod {
 func reporting(version, revision string) func(t *testing.T) []gatetest.Pod {
 	return func(t *testing.T) []gatetest.Pod {
 		body := fmt.Sprintf(`{"status":"success","data":{"application":"Grafana Mimir","version":%q,"revision":%q,"branch":"","goVersion":"go1.26.8"}}`, version, revision)
-		return []gatetest.Pod{mimirPod("distributor-0", "distributor", fakeMimir(t, map[string]route{mimir.PathBuildInfo: {body: body}}))}
+		return []gatetest.Pod{mimirPod("distributor-0", "distributor", gatetest.FakeMimir(t, map[string]gatetest.Route{mimir.PathBuildInfo: {Body: body}}))}
 	}
 }
 
@@ -104,7 +104,7 @@ func TestVersionGate(t *testing.T) {
 		{"a pod without build info is inconclusive",
 			VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0"},
 			func(t *testing.T) []gatetest.Pod {
-				return []gatetest.Pod{mimirPod("x-0", "x", fakeMimir(t, map[string]route{}))}
+				return []gatetest.Pod{mimirPod("x-0", "x", gatetest.FakeMimir(t, map[string]gatetest.Route{}))}
 			},
 			verdict.Inconclusive, "", "endpoint not served"},
 	}
@@ -115,18 +115,8 @@ func TestVersionGate(t *testing.T) {
 				t.Fatal(err)
 			}
 			obs := g.Evaluate(context.Background())
-			assertObs(t, obs, tt.want, tt.wantSummary, tt.wantDetail)
+			gatetest.AssertObservation(t, obs, tt.want, tt.wantSummary, tt.wantDetail)
 		})
-	}
-}
-
-func assertObs(t *testing.T, obs verdict.Observation, want verdict.Verdict, summary, detail string) {
-	t.Helper()
-	if obs.Verdict != want || !strings.Contains(obs.Summary, summary) {
-		t.Fatalf("got %s, want %s with %q", obs, want, summary)
-	}
-	if !strings.Contains(strings.Join(obs.Details, "\n"), detail) {
-		t.Errorf("details lack %q:\n%s", detail, strings.Join(obs.Details, "\n"))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 )
 
 func testPlan(steps ...*Step) *Plan {
@@ -60,7 +61,7 @@ func withMinDuration(d time.Duration) stepOpt {
 // harness wires a Runner with fakes.
 type harness struct {
 	world  *fakeWorld
-	clock  *fakeClock
+	clock  *testkit.Clock
 	store  *memoryStore
 	events *recorder
 	runner *Runner

@@ -60,7 +60,7 @@ func TestCrashAtEveryBoundaryResumesToTheSameEnd(t *testing.T) {
 			}
 			// A new process: same store and cluster, fresh runner.
 			h.store.failAt = 0
-			h.clock.now = h.clock.now.Add(5 * time.Minute)
+			h.clock.Set(h.clock.Now().Add(5 * time.Minute))
 			h.runner = &Runner{Store: h.store, Locker: NewFileLocker(h.dir + "/state.json"), Binder: fakeBinder{w: h.world},
 				Clock: h.clock, Events: &recorder{}, Holder: "second", Identity: h.runner.Identity}
 			if err := h.apply(t, crashPlan(), ApplyOptions{Yes: true}); err != nil {

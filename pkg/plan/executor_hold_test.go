@@ -36,7 +36,7 @@ func TestAResumedRunContinuesAGatesSeriesOfPasses(t *testing.T) {
 				t.Fatalf("recorded %+v, want a series of 2 passes", gs)
 			}
 			first := *gs.FirstPassAt
-			h.clock.now = h.clock.now.Add(time.Hour)
+			h.clock.Set(h.clock.Now().Add(time.Hour))
 			h.world.script["x"] = []verdict.Verdict{tc.first}
 			if err := h.resume(t, p, ApplyOptions{}); err != nil {
 				t.Fatal(err)
@@ -117,7 +117,7 @@ func TestAResumedRunHandsARecordedHoldBackToItsGate(t *testing.T) {
 		t.Fatalf("recorded hold %v, want %s", gs.HoldSince, start)
 	}
 	seen := gs.At
-	h.clock.now = h.clock.now.Add(time.Minute)
+	h.clock.Set(h.clock.Now().Add(time.Minute))
 	if err := h.resume(t, p, ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}

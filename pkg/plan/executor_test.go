@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
@@ -131,7 +132,7 @@ func TestAWaitIsNeverRestartedFromZero(t *testing.T) {
 		t.Fatalf("apply: %v", err)
 	}
 	h2 := newHarness(t)
-	h2.clock.now = start
+	h2.clock.Set(start)
 	p2 := testPlan(step("a", withSet("x", "1"), withWait(2*time.Hour)), step("b", withWait(4*time.Hour)))
 	err := h2.apply(t, p2, ApplyOptions{Until: start.Add(3 * time.Hour)})
 	if !errors.As(err, &wc) {
@@ -142,7 +143,7 @@ func TestAWaitIsNeverRestartedFromZero(t *testing.T) {
 	}
 	// Resume in the next window: the 4h wait starts then and survives an
 	// early stop.
-	h2.clock.now = start.Add(10 * time.Hour)
+	h2.clock.Set(start.Add(10 * time.Hour))
 	err = h2.resume(t, p2, ApplyOptions{Until: start.Add(20 * time.Hour)})
 	if err != nil {
 		t.Fatalf("resume: %v", err)
@@ -163,7 +164,7 @@ func TestAWaitPastTheWindowStopsAndResumesFromItsDeadline(t *testing.T) {
 		t.Fatalf("err = %v, applies = %v: the step must not start", err, h.world.applies)
 	}
 	// Start it without a window; Ctrl-C arrives 30 minutes into the wait.
-	h.runner.Clock = &interruptingClock{fakeClock: h.clock, after: 30 * time.Minute}
+	h.runner.Clock = &interruptingClock{Clock: h.clock, after: 30 * time.Minute}
 	err = h.apply(t, p, ApplyOptions{})
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v, want interrupted", err)
@@ -174,7 +175,7 @@ func TestAWaitPastTheWindowStopsAndResumesFromItsDeadline(t *testing.T) {
 	}
 	// The next run, an hour later, waits only what is left.
 	h.runner.Clock = h.clock
-	h.clock.now = h.clock.now.Add(time.Hour)
+	h.clock.Set(h.clock.Now().Add(time.Hour))
 	if err := h.resume(t, p, ApplyOptions{}); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
@@ -190,15 +191,15 @@ func TestAWaitPastTheWindowStopsAndResumesFromItsDeadline(t *testing.T) {
 // interruptingClock lets time pass up to `after` within one Sleep, then
 // behaves as if Ctrl-C was pressed.
 type interruptingClock struct {
-	*fakeClock
+	*testkit.Clock
 	after time.Duration
 }
 
 func (c *interruptingClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= c.after {
-		return c.fakeClock.Sleep(ctx, d)
+		return c.Clock.Sleep(ctx, d)
 	}
-	_ = c.fakeClock.Sleep(ctx, c.after)
+	_ = c.Clock.Sleep(ctx, c.after)
 	return context.Canceled
 }
 

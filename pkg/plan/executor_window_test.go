@@ -69,7 +69,7 @@ func TestAWindowEndsInsideAnAction(t *testing.T) {
 	if st.Status != RunStopped || as.Status != ActionStarted || len(as.Data["polls"]) != 11 || h.world.applies["x"] != 0 {
 		t.Fatalf("run %s, action %s with %d polls recorded, applies %v", st.Status, as.Status, len(as.Data["polls"]), h.world.applies)
 	}
-	h.clock.now = h.clock.now.Add(12 * time.Hour)
+	h.clock.Set(h.clock.Now().Add(12 * time.Hour))
 	if err := h.resume(t, p, ApplyOptions{Until: h.clock.Now().Add(time.Hour)}); err != nil {
 		t.Fatalf("resume in the next window: %v", err)
 	}

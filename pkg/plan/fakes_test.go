@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
@@ -115,30 +116,10 @@ func (g *fakeGate) Evaluate(context.Context) verdict.Observation {
 	return verdict.Failf("%s is %q, want %q", g.spec.Key, g.w.values[g.spec.Key], g.spec.Equals)
 }
 
-// fakeClock moves time forward on Sleep, at once.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	return nil
+// newFakeClock returns a clock at 2026-11-23 10:00 UTC that moves forward
+// on Sleep, at once.
+func newFakeClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 }
 
 // memoryStore is a fake Store keeping a JSON copy, as a real store would.

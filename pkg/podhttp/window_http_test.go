@@ -1,8 +1,6 @@
 package podhttp
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -69,22 +67,10 @@ func TestAWindowEndingBetweenTwoHTTPCallsLeavesTheActionResumable(t *testing.T) 
 	}
 }
 
-// httpBinder binds http actions with d, as the engine's binder does; the
-// window tests have no gates.
-type httpBinder struct{ d Deps }
-
-func (b httpBinder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
-	return New(cfg.Spec.(*CallSpec), b.d), nil
-}
-
-func (httpBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
-	return nil, fmt.Errorf("gate kind %s: not in these tests", cfg.Kind)
-}
-
-// httpRun runs httpCallStep with d on clock, through plan.Runner.
+// httpRun runs httpCallStep with d on clock, through plan.Runner, binding
+// its http action with d as the engine's binder does.
 func httpRun(t *testing.T, clock *plantest.WindowClock, d Deps) *plantest.WindowRun {
 	t.Helper()
-	reg := plan.NewRegistry()
-	reg.AddAction(plan.ActionKind{Name: "http", Summary: "call each pod once", New: func() plan.ActionSpec { return &CallSpec{} }})
-	return plantest.NewWindowRun(t, clock, reg, httpBinder{d: d}, httpCallStep)
+	kind := plan.ActionKind{Name: "http", Summary: "call each pod once", New: func() plan.ActionSpec { return &CallSpec{} }}
+	return plantest.NewActionRun(t, clock, kind, func(s plan.ActionSpec) plan.Action { return New(s.(*CallSpec), d) }, httpCallStep)
 }

@@ -9,11 +9,12 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 )
 
 // recording is a plan.Progress that keeps what the action sets and reports.
 type recording struct {
-	fakeProgress
+	testkit.Progress
 	set map[string]string
 }
 
@@ -56,8 +57,8 @@ func TestCompareRenderedRecordsOneLinePerPair(t *testing.T) {
 	if !strings.Contains(missing, "not compared, missing") || !strings.Contains(missing, "store-gateway") {
 		t.Errorf("store-gateway pair: %q", missing)
 	}
-	if len(p.reports) != 2 {
-		t.Errorf("reports = %q, want one per pair", p.reports)
+	if len(p.Reports) != 2 {
+		t.Errorf("reports = %q, want one per pair", p.Reports)
 	}
 
 	broken := func(context.Context) ([]*unstructured.Unstructured, error) { return nil, errors.New("render failed") }

@@ -4,24 +4,13 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 )
-
-// fakeProgress records reports; routeService uses nothing else.
-type fakeProgress struct{ reports []string }
-
-func (*fakeProgress) Get(string) (string, bool)                 { return "", false }
-func (*fakeProgress) Set(context.Context, string, string) error { return nil }
-func (*fakeProgress) Now() time.Time                            { return time.Now() }
-func (*fakeProgress) WaitUntil(context.Context, string, time.Duration, string) error {
-	return nil
-}
-func (*fakeProgress) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-func (p *fakeProgress) Report(msg string)                              { p.reports = append(p.reports, msg) }
 
 func gatewayPod(name string, labels map[string]string, ready bool) *corev1.Pod {
 	status := corev1.ConditionFalse
@@ -43,7 +32,7 @@ func TestRouteServiceRefusesASelectorWithoutReadyPods(t *testing.T) {
 	)
 	route := func(sel map[string]string) error {
 		a := NewRouteService(&RouteServiceSpec{Service: "gateway-write", Selector: sel}, Deps{Kube: cs, Namespace: "mimir"})
-		return a.Apply(context.Background(), &fakeProgress{})
+		return a.Apply(context.Background(), &testkit.Progress{})
 	}
 	selector := func() map[string]string {
 		svc, err := cs.CoreV1().Services("mimir").Get(context.Background(), "gateway-write", metav1.GetOptions{})

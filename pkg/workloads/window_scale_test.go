@@ -2,7 +2,6 @@ package workloads
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -115,22 +114,10 @@ func TestTheRolloutTimeoutIsMeasuredOnTheRunsClock(t *testing.T) {
 	}
 }
 
-// scaleBinder binds scale actions with d, as the engine's binder does; the
-// window tests have no gates.
-type scaleBinder struct{ d Deps }
-
-func (b scaleBinder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
-	return NewScale(cfg.Spec.(*ScaleSpec), b.d), nil
-}
-
-func (scaleBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
-	return nil, fmt.Errorf("gate kind %s: not in these tests", cfg.Kind)
-}
-
-// scaleRun runs scaleStep with d on clock, through plan.Runner.
+// scaleRun runs scaleStep with d on clock, through plan.Runner, binding its
+// scale action with d as the engine's binder does.
 func scaleRun(t *testing.T, clock *plantest.WindowClock, d Deps) *plantest.WindowRun {
 	t.Helper()
-	reg := plan.NewRegistry()
-	reg.AddAction(plan.ActionKind{Name: "scale", Summary: "set replicas", New: func() plan.ActionSpec { return &ScaleSpec{} }})
-	return plantest.NewWindowRun(t, clock, reg, scaleBinder{d: d}, scaleStep)
+	kind := plan.ActionKind{Name: "scale", Summary: "set replicas", New: func() plan.ActionSpec { return &ScaleSpec{} }}
+	return plantest.NewActionRun(t, clock, kind, func(s plan.ActionSpec) plan.Action { return NewScale(s.(*ScaleSpec), d) }, scaleStep)
 }

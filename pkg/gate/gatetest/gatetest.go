@@ -1,5 +1,7 @@
 // Package gatetest builds fake clusters for gate tests: a fake Kubernetes
-// clientset whose pods point at loopback HTTP servers, reached in direct mode.
+// clientset whose pods point at loopback HTTP servers, reached in direct mode;
+// fake Mimir processes answering canned routes (FakeMimir); and the checks
+// gate tests share (Evaluate, AssertObservation).
 package gatetest
 
 import (

@@ -7,80 +7,26 @@ package plantest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
 // WindowClock is the run's clock in window tests: Sleep moves it forward at
 // once, and at moments set with At it runs what happens in the cluster
-// meanwhile (pods reload, a pipeline applies).
-type WindowClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	events []clockEvent
-}
-
-type clockEvent struct {
-	at time.Time
-	do func()
-}
+// meanwhile (pods reload, a pipeline applies). See testkit.Clock.
+type WindowClock = testkit.Clock
 
 var _ plan.Clock = (*WindowClock)(nil)
 
 // NewWindowClock returns a clock at 2026-11-29 02:00 UTC.
 func NewWindowClock() *WindowClock {
-	return &WindowClock{now: time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC)}
-}
-
-// Now returns the clock's time.
-func (c *WindowClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Sleep moves the clock forward by d, then runs the events that are due;
-// it returns ctx's error, without moving, when ctx is done.
-func (c *WindowClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.Set(c.Now().Add(d))
-	return nil
-}
-
-// Set moves the clock to t (forward only) and runs the events due by then.
-func (c *WindowClock) Set(t time.Time) {
-	c.mu.Lock()
-	if t.After(c.now) {
-		c.now = t
-	}
-	var due []func()
-	rest := c.events[:0]
-	for _, e := range c.events {
-		if e.at.After(c.now) {
-			rest = append(rest, e)
-		} else {
-			due = append(due, e.do)
-		}
-	}
-	c.events = rest
-	c.mu.Unlock()
-	for _, do := range due {
-		do()
-	}
-}
-
-// At runs do once the clock reaches t.
-func (c *WindowClock) At(t time.Time, do func()) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.events = append(c.events, clockEvent{at: t, do: do})
+	return testkit.NewClock(time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC))
 }
 
 // WindowRun runs a one-step plan through plan.Runner, as `mimirctl apply
@@ -175,4 +121,26 @@ func (w *WindowRun) Finished(err error) *plan.ActionState {
 		w.t.Fatalf("after the next window: run %s, action %s (%s)", st.Status, as.Status, as.Detail)
 	}
 	return as
+}
+
+// NewActionRun is NewWindowRun for a step whose actions are all of the one
+// kind kind: bind makes the action of a decoded spec, as the engine's
+// binder does with the run's dependencies. The step may have no gates
+// (binding one fails the run).
+func NewActionRun(t *testing.T, clock *WindowClock, kind plan.ActionKind, bind func(plan.ActionSpec) plan.Action, step string) *WindowRun {
+	t.Helper()
+	reg := plan.NewRegistry()
+	reg.AddAction(kind)
+	return NewWindowRun(t, clock, reg, actionBinder(bind), step)
+}
+
+// actionBinder binds every action with itself and no gate.
+type actionBinder func(plan.ActionSpec) plan.Action
+
+func (b actionBinder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
+	return b(cfg.Spec), nil
+}
+
+func (actionBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
+	return nil, fmt.Errorf("gate kind %s: not in these tests", cfg.Kind)
 }

@@ -1,0 +1,73 @@
+// Package testkit holds small fakes shared by the tests of several packages:
+// a plan.Progress that keeps what actions report (Progress), a fake
+// plan.Clock that moves at once and runs scheduled events (Clock; the
+// window tests use it as plantest.WindowClock), and a copy of a testdata
+// tree, such as a Tanka project, that a test may change (CopyTree).
+//
+// It imports only the standard library, so the tests of any layer may use
+// it (internal/archtest treats pkg/internal/... as test helpers).
+package testkit
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Progress is a plan.Progress that keeps the messages passed to Report, in
+// order, and nothing else: Get finds no key, Set and WaitUntil do nothing,
+// Now is the wall clock and Sleep returns at once (ctx's error, if any).
+type Progress struct {
+	// Reports are the messages reported so far.
+	Reports []string
+}
+
+// Get finds nothing: the actions under test start with no progress.
+func (*Progress) Get(string) (string, bool) { return "", false }
+
+// Set discards the key.
+func (*Progress) Set(context.Context, string, string) error { return nil }
+
+// Now returns the wall clock's time.
+func (*Progress) Now() time.Time { return time.Now() }
+
+// WaitUntil returns at once.
+func (*Progress) WaitUntil(context.Context, string, time.Duration, string) error { return nil }
+
+// Sleep returns at once, with ctx's error when ctx is done.
+func (*Progress) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
+// Report keeps msg.
+func (p *Progress) Report(msg string) { p.Reports = append(p.Reports, msg) }
+
+// CopyTree copies the directory src (e.g. "testdata/project", relative to
+// the test's package) to a new temporary directory, which the test removes
+// when it ends, and returns that directory. Directories are created 0755 and
+// files 0644; the test fails when src cannot be read.
+func CopyTree(t testing.TB, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
