@@ -8,6 +8,7 @@
 //	cmd/..., deploy             commands (main); deploy's manifest tests,
 //	                            which parse the Jobs' arguments with pkg/cli
 //	pkg/cli                     command line
+//	pkg/mimirctl                library: the commands' operations as Go functions
 //	pkg/engine                  registers step kinds, binds them, runs preflight
 //	pkg/ingestershutdown, pkg/ringcheck, pkg/promgate, pkg/podmetrics,
 //	pkg/storequery, pkg/mimirapi, pkg/kvmigrate, pkg/envchange,

@@ -25,7 +25,7 @@ var builtinParams = map[string][]string{
 // a reviewed change to these files.
 func TestBuiltinPlansShowAsGolden(t *testing.T) {
 	f := NewFactory(IOStreams{}, plans.FS)
-	names, err := f.builtinNames()
+	names, err := f.BuiltinNames()
 	if err != nil || len(names) < 6 {
 		t.Fatalf("built-in plans: %v %v", names, err)
 	}
@@ -98,7 +98,7 @@ func TestBuiltinPlansVaryWithTheirParameters(t *testing.T) {
 // required parameters and no -p shows every step, with the parameters
 // unbound: "<required>" in the table and <name> where the steps use them.
 func TestPlansShowWorksWithoutRequiredParameters(t *testing.T) {
-	names, err := NewFactory(IOStreams{}, plans.FS).builtinNames()
+	names, err := NewFactory(IOStreams{}, plans.FS).BuiltinNames()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -18,15 +19,7 @@ func newApproveCmd(f *Factory) *cobra.Command {
 a run is paused at and, ahead of time, for a later manual step (for unattended maintenance windows).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, locker, err := f.StateStore()
-			if err != nil {
-				return err
-			}
-			r := &plan.Runner{Store: store, Locker: locker, Clock: f.Clock, Holder: Holder()}
-			if r.Identity, err = f.Identity(cmd.Context()); err != nil {
-				return err
-			}
-			st, err := r.Approve(cmd.Context(), args[0], approver(as), comment)
+			st, err := mimirctl.Approve(cmd.Context(), &f.Target, mimirctl.ApproveOptions{Step: args[0], By: as, Comment: comment})
 			if err != nil {
 				return err
 			}
@@ -49,15 +42,7 @@ func newAbortCmd(f *Factory) *cobra.Command {
 		Short: "Abandon the unfinished run (changes nothing in the cluster) and show how to undo its steps",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, locker, err := f.StateStore()
-			if err != nil {
-				return err
-			}
-			r := &plan.Runner{Store: store, Locker: locker, Clock: f.Clock, Holder: Holder()}
-			if r.Identity, err = f.Identity(cmd.Context()); err != nil {
-				return err
-			}
-			st, err := r.Abort(cmd.Context(), reason, plan.ApplyOptions{ForceUnlock: forceUnlock})
+			st, err := mimirctl.Abort(cmd.Context(), &f.Target, mimirctl.AbortOptions{Reason: reason, ForceUnlock: forceUnlock})
 			if err != nil {
 				return err
 			}
@@ -76,23 +61,17 @@ func newAbortCmd(f *Factory) *cobra.Command {
 // printUndo lists the started steps, newest first, with their undo hints.
 func (f *Factory) printUndo(st *plan.State) {
 	fmt.Fprintf(f.IO.ErrOut, "run %s of plan %s aborted; nothing was changed in the cluster.\n", st.RunID, st.Plan)
-	p, err := f.reloadPlan(st.Source(), st.Params)
+	hints, err := mimirctl.UndoHints(&f.Target, st)
 	if err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "(cannot load plan %s from %s for its undo hints: %v)\n", st.Plan, st.Source(), err)
 	}
 	var lines []string
-	for i := len(st.Steps) - 1; i >= 0; i-- {
-		ss := st.Steps[i]
-		if ss.Status == plan.StepPending {
-			continue
+	for _, h := range hints {
+		undo := h.Undo
+		if undo == "" {
+			undo = "(no undo hint)"
 		}
-		undo := "(no undo hint)"
-		if p != nil {
-			if s := p.Step(ss.ID); s != nil && s.Undo != "" {
-				undo = s.Undo
-			}
-		}
-		lines = append(lines, fmt.Sprintf("  %s (%s): %s", ss.ID, ss.Status, indent(undo, "      ")[6:]))
+		lines = append(lines, fmt.Sprintf("  %s (%s): %s", h.Step, h.Status, indent(undo, "      ")[6:]))
 	}
 	if len(lines) > 0 {
 		fmt.Fprintf(f.IO.Out, "To revert, newest first:\n%s\n", strings.Join(lines, "\n"))

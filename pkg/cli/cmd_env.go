@@ -6,8 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
-	"github.com/mimirctl/mimirctl/pkg/envchange"
-	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -60,15 +59,7 @@ applied that the environment no longer renders. Exit code 2 when something diffe
 			if applyMode != "direct" && applyMode != "external" {
 				return flagError("--apply-mode %q: want direct or external", applyMode)
 			}
-			res, err := tanka.Load(cmd.Context(), env, tanka.Options{})
-			if err != nil {
-				return err
-			}
-			c, err := f.Clients()
-			if err != nil {
-				return err
-			}
-			d, err := envchange.DiffEnvironment(cmd.Context(), c.Dynamic, c.Mapper, res, applyMode == "external")
+			d, err := mimirctl.Diff(cmd.Context(), &f.Target, mimirctl.DiffOptions{Env: env, ApplyMode: applyMode})
 			if err != nil {
 				return err
 			}
@@ -94,21 +85,7 @@ mimir-write-zone-a, ingester-zone-X vs mimir-write-zone-X, querier vs mimir-read
 or the rendered environment with --env. Exit code 2 when a pair differs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var g diff.Getter
-			if env != "" {
-				res, err := tanka.Load(cmd.Context(), env, tanka.Options{})
-				if err != nil {
-					return err
-				}
-				g = diff.Objects(res.Objects)
-			} else {
-				c, err := f.Clients()
-				if err != nil {
-					return err
-				}
-				g = kube.Workloads{Dynamic: c.Dynamic, Mapper: c.Mapper, Namespace: c.Namespace}
-			}
-			r, err := diff.ComparePairs(cmd.Context(), g, diff.DefaultPairs())
+			r, err := mimirctl.Compare(cmd.Context(), &f.Target, mimirctl.CompareOptions{Env: env})
 			if err != nil {
 				return err
 			}

@@ -2,13 +2,13 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -49,27 +49,9 @@ from the durations steps declare (minDuration, waits): a lower bound, as gates a
 
 // previewPlan shows the remaining steps of a plan and what they change.
 func (f *Factory) previewPlan(ctx context.Context, name string, raw map[string]string, run *runFlags, detailed bool, until time.Time) error {
-	if err := run.validate(); err != nil {
-		return err
-	}
-	p, err := f.loadPlan(name, raw)
+	pv, err := mimirctl.Plan(ctx, &f.Target, mimirctl.PlanOptions{Plan: name, Params: raw, Bind: run.bind, Until: until})
 	if err != nil {
 		return err
-	}
-	b, err := f.Binder(ctx, f, run.bind)
-	if err != nil {
-		return err
-	}
-	st, err := f.currentState(ctx)
-	if err != nil {
-		return err
-	}
-	pv := plan.BuildPreview(ctx, p, st, b)
-	if !until.IsZero() {
-		if st != nil && st.Plan != p.Name {
-			st = nil
-		}
-		pv.FitWindow(p, st, f.Clock.Now(), until)
 	}
 	if f.Output == "json" {
 		err = writeJSON(f.IO.Out, pv)
@@ -80,19 +62,6 @@ func (f *Factory) previewPlan(ctx context.Context, name string, raw map[string]s
 		return ErrChangesPending
 	}
 	return err
-}
-
-// currentState reads the recorded run, if any, without taking the lock.
-func (f *Factory) currentState(ctx context.Context) (*plan.State, error) {
-	store, _, err := f.StateStore()
-	if err != nil {
-		return nil, err
-	}
-	st, _, err := store.Load(ctx)
-	if errors.Is(err, plan.ErrNoState) {
-		return nil, nil
-	}
-	return st, err
 }
 
 func renderPreview(w io.Writer, pv *plan.PlanPreview, s style) {

@@ -35,7 +35,7 @@ not given with -p are shown as <required>, and as <NAME> where the steps use the
 			if err != nil {
 				return err
 			}
-			p, err := f.loadPlanWith(args[0], plan.LoadOptions{Params: raw, Unbound: true})
+			p, err := f.LoadPlanWith(args[0], plan.LoadOptions{Params: raw, Unbound: true})
 			if err != nil {
 				return err
 			}
@@ -70,7 +70,7 @@ func required(p *plan.Plan) []string {
 }
 
 func plansList(f *Factory) error {
-	names, err := f.builtinNames()
+	names, err := f.BuiltinNames()
 	if err != nil {
 		return err
 	}

@@ -6,9 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
-	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/ringcheck"
 )
 
@@ -28,27 +27,11 @@ Rings: %s.
 implicitly, asks for confirmation on a terminal and needs --yes otherwise.`, strings.Join(mimir.RingNames(), ", ")),
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := ringcheck.PathFor(args[0])
+			res, err := mimirctl.Ring(cmd.Context(), &f.Target, mimirctl.RingOptions{Name: args[0], Pods: pods})
 			if err != nil {
 				return err
 			}
-			sel := podaccess.Selector{Labels: pods}
-			if sel.Labels == "" {
-				sel.Labels = mimir.RingPodSelector(args[0])
-			}
-			c, err := f.Clients()
-			if err != nil {
-				return err
-			}
-			doer, err := f.Pods()
-			if err != nil {
-				return err
-			}
-			deps := gate.Deps{Kube: c.Kube, Namespace: c.Namespace, Pods: doer, Now: f.Clock.Now}
-			ring, from, err := ringcheck.ReadRing(cmd.Context(), deps, sel, path)
-			if err != nil {
-				return fmt.Errorf("%w; choose the pods that serve the ring with --pods", err)
-			}
+			ring, from := res.Ring, res.From
 			if forget == "" {
 				format := ringcheck.FormatTable
 				if f.Output == "json" {
@@ -65,11 +48,11 @@ implicitly, asks for confirmation on a terminal and needs --yes otherwise.`, str
 					return fmt.Errorf("not confirmed: %s stays in the ring", forget)
 				}
 			}
-			res, err := ringcheck.Forget(cmd.Context(), doer, from, path, forget, ringcheck.ForgetOptions{Force: force, Now: f.Clock.Now()})
+			gone, err := mimirctl.Forget(cmd.Context(), &f.Target, mimirctl.ForgetOptions{Ring: res, Instance: forget, Force: force})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(f.IO.ErrOut, "forgot %s (was %s); gone from the page: %v\n", forget, res.Before.Describe(f.Clock.Now()), res.Gone)
+			fmt.Fprintf(f.IO.ErrOut, "forgot %s (was %s); gone from the page: %v\n", forget, gone.Before.Describe(f.Clock.Now()), gone.Gone)
 			return nil
 		},
 	}

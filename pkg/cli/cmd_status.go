@@ -1,43 +1,53 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
-type statusOutput struct {
-	State *plan.State    `json:"state"`
-	Lock  *plan.LockInfo `json:"lock"`
-	Where string         `json:"where"`
+// StatusOptions are the parsed command line of `mimirctl status`.
+type StatusOptions struct {
+	// Factory is where the command runs (target, streams, output format).
+	Factory *Factory
 }
 
-func newStatusCmd(f *Factory) *cobra.Command {
+// NewCmdStatus builds `mimirctl status`. runF runs the parsed command
+// (runStatus when nil); parse-layer tests pass their own to capture opts.
+func NewCmdStatus(f *Factory, runF func(ctx context.Context, opts *StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{Factory: f}
+	if runF == nil {
+		runF = runStatus
+	}
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Show where the current run stands, and who holds the lock",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, locker, err := f.StateStore()
-			if err != nil {
-				return err
-			}
-			r := &plan.Runner{Store: store, Locker: locker}
-			st, lock, err := r.Status(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if f.Output == "json" {
-				return writeJSON(f.IO.Out, statusOutput{State: st, Lock: lock, Where: store.Describe()})
-			}
-			renderStatus(f.IO.Out, st, lock, store.Describe(), f.Clock.Now(), style{on: f.IO.OutTTY})
-			return nil
+			return runF(cmd.Context(), opts)
 		},
 	}
+}
+
+// runStatus reads the status through the library and prints it: the
+// StatusResult as JSON with -o json, a summary otherwise.
+func runStatus(ctx context.Context, opts *StatusOptions) error {
+	f := opts.Factory
+	res, err := mimirctl.Status(ctx, &f.Target, mimirctl.StatusOptions{})
+	if err != nil {
+		return err
+	}
+	if f.Output == "json" {
+		return writeJSON(f.IO.Out, res)
+	}
+	renderStatus(f.IO.Out, res.State, res.Lock, res.Where, f.Clock.Now(), style{on: f.IO.OutTTY})
+	return nil
 }
 
 func renderStatus(w io.Writer, st *plan.State, lock *plan.LockInfo, where string, now time.Time, s style) {

@@ -117,7 +117,7 @@ func (f *Factory) planVersions() ([]PlanVersions, error) {
 	if f.BuiltinPlans == nil {
 		return nil, nil
 	}
-	names, err := f.builtinNames()
+	names, err := f.BuiltinNames()
 	if err != nil {
 		return nil, err
 	}

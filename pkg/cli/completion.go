@@ -12,6 +12,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/mimirctl/mimirctl/pkg/mimir"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -27,15 +28,15 @@ import (
 const completionTimeout = 5 * time.Second
 
 // completePlanArg completes the PLAN argument: the built-in plans' names,
-// or directories once the word looks like a path (see isPlanPath).
+// or directories once the word looks like a path (see mimirctl.IsPlanPath).
 func (f *Factory) completePlanArg(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	if isPlanPath(toComplete) {
+	if mimirctl.IsPlanPath(toComplete) {
 		return nil, cobra.ShellCompDirectiveFilterDirs
 	}
-	names, err := f.builtinNames()
+	names, err := f.BuiltinNames()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}
@@ -75,7 +76,7 @@ func (f *Factory) completeParam(plan string) func(*cobra.Command, []string, stri
 
 // planMetadata loads a plan's header (name, parameters) without its steps.
 func (f *Factory) planMetadata(arg string) (*plan.Plan, error) {
-	fsys, dir, _, err := f.planRef(arg)
+	fsys, dir, _, err := f.PlanRef(arg)
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +92,11 @@ func (f *Factory) completeApproveStep(cmd *cobra.Command, args []string, toCompl
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
 	defer cancel()
-	st, err := f.currentState(ctx)
+	st, err := f.CurrentState(ctx)
 	if err != nil || st == nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	p, _ := f.reloadPlan(st.Source(), st.Params) // nil: offer every unfinished step
+	p, _ := f.ReloadPlan(st.Source(), st.Params) // nil: offer every unfinished step
 	var out []cobra.Completion
 	for _, ss := range st.Steps {
 		if ss.Status == plan.StepDone || ss.Status == plan.StepSkipped || !strings.HasPrefix(ss.ID, toComplete) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
 	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -161,18 +162,20 @@ func (c *testCLI) run(stdin string, args ...string) (string, string, int) {
 func (c *testCLI) runContext(ctx context.Context, stdin string, args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
 	f := &Factory{
-		IO:           IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
-		BuiltinPlans: os.DirFS(c.builtin),
-		Registry: func() *plan.Registry {
-			return plan.NewRegistry().
-				AddAction(plan.ActionKind{Name: "set", New: func() plan.ActionSpec { return &fakeSetSpec{} }}).
-				AddGate(plan.GateKind{Name: "check", New: func() plan.GateSpec { return &fakeCheckSpec{} }})
+		IO: IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
+		Target: mimirctl.Target{
+			BuiltinPlans: os.DirFS(c.builtin),
+			Registry: func() *plan.Registry {
+				return plan.NewRegistry().
+					AddAction(plan.ActionKind{Name: "set", New: func() plan.ActionSpec { return &fakeSetSpec{} }}).
+					AddGate(plan.GateKind{Name: "check", New: func() plan.GateSpec { return &fakeCheckSpec{} }})
+			},
+			Binder: func(_ context.Context, _ *mimirctl.Target, b BindOptions) (plan.Binder, error) {
+				c.bound = b
+				return fakeBinder{w: c.world}, nil
+			},
+			Clock: c.clock,
 		},
-		Binder: func(_ context.Context, _ *Factory, b BindOptions) (plan.Binder, error) {
-			c.bound = b
-			return fakeBinder{w: c.world}, nil
-		},
-		Clock:       c.clock,
 		DisplayName: c.displayName,
 	}
 	clients := &kube.Clients{Kube: c.kube, Namespace: "mimir", Config: &rest.Config{Host: "https://fake.invalid"}}

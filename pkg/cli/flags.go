@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -65,44 +64,9 @@ func (r *runFlags) register(fs *pflag.FlagSet) {
 	registerPrometheus(fs, &r.bind.Prometheus)
 }
 
-func (r *runFlags) validate() error {
-	switch r.bind.ApplyMode {
-	case "direct", "external":
-	default:
-		return fmt.Errorf("--apply-mode %q: want direct or external", r.bind.ApplyMode)
-	}
-	if r.bind.Env != "" {
-		abs, err := filepath.Abs(r.bind.Env)
-		if err != nil {
-			return fmt.Errorf("--env %s: %w", r.bind.Env, err)
-		}
-		r.bind.Env = abs // recorded for resume, which may run elsewhere
-	}
-	return validatePrometheus(&r.bind.Prometheus)
-}
-
-// validatePrometheus checks the --prometheus-* flags when an address is
-// given, before anything is recorded, and makes their file paths absolute
-// (recorded for resume, which may run from another directory).
-func validatePrometheus(c *promgate.Connection) error {
-	if c.URL == "" {
-		return nil
-	}
-	if err := c.Validate(); err != nil {
-		return fmt.Errorf("--prometheus-*: %w", err)
-	}
-	for _, p := range []*string{&c.BasicAuthPasswordFile, &c.BearerTokenFile, &c.CAFile, &c.CertFile, &c.KeyFile} {
-		if *p == "" {
-			continue
-		}
-		abs, err := filepath.Abs(*p)
-		if err != nil {
-			return fmt.Errorf("--prometheus-*: %s: %w", *p, err)
-		}
-		*p = abs
-	}
-	return nil
-}
+// validate checks the run flags and makes their paths absolute
+// (mimirctl.BindOptions.Validate).
+func (r *runFlags) validate() error { return r.bind.Validate() }
 
 // parseUntil reads --until: RFC 3339, "YYYY-MM-DD HH:MM", or "HH:MM" (the
 // next such time, local).

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
 // Run executes mimirctl with args (without the program name).
@@ -64,7 +62,7 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 		newPlanCmd(f),
 		newApplyCmd(f),
 		newResumeCmd(f),
-		newStatusCmd(f),
+		NewCmdStatus(f, nil),
 		newApproveCmd(f),
 		newAbortCmd(f),
 		newVersionCmd(f),
@@ -77,22 +75,4 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 	)
 	f.registerCompletions(root)
 	return root
-}
-
-// newRunner wires a plan runner.
-func (f *Factory) newRunner(ctx context.Context, binder plan.Binder, events plan.EventSink) (*plan.Runner, error) {
-	store, locker, err := f.StateStore()
-	if err != nil {
-		return nil, err
-	}
-	r := &plan.Runner{Store: store, Locker: locker, Binder: binder, Clock: f.Clock, Events: events, Holder: Holder()}
-	if f.IO.InTTY {
-		r.Confirm = &ttyConfirmer{io: f.IO}
-	}
-	id, err := f.Identity(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r.Identity = id
-	return r, nil
 }

@@ -1,0 +1,139 @@
+package mimirctl
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mimirctl/mimirctl/pkg/diff"
+	"github.com/mimirctl/mimirctl/pkg/envchange"
+	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/ringcheck"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+)
+
+// DiffOptions are the inputs of Diff.
+type DiffOptions struct {
+	// Env is the Tanka environment directory (holding main.jsonnet).
+	Env string
+	// ApplyMode is "direct" (compare with the labels mimirctl's apply
+	// adds) or "external" (as a pipeline applies the rendered objects).
+	ApplyMode string
+}
+
+// Diff renders the environment (with mimirctl.libsonnet) and compares what
+// an apply would send with the live cluster: objects to create and update,
+// and objects mimirctl applied that the environment no longer renders.
+// Report.Empty() tells a converged cluster.
+func Diff(ctx context.Context, t *Target, o DiffOptions) (*envchange.EnvironmentDiff, error) {
+	if o.ApplyMode != "direct" && o.ApplyMode != "external" {
+		return nil, fmt.Errorf("--apply-mode %q: want direct or external", o.ApplyMode)
+	}
+	res, err := tanka.Load(ctx, o.Env, tanka.Options{})
+	if err != nil {
+		return nil, err
+	}
+	c, err := t.Clients()
+	if err != nil {
+		return nil, err
+	}
+	return envchange.DiffEnvironment(ctx, c.Dynamic, c.Mapper, res, o.ApplyMode == "external")
+}
+
+// CompareOptions are the inputs of Compare.
+type CompareOptions struct {
+	// Env, when set, compares the rendered Tanka environment instead of
+	// the live cluster.
+	Env string
+}
+
+// Compare compares the .spec of the workload pairs of Mimir's read-write
+// migration doc (diff.DefaultPairs: distributor vs mimir-write-zone-a, ...),
+// live or rendered. Differs() tells pairs that differ.
+func Compare(ctx context.Context, t *Target, o CompareOptions) (*diff.PairReport, error) {
+	var g diff.Getter
+	if o.Env != "" {
+		res, err := tanka.Load(ctx, o.Env, tanka.Options{})
+		if err != nil {
+			return nil, err
+		}
+		g = diff.Objects(res.Objects)
+	} else {
+		c, err := t.Clients()
+		if err != nil {
+			return nil, err
+		}
+		g = kube.Workloads{Dynamic: c.Dynamic, Mapper: c.Mapper, Namespace: c.Namespace}
+	}
+	return diff.ComparePairs(ctx, g, diff.DefaultPairs())
+}
+
+// RingOptions are the inputs of Ring.
+type RingOptions struct {
+	// Name is the ring (mimir.RingNames: ingester, distributor, ...).
+	Name string
+	// Pods is the label selector of the pods to read the ring page from
+	// (default: mimir.RingPodSelector(Name)).
+	Pods string
+}
+
+// RingResult is a ring as one pod's ring page shows it.
+type RingResult struct {
+	Ring *ringcheck.Ring
+	// From is the pod the page was read from.
+	From podaccess.Target
+	// Path is the ring page's HTTP path on that pod.
+	Path string
+}
+
+// Ring reads a Mimir ring's members, zones, states and heartbeats from the
+// ring page of one of the pods that serve it.
+func Ring(ctx context.Context, t *Target, o RingOptions) (*RingResult, error) {
+	path, err := ringcheck.PathFor(o.Name)
+	if err != nil {
+		return nil, err
+	}
+	sel := podaccess.Selector{Labels: o.Pods}
+	if sel.Labels == "" {
+		sel.Labels = mimir.RingPodSelector(o.Name)
+	}
+	c, err := t.Clients()
+	if err != nil {
+		return nil, err
+	}
+	doer, err := t.Pods()
+	if err != nil {
+		return nil, err
+	}
+	deps := gate.Deps{Kube: c.Kube, Namespace: c.Namespace, Pods: doer, Now: t.Clock.Now}
+	ring, from, err := ringcheck.ReadRing(ctx, deps, sel, path)
+	if err != nil {
+		return nil, fmt.Errorf("%w; choose the pods that serve the ring with --pods", err)
+	}
+	return &RingResult{Ring: ring, From: from, Path: path}, nil
+}
+
+// ForgetOptions are the inputs of Forget.
+type ForgetOptions struct {
+	// Ring is the ring as Ring read it: the instance is forgotten through
+	// the same pod's page.
+	Ring *RingResult
+	// Instance is the instance ID to remove.
+	Instance string
+	// Force also forgets a member that still heartbeats.
+	Force bool
+}
+
+// Forget removes one instance from a ring, as the ring page's Forget button
+// does. It is never called implicitly: callers confirm with the operator
+// first. Errors: ringcheck.ErrInstanceNotFound, a member that still
+// heartbeats (without Force), an unreachable pod.
+func Forget(ctx context.Context, t *Target, o ForgetOptions) (ringcheck.ForgetResult, error) {
+	doer, err := t.Pods()
+	if err != nil {
+		return ringcheck.ForgetResult{}, err
+	}
+	return ringcheck.Forget(ctx, doer, o.Ring.From, o.Ring.Path, o.Instance, ringcheck.ForgetOptions{Force: o.Force, Now: t.Clock.Now()})
+}

@@ -1,0 +1,221 @@
+package mimirctl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/mimirctl/mimirctl/pkg/engine"
+	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
+	"github.com/mimirctl/mimirctl/pkg/promgate"
+)
+
+// Target is the Mimir cluster a call acts on and where its run state lives.
+// It connects lazily: nothing talks to the API server until a call needs it,
+// and the connection is then reused by every later call on the same Target.
+// The zero value is not usable; start from NewTarget, or fill BuiltinPlans,
+// Registry, Binder and Clock yourself (tests do).
+type Target struct {
+	// Kube selects the cluster and namespace: kubeconfig path, context,
+	// cluster, user, namespace and request timeout (kubectl's flags).
+	// SetClients bypasses it.
+	Kube kube.Options
+	// State selects where run state lives: "configmap" (default; a
+	// ConfigMap and a Lease in the Mimir namespace) or "file".
+	State string
+	// StateFile is the state file for State "file" (default
+	// .mimirctl/state.json; the lock is a file next to it).
+	StateFile string
+	// StateName is the ConfigMap's name for State "configmap" (default
+	// mimirctl-state; the Lease is StateName-lock).
+	StateName string
+	// PodAccess is how pods' HTTP endpoints are reached: "proxy" (the
+	// API server's pod proxy, the default) or "direct" (pod IPs, in-cluster).
+	PodAccess string
+	// Holder names who runs, for locks (default: $MIMIRCTL_USER, then
+	// user@host (pid N); see Holder).
+	Holder string
+
+	// BuiltinPlans is the tree of built-in plans (the module's plans/
+	// directory, plans.FS); plans also import their jsonnet library from it.
+	BuiltinPlans fs.FS
+	// Registry returns the action and gate kinds plans may use
+	// (engine.Registry for the real ones).
+	Registry func() *plan.Registry
+	// Binder builds the binder of a plan run (EngineBinder for the real one).
+	Binder func(ctx context.Context, t *Target, opts BindOptions) (plan.Binder, error)
+	// Clock is the clock runs, waits and windows use.
+	Clock plan.Clock
+
+	clients *kube.Clients
+}
+
+// NewTarget returns a Target with the real action and gate kinds, the
+// engine's binder and the wall clock, loading built-in plans from builtin
+// (plans.FS). Set Kube, State and PodAccess as needed, or SetClients.
+func NewTarget(builtin fs.FS) *Target {
+	return &Target{BuiltinPlans: builtin, Registry: engine.Registry, Binder: EngineBinder, Clock: plan.RealClock{}}
+}
+
+// BindOptions are the run-level choices a binder needs; the CLI's flags of
+// the same names (--env, --apply-mode, --delete-pvcs, --force-conflicts,
+// --force-flush, --prometheus-*, --rollout-timeout, --external-timeout)
+// set them.
+type BindOptions struct {
+	// Env is the Tanka environment directory holding main.jsonnet.
+	Env string
+	// ApplyMode is "direct" (mimirctl applies rendered objects) or
+	// "external" (it writes the overlay and waits for a pipeline).
+	ApplyMode       string
+	DeletePVCs      bool
+	ForceConflicts  bool
+	ForceFlush      bool
+	Prometheus      promgate.Connection
+	RolloutTimeout  time.Duration
+	ExternalTimeout time.Duration
+}
+
+// EngineBinder binds plans to the cluster t selects, with the engine's
+// actions and gates (pkg/engine).
+func EngineBinder(_ context.Context, t *Target, o BindOptions) (plan.Binder, error) {
+	c, err := t.Clients()
+	if err != nil {
+		return nil, err
+	}
+	pods, err := t.Pods()
+	if err != nil {
+		return nil, err
+	}
+	return engine.NewBinder(engine.Deps{
+		Kube: c.Kube, Dynamic: c.Dynamic, Mapper: c.Mapper, Namespace: c.Namespace, Pods: pods, Now: t.Clock.Now, Prometheus: o.Prometheus,
+		Options: engine.Options{Env: o.Env, External: o.ApplyMode == "external", DeletePVCs: o.DeletePVCs, ForceConflicts: o.ForceConflicts,
+			ForceFlush: o.ForceFlush, RolloutTimeout: o.RolloutTimeout, ExternalTimeout: o.ExternalTimeout},
+	}), nil
+}
+
+// Clients connects to the cluster (once) with Kube.
+func (t *Target) Clients() (*kube.Clients, error) {
+	if t.clients != nil {
+		return t.clients, nil
+	}
+	c, err := t.Kube.Connect()
+	if err != nil {
+		return nil, err
+	}
+	t.clients = c
+	return c, nil
+}
+
+// SetClients injects clients (tests, the e2e suite, programs that hold
+// their own client-go clients); Kube is then ignored. Identity needs
+// c.Config.Host and the namespaces kube-system and c.Namespace.
+func (t *Target) SetClients(c *kube.Clients) { t.clients = c }
+
+// Pods returns the pod HTTP client in the PodAccess mode.
+func (t *Target) Pods() (podaccess.Doer, error) {
+	mode, err := podaccess.ParseMode(t.PodAccess)
+	if err != nil {
+		return nil, fmt.Errorf("--pod-access: %w", err)
+	}
+	if mode == podaccess.ModeDirect {
+		return podaccess.NewDirect(nil), nil
+	}
+	c, err := t.Clients()
+	if err != nil {
+		return nil, err
+	}
+	return podaccess.NewProxy(c.Config)
+}
+
+// Identity identifies the cluster (API server address, kube-system's UID)
+// and namespace a run acts on; runs refuse a state recorded elsewhere.
+func (t *Target) Identity(ctx context.Context) (plan.ClusterIdentity, error) {
+	c, err := t.Clients()
+	if err != nil {
+		return plan.ClusterIdentity{}, err
+	}
+	ns, err := c.Kube.CoreV1().Namespaces().Get(ctx, "kube-system", metav1.GetOptions{})
+	if err != nil {
+		return plan.ClusterIdentity{}, fmt.Errorf("reach the cluster at %s: %w; check --kubeconfig/--context", c.Config.Host, err)
+	}
+	if _, err := c.Kube.CoreV1().Namespaces().Get(ctx, c.Namespace, metav1.GetOptions{}); err != nil {
+		return plan.ClusterIdentity{}, fmt.Errorf("namespace %s on %s: %w; pass the Mimir namespace with -n", c.Namespace, c.Config.Host, err)
+	}
+	return plan.ClusterIdentity{Server: c.Config.Host, ClusterUID: string(ns.UID), Namespace: c.Namespace}, nil
+}
+
+// StateStore returns the store and locker State selects.
+func (t *Target) StateStore() (plan.Store, plan.Locker, error) {
+	switch t.State {
+	case "file":
+		path := t.StateFile
+		if path == "" {
+			path = filepath.Join(".mimirctl", "state.json")
+		}
+		return plan.NewFileStore(path), plan.NewFileLocker(path), nil
+	case "", "configmap":
+		c, err := t.Clients()
+		if err != nil {
+			return nil, nil, err
+		}
+		name := t.StateName
+		lease := ""
+		if name != "" {
+			lease = name + "-lock"
+		}
+		return plan.NewConfigMapStore(c.Kube, c.Namespace, name), plan.NewLeaseLocker(c.Kube, c.Namespace, lease), nil
+	}
+	return nil, nil, fmt.Errorf("--state %q: want configmap or file", t.State)
+}
+
+// CurrentState reads the recorded run without taking the lock: nil, nil
+// when no run is recorded.
+func (t *Target) CurrentState(ctx context.Context) (*plan.State, error) {
+	store, _, err := t.StateStore()
+	if err != nil {
+		return nil, err
+	}
+	st, _, err := store.Load(ctx)
+	if errors.Is(err, plan.ErrNoState) {
+		return nil, nil
+	}
+	return st, err
+}
+
+// holder is t.Holder or the default Holder.
+func (t *Target) holder() string {
+	if t.Holder != "" {
+		return t.Holder
+	}
+	return Holder()
+}
+
+// Holder names the person running mimirctl, for locks and approvals:
+// $MIMIRCTL_USER, or user@host (pid N).
+func Holder() string {
+	if u := os.Getenv("MIMIRCTL_USER"); u != "" {
+		return u
+	}
+	return plan.DefaultHolder()
+}
+
+// Approver names who approves: as, or Holder without its pid.
+func Approver(as string) string {
+	if as != "" {
+		return as
+	}
+	h := Holder()
+	if i := strings.Index(h, " (pid"); i > 0 {
+		return h[:i]
+	}
+	return h
+}
