@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -10,8 +11,26 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
-func newApproveCmd(f *Factory) *cobra.Command {
-	var as, comment string
+// ApproveOptions are the parsed command line of `mimirctl approve STEP`.
+type ApproveOptions struct {
+	// Factory is where the command runs (target, streams, output format).
+	Factory *Factory
+	// Step is the manual step's ID (the argument).
+	Step string
+	// As is who approves (--as; "": user@host).
+	As string
+	// Comment is what was done (--comment, -m).
+	Comment string
+}
+
+// NewCmdApprove builds `mimirctl approve STEP`. runF runs the parsed
+// command (runApprove when nil); parse-layer tests pass their own to
+// capture opts.
+func NewCmdApprove(f *Factory, runF func(ctx context.Context, opts *ApproveOptions) error) *cobra.Command {
+	opts := &ApproveOptions{Factory: f}
+	if runF == nil {
+		runF = runApprove
+	}
 	cmd := &cobra.Command{
 		Use:   "approve STEP",
 		Short: "Record that a manual step was carried out (the run can then resume)",
@@ -19,20 +38,28 @@ func newApproveCmd(f *Factory) *cobra.Command {
 a run is paused at and, ahead of time, for a later manual step (for unattended maintenance windows).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := mimirctl.Approve(cmd.Context(), &f.Target, mimirctl.ApproveOptions{Step: args[0], By: as, Comment: comment})
-			if err != nil {
-				return err
-			}
-			if f.Output == "json" {
-				return writeJSON(f.IO.Out, st)
-			}
-			fmt.Fprintf(f.IO.ErrOut, "approved %s as %s; run `mimirctl resume` to continue\n", args[0], approver(as))
-			return nil
+			opts.Step = args[0]
+			return runF(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&as, "as", "", "who approves (default: user@host)")
-	cmd.Flags().StringVarP(&comment, "comment", "m", "", "what was done, for the record")
+	cmd.Flags().StringVar(&opts.As, "as", "", "who approves (default: user@host)")
+	cmd.Flags().StringVarP(&opts.Comment, "comment", "m", "", "what was done, for the record")
 	return cmd
+}
+
+// runApprove records the approval through the library and prints the new
+// state as JSON with -o json, a hint to resume otherwise.
+func runApprove(ctx context.Context, opts *ApproveOptions) error {
+	f := opts.Factory
+	st, err := mimirctl.Approve(ctx, &f.Target, mimirctl.ApproveOptions{Step: opts.Step, By: opts.As, Comment: opts.Comment})
+	if err != nil {
+		return err
+	}
+	if f.Output == "json" {
+		return writeJSON(f.IO.Out, st)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "approved %s as %s; run `mimirctl resume` to continue\n", opts.Step, approver(opts.As))
+	return nil
 }
 
 func newAbortCmd(f *Factory) *cobra.Command {

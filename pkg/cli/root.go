@@ -3,9 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 )
 
 // Run executes mimirctl with args (without the program name).
@@ -55,7 +56,7 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 	pf.StringVar(&f.StateFile, "state-file", "", "state file for --state=file (default .mimirctl/state.json)")
 	pf.StringVar(&f.StateName, "state-name", "", "name of the state ConfigMap (default mimirctl-state; the Lease is NAME-lock)")
 	pf.StringVar(&f.PodAccess, "pod-access", "proxy", "how to reach pods: proxy (through the API server) or direct (pod IPs, in-cluster)")
-	pf.DurationVar(&f.Kube.Timeout, "request-timeout", 30*time.Second, "timeout of each Kubernetes API request")
+	pf.DurationVar(&f.Kube.Timeout, "request-timeout", mimirctl.DefaultRequestTimeout, "timeout of each Kubernetes API request")
 
 	root.AddCommand(
 		newPlansCmd(f),
@@ -63,7 +64,7 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 		newApplyCmd(f),
 		newResumeCmd(f),
 		NewCmdStatus(f, nil),
-		newApproveCmd(f),
+		NewCmdApprove(f, nil),
 		newAbortCmd(f),
 		newVersionCmd(f),
 		newRingCmd(f),

@@ -127,7 +127,11 @@ func (t *Target) runner(ctx context.Context, binder plan.Binder, hooks RunHooks)
 	if err != nil {
 		return nil, err
 	}
-	r := &plan.Runner{Store: store, Locker: locker, Binder: binder, Clock: t.Clock, Events: hooks.Events, Confirm: hooks.Confirm, Holder: t.holder()}
+	events := hooks.Events
+	if events == nil {
+		events = plan.Discard
+	}
+	r := &plan.Runner{Store: store, Locker: locker, Binder: binder, Clock: t.Clock, Events: events, Confirm: hooks.Confirm, Holder: t.holder()}
 	id, err := t.Identity(ctx)
 	if err != nil {
 		return nil, err
@@ -266,7 +270,7 @@ func Resume(ctx context.Context, t *Target, o ResumeOptions) error {
 type ApproveOptions struct {
 	// Step is the ID of the manual step.
 	Step string
-	// By is who approves (default: Approver("")).
+	// By is who approves (default: Target.Holder, else Approver("")).
 	By string
 	// Comment is what was done, for the record.
 	Comment string
@@ -280,7 +284,11 @@ func Approve(ctx context.Context, t *Target, o ApproveOptions) (*plan.State, err
 	if err != nil {
 		return nil, err
 	}
-	return r.Approve(ctx, o.Step, Approver(o.By), o.Comment)
+	by := o.By
+	if by == "" {
+		by = t.Holder
+	}
+	return r.Approve(ctx, o.Step, Approver(by), o.Comment)
 }
 
 // AbortOptions are the inputs of Abort.

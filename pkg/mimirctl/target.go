@@ -61,10 +61,19 @@ type Target struct {
 
 // NewTarget returns a Target with the real action and gate kinds, the
 // engine's binder and the wall clock, loading built-in plans from builtin
-// (plans.FS). Set Kube, State and PodAccess as needed, or SetClients.
+// (plans.FS), with the CLI's defaults: state in a ConfigMap, pods reached
+// through the API server's proxy, 30s per Kubernetes API request. Set
+// Kube, State and PodAccess as needed, or SetClients.
 func NewTarget(builtin fs.FS) *Target {
-	return &Target{BuiltinPlans: builtin, Registry: engine.Registry, Binder: EngineBinder, Clock: plan.RealClock{}}
+	return &Target{
+		Kube: kube.Options{Timeout: DefaultRequestTimeout}, State: "configmap", PodAccess: string(podaccess.ModeProxy),
+		BuiltinPlans: builtin, Registry: engine.Registry, Binder: EngineBinder, Clock: plan.RealClock{},
+	}
 }
+
+// DefaultRequestTimeout is the timeout of each Kubernetes API request
+// NewTarget sets (the CLI's --request-timeout default).
+const DefaultRequestTimeout = 30 * time.Second
 
 // BindOptions are the run-level choices a binder needs; the CLI's flags of
 // the same names (--env, --apply-mode, --delete-pvcs, --force-conflicts,

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// The parse layer of commands built with NewCmdX(f, runF): flags and
+// arguments become options, and nothing runs but the captured runF.
+
+func TestNewCmdApproveParses(t *testing.T) {
+	for name, tc := range map[string]struct {
+		args    []string
+		want    ApproveOptions
+		wantErr string
+	}{
+		"step only":      {args: []string{"2-route"}, want: ApproveOptions{Step: "2-route"}},
+		"as and comment": {args: []string{"2-route", "--as", "alice", "-m", "LB switched"}, want: ApproveOptions{Step: "2-route", As: "alice", Comment: "LB switched"}},
+		"long comment":   {args: []string{"--comment=done", "3-shutdown"}, want: ApproveOptions{Step: "3-shutdown", Comment: "done"}},
+		"no step":        {args: nil, wantErr: "accepts 1 arg(s), received 0"},
+		"two steps":      {args: []string{"a", "b"}, wantErr: "accepts 1 arg(s), received 2"},
+		"unknown flag":   {args: []string{"a", "--by", "x"}, wantErr: "unknown flag: --by"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := &Factory{}
+			var got *ApproveOptions
+			cmd := NewCmdApprove(f, func(_ context.Context, o *ApproveOptions) error {
+				got = o
+				return nil
+			})
+			err := execute(cmd, tc.args)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				if got != nil {
+					t.Fatalf("runF ran with %+v despite the parse error", *got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == nil {
+				t.Fatal("runF did not run")
+			}
+			if got.Factory != f {
+				t.Error("options do not carry the factory")
+			}
+			got.Factory = nil
+			if *got != tc.want {
+				t.Errorf("options %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNewCmdStatusParses(t *testing.T) {
+	f := &Factory{}
+	var got *StatusOptions
+	runF := func(_ context.Context, o *StatusOptions) error { got = o; return nil }
+	if err := execute(NewCmdStatus(f, runF), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.Factory != f {
+		t.Fatalf("runF got %+v, want options with the factory", got)
+	}
+	got = nil
+	if err := execute(NewCmdStatus(f, runF), []string{"extra"}); err == nil || got != nil {
+		t.Fatalf("status with an argument: error %v, runF ran: %v; want a usage error and no run", err, got != nil)
+	}
+}
+
+// TestNewCmdApproveReturnsRunError checks that runF's error is the
+// command's, unchanged (ExitCode classifies it).
+func TestNewCmdApproveReturnsRunError(t *testing.T) {
+	want := errors.New("boom")
+	err := execute(NewCmdApprove(&Factory{}, func(context.Context, *ApproveOptions) error { return want }), []string{"x"})
+	if !errors.Is(err, want) {
+		t.Fatalf("error %v, want %v", err, want)
+	}
+}
+
+// execute runs cmd with args, its output discarded.
+func execute(cmd *cobra.Command, args []string) error {
+	var out bytes.Buffer
+	cmd.SetArgs(args)
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	return cmd.ExecuteContext(context.Background())
+}
