@@ -1,0 +1,95 @@
+package mimirctl
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/mimirctl/mimirctl/pkg/duration"
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/promgate"
+)
+
+func TestBindOptionsRecordRoundTrip(t *testing.T) {
+	in := BindOptions{Env: "/envs/prod", ApplyMode: "external", DeletePVCs: true, Prometheus: promgate.Connection{
+		URL: "https://mimir.example/prometheus", Tenant: "ops", BearerTokenFile: "/secrets/token",
+		InsecureSkipVerify: true, Timeout: duration.Duration(45e9),
+	}}
+	rec := in.Record()
+	if rec["env"] != "/envs/prod" || rec["prometheus-timeout"] != "45s" || rec["prometheus-insecure-skip-verify"] != "true" {
+		t.Fatalf("record %v", rec)
+	}
+	var out BindOptions
+	if err := out.FillFromRecord(rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Only what is recorded comes back: DeletePVCs is asked for on every run.
+	want := in
+	want.DeletePVCs = false
+	if out != want {
+		t.Errorf("filled %+v, want %+v", out, want)
+	}
+
+	given := BindOptions{ApplyMode: "direct", Prometheus: promgate.Connection{Tenant: "other"}}
+	if err := given.FillFromRecord(rec, func(flag string) bool { return flag == "apply-mode" || flag == "prometheus-tenant" }); err != nil {
+		t.Fatal(err)
+	}
+	if given.ApplyMode != "direct" || given.Prometheus.Tenant != "other" || given.Env != "/envs/prod" {
+		t.Errorf("given options were overwritten or others not filled: %+v", given)
+	}
+	if err := (&BindOptions{}).FillFromRecord(map[string]string{"prometheus-timeout": "soon"}, nil); err == nil || !strings.Contains(err.Error(), "prometheus-timeout") {
+		t.Errorf("bad recorded timeout: error %v", err)
+	}
+}
+
+func TestBindOptionsValidate(t *testing.T) {
+	b := BindOptions{ApplyMode: "manual"}
+	if err := b.Validate(); err == nil || !strings.Contains(err.Error(), `--apply-mode "manual"`) {
+		t.Errorf("apply mode: error %v", err)
+	}
+	b = BindOptions{ApplyMode: "direct", Env: "envs/prod"}
+	if err := b.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.Env, "/") || !strings.HasSuffix(b.Env, "/envs/prod") {
+		t.Errorf("env %q, want it absolute", b.Env)
+	}
+}
+
+func TestPlanRef(t *testing.T) {
+	tg := &Target{BuiltinPlans: fstest.MapFS{
+		"ingester-zone-shutdown/plan.yaml":   {Data: []byte("name: x\n")},
+		"ring-kv-to-memberlist/plan.jsonnet": {Data: []byte("{}")},
+		"lib/util.libsonnet":                 {Data: []byte("{}")},
+	}}
+	names, err := tg.BuiltinNames()
+	if err != nil || strings.Join(names, ",") != "ingester-zone-shutdown,ring-kv-to-memberlist" {
+		t.Fatalf("names %v, %v; want the two plan directories", names, err)
+	}
+	if _, dir, source, err := tg.PlanRef("ring-kv-to-memberlist"); err != nil || dir != "ring-kv-to-memberlist" || source != dir {
+		t.Errorf("built-in: %q %q %v", dir, source, err)
+	}
+	if _, _, _, err := tg.PlanRef("ingester-zone"); err == nil || !strings.Contains(err.Error(), `did you mean "ingester-zone-shutdown"?`) {
+		t.Errorf("unknown name: error %v, want a suggestion", err)
+	}
+	if _, _, _, err := tg.PlanRef("./no-such-dir"); err == nil || !strings.Contains(err.Error(), "plan directory ./no-such-dir: not found") {
+		t.Errorf("missing directory: error %v", err)
+	}
+	if _, err := tg.ReloadPlan("/no/such/plan", nil); err == nil || !strings.Contains(err.Error(), "moved or deleted") {
+		t.Errorf("reload of a moved plan: error %v", err)
+	}
+}
+
+func TestUndoHints(t *testing.T) {
+	tg := &Target{BuiltinPlans: fstest.MapFS{}, Registry: plan.NewRegistry}
+	st := &plan.State{Plan: "gone", PlanSource: "/no/such/plan", Steps: []*plan.StepState{
+		{ID: "a", Status: plan.StepDone}, {ID: "b", Status: plan.StepFailed}, {ID: "c", Status: plan.StepPending},
+	}}
+	hints, err := UndoHints(tg, st)
+	if err == nil {
+		t.Error("no error for a plan that cannot be reloaded")
+	}
+	if len(hints) != 2 || hints[0].Step != "b" || hints[1].Step != "a" || hints[0].Undo != "" {
+		t.Errorf("hints %+v, want b then a (started steps, newest first) without texts", hints)
+	}
+}
