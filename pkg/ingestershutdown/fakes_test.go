@@ -50,6 +50,10 @@ type fakeMimir struct {
 	ringPage []byte
 	// readOnlyInRing names an instance the ring shows read-only.
 	readOnlyInRing string
+	// keepsRunning names pods whose /ingester/shutdown answers 204 while
+	// the ingester goes on running (a stop that failed, or a process that
+	// restarted in between).
+	keepsRunning map[string]bool
 }
 
 type fakeIngester struct {
@@ -124,7 +128,11 @@ func (f *fakeMimir) handler(pod string) http.Handler {
 		case r.URL.Path == mimir.PathShutdown:
 			f.record(pod, "shutdown")
 			f.flush(in)
-			in.stopped, in.inRing, in.stopping = true, false, false
+			if f.keepsRunning[pod] {
+				in.stopping = false
+			} else {
+				in.stopped, in.inRing, in.stopping = true, false, false
+			}
 			w.WriteHeader(http.StatusNoContent)
 		case r.URL.Path == "/ingester/flush":
 			f.record(pod, "flush")

@@ -274,6 +274,18 @@ func TestAZoneAlreadyDownIsDone(t *testing.T) {
 	}
 }
 
+func TestAShutdownThatLeavesTheIngesterRunningStopsTheZoneAndSaysWhatReadySaid(t *testing.T) {
+	tz := newTestZone(t, nil)
+	tz.f.keepsRunning = map[string]bool{"ingester-zone-a-0": true}
+	err := tz.zone.Apply(context.Background(), tz.p)
+	if err == nil || !strings.Contains(err.Error(), "ingester-zone-a-0: /ingester/shutdown did not stop its ingester (/ready still reports it running: 200 \"ready\")") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(tz.f.callsTo("scale 0")) != 0 {
+		t.Error("scaled down although an ingester still runs")
+	}
+}
+
 func TestAPodRestartedAfterItsShutdownIsFlushedAgainBeforeTheScaleDown(t *testing.T) {
 	tz := newTestZone(t, nil)
 	restarted := false
