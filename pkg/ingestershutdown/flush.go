@@ -44,17 +44,29 @@ const (
 // shutdown under way. Anything else (ready, or not ready for another reason)
 // is a running process whose TSDBs are open.
 func (z *Zone) readyState(ctx context.Context, t podaccess.Target) (ingesterState, error) {
+	state, _, err := z.readyStateAnswer(ctx, t)
+	return state, err
+}
+
+// readyStateAnswer is readyState with the answer it judged (status and the
+// start of the body), for errors that must show why.
+func (z *Zone) readyStateAnswer(ctx context.Context, t podaccess.Target) (ingesterState, string, error) {
 	status, body, err := podaccess.Get(ctx, z.d.Pods, t, mimir.PathReady, nil)
 	if err != nil {
-		return "", fmt.Errorf("read /ready of %s: %w", t.Name, err)
+		return "", "", fmt.Errorf("read /ready of %s: %w", t.Name, err)
 	}
+	text := strings.Join(strings.Fields(string(body)), " ")
+	if len(text) > 200 {
+		text = text[:200] + "…"
+	}
+	answer := fmt.Sprintf("%d %q", status, text)
 	switch {
 	case status == http.StatusServiceUnavailable && strings.Contains(string(body), terminatedServiceFragment):
-		return stateTerminated, nil
+		return stateTerminated, answer, nil
 	case status == http.StatusServiceUnavailable && strings.Contains(string(body), stoppingFragment):
-		return stateStopping, nil
+		return stateStopping, answer, nil
 	}
-	return stateRunning, nil
+	return stateRunning, answer, nil
 }
 
 // counter is an upload-failure counter reading tied to the process it came

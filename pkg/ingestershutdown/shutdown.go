@@ -54,7 +54,7 @@ func (z *Zone) waitTerminated(ctx context.Context, p plan.Progress, t podaccess.
 	deadline := p.Now().Add(z.flushTimeout())
 	reported := false
 	for {
-		state, err := z.readyState(ctx, t)
+		state, answer, err := z.readyStateAnswer(ctx, t)
 		if err != nil {
 			return err
 		}
@@ -62,7 +62,7 @@ func (z *Zone) waitTerminated(ctx context.Context, p plan.Progress, t podaccess.
 		case stateTerminated:
 			return nil
 		case stateRunning:
-			return fmt.Errorf("%s: %s did not stop its ingester (/ready still reports it running: %s); resume to call it again", t.Name, mimir.PathShutdown, z.readyAnswer(ctx, t))
+			return fmt.Errorf("%s: %s did not stop its ingester (/ready still reports it running: %s); resume to call it again", t.Name, mimir.PathShutdown, answer)
 		}
 		if !reported {
 			p.Report(fmt.Sprintf("%s: the ingester is stopping (flushing and shipping)", t.Name))
@@ -167,19 +167,4 @@ func (z *Zone) stillCovered(ctx context.Context, p plan.Progress, t podaccess.Ta
 		return false, fmt.Errorf("read %s before the scale-down: %w", t.Name, err)
 	}
 	return state == stateRunning && now.start == confirmedAt.start, nil
-}
-
-// readyAnswer describes what /ready answers now (status and the start of
-// its body), for an error that must show why the ingester counts as
-// running.
-func (z *Zone) readyAnswer(ctx context.Context, t podaccess.Target) string {
-	status, body, err := podaccess.Get(ctx, z.d.Pods, t, mimir.PathReady, nil)
-	if err != nil {
-		return "read again: " + err.Error()
-	}
-	text := strings.Join(strings.Fields(string(body)), " ")
-	if len(text) > 200 {
-		text = text[:200] + "…"
-	}
-	return fmt.Sprintf("%d %q", status, text)
 }
