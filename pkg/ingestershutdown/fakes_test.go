@@ -54,6 +54,9 @@ type fakeMimir struct {
 	// the ingester goes on running (a stop that failed, or a process that
 	// restarted in between).
 	keepsRunning map[string]bool
+	// readyLags names pods whose /ready goes on answering "ready" for that
+	// many GETs after their shutdown (dskit's manager hearing of it late).
+	readyLags map[string]int
 }
 
 type fakeIngester struct {
@@ -65,6 +68,7 @@ type fakeIngester struct {
 	started            float64 // process_start_time_seconds
 	stopped, inRing    bool
 	stopping           bool
+	readyLag           int
 }
 
 func newFakeMimir(t *testing.T) *fakeMimir {
@@ -119,6 +123,11 @@ func (f *fakeMimir) handler(pod string) http.Handler {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprint(w, "Some services are not Running:\nRunning: 9\nStopping: 1\n")
 		case r.URL.Path == mimir.PathReady:
+			if in.stopped && in.readyLag > 0 {
+				in.readyLag--
+				fmt.Fprint(w, "ready")
+				return
+			}
 			if in.stopped {
 				w.WriteHeader(http.StatusServiceUnavailable)
 				fmt.Fprint(w, "Some services are not Running:\ningester-service: Terminated\n")
@@ -132,6 +141,7 @@ func (f *fakeMimir) handler(pod string) http.Handler {
 				in.stopping = false
 			} else {
 				in.stopped, in.inRing, in.stopping = true, false, false
+				in.readyLag = f.readyLags[pod]
 			}
 			w.WriteHeader(http.StatusNoContent)
 		case r.URL.Path == "/ingester/flush":

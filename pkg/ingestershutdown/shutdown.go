@@ -36,7 +36,7 @@ func (z *Zone) shutdown(ctx context.Context, p plan.Progress, targets []podacces
 				p.Report(fmt.Sprintf("%s: %v; following /ready instead", t.Name, err))
 			}
 		}
-		if err := z.waitTerminated(ctx, p, t); err != nil {
+		if err := z.waitTerminated(ctx, p, t, p.Now().Add(readinessLag)); err != nil {
 			return err
 		}
 		if err := z.checkShutdownUploads(ctx, p, t); err != nil {
@@ -49,8 +49,19 @@ func (z *Zone) shutdown(ctx context.Context, p plan.Progress, targets []podacces
 	return nil
 }
 
+// readinessLag is how long /ready may still count an ingester as running
+// after /ingester/shutdown answered. Mimir's handler returns once the
+// ingester service has terminated, but /ready asks dskit's services.Manager,
+// which hears of state changes through one goroutine per listener
+// (services.BasicService.AddListener), and the module wrapper around the
+// ingester terminates in its own goroutine too: on a loaded node the first
+// GET after the 204 can still answer 200 "ready".
+const readinessLag = 30 * time.Second
+
 // waitTerminated polls /ready until the ingester service has terminated.
-func (z *Zone) waitTerminated(ctx context.Context, p plan.Progress, t podaccess.Target) error {
+// Until runningUntil, an answer that counts it running is taken as /ready
+// lagging behind the stop; after it, as a stop that did not happen.
+func (z *Zone) waitTerminated(ctx context.Context, p plan.Progress, t podaccess.Target, runningUntil time.Time) error {
 	deadline := p.Now().Add(z.flushTimeout())
 	reported := false
 	for {
@@ -58,13 +69,14 @@ func (z *Zone) waitTerminated(ctx context.Context, p plan.Progress, t podaccess.
 		if err != nil {
 			return err
 		}
-		switch state {
-		case stateTerminated:
+		switch {
+		case state == stateTerminated:
 			return nil
-		case stateRunning:
-			return fmt.Errorf("%s: %s did not stop its ingester (/ready still reports it running: %s); resume to call it again", t.Name, mimir.PathShutdown, answer)
+		case state == stateRunning && !p.Now().Before(runningUntil):
+			return fmt.Errorf("%s: %s did not stop its ingester (/ready still reports it running %s after the call: %s); resume to call it again",
+				t.Name, mimir.PathShutdown, readinessLag, answer)
 		}
-		if !reported {
+		if state == stateStopping && !reported {
 			p.Report(fmt.Sprintf("%s: the ingester is stopping (flushing and shipping)", t.Name))
 			reported = true
 		}

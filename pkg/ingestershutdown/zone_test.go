@@ -278,11 +278,22 @@ func TestAShutdownThatLeavesTheIngesterRunningStopsTheZoneAndSaysWhatReadySaid(t
 	tz := newTestZone(t, nil)
 	tz.f.keepsRunning = map[string]bool{"ingester-zone-a-0": true}
 	err := tz.zone.Apply(context.Background(), tz.p)
-	if err == nil || !strings.Contains(err.Error(), "ingester-zone-a-0: /ingester/shutdown did not stop its ingester (/ready still reports it running: 200 \"ready\")") {
+	if err == nil || !strings.Contains(err.Error(), "ingester-zone-a-0: /ingester/shutdown did not stop its ingester (/ready still reports it running 30s after the call: 200 \"ready\")") {
 		t.Fatalf("err = %v", err)
 	}
 	if len(tz.f.callsTo("scale 0")) != 0 {
 		t.Error("scaled down although an ingester still runs")
+	}
+}
+
+func TestReadyLaggingBehindAShutdownIsWaitedFor(t *testing.T) {
+	tz := newTestZone(t, nil)
+	tz.f.readyLags = map[string]int{"ingester-zone-a-0": 3}
+	if err := tz.zone.Apply(context.Background(), tz.p); err != nil {
+		t.Fatalf("a /ready that says \"ready\" for three polls after the 204 failed the zone: %v", err)
+	}
+	if got := tz.f.callsTo("shutdown"); strings.Count(strings.Join(got, ","), "ingester-zone-a-0") != 1 {
+		t.Errorf("shutdown calls %v: want ingester-zone-a-0 once", got)
 	}
 }
 
