@@ -5,7 +5,7 @@
 # warm run takes a second; keep GOCACHE and GOMODCACHE between runs.
 #
 # usage: build.sh [component...]   (default: all)
-# components: kube etcd mimir2 mimir3 consul tk
+# components: kube etcd mimir2 mimir3 consul tk versitygw
 set -euo pipefail
 # Each component has its own wrapper module here; the repository's go.work
 # (product + e2e) must not capture them.
@@ -20,6 +20,7 @@ kube_version=v1.34.4
 mimir2_version=2.9.0 # VERSION file of github.com/grafana/mimir@v0.0.0-20230630050318-e4d286c69115
 mimir3_version=3.0.5 # VERSION file of github.com/grafana/mimir@v1.3.1-0.20260423142704-aced80d74930
 tk_version=v0.38.0    # github.com/grafana/tanka, as required in tk/go.mod
+versitygw_version=v1.8.0 # github.com/versity/versitygw, as required in versitygw/go.mod
 
 # up_to_date OUTPUT... : true when every output exists and is newer than the inputs.
 up_to_date() {
@@ -95,13 +96,24 @@ build_tk() {
 		-o "$BIN_DIR/tk" github.com/grafana/tanka/cmd/tk)
 }
 
+# build_versitygw: the Versity S3 gateway, a real S3-compatible object store
+# (posix backend) for Mimir deployed from Grafana's library, whose storage
+# backends are gcs, s3 and azure. Mimir 3.0.5 ships its blocks to it with
+# common.storage.backend s3 and an http endpoint.
+build_versitygw() {
+	up_to_date "$here/versitygw" versitygw && return
+	log "building the Versity S3 gateway $versitygw_version (about 3 minutes cold)"
+	(cd "$here/versitygw" && go build -ldflags "-s -w -X main.Version=$versitygw_version" \
+		-o "$BIN_DIR/versitygw" github.com/versity/versitygw/cmd/versitygw)
+}
+
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(kube etcd mimir2 mimir3 consul tk)
+[ ${#components[@]} -gt 0 ] || components=(kube etcd mimir2 mimir3 consul tk versitygw)
 for c in "${components[@]}"; do
 	case $c in
-	kube | etcd | mimir2 | mimir3 | consul | tk) "build_$c" ;;
+	kube | etcd | mimir2 | mimir3 | consul | tk | versitygw) "build_$c" ;;
 	*)
-		echo "build.sh: unknown component $c (known: kube etcd mimir2 mimir3 consul tk)" >&2
+		echo "build.sh: unknown component $c (known: kube etcd mimir2 mimir3 consul tk versitygw)" >&2
 		exit 2
 		;;
 	esac

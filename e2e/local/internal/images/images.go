@@ -57,6 +57,9 @@ func Default() []Rule {
 		consul("hashicorp/consul:*"),
 		consul("consul:*"),
 		{Pattern: "*etcd*", Binary: "etcd", Names: []string{"etcd"}, Cmd: []string{"/usr/local/bin/etcd"}},
+		// The image's entrypoint is a script reading VGW_* variables; pods
+		// here give the command (versitygw [flags] posix DIR) instead.
+		{Pattern: "versity/versitygw:*", Binary: "versitygw", Names: []string{"versitygw"}},
 		userland("busybox:*"), userland("alpine:*"), userland("debian:*"), userland("ubuntu:*"),
 	}
 }

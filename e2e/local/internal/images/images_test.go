@@ -48,6 +48,9 @@ func TestResolve(t *testing.T) {
 			"consul:1.15", nil, []string{"members"}, "/bin/consul", []string{"consul", "members"}},
 		{"etcd images run bin/etcd with the command's flags",
 			"quay.io/coreos/etcd:v3.5.9", []string{"/usr/local/bin/etcd", "--name=e"}, nil, "/bin/etcd", []string{"/usr/local/bin/etcd", "--name=e"}},
+		{"the S3 gateway runs bin/versitygw with the pod's command",
+			"versity/versitygw:v1.8.0", []string{"versitygw", "--port", ":7070"}, []string{"posix", "/data"}, "/bin/versitygw",
+			[]string{"versitygw", "--port", ":7070", "posix", "/data"}},
 		{"busybox runs the host's shell",
 			"busybox:1.36", nil, nil, "sh", []string{"sh"}},
 	}
@@ -62,6 +65,12 @@ func TestResolve(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the S3 gateway's image needs a command (its entrypoint script is not emulated)", func(t *testing.T) {
+		_, err := Resolve(rules, "/bin", "versity/versitygw:v1.8.0", nil, nil)
+		if err == nil || !strings.Contains(err.Error(), "set the container's command") {
+			t.Errorf("err = %v", err)
+		}
+	})
 	t.Run("an unmapped image is an error that says how to map it", func(t *testing.T) {
 		_, err := Resolve(rules, "/bin", "nginx:1.25", nil, nil)
 		if err == nil || !strings.Contains(err.Error(), "--image") {
