@@ -19,78 +19,70 @@ func obs(v verdict.Verdict, summary string, details ...string) *verdict.Observat
 	return &verdict.Observation{Verdict: v, Summary: summary, Details: details}
 }
 
-// TestPlainLines: off a terminal every event type prints its line, with no
-// escape codes, in the order of a run.
-func TestPlainLines(t *testing.T) {
+// TestLines: each event type prints its line, plain off a terminal and
+// with SGR codes on one; unknown types print nothing.
+func TestLines(t *testing.T) {
 	until := start.Add(90 * time.Second)
-	events := []plan.Event{
-		{Type: plan.EventRunStarted, Plan: "demo", RunID: "r1", Message: "new run"},
-		{Type: plan.EventPreflight, Message: "no Prometheus address: PromQL gates are inconclusive"},
-		{Type: plan.EventPreflight, Gate: "rbac", Observation: obs(verdict.Pass, "may patch StatefulSets")},
-		{Type: plan.EventPosition, Message: "the environment holds step 2's change"},
-		{Type: plan.EventStepStarted, Step: "1-scale", StepTitle: "Scale the writers", StepIndex: 1, StepCount: 2},
-		{Type: plan.EventActionSkipped, Action: "label", Message: "labels match"},
-		{Type: plan.EventActionStarted, Action: "scale"},
-		{Type: plan.EventProgress, Message: "2/3 replicas ready"},
-		{Type: plan.EventActionDone, Action: "scale"},
-		{Type: plan.EventGate, Step: "1-scale", Gate: "ring", Observation: obs(verdict.Inconclusive, "2/3 ACTIVE")},
-		{Type: plan.EventGatePassed, Gate: "ring", Observation: obs(verdict.Pass, "3/3 ACTIVE")},
-		{Type: plan.EventWaiting, Until: &until, Message: "let queries move"},
-		{Type: plan.EventStepFinished, Step: "1-scale"},
-		{Type: plan.EventGateFailed, Gate: "errors"},
-		{Type: plan.EventPaused, Message: "step 2 waits for approval"},
-		{Type: plan.EventWindowClosed, Message: "the window ends before step 2"},
-		{Type: plan.EventInterrupted, Message: "signal"},
-		{Type: plan.EventRunFailed, Message: "gate errors failed"},
-		{Type: plan.EventRunFinished, Plan: "demo"},
-		{Type: plan.EventRunFinished, Plan: "demo", Message: "nothing left"},
-		{Type: "something_new", Message: "not printed"},
-	}
-	var out bytes.Buffer
-	p := NewPrinter(&out, Options{Now: fixed(start)})
-	for _, e := range events {
-		p.Emit(e)
-	}
-	p.Stop()
-	want := "Plan demo (run r1, new run)\n" +
-		"  ! no Prometheus address: PromQL gates are inconclusive\n" +
-		"  ✓ preflight rbac: pass: may patch StatefulSets\n" +
-		"  » the environment holds step 2's change\n" +
-		"\n[1/2] 1-scale Scale the writers\n" +
-		"  = label (already done: labels match)\n" +
-		"  → scale\n" +
-		"    2/3 replicas ready\n" +
-		"  ✓ scale\n" +
-		"  … gate ring: inconclusive: 2/3 ACTIVE\n" +
-		"  ✓ gate ring: pass: 3/3 ACTIVE\n" +
-		"  ⧗ waiting until " + until.Local().Format("2006-01-02 15:04:05") + " (1m30s): let queries move\n" +
-		"  ✓ step 1-scale done\n" +
-		"  ✗ gate errors\n" +
-		"\n⏸ paused: step 2 waits for approval\n" +
-		"\n⏹ stopped: the window ends before step 2\n" +
-		"\n⏹ interrupted: signal\n" +
-		"\n✗ failed: gate errors failed\n" +
-		"\n✓ demo: all steps done\n" +
-		"\n✓ demo: nothing left\n"
-	if got := out.String(); got != want {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
-	}
-}
-
-// TestTerminalColours: on a terminal marks and headings carry SGR codes.
-func TestTerminalColours(t *testing.T) {
-	var out bytes.Buffer
-	p := NewPrinter(&out, Options{Terminal: true})
-	p.Emit(plan.Event{Type: plan.EventStepStarted, Step: "1-scale", StepTitle: "Scale", StepIndex: 1, StepCount: 2})
-	p.Emit(plan.Event{Type: plan.EventActionDone, Action: "scale"})
-	p.Emit(plan.Event{Type: plan.EventGate, Step: "1-scale", Gate: "ring", Observation: obs(verdict.Fail, "1 LEAVING")})
-	p.Emit(plan.Event{Type: plan.EventRunFailed, Message: "gate ring failed"})
-	want := "\n\x1b[1m[1/2]\x1b[0m \x1b[1m1-scale\x1b[0m Scale\n" +
-		"  \x1b[32m✓\x1b[0m scale\n" +
-		"  \x1b[31m…\x1b[0m gate ring: fail: 1 LEAVING\n" +
-		"\n\x1b[31m✗ failed:\x1b[0m gate ring failed\n"
-	if got := out.String(); got != want {
-		t.Errorf("got %q\nwant %q", got, want)
+	at := until.Local().Format("2006-01-02 15:04:05")
+	for _, tc := range []struct {
+		e               plan.Event
+		plain, terminal string
+	}{
+		{plan.Event{Type: plan.EventRunStarted, Plan: "demo", RunID: "r1", Message: "new run"},
+			"Plan demo (run r1, new run)\n", "\x1b[1mPlan\x1b[0m demo (run r1, new run)\n"},
+		{plan.Event{Type: plan.EventPreflight, Message: "no Prometheus address"},
+			"  ! no Prometheus address\n", "  \x1b[33m!\x1b[0m no Prometheus address\n"},
+		{plan.Event{Type: plan.EventPreflight, Gate: "rbac", Observation: obs(verdict.Pass, "may patch StatefulSets")},
+			"  ✓ preflight rbac: pass: may patch StatefulSets\n", "  \x1b[32m✓\x1b[0m preflight rbac: pass: may patch StatefulSets\n"},
+		{plan.Event{Type: plan.EventPosition, Message: "the environment holds step 2's change"},
+			"  » the environment holds step 2's change\n", "  \x1b[2m»\x1b[0m the environment holds step 2's change\n"},
+		{plan.Event{Type: plan.EventStepStarted, Step: "1-scale", StepTitle: "Scale the writers", StepIndex: 1, StepCount: 2},
+			"\n[1/2] 1-scale Scale the writers\n", "\n\x1b[1m[1/2]\x1b[0m \x1b[1m1-scale\x1b[0m Scale the writers\n"},
+		{plan.Event{Type: plan.EventActionSkipped, Action: "label", Message: "labels match"},
+			"  = label (already done: labels match)\n", "  \x1b[2m=\x1b[0m label \x1b[2m(already done: labels match)\x1b[0m\n"},
+		{plan.Event{Type: plan.EventActionStarted, Action: "scale"}, "  → scale\n", "  \x1b[33m→\x1b[0m scale\n"},
+		{plan.Event{Type: plan.EventProgress, Message: "2/3 replicas ready"}, "    2/3 replicas ready\n", "    2/3 replicas ready\n"},
+		{plan.Event{Type: plan.EventActionDone, Action: "scale"}, "  ✓ scale\n", "  \x1b[32m✓\x1b[0m scale\n"},
+		{plan.Event{Type: plan.EventGate, Step: "1-scale", Gate: "ring", Observation: obs(verdict.Inconclusive, "2/3 ACTIVE")},
+			"  … gate ring: inconclusive: 2/3 ACTIVE\n", "  \x1b[33m…\x1b[0m gate ring: inconclusive: 2/3 ACTIVE\n"},
+		{plan.Event{Type: plan.EventGate, Step: "1-scale", Gate: "ring", Observation: obs(verdict.Fail, "1 LEAVING")},
+			"  … gate ring: fail: 1 LEAVING\n", "  \x1b[31m…\x1b[0m gate ring: fail: 1 LEAVING\n"},
+		{plan.Event{Type: plan.EventGatePassed, Gate: "ring", Observation: obs(verdict.Pass, "3/3 ACTIVE")},
+			"  ✓ gate ring: pass: 3/3 ACTIVE\n", "  \x1b[32m✓\x1b[0m gate ring: pass: 3/3 ACTIVE\n"},
+		{plan.Event{Type: plan.EventGateFailed, Gate: "errors"}, "  ✗ gate errors\n", "  \x1b[31m✗\x1b[0m gate errors\n"},
+		// On a terminal the wait's countdown line is cleared by Stop.
+		{plan.Event{Type: plan.EventWaiting, Until: &until, Message: "let queries move"},
+			"  ⧗ waiting until " + at + " (1m30s): let queries move\n",
+			"  \x1b[33m⧗\x1b[0m waiting until " + at + " (1m30s): let queries move\n\r\x1b[K"},
+		{plan.Event{Type: plan.EventStepFinished, Step: "1-scale"}, "  ✓ step 1-scale done\n", "  \x1b[32m✓\x1b[0m step 1-scale done\n"},
+		{plan.Event{Type: plan.EventPaused, Message: "step 2 waits for approval"},
+			"\n⏸ paused: step 2 waits for approval\n", "\n\x1b[33m⏸ paused:\x1b[0m step 2 waits for approval\n"},
+		{plan.Event{Type: plan.EventWindowClosed, Message: "the window ends before step 2"},
+			"\n⏹ stopped: the window ends before step 2\n", "\n\x1b[33m⏹ stopped:\x1b[0m the window ends before step 2\n"},
+		{plan.Event{Type: plan.EventInterrupted, Message: "signal"}, "\n⏹ interrupted: signal\n", "\n\x1b[33m⏹ interrupted:\x1b[0m signal\n"},
+		{plan.Event{Type: plan.EventRunFailed, Message: "gate errors failed"},
+			"\n✗ failed: gate errors failed\n", "\n\x1b[31m✗ failed:\x1b[0m gate errors failed\n"},
+		{plan.Event{Type: plan.EventRunFinished, Plan: "demo"}, "\n✓ demo: all steps done\n", "\n\x1b[32m✓\x1b[0m demo: all steps done\n"},
+		{plan.Event{Type: plan.EventRunFinished, Plan: "demo", Message: "nothing left"},
+			"\n✓ demo: nothing left\n", "\n\x1b[32m✓\x1b[0m demo: nothing left\n"},
+		{plan.Event{Type: "something_new", Message: "not printed"}, "", ""},
+	} {
+		for _, terminal := range []bool{false, true} {
+			var out bytes.Buffer
+			p := NewPrinter(&out, Options{Terminal: terminal, Now: fixed(start)})
+			p.Emit(tc.e)
+			p.Stop()
+			want := tc.plain
+			if terminal {
+				want = tc.terminal
+			}
+			// A countdown tick, should a slow machine let one pass before
+			// Stop, is no part of the event's line.
+			got := strings.ReplaceAll(p.written(&out), "\r    1m30s left   ", "")
+			if got != want {
+				t.Errorf("%s (terminal %v): got %q, want %q", tc.e.Type, terminal, got, want)
+			}
+		}
 	}
 }
 
