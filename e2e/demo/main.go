@@ -1,8 +1,11 @@
 // Command demo is `make demo`: it brings up the local cluster, deploys a
 // Mimir 2.9 cluster in microservices mode, loads it with writes and queries,
-// and runs mimirctl's microservices → read-write plan end to end with its
-// normal output. It ends by reading back every sample written during the
-// migration. Run it as root (the local cluster uses network namespaces).
+// and runs mimirctl's microservices → read-write plan end to end through the
+// library (pkg/mimirctl), printing its progress as `mimirctl apply` does
+// (pkg/mimirctl/progress). It ends by reading back every sample written
+// during the migration, and prints mimirctl command lines to look around
+// and to go back. Run it as root (the local cluster uses network
+// namespaces).
 package main
 
 import (
@@ -11,7 +14,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -21,13 +23,23 @@ import (
 	"github.com/mimirctl/mimirctl/e2e/local/cluster"
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl/progress"
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/plans"
 )
 
 func main() {
 	ns := flag.String("namespace", "mimir-demo", "namespace of the demo's Mimir cluster")
-	bin := flag.String("mimirctl", "bin/mimirctl", "the mimirctl binary (make build)")
+	bin := flag.String("mimirctl", "bin/mimirctl", "the mimirctl binary (make build) that the printed commands to look around and go back name")
 	flag.Parse()
+	// As the CLI: the first SIGINT or SIGTERM stops the run, which saves its
+	// state; a second one kills the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	err := run(ctx, *ns, *bin)
 	stop()
 	if err != nil {
@@ -77,11 +89,11 @@ func run(ctx context.Context, ns, bin string) error {
 		return err
 	}
 	say("mimirctl apply microservices-to-read-write")
-	args := append([]string{"--kubeconfig", c.Kubeconfig, "-n", ns, "apply", "microservices-to-read-write", "--env", env.Dir,
-		"--prometheus-url", c.PrometheusURL, "--yes", "--force-flush", "-p", "mimirReadReplicas=1"}, routing()...)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
+	t := target(c.Kubeconfig, ns)
+	p := progress.NewPrinter(os.Stderr, progress.Options{Terminal: progress.ColorTerminal(os.Stderr), Now: t.Clock.Now})
+	err = mimirctl.Apply(ctx, t, applyOptions(env.Dir, c.PrometheusURL, p))
+	p.Stop()
+	if err != nil {
 		return fmt.Errorf("mimirctl apply: %w (see `%s --kubeconfig %s -n %s status`)", err, bin, c.Kubeconfig, ns)
 	}
 	tr.Stop()
@@ -114,19 +126,63 @@ func verify(ctx context.Context, tr *scenario.Traffic, c *cluster.Cluster, ns, b
 	return nil
 }
 
+// target is the demo's Mimir namespace on the local cluster, as
+// `mimirctl --kubeconfig KUBECONFIG -n NS` selects it: run state in the
+// ConfigMap mimirctl-state of NS, pods reached through the API server.
+func target(kubeconfig, ns string) *mimirctl.Target {
+	t := mimirctl.NewTarget(plans.FS)
+	t.Kube.Kubeconfig, t.Kube.Namespace = kubeconfig, ns
+	return t
+}
+
+// applyOptions are the demo's run, as `mimirctl apply
+// microservices-to-read-write --env ENV --prometheus-url URL --yes
+// --force-flush -p mimirReadReplicas=1` with the routing parameters: the
+// CLI's defaults otherwise, and events to the given sink.
+func applyOptions(envDir, prometheusURL string, events plan.EventSink) mimirctl.ApplyOptions {
+	params := values(routing())
+	params["mimirReadReplicas"] = "1"
+	bind := mimirctl.DefaultBindOptions()
+	bind.Env, bind.Prometheus.URL, bind.ForceFlush = envDir, prometheusURL, true
+	return mimirctl.ApplyOptions{Plan: "microservices-to-read-write", Params: params, Bind: bind,
+		Run: plan.ApplyOptions{Yes: true}, Hooks: mimirctl.RunHooks{Events: events}}
+}
+
+// param is a plan parameter's name and raw value.
+type param struct{ name, value string }
+
 // routing are the parameters of both read-write plans that point their
 // routing steps at the demo's gateway Services, so that no step waits for a
 // person.
-func routing() []string {
-	return []string{"-p", "tenant=" + scenario.Tenant, "-p", "readService=" + scenario.GatewayRead,
-		"-p", "backendService=" + scenario.GatewayBackend, "-p", "writeService=" + scenario.GatewayWrite}
+func routing() []param {
+	return []param{{"tenant", scenario.Tenant}, {"readService", scenario.GatewayRead},
+		{"backendService", scenario.GatewayBackend}, {"writeService", scenario.GatewayWrite}}
+}
+
+// values are ps by name, as mimirctl.ApplyOptions.Params takes them.
+func values(ps []param) map[string]string {
+	out := make(map[string]string, len(ps))
+	for _, p := range ps {
+		out[p.name] = p.value
+	}
+	return out
+}
+
+// flags are ps as the command line's -p name=value, in order.
+func flags(ps []param) []string {
+	out := make([]string, 0, 2*len(ps))
+	for _, p := range ps {
+		out = append(out, "-p", p.name+"="+p.value)
+	}
+	return out
 }
 
 // goBack is the command that takes the demo's cluster back to
 // microservices, with the routing the demo used: a command that finishes.
+// It is printed for a person to run, so it names the binary.
 func goBack(bin, kubeconfig, ns, envDir, prometheusURL string) []string {
 	return append([]string{filepath.Clean(bin), "--kubeconfig", kubeconfig, "-n", ns, "apply", "read-write-to-microservices",
-		"--env", envDir, "--prometheus-url", prometheusURL, "--force-flush"}, append(routing(), scenario.WayBackReplicas()...)...)
+		"--env", envDir, "--prometheus-url", prometheusURL, "--force-flush"}, append(flags(routing()), scenario.WayBackReplicas()...)...)
 }
 
 func clientsOf(c *cluster.Cluster) (*kube.Clients, error) {

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"github.com/mimirctl/mimirctl/pkg/engine"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl/progress"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/plans"
 )
@@ -50,7 +55,79 @@ func TestTheGoBackCommandFinishes(t *testing.T) {
 	if manual := manualSteps(t, "read-write-to-microservices", params(t, cmd)); len(manual) > 0 {
 		t.Errorf("go back: %s\nwaits for a person at %v", strings.Join(cmd, " "), manual)
 	}
-	if manual := manualSteps(t, "microservices-to-read-write", params(t, routing())); len(manual) > 0 {
+	if manual := manualSteps(t, "microservices-to-read-write", applyOptions("/tmp/env", "http://prometheus:9090", nil).Params); len(manual) > 0 {
 		t.Errorf("the demo's own run waits for a person at %v", manual)
+	}
+	// The printed command routes as the demo's run did.
+	if got, want := params(t, flags(routing())), values(routing()); !maps.Equal(got, want) {
+		t.Errorf("routing as flags %v, as values %v", got, want)
+	}
+}
+
+// TestTheDemoRunsAsTheCommandLine: the in-process run is `mimirctl apply
+// microservices-to-read-write --env ENV --prometheus-url URL --yes
+// --force-flush -p mimirReadReplicas=1` with the routing parameters, on
+// the CLI's defaults otherwise, printing its progress.
+func TestTheDemoRunsAsTheCommandLine(t *testing.T) {
+	var printed strings.Builder
+	p := progress.NewPrinter(&printed, progress.Options{})
+	o := applyOptions("/tmp/env", "http://prometheus:9090", p)
+	if o.Plan != "microservices-to-read-write" || o.Run != (plan.ApplyOptions{Yes: true}) || o.Hooks.Confirm != nil {
+		t.Errorf("plan %q, run options %+v, confirmer %v: want microservices-to-read-write, --yes only, no prompt", o.Plan, o.Run, o.Hooks.Confirm)
+	}
+	want := mimirctl.DefaultBindOptions()
+	want.Env, want.Prometheus.URL, want.ForceFlush = "/tmp/env", "http://prometheus:9090", true
+	if o.Bind != want {
+		t.Errorf("bind options %+v, want %+v", o.Bind, want)
+	}
+	if err := o.Bind.Validate(); err != nil {
+		t.Errorf("the demo's options are refused: %v", err)
+	}
+	wantParams := map[string]string{"mimirReadReplicas": "1", "tenant": scenario.Tenant, "readService": scenario.GatewayRead,
+		"backendService": scenario.GatewayBackend, "writeService": scenario.GatewayWrite}
+	if !maps.Equal(o.Params, wantParams) {
+		t.Errorf("params %v, want %v", o.Params, wantParams)
+	}
+	if _, err := target("", "mimir-demo").LoadPlan(o.Plan, o.Params); err != nil {
+		t.Errorf("the demo's plan does not load with its parameters: %v", err)
+	}
+	o.Hooks.Events.Emit(plan.Event{Type: plan.EventActionStarted, Action: "jsonnet"})
+	if printed.String() != "  → jsonnet\n" {
+		t.Errorf("events reach the printer as %q", printed.String())
+	}
+}
+
+// TestTheTargetIsTheCommandLines: target acts where `mimirctl --kubeconfig
+// FILE -n NS` does: the kubeconfig's cluster, namespace NS, run state in
+// the ConfigMap mimirctl-state there, the CLI's request timeout.
+func TestTheTargetIsTheCommandLines(t *testing.T) {
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	const cfg = `apiVersion: v1
+kind: Config
+clusters: [{name: local, cluster: {server: "https://127.0.0.1:6443"}}]
+users: [{name: admin, user: {token: secret}}]
+contexts: [{name: local, context: {cluster: local, user: admin, namespace: default}}]
+current-context: local
+`
+	if err := os.WriteFile(kubeconfig, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tg := target(kubeconfig, "mimir-demo")
+	c, err := tg.Clients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Config.Host != "https://127.0.0.1:6443" || c.Namespace != "mimir-demo" || c.Config.Timeout != mimirctl.DefaultRequestTimeout {
+		t.Errorf("server %s, namespace %s, request timeout %s", c.Config.Host, c.Namespace, c.Config.Timeout)
+	}
+	store, _, err := tg.StateStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := store.Describe(); got != "ConfigMap mimir-demo/mimirctl-state" {
+		t.Errorf("run state in %s", got)
+	}
+	if tg.PodAccess != "proxy" {
+		t.Errorf("pods reached by %q, want proxy", tg.PodAccess)
 	}
 }

@@ -1,5 +1,9 @@
 // Package suite is mimirctl's end-to-end suite (build tag e2e): real Mimir on
-// a real Kubernetes API server, driven through the mimirctl binary.
+// a real Kubernetes API server, driven through the mimirctl binary. What a
+// test only reads to judge the outcome (the recorded run and its lock, plan
+// previews, the ingester ring, whether the environment converged) it reads
+// in-process through the library, pkg/mimirctl, on the Target the binary's
+// --kubeconfig and -n select (target).
 //
 // It is cluster-agnostic. With MIMIRCTL_E2E_KUBECONFIG and
 // MIMIRCTL_E2E_PROMETHEUS_URL set it uses that cluster (e.g. kind, see

@@ -4,10 +4,14 @@ package suite
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/mimirctl/mimirctl/e2e/scenario"
+
+	"github.com/mimirctl/mimirctl/pkg/diff"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 )
 
 // deployEnv deploys a test environment in namespace ns (see scenario.Deploy)
@@ -38,12 +42,22 @@ func gateways(t *testing.T, ns string, selectors map[string]string) {
 	}
 }
 
-// assertConverged checks that `mimirctl diff` of the environment is empty
-// (exit 0) after a finished apply: what apply would send, with the labels it
-// adds, is what the cluster runs.
+// assertConverged checks that the diff of the environment (`mimirctl diff
+// --env DIR`, through the library) is empty after a finished apply: what
+// apply would send, with the labels it adds, is what the cluster runs.
 func assertConverged(t *testing.T, ns string, e *scenario.Env) {
 	t.Helper()
-	if r := mimirctl(t, ns, "diff", "--env", e.Dir); r.code != 0 {
-		t.Errorf("diff after the apply: exit %d, want 0 (converged)\n%s", r.code, tail(r.stdout, 40))
+	d, err := mimirctl.Diff(context.Background(), target(ns), mimirctl.DiffOptions{Env: e.Dir, ApplyMode: mimirctl.DefaultApplyMode})
+	if err != nil {
+		t.Errorf("diff after the apply: %v", err)
+		return
 	}
+	if d.Report.Empty() {
+		return
+	}
+	var out strings.Builder
+	if err := d.Report.WriteHuman(&out, diff.ColorNever); err != nil {
+		t.Errorf("render the diff: %v", err)
+	}
+	t.Errorf("diff after the apply: changes pending, want none (converged)\n%s", tail(out.String(), 40))
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/mimirctl/mimirctl/e2e/local/cluster"
 	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
+	"github.com/mimirctl/mimirctl/plans"
 )
 
 // harness is the cluster the suite runs on and the mimirctl binary.
@@ -92,8 +94,10 @@ type result struct {
 	took           time.Duration
 }
 
-// mimirctl runs the binary against the cluster in namespace ns.
-func mimirctl(t *testing.T, ns string, args ...string) result {
+// cli runs the mimirctl binary against the cluster in namespace ns: for
+// what tests the binary itself (runs, exit codes, the lock refusal, its
+// output); reads go through the library on target(ns).
+func cli(t *testing.T, ns string, args ...string) result {
 	t.Helper()
 	cmd := mimirctlCmd(context.Background(), ns, args...)
 	var out, errOut bytes.Buffer
@@ -112,8 +116,24 @@ func mimirctl(t *testing.T, ns string, args ...string) result {
 
 func mimirctlCmd(ctx context.Context, ns string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, harness.mimirctl, append([]string{"--kubeconfig", harness.kubeconfig, "-n", ns}, args...)...)
-	cmd.Env = append(os.Environ(), "MIMIRCTL_USER=e2e", "NO_COLOR=1")
+	cmd.Env = append(os.Environ(), "MIMIRCTL_USER="+e2eUser, "NO_COLOR=1")
 	return cmd
+}
+
+// e2eUser is who runs, for locks: the binary's $MIMIRCTL_USER and the
+// library's Target.Holder.
+const e2eUser = "e2e"
+
+// target is namespace ns of the suite's cluster for library calls, as
+// mimirctlCmd's `--kubeconfig KUBECONFIG -n NS` selects it for the binary:
+// run state in the ConfigMap mimirctl-state of ns (set StateName as
+// --state-name does), pods reached through the API server's proxy, 30s per
+// API request, locks held as e2eUser.
+func target(ns string) *mimirctl.Target {
+	t := mimirctl.NewTarget(plans.FS)
+	t.Kube.Kubeconfig, t.Kube.Namespace = harness.kubeconfig, ns
+	t.Holder = e2eUser
+	return t
 }
 
 // tail keeps the last n lines of s.

@@ -5,6 +5,7 @@ package suite
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/pkg/kube"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
+	"github.com/mimirctl/mimirctl/pkg/ringcheck"
 )
 
 // haPair is an HA Prometheus pair: two replicas writing the same series.
@@ -39,14 +42,14 @@ func TestKVStoresMoveToMemberlist(t *testing.T) {
 	time.Sleep(45 * time.Second)
 
 	common := []string{"--env", e.Dir, "--prometheus-url", harness.prometheus, "--yes", "-o", "json"}
-	if r := mimirctl(t, ns, append([]string{"apply", "ring-kv-to-memberlist", "-p", "oldStore=consul"}, common...)...); r.code != 0 {
+	if r := cli(t, ns, append([]string{"apply", "ring-kv-to-memberlist", "-p", "oldStore=consul"}, common...)...); r.code != 0 {
 		t.Fatalf("rings to memberlist: exit %d", r.code)
 	}
 	assertDone(t, ns, "ring-kv-to-memberlist")
 	assertConverged(t, ns, e)
 	assertRingsWhole(t, ns)
 
-	if r := mimirctl(t, ns, append([]string{"apply", "ha-tracker-kv-to-memberlist", "-p", "oldStore=etcd"}, common...)...); r.code != 0 {
+	if r := cli(t, ns, append([]string{"apply", "ha-tracker-kv-to-memberlist", "-p", "oldStore=etcd"}, common...)...); r.code != 0 {
 		t.Fatalf("HA tracker to memberlist: exit %d", r.code)
 	}
 	assertDone(t, ns, "ha-tracker-kv-to-memberlist")
@@ -54,7 +57,7 @@ func TestKVStoresMoveToMemberlist(t *testing.T) {
 
 	members := len(podsWithLabel(t, ns, "gossip_ring_member=true"))
 	label := []string{"apply", "memberlist-cluster-label", "-p", "label=e2e.mimir-kv", "-p", fmt.Sprintf("members=%d", members)}
-	if r := mimirctl(t, ns, append(label, common...)...); r.code != 0 {
+	if r := cli(t, ns, append(label, common...)...); r.code != 0 {
 		t.Fatalf("memberlist cluster label: exit %d", r.code)
 	}
 	assertDone(t, ns, "memberlist-cluster-label")
@@ -93,21 +96,27 @@ func podsWithLabel(t *testing.T, ns, selector string) []string {
 	return names
 }
 
-// assertRingsWhole checks through mimirctl that the ingester ring holds its
-// three zones, every member ACTIVE.
+// assertRingsWhole checks that the ingester ring, read as `mimirctl ring
+// ingester` reads it (through the library), holds members of its three zones
+// (IDs ingester-zone-X...) and none LEAVING, UNHEALTHY or JOINING.
 func assertRingsWhole(t *testing.T, ns string) {
 	t.Helper()
-	r := mimirctl(t, ns, "ring", "ingester", "-o", "json")
-	if r.code != 0 {
-		t.Fatalf("mimirctl ring ingester: exit %d", r.code)
+	res, err := mimirctl.Ring(context.Background(), target(ns), mimirctl.RingOptions{Name: "ingester"})
+	if err != nil {
+		t.Fatalf("ring ingester: %v", err)
+	}
+	var page strings.Builder
+	if err := ringcheck.Render(&page, res.Ring, ringcheck.FormatTable, time.Now()); err != nil {
+		t.Fatal(err)
 	}
 	for _, zone := range []string{"ingester-zone-a", "ingester-zone-b", "ingester-zone-c"} {
-		if !strings.Contains(r.stdout, `"id": "`+zone) {
-			t.Errorf("ring lacks %s:\n%s", zone, r.stdout)
+		if !slices.ContainsFunc(res.Ring.Instances, func(in ringcheck.Instance) bool { return strings.HasPrefix(in.ID, zone) }) {
+			t.Errorf("ring lacks %s:\n%s", zone, page.String())
 		}
 	}
-	if strings.Contains(r.stdout, "LEAVING") || strings.Contains(r.stdout, "UNHEALTHY") || strings.Contains(r.stdout, "JOINING") {
-		t.Errorf("ring not settled:\n%s", r.stdout)
+	unsettled := []string{ringcheck.StateLeaving, ringcheck.StateUnhealthy, ringcheck.StateJoining}
+	if slices.ContainsFunc(res.Ring.Instances, func(in ringcheck.Instance) bool { return slices.Contains(unsettled, in.State) }) {
+		t.Errorf("ring not settled:\n%s", page.String())
 	}
 }
 

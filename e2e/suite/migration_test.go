@@ -4,7 +4,6 @@ package suite
 
 import (
 	"context"
-	"encoding/json"
 	"math/rand/v2"
 	"strings"
 	"syscall"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -43,7 +43,7 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 	tr := startTraffic(t, ns, map[string]map[string]string{"migration": nil})
 	time.Sleep(45 * time.Second)
 
-	pre := mimirctl(t, ns, "plan", "microservices-to-read-write", "--env", e.Dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1")
+	pre := cli(t, ns, "plan", "microservices-to-read-write", "--env", e.Dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1")
 	if pre.code != 2 || !strings.Contains(pre.stdout, "1-zone-awareness") {
 		t.Fatalf("plan before the run: exit %d\n%s", pre.code, tail(pre.stdout, 30))
 	}
@@ -52,7 +52,7 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 	assertDone(t, ns, "microservices-to-read-write")
 	assertConverged(t, ns, e)
 	assertPlacedAtTheEnd(t, ns, e)
-	if r := mimirctl(t, ns, "plan", "microservices-to-read-write", "--env", e.Dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1"); r.code != 0 {
+	if r := cli(t, ns, "plan", "microservices-to-read-write", "--env", e.Dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1"); r.code != 0 {
 		t.Errorf("plan after the run: exit %d, want 0 (nothing left)\n%s", r.code, tail(r.stdout, 30))
 	}
 
@@ -80,13 +80,13 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 // after a pause, as the next night's window would be.
 func inWindows(t *testing.T, ns string, args []string, w time.Duration) {
 	t.Helper()
-	r := mimirctl(t, ns, append(args, "--window", w.String())...)
+	r := cli(t, ns, append(args, "--window", w.String())...)
 	windows := 1
 	for ; r.code == 5 && windows < 40; windows++ {
 		if r.took < 20*time.Second {
 			time.Sleep(30 * time.Second)
 		}
-		r = mimirctl(t, ns, "resume", "--yes", "--force-flush", "--window", w.String())
+		r = cli(t, ns, "resume", "--yes", "--force-flush", "--window", w.String())
 	}
 	if r.code != 0 {
 		t.Fatalf("%s in windows of %s: exit %d after %d windows", args[1], w, r.code, windows)
@@ -134,27 +134,23 @@ func killAndResume(t *testing.T, ns string, e *scenario.Env, args []string) {
 	// 20 s) has not expired: the two plan previews below can take longer
 	// than what is left of it on a loaded machine, and an expired lease is
 	// free to take.
-	if r := mimirctl(t, ns, "resume", "--yes"); r.code != 7 || !strings.Contains(r.stderr, st.Lock.ID) {
+	if r := cli(t, ns, "resume", "--yes"); r.code != 7 || !strings.Contains(r.stderr, st.Lock.ID) {
 		t.Errorf("resume while the dead run's lock is held: exit %d, want 7 naming lock %s", r.code, st.Lock.ID)
 	}
 	assertPlacedMidway(t, ns, e)
-	r := mimirctl(t, ns, "resume", "--yes", "--force-flush", "--prometheus-url", harness.prometheus, "--force-unlock", st.Lock.ID, "--env", argValue(args, "--env"))
+	r := cli(t, ns, "resume", "--yes", "--force-flush", "--prometheus-url", harness.prometheus, "--force-unlock", st.Lock.ID, "--env", argValue(args, "--env"))
 	if r.code != 0 {
 		t.Fatalf("resume: exit %d", r.code)
 	}
 }
 
-type statusJSON struct {
-	State *plan.State    `json:"state"`
-	Lock  *plan.LockInfo `json:"lock"`
-}
-
-func status(t *testing.T, ns string) statusJSON {
+// status reads the recorded run and the lock of namespace ns, as `mimirctl
+// status -o json` shows them, through the library.
+func status(t *testing.T, ns string) *mimirctl.StatusResult {
 	t.Helper()
-	r := mimirctl(t, ns, "status", "-o", "json")
-	var st statusJSON
-	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
-		t.Fatalf("status -o json: %v\n%s", err, r.stdout)
+	st, err := mimirctl.Status(context.Background(), target(ns), mimirctl.StatusOptions{})
+	if err != nil {
+		t.Fatalf("status of %s: %v", ns, err)
 	}
 	return st
 }

@@ -3,14 +3,14 @@
 package suite
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -18,30 +18,28 @@ import (
 // cluster as a new machine (or a lost state) would.
 const noState = "mimirctl-e2e-no-state"
 
-// previewOf runs `mimirctl plan` of the run's plan and parameters, with the
-// run's state or (stateName noState) with none.
+// previewOf previews the run's plan with its parameters, as `mimirctl plan
+// SOURCE --env DIR --prometheus-url URL -p ... -o json` does, through the
+// library: with the run's state or (stateName noState) with none.
 func previewOf(t *testing.T, ns string, e *scenario.Env, st *plan.State, stateName string) *plan.PlanPreview {
 	t.Helper()
-	args := []string{"plan", st.Source(), "--env", e.Dir, "--prometheus-url", harness.prometheus, "-o", "json"}
-	if stateName != "" {
-		args = append(args, "--state-name", stateName)
+	params := make(map[string]string, len(st.Params))
+	for k, v := range st.Params {
+		params[k] = paramText(v)
 	}
-	names := make([]string, 0, len(st.Params))
-	for k := range st.Params {
-		names = append(names, k)
+	bind := mimirctl.DefaultBindOptions()
+	bind.Env, bind.Prometheus.URL = e.Dir, harness.prometheus
+	tg := target(ns)
+	tg.StateName = stateName
+	pv, err := mimirctl.Plan(context.Background(), tg, mimirctl.PlanOptions{Plan: st.Source(), Params: params, Bind: bind})
+	if err != nil {
+		t.Fatalf("plan %s in %s (state %q): %v", st.Source(), ns, stateName, err)
 	}
-	sort.Strings(names)
-	for _, k := range names {
-		args = append(args, "-p", k+"="+paramText(st.Params[k]))
-	}
-	r := mimirctl(t, ns, args...)
-	var pv plan.PlanPreview
-	if err := json.Unmarshal([]byte(r.stdout), &pv); err != nil {
-		t.Fatalf("plan -o json (exit %d): %v\n%s", r.code, err, tail(r.stdout+r.stderr, 30))
-	}
-	return &pv
+	return pv
 }
 
+// paramText is a recorded parameter value as a raw -p value (lists
+// comma-separated), which the plan parses again.
 func paramText(v any) string {
 	if l, ok := v.([]any); ok {
 		parts := make([]string, len(l))

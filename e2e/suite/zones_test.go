@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -44,7 +45,7 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 	}
 	time.Sleep(45 * time.Second)
 
-	plan := mimirctl(t, ns, "ingester", "shutdown-zone", "zone-a", "--plan", "--env", e.Dir, "--tanka-field", "ingester_zone_a_statefulset")
+	plan := cli(t, ns, "ingester", "shutdown-zone", "zone-a", "--plan", "--env", e.Dir, "--tanka-field", "ingester_zone_a_statefulset")
 	if plan.code != 0 || !strings.Contains(plan.stdout, wantPath) || !strings.Contains(plan.stdout, "= 1m0s") {
 		t.Fatalf("plan of zone-a (exit %d), want the path %q:\n%s", plan.code, wantPath, plan.stdout)
 	}
@@ -53,7 +54,7 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 		sts := "ingester-" + zone
 		field := "ingester_" + strings.ReplaceAll(zone, "-", "_") + "_statefulset"
 		// --request-timeout 2s: flush and shutdown calls must not be bounded by it.
-		r := mimirctl(t, ns, "ingester", "shutdown-zone", zone, "--env", e.Dir, "--tanka-field", field, "--yes", "--state-name", "zones-"+zone, "--request-timeout", "2s")
+		r := cli(t, ns, "ingester", "shutdown-zone", zone, "--env", e.Dir, "--tanka-field", field, "--yes", "--state-name", "zones-"+zone, "--request-timeout", "2s")
 		if r.code != 0 {
 			t.Fatalf("shutdown of %s: exit %d", zone, r.code)
 		}
@@ -143,17 +144,22 @@ func assertZoneTrackerRefuses(t *testing.T, ns string, e *scenario.Env, ro *roll
 }
 
 // assertShutdownRefused runs a shutdown of zone that must be refused with
-// want in its message before it changes anything, then aborts its run.
+// want in its message before it changes anything, then aborts its run
+// through the library (what the abort finds is not under test).
 func assertShutdownRefused(t *testing.T, ns string, e *scenario.Env, zone, stateName, want string) {
 	t.Helper()
-	r := mimirctl(t, ns, "ingester", "shutdown-zone", zone, "--env", e.Dir, "--yes", "--state-name", stateName)
+	r := cli(t, ns, "ingester", "shutdown-zone", zone, "--env", e.Dir, "--yes", "--state-name", stateName)
 	if r.code == 0 || !strings.Contains(r.stderr, want) {
 		t.Errorf("shutdown of %s: exit %d, want a refusal saying %q", zone, r.code, want)
 	}
 	if n := replicas(t, ns, "ingester-"+zone); n == 0 {
 		t.Errorf("the refused shutdown scaled %s down", zone)
 	}
-	mimirctl(t, ns, "abort", "--state-name", stateName)
+	tg := target(ns)
+	tg.StateName = stateName
+	if _, err := mimirctl.Abort(context.Background(), tg, mimirctl.AbortOptions{Reason: "aborted by " + e2eUser}); err != nil {
+		t.Logf("abort the refused run of %s: %v", stateName, err)
+	}
 }
 
 func replicas(t *testing.T, ns, name string) int32 {

@@ -9,6 +9,7 @@
 //	                            which parse the Jobs' arguments with pkg/cli
 //	pkg/cli                     command line
 //	pkg/mimirctl                library: the commands' operations as Go functions
+//	pkg/mimirctl/progress       library: run progress printed for people
 //	pkg/engine                  registers step kinds, binds them, runs preflight
 //	pkg/ingestershutdown, pkg/ringcheck, pkg/promgate, pkg/podmetrics,
 //	pkg/storequery, pkg/mimirapi, pkg/kvmigrate, pkg/envchange,

@@ -24,7 +24,7 @@ var layers = []struct {
 }{
 	{"commands", []string{"cmd/...", "deploy"}},
 	{"command line", []string{"pkg/cli"}},
-	{"library", []string{"pkg/mimirctl"}},
+	{"library", []string{"pkg/mimirctl", "pkg/mimirctl/progress"}},
 	{"engine", []string{"pkg/engine"}},
 	{"Mimir domain", []string{
 		"pkg/ingestershutdown", "pkg/ringcheck", "pkg/promgate", "pkg/podmetrics",

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl/progress"
 )
 
 // Factory holds the global options and builds, on first use, what commands
@@ -30,7 +31,7 @@ func approver(as string) string { return mimirctl.Approver(as) }
 // runHooks are the progress printer (and JSON events with -o json) and,
 // on a terminal, the confirmation prompt of a run.
 func (f *Factory) runHooks() mimirctl.RunHooks {
-	sinks := fanout{newProgressPrinter(f.IO.ErrOut, f.IO.ErrTTY, f.Verbose, f.Clock.Now)}
+	sinks := fanout{progress.NewPrinter(f.IO.ErrOut, progress.Options{Terminal: f.IO.ErrTTY, Verbose: f.Verbose, Now: f.Clock.Now})}
 	if f.Output == "json" {
 		sinks = append(sinks, newJSONEvents(f.IO.Out))
 	}

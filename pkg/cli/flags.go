@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
 )
 
@@ -55,12 +56,12 @@ type runFlags struct {
 func (r *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&r.params, "param", "p", nil, "plan parameter as name=value (repeatable; lists are comma-separated)")
 	fs.StringVar(&r.bind.Env, "env", "", "Tanka environment directory holding main.jsonnet (for plans with jsonnet actions)")
-	fs.StringVar(&r.bind.ApplyMode, "apply-mode", "direct", "direct: mimirctl applies rendered objects; external: write the overlay file and wait for your pipeline to apply it")
+	fs.StringVar(&r.bind.ApplyMode, "apply-mode", mimirctl.DefaultApplyMode, "direct: mimirctl applies rendered objects; external: write the overlay file and wait for your pipeline to apply it")
 	fs.BoolVar(&r.bind.DeletePVCs, "delete-pvcs", false, "allow steps to delete PersistentVolumeClaims they list (never done otherwise)")
 	fs.BoolVar(&r.bind.ForceConflicts, "force-conflicts", false, "take over fields another field manager owns when applying")
 	fs.BoolVar(&r.bind.ForceFlush, "force-flush", false, "flush ingester heads with /ingester/flush instead of waiting for the next head compaction")
-	fs.DurationVar(&r.bind.RolloutTimeout, "rollout-timeout", 30*time.Minute, "how long a rollout may take before the step fails")
-	fs.DurationVar(&r.bind.ExternalTimeout, "external-timeout", 2*time.Hour, "with --apply-mode=external, how long to wait for the cluster to match")
+	fs.DurationVar(&r.bind.RolloutTimeout, "rollout-timeout", mimirctl.DefaultRolloutTimeout, "how long a rollout may take before the step fails")
+	fs.DurationVar(&r.bind.ExternalTimeout, "external-timeout", mimirctl.DefaultExternalTimeout, "with --apply-mode=external, how long to wait for the cluster to match")
 	registerPrometheus(fs, &r.bind.Prometheus)
 }
 

@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"golang.org/x/term"
+
+	"github.com/mimirctl/mimirctl/pkg/mimirctl/progress"
 )
 
 // IOStreams are the standard streams with what is known about them.
@@ -25,7 +27,7 @@ func SystemStreams() IOStreams {
 	return IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
-		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("NO_COLOR") == "",
-		OutTTY: term.IsTerminal(int(os.Stdout.Fd())) && os.Getenv("NO_COLOR") == "",
+		ErrTTY: progress.ColorTerminal(os.Stderr),
+		OutTTY: progress.ColorTerminal(os.Stdout),
 	}
 }

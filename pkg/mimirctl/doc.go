@@ -29,7 +29,8 @@
 // other error is a failure (exit 1). Error texts name the CLI flag that
 // sets the option at fault (e.g. "--apply-mode"), as the CLI prints them.
 //
-// Runs report progress through RunHooks.Events (plan.EventSink) and ask
-// before destructive steps through RunHooks.Confirm; without a Confirmer,
-// destructive steps need ApplyOptions.Run.Yes.
+// Runs report progress through RunHooks.Events (plan.EventSink;
+// progress.NewPrinter of pkg/mimirctl/progress prints it for people as the
+// CLI does) and ask before destructive steps through RunHooks.Confirm;
+// without a Confirmer, destructive steps need ApplyOptions.Run.Yes.
 package mimirctl

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -91,5 +92,17 @@ func TestUndoHints(t *testing.T) {
 	}
 	if len(hints) != 2 || hints[0].Step != "b" || hints[1].Step != "a" || hints[0].Undo != "" {
 		t.Errorf("hints %+v, want b then a (started steps, newest first) without texts", hints)
+	}
+}
+
+// TestDefaultBindOptions: the defaults are a valid run of the CLI's
+// defaults, and Validate keeps them.
+func TestDefaultBindOptions(t *testing.T) {
+	b := DefaultBindOptions()
+	if err := b.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if b != (BindOptions{ApplyMode: "direct", RolloutTimeout: 30 * time.Minute, ExternalTimeout: 2 * time.Hour}) {
+		t.Errorf("defaults %+v", b)
 	}
 }

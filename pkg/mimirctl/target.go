@@ -93,6 +93,23 @@ type BindOptions struct {
 	ExternalTimeout time.Duration
 }
 
+// The defaults of BindOptions, which the CLI's flags of the same names
+// (--apply-mode, --rollout-timeout, --external-timeout) show.
+const (
+	DefaultApplyMode       = "direct"
+	DefaultRolloutTimeout  = 30 * time.Minute
+	DefaultExternalTimeout = 2 * time.Hour
+)
+
+// DefaultBindOptions returns the BindOptions of a CLI run given none of
+// their flags: apply mode direct, rollouts may take 30 minutes, an external
+// pipeline 2 hours; no environment, no Prometheus, nothing forced or
+// deleted. Set Env and Prometheus.URL for plans with jsonnet actions and
+// PromQL gates.
+func DefaultBindOptions() BindOptions {
+	return BindOptions{ApplyMode: DefaultApplyMode, RolloutTimeout: DefaultRolloutTimeout, ExternalTimeout: DefaultExternalTimeout}
+}
+
 // EngineBinder binds plans to the cluster t selects, with the engine's
 // actions and gates (pkg/engine).
 func EngineBinder(_ context.Context, t *Target, o BindOptions) (plan.Binder, error) {
