@@ -2,45 +2,31 @@ package cli
 
 import (
 	"context"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
-	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
-type applyFlags struct {
-	run             runFlags
-	yes             bool
-	until           string
-	window          time.Duration
-	allowPlanChange bool
-	forceUnlock     string
+// ApplyOptions are the parsed command line of `mimirctl apply PLAN`.
+type ApplyOptions struct {
+	// Factory is where the command runs (target, streams, output format).
+	Factory *Factory
+	// Plan is a built-in plan's name or a plan directory (the argument).
+	Plan string
+	// ApplyFlags are --param (parsed), the binding options (validated,
+	// paths made absolute), the window as typed, --yes,
+	// --allow-plan-change and --force-unlock.
+	ApplyFlags
 }
 
-func (a *applyFlags) register(cmd *cobra.Command) {
-	a.run.register(cmd.Flags())
-	cmd.Flags().BoolVarP(&a.yes, "yes", "y", false, "confirm destructive steps in advance (required when stdin is not a terminal)")
-	cmd.Flags().StringVar(&a.until, "until", "", "end of the maintenance window (06:00, \"2026-11-24 06:00\", RFC 3339): a step that does not fit is not started")
-	cmd.Flags().DurationVar(&a.window, "window", 0, "length of the maintenance window from now (e.g. 4h)")
-	cmd.Flags().BoolVar(&a.allowPlanChange, "allow-plan-change", false, "continue a run although its plan (steps or parameters) changed")
-	cmd.Flags().StringVar(&a.forceUnlock, "force-unlock", "", "free the lock left by a run that is gone, given its lock `ID` (mimirctl status shows it)")
-}
-
-func (a *applyFlags) options(now time.Time) (plan.ApplyOptions, error) {
-	if err := a.run.validate(); err != nil {
-		return plan.ApplyOptions{}, err
+// NewCmdApply builds `mimirctl apply PLAN`. runF runs the parsed command
+// (runApply when nil); parse-layer tests pass their own to capture opts.
+func NewCmdApply(f *Factory, runF func(ctx context.Context, opts *ApplyOptions) error) *cobra.Command {
+	opts := &ApplyOptions{Factory: f}
+	if runF == nil {
+		runF = runApply
 	}
-	end, err := windowEnd(a.until, a.window, now)
-	if err != nil {
-		return plan.ApplyOptions{}, err
-	}
-	return plan.ApplyOptions{Yes: a.yes, Until: end, AllowPlanChange: a.allowPlanChange, ForceUnlock: a.forceUnlock}, nil
-}
-
-func newApplyCmd(f *Factory) *cobra.Command {
-	var a applyFlags
 	cmd := &cobra.Command{
 		Use:   "apply PLAN",
 		Short: "Run a plan: new, or continuing its unfinished run",
@@ -49,45 +35,78 @@ evaluated until they pass, waits and manual approvals are honoured, and the stat
 every action so that 'mimirctl resume' continues exactly where a run stopped.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			raw, err := parseParams(a.run.params)
-			if err != nil {
+			opts.Plan = args[0]
+			if err := opts.complete(); err != nil {
 				return err
 			}
-			return f.applyPlan(cmd.Context(), args[0], raw, &a)
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			return runF(cmd.Context(), opts)
 		},
 	}
-	a.register(cmd)
+	opts.register(cmd)
 	return cmd
 }
 
-// applyPlan loads a plan and runs it.
-func (f *Factory) applyPlan(ctx context.Context, name string, raw map[string]string, a *applyFlags) error {
-	opts, err := a.options(f.Clock.Now())
+// runApply runs the plan through the library, its progress on stderr.
+func runApply(ctx context.Context, opts *ApplyOptions) error {
+	return applyPlan(ctx, opts.Factory, opts.Plan, &opts.ApplyFlags)
+}
+
+// applyPlan runs the plan name with a's parameters and options; the run's
+// window ends at a's end from the factory's clock.
+func applyPlan(ctx context.Context, f *Factory, name string, a *ApplyFlags) error {
+	run, err := a.runOptions(f.Clock.Now())
 	if err != nil {
 		return err
 	}
-	return mimirctl.Apply(ctx, &f.Target, mimirctl.ApplyOptions{Plan: name, Params: raw, Bind: a.run.bind, Run: opts, Hooks: f.runHooks()})
+	return mimirctl.Apply(ctx, &f.Target, mimirctl.ApplyOptions{Plan: name, Params: a.Params, Bind: a.Bind, Run: run, Hooks: f.runHooks()})
 }
 
-func newResumeCmd(f *Factory) *cobra.Command {
-	var a applyFlags
+// ResumeOptions are the parsed command line of `mimirctl resume`.
+type ResumeOptions struct {
+	// Factory is where the command runs (target, streams, output format).
+	Factory *Factory
+	// ApplyFlags are as for apply; --param is refused (Params stays nil).
+	ApplyFlags
+	// Given reports whether a flag (by name) was set on the command line:
+	// the binding options not given are taken from the run's record.
+	Given func(flag string) bool
+}
+
+// NewCmdResume builds `mimirctl resume`. runF runs the parsed command
+// (runResume when nil); parse-layer tests pass their own to capture opts.
+func NewCmdResume(f *Factory, runF func(ctx context.Context, opts *ResumeOptions) error) *cobra.Command {
+	opts := &ResumeOptions{Factory: f}
+	if runF == nil {
+		runF = runResume
+	}
 	cmd := &cobra.Command{
 		Use:   "resume",
 		Short: "Continue the unfinished run where it stopped",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, err := a.options(f.Clock.Now())
-			if err != nil {
+			if err := opts.validate(); err != nil {
 				return err
 			}
-			if len(a.run.params) > 0 {
+			if len(opts.params) > 0 {
 				return flagError("resume takes the run's recorded parameters; to change them use `mimirctl apply PLAN --param ... --allow-plan-change`")
 			}
-			return mimirctl.Resume(cmd.Context(), &f.Target, mimirctl.ResumeOptions{
-				Bind: a.run.bind, Given: cmd.Flags().Changed, Run: opts, Hooks: f.runHooks(),
-			})
+			opts.Given = cmd.Flags().Changed
+			return runF(cmd.Context(), opts)
 		},
 	}
-	a.register(cmd)
+	opts.register(cmd)
 	return cmd
+}
+
+// runResume continues the recorded run through the library.
+func runResume(ctx context.Context, opts *ResumeOptions) error {
+	f := opts.Factory
+	run, err := opts.runOptions(f.Clock.Now())
+	if err != nil {
+		return err
+	}
+	return mimirctl.Resume(ctx, &f.Target, mimirctl.ResumeOptions{Bind: opts.Bind, Given: opts.Given, Run: run, Hooks: f.runHooks()})
 }

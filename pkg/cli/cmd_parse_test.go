@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -93,4 +94,65 @@ func execute(cmd *cobra.Command, args []string) error {
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
 	return cmd.ExecuteContext(context.Background())
+}
+
+// parse builds a command with newCmd on f, its runF capturing the
+// options, and runs it with args: the options runF received (nil when it
+// did not run) and the command's error.
+func parse[O any](f *Factory, newCmd func(*Factory, func(context.Context, *O) error) *cobra.Command, args []string) (*O, error) {
+	var got *O
+	err := execute(newCmd(f, func(_ context.Context, o *O) error {
+		got = o
+		return nil
+	}), args)
+	return got, err
+}
+
+// parseCase is one command line of a parse-layer table: the options it
+// gives (with Factory and unexported fields cleared by the table's
+// normalize), or the error it ends with before anything runs.
+type parseCase[O any] struct {
+	args    []string
+	want    O
+	wantErr string
+}
+
+// testParse runs a parse-layer table. normalize checks what cannot be
+// compared (the factory, functions) and clears it, with the raw flag
+// values the options keep unexported.
+func testParse[O any](t *testing.T, newCmd func(*Factory, func(context.Context, *O) error) *cobra.Command, normalize func(t *testing.T, f *Factory, o *O), cases map[string]parseCase[O]) {
+	t.Helper()
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := &Factory{} // no clock, no cluster: the parse layer needs neither
+			got, err := parse(f, newCmd, tc.args)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				if got != nil {
+					t.Fatalf("runF ran with %+v despite the parse error", *got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == nil {
+				t.Fatal("runF did not run")
+			}
+			normalize(t, f, got)
+			if !reflect.DeepEqual(*got, tc.want) {
+				t.Errorf("options\n%+v\nwant\n%+v", *got, tc.want)
+			}
+		})
+	}
+}
+
+// checkFactory fails t unless got is f, the factory the command was built on.
+func checkFactory(t *testing.T, got, f *Factory) {
+	t.Helper()
+	if got != f {
+		t.Error("options do not carry the factory")
+	}
 }

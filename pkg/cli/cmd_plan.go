@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -12,13 +11,28 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
-func newPlanCmd(f *Factory) *cobra.Command {
-	var (
-		run      runFlags
-		detailed bool
-		until    string
-		window   time.Duration
-	)
+// PlanOptions are the parsed command line of `mimirctl plan PLAN`.
+type PlanOptions struct {
+	// Factory is where the command runs (target, streams, output format).
+	Factory *Factory
+	// Plan is a built-in plan's name or a plan directory (the argument).
+	Plan string
+	// BindFlags are --param (parsed) and the binding options.
+	BindFlags
+	// WindowFlags are --until and --window, as typed (their end is
+	// computed when the command runs).
+	WindowFlags
+	// DetailedExitCode is --detailed-exitcode: exit 2 when steps remain.
+	DetailedExitCode bool
+}
+
+// NewCmdPlan builds `mimirctl plan PLAN`. runF runs the parsed command
+// (runPlan when nil); parse-layer tests pass their own to capture opts.
+func NewCmdPlan(f *Factory, runF func(ctx context.Context, opts *PlanOptions) error) *cobra.Command {
+	opts := &PlanOptions{Factory: f}
+	if runF == nil {
+		runF = runPlan
+	}
 	cmd := &cobra.Command{
 		Use:   "plan PLAN",
 		Short: "Show the remaining steps of a plan and what each would change",
@@ -29,27 +43,37 @@ With --until (or --window) it also shows which remaining steps could start befor
 from the durations steps declare (minDuration, waits): a lower bound, as gates and rollouts take longer.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			raw, err := parseParams(run.params)
-			if err != nil {
+			opts.Plan = args[0]
+			if err := opts.complete(); err != nil {
 				return err
 			}
-			end, err := windowEnd(until, window, f.Clock.Now())
-			if err != nil {
+			if err := opts.WindowFlags.validate(); err != nil {
 				return err
 			}
-			return f.previewPlan(cmd.Context(), args[0], raw, &run, detailed, end)
+			return runF(cmd.Context(), opts)
 		},
 	}
-	run.register(cmd.Flags())
-	cmd.Flags().StringVar(&until, "until", "", "end of a maintenance window (as for apply): show which remaining steps could start before it")
-	cmd.Flags().DurationVar(&window, "window", 0, "length of a maintenance window from now (e.g. 4h), as for apply")
-	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when steps remain (changes pending), 0 when none")
+	opts.BindFlags.register(cmd.Flags())
+	cmd.Flags().StringVar(&opts.Until, "until", "", "end of a maintenance window (as for apply): show which remaining steps could start before it")
+	cmd.Flags().DurationVar(&opts.Window, "window", 0, "length of a maintenance window from now (e.g. 4h), as for apply")
+	cmd.Flags().BoolVar(&opts.DetailedExitCode, "detailed-exitcode", false, "exit 2 when steps remain (changes pending), 0 when none")
 	return cmd
 }
 
-// previewPlan shows the remaining steps of a plan and what they change.
-func (f *Factory) previewPlan(ctx context.Context, name string, raw map[string]string, run *runFlags, detailed bool, until time.Time) error {
-	pv, err := mimirctl.Plan(ctx, &f.Target, mimirctl.PlanOptions{Plan: name, Params: raw, Bind: run.bind, Until: until})
+// runPlan previews the plan through the library and prints it.
+func runPlan(ctx context.Context, opts *PlanOptions) error {
+	return previewPlan(ctx, opts.Factory, opts.Plan, &opts.BindFlags, opts.WindowFlags, opts.DetailedExitCode)
+}
+
+// previewPlan shows the remaining steps of a plan and what they change:
+// the plan.PlanPreview as JSON with -o json, a listing otherwise. With
+// detailed it returns ErrChangesPending when steps remain.
+func previewPlan(ctx context.Context, f *Factory, name string, b *BindFlags, w WindowFlags, detailed bool) error {
+	until, err := w.end(f.Clock.Now())
+	if err != nil {
+		return err
+	}
+	pv, err := mimirctl.Plan(ctx, &f.Target, mimirctl.PlanOptions{Plan: name, Params: b.Params, Bind: b.Bind, Until: until})
 	if err != nil {
 		return err
 	}

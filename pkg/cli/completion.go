@@ -247,7 +247,7 @@ func (f *Factory) registerCompletions(root *cobra.Command) {
 			c.ValidArgsFunction = f.completePlanArg
 			must(c.RegisterFlagCompletionFunc("param", f.completeParam("")))
 		case "ingester shutdown-zone":
-			must(c.RegisterFlagCompletionFunc("param", f.completeParam("ingester-zone-shutdown")))
+			must(c.RegisterFlagCompletionFunc("param", f.completeParam(shutdownZonePlan)))
 		case "approve":
 			c.ValidArgsFunction = f.completeApproveStep
 		case "ring":

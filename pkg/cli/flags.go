@@ -5,10 +5,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
+	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
 )
 
@@ -47,27 +49,111 @@ func (d *durationFlag) Set(s string) error {
 	return nil
 }
 
-// runFlags are the flags shared by plan, apply and resume.
-type runFlags struct {
-	params []string
-	bind   BindOptions
+// BindFlags are the flags of the commands that bind a plan to the cluster
+// (plan, apply, resume, ingester shutdown-zone): the plan parameters and
+// the binding options.
+type BindFlags struct {
+	// Params are the plan parameters: --param/-p name=value (repeatable),
+	// parsed by complete; nil until then.
+	Params map[string]string
+	// Bind are the binding options: --env, --apply-mode (default direct),
+	// --delete-pvcs, --force-conflicts, --force-flush, --rollout-timeout
+	// (default 30m), --external-timeout (default 2h) and --prometheus-*.
+	Bind BindOptions
+
+	params []string // --param as typed
 }
 
-func (r *runFlags) register(fs *pflag.FlagSet) {
-	fs.StringArrayVarP(&r.params, "param", "p", nil, "plan parameter as name=value (repeatable; lists are comma-separated)")
-	fs.StringVar(&r.bind.Env, "env", "", "Tanka environment directory holding main.jsonnet (for plans with jsonnet actions)")
-	fs.StringVar(&r.bind.ApplyMode, "apply-mode", mimirctl.DefaultApplyMode, "direct: mimirctl applies rendered objects; external: write the overlay file and wait for your pipeline to apply it")
-	fs.BoolVar(&r.bind.DeletePVCs, "delete-pvcs", false, "allow steps to delete PersistentVolumeClaims they list (never done otherwise)")
-	fs.BoolVar(&r.bind.ForceConflicts, "force-conflicts", false, "take over fields another field manager owns when applying")
-	fs.BoolVar(&r.bind.ForceFlush, "force-flush", false, "flush ingester heads with /ingester/flush instead of waiting for the next head compaction")
-	fs.DurationVar(&r.bind.RolloutTimeout, "rollout-timeout", mimirctl.DefaultRolloutTimeout, "how long a rollout may take before the step fails")
-	fs.DurationVar(&r.bind.ExternalTimeout, "external-timeout", mimirctl.DefaultExternalTimeout, "with --apply-mode=external, how long to wait for the cluster to match")
-	registerPrometheus(fs, &r.bind.Prometheus)
+func (b *BindFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVarP(&b.params, "param", "p", nil, "plan parameter as name=value (repeatable; lists are comma-separated)")
+	fs.StringVar(&b.Bind.Env, "env", "", "Tanka environment directory holding main.jsonnet (for plans with jsonnet actions)")
+	fs.StringVar(&b.Bind.ApplyMode, "apply-mode", mimirctl.DefaultApplyMode, "direct: mimirctl applies rendered objects; external: write the overlay file and wait for your pipeline to apply it")
+	fs.BoolVar(&b.Bind.DeletePVCs, "delete-pvcs", false, "allow steps to delete PersistentVolumeClaims they list (never done otherwise)")
+	fs.BoolVar(&b.Bind.ForceConflicts, "force-conflicts", false, "take over fields another field manager owns when applying")
+	fs.BoolVar(&b.Bind.ForceFlush, "force-flush", false, "flush ingester heads with /ingester/flush instead of waiting for the next head compaction")
+	fs.DurationVar(&b.Bind.RolloutTimeout, "rollout-timeout", mimirctl.DefaultRolloutTimeout, "how long a rollout may take before the step fails")
+	fs.DurationVar(&b.Bind.ExternalTimeout, "external-timeout", mimirctl.DefaultExternalTimeout, "with --apply-mode=external, how long to wait for the cluster to match")
+	registerPrometheus(fs, &b.Bind.Prometheus)
 }
 
-// validate checks the run flags and makes their paths absolute
-// (mimirctl.BindOptions.Validate).
-func (r *runFlags) validate() error { return r.bind.Validate() }
+// complete parses the --param flags into Params; an error names the one
+// not written as name=value.
+func (b *BindFlags) complete() error {
+	raw, err := parseParams(b.params)
+	if err != nil {
+		return err
+	}
+	b.Params = raw
+	return nil
+}
+
+// WindowFlags are --until and --window: the end of a maintenance window,
+// as typed. Their help differs between plan and apply, so each command
+// registers them itself.
+type WindowFlags struct {
+	// Until is --until as typed: RFC 3339, "YYYY-MM-DD HH:MM" or "HH:MM"
+	// (the next such time, local); "" for none.
+	Until string
+	// Window is --window, the window's length from now; 0 for none.
+	Window time.Duration
+}
+
+// validate checks the syntax of --until; whether the window already ended
+// depends on the clock and is end's to say.
+func (w WindowFlags) validate() error {
+	if w.Until == "" {
+		return nil
+	}
+	_, err := parseUntil(w.Until, time.Time{})
+	return err
+}
+
+// end is the end of the window at now (zero for no window): the earlier
+// of --until and now + --window. It fails when that end is not after now.
+func (w WindowFlags) end(now time.Time) (time.Time, error) {
+	return windowEnd(w.Until, w.Window, now)
+}
+
+// ApplyFlags are the flags of the commands that run a plan (apply, resume,
+// ingester shutdown-zone).
+type ApplyFlags struct {
+	BindFlags
+	// WindowFlags are --until and --window.
+	WindowFlags
+	// Yes is --yes/-y: destructive steps confirmed in advance.
+	Yes bool
+	// AllowPlanChange is --allow-plan-change.
+	AllowPlanChange bool
+	// ForceUnlock is --force-unlock: the lock ID of a run that is gone.
+	ForceUnlock string
+}
+
+func (a *ApplyFlags) register(cmd *cobra.Command) {
+	a.BindFlags.register(cmd.Flags())
+	cmd.Flags().BoolVarP(&a.Yes, "yes", "y", false, "confirm destructive steps in advance (required when stdin is not a terminal)")
+	cmd.Flags().StringVar(&a.Until, "until", "", "end of the maintenance window (06:00, \"2026-11-24 06:00\", RFC 3339): a step that does not fit is not started")
+	cmd.Flags().DurationVar(&a.Window, "window", 0, "length of the maintenance window from now (e.g. 4h)")
+	cmd.Flags().BoolVar(&a.AllowPlanChange, "allow-plan-change", false, "continue a run although its plan (steps or parameters) changed")
+	cmd.Flags().StringVar(&a.ForceUnlock, "force-unlock", "", "free the lock left by a run that is gone, given its lock `ID` (mimirctl status shows it)")
+}
+
+// validate checks the binding options, making their paths absolute
+// (mimirctl.BindOptions.Validate), then the syntax of --until.
+func (a *ApplyFlags) validate() error {
+	if err := a.Bind.Validate(); err != nil {
+		return err
+	}
+	return a.WindowFlags.validate()
+}
+
+// runOptions are the executor's options of a run started at now.
+func (a *ApplyFlags) runOptions(now time.Time) (plan.ApplyOptions, error) {
+	end, err := a.end(now)
+	if err != nil {
+		return plan.ApplyOptions{}, err
+	}
+	return plan.ApplyOptions{Yes: a.Yes, Until: end, AllowPlanChange: a.AllowPlanChange, ForceUnlock: a.ForceUnlock}, nil
+}
 
 // parseUntil reads --until: RFC 3339, "YYYY-MM-DD HH:MM", or "HH:MM" (the
 // next such time, local).

@@ -60,9 +60,9 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 
 	root.AddCommand(
 		newPlansCmd(f),
-		newPlanCmd(f),
-		newApplyCmd(f),
-		newResumeCmd(f),
+		NewCmdPlan(f, nil),
+		NewCmdApply(f, nil),
+		NewCmdResume(f, nil),
 		NewCmdStatus(f, nil),
 		NewCmdApprove(f, nil),
 		newAbortCmd(f),
@@ -72,7 +72,7 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 		newDiffCmd(f),
 		newRenderCmd(f),
 		newCompareCmd(f),
-		newIngesterCmd(f),
+		NewCmdIngester(f),
 	)
 	f.registerCompletions(root)
 	return root
