@@ -77,6 +77,71 @@ func TestNewCmdStatusParses(t *testing.T) {
 	}
 }
 
+func TestNewCmdAbortParses(t *testing.T) {
+	t.Setenv("MIMIRCTL_USER", "alice") // the default reason names who runs
+	testParse(t, NewCmdAbort, func(t *testing.T, f *Factory, o *AbortOptions) {
+		checkFactory(t, o.Factory, f)
+		o.Factory = nil
+	}, map[string]parseCase[AbortOptions]{
+		"defaults":     {args: nil, want: AbortOptions{Reason: "aborted by alice"}},
+		"reason":       {args: []string{"--reason", "window over"}, want: AbortOptions{Reason: "window over"}},
+		"force unlock": {args: []string{"--force-unlock", "lock-1"}, want: AbortOptions{Reason: "aborted by alice", ForceUnlock: "lock-1"}},
+		"an argument":  {args: []string{"now"}, wantErr: `unknown command "now" for "abort"`},
+		"no --yes":     {args: []string{"-y"}, wantErr: "unknown shorthand flag: 'y'"},
+	})
+}
+
+func TestNewCmdRingParses(t *testing.T) {
+	testParse(t, NewCmdRing, func(t *testing.T, f *Factory, o *RingOptions) {
+		checkFactory(t, o.Factory, f)
+		o.Factory = nil
+	}, map[string]parseCase[RingOptions]{
+		"name only": {args: []string{"ingester"}, want: RingOptions{Name: "ingester"}},
+		"a path":    {args: []string{"/ingester/ring", "--pods", "name=ingester-zone-a"}, want: RingOptions{Name: "/ingester/ring", Pods: "name=ingester-zone-a"}},
+		"forget":    {args: []string{"ingester", "--forget", "ingester-zone-a-0", "--force", "-y"}, want: RingOptions{Name: "ingester", Forget: "ingester-zone-a-0", Force: true, Yes: true}},
+		// --force and --yes only matter with --forget; they are accepted
+		// (and ignored) without it, as always.
+		"force without forget": {args: []string{"ingester", "--force", "--yes"}, want: RingOptions{Name: "ingester", Force: true, Yes: true}},
+		"no name":              {args: nil, wantErr: "accepts 1 arg(s), received 0"},
+		"two names":            {args: []string{"ingester", "distributor"}, wantErr: "accepts 1 arg(s), received 2"},
+		"forget needs an ID":   {args: []string{"ingester", "--forget"}, wantErr: "flag needs an argument: --forget"},
+	})
+}
+
+func TestNewCmdVersionParses(t *testing.T) {
+	testParse(t, NewCmdVersion, func(t *testing.T, f *Factory, o *VersionOptions) {
+		checkFactory(t, o.Factory, f)
+		o.Factory = nil
+	}, map[string]parseCase[VersionOptions]{
+		"no arguments": {args: nil, want: VersionOptions{}},
+		"an argument":  {args: []string{"short"}, wantErr: `unknown command "short" for "version"`},
+	})
+}
+
+func TestNewCmdPlansListParses(t *testing.T) {
+	testParse(t, NewCmdPlansList, func(t *testing.T, f *Factory, o *PlansListOptions) {
+		checkFactory(t, o.Factory, f)
+		o.Factory = nil
+	}, map[string]parseCase[PlansListOptions]{
+		"no arguments": {args: nil, want: PlansListOptions{}},
+		"an argument":  {args: []string{"demo"}, wantErr: `unknown command "demo" for "list"`},
+	})
+}
+
+func TestNewCmdPlansShowParses(t *testing.T) {
+	testParse(t, NewCmdPlansShow, func(t *testing.T, f *Factory, o *PlansShowOptions) {
+		checkFactory(t, o.Factory, f)
+		o.Factory, o.params = nil, nil
+	}, map[string]parseCase[PlansShowOptions]{
+		"plan only": {args: []string{"demo"}, want: PlansShowOptions{Plan: "demo", Params: map[string]string{}}},
+		"a path":    {args: []string{"./plans/mine"}, want: PlansShowOptions{Plan: "./plans/mine", Params: map[string]string{}}},
+		"params":    {args: []string{"demo", "-p", "replicas=5", "--param", "zones=a,b"}, want: PlansShowOptions{Plan: "demo", Params: map[string]string{"replicas": "5", "zones": "a,b"}}},
+		"no plan":   {args: nil, wantErr: "accepts 1 arg(s), received 0"},
+		"bad param": {args: []string{"demo", "-p", "replicas"}, wantErr: `--param "replicas": write it as name=value`},
+		"no --env":  {args: []string{"demo", "--env", "x"}, wantErr: "unknown flag: --env"},
+	})
+}
+
 // TestNewCmdApproveReturnsRunError checks that runF's error is the
 // command's, unchanged (ExitCode classifies it).
 func TestNewCmdApproveReturnsRunError(t *testing.T) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,43 +13,97 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
-func newPlansCmd(f *Factory) *cobra.Command {
+// NewCmdPlans builds `mimirctl plans`, the group of commands that list
+// and describe the built-in plans; it runs nothing itself.
+func NewCmdPlans(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plans",
 		Short: "List and describe the built-in plans",
 	}
-	cmd.AddCommand(&cobra.Command{
+	cmd.AddCommand(NewCmdPlansList(f, nil), NewCmdPlansShow(f, nil))
+	return cmd
+}
+
+// PlansListOptions are the parsed command line of `mimirctl plans list`.
+type PlansListOptions struct {
+	// Factory is where the command runs (built-in plans, streams, output
+	// format).
+	Factory *Factory
+}
+
+// NewCmdPlansList builds `mimirctl plans list`. runF runs the parsed
+// command (runPlansList when nil); parse-layer tests pass their own to
+// capture opts.
+func NewCmdPlansList(f *Factory, runF func(ctx context.Context, opts *PlansListOptions) error) *cobra.Command {
+	opts := &PlansListOptions{Factory: f}
+	if runF == nil {
+		runF = runPlansList
+	}
+	return &cobra.Command{
 		Use:   "list",
 		Short: "List the built-in plans",
 		Args:  cobra.NoArgs,
-		RunE:  func(*cobra.Command, []string) error { return plansList(f) },
-	})
-	var params []string
-	show := &cobra.Command{
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runF(cmd.Context(), opts)
+		},
+	}
+}
+
+// PlansShowOptions are the parsed command line of `mimirctl plans show
+// PLAN`.
+type PlansShowOptions struct {
+	// Factory is where the command runs (plans, streams, output format).
+	Factory *Factory
+	// Plan is a built-in plan's name or a plan directory (the argument).
+	Plan string
+	// Params are the plan parameters given (--param/-p name=value,
+	// parsed); the others are shown unbound.
+	Params map[string]string
+
+	params []string // --param as typed
+}
+
+// NewCmdPlansShow builds `mimirctl plans show PLAN`. runF runs the parsed
+// command (runPlansShow when nil); parse-layer tests pass their own to
+// capture opts.
+func NewCmdPlansShow(f *Factory, runF func(ctx context.Context, opts *PlansShowOptions) error) *cobra.Command {
+	opts := &PlansShowOptions{Factory: f}
+	if runF == nil {
+		runF = runPlansShow
+	}
+	cmd := &cobra.Command{
 		Use:   "show PLAN",
 		Short: "Show a plan's steps, actions, gates, waits, undo hints and doc references",
 		Long: `Show a plan's steps, actions, gates, waits, undo hints and doc references. Required parameters
 not given with -p are shown as <required>, and as <NAME> where the steps use them.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			raw, err := parseParams(params)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Plan = args[0]
+			raw, err := parseParams(opts.params)
 			if err != nil {
 				return err
 			}
-			p, err := f.LoadPlanWith(args[0], plan.LoadOptions{Params: raw, Unbound: true})
-			if err != nil {
-				return err
-			}
-			if f.Output == "json" {
-				return writeJSON(f.IO.Out, p)
-			}
-			renderPlan(f.IO.Out, p, style{on: f.IO.OutTTY})
-			return nil
+			opts.Params = raw
+			return runF(cmd.Context(), opts)
 		},
 	}
-	show.Flags().StringArrayVarP(&params, "param", "p", nil, "plan parameter as name=value")
-	cmd.AddCommand(show)
+	cmd.Flags().StringArrayVarP(&opts.params, "param", "p", nil, "plan parameter as name=value")
 	return cmd
+}
+
+// runPlansShow loads the plan with the parameters given (the others left
+// unbound) and prints it: as JSON with -o json, for people otherwise.
+func runPlansShow(_ context.Context, opts *PlansShowOptions) error {
+	f := opts.Factory
+	p, err := f.LoadPlanWith(opts.Plan, plan.LoadOptions{Params: opts.Params, Unbound: true})
+	if err != nil {
+		return err
+	}
+	if f.Output == "json" {
+		return writeJSON(f.IO.Out, p)
+	}
+	renderPlan(f.IO.Out, p, style{on: f.IO.OutTTY})
+	return nil
 }
 
 type planSummary struct {
@@ -69,7 +124,11 @@ func required(p *plan.Plan) []string {
 	return out
 }
 
-func plansList(f *Factory) error {
+// runPlansList lists the built-in plans: name, supported Mimir versions,
+// required parameters and the first line of the description, as a table
+// or, with -o json, as planSummary objects.
+func runPlansList(_ context.Context, opts *PlansListOptions) error {
+	f := opts.Factory
 	names, err := f.BuiltinNames()
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -75,45 +76,65 @@ func buildInfo(stamp string, bi *debug.BuildInfo, ok bool) BuildInfo {
 	return v
 }
 
-func newVersionCmd(f *Factory) *cobra.Command {
+// VersionOptions are the parsed command line of `mimirctl version`.
+type VersionOptions struct {
+	// Factory is where the command runs (built-in plans, streams, output
+	// format).
+	Factory *Factory
+}
+
+// NewCmdVersion builds `mimirctl version`. runF runs the parsed command
+// (runVersion when nil); parse-layer tests pass their own to capture opts.
+func NewCmdVersion(f *Factory, runF func(ctx context.Context, opts *VersionOptions) error) *cobra.Command {
+	opts := &VersionOptions{Factory: f}
+	if runF == nil {
+		runF = runVersion
+	}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print mimirctl's version, build and the Mimir versions of its built-in plans",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			bi, ok := debug.ReadBuildInfo()
-			v := buildInfo(Version, bi, ok)
-			plans, err := f.planVersions()
-			if err != nil {
-				return err
-			}
-			v.Plans = plans
-			if f.Output == "json" {
-				return writeJSON(f.IO.Out, v)
-			}
-			fmt.Fprintf(f.IO.Out, "mimirctl %s (%s, %s)\n", v.Version, v.GoVersion, v.Platform)
-			if v.Revision != "" {
-				dirty := ""
-				if v.Modified != nil && *v.Modified {
-					dirty = ", modified"
-				}
-				fmt.Fprintf(f.IO.Out, "commit %s %s%s\n", v.Revision, v.RevisionTime, dirty)
-			}
-			for _, p := range v.Plans {
-				mv := p.MimirVersions
-				if mv == "" {
-					mv = "any"
-				}
-				fmt.Fprintf(f.IO.Out, "plan %s: Mimir %s\n", p.Name, mv)
-			}
-			return nil
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runF(cmd.Context(), opts)
 		},
 	}
 }
 
+// runVersion prints the BuildInfo (as JSON with -o json) with the Mimir
+// versions of the built-in plans. It reads no cluster.
+func runVersion(_ context.Context, opts *VersionOptions) error {
+	f := opts.Factory
+	bi, ok := debug.ReadBuildInfo()
+	v := buildInfo(Version, bi, ok)
+	plans, err := planVersions(f)
+	if err != nil {
+		return err
+	}
+	v.Plans = plans
+	if f.Output == "json" {
+		return writeJSON(f.IO.Out, v)
+	}
+	fmt.Fprintf(f.IO.Out, "mimirctl %s (%s, %s)\n", v.Version, v.GoVersion, v.Platform)
+	if v.Revision != "" {
+		dirty := ""
+		if v.Modified != nil && *v.Modified {
+			dirty = ", modified"
+		}
+		fmt.Fprintf(f.IO.Out, "commit %s %s%s\n", v.Revision, v.RevisionTime, dirty)
+	}
+	for _, p := range v.Plans {
+		mv := p.MimirVersions
+		if mv == "" {
+			mv = "any"
+		}
+		fmt.Fprintf(f.IO.Out, "plan %s: Mimir %s\n", p.Name, mv)
+	}
+	return nil
+}
+
 // planVersions reads the mimirVersions of every built-in plan (metadata
 // only: no step is decoded).
-func (f *Factory) planVersions() ([]PlanVersions, error) {
+func planVersions(f *Factory) ([]PlanVersions, error) {
 	if f.BuiltinPlans == nil {
 		return nil, nil
 	}

@@ -59,15 +59,15 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 	pf.DurationVar(&f.Kube.Timeout, "request-timeout", mimirctl.DefaultRequestTimeout, "timeout of each Kubernetes API request")
 
 	root.AddCommand(
-		newPlansCmd(f),
+		NewCmdPlans(f),
 		NewCmdPlan(f, nil),
 		NewCmdApply(f, nil),
 		NewCmdResume(f, nil),
 		NewCmdStatus(f, nil),
 		NewCmdApprove(f, nil),
-		newAbortCmd(f),
-		newVersionCmd(f),
-		newRingCmd(f),
+		NewCmdAbort(f, nil),
+		NewCmdVersion(f, nil),
+		NewCmdRing(f, nil),
 		newInitCmd(f),
 		newDiffCmd(f),
 		newRenderCmd(f),
