@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -10,8 +11,22 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
-func newInitCmd(f *Factory) *cobra.Command {
-	var env string
+// InitOptions are the parsed command line of `mimirctl init --env DIR`.
+type InitOptions struct {
+	// Factory is where the command runs (streams, output format).
+	Factory *Factory
+	// Env is --env, the Tanka environment directory (required).
+	Env string
+}
+
+// NewCmdInit builds `mimirctl init --env DIR`. runF runs the parsed
+// command (runInit when nil); parse-layer tests pass their own to capture
+// opts.
+func NewCmdInit(f *Factory, runF func(ctx context.Context, opts *InitOptions) error) *cobra.Command {
+	opts := &InitOptions{Factory: f}
+	if runF == nil {
+		runF = runInit
+	}
 	cmd := &cobra.Command{
 		Use:   "init --env DIR",
 		Short: "Make a Tanka environment import mimirctl's generated overlay file",
@@ -21,30 +36,54 @@ Commit both files: plan steps then change only mimirctl.libsonnet, so a colleagu
 same result. Environments where the import cannot be added safely are refused with the reason.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if env == "" {
+			if opts.Env == "" {
 				return flagError("init needs --env DIR (the directory of main.jsonnet)")
 			}
-			res, err := tanka.Init(cmd.Context(), env, tanka.Options{})
-			if err != nil {
-				return err
-			}
-			if f.Output == "json" {
-				return writeJSON(f.IO.Out, res)
-			}
-			if res.Changed {
-				fmt.Fprintf(f.IO.ErrOut, "%s now imports %s (renders the same objects); commit both files\n", res.Main, res.Overlay)
-			} else {
-				fmt.Fprintf(f.IO.ErrOut, "%s already imports %s\n", res.Main, res.Overlay)
-			}
-			return nil
+			return runF(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&env, "env", "", "Tanka environment directory")
+	cmd.Flags().StringVar(&opts.Env, "env", "", "Tanka environment directory")
 	return cmd
 }
 
-func newDiffCmd(f *Factory) *cobra.Command {
-	var env, applyMode string
+// runInit adds the overlay import to the environment (tanka.Init) and
+// says what it did on stderr, or prints tanka.InitResult with -o json.
+// It reads no cluster.
+func runInit(ctx context.Context, opts *InitOptions) error {
+	f := opts.Factory
+	res, err := tanka.Init(ctx, opts.Env, tanka.Options{})
+	if err != nil {
+		return err
+	}
+	if f.Output == "json" {
+		return writeJSON(f.IO.Out, res)
+	}
+	if res.Changed {
+		fmt.Fprintf(f.IO.ErrOut, "%s now imports %s (renders the same objects); commit both files\n", res.Main, res.Overlay)
+	} else {
+		fmt.Fprintf(f.IO.ErrOut, "%s already imports %s\n", res.Main, res.Overlay)
+	}
+	return nil
+}
+
+// DiffOptions are the parsed command line of `mimirctl diff --env DIR`.
+type DiffOptions struct {
+	// Factory is where the command runs (target, streams, output format).
+	Factory *Factory
+	// Env is --env, the Tanka environment directory (required).
+	Env string
+	// ApplyMode is --apply-mode: "direct" (default) or "external".
+	ApplyMode string
+}
+
+// NewCmdDiff builds `mimirctl diff --env DIR`. runF runs the parsed
+// command (runDiff when nil); parse-layer tests pass their own to capture
+// opts.
+func NewCmdDiff(f *Factory, runF func(ctx context.Context, opts *DiffOptions) error) *cobra.Command {
+	opts := &DiffOptions{Factory: f}
+	if runF == nil {
+		runF = runDiff
+	}
 	cmd := &cobra.Command{
 		Use:   "diff --env DIR",
 		Short: "Compare what an apply of the environment would send (with mimirctl.libsonnet) with the live cluster",
@@ -53,30 +92,53 @@ apply adds (none with --apply-mode=external, where your pipeline applies them), 
 applied that the environment no longer renders. Exit code 2 when something differs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if env == "" {
+			if opts.Env == "" {
 				return flagError("diff needs --env DIR")
 			}
-			if applyMode != "direct" && applyMode != "external" {
-				return flagError("--apply-mode %q: want direct or external", applyMode)
+			if opts.ApplyMode != "direct" && opts.ApplyMode != "external" {
+				return flagError("--apply-mode %q: want direct or external", opts.ApplyMode)
 			}
-			d, err := mimirctl.Diff(cmd.Context(), &f.Target, mimirctl.DiffOptions{Env: env, ApplyMode: applyMode})
-			if err != nil {
-				return err
-			}
-			for _, w := range d.Kept {
-				fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
-			}
-			r := d.Report
-			return f.writeReport(r.Empty(), r, func() error { return r.WriteHuman(f.IO.Out, f.colorMode()) })
+			return runF(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&env, "env", "", "Tanka environment directory")
-	cmd.Flags().StringVar(&applyMode, "apply-mode", "direct", "direct: compare with mimirctl's labels; external: as your pipeline applies the rendered objects")
+	cmd.Flags().StringVar(&opts.Env, "env", "", "Tanka environment directory")
+	cmd.Flags().StringVar(&opts.ApplyMode, "apply-mode", "direct", "direct: compare with mimirctl's labels; external: as your pipeline applies the rendered objects")
 	return cmd
 }
 
-func newCompareCmd(f *Factory) *cobra.Command {
-	var env string
+// runDiff compares the environment with the cluster through the library:
+// warnings on stderr, the report on stdout, ErrChangesPending when
+// something differs.
+func runDiff(ctx context.Context, opts *DiffOptions) error {
+	f := opts.Factory
+	d, err := mimirctl.Diff(ctx, &f.Target, mimirctl.DiffOptions{Env: opts.Env, ApplyMode: opts.ApplyMode})
+	if err != nil {
+		return err
+	}
+	for _, w := range d.Kept {
+		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+	}
+	r := d.Report
+	return writeReport(f, r.Empty(), r, func() error { return r.WriteHuman(f.IO.Out, colorMode(f)) })
+}
+
+// CompareOptions are the parsed command line of `mimirctl compare`.
+type CompareOptions struct {
+	// Factory is where the command runs (target, streams, output format).
+	Factory *Factory
+	// Env is --env: compare this rendered environment ("": the live
+	// cluster).
+	Env string
+}
+
+// NewCmdCompare builds `mimirctl compare`. runF runs the parsed command
+// (runCompare when nil); parse-layer tests pass their own to capture
+// opts.
+func NewCmdCompare(f *Factory, runF func(ctx context.Context, opts *CompareOptions) error) *cobra.Command {
+	opts := &CompareOptions{Factory: f}
+	if runF == nil {
+		runF = runCompare
+	}
 	cmd := &cobra.Command{
 		Use:   "compare",
 		Short: "Compare each microservice with the read-write component that takes over its work (.spec)",
@@ -85,20 +147,27 @@ mimir-write-zone-a, ingester-zone-X vs mimir-write-zone-X, querier vs mimir-read
 or the rendered environment with --env. Exit code 2 when a pair differs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r, err := mimirctl.Compare(cmd.Context(), &f.Target, mimirctl.CompareOptions{Env: env})
-			if err != nil {
-				return err
-			}
-			return f.writeReport(!r.Differs(), r, func() error { return r.WriteHuman(f.IO.Out, f.colorMode()) })
+			return runF(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&env, "env", "", "compare the rendered environment instead of the live cluster")
+	cmd.Flags().StringVar(&opts.Env, "env", "", "compare the rendered environment instead of the live cluster")
 	return cmd
+}
+
+// runCompare compares the pairs through the library and prints the
+// report; ErrChangesPending when a pair differs.
+func runCompare(ctx context.Context, opts *CompareOptions) error {
+	f := opts.Factory
+	r, err := mimirctl.Compare(ctx, &f.Target, mimirctl.CompareOptions{Env: opts.Env})
+	if err != nil {
+		return err
+	}
+	return writeReport(f, !r.Differs(), r, func() error { return r.WriteHuman(f.IO.Out, colorMode(f)) })
 }
 
 // writeReport prints a report (JSON or human) and returns ErrChangesPending
 // when it is not empty.
-func (f *Factory) writeReport(empty bool, v any, human func() error) error {
+func writeReport(f *Factory, empty bool, v any, human func() error) error {
 	var err error
 	if f.Output == "json" {
 		err = writeJSON(f.IO.Out, v)
@@ -111,7 +180,8 @@ func (f *Factory) writeReport(empty bool, v any, human func() error) error {
 	return err
 }
 
-func (f *Factory) colorMode() diff.ColorMode {
+// colorMode colours diffs when stdout is a terminal.
+func colorMode(f *Factory) diff.ColorMode {
 	if f.IO.OutTTY {
 		return diff.ColorAlways
 	}

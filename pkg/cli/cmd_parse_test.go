@@ -142,6 +142,63 @@ func TestNewCmdPlansShowParses(t *testing.T) {
 	})
 }
 
+func TestNewCmdInitParses(t *testing.T) {
+	testParse(t, NewCmdInit, func(t *testing.T, f *Factory, o *InitOptions) {
+		checkFactory(t, o.Factory, f)
+		o.Factory = nil
+	}, map[string]parseCase[InitOptions]{
+		"env":         {args: []string{"--env", "environments/mimir"}, want: InitOptions{Env: "environments/mimir"}},
+		"no env":      {args: nil, wantErr: "init needs --env DIR (the directory of main.jsonnet)"},
+		"empty env":   {args: []string{"--env="}, wantErr: "init needs --env DIR"},
+		"an argument": {args: []string{"environments/mimir"}, wantErr: `unknown command "environments/mimir" for "init"`},
+	})
+}
+
+func TestNewCmdDiffParses(t *testing.T) {
+	testParse(t, NewCmdDiff, func(t *testing.T, f *Factory, o *DiffOptions) {
+		checkFactory(t, o.Factory, f)
+		o.Factory = nil
+	}, map[string]parseCase[DiffOptions]{
+		"env":               {args: []string{"--env", "environments/mimir"}, want: DiffOptions{Env: "environments/mimir", ApplyMode: "direct"}},
+		"external":          {args: []string{"--env", "e", "--apply-mode", "external"}, want: DiffOptions{Env: "e", ApplyMode: "external"}},
+		"no env":            {args: []string{"--apply-mode", "external"}, wantErr: "diff needs --env DIR"},
+		"bad apply mode":    {args: []string{"--env", "e", "--apply-mode", "manual"}, wantErr: `--apply-mode "manual": want direct or external`},
+		"env checked first": {args: []string{"--apply-mode", "manual"}, wantErr: "diff needs --env DIR"},
+		"an argument":       {args: []string{"e"}, wantErr: `unknown command "e" for "diff"`},
+	})
+	// Both refusals are usage mistakes.
+	_, err := parse(&Factory{}, NewCmdDiff, []string{"--env", "e", "--apply-mode", "x"})
+	var fe *FlagError
+	if !errors.As(err, &fe) {
+		t.Errorf("--apply-mode x: error %v (%T), want a *FlagError", err, err)
+	}
+}
+
+func TestNewCmdCompareParses(t *testing.T) {
+	testParse(t, NewCmdCompare, func(t *testing.T, f *Factory, o *CompareOptions) {
+		checkFactory(t, o.Factory, f)
+		o.Factory = nil
+	}, map[string]parseCase[CompareOptions]{
+		"live cluster": {args: nil, want: CompareOptions{}},
+		"environment":  {args: []string{"--env", "environments/mimir"}, want: CompareOptions{Env: "environments/mimir"}},
+		"an argument":  {args: []string{"distributor"}, wantErr: `unknown command "distributor" for "compare"`},
+	})
+}
+
+func TestNewCmdRenderParses(t *testing.T) {
+	testParse(t, NewCmdRender, func(t *testing.T, f *Factory, o *RenderOptions) {
+		checkFactory(t, o.Factory, f)
+		o.Factory = nil
+	}, map[string]parseCase[RenderOptions]{
+		"env": {args: []string{"--env", "environments/mimir"}, want: RenderOptions{Env: "environments/mimir"}},
+		// The two flags combine: the objects without a plan's changes, as
+		// mimirctl's apply would send them.
+		"without overlay, as applied": {args: []string{"--env", "e", "--without-overlay", "--as-applied"}, want: RenderOptions{Env: "e", WithoutOverlay: true, AsApplied: true}},
+		"no env":                      {args: []string{"--as-applied"}, wantErr: "render needs --env DIR (the directory of main.jsonnet)"},
+		"an argument":                 {args: []string{"e"}, wantErr: `unknown command "e" for "render"`},
+	})
+}
+
 // TestNewCmdApproveReturnsRunError checks that runF's error is the
 // command's, unchanged (ExitCode classifies it).
 func TestNewCmdApproveReturnsRunError(t *testing.T) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -12,12 +13,28 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
-func newRenderCmd(f *Factory) *cobra.Command {
-	var (
-		env            string
-		withoutOverlay bool
-		asApplied      bool
-	)
+// RenderOptions are the parsed command line of `mimirctl render --env
+// DIR`.
+type RenderOptions struct {
+	// Factory is where the command runs (streams, output format).
+	Factory *Factory
+	// Env is --env, the Tanka environment directory (required).
+	Env string
+	// WithoutOverlay is --without-overlay: render with an empty overlay
+	// file instead of the one on disk.
+	WithoutOverlay bool
+	// AsApplied is --as-applied: add the labels mimirctl's apply sets.
+	AsApplied bool
+}
+
+// NewCmdRender builds `mimirctl render --env DIR`. runF runs the parsed
+// command (runRender when nil); parse-layer tests pass their own to
+// capture opts.
+func NewCmdRender(f *Factory, runF func(ctx context.Context, opts *RenderOptions) error) *cobra.Command {
+	opts := &RenderOptions{Factory: f}
+	if runF == nil {
+		runF = runRender
+	}
 	cmd := &cobra.Command{
 		Use:   "render --env DIR",
 		Short: "Print the objects a Tanka environment renders, with or without mimirctl.libsonnet",
@@ -31,39 +48,46 @@ without any of a plan's changes. --as-applied adds the labels mimirctl's own app
 Nothing is read from or written to the cluster.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if env == "" {
+			if opts.Env == "" {
 				return flagError("render needs --env DIR (the directory of main.jsonnet)")
 			}
-			opts := tanka.Options{}
-			if withoutOverlay {
-				// The importer hands this empty overlay to every import of
-				// the file, however main.jsonnet imports it.
-				opts.Overlay = &tanka.Overlay{}
-			}
-			res, err := tanka.Load(cmd.Context(), env, opts)
-			if err != nil {
-				return err
-			}
-			objs := res.Objects
-			if asApplied {
-				if objs, _, err = envchange.AppliedObjects(res, false); err != nil {
-					return err
-				}
-			}
-			if f.Output == "json" {
-				list := make([]map[string]any, len(objs))
-				for i, o := range objs {
-					list[i] = o.Object
-				}
-				return writeJSON(f.IO.Out, list)
-			}
-			return writeYAMLDocuments(f.IO.Out, objs)
+			return runF(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&env, "env", "", "Tanka environment directory")
-	cmd.Flags().BoolVar(&withoutOverlay, "without-overlay", false, "render with an empty "+tanka.OverlayFile+" instead of the file on disk")
-	cmd.Flags().BoolVar(&asApplied, "as-applied", false, "add the labels mimirctl's apply sets on every object")
+	cmd.Flags().StringVar(&opts.Env, "env", "", "Tanka environment directory")
+	cmd.Flags().BoolVar(&opts.WithoutOverlay, "without-overlay", false, "render with an empty "+tanka.OverlayFile+" instead of the file on disk")
+	cmd.Flags().BoolVar(&opts.AsApplied, "as-applied", false, "add the labels mimirctl's apply sets on every object")
 	return cmd
+}
+
+// runRender renders the environment (tanka.Load) and prints its objects:
+// YAML documents, or a JSON array with -o json. It reads no cluster.
+func runRender(ctx context.Context, opts *RenderOptions) error {
+	f := opts.Factory
+	lo := tanka.Options{}
+	if opts.WithoutOverlay {
+		// The importer hands this empty overlay to every import of the
+		// file, however main.jsonnet imports it.
+		lo.Overlay = &tanka.Overlay{}
+	}
+	res, err := tanka.Load(ctx, opts.Env, lo)
+	if err != nil {
+		return err
+	}
+	objs := res.Objects
+	if opts.AsApplied {
+		if objs, _, err = envchange.AppliedObjects(res, false); err != nil {
+			return err
+		}
+	}
+	if f.Output == "json" {
+		list := make([]map[string]any, len(objs))
+		for i, o := range objs {
+			list[i] = o.Object
+		}
+		return writeJSON(f.IO.Out, list)
+	}
+	return writeYAMLDocuments(f.IO.Out, objs)
 }
 
 // writeYAMLDocuments writes objects as YAML documents separated by "---",

@@ -68,10 +68,10 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 		NewCmdAbort(f, nil),
 		NewCmdVersion(f, nil),
 		NewCmdRing(f, nil),
-		newInitCmd(f),
-		newDiffCmd(f),
-		newRenderCmd(f),
-		newCompareCmd(f),
+		NewCmdInit(f, nil),
+		NewCmdDiff(f, nil),
+		NewCmdRender(f, nil),
+		NewCmdCompare(f, nil),
 		NewCmdIngester(f),
 	)
 	f.registerCompletions(root)
