@@ -8,7 +8,10 @@ import (
 // Factory holds the global options and builds, on first use, what commands
 // need to talk to the world. Its embedded Target (pkg/mimirctl) is the
 // cluster, state store and plans the library calls act on; the root
-// command's flags fill it. Tests replace its function fields.
+// command's flags fill it. Nothing is connected when a command is built or
+// parsed: Target's clients, pod access and state store are made by the
+// first run layer (runX) that asks for them. Tests replace its function
+// fields (Registry, Binder) and Clock.
 type Factory struct {
 	mimirctl.Target
 	IO      IOStreams
