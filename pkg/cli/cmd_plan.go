@@ -47,13 +47,13 @@ from the durations steps declare (minDuration, waits): a lower bound, as gates a
 			if err := opts.complete(); err != nil {
 				return err
 			}
-			if err := opts.WindowFlags.validate(); err != nil {
+			if err := opts.validate(); err != nil {
 				return err
 			}
 			return runF(cmd.Context(), opts)
 		},
 	}
-	opts.BindFlags.register(cmd.Flags())
+	opts.register(cmd.Flags())
 	cmd.Flags().StringVar(&opts.Until, "until", "", "end of a maintenance window (as for apply): show which remaining steps could start before it")
 	cmd.Flags().DurationVar(&opts.Window, "window", 0, "length of a maintenance window from now (e.g. 4h), as for apply")
 	cmd.Flags().BoolVar(&opts.DetailedExitCode, "detailed-exitcode", false, "exit 2 when steps remain (changes pending), 0 when none")
