@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,11 +159,13 @@ func (c *testCLI) run(stdin string, args ...string) (string, string, int) {
 	return c.runContext(context.Background(), stdin, args...)
 }
 
-// runContext is run with ctx (cancel it to interrupt a run).
-func (c *testCLI) runContext(ctx context.Context, stdin string, args ...string) (string, string, int) {
-	var out, errOut bytes.Buffer
+// factory is the Factory of a command run: the test plans and kinds, the
+// fake clock and cluster, stdin from stdin, stdout and stderr to out and
+// errOut, the run state in a file of the test's directory (for run layers
+// called directly; NewRootCmd sets these fields from the global flags).
+func (c *testCLI) factory(stdin string, out, errOut io.Writer) *Factory {
 	f := &Factory{
-		IO: IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
+		IO: IOStreams{In: strings.NewReader(stdin), Out: out, ErrOut: errOut},
 		Target: mimirctl.Target{
 			BuiltinPlans: os.DirFS(c.builtin),
 			Registry: func() *plan.Registry {
@@ -178,6 +181,7 @@ func (c *testCLI) runContext(ctx context.Context, stdin string, args ...string) 
 		},
 		DisplayName: c.displayName,
 	}
+	f.State, f.StateFile = "file", c.stateFile()
 	clients := &kube.Clients{Kube: c.kube, Namespace: "mimir", Config: &rest.Config{Host: "https://fake.invalid"}}
 	if c.api != nil {
 		clients.Dynamic, clients.Mapper = c.api.Dynamic(), c.api.Mapper()
@@ -186,7 +190,17 @@ func (c *testCLI) runContext(ctx context.Context, stdin string, args ...string) 
 		clients = c.clients
 	}
 	f.SetClients(clients)
-	args = append([]string{"--state=file", "--state-file=" + filepath.Join(c.dir, "state.json")}, args...)
+	return f
+}
+
+// stateFile is the test's run state file.
+func (c *testCLI) stateFile() string { return filepath.Join(c.dir, "state.json") }
+
+// runContext is run with ctx (cancel it to interrupt a run).
+func (c *testCLI) runContext(ctx context.Context, stdin string, args ...string) (string, string, int) {
+	var out, errOut bytes.Buffer
+	f := c.factory(stdin, &out, &errOut)
+	args = append([]string{"--state=file", "--state-file=" + c.stateFile()}, args...)
 	err := Run(ctx, f, args)
 	PrintError(&errOut, err) // as main does
 	return out.String(), errOut.String(), ExitCode(err)
