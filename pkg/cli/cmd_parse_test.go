@@ -15,50 +15,17 @@ import (
 // arguments become options, and nothing runs but the captured runF.
 
 func TestNewCmdApproveParses(t *testing.T) {
-	for name, tc := range map[string]struct {
-		args    []string
-		want    ApproveOptions
-		wantErr string
-	}{
+	testParse(t, NewCmdApprove, func(t *testing.T, f *Factory, o *ApproveOptions) {
+		checkFactory(t, o.Factory, f)
+		o.Factory = nil
+	}, map[string]parseCase[ApproveOptions]{
 		"step only":      {args: []string{"2-route"}, want: ApproveOptions{Step: "2-route"}},
 		"as and comment": {args: []string{"2-route", "--as", "alice", "-m", "LB switched"}, want: ApproveOptions{Step: "2-route", As: "alice", Comment: "LB switched"}},
 		"long comment":   {args: []string{"--comment=done", "3-shutdown"}, want: ApproveOptions{Step: "3-shutdown", Comment: "done"}},
 		"no step":        {args: nil, wantErr: "accepts 1 arg(s), received 0"},
 		"two steps":      {args: []string{"a", "b"}, wantErr: "accepts 1 arg(s), received 2"},
 		"unknown flag":   {args: []string{"a", "--by", "x"}, wantErr: "unknown flag: --by"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			f := &Factory{}
-			var got *ApproveOptions
-			cmd := NewCmdApprove(f, func(_ context.Context, o *ApproveOptions) error {
-				got = o
-				return nil
-			})
-			err := execute(cmd, tc.args)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
-				}
-				if got != nil {
-					t.Fatalf("runF ran with %+v despite the parse error", *got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got == nil {
-				t.Fatal("runF did not run")
-			}
-			if got.Factory != f {
-				t.Error("options do not carry the factory")
-			}
-			got.Factory = nil
-			if *got != tc.want {
-				t.Errorf("options %+v, want %+v", *got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestNewCmdStatusParses(t *testing.T) {
