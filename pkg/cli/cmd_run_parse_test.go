@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 )
 
 // The parse layer of the commands that preview or run a plan: plan,
 // apply, resume and ingester shutdown-zone.
 
-// defaultBind are the binding options when no flag sets one.
-var defaultBind = BindOptions{ApplyMode: "direct", RolloutTimeout: 30 * time.Minute, ExternalTimeout: 2 * time.Hour}
+// defaultBind are the binding options when no flag sets one: the
+// library's defaults (direct, 30m rollouts, 2h for an external pipeline).
+var defaultBind = mimirctl.DefaultBindOptions()
 
 // bind is defaultBind changed by set.
 func bind(set func(*BindOptions)) BindOptions {
