@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl/progress"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -80,7 +81,7 @@ func previewPlan(ctx context.Context, f *Factory, name string, b *BindFlags, w W
 	if f.Output == "json" {
 		err = writeJSON(f.IO.Out, pv)
 	} else {
-		renderPreview(f.IO.Out, pv, style{on: f.IO.OutTTY})
+		renderPreview(f.IO.Out, pv, progress.Style(f.IO.OutTTY))
 	}
 	if err == nil && detailed && pv.Remaining > 0 {
 		return ErrChangesPending
@@ -88,19 +89,19 @@ func previewPlan(ctx context.Context, f *Factory, name string, b *BindFlags, w W
 	return err
 }
 
-func renderPreview(w io.Writer, pv *plan.PlanPreview, s style) {
-	fmt.Fprintf(w, "%s %s (digest %s): %d of %d steps remaining\n", s.bold("Plan"), pv.Plan, pv.Digest, pv.Remaining, len(pv.Steps))
+func renderPreview(w io.Writer, pv *plan.PlanPreview, s progress.Style) {
+	fmt.Fprintf(w, "%s %s (digest %s): %d of %d steps remaining\n", s.Bold("Plan"), pv.Plan, pv.Digest, pv.Remaining, len(pv.Steps))
 	if pv.RunID != "" {
 		fmt.Fprintf(w, "Run %s is %s\n", pv.RunID, pv.RunStatus)
 	}
 	for _, n := range pv.Notices {
-		fmt.Fprintf(w, "%s %s\n", s.yellow("!"), n)
+		fmt.Fprintf(w, "%s %s\n", s.Yellow("!"), n)
 	}
 	if pv.PreflightError != "" {
-		fmt.Fprintf(w, "%s an apply would not start now: %s\n", s.red("✗"), pv.PreflightError)
+		fmt.Fprintf(w, "%s an apply would not start now: %s\n", s.Red("✗"), pv.PreflightError)
 	}
 	if pv.Position != "" {
-		fmt.Fprintf(w, "%s %s\n", s.dim("»"), pv.Position)
+		fmt.Fprintf(w, "%s %s\n", s.Dim("»"), pv.Position)
 	}
 	if pv.WindowEnd != "" {
 		n := 0
@@ -112,9 +113,9 @@ func renderPreview(w io.Writer, pv *plan.PlanPreview, s style) {
 		fmt.Fprintf(w, "Window until %s: %d of %d remaining steps could start before it (from declared durations; gates and rollouts take longer)\n", pv.WindowEnd, n, pv.Remaining)
 	}
 	for i, sp := range pv.Steps {
-		mark := s.yellow("•")
+		mark := s.Yellow("•")
 		if sp.Status == plan.PreviewDone {
-			mark = s.green("✓")
+			mark = s.Green("✓")
 		}
 		status := sp.Status
 		if sp.LeastDuration != "" {
@@ -123,7 +124,7 @@ func renderPreview(w io.Writer, pv *plan.PlanPreview, s style) {
 		if sp.FitsWindow != nil && !*sp.FitsWindow {
 			status += ", after the window"
 		}
-		fmt.Fprintf(w, "\n%s %s %s — %s %s\n", mark, s.bold(fmt.Sprintf("[%d/%d]", i+1, len(pv.Steps))), s.bold(sp.ID), sp.Title, s.dim("("+status+")"))
+		fmt.Fprintf(w, "\n%s %s %s — %s %s\n", mark, s.Bold(fmt.Sprintf("[%d/%d]", i+1, len(pv.Steps))), s.Bold(sp.ID), sp.Title, s.Dim("("+status+")"))
 		if sp.Status == plan.PreviewDone {
 			continue
 		}
@@ -131,7 +132,7 @@ func renderPreview(w io.Writer, pv *plan.PlanPreview, s style) {
 			renderActionPreview(w, a, s)
 		}
 		if sp.Manual != "" {
-			fmt.Fprintf(w, "    %s %s\n", s.yellow("manual:"), firstLine(sp.Manual))
+			fmt.Fprintf(w, "    %s %s\n", s.Yellow("manual:"), firstLine(sp.Manual))
 		}
 		for _, g := range sp.Gates {
 			fmt.Fprintf(w, "    gate %s\n", g)
@@ -141,25 +142,25 @@ func renderPreview(w io.Writer, pv *plan.PlanPreview, s style) {
 		}
 	}
 	if pv.Destructive {
-		fmt.Fprintf(w, "\n%s some remaining steps are destructive: apply asks for confirmation, or needs --yes when not on a terminal\n", s.red("!"))
+		fmt.Fprintf(w, "\n%s some remaining steps are destructive: apply asks for confirmation, or needs --yes when not on a terminal\n", s.Red("!"))
 	}
 }
 
-func renderActionPreview(w io.Writer, a plan.ActionPreview, s style) {
+func renderActionPreview(w io.Writer, a plan.ActionPreview, s progress.Style) {
 	mark := "~"
 	switch a.Status {
 	case plan.PreviewDone:
-		mark = s.green("=")
+		mark = s.Green("=")
 	case plan.PreviewUnknown:
-		mark = s.red("?")
+		mark = s.Red("?")
 	}
 	label := a.Label
 	if a.Destructive {
-		label += " " + s.red("(destructive)")
+		label += " " + s.Red("(destructive)")
 	}
 	fmt.Fprintf(w, "    %s %s: %s\n", mark, a.Kind, label)
 	if a.Error != "" {
-		fmt.Fprintf(w, "        %s %s\n", s.red("cannot check:"), a.Error)
+		fmt.Fprintf(w, "        %s %s\n", s.Red("cannot check:"), a.Error)
 	}
 	if a.Status == plan.PreviewDone || a.Change == nil {
 		switch {
@@ -168,7 +169,7 @@ func renderActionPreview(w io.Writer, a plan.ActionPreview, s style) {
 		case a.Detail != "":
 			// What a done check found (e.g. writeCapacity's per-zone
 			// arithmetic) is worth reading before the step's next action.
-			fmt.Fprintf(w, "        %s\n", s.dim(a.Detail))
+			fmt.Fprintf(w, "        %s\n", s.Dim(a.Detail))
 		}
 		return
 	}
@@ -179,9 +180,9 @@ func renderActionPreview(w io.Writer, a plan.ActionPreview, s style) {
 		fmt.Fprintf(w, "%s\n", indent(a.Change.Diff, "        "))
 	}
 	for _, d := range a.Change.Deletes {
-		fmt.Fprintf(w, "        %s %s\n", s.red("- delete"), d)
+		fmt.Fprintf(w, "        %s %s\n", s.Red("- delete"), d)
 	}
 	for _, warn := range a.Change.Warnings {
-		fmt.Fprintf(w, "        %s %s\n", s.red("warning:"), warn)
+		fmt.Fprintf(w, "        %s %s\n", s.Red("warning:"), warn)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mimirctl/mimirctl/pkg/mimirctl/progress"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -102,7 +103,7 @@ func runPlansShow(_ context.Context, opts *PlansShowOptions) error {
 	if f.Output == "json" {
 		return writeJSON(f.IO.Out, p)
 	}
-	renderPlan(f.IO.Out, p, style{on: f.IO.OutTTY})
+	renderPlan(f.IO.Out, p, progress.Style(f.IO.OutTTY))
 	return nil
 }
 
@@ -173,8 +174,8 @@ func writeJSON(w io.Writer, v any) error {
 
 // renderPlan writes a plan for people: what it is for, its parameters, and
 // every step with its actions, gates, waits, manual instructions and undo.
-func renderPlan(w io.Writer, p *plan.Plan, s style) {
-	fmt.Fprintf(w, "%s %s\n", s.bold("Plan"), p.Name)
+func renderPlan(w io.Writer, p *plan.Plan, s progress.Style) {
+	fmt.Fprintf(w, "%s %s\n", s.Bold("Plan"), p.Name)
 	if p.Description != "" {
 		fmt.Fprintf(w, "%s\n", indent(p.Description, "  "))
 	}
@@ -186,11 +187,11 @@ func renderPlan(w io.Writer, p *plan.Plan, s style) {
 		fmt.Fprintln(w)
 	}
 	for _, n := range p.Notes {
-		fmt.Fprintf(w, "%s %s\n", s.yellow("Note:"), n)
+		fmt.Fprintf(w, "%s %s\n", s.Yellow("Note:"), n)
 	}
 	renderDocs(w, p.Docs, "")
 	if len(p.Parameters) > 0 {
-		fmt.Fprintf(w, "\n%s\n", s.bold("Parameters"))
+		fmt.Fprintf(w, "\n%s\n", s.Bold("Parameters"))
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, prm := range p.Parameters {
 			fmt.Fprintf(tw, "  %s\t%s\t= %v\t%s\n", prm.Name, prm.Type, shownValue(p, prm.Name), prm.Description)
@@ -198,7 +199,7 @@ func renderPlan(w io.Writer, p *plan.Plan, s style) {
 		_ = tw.Flush()
 	}
 	for _, g := range p.Preflight {
-		fmt.Fprintf(w, "\n%s %s: %s\n", s.bold("Preflight"), g.Name, g.Spec.Describe())
+		fmt.Fprintf(w, "\n%s %s: %s\n", s.Bold("Preflight"), g.Name, g.Spec.Describe())
 	}
 	for i, st := range p.Steps {
 		renderStep(w, i+1, len(p.Steps), st, s)
@@ -216,15 +217,15 @@ func shownValue(p *plan.Plan, name string) any {
 	return p.Values[name]
 }
 
-func renderStep(w io.Writer, n, total int, st *plan.Step, s style) {
-	fmt.Fprintf(w, "\n%s %s — %s\n", s.bold(fmt.Sprintf("[%d/%d]", n, total)), s.bold(st.ID), st.Title)
+func renderStep(w io.Writer, n, total int, st *plan.Step, s progress.Style) {
+	fmt.Fprintf(w, "\n%s %s — %s\n", s.Bold(fmt.Sprintf("[%d/%d]", n, total)), s.Bold(st.ID), st.Title)
 	if st.Why != "" {
 		fmt.Fprintf(w, "%s\n", indent(st.Why, "    "))
 	}
 	for _, a := range st.Actions {
 		mark := "action"
 		if a.IsDestructive() {
-			mark = s.red("action (destructive)")
+			mark = s.Red("action (destructive)")
 		}
 		fmt.Fprintf(w, "  %s %s: %s\n", mark, a.Kind, a.Label())
 		if a.Label() != a.Spec.Describe() {
@@ -232,11 +233,11 @@ func renderStep(w io.Writer, n, total int, st *plan.Step, s style) {
 		}
 	}
 	if st.Manual != nil {
-		fmt.Fprintf(w, "  %s %s\n", s.yellow("manual:"), indent(st.Manual.Instructions, "      ")[6:])
+		fmt.Fprintf(w, "  %s %s\n", s.Yellow("manual:"), indent(st.Manual.Instructions, "      ")[6:])
 	}
 	for _, g := range st.Gates {
 		fmt.Fprintf(w, "  gate %s: %s %s\n", g.Name, g.Spec.Describe(),
-			s.dim(fmt.Sprintf("(every %s, timeout %s, %d in a row)", g.Policy.Interval, g.Policy.Timeout, g.Policy.Consecutive)))
+			s.Dim(fmt.Sprintf("(every %s, timeout %s, %d in a row)", g.Policy.Interval, g.Policy.Timeout, g.Policy.Consecutive)))
 	}
 	if st.Wait != nil {
 		fmt.Fprintf(w, "  wait %s", st.Wait.Duration)

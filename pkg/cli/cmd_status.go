@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl/progress"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -46,11 +47,11 @@ func runStatus(ctx context.Context, opts *StatusOptions) error {
 	if f.Output == "json" {
 		return writeJSON(f.IO.Out, res)
 	}
-	renderStatus(f.IO.Out, res.State, res.Lock, res.Where, f.Clock.Now(), style{on: f.IO.OutTTY})
+	renderStatus(f.IO.Out, res.State, res.Lock, res.Where, f.Clock.Now(), progress.Style(f.IO.OutTTY))
 	return nil
 }
 
-func renderStatus(w io.Writer, st *plan.State, lock *plan.LockInfo, where string, now time.Time, s style) {
+func renderStatus(w io.Writer, st *plan.State, lock *plan.LockInfo, where string, now time.Time, s progress.Style) {
 	if lock != nil {
 		fmt.Fprintf(w, "Lock: held by %s since %s (lock ID %s)\n", lock.Holder, lock.Acquired.Format(time.RFC3339), lock.ID)
 	}
@@ -58,7 +59,7 @@ func renderStatus(w io.Writer, st *plan.State, lock *plan.LockInfo, where string
 		fmt.Fprintf(w, "No run recorded in %s.\n", where)
 		return
 	}
-	fmt.Fprintf(w, "%s %s of plan %s: %s\n", s.bold("Run"), st.RunID, st.Plan, s.bold(string(st.Status)))
+	fmt.Fprintf(w, "%s %s of plan %s: %s\n", s.Bold("Run"), st.RunID, st.Plan, s.Bold(string(st.Status)))
 	if st.Reason != "" {
 		fmt.Fprintf(w, "%s\n", indent(st.Reason, "  "))
 	}
@@ -94,15 +95,15 @@ func renderStatus(w io.Writer, st *plan.State, lock *plan.LockInfo, where string
 	}
 }
 
-func stepMark(status plan.StepStatus, s style) string {
+func stepMark(status plan.StepStatus, s progress.Style) string {
 	switch status {
 	case plan.StepDone:
-		return s.green("✓")
+		return s.Green("✓")
 	case plan.StepFailed:
-		return s.red("✗")
+		return s.Red("✗")
 	case plan.StepPending:
 		return " "
 	default:
-		return s.yellow("▶")
+		return s.Yellow("▶")
 	}
 }

@@ -6,20 +6,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/mimirctl/mimirctl/pkg/mimirctl/progress"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
-
-// style colours the CLI's human output on a terminal (progress.Style: one
-// table of colours for run progress, plan previews, plan listings and
-// status), under the names the renderers use.
-type style struct{ on bool }
-
-func (s style) green(t string) string  { return progress.Style(s.on).Green(t) }
-func (s style) red(t string) string    { return progress.Style(s.on).Red(t) }
-func (s style) yellow(t string) string { return progress.Style(s.on).Yellow(t) }
-func (s style) bold(t string) string   { return progress.Style(s.on).Bold(t) }
-func (s style) dim(t string) string    { return progress.Style(s.on).Dim(t) }
 
 // jsonEvents writes one JSON object per event to w (the -o json stream).
 type jsonEvents struct {
