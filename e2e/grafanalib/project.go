@@ -2,7 +2,6 @@ package grafanalib
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -81,16 +80,20 @@ func KubernetesLibrary() (string, error) {
 // keda-libsonnet, rollout-operator, xtd's jsonpath), written here with only
 // what Mimir calls, and lib/k.libsonnet. The conformance harness proves them
 // against Grafana's generated YAML (e2e/conformance/README.md).
-func CompatDir() (string, error) {
-	_, file, _, ok := runtime.Caller(0)
+func CompatDir() (string, error) { return packageDir("compat", "k.libsonnet") }
+
+// packageDir is the absolute path of e2e/grafanalib/<dir>, checked to hold
+// file.
+func packageDir(dir, file string) (string, error) {
+	_, self, _, ok := runtime.Caller(0)
 	if !ok {
-		return "", errors.New("locate e2e/grafanalib/compat: no caller information")
+		return "", fmt.Errorf("locate e2e/grafanalib/%s: no caller information", dir)
 	}
-	dir := filepath.Join(filepath.Dir(file), "compat")
-	if _, err := os.Stat(filepath.Join(dir, "k.libsonnet")); err != nil {
-		return "", fmt.Errorf("locate e2e/grafanalib/compat: %w", err)
+	path := filepath.Join(filepath.Dir(self), dir)
+	if _, err := os.Stat(filepath.Join(path, file)); err != nil {
+		return "", fmt.Errorf("locate e2e/grafanalib/%s: %w", dir, err)
 	}
-	return dir, nil
+	return path, nil
 }
 
 // Layout lays out a Tanka project at root the way Grafana's
