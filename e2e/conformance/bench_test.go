@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mimirctl/mimirctl/e2e/conformance/k8sgen"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -52,11 +51,7 @@ func BenchmarkRenderLargestGrafanaEnvironment(b *testing.B) {
 	v := mimirVersions[len(mimirVersions)-1]
 	operations := filepath.Join(moduleDir(b, "github.com/grafana/mimir@"+v.Module), "operations")
 	name, all := largestTestEnvironment(b, operations)
-	k8sLib, err := k8sgen.Generate(filepath.Join(moduleDir(b, kubernetesModule), "api", "openapi-spec", "swagger.json"), k8sgen.DefaultGroups)
-	if err != nil {
-		b.Fatal(err)
-	}
-	env := filepath.Join(project(b, k8sLib, operations, []string{name}, all), "environments", name)
+	env := filepath.Join(project(b, kubernetesLibrary(b), operations, []string{name}, all), "environments", name)
 	ctx := context.Background()
 
 	// Once, outside the timed loops: both renderers give the same objects.

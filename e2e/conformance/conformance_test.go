@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -19,7 +18,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/mimirctl/mimirctl/e2e/conformance/k8sgen"
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -36,48 +35,32 @@ var mimirVersions = []mimirVersion{
 	{"3.x", "v1.3.1-0.20260423142704-aced80d74930"},
 }
 
-// kubernetesModule ships the OpenAPI document k8sgen reads.
-const kubernetesModule = "k8s.io/kubernetes@v1.34.4"
-
-// specJSON is the spec.json `tk init` writes; Grafana's build.sh copies it
-// into every test environment.
-const specJSON = `{
-  "apiVersion": "tanka.dev/v1alpha1",
-  "kind": "Environment",
-  "metadata": {"name": "environments/default"},
-  "spec": {
-    "apiServer": "https://127.0.0.1:6443",
-    "namespace": "default",
-    "resourceDefaults": {},
-    "expectVersions": {}
-  }
-}
-`
-
-// moduleDir returns the module's directory in the module cache, downloading
-// it with `go mod download` when it is not there yet.
+// moduleDir returns the module's directory in the module cache
+// (grafanalib.ModuleDir), failing the test when it cannot be had.
 func moduleDir(t testing.TB, modVersion string) string {
 	t.Helper()
-	cmd := exec.Command("go", "mod", "download", "-json", modVersion)
-	// The pseudo-versions of github.com/grafana/mimir are not in the checksum
-	// database; e2e/local/tools/build.sh fetches them the same way.
-	cmd.Env = append(os.Environ(), "GONOSUMDB=github.com/grafana", "GOFLAGS=-mod=mod")
-	out, err := cmd.Output()
+	dir, err := grafanalib.ModuleDir(modVersion)
 	if err != nil {
-		t.Fatalf("go mod download %s: %v (the module must be in the module cache or served by GOPROXY)", modVersion, err)
+		t.Fatal(err)
 	}
-	var info struct{ Dir, Error string }
-	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
-		t.Fatalf("go mod download %s: no directory (%s %v)", modVersion, info.Error, err)
-	}
-	return info.Dir
+	return dir
 }
 
-// project lays out a Tanka project like Grafana's build.sh does (tk init,
-// jb install of operations/mimir with legacy imports): vendor holds our
-// compat libraries, the generated Kubernetes library and the module's
-// operations/mimir and operations/mimir-tests; each test file becomes
-// environments/<test>/main.jsonnet beside tk init's spec.json.
+// kubernetesLibrary generates the k8s-libsonnet subset the library uses
+// (grafanalib.KubernetesLibrary), failing the test when it cannot.
+func kubernetesLibrary(t testing.TB) string {
+	t.Helper()
+	k8sLib, err := grafanalib.KubernetesLibrary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k8sLib
+}
+
+// project lays out a Tanka project like Grafana's build.sh does
+// (grafanalib.Layout) in a temporary directory; each test file becomes
+// environments/<test>/main.jsonnet beside tk init's spec.json, with every
+// test file of all linked beside it.
 func project(t testing.TB, k8sLib, operations string, tests, all []string) string {
 	t.Helper()
 	root := t.TempDir()
@@ -88,65 +71,20 @@ func project(t testing.TB, k8sLib, operations string, tests, all []string) strin
 			t.Fatal(err)
 		}
 	}
-	compat, err := filepath.Abs("testdata/compat")
-	if err != nil {
+	if err := grafanalib.Layout(root, k8sLib, operations); err != nil {
 		t.Fatal(err)
 	}
-	write := func(rel, content string) {
-		p := filepath.Join(root, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	link := func(target, rel string) {
-		p := filepath.Join(root, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(target, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("jsonnetfile.json", `{"version": 1, "dependencies": [], "legacyImports": true}`+"\n")
-	write("vendor/github.com/jsonnet-libs/k8s-libsonnet/1.21/main.libsonnet", k8sLib)
-	link(filepath.Join(compat, "k.libsonnet"), "lib/k.libsonnet")
-	entries, err := os.ReadDir(compat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		switch {
-		case e.Name() == "github.com":
-			// vendor/github.com also holds the generated k8s-libsonnet:
-			// link each github.com/<owner>/<repo> of ours on its own.
-			repos, err := filepath.Glob(filepath.Join(compat, "github.com", "*", "*"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range repos {
-				rel, _ := filepath.Rel(compat, r)
-				link(r, filepath.Join("vendor", rel))
-			}
-		case e.IsDir():
-			link(filepath.Join(compat, e.Name()), filepath.Join("vendor", e.Name()))
-		}
-	}
-	link(filepath.Join(operations, "mimir"), "vendor/mimir")
-	link(filepath.Join(operations, "mimir-tests"), "vendor/mimir-tests")
 	for _, name := range tests {
 		src, err := os.ReadFile(filepath.Join(operations, "mimir-tests", name+".jsonnet"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		write(filepath.Join("environments", name, "main.jsonnet"), string(src))
-		write(filepath.Join("environments", name, "spec.json"), specJSON)
-		// Later build.sh versions copy every test file beside main.jsonnet,
-		// so that a test can import another.
-		for _, other := range all {
-			link(filepath.Join(operations, "mimir-tests", other+".jsonnet"), filepath.Join("environments", name, other+".jsonnet"))
+		envDir := filepath.Join(root, "environments", name)
+		if err := grafanalib.WriteEnvironment(envDir, string(src), "default"); err != nil {
+			t.Fatal(err)
+		}
+		if err := grafanalib.LinkTestFiles(envDir, operations, all); err != nil {
+			t.Fatal(err)
 		}
 	}
 	return root
@@ -317,10 +255,7 @@ func tkShow(t *testing.T, tk, envDir string) (map[string]map[string]any, error) 
 // e2e/local/tools/build.sh tk), every environment is also rendered by tk and
 // must give the same objects as pkg/tanka.
 func TestGrafanaTestEnvironments(t *testing.T) {
-	k8sLib, err := k8sgen.Generate(filepath.Join(moduleDir(t, kubernetesModule), "api", "openapi-spec", "swagger.json"), k8sgen.DefaultGroups)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k8sLib := kubernetesLibrary(t)
 	run := regexp.MustCompile(os.Getenv("CONFORMANCE_RUN"))
 	only := map[string]bool{}
 	for _, v := range strings.Split(os.Getenv("CONFORMANCE_VERSIONS"), ",") {

@@ -4,10 +4,11 @@
 // renderer, pkg/tanka, and compares every object with the
 // test-*-generated.yaml Grafana produced from the same file with `tk show`.
 //
-// The library's dependencies that the Go module proxy does not serve are
-// written here (testdata/compat) or generated (k8sgen, from the Kubernetes
-// OpenAPI document in the k8s.io/kubernetes module); the comparison is the
-// proof that they behave like the originals.
+// The Tanka project is laid out by e2e/grafanalib. The library's
+// dependencies that the Go module proxy does not serve are written there
+// (e2e/grafanalib/compat) or generated (k8sgen, from the Kubernetes OpenAPI
+// document in the k8s.io/kubernetes module); the comparison is the proof
+// that they behave like the originals.
 //
 // On the same projects, TestBuiltinPlansAgainstGrafanasLibrary replays every
 // built-in plan step by step, through the overlay a run writes, on the

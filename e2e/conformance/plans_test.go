@@ -16,7 +16,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/mimirctl/mimirctl/e2e/conformance/k8sgen"
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/pkg/engine"
 	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -438,10 +438,7 @@ func (r *planRun) add(ok bool) {
 // files, the state after the step equals Grafana's, object by object, or the
 // difference is explained in the case.
 func TestBuiltinPlansAgainstGrafanasLibrary(t *testing.T) {
-	k8sLib, err := k8sgen.Generate(filepath.Join(moduleDir(t, kubernetesModule), "api", "openapi-spec", "swagger.json"), k8sgen.DefaultGroups)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k8sLib := kubernetesLibrary(t)
 	only := map[string]bool{}
 	for _, v := range strings.Split(os.Getenv("CONFORMANCE_VERSIONS"), ",") {
 		if v != "" {
@@ -493,18 +490,11 @@ func runPlanCase(t *testing.T, c planCase, v mimirVersion, operations, envDir st
 			t.Fatalf("the edit of %s changes nothing: Grafana's file changed, revisit the case", c.start)
 		}
 	}
-	for _, f := range []struct{ rel, content string }{{"main.jsonnet", main}, {"spec.json", specJSON}} {
-		if err := os.MkdirAll(envDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(envDir, f.rel), []byte(f.content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := grafanalib.WriteEnvironment(envDir, main, "default"); err != nil {
+		t.Fatal(err)
 	}
-	for _, other := range all {
-		if err := os.Symlink(filepath.Join(operations, "mimir-tests", other+".jsonnet"), filepath.Join(envDir, other+".jsonnet")); err != nil {
-			t.Fatal(err)
-		}
+	if err := grafanalib.LinkTestFiles(envDir, operations, all); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := tanka.Init(context.Background(), envDir, tanka.Options{}); err != nil {
 		t.Fatalf("mimirctl init on %s: %v", c.start, err)

@@ -33,9 +33,27 @@ type ImageRule = images.Rule
 
 // DefaultImageRules is the built-in image mapping: grafana/mimir:2.* →
 // bin/mimir2, grafana/mimir:3.* and other grafana/mimir tags → bin/mimir3,
-// hashicorp/consul:* and consul:* → bin/consul, *etcd* → bin/etcd, and
+// hashicorp/consul:* and consul:* → bin/consul, *etcd* → bin/etcd,
+// versity/versitygw:* → bin/versitygw (pods give its command), and
 // busybox/alpine/debian/ubuntu → the host's own userland.
 func DefaultImageRules() []ImageRule { return images.Default() }
+
+// ImageLaunch is how the node agent starts a container: the executable
+// (Path), its argument vector (Argv), the directories it creates in the
+// container's root and the rule that matched.
+type ImageLaunch = images.Launch
+
+// ResolveImage returns how the node agent would start a container of image
+// with the pod's command and args under rules (e.g. DefaultImageRules()),
+// with the component binaries in binDir (Options.BinDir): docker-style, a
+// command replaces the image's entrypoint and args replace its CMD; when
+// argv[0] names the rule's main program, Path is the rule's Binary in
+// binDir, otherwise argv[0] itself. It fails, as the node agent would fail
+// the container, when no rule matches image or the container has nothing to
+// run (a rule without entrypoint and no command).
+func ResolveImage(rules []ImageRule, binDir, image string, command, args []string) (ImageLaunch, error) {
+	return images.Resolve(rules, binDir, image, command, args)
+}
 
 // Options configure a cluster. The zero value is a usable default.
 type Options struct {

@@ -1,0 +1,98 @@
+// Package grafanalib lays out Tanka projects around Grafana's Mimir jsonnet
+// library (operations/mimir of the github.com/grafana/mimir Go module) the
+// way Grafana's operations/mimir-tests/build.sh does, from local sources
+// only: the module from the Go module cache (ModuleDir), a generated
+// k8s-libsonnet subset (KubernetesLibrary, e2e/conformance/k8sgen) and
+// compat libraries written here (compat/) for the dependencies the Go module
+// proxy does not serve. Layout, WriteEnvironment and LinkTestFiles are what
+// the conformance harness (e2e/conformance) renders Grafana's own test
+// environments with; the harness proves the compat libraries against
+// Grafana's generated YAML.
+//
+// # The e2e environment
+//
+// WriteTestProject adds the environment the e2e suite and `make demo` are
+// to deploy on the local cluster (e2e/local) in a later change, replacing
+// the mimir-lite test library (issue 15): TestEnvironment, defined in
+// environment/mimir-e2e.libsonnet on top of Grafana's library with only
+// test-sized settings, set through the library's own _config knobs and
+// *_args fields:
+//
+//   - Mimir 3.0.5 in microservices mode; ingesters and store-gateways in
+//     zones a, b and c (multi_zone_*_enabled), which the library renders as
+//     one StatefulSet per zone with updateStrategy OnDelete, the
+//     rollout-group label and the rollout-max-unavailable annotation, as
+//     grafana/rollout-operator expects them; every ring on memberlist.
+//   - Object storage storage_backend 's3' at a Versity S3 gateway
+//     (versity/versitygw:v1.8.0, posix backend on a 1Gi claim) that the
+//     environment adds as a Deployment and Service; an init container
+//     (busybox) creates the bucket directory.
+//
+// # Supported Mimir versions
+//
+// Only Mimir305 (module v1.3.1-0.20260423142704-aced80d74930, whose VERSION
+// is 3.0.5): the local cluster runs bin/mimir3, built from that module, for
+// grafana/mimir:3.*. A 2.x module needs its own variant of
+// mimir-e2e.libsonnet: the image tag of that release (grafana/mimir:2.*
+// runs bin/mimir2, which e2e/local/tools/build.sh must build from the same
+// module; it builds 2.9.0 today), and another way to leave rollout-operator
+// out: 2.9 (multi-zone.libsonnet) and 2.16 (rollout-operator.libsonnet)
+// compute rollout_operator_enabled as a local from multi_zone_*_enabled,
+// with no knob, so the variant hides the rollout_operator_* object fields
+// it gates (2.9: _deployment, _role, _rolebinding, _service_account) as
+// `field:: null` and keeps the webhooks at their default, off (2.16:
+// enable_rollout_operator_webhook false; 2.9 has none); the zpdb
+// knobs do not exist there (2.x renders plain PodDisruptionBudgets). Until
+// then WriteTestProject refuses any other module.
+//
+// # What differs from a production environment, and why
+//
+//   - rollout-operator is left out: grafana/rollout-operator cannot run on
+//     the local cluster (no image, and its Go module is not served here);
+//     the e2e suite runs a stand-in (e2e/rolloutoperatorfake) in-process and
+//     registers its own webhooks. rollout_operator_enabled and
+//     rollout_operator_webhooks_enabled false remove the operator's
+//     Deployment, Service, ServiceAccount, Role and RoleBinding, its
+//     PodDisruptionBudget, the webhook-certificate Role, RoleBinding,
+//     ClusterRole and ClusterRoleBinding, and the prepare-downscale
+//     (mutating), no-downscale, pod-eviction and zpdb-validation (validating)
+//     webhook configurations. ZoneAwarePodDisruptionBudgets need the
+//     operator's CRD and webhooks (the library asserts so), so
+//     multi_zone_*_zpdb_enabled false gives the zones the library's plain
+//     PodDisruptionBudgets ingester-rollout and store-gateway-rollout
+//     (maxUnavailable 1) instead. With the real grafana/rollout-operator
+//     jsonnet the library would also render the ZoneAwarePodDisruptionBudget
+//     CRD (the compat library does not write CRDs). The StatefulSets are
+//     unchanged: the library labels them for the operator whether it runs
+//     or not. TestTestEnvironmentRolloutOperatorKnobsRemoveTheOperatorAndItsWebhooks
+//     holds this list to the render.
+//   - Caches off (cache_frontend_enabled, cache_index_queries_enabled,
+//     cache_chunks_enabled, cache_metadata_enabled false): no memcached
+//     StatefulSets, which the local cluster has no binary for; queries read
+//     the bucket directly.
+//   - Storage is one gateway on one claim over plain HTTP
+//     (common.storage.s3.insecure, added to the library's storageConfig),
+//     with static credentials in plain environment variables; production
+//     uses a cloud bucket, TLS and managed secrets.
+//   - Sizes: one replica per Deployment (the library: 3 distributors, 6
+//     queriers, 2 query-frontends, 2 query-schedulers) and one ingester and
+//     one store-gateway per zone; requests 50m CPU and 64Mi memory per Mimir
+//     container (the library: up to 4 CPU and 15Gi); 1Gi volumes (the
+//     library: 50-250Gi). The library's memory limits stay; the local
+//     cluster does not enforce requests or limits, and every pod there is a
+//     process on 2 shared cores.
+//   - Waits: ingester and store-gateway ring heartbeats every 5 s (the
+//     library: 2 m and 1 m) and -ingester.ring.min-ready-duration 5 s
+//     (Mimir's default 15 s), so that ring state follows restarts within
+//     seconds. Shutdown delays and termination grace periods are the
+//     library's.
+//   - The image is grafana/mimir:3.0.5, the release bin/mimir3 is built
+//     from (the library at this module names the next patch release), and
+//     anonymous usage reporting is off (usage_stats_enabled).
+//
+// The unit tests (environment_test.go) render the environment with
+// pkg/tanka and check it against the local cluster's image rules
+// (cluster.DefaultImageRules, cluster.ResolveImage) and the points above;
+// test-sized there means at most 1 replica per workload, container requests
+// of at most 100m CPU and 128Mi memory, and volume claims of at most 1Gi.
+package grafanalib

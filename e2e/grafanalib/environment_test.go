@@ -1,0 +1,566 @@
+package grafanalib_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
+	"github.com/mimirctl/mimirctl/e2e/local/cluster"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
+)
+
+// testNamespace is the namespace the tests write the environment for.
+const testNamespace = "mimir-grafana"
+
+// Test-sized limits the environment must stay within: per container
+// request, per workload replicas (per zone for the zoned StatefulSets), per
+// volume claim.
+var (
+	maxCPURequest    = resource.MustParse("100m")
+	maxMemoryRequest = resource.MustParse("128Mi")
+	maxVolumeRequest = resource.MustParse("1Gi")
+)
+
+const maxReplicas = 1
+
+// The environment is rendered once for all tests (TestMain): the render of
+// Grafana's library takes seconds.
+var (
+	rendered    []*unstructured.Unstructured
+	renderErr   error
+	projectRoot string
+	k8sLib      string
+)
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		var err error
+		projectRoot, err = os.MkdirTemp("", "grafanalib-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(projectRoot)
+		rendered, renderErr = renderTestProject()
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+func renderTestProject() ([]*unstructured.Unstructured, error) {
+	var err error
+	k8sLib, err = grafanalib.KubernetesLibrary()
+	if err != nil {
+		return nil, err
+	}
+	envDir, err := grafanalib.WriteTestProject(projectRoot, k8sLib, grafanalib.Mimir305, testNamespace)
+	if err != nil {
+		return nil, err
+	}
+	res, err := tanka.Load(context.Background(), envDir, tanka.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return res.Objects, nil
+}
+
+// objects returns the rendered objects, failing the test when the render
+// failed.
+func objects(t *testing.T) []*unstructured.Unstructured {
+	t.Helper()
+	if renderErr != nil {
+		t.Fatalf("render the e2e environment: %v", renderErr)
+	}
+	if len(rendered) == 0 {
+		t.Fatal("the e2e environment renders no objects")
+	}
+	return rendered
+}
+
+func key(o *unstructured.Unstructured) string {
+	return o.GetKind() + "/" + o.GetName()
+}
+
+// podSpecs returns the pod template of every workload object (Deployment,
+// StatefulSet, DaemonSet, ReplicaSet, Job: spec.template.spec; CronJob:
+// spec.jobTemplate.spec.template.spec; Pod: spec) by key.
+func podSpecs(t *testing.T, objs []*unstructured.Unstructured) map[string]corev1.PodSpec {
+	t.Helper()
+	out := map[string]corev1.PodSpec{}
+	for _, o := range objs {
+		var fields []string
+		switch o.GetKind() {
+		case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job":
+			fields = []string{"spec", "template", "spec"}
+		case "CronJob":
+			fields = []string{"spec", "jobTemplate", "spec", "template", "spec"}
+		case "Pod":
+			fields = []string{"spec"}
+		default:
+			continue
+		}
+		raw, ok, err := unstructured.NestedMap(o.Object, fields...)
+		if err != nil || !ok {
+			t.Fatalf("%s: no pod spec at %s (%v)", key(o), strings.Join(fields, "."), err)
+		}
+		var spec corev1.PodSpec
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &spec); err != nil {
+			t.Fatalf("%s: pod spec: %v", key(o), err)
+		}
+		out[key(o)] = spec
+	}
+	return out
+}
+
+func allContainers(spec corev1.PodSpec) []corev1.Container {
+	return append(slices.Clone(spec.InitContainers), spec.Containers...)
+}
+
+// mimirFlags returns the -name=value arguments of a Mimir container by name.
+func mimirFlags(c corev1.Container) map[string]string {
+	out := map[string]string{}
+	for _, a := range c.Args {
+		name, value, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		out[name] = value
+	}
+	return out
+}
+
+func isMimir(c corev1.Container) bool { return strings.HasPrefix(c.Image, "grafana/mimir:") }
+
+// Every container of every rendered pod runs on the local cluster: its image
+// matches a rule of the cluster's default image mapping, the node agent can
+// start it (ResolveImage), a mapped image runs its local binary (Mimir's
+// the 3.x one, bin/mimir3, built from the 3.0.5 module), and a container of
+// a plain userland image (busybox) gives its own command.
+func TestTestEnvironmentContainersRunOnTheLocalClusterImages(t *testing.T) {
+	const binDir = "/local-cluster-bin"
+	rules := cluster.DefaultImageRules()
+	specs := podSpecs(t, objects(t))
+	if len(specs) == 0 {
+		t.Fatal("no workloads rendered")
+	}
+	for k, spec := range specs {
+		for _, c := range allContainers(spec) {
+			launch, err := cluster.ResolveImage(rules, binDir, c.Image, c.Command, c.Args)
+			if err != nil {
+				t.Errorf("%s container %s: %v", k, c.Name, err)
+				continue
+			}
+			r := launch.Rule
+			switch {
+			case r.Binary != "" && launch.Path != filepath.Join(binDir, r.Binary):
+				t.Errorf("%s container %s (%s): runs %q (argv %q), not the image's program bin/%s: give a command naming %v",
+					k, c.Name, c.Image, launch.Path, launch.Argv, r.Binary, r.Names)
+			case r.Binary == "" && len(c.Command) == 0:
+				t.Errorf("%s container %s (%s): a plain userland image (rule %s) needs the container's command", k, c.Name, c.Image, r.Pattern)
+			}
+			if isMimir(c) && r.Binary != "mimir3" {
+				t.Errorf("%s container %s: image %s runs bin/%s (rule %s), want bin/mimir3 (Mimir 3.0.5)", k, c.Name, c.Image, r.Binary, r.Pattern)
+			}
+		}
+	}
+}
+
+// Every Mimir component that reads or writes blocks (ingester,
+// store-gateway, querier, compactor) uses S3 at the versitygw Service,
+// without TLS, with the gateway's root credentials, and a bucket that the
+// gateway's init container creates under the directory the gateway serves.
+func TestTestEnvironmentStoresBlocksInTheVersityGateway(t *testing.T) {
+	objs := objects(t)
+	specs := podSpecs(t, objs)
+
+	var svc corev1.Service
+	found := false
+	for _, o := range objs {
+		if o.GetKind() == "Service" && o.GetName() == "versitygw" {
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &svc); err != nil {
+				t.Fatal(err)
+			}
+			found = true
+		}
+	}
+	if !found || len(svc.Spec.Ports) != 1 {
+		t.Fatalf("want a Service versitygw with one port; found %v, ports %v", found, svc.Spec.Ports)
+	}
+	port := svc.Spec.Ports[0]
+
+	// The gateway: the one pod template the Service selects.
+	var gw corev1.PodSpec
+	var gwKey string
+	for _, o := range objs {
+		labels, _, _ := unstructured.NestedStringMap(o.Object, "spec", "template", "metadata", "labels")
+		if spec, ok := specs[key(o)]; ok && selects(svc.Spec.Selector, labels) {
+			if gwKey != "" {
+				t.Fatalf("the versitygw Service selects the pods of %s and %s", gwKey, key(o))
+			}
+			gw, gwKey = spec, key(o)
+		}
+	}
+	if gwKey == "" || len(gw.Containers) != 1 {
+		t.Fatalf("the versitygw Service (selector %v) selects no workload with one container (%q)", svc.Spec.Selector, gwKey)
+	}
+	server := gw.Containers[0]
+	target := port.TargetPort
+	if target == (intstr.IntOrString{}) {
+		target = intstr.FromInt32(port.Port)
+	}
+	if !slices.ContainsFunc(server.Ports, func(p corev1.ContainerPort) bool {
+		return p.ContainerPort == target.IntVal || (target.Type == intstr.String && p.Name == target.StrVal)
+	}) {
+		t.Errorf("%s: the Service's target port %s is not a port of container %s (%v)", gwKey, target.String(), server.Name, server.Ports)
+	}
+	cmd := server.Command
+	listen := slices.Index(cmd, "--port")
+	posix := slices.Index(cmd, "posix")
+	if listen < 0 || listen+1 >= len(cmd) || cmd[listen+1] != fmt.Sprintf(":%d", target.IntVal) || posix < 0 || posix+1 >= len(cmd) {
+		t.Fatalf("%s: command %q: want versitygw --port :%d ... posix DIR", gwKey, cmd, target.IntVal)
+	}
+	dataDir := cmd[posix+1]
+	env := map[string]string{}
+	for _, e := range server.Env {
+		env[e.Name] = e.Value
+	}
+
+	wantHost := fmt.Sprintf("%s.%s.svc.cluster.local", svc.Name, testNamespace)
+	users := map[string]bool{}
+	for k, spec := range specs {
+		for _, c := range spec.Containers {
+			if !isMimir(c) {
+				continue
+			}
+			f := mimirFlags(c)
+			target := f["target"]
+			if !slices.Contains([]string{"ingester", "store-gateway", "querier", "compactor"}, target) {
+				continue
+			}
+			users[target] = true
+			host, p, err := net.SplitHostPort(f["common.storage.s3.endpoint"])
+			if err != nil || strings.TrimSuffix(host, ".") != wantHost || p != strconv.Itoa(int(port.Port)) {
+				t.Errorf("%s (%s): -common.storage.s3.endpoint=%q, want %s:%d (the versitygw Service)", k, target, f["common.storage.s3.endpoint"], wantHost, port.Port)
+			}
+			for flag, want := range map[string]string{
+				"common.storage.backend":              "s3",
+				"common.storage.s3.insecure":          "true",
+				"common.storage.s3.access-key-id":     env["ROOT_ACCESS_KEY"],
+				"common.storage.s3.secret-access-key": env["ROOT_SECRET_KEY"],
+			} {
+				if f[flag] != want || want == "" {
+					t.Errorf("%s (%s): -%s=%q, want %q", k, target, flag, f[flag], want)
+				}
+			}
+			bucket := f["blocks-storage.s3.bucket-name"]
+			if bucket == "" || !createsDir(gw, server, dataDir, path.Join(dataDir, bucket)) {
+				t.Errorf("%s (%s): bucket %q is not created by an init container of %s under %s", k, target, bucket, gwKey, dataDir)
+			}
+		}
+	}
+	for _, want := range []string{"ingester", "store-gateway", "querier", "compactor"} {
+		if !users[want] {
+			t.Errorf("no Mimir %s rendered", want)
+		}
+	}
+}
+
+// selects reports whether a Service selector matches pod labels.
+func selects(selector, labels map[string]string) bool {
+	if len(selector) == 0 {
+		return false
+	}
+	for k, v := range selector {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// createsDir reports whether an init container of spec runs `mkdir -p dir`
+// on the volume that server mounts at root.
+func createsDir(spec corev1.PodSpec, server corev1.Container, root, dir string) bool {
+	volume := ""
+	for _, m := range server.VolumeMounts {
+		if m.MountPath == root {
+			volume = m.Name
+		}
+	}
+	for _, c := range spec.InitContainers {
+		mounted := slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == volume && m.MountPath == root })
+		if volume != "" && mounted && slices.Equal(c.Command, []string{"mkdir", "-p", dir}) {
+			return true
+		}
+	}
+	return false
+}
+
+// Caches are off: no memcached object, image or address.
+func TestTestEnvironmentHasNoMemcached(t *testing.T) {
+	objs := objects(t)
+	for _, o := range objs {
+		if strings.Contains(o.GetName(), "memcached") {
+			t.Errorf("%s is rendered", key(o))
+		}
+	}
+	for k, spec := range podSpecs(t, objs) {
+		for _, c := range allContainers(spec) {
+			if strings.Contains(c.Image, "memcached") {
+				t.Errorf("%s container %s: image %s", k, c.Name, c.Image)
+			}
+			for _, a := range c.Args {
+				if strings.Contains(a, "memcached") {
+					t.Errorf("%s container %s: %s", k, c.Name, a)
+				}
+			}
+		}
+	}
+}
+
+// Every ring is on memberlist, joined through the library's gossip-ring
+// Service by every Mimir component that uses a ring; nothing renders Consul.
+func TestTestEnvironmentRingsAreOnMemberlist(t *testing.T) {
+	objs := objects(t)
+	for _, o := range objs {
+		if strings.Contains(o.GetName(), "consul") {
+			t.Errorf("%s is rendered", key(o))
+		}
+	}
+	stores := 0
+	for k, spec := range podSpecs(t, objs) {
+		for _, c := range spec.Containers {
+			if !isMimir(c) {
+				continue
+			}
+			f := mimirFlags(c)
+			rings := 0
+			for name, value := range f {
+				if strings.HasSuffix(name, "ring.store") {
+					rings++
+					if value != "memberlist" {
+						t.Errorf("%s: -%s=%s, want memberlist", k, name, value)
+					}
+				}
+			}
+			stores += rings
+			if rings == 0 {
+				continue // no ring client (query-frontend, query-scheduler)
+			}
+			if want := fmt.Sprintf("dns+gossip-ring.%s.svc.cluster.local.:7946", testNamespace); f["memberlist.join"] != want {
+				t.Errorf("%s: -memberlist.join=%q, want %q", k, f["memberlist.join"], want)
+			}
+		}
+	}
+	if stores == 0 {
+		t.Error("no Mimir container sets a ring store")
+	}
+}
+
+// Ingesters and store-gateways run as Grafana's library renders multi-zone
+// deployments: one StatefulSet per zone a, b, c, OnDelete, labelled with its
+// rollout group (object and pod template) and annotated with
+// rollout-max-unavailable; no single-zone StatefulSet beside them.
+func TestTestEnvironmentZonesAreOnDeleteRolloutGroups(t *testing.T) {
+	objs := objects(t)
+	byName := map[string]*unstructured.Unstructured{}
+	for _, o := range objs {
+		if o.GetKind() == "StatefulSet" {
+			byName[o.GetName()] = o
+		}
+	}
+	for _, group := range []string{"ingester", "store-gateway"} {
+		if _, ok := byName[group]; ok {
+			t.Errorf("StatefulSet %s (not zone-aware) is rendered beside the zones", group)
+		}
+		for _, zone := range []string{"a", "b", "c"} {
+			name := group + "-zone-" + zone
+			o, ok := byName[name]
+			if !ok {
+				t.Errorf("no StatefulSet %s", name)
+				continue
+			}
+			if s, _, _ := unstructured.NestedString(o.Object, "spec", "updateStrategy", "type"); s != "OnDelete" {
+				t.Errorf("%s: updateStrategy %q, want OnDelete", name, s)
+			}
+			if l := o.GetLabels()["rollout-group"]; l != group {
+				t.Errorf("%s: label rollout-group=%q, want %q", name, l, group)
+			}
+			if l, _, _ := unstructured.NestedString(o.Object, "spec", "template", "metadata", "labels", "rollout-group"); l != group {
+				t.Errorf("%s: pod label rollout-group=%q, want %q", name, l, group)
+			}
+			if _, ok := o.GetAnnotations()["rollout-max-unavailable"]; !ok {
+				t.Errorf("%s: no rollout-max-unavailable annotation", name)
+			}
+		}
+	}
+}
+
+// The environment is test-sized: at most maxReplicas per Deployment and per
+// zone StatefulSet, every container requests CPU and memory within
+// maxCPURequest and maxMemoryRequest, and every volume claim (objects and
+// StatefulSet templates) within maxVolumeRequest.
+func TestTestEnvironmentIsTestSized(t *testing.T) {
+	objs := objects(t)
+	for _, o := range objs {
+		switch o.GetKind() {
+		case "Deployment", "StatefulSet":
+			if n, ok, _ := unstructured.NestedInt64(o.Object, "spec", "replicas"); !ok || n > maxReplicas {
+				t.Errorf("%s: replicas %d (set %v), want at most %d", key(o), n, ok, maxReplicas)
+			}
+			claims, _, _ := unstructured.NestedSlice(o.Object, "spec", "volumeClaimTemplates")
+			for _, c := range claims {
+				checkClaim(t, key(o), c)
+			}
+		case "PersistentVolumeClaim":
+			checkClaim(t, key(o), o.Object)
+		}
+	}
+	for k, spec := range podSpecs(t, objs) {
+		for _, c := range allContainers(spec) {
+			cpu, hasCPU := c.Resources.Requests[corev1.ResourceCPU]
+			mem, hasMem := c.Resources.Requests[corev1.ResourceMemory]
+			if !hasCPU || !hasMem || cpu.Cmp(maxCPURequest) > 0 || mem.Cmp(maxMemoryRequest) > 0 {
+				t.Errorf("%s container %s: requests cpu %s memory %s, want both set, at most %s and %s",
+					k, c.Name, cpu.String(), mem.String(), maxCPURequest.String(), maxMemoryRequest.String())
+			}
+		}
+	}
+}
+
+func checkClaim(t *testing.T, owner string, claim any) {
+	t.Helper()
+	m, _ := claim.(map[string]any)
+	var pvc corev1.PersistentVolumeClaim
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, &pvc); err != nil {
+		t.Fatalf("%s: volume claim: %v", owner, err)
+	}
+	size, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]
+	if !ok || size.Cmp(maxVolumeRequest) > 0 {
+		t.Errorf("%s: claim %s requests %s, want at most %s", owner, pvc.Name, size.String(), maxVolumeRequest.String())
+	}
+}
+
+// rolloutOperatorObjects returns the objects of grafana/rollout-operator:
+// named after it, running its image, its admission webhooks, its CRDs and
+// custom resources.
+func rolloutOperatorObjects(t *testing.T, objs []*unstructured.Unstructured) []string {
+	var out []string
+	specs := podSpecs(t, objs)
+	for _, o := range objs {
+		image := false
+		for _, c := range allContainers(specs[key(o)]) {
+			image = image || strings.Contains(c.Image, "rollout-operator")
+		}
+		switch {
+		case strings.Contains(o.GetName(), "rollout-operator"), image,
+			strings.HasPrefix(o.GetAPIVersion(), "rollout-operator.grafana.com/"),
+			o.GetKind() == "MutatingWebhookConfiguration", o.GetKind() == "ValidatingWebhookConfiguration",
+			o.GetKind() == "CustomResourceDefinition":
+			out = append(out, key(o))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Nothing of grafana/rollout-operator is rendered: no operator, no image of
+// it, no webhook configuration, no custom resource. The e2e suite runs its
+// stand-in (e2e/rolloutoperatorfake) in-process.
+func TestTestEnvironmentLeavesRolloutOperatorOut(t *testing.T) {
+	if got := rolloutOperatorObjects(t, objects(t)); len(got) > 0 {
+		t.Errorf("rollout-operator objects rendered: %q", got)
+	}
+}
+
+// The rollout-operator settings of the environment remove exactly what the
+// package documentation says: rendered with the library's defaults for
+// them (multi-zone turns the operator, its webhooks and the zone-aware
+// disruption budgets on), the environment has these objects more, and the
+// zones' disruption budgets are ZoneAwarePodDisruptionBudgets instead of
+// PodDisruptionBudgets. This also shows that rolloutOperatorObjects finds
+// them.
+func TestTestEnvironmentRolloutOperatorKnobsRemoveTheOperatorAndItsWebhooks(t *testing.T) {
+	ours := objects(t)
+	envDir := filepath.Join(projectRoot, "environments", "library-defaults")
+	main := `(import 'mimir-e2e.libsonnet') + {
+  _config+:: {
+    namespace: '` + testNamespace + `',
+    // What the library derives from multi_zone_*_enabled.
+    rollout_operator_enabled: true,
+    rollout_operator_webhooks_enabled: true,
+    multi_zone_ingester_zpdb_enabled: true,
+    multi_zone_store_gateway_zpdb_enabled: true,
+  },
+}
+`
+	if err := grafanalib.WriteEnvironment(envDir, main, testNamespace); err != nil {
+		t.Fatal(err)
+	}
+	res, err := tanka.Load(context.Background(), envDir, tanka.Options{})
+	if err != nil {
+		t.Fatalf("render with the library's rollout-operator defaults: %v", err)
+	}
+	have := map[string]bool{}
+	for _, o := range ours {
+		have[o.GetAPIVersion()+" "+key(o)] = true
+	}
+	var more []string
+	for _, o := range res.Objects {
+		if k := o.GetAPIVersion() + " " + key(o); !have[k] {
+			more = append(more, k)
+		}
+	}
+	slices.Sort(more)
+	ns := testNamespace
+	want := []string{
+		"admissionregistration.k8s.io/v1 MutatingWebhookConfiguration/prepare-downscale-" + ns,
+		"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/no-downscale-" + ns,
+		"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/pod-eviction-" + ns,
+		"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/zpdb-validation-" + ns,
+		"apps/v1 Deployment/rollout-operator",
+		"policy/v1 PodDisruptionBudget/rollout-operator",
+		"rbac.authorization.k8s.io/v1 ClusterRole/rollout-operator-" + ns + "-webhook-cert-update-role",
+		"rbac.authorization.k8s.io/v1 ClusterRoleBinding/rollout-operator-" + ns + "-webhook-cert-secret-rolebinding",
+		"rbac.authorization.k8s.io/v1 Role/rollout-operator-role",
+		"rbac.authorization.k8s.io/v1 Role/rollout-operator-webhook-cert-secret-role",
+		"rbac.authorization.k8s.io/v1 RoleBinding/rollout-operator-rolebinding",
+		"rbac.authorization.k8s.io/v1 RoleBinding/rollout-operator-webhook-cert-secret-rolebinding",
+		"rollout-operator.grafana.com/v1 ZoneAwarePodDisruptionBudget/ingester-rollout",
+		"rollout-operator.grafana.com/v1 ZoneAwarePodDisruptionBudget/store-gateway-rollout",
+		"v1 Service/rollout-operator",
+		"v1 ServiceAccount/rollout-operator",
+	}
+	if !slices.Equal(more, want) {
+		t.Errorf("with the library's rollout-operator defaults the environment has these objects more:\n%s\nwant\n%s",
+			strings.Join(more, "\n"), strings.Join(want, "\n"))
+	}
+	if got := rolloutOperatorObjects(t, res.Objects); len(got) == 0 {
+		t.Error("rolloutOperatorObjects finds nothing in the render with the operator on")
+	}
+	for _, name := range []string{"ingester-rollout", "store-gateway-rollout"} {
+		if !have["policy/v1 PodDisruptionBudget/"+name] {
+			t.Errorf("our environment has no PodDisruptionBudget %s", name)
+		}
+	}
+}
+
+// Only the Mimir 3.0.5 module is supported.
+func TestWriteTestProjectRefusesOtherModules(t *testing.T) {
+	other := grafanalib.Module{Name: "2.9", Version: "v0.0.0-20230630050318-e4d286c69115"}
+	_, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, other, testNamespace)
+	if err == nil || !strings.Contains(err.Error(), "not 2.9") {
+		t.Errorf("WriteTestProject with Mimir 2.9: %v, want an error naming the unsupported module", err)
+	}
+}
