@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/tankaenv"
 	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/kube"
@@ -161,4 +162,38 @@ func DropNamespace(ctx context.Context, c *kube.Clients, ns string) error {
 		case <-time.After(2 * time.Second):
 		}
 	}
+}
+
+// DeployGrafana removes namespace ns if it exists, writes the e2e
+// environment on Grafana's Mimir 3.0.5 library into workDir
+// (grafanalib.WriteTestProject: zoned ingesters and store-gateways rendered
+// OnDelete, S3 storage on a Versity gateway, caches and rollout-operator
+// off), applies it and waits until every workload is ready.
+func DeployGrafana(ctx context.Context, c *kube.Clients, workDir, ns string) (*Env, error) {
+	if err := DropNamespace(ctx, c, ns); err != nil {
+		return nil, err
+	}
+	k8sLib, err := grafanalib.KubernetesLibrary()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := grafanalib.WriteTestProject(workDir, k8sLib, grafanalib.Mimir305, ns)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tanka.Init(ctx, dir, tanka.Options{}); err != nil {
+		return nil, err
+	}
+	res, err := tanka.Load(ctx, dir, tanka.Options{})
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := tankaenv.Apply(ctx, c, res); err != nil {
+		return nil, err
+	}
+	if err := tankaenv.WaitReady(ctx, c, res.Objects, nil); err != nil {
+		return nil, fmt.Errorf("the environment on Grafana's library in namespace %s not ready: %w", ns, err)
+	}
+	return &Env{NS: ns, Dir: dir, Objects: len(res.Objects), Took: time.Since(start)}, nil
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -99,27 +98,7 @@ func TestMimirShipsBlocksToTheS3Gateway(t *testing.T) {
 			t.Fatalf("POST %s: %s", call.path, resp.Status)
 		}
 	}
-	status, body, err := podaccess.Get(ctx, pods, target, "/metrics", nil)
-	if err != nil || status != http.StatusOK {
-		t.Fatalf("GET /metrics: %d %v", status, err)
-	}
-	var parser expfmt.TextParser
-	families, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
-	if err != nil {
-		t.Fatalf("parse /metrics: %v", err)
-	}
-	value := func(name string) float64 {
-		f, ok := families[name]
-		if !ok {
-			t.Fatalf("Mimir does not expose %s", name)
-		}
-		sum := 0.0
-		for _, m := range f.GetMetric() {
-			sum += m.GetCounter().GetValue()
-		}
-		return sum
-	}
-	if up, failed := value("cortex_ingester_shipper_uploads_total"), value("cortex_ingester_shipper_upload_failures_total"); up < 1 || failed != 0 {
+	if up, failed := shipperCounts(ctx, t, pods, target); up < 1 || failed != 0 {
 		t.Fatalf("after the flush the shipper counts %g uploads and %g failures; want at least 1 and 0", up, failed)
 	} else {
 		t.Logf("Mimir 3.0.5 shipped %g block(s) to the S3 gateway, no failure", up)
