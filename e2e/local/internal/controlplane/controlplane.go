@@ -83,7 +83,7 @@ func (c Config) APIServer() procs.Spec {
 		"--service-account-key-file="+c.PKI.ServiceAccountPub,
 		"--service-account-signing-key-file="+c.PKI.ServiceAccountKey,
 		"--service-cluster-ip-range="+config.ServiceCIDR,
-		"--authorization-mode=AlwaysAllow",
+		"--authorization-mode=RBAC",
 		"--allow-privileged=true",
 		"--enable-aggregator-routing=true",
 		"--kubelet-client-certificate="+c.PKI.KubeletClientCert,
