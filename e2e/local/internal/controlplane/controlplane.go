@@ -5,10 +5,31 @@
 //
 // Every component listens on the cluster's bridge address (pods and the host
 // reach the API server alike, and clusters on different subnets never
-// compete for ports). Authorization is
-// AlwaysAllow; the node lifecycle controller is off (the node agent renews
-// leases anyway), and the API server resolves webhook and aggregated API
-// services to endpoints (there is no kube-proxy).
+// compete for ports). The node lifecycle controller is off (the node agent
+// renews leases anyway), and the API server resolves webhook and aggregated
+// API services to endpoints (there is no kube-proxy).
+//
+// Security model. The API server authenticates client certificates of the
+// cluster's CA (package pki) and service-account tokens, and authorizes with
+// RBAC (--authorization-mode=RBAC); it creates Kubernetes' bootstrap
+// ClusterRoles and bindings (system:*) itself when it starts. Everything the
+// cluster runs on the host talks to it as kubernetes-admin in system:masters,
+// a group the API server allows everything without asking RBAC: the
+// controller manager (--use-service-account-credentials=false, so its
+// controllers too) and the scheduler through the admin kubeconfig, the
+// supervisor's node agent, DNS, PVC provisioner and Prometheus discovery, and
+// the tests, the demo and users of that kubeconfig. So none of them needs a binding, and
+// RBAC decides only for other identities: pods' service accounts (the node
+// agent requests their tokens) and users the tests impersonate, such as
+// pkg/cli's RBAC integration test. There is no Node authorizer and no
+// NodeRestriction: the node agent serves every node under the admin
+// identity, not as system:node:NAME, so they would have no one to restrict.
+// Towards aggregated API servers the API server presents the admin
+// certificate (--proxy-client-cert-file), towards the node agent's kubelet
+// API a system:masters one, which that API checks against the CA and
+// nothing more. Pods run as root on the host, so the cluster is a test
+// bed, not a security boundary: RBAC is on so that what Roles allow is
+// decided as on a real cluster.
 package controlplane
 
 import (
