@@ -14,11 +14,14 @@ import (
 	"testing"
 	"time"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/mimirctl/mimirctl/e2e/local/cluster"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -28,7 +31,8 @@ const ns = "localcluster-e2e"
 
 // TestLocalCluster brings the local cluster up (or reuses a running one),
 // runs real Mimir 2.9 as a Deployment and as a 3-replica OrderedReady
-// StatefulSet with PVCs, checks what the e2e suites rely on, and, when it
+// StatefulSet with PVCs, checks what the e2e suites rely on (including that
+// the API server authorizes service accounts with RBAC), and, when it
 // started the cluster, tears it down and asserts nothing is left.
 func TestLocalCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
@@ -85,6 +89,50 @@ func TestLocalCluster(t *testing.T) {
 	t.Run("a deleted StatefulSet pod stops gracefully and comes back with its PVC data", func(t *testing.T) {
 		checkPodRecreation(ctx, t, c, cs)
 	})
+	t.Run("the API server authorizes a service account's token with RBAC", func(t *testing.T) {
+		checkRBAC(ctx, t, cfg, cs)
+	})
+}
+
+// checkRBAC creates a ServiceAccount in ns, lists pods with a token of it
+// (TokenRequest, as the node agent gets pods' tokens): Forbidden while no
+// Role is bound to it, allowed once a Role granting list pods is bound.
+func checkRBAC(ctx context.Context, t *testing.T, admin *rest.Config, cs kubernetes.Interface) {
+	const name = "rbac-probe"
+	if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name, &authenticationv1.TokenRequest{}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := rest.AnonymousClientConfig(admin)
+	cfg.BearerToken = tok.Status.Token
+	sa, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sa.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
+		t.Fatalf("service account %s/%s listed pods with no Role bound: want Forbidden, got %v", ns, name, err)
+	}
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"list"}}}}
+	if _, err := cs.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: name}}}
+	if _, err := cs.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(ctx, t, "the bound service account lists pods", func() (bool, string) {
+		_, err := sa.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		return err == nil, fmt.Sprint(err)
+	})
+	if _, err := sa.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("service account %s/%s listed Secrets, which its Role does not grant: want Forbidden, got %v", ns, name, err)
+	}
 }
 
 // upOrReuse returns the running cluster (left running afterwards) or starts
