@@ -84,6 +84,12 @@ func Deploy(ctx context.Context, c *kube.Clients, workDir, name, ns, extra strin
 	if err := setSpecNamespace(dir, ns); err != nil {
 		return nil, err
 	}
+	return deploy(ctx, c, dir, ns)
+}
+
+// deploy adds mimirctl's overlay import to the environment at dir, applies
+// it and waits until every workload is ready.
+func deploy(ctx context.Context, c *kube.Clients, dir, ns string) (*Env, error) {
 	if _, err := tanka.Init(ctx, dir, tanka.Options{}); err != nil {
 		return nil, err
 	}
@@ -96,7 +102,7 @@ func Deploy(ctx context.Context, c *kube.Clients, workDir, name, ns, extra strin
 		return nil, err
 	}
 	if err := tankaenv.WaitReady(ctx, c, res.Objects, nil); err != nil {
-		return nil, fmt.Errorf("environment %s in namespace %s not ready: %w", name, ns, err)
+		return nil, fmt.Errorf("environment %s in namespace %s not ready: %w", dir, ns, err)
 	}
 	return &Env{NS: ns, Dir: dir, Objects: len(res.Objects), Took: time.Since(start)}, nil
 }
@@ -181,19 +187,5 @@ func DeployGrafana(ctx context.Context, c *kube.Clients, workDir, ns string) (*E
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tanka.Init(ctx, dir, tanka.Options{}); err != nil {
-		return nil, err
-	}
-	res, err := tanka.Load(ctx, dir, tanka.Options{})
-	if err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	if err := tankaenv.Apply(ctx, c, res); err != nil {
-		return nil, err
-	}
-	if err := tankaenv.WaitReady(ctx, c, res.Objects, nil); err != nil {
-		return nil, fmt.Errorf("the environment on Grafana's library in namespace %s not ready: %w", ns, err)
-	}
-	return &Env{NS: ns, Dir: dir, Objects: len(res.Objects), Took: time.Since(start)}, nil
+	return deploy(ctx, c, dir, ns)
 }

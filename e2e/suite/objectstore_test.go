@@ -30,14 +30,8 @@ func TestMimirShipsBlocksToTheS3Gateway(t *testing.T) {
 	const ns = "e2e-object-store"
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
-	if err := scenario.DropNamespace(ctx, harness.clients, ns); err != nil {
-		t.Fatal(err)
-	}
+	freshNamespace(ctx, t, ns)
 	kc := harness.clients.Kube
-	if _, err := kc.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = scenario.DropNamespace(context.Background(), harness.clients, ns) })
 
 	gw := deployment(ns, "s3", corev1.PodSpec{
 		// The posix backend serves directories as buckets: create Mimir's.
@@ -134,4 +128,17 @@ func readyPod(ctx context.Context, t *testing.T, ns, name string) string {
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// freshNamespace creates namespace ns (dropping one left by an earlier run)
+// and drops it when the test ends.
+func freshNamespace(ctx context.Context, t *testing.T, ns string) {
+	t.Helper()
+	if err := scenario.DropNamespace(ctx, harness.clients, ns); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := harness.clients.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = scenario.DropNamespace(context.Background(), harness.clients, ns) })
 }

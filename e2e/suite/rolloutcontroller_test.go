@@ -14,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/mimirctl/mimirctl/e2e/rolloutoperatorfake"
-	"github.com/mimirctl/mimirctl/e2e/scenario"
 )
 
 // TestRolloutOperatorStandInRollsOnDeleteZones runs the stand-in's rollout
@@ -29,14 +28,8 @@ func TestRolloutOperatorStandInRollsOnDeleteZones(t *testing.T) {
 	const ns = "e2e-rollout-controller"
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	if err := scenario.DropNamespace(ctx, harness.clients, ns); err != nil {
-		t.Fatal(err)
-	}
+	freshNamespace(ctx, t, ns)
 	kc := harness.clients.Kube
-	if _, err := kc.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = scenario.DropNamespace(context.Background(), harness.clients, ns) })
 
 	zones := []string{"zone-a", "zone-b", "zone-c"}
 	for _, z := range zones {
