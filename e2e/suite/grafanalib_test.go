@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/e2e/scenario"
@@ -59,7 +60,9 @@ func TestGrafanaLibraryEnvironmentServes(t *testing.T) {
 		t.Fatalf("push to %s: %s", distributor, resp.Status)
 	}
 
-	query := "/prometheus/api/v1/query?" + url.Values{"query": {"e2e_grafana_library"}, "time": {fmt.Sprint(at.Unix())}}.Encode()
+	// An instant query at "now" (within the 5m lookback of the sample; a
+	// time truncated to the second could fall before it).
+	query := "/prometheus/api/v1/query?" + url.Values{"query": {"e2e_grafana_library"}}.Encode()
 	var answer string
 	for attempt := 0; ; attempt++ {
 		status, body, err := podaccess.Get(ctx, pods, frontend, query, tenant)
@@ -123,7 +126,7 @@ func shipperCounts(ctx context.Context, t *testing.T, pods podaccess.Doer, inges
 	if err != nil || status != http.StatusOK {
 		t.Fatalf("GET /metrics of %s: %d %v", ingester, status, err)
 	}
-	var parser expfmt.TextParser
+	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
 	if err != nil {
 		t.Fatalf("parse /metrics of %s: %v", ingester, err)
