@@ -23,6 +23,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
 )
 
 var testMeta = Metadata{
@@ -362,5 +365,42 @@ func TestBuildIsReproducible(t *testing.T) {
 	}
 	if v.Version != meta.Version || v.Platform != "linux/"+runtime.GOARCH {
 		t.Errorf("`mimirctl version` in the image: %s %s, want %s linux/%s", v.Version, v.Platform, meta.Version, runtime.GOARCH)
+	}
+}
+
+// TestTheJobExamplesFitTheImage reads deploy/job: the pods run as the
+// image's user and group and leave the entrypoint alone (their args are
+// mimirctl's arguments, which deploy's own test parses).
+func TestTheJobExamplesFitTheImage(t *testing.T) {
+	specs := map[string]func([]byte) (corev1.PodSpec, error){
+		"job.yaml": func(b []byte) (corev1.PodSpec, error) {
+			var j batchv1.Job
+			err := yaml.UnmarshalStrict(b, &j)
+			return j.Spec.Template.Spec, err
+		},
+		"cronjob.yaml": func(b []byte) (corev1.PodSpec, error) {
+			var cj batchv1.CronJob
+			err := yaml.UnmarshalStrict(b, &cj)
+			return cj.Spec.JobTemplate.Spec.Template.Spec, err
+		},
+	}
+	for file, decode := range specs {
+		b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "job", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec, err := decode(b)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		sc := spec.SecurityContext
+		if sc == nil || sc.RunAsUser == nil || *sc.RunAsUser != NonrootUID || sc.RunAsGroup == nil || *sc.RunAsGroup != NonrootGID {
+			t.Errorf("%s: pod securityContext %+v, want runAsUser %d and runAsGroup %d (the image's user)", file, sc, NonrootUID, NonrootGID)
+		}
+		for _, c := range spec.Containers {
+			if c.Name == "mimirctl" && len(c.Command) != 0 {
+				t.Errorf("%s: container mimirctl sets command %q: the image's entrypoint is %s", file, c.Command, EntrypointPath)
+			}
+		}
 	}
 }
