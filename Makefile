@@ -79,7 +79,7 @@ e2e-and-conformance: ## The e2e suite and the conformance harness side by side (
 	$(MAKE) -j2 --output-sync=target e2e conformance
 
 .PHONY: test
-test: vet lint unit integration e2e-and-conformance ## Everything CI runs: vet, lint, unit, integration, e2e and conformance
+test: vet lint image unit integration e2e-and-conformance ## Everything CI runs: vet, lint, the container image, unit, integration, e2e and conformance
 
 .PHONY: demo
 demo: tools build ## Bring the local cluster up with Mimir in microservices mode and migrate it to read-write
