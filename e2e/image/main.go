@@ -178,7 +178,7 @@ func Build(ctx context.Context, moduleDir string, meta Metadata, out, tag, ociLa
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // a temporary binary; a failed removal leaves only it
 	bin := filepath.Join(tmp, "mimirctl")
 	if err := GoBuild(ctx, moduleDir, meta, bin); err != nil {
 		return nil, err
