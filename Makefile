@@ -32,6 +32,12 @@ build: ## Build bin/mimirctl and the kubectl plugin bin/kubectl-mimir (with its 
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-mimir ./cmd/kubectl-mimir
 	ln -sf kubectl-mimir $(BIN)/kubectl_complete-mimir
 
+IMAGE_GOARCH  ?= $(shell $(GO) env GOARCH)
+
+.PHONY: image
+image: ## Build the container image bin/mimirctl-image.tar without Docker (e2e/image): static binary, non-root 65532, no shell, reproducible; `docker load -i` / `kind load image-archive` take it (IMAGE_GOARCH=arm64 for another architecture)
+	$(GO) run ./e2e/image -o $(BIN)/mimirctl-image.tar -version $(VERSION) -goarch $(IMAGE_GOARCH)
+
 .PHONY: unit
 unit: ## Unit tests with the race detector (no cluster needed; compared with real Tanka when e2e/local/bin/tk is built)
 	$(TEST_TK_ENV) $(GO) test -race -count=1 $(PKGS)
@@ -73,7 +79,7 @@ e2e-and-conformance: ## The e2e suite and the conformance harness side by side (
 	$(MAKE) -j2 --output-sync=target e2e conformance
 
 .PHONY: test
-test: vet lint unit integration e2e-and-conformance ## Everything CI runs: vet, lint, unit, integration, e2e and conformance
+test: vet lint image unit integration e2e-and-conformance ## Everything CI runs: vet, lint, the container image, unit, integration, e2e and conformance
 
 .PHONY: demo
 demo: tools build ## Bring the local cluster up with Mimir in microservices mode and migrate it to read-write
@@ -81,4 +87,4 @@ demo: tools build ## Bring the local cluster up with Mimir in microservices mode
 
 .PHONY: clean
 clean: ## Remove build outputs (not the component builds in e2e/local/bin)
-	rm -rf $(BIN)/mimirctl $(BIN)/kubectl-mimir $(BIN)/kubectl_complete-mimir
+	rm -rf $(BIN)/mimirctl $(BIN)/kubectl-mimir $(BIN)/kubectl_complete-mimir $(BIN)/mimirctl-image.tar

@@ -4,8 +4,8 @@
 # A binary is rebuilt only when its wrapper module or this script changed, so a
 # warm run takes a second; keep GOCACHE and GOMODCACHE between runs.
 #
-# usage: build.sh [component...]   (default: all)
-# components: kube etcd mimir2 mimir3 consul tk versitygw
+# usage: build.sh [component...]   (default: all but goreleaser)
+# components: kube etcd mimir2 mimir3 consul tk versitygw goreleaser (with cyclonedx-gomod)
 set -euo pipefail
 # Each component has its own wrapper module here; the repository's go.work
 # (product + e2e) must not capture them.
@@ -21,6 +21,8 @@ mimir2_version=2.9.0 # VERSION file of github.com/grafana/mimir@v0.0.0-202306300
 mimir3_version=3.0.5 # VERSION file of github.com/grafana/mimir@v1.3.1-0.20260423142704-aced80d74930
 tk_version=v0.38.0    # github.com/grafana/tanka, as required in tk/go.mod
 versitygw_version=v1.8.0 # github.com/versity/versitygw, as required in versitygw/go.mod
+goreleaser_version=v2.15.1 # github.com/goreleaser/goreleaser/v2, as required in goreleaser/go.mod
+cyclonedx_version=v1.10.0 # github.com/CycloneDX/cyclonedx-gomod, as required in cyclonedx-gomod/go.mod
 
 # up_to_date OUTPUT... : true when every output exists and is newer than the inputs.
 up_to_date() {
@@ -107,13 +109,28 @@ build_versitygw() {
 		-o "$BIN_DIR/versitygw" github.com/versity/versitygw/cmd/versitygw)
 }
 
+# build_goreleaser: GoReleaser, which .goreleaser.yaml (release archives,
+# checksums, SBOMs) is written for, and cyclonedx-gomod, the SBOM generator
+# that configuration runs. Not part of the default set: the local cluster
+# does not need them and CI does not build releases (yet).
+build_goreleaser() {
+	if ! up_to_date "$here/cyclonedx-gomod" cyclonedx-gomod; then
+		log "building cyclonedx-gomod $cyclonedx_version (about 20 seconds cold)"
+		(cd "$here/cyclonedx-gomod" && go build -ldflags "-s -w" -o "$BIN_DIR/cyclonedx-gomod" github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod)
+	fi
+	up_to_date "$here/goreleaser" goreleaser && return
+	log "building GoReleaser $goreleaser_version (about 7 minutes cold on 2 cores)"
+	(cd "$here/goreleaser" && go build -ldflags "-s -w -X main.version=$goreleaser_version -X main.builtBy=mimirctl-build.sh" \
+		-o "$BIN_DIR/goreleaser" github.com/goreleaser/goreleaser/v2)
+}
+
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=(kube etcd mimir2 mimir3 consul tk versitygw)
 for c in "${components[@]}"; do
 	case $c in
-	kube | etcd | mimir2 | mimir3 | consul | tk | versitygw) "build_$c" ;;
+	kube | etcd | mimir2 | mimir3 | consul | tk | versitygw | goreleaser) "build_$c" ;;
 	*)
-		echo "build.sh: unknown component $c (known: kube etcd mimir2 mimir3 consul tk versitygw)" >&2
+		echo "build.sh: unknown component $c (known: kube etcd mimir2 mimir3 consul tk versitygw goreleaser)" >&2
 		exit 2
 		;;
 	esac
