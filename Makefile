@@ -28,8 +28,10 @@ PKGS := ./... ./e2e/...
 
 .PHONY: build
 build: ## Build bin/mimirctl and the kubectl plugin bin/kubectl-mimir (with its completion link kubectl_complete-mimir), version stamped from git describe
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/mimirctl ./cmd/mimirctl
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-mimir ./cmd/kubectl-mimir
+	# GOWORK=off: the product's go.mod alone, as `go install` builds it (the
+	# workspace would raise shared dependencies to the e2e module's versions).
+	GOWORK=off $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/mimirctl ./cmd/mimirctl
+	GOWORK=off $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-mimir ./cmd/kubectl-mimir
 	ln -sf kubectl-mimir $(BIN)/kubectl_complete-mimir
 
 IMAGE_GOARCH  ?= $(shell $(GO) env GOARCH)
