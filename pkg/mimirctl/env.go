@@ -72,7 +72,8 @@ func Compare(ctx context.Context, t *Target, o CompareOptions) (*diff.PairReport
 
 // RingOptions are the inputs of Ring.
 type RingOptions struct {
-	// Name is the ring (mimir.RingNames: ingester, distributor, ...).
+	// Name is the ring (mimir.RingNames: ingester, distributor, ...) or
+	// its page's path ("/ingester/ring"; then Pods is needed).
 	Name string
 	// Pods is the label selector of the pods to read the ring page from
 	// (default: mimir.RingPodSelector(Name)).
@@ -98,6 +99,9 @@ func Ring(ctx context.Context, t *Target, o RingOptions) (*RingResult, error) {
 	sel := podaccess.Selector{Labels: o.Pods}
 	if sel.Labels == "" {
 		sel.Labels = mimir.RingPodSelector(o.Name)
+	}
+	if sel.Labels == "" {
+		return nil, fmt.Errorf("ring page %s: no default pods serve it; choose them with Pods (--pods), e.g. name=ingester-zone-a", path)
 	}
 	c, err := t.Clients()
 	if err != nil {

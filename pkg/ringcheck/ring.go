@@ -120,10 +120,15 @@ func (r *Ring) Zones() []string {
 	return out
 }
 
-// PathFor returns the page of a ring name, or an error listing the names.
+// PathFor returns the page of a ring name (mimir.RingPaths), or name itself
+// when it is a page's path (it starts with "/", e.g. "/ingester/ring"), or
+// an error listing the names.
 func PathFor(name string) (string, error) {
 	if p, ok := mimir.RingPaths[name]; ok {
 		return p, nil
+	}
+	if strings.HasPrefix(name, "/") {
+		return name, nil
 	}
 	return "", fmt.Errorf("unknown ring %q (known: %s; or give its path)", name, strings.Join(mimir.RingNames(), ", "))
 }
