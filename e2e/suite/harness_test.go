@@ -54,6 +54,9 @@ func run(m *testing.M) (int, error) {
 	}
 	build := exec.Command("go", "build", "-o", harness.mimirctl, "./cmd/mimirctl")
 	build.Dir = root
+	// The product's go.mod alone, as make build and go install build it
+	// (the workspace would raise shared dependencies to the e2e module's).
+	build.Env = append(os.Environ(), "GOWORK=off")
 	if out, err := build.CombinedOutput(); err != nil {
 		return 1, fmt.Errorf("build mimirctl: %v\n%s", err, out)
 	}

@@ -10,7 +10,7 @@
 // Facts are taken from Mimir 2.9.0 and 3.0.5 processes (see
 // ../mimirapi/testdata/README.md), from Mimir's sources and docs in the
 // github.com/grafana/mimir module (pkg/api/api.go for the paths,
-// operations/mimir for workload names) and from
-// ../../../shared/research/mimir-internals.md. The package imports nothing
+// operations/mimir for workload names) and from the team's research notes
+// (shared/research/mimir-internals.md, outside this repository). The package imports nothing
 // of mimirctl: every other package may import it.
 package mimir

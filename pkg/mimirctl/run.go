@@ -160,7 +160,9 @@ type PlanOptions struct {
 	Plan string
 	// Params are raw parameter values (lists comma-separated).
 	Params map[string]string
-	Bind   BindOptions
+	// Bind are the cluster and environment options; start from
+	// DefaultBindOptions() (the zero value has no apply mode).
+	Bind BindOptions
 	// Until, when set, is the end of a maintenance window: the preview
 	// then says which remaining steps could start before it.
 	Until time.Time
@@ -203,7 +205,9 @@ type ApplyOptions struct {
 	Plan string
 	// Params are raw parameter values (lists comma-separated).
 	Params map[string]string
-	Bind   BindOptions
+	// Bind are the cluster and environment options; start from
+	// DefaultBindOptions() (the zero value has no apply mode).
+	Bind BindOptions
 	// Run holds confirmation, maintenance window, plan-change and
 	// force-unlock choices.
 	Run   plan.ApplyOptions

@@ -11,8 +11,9 @@ import (
 
 func zeroCondition() gate.Condition { return gate.Condition{Op: gate.OpEQ, Threshold: thr(0)} }
 
-// The queries of ../../../shared/seeds (microservices-to-read-write, KV
-// migrations to memberlist) written as step-file gates.
+// The queries of Mimir's migration docs (microservices-to-read-write, KV
+// migrations to memberlist; the team keeps them in shared/seeds, outside
+// this repository) written as step-file gates.
 var seedExamples = []struct{ name, yaml, describe string }{
 	{
 		name: "step 3.2: mimir-read is running queries (every pod above zero; no series means it is not)",
