@@ -61,6 +61,26 @@ func ExampleTarget_LoadPlan() {
 	// 3-verification-on: Turn cluster label verification on
 }
 
+// Preview a plan before applying it: each remaining step, whether it would
+// change something, and the plan's digest that apply records.
+func ExamplePlan() {
+	pv, err := mimirctl.Plan(context.Background(), fakeTarget(), mimirctl.PlanOptions{
+		Plan: "./testdata/handover", Bind: mimirctl.DefaultBindOptions(),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(pv.Plan, "remaining:", pv.Remaining, "changes:", pv.HasChanges, "destructive:", pv.Destructive)
+	for _, s := range pv.Steps {
+		fmt.Println(s.ID, s.Status)
+	}
+	// Output:
+	// handover remaining: 2 changes: false destructive: false
+	// drain-traffic pending
+	// confirm-quiet pending
+}
+
 // Status on a cluster where no run was recorded yet.
 func ExampleStatus() {
 	res, err := mimirctl.Status(context.Background(), fakeTarget(), mimirctl.StatusOptions{})
@@ -86,7 +106,7 @@ func ExampleApply() {
 	defer func() { _ = os.RemoveAll(dir) }()
 	t := fakeTarget()
 	t.State, t.StateFile = "file", filepath.Join(dir, "state.json")
-	bind := mimirctl.BindOptions{ApplyMode: "direct"}
+	bind := mimirctl.DefaultBindOptions()
 
 	err = mimirctl.Apply(ctx, t, mimirctl.ApplyOptions{Plan: "./testdata/handover", Bind: bind})
 	var paused *plan.PausedError
