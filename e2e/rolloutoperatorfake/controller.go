@@ -278,11 +278,11 @@ func (c *Controller) minTimeElapsed(sts *appsv1.StatefulSet, all []*appsv1.State
 	if !ok {
 		return false, fmt.Errorf("%s has no label %s", sts.Name, LabelMinTimeBetweenDownscale)
 	}
-	min, err := time.ParseDuration(raw)
+	gap, err := time.ParseDuration(raw)
 	if err != nil {
 		return false, fmt.Errorf("%s: label %s=%q: %w", sts.Name, LabelMinTimeBetweenDownscale, raw, err)
 	}
-	return c.now().Sub(last) > min, nil
+	return c.now().Sub(last) > gap, nil
 }
 
 // pods lists the StatefulSet's pods the way the operator does: by the
