@@ -259,7 +259,23 @@ func TestTheJobsRunMimirctlWithFlagsItHas(t *testing.T) {
 	if len(specs) != 2 {
 		t.Fatalf("want a Job and a CronJob, got %d pod specs", len(specs))
 	}
+	var claim string
+	for _, obj := range decodeFile(t, "job/environment.yaml") {
+		if pvc, ok := obj.(*corev1.PersistentVolumeClaim); ok {
+			claim = pvc.Name
+		}
+	}
+	if claim == "" {
+		t.Fatal("job/environment.yaml holds no PersistentVolumeClaim")
+	}
 	for _, spec := range specs {
+		// The environment must outlive the Job: the next window refuses an
+		// environment that lacks what this one wrote (pkg/plan position.go).
+		for _, v := range spec.Volumes {
+			if v.PersistentVolumeClaim == nil || v.PersistentVolumeClaim.ClaimName != claim {
+				t.Errorf("volume %s is not the claim %q of job/environment.yaml: what a window writes into the environment would be lost", v.Name, claim)
+			}
+		}
 		if sa := o.accounts[spec.ServiceAccountName]; sa == nil {
 			t.Errorf("serviceAccountName %q is not defined in rbac/", spec.ServiceAccountName)
 		}

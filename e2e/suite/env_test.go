@@ -18,9 +18,15 @@ import (
 // and removes the namespace when the test ends.
 func deployEnv(t *testing.T, name, ns, extra string) *scenario.Env {
 	t.Helper()
+	return deployEnvIn(t, t.TempDir(), name, ns, extra)
+}
+
+// deployEnvIn is deployEnv with the Tanka project written under workDir.
+func deployEnvIn(t *testing.T, workDir, name, ns, extra string) *scenario.Env {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	e, err := scenario.Deploy(ctx, harness.clients, t.TempDir(), name, ns, extra)
+	e, err := scenario.Deploy(ctx, harness.clients, workDir, name, ns, extra)
 	if err != nil {
 		t.Fatal(err)
 	}

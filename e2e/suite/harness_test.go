@@ -27,6 +27,9 @@ var harness struct {
 	prometheus string
 	clients    *kube.Clients
 	mimirctl   string
+	// cluster is the local cluster the suite runs on (nil on a cluster
+	// given by MIMIRCTL_E2E_KUBECONFIG).
+	cluster *cluster.Cluster
 }
 
 func TestMain(m *testing.M) {
@@ -70,7 +73,11 @@ func run(m *testing.M) (int, error) {
 		if err != nil {
 			return 1, fmt.Errorf("start the local cluster: %w", err)
 		}
-		harness.kubeconfig, harness.prometheus = c.Kubeconfig, c.PrometheusURL
+		harness.kubeconfig, harness.prometheus, harness.cluster = c.Kubeconfig, c.PrometheusURL, c
+		// Pods of the image mimirctl:* run this build (images.Default).
+		if err := installBinary(harness.mimirctl, filepath.Join(c.BinDir, "mimirctl")); err != nil {
+			return 1, err
+		}
 		if startedHere && os.Getenv("MIMIRCTL_E2E_KEEP") != "1" {
 			defer func() {
 				if err := cluster.Down(context.Background(), cluster.DownOptions{StateDir: c.StateDir}); err != nil {
@@ -88,6 +95,24 @@ func run(m *testing.M) (int, error) {
 		return 1, err
 	}
 	return m.Run(), nil
+}
+
+// installBinary copies the binary src to dst through a temporary file and a
+// rename, so that a container starting meanwhile runs the old or the new
+// binary, never a partial one.
+func installBinary(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	tmp := dst + ".new"
+	if err := os.WriteFile(tmp, data, 0o755); err != nil {
+		return fmt.Errorf("install %s for the node agent: %w", dst, err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return fmt.Errorf("install %s for the node agent: %w", dst, err)
+	}
+	return nil
 }
 
 // result is one mimirctl invocation.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
+	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/ringcheck"
 )
 
@@ -29,14 +30,22 @@ var haPair = map[string]map[string]string{
 // TestKVStoresMoveToMemberlist runs a Mimir 3 cluster whose rings live in
 // Consul and whose HA tracker lives in etcd, with both replicas of an HA pair
 // writing, through three plans: the rings to memberlist, the HA tracker to
-// memberlist, and a memberlist cluster label. Then Consul and etcd are
+// memberlist, and a memberlist cluster label, whose run starts here and is
+// finished by an in-cluster Job (deploy/job/job.yaml as the ServiceAccount
+// of deploy/rbac, the suite's mimirctl as the image, --pod-access=direct,
+// JSON events), as a nightly window would. Then Consul and etcd are
 // stopped: the cluster must not notice, which proves the switch was real.
 // Throughout, exactly one replica's samples are stored at a time and every
 // stored sample can be read back.
 func TestKVStoresMoveToMemberlist(t *testing.T) {
 	t.Parallel() // each scenario has its own namespace; they share the cluster
 	const ns = "e2e-kv"
-	e := deployEnv(t, "environments/mimir-kv", ns, "")
+	envRoot := envRootInCluster(t, ns)
+	if envRoot == "" {
+		envRoot = t.TempDir()
+	}
+	e := deployEnvIn(t, envRoot, "environments/mimir-kv", ns, "")
+	installDeployRBAC(t, ns)
 	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend"})
 	tr := startTraffic(t, ns, haPair)
 	time.Sleep(45 * time.Second)
@@ -55,24 +64,42 @@ func TestKVStoresMoveToMemberlist(t *testing.T) {
 	assertDone(t, ns, "ha-tracker-kv-to-memberlist")
 	assertConverged(t, ns, e)
 
+	// The cluster label: a first window here, too short for the plan; the
+	// rest in the cluster. No PromQL gate in this plan, so no Prometheus
+	// address is recorded for the Job (the suite's is this host's loopback).
 	members := len(podsWithLabel(t, ns, "gossip_ring_member=true"))
-	label := []string{"apply", "memberlist-cluster-label", "-p", "label=e2e.mimir-kv", "-p", fmt.Sprintf("members=%d", members)}
-	if r := cli(t, ns, append(label, common...)...); r.code != 0 {
-		t.Fatalf("memberlist cluster label: exit %d", r.code)
+	label := []string{"apply", "memberlist-cluster-label", "-p", "label=e2e.mimir-kv", "-p", fmt.Sprintf("members=%d", members),
+		"--env", e.Dir, "--yes", "-o", "json"}
+	if harness.cluster == nil {
+		t.Log("memberlist cluster label from this host: the in-cluster Job needs the local cluster's hostPath volumes")
+		if r := cli(t, ns, label...); r.code != 0 {
+			t.Fatalf("memberlist cluster label: exit %d", r.code)
+		}
+	} else {
+		if r := cli(t, ns, append(label, "--window", "90s")...); r.code != 5 {
+			t.Fatalf("memberlist cluster label, first window: exit %d, want 5 (the window ended before the plan)", r.code)
+		}
+		before := status(t, ns).State
+		job := runJob(t, windowJob(t, ns, envRoot, []string{"resume", "--window=30m", "--pod-access=direct", "--output=json", "--namespace=" + ns}), 35*time.Minute)
+		if job.exit != 0 {
+			t.Fatalf("the window Job %s exited %d, want 0 (the plan finished)", job.name, job.exit)
+		}
+		assertJobFinishedTheRun(t, job, before)
 	}
 	assertDone(t, ns, "memberlist-cluster-label")
+	// The Job wrote the environment's overlay where this host reads it.
 	assertConverged(t, ns, e)
 
 	// Stop the old stores: nothing may change.
-	before := tr.Accepted()
+	accepted := tr.Accepted()
 	for _, w := range []kube.Workload{{Kind: "Deployment", Namespace: ns, Name: "consul"}, {Kind: "StatefulSet", Namespace: ns, Name: "etcd"}} {
 		if _, err := kube.Scale(context.Background(), harness.clients.Kube, w, 0); err != nil {
 			t.Fatalf("stop %s: %v", w, err)
 		}
 	}
 	time.Sleep(90 * time.Second)
-	if after := tr.Accepted(); after < before+10 {
-		t.Errorf("writes stalled after Consul and etcd stopped: %d stored pushes before, %d after", before, after)
+	if after := tr.Accepted(); after < accepted+10 {
+		t.Errorf("writes stalled after Consul and etcd stopped: %d stored pushes before, %d after", accepted, after)
 	}
 	assertRingsWhole(t, ns)
 
@@ -81,6 +108,42 @@ func TestKVStoresMoveToMemberlist(t *testing.T) {
 	assertOneReplicaAtATime(t, tr)
 	assertFewRefusals(t, tr)
 	checkHANoLoss(t, tr)
+}
+
+// assertJobFinishedTheRun checks the Job's JSON events: the run the first
+// window started (before, its state then) was continued, not started anew,
+// from the step where it stopped, as the Job's user, to run_finished.
+func assertJobFinishedTheRun(t *testing.T, job jobRun, before *plan.State) {
+	t.Helper()
+	if before == nil {
+		t.Fatal("no run state after the first window")
+	}
+	var started, finished bool
+	var steps []string
+	for _, ev := range job.events {
+		if ev.RunID != "" && ev.RunID != before.RunID {
+			t.Errorf("Job event %s of run %s, want the run %s the first window started", ev.Type, ev.RunID, before.RunID)
+		}
+		switch ev.Type {
+		case plan.EventRunStarted:
+			started = true
+		case plan.EventStepStarted:
+			steps = append(steps, ev.Step)
+		case plan.EventRunFinished:
+			finished = true
+		}
+	}
+	if !started || !finished {
+		t.Errorf("Job events %s: want run_started and run_finished", eventsOf(job.events))
+	}
+	for _, s := range before.Steps {
+		if s.Status == plan.StepDone && slices.Contains(steps, s.ID) {
+			t.Errorf("the Job ran step %s again, done in the first window", s.ID)
+		}
+	}
+	if len(steps) == 0 {
+		t.Errorf("the Job ran no step: %s", eventsOf(job.events))
+	}
 }
 
 func podsWithLabel(t *testing.T, ns, selector string) []string {

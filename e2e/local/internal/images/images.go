@@ -60,6 +60,10 @@ func Default() []Rule {
 		// The image's entrypoint is a script reading VGW_* variables; pods
 		// here give the command (versitygw [flags] posix DIR) instead.
 		{Pattern: "versity/versitygw:*", Binary: "versitygw", Names: []string{"versitygw"}},
+		// mimirctl's own image (make image, e2e/image): its entrypoint is
+		// the binary, so a pod's args are mimirctl's arguments. The e2e
+		// suite puts the mimirctl it builds into the bin directory.
+		{Pattern: "mimirctl:*", Binary: "mimirctl", Names: []string{"mimirctl"}, Entrypoint: []string{"/usr/local/bin/mimirctl"}},
 		userland("busybox:*"), userland("alpine:*"), userland("debian:*"), userland("ubuntu:*"),
 	}
 }

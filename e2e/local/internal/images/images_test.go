@@ -51,6 +51,9 @@ func TestResolve(t *testing.T) {
 		{"the S3 gateway runs bin/versitygw with the pod's command",
 			"versity/versitygw:v1.8.0", []string{"versitygw", "--port", ":7070"}, []string{"posix", "/data"}, "/bin/versitygw",
 			[]string{"versitygw", "--port", ":7070", "posix", "/data"}},
+		{"mimirctl's image runs bin/mimirctl with the pod's args as its arguments",
+			"mimirctl:e2e", nil, []string{"resume", "--pod-access=direct"}, "/bin/mimirctl",
+			[]string{"/usr/local/bin/mimirctl", "resume", "--pod-access=direct"}},
 		{"busybox runs the host's shell",
 			"busybox:1.36", nil, nil, "sh", []string{"sh"}},
 	}
