@@ -10,6 +10,22 @@
 // from Target.BuiltinPlans (plans.FS). NewTarget fills in the real action
 // and gate kinds (pkg/engine) and the wall clock.
 //
+// A program drives a cluster by building a Target and passing it to the
+// operations; the kubeconfig options are those of kubectl:
+//
+//	t := mimirctl.NewTarget(plans.FS)
+//	t.Kube.Context, t.Kube.Namespace = "prod-eu-1", "mimir"
+//	res, err := mimirctl.Ring(ctx, t, mimirctl.RingOptions{Name: "ingester"})
+//	if err != nil {
+//		return err
+//	}
+//	for _, in := range res.Ring.Instances {
+//		fmt.Println(in.Describe(res.Ring.Now))
+//	}
+//
+// Tests inject fakes instead: client-go clients with SetClients, the pod
+// HTTP client with SetPods (see the examples).
+//
 // Every operation takes (ctx, target, options) and returns typed data:
 //
 //	Plan     *plan.PlanPreview        what the remaining steps would change
