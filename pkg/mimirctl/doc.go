@@ -26,7 +26,8 @@
 // Tests inject fakes instead: client-go clients with SetClients, the pod
 // HTTP client with SetPods (see the examples).
 //
-// Every operation takes (ctx, target, options) and returns typed data:
+// Every operation takes (ctx, target, options) and returns typed data;
+// Init and Render read no cluster and take (ctx, options):
 //
 //	Plan     *plan.PlanPreview        what the remaining steps would change
 //	Apply    error                    run a plan (new, or its unfinished run)
@@ -36,7 +37,10 @@
 //	Status   *StatusResult            the recorded run and the lock
 //	Diff     *envchange.EnvironmentDiff  a Tanka environment vs the cluster
 //	Compare  *diff.PairReport         microservices vs read-write components
-//	Ring     *RingResult              a ring's members (Forget removes one)
+//	Ring     *RingResult              a ring's members
+//	Forget   ringcheck.ForgetResult   remove one member from a ring Ring read
+//	Init     *tanka.InitResult        make an environment import the overlay file
+//	Render   []*unstructured.Unstructured  the objects an environment renders
 //
 // Why a run stopped is a typed error of pkg/plan: *plan.GateFailedError,
 // *plan.PausedError, *plan.WindowClosedError, *plan.LockedError,
