@@ -91,6 +91,8 @@ type RingOptions struct {
 
 // RingResult is a ring as one pod's ring page shows it.
 type RingResult struct {
+	// Ring is the page's members; its Name is the ring's name when Ring
+	// was given one ("" for a page path).
 	Ring *ringcheck.Ring
 	// From is the pod the page was read from.
 	From podaccess.Target
@@ -131,6 +133,9 @@ func Ring(ctx context.Context, t *Target, o RingOptions) (*RingResult, error) {
 	ring, from, err := ringcheck.ReadRing(ctx, deps, sel, path)
 	if err != nil {
 		return nil, fmt.Errorf("%w; choose the pods that serve the ring with --pods", err)
+	}
+	if path != o.Name {
+		ring.Name = o.Name
 	}
 	return &RingResult{Ring: ring, From: from, Path: path}, nil
 }

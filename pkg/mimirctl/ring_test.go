@@ -49,7 +49,7 @@ func TestRingReadsThePageOfTheFirstPodThatServesIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Path != "/ingester/ring" || res.From.Name != "ingester-zone-b-0" || len(res.Ring.Instances) != 3 || !res.Ring.Now.Equal(exampleNow) {
+	if res.Path != "/ingester/ring" || res.Ring.Name != "ingester" || res.From.Name != "ingester-zone-b-0" || len(res.Ring.Instances) != 3 || !res.Ring.Now.Equal(exampleNow) {
 		t.Errorf("ring %+v from %s at %s", res.Ring, res.From, res.Path)
 	}
 	if got := strings.Join(pages.Requests(), "\n"); got != "GET mimir/ingester-zone-b-0:8080 /ingester/ring" {
