@@ -8,7 +8,6 @@ import (
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
-	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
 // InitOptions are the parsed command line of `mimirctl init --env DIR`.
@@ -46,12 +45,12 @@ same result. Environments where the import cannot be added safely are refused wi
 	return cmd
 }
 
-// runInit adds the overlay import to the environment (tanka.Init) and
-// says what it did on stderr, or prints tanka.InitResult with -o json.
-// It reads no cluster.
+// runInit adds the overlay import to the environment through the library
+// (mimirctl.Init) and says what it did on stderr, or prints
+// tanka.InitResult with -o json. It reads no cluster.
 func runInit(ctx context.Context, opts *InitOptions) error {
 	f := opts.Factory
-	res, err := tanka.Init(ctx, opts.Env, tanka.Options{})
+	res, err := mimirctl.Init(ctx, mimirctl.InitOptions{Env: opts.Env})
 	if err != nil {
 		return err
 	}

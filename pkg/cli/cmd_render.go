@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/mimirctl/mimirctl/pkg/envchange"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -60,25 +60,14 @@ Nothing is read from or written to the cluster.`,
 	return cmd
 }
 
-// runRender renders the environment (tanka.Load) and prints its objects:
-// YAML documents, or a JSON array with -o json. It reads no cluster.
+// runRender renders the environment through the library
+// (mimirctl.Render) and prints its objects: YAML documents, or a JSON
+// array with -o json. It reads no cluster.
 func runRender(ctx context.Context, opts *RenderOptions) error {
 	f := opts.Factory
-	lo := tanka.Options{}
-	if opts.WithoutOverlay {
-		// The importer hands this empty overlay to every import of the
-		// file, however main.jsonnet imports it.
-		lo.Overlay = &tanka.Overlay{}
-	}
-	res, err := tanka.Load(ctx, opts.Env, lo)
+	objs, err := mimirctl.Render(ctx, mimirctl.RenderOptions{Env: opts.Env, WithoutOverlay: opts.WithoutOverlay, AsApplied: opts.AsApplied})
 	if err != nil {
 		return err
-	}
-	objs := res.Objects
-	if opts.AsApplied {
-		if objs, _, err = envchange.AppliedObjects(res, false); err != nil {
-			return err
-		}
 	}
 	if f.Output == "json" {
 		list := make([]map[string]any, len(objs))

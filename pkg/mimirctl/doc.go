@@ -10,7 +10,24 @@
 // from Target.BuiltinPlans (plans.FS). NewTarget fills in the real action
 // and gate kinds (pkg/engine) and the wall clock.
 //
-// Every operation takes (ctx, target, options) and returns typed data:
+// A program drives a cluster by building a Target and passing it to the
+// operations; the kubeconfig options are those of kubectl:
+//
+//	t := mimirctl.NewTarget(plans.FS)
+//	t.Kube.Context, t.Kube.Namespace = "prod-eu-1", "mimir"
+//	res, err := mimirctl.Ring(ctx, t, mimirctl.RingOptions{Name: "ingester"})
+//	if err != nil {
+//		return err
+//	}
+//	for _, in := range res.Ring.Instances {
+//		fmt.Println(in.Describe(res.Ring.Now))
+//	}
+//
+// Tests inject fakes instead: client-go clients with SetClients, the pod
+// HTTP client with SetPods (see the examples).
+//
+// Every operation takes (ctx, target, options) and returns typed data;
+// Init and Render read no cluster and take (ctx, options):
 //
 //	Plan     *plan.PlanPreview        what the remaining steps would change
 //	Apply    error                    run a plan (new, or its unfinished run)
@@ -20,7 +37,10 @@
 //	Status   *StatusResult            the recorded run and the lock
 //	Diff     *envchange.EnvironmentDiff  a Tanka environment vs the cluster
 //	Compare  *diff.PairReport         microservices vs read-write components
-//	Ring     *RingResult              a ring's members (Forget removes one)
+//	Ring     *RingResult              a ring's members
+//	Forget   ringcheck.ForgetResult   remove one member from a ring Ring read
+//	Init     *tanka.InitResult        make an environment import the overlay file
+//	Render   []*unstructured.Unstructured  the objects an environment renders
 //
 // Why a run stopped is a typed error of pkg/plan: *plan.GateFailedError,
 // *plan.PausedError, *plan.WindowClosedError, *plan.LockedError,

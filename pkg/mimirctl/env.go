@@ -2,6 +2,7 @@ package mimirctl
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
@@ -26,7 +27,10 @@ type DiffOptions struct {
 // Diff renders the environment (with mimirctl.libsonnet) and compares what
 // an apply would send with the live cluster: objects to create and update,
 // and objects mimirctl applied that the environment no longer renders.
-// Report.Empty() tells a converged cluster.
+// Report.Empty() tells a converged cluster; Kept names leftovers an apply
+// would leave in place, and why. Errors: ApplyMode neither direct nor
+// external; the environment's (tanka.Load; *tanka.EvalError when it does not
+// evaluate), before anything connects; an unreachable cluster.
 func Diff(ctx context.Context, t *Target, o DiffOptions) (*envchange.EnvironmentDiff, error) {
 	if o.ApplyMode != "direct" && o.ApplyMode != "external" {
 		return nil, fmt.Errorf("--apply-mode %q: want direct or external", o.ApplyMode)
@@ -51,7 +55,12 @@ type CompareOptions struct {
 
 // Compare compares the .spec of the workload pairs of Mimir's read-write
 // migration doc (diff.DefaultPairs: distributor vs mimir-write-zone-a, ...),
-// live or rendered. Differs() tells pairs that differ.
+// live (Deployments and StatefulSets of the Target's namespace) or
+// rendered. The report has one result per pair, in DefaultPairs' order; a
+// pair of which a workload does not exist lists it in Missing and is not
+// compared. Differs() tells pairs that differ. Errors: the environment's
+// (tanka.Load; *tanka.EvalError when it does not evaluate); an unreachable
+// cluster.
 func Compare(ctx context.Context, t *Target, o CompareOptions) (*diff.PairReport, error) {
 	var g diff.Getter
 	if o.Env != "" {
@@ -82,6 +91,8 @@ type RingOptions struct {
 
 // RingResult is a ring as one pod's ring page shows it.
 type RingResult struct {
+	// Ring is the page's members; its Name is the ring's name when Ring
+	// was given one ("" for a page path).
 	Ring *ringcheck.Ring
 	// From is the pod the page was read from.
 	From podaccess.Target
@@ -90,7 +101,14 @@ type RingResult struct {
 }
 
 // Ring reads a Mimir ring's members, zones, states and heartbeats from the
-// ring page of one of the pods that serve it.
+// ring page of one of the pods that serve it (GET of the page with Accept
+// application/json, through Target.Pods), trying the running selected pods
+// in name order until one answers. Heartbeat ages are to be taken from
+// Ring.Now, the serving process's clock. Errors: an unknown ring name
+// (listing the known ones); a page path without Pods; no running pod
+// matching the selector; otherwise every pod's failure, joined
+// (ringcheck.ErrNotServed for pods that answer 404: their component does
+// not hold the ring).
 func Ring(ctx context.Context, t *Target, o RingOptions) (*RingResult, error) {
 	path, err := ringcheck.PathFor(o.Name)
 	if err != nil {
@@ -116,6 +134,9 @@ func Ring(ctx context.Context, t *Target, o RingOptions) (*RingResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w; choose the pods that serve the ring with --pods", err)
 	}
+	if path != o.Name {
+		ring.Name = o.Name
+	}
 	return &RingResult{Ring: ring, From: from, Path: path}, nil
 }
 
@@ -131,10 +152,20 @@ type ForgetOptions struct {
 }
 
 // Forget removes one instance from a ring, as the ring page's Forget button
-// does. It is never called implicitly: callers confirm with the operator
-// first. Errors: ringcheck.ErrInstanceNotFound, a member that still
-// heartbeats (without Force), an unreachable pod.
+// does (a POST of forget=<id> to the page Ring read, then a second read of
+// the page to tell whether the member is gone). It is never called
+// implicitly: callers confirm with the operator first. A member counts as
+// still heartbeating when its heartbeat is at most
+// ringcheck.DefaultHeartbeatTimeout old on the page's clock (the Target's
+// Clock when the page has none) and the page does not show it UNHEALTHY.
+// Errors: no Ring given; ringcheck.ErrInstanceNotFound (wrapped, listing
+// the members); a member that still heartbeats, without Force (the result
+// then holds it in Before); an unreachable pod or a page that cannot be
+// read.
 func Forget(ctx context.Context, t *Target, o ForgetOptions) (ringcheck.ForgetResult, error) {
+	if o.Ring == nil {
+		return ringcheck.ForgetResult{}, errors.New("forget: no ring given; read it with Ring first")
+	}
 	doer, err := t.Pods()
 	if err != nil {
 		return ringcheck.ForgetResult{}, err

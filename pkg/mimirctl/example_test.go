@@ -10,9 +10,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
 
+	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
+	"github.com/mimirctl/mimirctl/pkg/internal/ringfake"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -20,21 +23,42 @@ import (
 )
 
 // fakeTarget is a Target on client-go's fake clientset: a cluster with the
-// namespaces kube-system and mimir, state in a ConfigMap of mimir, and a
-// clock fixed at 2026-11-23 09:00 UTC.
-func fakeTarget() *mimirctl.Target {
+// namespaces kube-system and mimir and the objects objs (pods), no
+// workloads, state in a ConfigMap of mimir, and a clock fixed at
+// 2026-11-23 09:00 UTC. Its dynamic client is kubefake's, which applies
+// server-side as an API server does.
+func fakeTarget(objs ...runtime.Object) *mimirctl.Target {
 	t := mimirctl.NewTarget(plans.FS)
-	t.Clock = fixedClock{time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	t.Clock = fixedClock{exampleNow}
 	t.Holder = "operator@example"
+	api, err := kubefake.New()
+	if err != nil {
+		panic(err)
+	}
 	t.SetClients(&kube.Clients{
 		Config:    &rest.Config{Host: "https://mimir-cluster.example"},
 		Namespace: "mimir",
-		Kube: fake.NewClientset(
+		Kube: fake.NewClientset(append([]runtime.Object{
 			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system", UID: "cluster-uid"}},
 			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "mimir"}},
-		),
+		}, objs...)...),
+		Dynamic: api.Dynamic(), Mapper: api.Mapper(),
 	})
 	return t
+}
+
+// exampleNow is the time of fakeTarget's clock.
+var exampleNow = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// ingesterRing is an ingester ring of three zones as a ring page shows it
+// at exampleNow: ingester-zone-c-0 stopped heartbeating ten minutes ago.
+func ingesterRing() *ringfake.Pages {
+	ago := func(d time.Duration) time.Time { return exampleNow.Add(-d) }
+	return ringfake.New(exampleNow).Set("/ingester/ring",
+		ringfake.Member{ID: "ingester-zone-a-0", State: "ACTIVE", Zone: "zone-a", Address: "10.0.1.4:9095", Heartbeat: ago(4 * time.Second), Tokens: 512},
+		ringfake.Member{ID: "ingester-zone-b-0", State: "ACTIVE", Zone: "zone-b", Address: "10.0.2.7:9095", Heartbeat: ago(9 * time.Second), Tokens: 512},
+		ringfake.Member{ID: "ingester-zone-c-0", State: "UNHEALTHY", Zone: "zone-c", Address: "10.0.3.2:9095", Heartbeat: ago(10 * time.Minute), Tokens: 512},
+	)
 }
 
 type fixedClock struct{ now time.Time }
@@ -143,4 +167,138 @@ func ExampleApply() {
 	// handover done
 	// drain-traffic done approved by operator@example
 	// confirm-quiet done approved by oncall@example
+}
+
+// Abandon a run that paused at a manual step: nothing changes in the
+// cluster; the run is recorded as aborted, and UndoHints says how to
+// revert the steps it started, newest first.
+func ExampleAbort() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "mimirctl-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	t := fakeTarget()
+	t.State, t.StateFile = "file", filepath.Join(dir, "state.json")
+
+	err = mimirctl.Apply(ctx, t, mimirctl.ApplyOptions{Plan: "./testdata/handover", Bind: mimirctl.DefaultBindOptions()})
+	var paused *plan.PausedError
+	if !errors.As(err, &paused) {
+		fmt.Println("want a pause:", err)
+		return
+	}
+	st, err := mimirctl.Abort(ctx, t, mimirctl.AbortOptions{Reason: "the maintenance window closed"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(st.Plan, st.Status+":", st.Reason)
+	hints, err := mimirctl.UndoHints(t, st)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, h := range hints {
+		fmt.Printf("%s (%s): %s\n", h.Step, h.Status, h.Undo)
+	}
+	// Output:
+	// handover aborted: the maintenance window closed
+	// drain-traffic (awaiting-approval): Point the load balancer back.
+}
+
+// Compare what an apply of a Tanka environment would send with the live
+// cluster: here the cluster has none of its Deployments yet.
+func ExampleDiff() {
+	d, err := mimirctl.Diff(context.Background(), fakeTarget(), mimirctl.DiffOptions{
+		Env: "testdata/tanka/environments/mimir", ApplyMode: mimirctl.DefaultApplyMode,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(d.Report.Summary())
+	for _, o := range d.Report.Objects {
+		fmt.Println(o.Action, o.Ref)
+	}
+	// Output:
+	// 2 to create, 0 to update, 0 to delete
+	// create Deployment mimir/mimir-read
+	// create Deployment mimir/querier
+}
+
+// Compare the querier with mimir-read, which takes over its work in
+// read-write mode, as the environment renders them (with no Env, the live
+// workloads). Pairs of which a workload is missing are not compared.
+func ExampleCompare() {
+	r, err := mimirctl.Compare(context.Background(), fakeTarget(), mimirctl.CompareOptions{Env: "testdata/tanka/environments/mimir"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("differs:", r.Differs())
+	for _, p := range r.Results {
+		if len(p.Missing) > 0 {
+			continue
+		}
+		fmt.Println(p.Pair.From, "vs", p.Pair.To)
+		for _, c := range p.Changes {
+			fmt.Printf("  %s %s: %v -> %v\n", c.Kind, c.Path, c.From, c.To)
+		}
+	}
+	// Output:
+	// differs: true
+	// Deployment/querier vs Deployment/mimir-read
+	//   modified /replicas: 2 -> 3
+	//   modified /selector/matchLabels/name: querier -> mimir-read
+	//   modified /template/metadata/labels/name: querier -> mimir-read
+	//   removed /template/spec/containers/name=mimir/args: [-querier.max-concurrent=8 -target=querier] -> <nil>
+	//   added /template/spec/containers/name=mimir/args: <nil> -> [-querier.max-concurrent=16 -target=read]
+}
+
+// Read the ingester ring from the ring page of a pod that serves it (the
+// pod's HTTP requests go to a fake here, given with SetPods).
+func ExampleRing() {
+	t := fakeTarget(ringfake.RunningPod("mimir", "ingester-zone-a-0", "ingester-zone-a"))
+	t.SetPods(ingesterRing())
+	res, err := mimirctl.Ring(context.Background(), t, mimirctl.RingOptions{Name: "ingester"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("read", res.Path, "from", res.From)
+	for _, in := range res.Ring.Instances {
+		fmt.Println(in.Describe(res.Ring.Now))
+	}
+	// Output:
+	// read /ingester/ring from mimir/ingester-zone-a-0:8080
+	// ingester-zone-a-0 (zone-a): ACTIVE, heartbeat 4s ago
+	// ingester-zone-b-0 (zone-b): ACTIVE, heartbeat 9s ago
+	// ingester-zone-c-0 (zone-c): UNHEALTHY, heartbeat 10m0s ago
+}
+
+// Forget a member that stopped heartbeating, through the page Ring read
+// it from; one that still heartbeats is refused unless forced.
+func ExampleForget() {
+	ctx := context.Background()
+	t := fakeTarget(ringfake.RunningPod("mimir", "ingester-zone-a-0", "ingester-zone-a"))
+	t.SetPods(ingesterRing())
+	ring, err := mimirctl.Ring(ctx, t, mimirctl.RingOptions{Name: "ingester"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = mimirctl.Forget(ctx, t, mimirctl.ForgetOptions{Ring: ring, Instance: "ingester-zone-b-0"})
+	fmt.Println(err)
+
+	res, err := mimirctl.Forget(ctx, t, mimirctl.ForgetOptions{Ring: ring, Instance: "ingester-zone-c-0"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("forgot", res.Before.Describe(exampleNow), "- gone:", res.Gone)
+	// Output:
+	// refuse to forget ingester-zone-b-0: it still heartbeats (ingester-zone-b-0 (zone-b): ACTIVE, heartbeat 9s ago) and would register again; stop it first, or force
+	// forgot ingester-zone-c-0 (zone-c): UNHEALTHY, heartbeat 10m0s ago - gone: true
 }

@@ -57,6 +57,7 @@ type Target struct {
 	Clock plan.Clock
 
 	clients *kube.Clients
+	pods    podaccess.Doer
 }
 
 // NewTarget returns a Target with the real action and gate kinds, the
@@ -146,8 +147,20 @@ func (t *Target) Clients() (*kube.Clients, error) {
 // c.Config.Host and the namespaces kube-system and c.Namespace.
 func (t *Target) SetClients(c *kube.Clients) { t.clients = c }
 
-// Pods returns the pod HTTP client in the PodAccess mode.
+// SetPods injects the pod HTTP client (tests, programs with their own
+// transport to pods): every request to a pod's HTTP port (ring pages,
+// /ingester/shutdown, metrics) goes through d; PodAccess is then ignored.
+// It is the pod-side counterpart of SetClients: pods are still found
+// through the clients' Kubernetes API, only the requests to them use d.
+func (t *Target) SetPods(d podaccess.Doer) { t.pods = d }
+
+// Pods returns the pod HTTP client: the one given to SetPods, else one in
+// the PodAccess mode ("proxy" needs Clients; an unknown mode is an error
+// naming --pod-access).
 func (t *Target) Pods() (podaccess.Doer, error) {
+	if t.pods != nil {
+		return t.pods, nil
+	}
 	mode, err := podaccess.ParseMode(t.PodAccess)
 	if err != nil {
 		return nil, fmt.Errorf("--pod-access: %w", err)

@@ -163,13 +163,16 @@ func topLevelBody(n ast.Node) ast.Node {
 	}
 }
 
-// appendable reports whether `body + x` parses as `(body) + x`.
+// appendable reports whether `body + x` parses as `(body) + x`. A bare
+// import is not: jsonnet's import takes the expression after it, so
+// `import 'a' + x` imports the computed path 'a' + x (refused as a
+// computed import).
 func appendable(n ast.Node) bool {
 	switch t := n.(type) {
 	case *ast.Binary:
 		return t.Op == ast.BopPlus
 	case *ast.Object, *ast.ObjectComp, *ast.Apply, *ast.ApplyBrace, *ast.Var, *ast.Index,
-		*ast.Import, *ast.Parens, *ast.Self, *ast.SuperIndex, *ast.Dollar:
+		*ast.Parens, *ast.Self, *ast.SuperIndex, *ast.Dollar:
 		return true
 	}
 	return false

@@ -1,0 +1,1 @@
+(import 'app.libsonnet') + (import 'mimirctl.libsonnet')
