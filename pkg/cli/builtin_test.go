@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mimirctl/mimirctl/pkg/internal/golden"
+
 	"github.com/mimirctl/mimirctl/pkg/engine"
 	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -41,7 +43,7 @@ func TestBuiltinPlansShowAsGolden(t *testing.T) {
 				if err := Run(context.Background(), f, args); err != nil {
 					t.Fatalf("%v: %v\n%s", args, err, errOut.String())
 				}
-				golden(t, fmt.Sprintf("builtin-%s.%s.golden", name, format), out.String())
+				golden.Assert(t, fmt.Sprintf("builtin-%s.%s.golden", name, format), out.Bytes())
 			}
 		})
 	}

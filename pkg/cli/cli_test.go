@@ -3,31 +3,12 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mimirctl/mimirctl/pkg/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run with -update to accept):\n%s", path, got)
-	}
-}
 
 func TestPlansListAndShow(t *testing.T) {
 	c := newTestCLI(t)
@@ -35,12 +16,12 @@ func TestPlansListAndShow(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	golden(t, "plans-list.golden", out)
+	golden.Assert(t, "plans-list.golden", []byte(out))
 	out, _, code = c.run("", "plans", "show", "demo", "-p", "replicas=5")
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	golden(t, "plans-show-demo.golden", out)
+	golden.Assert(t, "plans-show-demo.golden", []byte(out))
 	out, _, _ = c.run("", "plans", "show", "demo", "-o", "json")
 	var p struct {
 		Name  string
@@ -111,7 +92,7 @@ func TestPlanShowsRemainingStepsAndExitsTwoWithDetailedExitcode(t *testing.T) {
 	if code != ExitChanges {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	golden(t, "plan-demo.golden", out)
+	golden.Assert(t, "plan-demo.golden", []byte(out))
 	c.world.values["replicas"], c.world.values["old"] = "3", "0"
 	out, _, code = c.run("", "plan", "demo", "--detailed-exitcode", "-o", "json")
 	var pv struct{ Remaining int }

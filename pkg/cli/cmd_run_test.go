@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
+	"github.com/mimirctl/mimirctl/pkg/internal/golden"
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
 	"github.com/mimirctl/mimirctl/pkg/internal/ringfake"
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -33,7 +34,7 @@ func TestRunPlanPrintsThePreviewAndSaysWhetherStepsRemain(t *testing.T) {
 	if err := runPlan(context.Background(), opts); !errors.Is(err, ErrChangesPending) {
 		t.Fatalf("error %v, want ErrChangesPending (steps remain); stderr:\n%s", err, errOut.String())
 	}
-	golden(t, "plan-demo.golden", out.String())
+	golden.Assert(t, "plan-demo.golden", out.Bytes())
 }
 
 // TestRunPlanEndsTheWindowByTheFactoryClock checks that the window the
@@ -98,7 +99,7 @@ func TestRunPlansShowBindsTheGivenParameters(t *testing.T) {
 	if err := runPlansShow(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "plans-show-demo.golden", out.String())
+	golden.Assert(t, "plans-show-demo.golden", out.Bytes())
 }
 
 // ringPages is the ingester ring of three zones testCLI's clock sees at
@@ -133,7 +134,7 @@ func TestRunRingPrintsTheRingByZone(t *testing.T) {
 	if err := runRing(context.Background(), &RingOptions{Factory: f, Name: "ingester"}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "ring-ingester.golden", out.String())
+	golden.Assert(t, "ring-ingester.golden", out.Bytes())
 
 	out.Reset()
 	f.Output = "json"

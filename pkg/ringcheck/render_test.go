@@ -2,13 +2,11 @@ package ringcheck
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
+	"github.com/mimirctl/mimirctl/pkg/internal/golden"
+)
 
 func TestRenderMatchesGoldenFiles(t *testing.T) {
 	tests := []struct {
@@ -28,28 +26,8 @@ func TestRenderMatchesGoldenFiles(t *testing.T) {
 			if err := Render(&buf, r, tt.format, fixedNow); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.golden, buf.Bytes())
+			golden.Assert(t, filepath.Join("golden", tt.golden), buf.Bytes())
 		})
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/ringcheck -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run with -update after checking):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
 
