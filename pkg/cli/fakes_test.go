@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -105,27 +106,13 @@ func (g fakeGate) Evaluate(context.Context) verdict.Observation {
 	return verdict.Failf("%s is %q", g.s.Key, g.w.values[g.s.Key])
 }
 
-// fastClock is a clock whose Sleep returns at once, moving time forward.
-type fastClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fastClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fastClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	return ctx.Err()
-}
-
 // testCLI runs commands against testdata plans, a fake cluster and a state
 // file in a temporary directory.
 type testCLI struct {
 	t     *testing.T
 	world *fakeWorld
 	dir   string
-	clock *fastClock
+	clock *testkit.Clock
 	kube  *fake.Clientset
 	// api, when set, answers the dynamic client (diff, jsonnet actions).
 	api *kubefake.Server
@@ -147,7 +134,7 @@ func newTestCLI(t *testing.T) *testCLI {
 		t.Fatal(err)
 	}
 	return &testCLI{t: t, world: &fakeWorld{values: map[string]string{}}, dir: t.TempDir(), builtin: builtin,
-		clock: &fastClock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)},
+		clock: testkit.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)),
 		kube: fake.NewClientset(
 			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system", UID: "cluster-uid"}},
 			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "mimir"}},

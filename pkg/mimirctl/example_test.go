@@ -16,6 +16,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
 	"github.com/mimirctl/mimirctl/pkg/internal/ringfake"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -24,12 +25,12 @@ import (
 
 // fakeTarget is a Target on client-go's fake clientset: a cluster with the
 // namespaces kube-system and mimir and the objects objs (pods), no
-// workloads, state in a ConfigMap of mimir, and a clock fixed at
+// workloads, state in a ConfigMap of mimir, and a clock starting at
 // 2026-11-23 09:00 UTC. Its dynamic client is kubefake's, which applies
 // server-side as an API server does.
 func fakeTarget(objs ...runtime.Object) *mimirctl.Target {
 	t := mimirctl.NewTarget(plans.FS)
-	t.Clock = fixedClock{exampleNow}
+	t.Clock = testkit.NewClock(exampleNow)
 	t.Holder = "operator@example"
 	api, err := kubefake.New()
 	if err != nil {
@@ -60,11 +61,6 @@ func ingesterRing() *ringfake.Pages {
 		ringfake.Member{ID: "ingester-zone-c-0", State: "UNHEALTHY", Zone: "zone-c", Address: "10.0.3.2:9095", Heartbeat: ago(10 * time.Minute), Tokens: 512},
 	)
 }
-
-type fixedClock struct{ now time.Time }
-
-func (c fixedClock) Now() time.Time                                   { return c.now }
-func (c fixedClock) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 // Load a built-in plan with its parameters and list its steps.
 func ExampleTarget_LoadPlan() {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
@@ -56,12 +57,6 @@ func vector(values ...float64) model.Vector {
 
 func thr(v float64) *float64 { return &v }
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
 func TestGateEvaluate(t *testing.T) {
 	zero := gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}
 	tests := []struct {
@@ -86,8 +81,8 @@ func TestGateEvaluate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			q := &fakeQuerier{answers: []answer{tt.ans}}
-			clock := &fakeClock{t: time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)}
-			g, err := New(Spec{Query: "sum by (pod) (rate(x[1m]))", Condition: tt.cond}, Deps{API: q, Now: clock.now})
+			clock := testkit.NewClock(time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC))
+			g, err := New(Spec{Query: "sum by (pod) (rate(x[1m]))", Condition: tt.cond}, Deps{API: q, Now: clock.Now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,8 +93,8 @@ func TestGateEvaluate(t *testing.T) {
 			if tt.wantDetail != "" && !strings.Contains(strings.Join(obs.Details, "\n"), tt.wantDetail) {
 				t.Errorf("details %q lack %q", obs.Details, tt.wantDetail)
 			}
-			if !q.times[0].Equal(clock.t) {
-				t.Errorf("query evaluated at %s, want the gate's clock %s", q.times[0], clock.t)
+			if !q.times[0].Equal(clock.Now()) {
+				t.Errorf("query evaluated at %s, want the gate's clock %s", q.times[0], clock.Now())
 			}
 		})
 	}
@@ -107,8 +102,8 @@ func TestGateEvaluate(t *testing.T) {
 
 func TestForRequiresTheConditionToHoldWithoutInterruption(t *testing.T) {
 	q := &fakeQuerier{}
-	clock := &fakeClock{t: time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)}
-	g, err := New(Spec{Query: "x", Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}, For: duration.Duration(5 * time.Minute)}, Deps{API: q, Now: clock.now})
+	clock := testkit.NewClock(time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC))
+	g, err := New(Spec{Query: "x", Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}, For: duration.Duration(5 * time.Minute)}, Deps{API: q, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +123,7 @@ func TestForRequiresTheConditionToHoldWithoutInterruption(t *testing.T) {
 		{"and keeps passing", time.Minute, 0, verdict.Pass, "held for 6m0s"},
 	}
 	for _, s := range steps {
-		clock.advance(s.after)
+		clock.Advance(s.after)
 		q.answers = []answer{{val: vector(s.val)}}
 		q.queries = nil
 		obs := g.Evaluate(context.Background())
@@ -139,14 +134,14 @@ func TestForRequiresTheConditionToHoldWithoutInterruption(t *testing.T) {
 }
 
 func TestForIsResetByAnInconclusiveEvaluation(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC))
 	q := &fakeQuerier{answers: []answer{{val: vector(0)}}}
-	g, _ := New(Spec{Query: "x", Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}, For: duration.Duration(time.Minute)}, Deps{API: q, Now: clock.now})
+	g, _ := New(Spec{Query: "x", Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}, For: duration.Duration(time.Minute)}, Deps{API: q, Now: clock.Now})
 	g.Evaluate(context.Background())
-	clock.advance(50 * time.Second)
+	clock.Advance(50 * time.Second)
 	q.answers, q.queries = []answer{{err: errors.New("unreachable")}}, nil
 	g.Evaluate(context.Background())
-	clock.advance(20 * time.Second)
+	clock.Advance(20 * time.Second)
 	q.answers, q.queries = []answer{{val: vector(0)}}, nil
 	if obs := g.Evaluate(context.Background()); obs.Verdict != verdict.Inconclusive || !strings.Contains(obs.Summary, "holds for 0s") {
 		t.Fatalf("after an unreachable Prometheus the hold must restart, got %s", obs)
@@ -209,13 +204,13 @@ func TestContinueHoldChecksTheStopWithARangeQuery(t *testing.T) {
 	}
 	// A continued hold passes once the whole "for" has elapsed since it began.
 	q := &fakeQuerier{rangeAnswer: answer{val: matrix(seen, 15*time.Second, 0, 0, 0, 0, 0)}, answers: []answer{{val: vector(0)}}}
-	clock := &fakeClock{t: now}
-	g, _ := New(spec, Deps{API: q, Now: clock.now})
+	clock := testkit.NewClock(now)
+	g, _ := New(spec, Deps{API: q, Now: clock.Now})
 	g.ContinueHold(context.Background(), since, seen)
 	if obs := g.Evaluate(context.Background()); obs.Verdict != verdict.Inconclusive || !strings.Contains(obs.Summary, "holds for 5m0s") {
 		t.Fatalf("after the resume: %s", obs)
 	}
-	clock.advance(5 * time.Minute)
+	clock.Advance(5 * time.Minute)
 	if obs := g.Evaluate(context.Background()); obs.Verdict != verdict.Pass {
 		t.Fatalf("10m after the hold began: %s", obs)
 	}

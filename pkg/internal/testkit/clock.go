@@ -40,6 +40,10 @@ func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
+// Advance moves the clock forward by d (as Sleep does, without a
+// context), then runs the events that are due.
+func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
 // Set moves the clock to t (forward only) and runs the events due by then,
 // outside the clock's lock (an event may read the clock).
 func (c *Clock) Set(t time.Time) {
