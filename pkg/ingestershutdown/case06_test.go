@@ -2,10 +2,11 @@ package ingestershutdown
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 )
 
 // case06Foreign is what the refusal must say about the Loki ingester that
@@ -38,7 +39,7 @@ func TestCase06ForeignMemberlistMembers(t *testing.T) {
 		tz := newTestZone(t, nil)
 		tz.f.onCall = func(_, what string) {
 			if what == "read-only" && tz.f.ringPage == nil {
-				tz.f.ringPage = case06RingWithForeign(t, tz.f.now)
+				tz.f.ringPage = case06RingWithForeign(tz.f.now)
 			}
 		}
 		err := tz.zone.Apply(context.Background(), tz.p)
@@ -51,7 +52,7 @@ func TestCase06ForeignMemberlistMembers(t *testing.T) {
 	})
 	t.Run("an instance id set by hand is matched by its pod IP", func(t *testing.T) {
 		tz := newTestZone(t, nil)
-		page := case06RingWithForeign(t, tz.f.now)
+		page := case06RingWithForeign(tz.f.now)
 		// The fake pods all have IP 127.0.0.1: an instance at that address
 		// is a pod of the namespace whatever its id.
 		tz.f.ringPage = []byte(strings.Replace(string(page), "10.20.31.7:9095", "127.0.0.1:9095", 1))
@@ -63,27 +64,12 @@ func TestCase06ForeignMemberlistMembers(t *testing.T) {
 
 // case06RingWithForeign is the fake's own ring (every ingester ACTIVE) with
 // the case's logs-ingester-1 added.
-func case06RingWithForeign(t *testing.T, now time.Time) []byte {
-	t.Helper()
-	ts := now.Format(time.RFC3339)
-	type shard struct {
-		ID        string `json:"id"`
-		State     string `json:"state"`
-		Address   string `json:"address"`
-		Timestamp string `json:"timestamp"`
-		Zone      string `json:"zone"`
-		Tokens    []int  `json:"tokens"`
-	}
-	shards := []shard{
-		{"ingester-zone-a-0", "ACTIVE", "10.0.0.1:9095", ts, "zone-a", []int{1}},
-		{"ingester-zone-a-1", "ACTIVE", "10.0.0.2:9095", ts, "zone-a", []int{2}},
-		{"ingester-zone-b-0", "ACTIVE", "10.0.0.3:9095", ts, "zone-b", []int{3}},
-		{"ingester-zone-c-0", "ACTIVE", "10.0.0.4:9095", ts, "zone-c", []int{4}},
-		{"logs-ingester-1", "ACTIVE", "10.20.31.7:9095", ts, "", []int{7}},
-	}
-	b, err := json.Marshal(map[string]any{"shards": shards, "now": ts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+func case06RingWithForeign(now time.Time) []byte {
+	return testkit.RingPage(now,
+		testkit.RingMember{ID: "ingester-zone-a-0", Address: "10.0.0.1:9095", Zone: "zone-a", Tokens: []uint32{1}},
+		testkit.RingMember{ID: "ingester-zone-a-1", Address: "10.0.0.2:9095", Zone: "zone-a", Tokens: []uint32{2}},
+		testkit.RingMember{ID: "ingester-zone-b-0", Address: "10.0.0.3:9095", Zone: "zone-b", Tokens: []uint32{3}},
+		testkit.RingMember{ID: "ingester-zone-c-0", Address: "10.0.0.4:9095", Zone: "zone-c", Tokens: []uint32{4}},
+		testkit.RingMember{ID: "logs-ingester-1", Address: "10.20.31.7:9095", Tokens: []uint32{7}},
+	)
 }

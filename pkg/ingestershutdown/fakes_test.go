@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -197,23 +198,13 @@ func (f *fakeMimir) flush(in *fakeIngester) {
 }
 
 func (f *fakeMimir) writeRing(w http.ResponseWriter) {
-	type shard struct {
-		ID        string `json:"id"`
-		State     string `json:"state"`
-		Address   string `json:"address"`
-		Timestamp string `json:"timestamp"`
-		Zone      string `json:"zone"`
-		Tokens    []int  `json:"tokens"`
-		ReadOnly  bool   `json:"read_only"`
-	}
-	var shards []shard
+	var members []testkit.RingMember
 	for _, in := range f.members {
 		if in.inRing {
-			shards = append(shards, shard{ID: in.id, State: in.state, Address: "10.0.0.1:9095", Timestamp: f.now.Format(time.RFC3339), Zone: in.zone, Tokens: []int{1, 2},
-				ReadOnly: in.id == f.readOnlyInRing})
+			members = append(members, testkit.RingMember{ID: in.id, State: in.state, Zone: in.zone, Tokens: []uint32{1, 2}, ReadOnly: in.id == f.readOnlyInRing})
 		}
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"shards": shards, "now": f.now.Format(time.RFC3339)})
+	_, _ = w.Write(testkit.RingPage(f.now, members...))
 }
 
 // fakeObserver reads the fake pods' state the way metrics and /config would.
@@ -263,12 +254,6 @@ type fakeCluster struct {
 	polls    int
 }
 
-func statefulSet(name, group string, replicas int32, annotations map[string]string) *appsv1.StatefulSet {
-	return &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "mimir", Labels: map[string]string{"rollout-group": group, "name": name}, Annotations: annotations},
-		Spec:   appsv1.StatefulSetSpec{Replicas: &replicas},
-		Status: appsv1.StatefulSetStatus{Replicas: replicas, ReadyReplicas: replicas, UpdatedReplicas: replicas}}
-}
-
 // setReplicas sets a StatefulSet's replicas, all of them ready.
 func (fc *fakeCluster) setReplicas(t *testing.T, name string, n int32) {
 	t.Helper()
@@ -289,9 +274,7 @@ func (fc *fakeCluster) addPod(t *testing.T, name, labelName string) {
 	t.Cleanup(srv.Close)
 	_, portStr, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
 	port, _ := strconv.Atoi(portStr)
-	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "mimir", Labels: map[string]string{"name": labelName}},
-		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Ports: []corev1.ContainerPort{{Name: "http-metrics", ContainerPort: int32(port)}}}}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "127.0.0.1"}}
+	pod := testkit.Pod(name, testkit.Label("name", labelName), testkit.ContainerPort("http-metrics", int32(port)), testkit.PodIP("127.0.0.1"))
 	if _, err := fc.CoreV1().Pods("mimir").Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

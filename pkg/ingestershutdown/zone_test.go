@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -40,9 +41,9 @@ func newTestZoneFor(t *testing.T, target string, siblingAnnotations map[string]s
 	t.Helper()
 	f := newFakeMimir(t)
 	fc := &fakeCluster{Clientset: fake.NewClientset(
-		statefulSet("ingester-zone-a", "ingester", 2, nil),
-		statefulSet("ingester-zone-b", "ingester", 1, siblingAnnotations),
-		statefulSet("ingester-zone-c", "ingester", 1, nil),
+		testkit.StatefulSet("ingester-zone-a", testkit.Label("rollout-group", "ingester"), testkit.Replicas(2)),
+		testkit.StatefulSet("ingester-zone-b", testkit.Label("rollout-group", "ingester"), testkit.Replicas(1), testkit.Annotations(siblingAnnotations)),
+		testkit.StatefulSet("ingester-zone-c", testkit.Label("rollout-group", "ingester"), testkit.Replicas(1)),
 	), f: f}
 	fc.scaleReactor()
 	fc.addIngester(t, "ingester-zone-a", "zone-a", 0, 2)
@@ -345,7 +346,7 @@ func TestAZoneScaledDownButNotYetWaitedForIsNotDone(t *testing.T) {
 func TestTheStopTimeoutCoversThePodsGracePeriod(t *testing.T) {
 	z := New(&Spec{StatefulSet: "ingester-zone-a"}, Deps{})
 	grace := int64(1200) // Mimir's jsonnet
-	sts := statefulSet("ingester-zone-a", "ingester", 1, nil)
+	sts := testkit.StatefulSet("ingester-zone-a", testkit.Label("rollout-group", "ingester"), testkit.Replicas(1))
 	if got := z.stopTimeout(sts); got != 15*time.Minute {
 		t.Errorf("without a grace period: %s", got)
 	}
