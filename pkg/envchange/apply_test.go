@@ -9,13 +9,11 @@ import (
 	"testing"
 	"testing/fstest"
 
-	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
 	clienttesting "k8s.io/client-go/testing"
-	"k8s.io/utils/ptr"
 
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
 	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
@@ -96,14 +94,6 @@ func applyAsMimirctl(t *testing.T, env string, srv *kubefake.Server) {
 	applyRendered(t, env, srv, false)
 }
 
-// statefulSet is the typed view of a zone StatefulSet the rollout checks
-// read: its replicas, and as many running.
-func statefulSet(name string, replicas int32) *appsv1.StatefulSet {
-	return &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "mimir"},
-		Spec:   appsv1.StatefulSetSpec{Replicas: ptr.To(replicas), Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"name": name}}},
-		Status: appsv1.StatefulSetStatus{Replicas: replicas, ReadyReplicas: replicas, UpdatedReplicas: replicas}}
-}
-
 var stsKind = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "StatefulSet"}
 
 // A change to every zone of a rollout group is applied one zone at a time:
@@ -115,7 +105,7 @@ func TestAJsonnetChangeRollsOneZoneAtATime(t *testing.T) {
 		t.Fatal(err)
 	}
 	applyAsMimirctl(t, env, srv)
-	typed := fake.NewClientset(statefulSet("ingester-zone-a", 0), statefulSet("ingester-zone-b", 0))
+	typed := fake.NewClientset(testkit.StatefulSet("ingester-zone-a", testkit.Replicas(0)), testkit.StatefulSet("ingester-zone-b", testkit.Replicas(0)))
 	var (
 		mu     sync.Mutex
 		checks []string
@@ -180,7 +170,7 @@ func TestAPruneOfAStatefulSetWithPodsIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	applyAsMimirctl(t, env, srv)
-	typed := fake.NewClientset(statefulSet("ingester-zone-a", 0), statefulSet("ingester-zone-b", 3))
+	typed := fake.NewClientset(testkit.StatefulSet("ingester-zone-a", testkit.Replicas(0)), testkit.StatefulSet("ingester-zone-b", testkit.Replicas(3)))
 	step := "- id: a\n  title: A\n  actions:\n    - jsonnet: {config: {zones: [a]}, noRollout: true}\n"
 	a := zonesAction(t, env, step, Deps{Kube: typed, Dynamic: srv.Dynamic(), Mapper: srv.Mapper(), Namespace: "mimir"})
 	err = a.Apply(context.Background(), &testkit.Progress{})
@@ -192,7 +182,7 @@ func TestAPruneOfAStatefulSetWithPodsIsRefused(t *testing.T) {
 	}
 
 	// Scaled to zero by its procedure, the zone is pruned.
-	if _, err := typed.AppsV1().StatefulSets("mimir").Update(context.Background(), statefulSet("ingester-zone-b", 0), metav1.UpdateOptions{}); err != nil {
+	if _, err := typed.AppsV1().StatefulSets("mimir").Update(context.Background(), testkit.StatefulSet("ingester-zone-b", testkit.Replicas(0)), metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	p := &testkit.Progress{}

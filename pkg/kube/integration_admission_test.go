@@ -18,6 +18,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 )
 
 // apiServerIsLocal reports whether the API server listens on an address of
@@ -90,7 +91,7 @@ func TestIntegrationAdmissionRefusalIsExplained(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: f.ns + "-no-downscale"},
 		Webhooks: []admissionregv1.ValidatingWebhook{{
 			Name:                    "no-downscale-" + f.ns + ".grafana.com",
-			ClientConfig:            admissionregv1.WebhookClientConfig{URL: ptrTo(srv.URL + WebhookPathNoDownscale), CABundle: ca},
+			ClientConfig:            admissionregv1.WebhookClientConfig{URL: ptr.To(srv.URL + WebhookPathNoDownscale), CABundle: ca},
 			Rules:                   statefulSetRules(),
 			NamespaceSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": f.ns}},
 			FailurePolicy:           &ignore,

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 )
 
 const fakeNode = "mimirctl-it-node"
@@ -98,7 +99,7 @@ func runPod(ctx context.Context, cs kubernetes.Interface, p *corev1.Pod, ip int)
 	pods := cs.CoreV1().Pods(p.Namespace)
 	switch {
 	case p.DeletionTimestamp != nil:
-		_ = pods.Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptrTo(int64(0))})
+		_ = pods.Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To(int64(0))})
 	case p.Spec.NodeName == "":
 		b := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: p.Name}, Target: corev1.ObjectReference{Kind: "Node", Name: fakeNode}}
 		_ = pods.Bind(ctx, b, metav1.CreateOptions{})

@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/utils/ptr"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
@@ -279,7 +280,7 @@ func TestIntegrationConflictsNameTheOtherManager(t *testing.T) {
 	// Another tool takes spec.replicas of the querier over.
 	patch := []byte(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"querier"},"spec":{"replicas":5}}`)
 	_, err := f.c.Kube.AppsV1().Deployments(f.ns).Patch(ctx, "querier", "application/apply-patch+yaml", patch,
-		metav1.PatchOptions{FieldManager: "hpa-tool", Force: ptrTo(true)})
+		metav1.PatchOptions{FieldManager: "hpa-tool", Force: ptr.To(true)})
 	if err != nil {
 		t.Fatal(err)
 	}

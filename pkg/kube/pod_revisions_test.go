@@ -9,25 +9,28 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/utils/ptr"
+
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 )
 
 func TestPodRollouts(t *testing.T) {
-	partitioned := statefulSet("store-gateway", func(s *appsv1.StatefulSet) {
+	partitioned := statefulSet("store-gateway", testkit.StatefulSetFunc(func(s *appsv1.StatefulSet) {
 		s.Spec.UpdateStrategy = appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType,
-			RollingUpdate: &appsv1.RollingUpdateStatefulSetStrategy{Partition: ptrInt32(2)}}
-	})
+			RollingUpdate: &appsv1.RollingUpdateStatefulSetStrategy{Partition: ptr.To[int32](2)}}
+	}))
 	objs := append(deployment(2, 1, 2, 1), statefulSet("ingester"), partitioned)
 	pods := []*corev1.Pod{
 		pod("querier-new12-aaaaa", "querier-new12", "ReplicaSet", "new12"),
 		pod("querier-old12-bbbbb", "querier-old12", "ReplicaSet", "old12"),
-		pod("querier-new12-ccccc", "querier-new12", "ReplicaSet", "new12", unscheduled()),
+		pod("querier-new12-ccccc", "querier-new12", "ReplicaSet", "new12", testkit.Unschedulable("0/3 nodes are available")),
 		pod("ingester-0", "ingester", "StatefulSet", "rev-2"),
 		pod("ingester-1", "ingester", "StatefulSet", "rev-1"),
-		pod("ingester-2", "ingester", "StatefulSet", "rev-2", notReady("CrashLoopBackOff")),
+		pod("ingester-2", "ingester", "StatefulSet", "rev-2", testkit.Waiting("CrashLoopBackOff")),
 		pod("store-gateway-0", "store-gateway", "StatefulSet", "rev-1"), // below the partition
 		pod("store-gateway-2", "store-gateway", "StatefulSet", "rev-1"),
-		pod("evicted", "querier-old12", "ReplicaSet", "old12", func(p *corev1.Pod) { p.Status.Phase = corev1.PodFailed }),
-		pod("bare", "", "", "", func(p *corev1.Pod) { p.OwnerReferences = nil }),
+		pod("evicted", "querier-old12", "ReplicaSet", "old12", testkit.Phase(corev1.PodFailed)),
+		testkit.Pod("bare"),
 	}
 	list := make([]corev1.Pod, len(pods))
 	for i, p := range pods {

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 )
 
 var owned = Ownership{EnvironmentID: "env-1"}
@@ -57,10 +58,10 @@ func pruneCluster(t *testing.T) (*dynamicfake.FakeDynamicClient, []*unstructured
 		deploy("copied-labels", labelled(LabelEnvironment, "env-1", LabelTankaEnvironment, "env-1"), "kubectl-client-side-apply"),
 		deploy("grafana", labelled(LabelEnvironment, "env-2"), FieldManager),
 		deploy("hand-made", nil),
-		statefulSet("ingester-zone-a", withLabel(LabelEnvironment, "env-1"), func(s *appsv1.StatefulSet) {
+		statefulSet("ingester-zone-a", testkit.Label(LabelEnvironment, "env-1"), testkit.StatefulSetFunc(func(s *appsv1.StatefulSet) {
 			s.ManagedFields = managedBy(FieldManager, ScaleFieldManager)
 			s.Spec.VolumeClaimTemplates = []corev1.PersistentVolumeClaim{{ObjectMeta: metav1.ObjectMeta{Name: "ingester-data"}}}
-		}),
+		})),
 		pvc("ingester-data-ingester-zone-a-0"), pvc("ingester-data-ingester-zone-a-1"), pvc("ingester-data-ingester-zone-a-b-0"),
 		pvc("mimir-write-data-mimir-write-zone-a-0"),
 	}

@@ -10,7 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/utils/ptr"
 
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
@@ -26,24 +28,24 @@ func TestStatefulSetRollout(t *testing.T) {
 			append(stsPods("ingester-zone-a", 3, "rev-2"), statefulSet("ingester-zone-a")), true, "", ""},
 		{"a pod at the old revision of an OnDelete StatefulSet under rollout-operator holds it back",
 			append(append(stsPods("ingester-zone-a", 2, "rev-2"), pod("ingester-zone-a-2", "ingester-zone-a", "StatefulSet", "rev-1")),
-				statefulSet("ingester-zone-a", withOnDelete(), withLabel(LabelRolloutGroup, "ingester"), withStatus(3, 3, 2))),
+				statefulSet("ingester-zone-a", testkit.OnDelete(), testkit.Label(LabelRolloutGroup, "ingester"), testkit.ReplicaStatus(3, 3, 2))),
 			false, "ingester-zone-a-2: old revision", "rolled by rollout-operator (rollout-group ingester)"},
 		{"an OnDelete StatefulSet without rollout-group says old pods must be deleted by hand",
-			append(stsPods("compactor", 1, "rev-1"), statefulSet("compactor", withOnDelete(), withReplicas(1), withStatus(1, 1, 0))),
+			append(stsPods("compactor", 1, "rev-1"), statefulSet("compactor", testkit.OnDelete(), testkit.Replicas(1), testkit.ReplicaStatus(1, 1, 0))),
 			false, "compactor-0: old revision", "kubectl -n mimir delete pod compactor-0"},
 		{"a not ready pod at the new revision holds the rollout back with its container's reason",
-			append(append(stsPods("store-gateway-zone-a", 1, "rev-2"), pod("store-gateway-zone-a-1", "store-gateway-zone-a", "StatefulSet", "rev-2", notReady("CrashLoopBackOff"))),
-				statefulSet("store-gateway-zone-a", withReplicas(2), withStatus(2, 1, 2))),
+			append(append(stsPods("store-gateway-zone-a", 1, "rev-2"), pod("store-gateway-zone-a-1", "store-gateway-zone-a", "StatefulSet", "rev-2", testkit.Waiting("CrashLoopBackOff"))),
+				statefulSet("store-gateway-zone-a", testkit.Replicas(2), testkit.ReplicaStatus(2, 1, 2))),
 			false, "store-gateway-zone-a-1: not ready: CrashLoopBackOff", ""},
 		{"a pending pod says why it is not scheduled",
-			append(stsPods("mimir-write-zone-a", 1, "rev-2", unscheduled()), statefulSet("mimir-write-zone-a", withReplicas(1), withStatus(1, 0, 1))),
+			append(stsPods("mimir-write-zone-a", 1, "rev-2", testkit.Unschedulable("0/3 nodes are available")), statefulSet("mimir-write-zone-a", testkit.Replicas(1), testkit.ReplicaStatus(1, 0, 1))),
 			false, "mimir-write-zone-a-0: pending: Unschedulable 0/3 nodes are available", ""},
 		{"a generation the controller has not observed is not done",
-			append(stsPods("ingester-zone-b", 3, "rev-2"), statefulSet("ingester-zone-b", withGeneration(2, 1))), false, "", ""},
+			append(stsPods("ingester-zone-b", 3, "rev-2"), statefulSet("ingester-zone-b", testkit.Generation(2, 1))), false, "", ""},
 		{"a StatefulSet scaled to zero is done once its pods are gone",
-			[]runtime.Object{statefulSet("ingester-zone-c", withReplicas(0))}, true, "", ""},
+			[]runtime.Object{statefulSet("ingester-zone-c", testkit.Replicas(0))}, true, "", ""},
 		{"pods beyond the desired replicas keep a scale-down from being done",
-			append(stsPods("ingester-zone-c", 2, "rev-2"), statefulSet("ingester-zone-c", withReplicas(1), withStatus(2, 2, 2))), false, "", ""},
+			append(stsPods("ingester-zone-c", 2, "rev-2"), statefulSet("ingester-zone-c", testkit.Replicas(1), testkit.ReplicaStatus(2, 2, 2))), false, "", ""},
 		{"pods of another StatefulSet with matching labels are ignored",
 			append(stsPods("ingester-zone-a", 3, "rev-2"), statefulSet("ingester-zone-a"),
 				&appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: ns, UID: types.UID("uid-other")}},
@@ -91,7 +93,7 @@ func deployment(replicas, updated, total, available int32) []runtime.Object {
 	d := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "querier", Namespace: ns, UID: "uid-querier", Generation: 2,
 			Annotations: map[string]string{AnnotationDeploymentRevision: "2"}},
-		Spec: appsv1.DeploymentSpec{Replicas: ptrInt32(replicas), Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"name": "querier"}}},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](replicas), Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"name": "querier"}}},
 		Status: appsv1.DeploymentStatus{ObservedGeneration: 2, Replicas: total, UpdatedReplicas: updated, AvailableReplicas: available,
 			Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentProgressing, Reason: "NewReplicaSetAvailable"}}},
 	}
@@ -99,7 +101,7 @@ func deployment(replicas, updated, total, available int32) []runtime.Object {
 		return &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, UID: types.UID("uid-" + name),
 			Labels:          map[string]string{"name": "querier", LabelPodTemplateHash: hash},
 			Annotations:     map[string]string{AnnotationDeploymentRevision: rev},
-			OwnerReferences: []metav1.OwnerReference{{Kind: "Deployment", Name: "querier", UID: "uid-querier", Controller: ptrTo(true)}}}}
+			OwnerReferences: []metav1.OwnerReference{{Kind: "Deployment", Name: "querier", UID: "uid-querier", Controller: ptr.To(true)}}}}
 	}
 	return []runtime.Object{d, rs("querier-new12", "2", "new12"), rs("querier-old12", "1", "old12")}
 }
@@ -118,7 +120,7 @@ func TestDeploymentRollout(t *testing.T) {
 				pod("querier-old12-a", "querier-old12", "ReplicaSet", "old12"), pod("querier-old12-b", "querier-old12", "ReplicaSet", "old12")),
 			false, "querier-old12-a: old revision; querier-old12-b: old revision"},
 		{"a new pod that is not ready holds the rollout back",
-			append(deployment(1, 1, 1, 0), pod("querier-new12-a", "querier-new12", "ReplicaSet", "new12", notReady("ContainerCreating"))),
+			append(deployment(1, 1, 1, 0), pod("querier-new12-a", "querier-new12", "ReplicaSet", "new12", testkit.Waiting("ContainerCreating"))),
 			false, "querier-new12-a: not ready: ContainerCreating"},
 	}
 	for _, tt := range tests {

@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
@@ -79,11 +80,6 @@ func (f *fakePods) Do(_ context.Context, t podaccess.Target, method, path string
 	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(strings.NewReader(body))}, nil
 }
 
-func runningPod(name string) *corev1.Pod {
-	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{"name": "distributor"}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.1"}}
-}
-
 const served = "multi_kv_config:\n  primary: memberlist\n  mirror_enabled: true\noverrides: {}\n"
 
 func TestCheckRuntimeConfig(t *testing.T) {
@@ -99,7 +95,7 @@ func TestCheckRuntimeConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.behaviour, func(t *testing.T) {
-			cs := fake.NewClientset(runningPod("d-0"), runningPod("d-1"))
+			cs := fake.NewClientset(testkit.Pod("d-0", testkit.Label("name", "distributor")), testkit.Pod("d-1", testkit.Label("name", "distributor")))
 			obs, pods, err := CheckRuntimeConfig(context.Background(), cs, &fakePods{answers: tt.answers}, ns, sel, kvPatch)
 			if err != nil || obs.Verdict != tt.want || len(pods) != 2 {
 				t.Fatalf("CheckRuntimeConfig = %v, %+v, %v; want %v", obs, pods, err, tt.want)
@@ -113,7 +109,7 @@ func TestCheckRuntimeConfig(t *testing.T) {
 }
 
 func TestWaitRuntimeConfigWaitsForTheLastPod(t *testing.T) {
-	cs := fake.NewClientset(runningPod("d-0"), runningPod("d-1"))
+	cs := fake.NewClientset(testkit.Pod("d-0", testkit.Label("name", "distributor")), testkit.Pod("d-1", testkit.Label("name", "distributor")))
 	pods := &fakePods{answers: map[string]string{"d-0": served, "d-1": "overrides: {}\n"}}
 	sleeps := 0
 	sleep := func(context.Context, time.Duration) error {

@@ -9,6 +9,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 )
 
 // fakeSleep is a WaitOptions.Sleep that returns at once (ctx's error once
@@ -22,7 +24,7 @@ func (f *fakeSleep) sleep(ctx context.Context, d time.Duration) error {
 
 func TestWaitRolloutReturnsOnceTheRolloutIsDone(t *testing.T) {
 	objs := append(stsPods("ingester-zone-a", 2, "rev-2"), pod("ingester-zone-a-2", "ingester-zone-a", "StatefulSet", "rev-1"),
-		statefulSet("ingester-zone-a", withOnDelete(), withLabel(LabelRolloutGroup, "ingester"), withStatus(3, 3, 2)))
+		statefulSet("ingester-zone-a", testkit.OnDelete(), testkit.Label(LabelRolloutGroup, "ingester"), testkit.ReplicaStatus(3, 3, 2)))
 	cs := fake.NewClientset(objs...)
 	checks := 0
 	progress := func(st []RolloutStatus) {
@@ -30,7 +32,7 @@ func TestWaitRolloutReturnsOnceTheRolloutIsDone(t *testing.T) {
 		if checks == 2 { // rollout-operator replaced the last pod meanwhile
 			p := pod("ingester-zone-a-2", "ingester-zone-a", "StatefulSet", "rev-2")
 			_, _ = cs.CoreV1().Pods(ns).Update(context.Background(), p, metav1.UpdateOptions{})
-			s := statefulSet("ingester-zone-a", withOnDelete(), withLabel(LabelRolloutGroup, "ingester"))
+			s := statefulSet("ingester-zone-a", testkit.OnDelete(), testkit.Label(LabelRolloutGroup, "ingester"))
 			_, _ = cs.AppsV1().StatefulSets(ns).UpdateStatus(context.Background(), s, metav1.UpdateOptions{})
 		}
 	}
@@ -46,7 +48,7 @@ func TestWaitRolloutReturnsOnceTheRolloutIsDone(t *testing.T) {
 }
 
 func TestWaitRolloutTimeoutNamesThePodsHoldingItBack(t *testing.T) {
-	objs := append(stsPods("ingester-zone-a", 1, "rev-1"), statefulSet("ingester-zone-a", withOnDelete(), withReplicas(1), withStatus(1, 1, 0)))
+	objs := append(stsPods("ingester-zone-a", 1, "rev-1"), statefulSet("ingester-zone-a", testkit.OnDelete(), testkit.Replicas(1), testkit.ReplicaStatus(1, 1, 0)))
 	ctx, cancel := context.WithCancel(context.Background())
 	_, err := WaitRollout(ctx, fake.NewClientset(objs...), []Workload{{Kind: "StatefulSet", Namespace: ns, Name: "ingester-zone-a"}},
 		WaitOptions{Interval: time.Minute, Sleep: (&fakeSleep{}).sleep}, func([]RolloutStatus) { cancel() })
@@ -61,7 +63,7 @@ func TestWaitRolloutTimeoutNamesThePodsHoldingItBack(t *testing.T) {
 // With WaitOptions.Sleep (a run's Progress.Sleep) the wait is paced by it,
 // and its error (a maintenance window that ended) ends the wait as is.
 func TestWaitRolloutIsPacedByTheRunsSleep(t *testing.T) {
-	objs := append(stsPods("ingester-zone-a", 1, "rev-1"), statefulSet("ingester-zone-a", withOnDelete(), withReplicas(1), withStatus(1, 1, 0)))
+	objs := append(stsPods("ingester-zone-a", 1, "rev-1"), statefulSet("ingester-zone-a", testkit.OnDelete(), testkit.Replicas(1), testkit.ReplicaStatus(1, 1, 0)))
 	windowEnded := errors.New("window ended")
 	sleeps := 0
 	sleep := func(context.Context, time.Duration) error {
@@ -80,7 +82,7 @@ func TestWaitRolloutIsPacedByTheRunsSleep(t *testing.T) {
 // A wait whose caller ends it with a cause (a timeout on the run's clock,
 // context.DeadlineExceeded) returns that cause, with what it waited for.
 func TestAWaitEndedWithACauseReturnsTheCause(t *testing.T) {
-	objs := append(stsPods("ingester-zone-a", 1, "rev-1"), statefulSet("ingester-zone-a", withOnDelete(), withReplicas(1), withStatus(1, 1, 0)))
+	objs := append(stsPods("ingester-zone-a", 1, "rev-1"), statefulSet("ingester-zone-a", testkit.OnDelete(), testkit.Replicas(1), testkit.ReplicaStatus(1, 1, 0)))
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sleep := func(context.Context, time.Duration) error {
 		cancel(context.DeadlineExceeded)

@@ -12,8 +12,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/utils/ptr"
 
 	"github.com/mimirctl/mimirctl/pkg/internal/golden"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 )
 
 var preflightNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -32,7 +34,7 @@ func prepareDownscaleWebhook(nsSelector *metav1.LabelSelector) *admissionv1.Muta
 		Webhooks: []admissionv1.MutatingWebhook{{
 			Name: "prepare-downscale-mimir.grafana.com",
 			ClientConfig: admissionv1.WebhookClientConfig{Service: &admissionv1.ServiceReference{
-				Namespace: ns, Name: "rollout-operator", Path: ptrTo(WebhookPathPrepareDownscale)}},
+				Namespace: ns, Name: "rollout-operator", Path: ptr.To(WebhookPathPrepareDownscale)}},
 			Rules: statefulSetRules(), NamespaceSelector: nsSelector, FailurePolicy: &fail,
 		}},
 	}
@@ -43,7 +45,7 @@ func noDownscaleWebhook() *admissionv1.ValidatingWebhookConfiguration {
 		ObjectMeta: metav1.ObjectMeta{Name: "no-downscale-mimir"},
 		Webhooks: []admissionv1.ValidatingWebhook{{
 			Name:         "no-downscale-mimir.grafana.com",
-			ClientConfig: admissionv1.WebhookClientConfig{URL: ptrTo("https://rollout-operator.example:443" + WebhookPathNoDownscale)},
+			ClientConfig: admissionv1.WebhookClientConfig{URL: ptr.To("https://rollout-operator.example:443" + WebhookPathNoDownscale)},
 			Rules:        statefulSetRules(),
 		}},
 	}
@@ -53,18 +55,18 @@ func noDownscaleWebhook() *admissionv1.ValidatingWebhookConfiguration {
 // was scaled down an hour ago and asks for 12h), a store-gateway missing the
 // annotations, and a compactor labelled no-downscale.
 func mimirStatefulSets() []runtime.Object {
-	prepared := func(zone string, opts ...stsOption) *appsv1.StatefulSet {
-		base := []stsOption{withLabel(LabelRolloutGroup, "ingester"), withLabel(LabelPrepareDownscale, "true"),
-			withLabel(LabelMinTimeBetweenZonesDownscale, "12h"), withOnDelete(),
-			withAnnotation(AnnotationPrepareDownscaleHTTPPath, "ingester/prepare-shutdown"), withAnnotation(AnnotationPrepareDownscaleHTTPPort, "80")}
+	prepared := func(zone string, opts ...testkit.StatefulSetOption) *appsv1.StatefulSet {
+		base := []testkit.StatefulSetOption{testkit.Label(LabelRolloutGroup, "ingester"), testkit.Label(LabelPrepareDownscale, "true"),
+			testkit.Label(LabelMinTimeBetweenZonesDownscale, "12h"), testkit.OnDelete(),
+			testkit.Annotation(AnnotationPrepareDownscaleHTTPPath, "ingester/prepare-shutdown"), testkit.Annotation(AnnotationPrepareDownscaleHTTPPort, "80")}
 		return statefulSet("ingester-zone-"+zone, append(base, opts...)...)
 	}
 	return []runtime.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{"team": "metrics"}}},
 		prepared("a"),
-		prepared("b", withAnnotation(AnnotationLastDownscale, preflightNow.Add(-time.Hour).Format(time.RFC3339))),
-		statefulSet("store-gateway-zone-a", withLabel(LabelPrepareDownscale, "true")),
-		statefulSet("compactor", withLabel(LabelNoDownscale, "true")),
+		prepared("b", testkit.Annotation(AnnotationLastDownscale, preflightNow.Add(-time.Hour).Format(time.RFC3339))),
+		statefulSet("store-gateway-zone-a", testkit.Label(LabelPrepareDownscale, "true")),
+		statefulSet("compactor", testkit.Label(LabelNoDownscale, "true")),
 		statefulSet("unguarded"),
 	}
 }

@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 )
 
 func TestZoneTrackerFlagsAreReadLikeRolloutOperatorsFlagParser(t *testing.T) {
@@ -45,9 +47,9 @@ func trackerConfigMap(name string, data map[string]string) *corev1.ConfigMap {
 
 func ingesterZones() []runtime.Object {
 	zone := func(z string, minTime string) *appsv1.StatefulSet {
-		opts := []stsOption{withLabel(LabelRolloutGroup, "ingester"), withStatus(3, 3, 3)}
+		opts := []testkit.StatefulSetOption{testkit.Label(LabelRolloutGroup, "ingester"), testkit.ReplicaStatus(3, 3, 3)}
 		if minTime != "" {
-			opts = append(opts, withLabel(LabelMinTimeBetweenZonesDownscale, minTime))
+			opts = append(opts, testkit.Label(LabelMinTimeBetweenZonesDownscale, minTime))
 		}
 		return statefulSet("ingester-zone-"+z, opts...)
 	}
@@ -108,8 +110,8 @@ func TestACorruptZoneTrackerEntryIsAnErrorNamingTheKey(t *testing.T) {
 func TestReplicaControlFollowsLeaderChainsAndMirrors(t *testing.T) {
 	all := []appsv1.StatefulSet{
 		*statefulSet("ingester-zone-a"),
-		*statefulSet("ingester-zone-b", withAnnotation(AnnotationDownscaleLeader, "ingester-zone-a")),
-		*statefulSet("ingester-zone-c", withAnnotation(AnnotationDownscaleLeader, "ingester-zone-b")),
+		*statefulSet("ingester-zone-b", testkit.Annotation(AnnotationDownscaleLeader, "ingester-zone-a")),
+		*statefulSet("ingester-zone-c", testkit.Annotation(AnnotationDownscaleLeader, "ingester-zone-b")),
 		*statefulSet("store-gateway-zone-a"),
 	}
 	if got := strings.Join(ReplicaControl(&all[0], all), ""); !strings.Contains(got, "ingester-zone-b follows ingester-zone-a, and ingester-zone-c follows ingester-zone-b") {
@@ -125,8 +127,8 @@ func TestReplicaControlFollowsLeaderChainsAndMirrors(t *testing.T) {
 
 func TestASiblingLabelThatDoesNotParseBlocksLikeTheWebhook(t *testing.T) {
 	all := []appsv1.StatefulSet{
-		*statefulSet("ingester-zone-a", withLabel(LabelRolloutGroup, "ingester")),
-		*statefulSet("ingester-zone-b", withLabel(LabelRolloutGroup, "ingester"), withLabel(LabelMinTimeBetweenZonesDownscale, "12 hours")),
+		*statefulSet("ingester-zone-a", testkit.Label(LabelRolloutGroup, "ingester")),
+		*statefulSet("ingester-zone-b", testkit.Label(LabelRolloutGroup, "ingester"), testkit.Label(LabelMinTimeBetweenZonesDownscale, "12 hours")),
 	}
 	_, why := ZoneDownscaleBlock(&all[0], all, ZoneTracker{}, time.Now())
 	if !strings.Contains(why, `ingester-zone-b has label grafana.com/min-time-between-zones-downscale="12 hours", which is not a duration`) {
