@@ -16,7 +16,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	k8stypes "k8s.io/apimachinery/pkg/types"
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
@@ -253,28 +252,24 @@ func case09Cluster(t *testing.T, rolledOut bool) Deps {
 			if !workloads[workload] {
 				workloads[workload] = true
 				objs = append(objs, &appsv1.Deployment{
-					ObjectMeta: metav1.ObjectMeta{Name: workload, Namespace: gatetest.Namespace, UID: k8stypes.UID("uid-" + workload),
+					ObjectMeta: metav1.ObjectMeta{Name: workload, Namespace: gatetest.Namespace, UID: testkit.UID(workload),
 						Annotations: map[string]string{kube.AnnotationDeploymentRevision: "2"}},
 					Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"name": workload}}},
 				})
 			}
-			objs = append(objs, &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: rsName, Namespace: gatetest.Namespace, UID: k8stypes.UID("uid-" + rsName),
+			objs = append(objs, &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: rsName, Namespace: gatetest.Namespace, UID: testkit.UID(rsName),
 				Labels:          map[string]string{"name": workload, kube.LabelPodTemplateHash: hash},
 				Annotations:     map[string]string{kube.AnnotationDeploymentRevision: revision},
-				OwnerReferences: []metav1.OwnerReference{controller("Deployment", workload)}}})
-			ref := controller("ReplicaSet", rsName)
+				OwnerReferences: []metav1.OwnerReference{testkit.ControllerRef("Deployment", workload)}}})
+			ref := testkit.ControllerRef("ReplicaSet", rsName)
 			fp.Owner = &ref
 		} else {
 			labels[kube.LabelControllerRevisionHash] = workload + "-" + p.Revision
 			if !workloads[workload] {
 				workloads[workload] = true
-				objs = append(objs, &appsv1.StatefulSet{
-					ObjectMeta: metav1.ObjectMeta{Name: workload, Namespace: gatetest.Namespace, UID: k8stypes.UID("uid-" + workload)},
-					Spec:       appsv1.StatefulSetSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"name": workload}}},
-					Status:     appsv1.StatefulSetStatus{UpdateRevision: workload + "-new", CurrentRevision: workload + "-new"},
-				})
+				objs = append(objs, testkit.StatefulSet(workload, testkit.Revisions(workload+"-new", workload+"-new")))
 			}
-			ref := controller("StatefulSet", workload)
+			ref := testkit.ControllerRef("StatefulSet", workload)
 			fp.Owner = &ref
 		}
 		if p.Phase != "Pending" {
@@ -288,11 +283,6 @@ func case09Cluster(t *testing.T, rolledOut bool) Deps {
 	}
 	gd := gatetest.FakeClusterWith(t, time.Time{}, objs, fakes...)
 	return Deps{Kube: gd.Kube, Namespace: gd.Namespace, Pods: gd.Pods}
-}
-
-func controller(kind, name string) metav1.OwnerReference {
-	yes := true
-	return metav1.OwnerReference{APIVersion: "apps/v1", Kind: kind, Name: name, UID: k8stypes.UID("uid-" + name), Controller: &yes}
 }
 
 // case09Metrics serves page as a pod's /metrics; other paths are 404.

@@ -88,9 +88,9 @@ func (c *case11Cluster) binder(t *testing.T) *Binder {
 		pods = append(pods, pod)
 	}
 	for _, z := range []string{"zone-a", "zone-b", "zone-c"} {
-		objs = append(objs, case11StatefulSet("ingester-"+z, counts["ingester-"+z]))
+		objs = append(objs, testkit.StatefulSet("ingester-"+z, testkit.Replicas(counts["ingester-"+z])))
 		if c.writers > 0 {
-			objs = append(objs, case11StatefulSet("mimir-write-"+z, c.writers))
+			objs = append(objs, testkit.StatefulSet("mimir-write-"+z, testkit.Replicas(c.writers)))
 		}
 	}
 	gd := gatetest.FakeCluster(t, time.Date(2030, 3, 4, 14, 0, 0, 0, time.UTC), pods...)
@@ -118,11 +118,6 @@ func (c *case11Cluster) server(t *testing.T, pod string) *httptest.Server {
 	}))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-func case11StatefulSet(name string, replicas int32) *appsv1.StatefulSet {
-	return &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: gatetest.Namespace, Labels: map[string]string{"name": name}},
-		Spec: appsv1.StatefulSetSpec{Replicas: &replicas}}
 }
 
 // case11Checks loads the built-in plan with params and binds the

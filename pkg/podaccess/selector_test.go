@@ -6,18 +6,10 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
-)
 
-func podWithPort(name, label, port string) *corev1.Pod {
-	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "mimir", Labels: map[string]string{"name": label}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.1"}}
-	if port != "" {
-		p.Spec.Containers = []corev1.Container{{Name: "c", Ports: []corev1.ContainerPort{{Name: port, ContainerPort: 8080}}}}
-	}
-	return p
-}
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
+)
 
 func names(pods []corev1.Pod) string {
 	var out []string
@@ -31,10 +23,10 @@ func names(pods []corev1.Pod) string {
 // the Mimir pods of a namespace, without Consul or etcd.
 func TestListByPortNameAlone(t *testing.T) {
 	cs := fake.NewClientset(
-		podWithPort("overrides-exporter-5b7c8d9e6-q3w4e", "overrides-exporter", DefaultPortName),
-		podWithPort("ingester-zone-a-0", "ingester-zone-a", DefaultPortName),
-		podWithPort("consul-6d4f8-abcde", "consul", "http"),
-		podWithPort("etcd-0", "etcd", ""),
+		testkit.Pod("overrides-exporter-5b7c8d9e6-q3w4e", testkit.Label("name", "overrides-exporter"), testkit.ContainerPort(DefaultPortName, 8080)),
+		testkit.Pod("ingester-zone-a-0", testkit.Label("name", "ingester-zone-a"), testkit.ContainerPort(DefaultPortName, 8080)),
+		testkit.Pod("consul-6d4f8-abcde", testkit.Label("name", "consul"), testkit.ContainerPort("http", 8080)),
+		testkit.Pod("etcd-0", testkit.Label("name", "etcd")),
 	)
 	sel := Selector{PortName: DefaultPortName}
 	if err := sel.Validate(); err != nil {

@@ -6,13 +6,11 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
@@ -20,17 +18,14 @@ import (
 
 // ingesterSet is a StatefulSet whose update revision is "ingester-new".
 func ingesterSet() runtime.Object {
-	return &appsv1.StatefulSet{
-		ObjectMeta: metav1.ObjectMeta{Name: "ingester", Namespace: gatetest.Namespace, UID: "uid-ingester"},
-		Status:     appsv1.StatefulSetStatus{CurrentRevision: "ingester-old", UpdateRevision: "ingester-new"},
-	}
+	return testkit.StatefulSet("ingester", testkit.Revisions("ingester-old", "ingester-new"))
 }
 
 func ingesterPod(name, revision string, srv gatetest.Pod) gatetest.Pod {
-	yes := true
+	owner := testkit.ControllerRef("StatefulSet", "ingester")
 	srv.Name = name
 	srv.Labels = map[string]string{"name": "ingester", kube.LabelControllerRevisionHash: "ingester-" + revision}
-	srv.Owner = &metav1.OwnerReference{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "ingester", UID: types.UID("uid-ingester"), Controller: &yes}
+	srv.Owner = &owner
 	return srv
 }
 

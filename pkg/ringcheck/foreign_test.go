@@ -11,18 +11,14 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
-
-func nsPod(name, ip string, phase corev1.PodPhase) *corev1.Pod {
-	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "mimir"}, Status: corev1.PodStatus{Phase: phase, PodIP: ip}}
-}
 
 // TestCase06ForeignMemberlistMembers is shared case 06 for rings: the
 // ingester ring holds logs-ingester-1, another system's ingester, which is no
@@ -39,10 +35,10 @@ func TestCase06ForeignMemberlistMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	cs := fake.NewClientset(
-		nsPod("ingester-zone-a-0", "10.20.30.40", corev1.PodRunning),
-		nsPod("ingester-zone-b-0", "", corev1.PodPending),           // restarting: still ours by name
-		nsPod("mimir-ingester-c", "10.20.30.42", corev1.PodRunning), // instance id ingester-zone-c-0 set by hand
-		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "logs-ingester-1", Namespace: "logs"}, Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.20.31.7"}},
+		testkit.Pod("ingester-zone-a-0", testkit.PodIP("10.20.30.40")),
+		testkit.Pod("ingester-zone-b-0", testkit.PodIP(""), testkit.Phase(corev1.PodPending), testkit.Ready(false)), // restarting: still ours by name
+		testkit.Pod("mimir-ingester-c", testkit.PodIP("10.20.30.42")),                                               // instance id ingester-zone-c-0 set by hand
+		testkit.Pod("logs-ingester-1", testkit.InNamespace("logs"), testkit.PodIP("10.20.31.7")),
 	)
 	foreign, err := ForeignInstances(context.Background(), cs, "mimir", r)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
@@ -18,7 +19,7 @@ func pod(name string, srv *httptest.Server) gatetest.Pod {
 }
 
 func emptyRing(t *testing.T) *httptest.Server {
-	return brokenServer(t, 200, `{"shards":[],"now":"2026-11-23T14:00:00Z"}`)
+	return brokenServer(t, 200, string(testkit.RingPage(fixedNow)))
 }
 
 func TestGateEvaluate(t *testing.T) {

@@ -12,23 +12,12 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 )
 
-func gatewayPod(name string, labels map[string]string, ready bool) *corev1.Pod {
-	status := corev1.ConditionFalse
-	if ready {
-		status = corev1.ConditionTrue
-	}
-	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "mimir", Labels: labels},
-		Status:     corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: status}}},
-	}
-}
-
 func TestRouteServiceRefusesASelectorWithoutReadyPods(t *testing.T) {
 	gw := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "gateway-write", Namespace: "mimir"},
 		Spec: corev1.ServiceSpec{Selector: map[string]string{"name": "distributor"}}}
 	cs := fake.NewClientset(gw,
-		gatewayPod("distributor-1", map[string]string{"name": "distributor"}, true),
-		gatewayPod("mimir-write-zone-a-0", map[string]string{"name": "mimir-write-zone-a", "rollout-group": "mimir-write"}, false),
+		testkit.Pod("distributor-1", testkit.Label("name", "distributor")),
+		testkit.Pod("mimir-write-zone-a-0", testkit.Label("name", "mimir-write-zone-a"), testkit.Label("rollout-group", "mimir-write"), testkit.Ready(false)),
 	)
 	route := func(sel map[string]string) error {
 		a := NewRouteService(&RouteServiceSpec{Service: "gateway-write", Selector: sel}, Deps{Kube: cs, Namespace: "mimir"})
@@ -55,7 +44,7 @@ func TestRouteServiceRefusesASelectorWithoutReadyPods(t *testing.T) {
 	}
 
 	if _, err := cs.CoreV1().Pods("mimir").UpdateStatus(context.Background(),
-		gatewayPod("mimir-write-zone-a-0", map[string]string{"name": "mimir-write-zone-a", "rollout-group": "mimir-write"}, true), metav1.UpdateOptions{}); err != nil {
+		testkit.Pod("mimir-write-zone-a-0", testkit.Label("name", "mimir-write-zone-a"), testkit.Label("rollout-group", "mimir-write"), testkit.Ready(true)), metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := route(map[string]string{"rollout-group": "mimir-write"}); err != nil {

@@ -163,12 +163,18 @@ func StatefulSetPods(sts string, n int, opts ...PodOption) []runtime.Object {
 }
 
 // OwnedBy makes the pod's controller the apps/v1 object kind/name (a
-// StatefulSet or ReplicaSet), whose UID is UID(name).
+// StatefulSet or ReplicaSet), whose UID is UID(name): its only owner
+// reference is ControllerRef(kind, name).
 func OwnedBy(kind, name string) PodOption {
-	return PodFunc(func(p *corev1.Pod) {
-		controller := true
-		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: kind, Name: name, UID: UID(name), Controller: &controller}}
-	})
+	return PodFunc(func(p *corev1.Pod) { p.OwnerReferences = []metav1.OwnerReference{ControllerRef(kind, name)} })
+}
+
+// ControllerRef is the owner reference of an object controlled by the
+// apps/v1 object kind/name (a Deployment, ReplicaSet or StatefulSet), whose
+// UID is UID(name).
+func ControllerRef(kind, name string) metav1.OwnerReference {
+	controller := true
+	return metav1.OwnerReference{APIVersion: "apps/v1", Kind: kind, Name: name, UID: UID(name), Controller: &controller}
 }
 
 // PodIP sets the pod's IP ("" for a pod not yet given one).

@@ -1,11 +1,22 @@
-// Package testkit holds small fakes shared by the tests of several packages:
-// a plan.Progress that keeps what actions report (Progress), a fake
-// plan.Clock that moves at once and runs scheduled events (Clock; the
-// window tests use it as plantest.WindowClock), and a copy of a testdata
-// tree, such as a Tanka project, that a test may change (CopyTree).
+// Package testkit is the shared kit of the unit tests:
 //
-// It imports only the standard library, so the tests of any layer may use
-// it (internal/archtest treats pkg/internal/... as test helpers).
+//   - Progress, a plan.Progress that keeps what actions report;
+//   - Clock, a fake plan.Clock that moves at once and runs scheduled events
+//     (the window tests use it as plantest.WindowClock);
+//   - builders of Kubernetes objects, options-style: StatefulSet (with
+//     Replicas, ReplicaStatus, Revisions, Generation, OnDelete), Pod (with
+//     OwnedBy, PodIP, Phase, Ready, Waiting, Unschedulable, ContainerPort),
+//     StatefulSetPods, and metadata options (InNamespace, Label, Annotation)
+//     both accept;
+//   - RingPage, the JSON of a ring page (/ingester/ring) as Mimir serves it;
+//   - CopyTree, a copy of a testdata tree, such as a Tanka project, that a
+//     test may change.
+//
+// Golden files are compared by the sibling package pkg/internal/golden.
+//
+// It imports only the standard library and the Kubernetes API types (no
+// package of this module), so the tests of any layer may use it
+// (internal/archtest treats pkg/internal/... as test helpers).
 package testkit
 
 import (
