@@ -38,7 +38,7 @@ func (t *Target) PlanRef(arg string) (fsys fs.FS, dir, source string, err error)
 			return t.BuiltinPlans, arg, arg, nil
 		}
 	}
-	return nil, "", "", fmt.Errorf("no built-in plan %q (%s); a plan of your own is a directory path such as ./myplan", arg, suggestFrom(arg, names))
+	return nil, "", "", fmt.Errorf("no built-in plan %q (%s); a plan of your own is a directory path such as ./myplan", arg, plan.Suggest(arg, names))
 }
 
 // IsPlanPath tells a plan directory from a built-in plan's name.
@@ -119,32 +119,4 @@ func rawValues(values plan.ParamValues) map[string]string {
 		}
 	}
 	return out
-}
-
-func suggestFrom(got string, known []string) string {
-	if len(known) == 0 {
-		return "there are none"
-	}
-	best, bestScore := "", 0
-	for _, k := range known {
-		score := commonPrefix(got, k)
-		if strings.Contains(k, got) {
-			score += len(got)
-		}
-		if score > bestScore {
-			best, bestScore = k, score
-		}
-	}
-	if best != "" {
-		return fmt.Sprintf("did you mean %q?", best)
-	}
-	return "known: " + strings.Join(known, ", ")
-}
-
-func commonPrefix(a, b string) int {
-	n := 0
-	for n < len(a) && n < len(b) && a[n] == b[n] {
-		n++
-	}
-	return n
 }

@@ -113,11 +113,11 @@ func (d *docReader) splitKind(n *yaml.Node, path string, common map[string]bool,
 		found, unknown = unknown, nil
 	}
 	for _, kv := range unknown {
-		d.fail(kv[0], joinPath(path, kv[0].Value), suggest(kv[0].Value, known), "unknown field %q", kv[0].Value)
+		d.fail(kv[0], joinPath(path, kv[0].Value), Suggest(kv[0].Value, known), "unknown field %q", kv[0].Value)
 	}
 	switch len(found) {
 	case 0:
-		d.fail(n, path, suggest("", kinds), "%s has no kind", what)
+		d.fail(n, path, Suggest("", kinds), "%s has no kind", what)
 		return nil, nil, nil, false
 	case 1:
 		return found[0][0], found[0][1], commons, true
@@ -146,7 +146,7 @@ func (d *docReader) action(n *yaml.Node, path string, reg *Registry) (ActionConf
 	}
 	kind, known := reg.actions[key.Value]
 	if !known {
-		d.fail(key, path, suggest(key.Value, reg.actionNames()), "unknown action kind %q", key.Value)
+		d.fail(key, path, Suggest(key.Value, reg.actionNames()), "unknown action kind %q", key.Value)
 		return ActionConfig{}, false
 	}
 	var common struct {
@@ -172,7 +172,7 @@ func (d *docReader) gate(n *yaml.Node, path string, reg *Registry) (GateConfig, 
 	}
 	kind, known := reg.gates[key.Value]
 	if !known {
-		d.fail(key, path, suggest(key.Value, reg.gateNames()), "unknown gate kind %q", key.Value)
+		d.fail(key, path, Suggest(key.Value, reg.gateNames()), "unknown gate kind %q", key.Value)
 		return GateConfig{}, false
 	}
 	var common struct {

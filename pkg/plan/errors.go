@@ -83,10 +83,24 @@ func plural(n int) string {
 	return "s"
 }
 
-// suggest returns a hint naming the closest known word to got, or listing the
-// known words when none is close.
-func suggest(got string, known []string) string {
-	if best := nearest(got, known); best != "" {
+// Suggest returns the hint for got, a word that is none of known (a plan,
+// parameter, field or step name): `did you mean "x"?` naming the known word
+// got most likely means, or, when none is close, "known: " and the known
+// words sorted, comma-separated; "there are none" when known is empty.
+//
+// The word meant is the closest by Levenshtein distance (see nearest); else
+// the shortest that begins with got, an abbreviation such as
+// "ingester-zone" for "ingester-zone-shutdown" (as cobra's command
+// suggestions also match by prefix).
+func Suggest(got string, known []string) string {
+	if len(known) == 0 {
+		return "there are none"
+	}
+	best := nearest(got, known)
+	if best == "" {
+		best = completion(got, known)
+	}
+	if best != "" {
 		return fmt.Sprintf("did you mean %q?", best)
 	}
 	sorted := append([]string(nil), known...)
@@ -94,13 +108,30 @@ func suggest(got string, known []string) string {
 	return "known: " + strings.Join(sorted, ", ")
 }
 
-// nearest returns the known word closest to got (the first of equally close
-// ones), or "" when none is within half of got's length plus one edit.
+// nearest returns the known word closest to got, ignoring case (the first
+// of equally close ones), or "" when none is within half of got's length
+// plus one edit.
 func nearest(got string, known []string) string {
 	best, bestDist := "", len(got)/2+2
 	for _, k := range known {
 		if d := editDistance(strings.ToLower(got), strings.ToLower(k)); d < bestDist {
 			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// completion returns the shortest known word that begins with got, ignoring
+// case (the first of equally long ones), or "" when got is empty or begins
+// none.
+func completion(got string, known []string) string {
+	if got == "" {
+		return ""
+	}
+	best := ""
+	for _, k := range known {
+		if strings.HasPrefix(strings.ToLower(k), strings.ToLower(got)) && (best == "" || len(k) < len(best)) {
+			best = k
 		}
 	}
 	return best

@@ -156,7 +156,7 @@ func (l *loader) checkMeta(r *docReader, root *yaml.Node, meta *rawPlan) {
 		}
 		seen[p.Name] = true
 		if !contains(paramTypes, string(p.Type)) {
-			r.fail(root, at+".type", suggest(string(p.Type), paramTypes), "parameter %s has unknown type %q", p.Name, p.Type)
+			r.fail(root, at+".type", Suggest(string(p.Type), paramTypes), "parameter %s has unknown type %q", p.Name, p.Type)
 			continue
 		}
 		if p.Default != nil {

@@ -197,7 +197,7 @@ func bind(params []Parameter, raw map[string]string, placeholders bool) (values 
 	for _, k := range keys {
 		p, ok := byName[k]
 		if !ok {
-			problems = append(problems, fmt.Sprintf("unknown parameter %q (%s)", k, suggest(k, names)))
+			problems = append(problems, fmt.Sprintf("unknown parameter %q (%s)", k, Suggest(k, names)))
 			continue
 		}
 		v, err := p.Parse(raw[k])

@@ -271,7 +271,7 @@ func (r *Runner) Approve(ctx context.Context, stepID, by, comment string) (*Stat
 			for _, s := range st.Steps {
 				ids = append(ids, s.ID)
 			}
-			return fmt.Errorf("run %s of plan %s has no step %q (%s)", st.RunID, st.Plan, stepID, suggest(stepID, ids))
+			return fmt.Errorf("run %s of plan %s has no step %q (%s)", st.RunID, st.Plan, stepID, Suggest(stepID, ids))
 		}
 		if ss.Status == StepDone {
 			return fmt.Errorf("step %s is already done", stepID)

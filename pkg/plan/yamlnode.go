@@ -132,7 +132,7 @@ func (d *docReader) checkKnown(n *yaml.Node, t reflect.Type, path string) {
 		for _, kv := range pairs(n) {
 			ft, ok := fields[kv[0].Value]
 			if !ok {
-				d.fail(kv[0], joinPath(path, kv[0].Value), suggest(kv[0].Value, fieldNames(fields)), "unknown field %q", kv[0].Value)
+				d.fail(kv[0], joinPath(path, kv[0].Value), Suggest(kv[0].Value, fieldNames(fields)), "unknown field %q", kv[0].Value)
 				continue
 			}
 			d.checkKnown(kv[1], ft, joinPath(path, kv[0].Value))
@@ -270,7 +270,7 @@ func (d *docReader) lookup(n *yaml.Node, path, name string, values ParamValues) 
 		for k := range values {
 			names = append(names, k)
 		}
-		d.fail(n, path, suggest(name, names), "unknown parameter ${%s}", name)
+		d.fail(n, path, Suggest(name, names), "unknown parameter ${%s}", name)
 	}
 	return v, ok
 }
