@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -167,22 +165,11 @@ onEmpty: pass
 			describe: `pod metric cortex_multikv_mirror_write_errors_total on pods named /distributor-.*/: sum == 0 (empty: pass)`,
 		},
 	}
+	snippets := make([]gatetest.Snippet, 0, len(tests))
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dec := yaml.NewDecoder(strings.NewReader(tt.src))
-			dec.KnownFields(true)
-			var s Spec
-			if err := dec.Decode(&s); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			if got := s.Describe(); got != tt.describe {
-				t.Errorf("Describe()\n got %s\nwant %s", got, tt.describe)
-			}
-		})
+		snippets = append(snippets, gatetest.Snippet{Name: tt.name, Src: tt.src, Into: &Spec{}, Describe: tt.describe})
 	}
+	gatetest.TestSnippets(t, snippets)
 }
 
 func TestSpecValidateNamesTheField(t *testing.T) {

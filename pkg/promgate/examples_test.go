@@ -4,9 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/mimirctl/mimirctl/pkg/gate"
+	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 )
 
 func zeroCondition() gate.Condition { return gate.Condition{Op: gate.OpEQ, Threshold: thr(0)} }
@@ -98,22 +97,11 @@ threshold: 0
 }
 
 func TestSeedQueriesAreExpressibleInStepFiles(t *testing.T) {
+	snippets := make([]gatetest.Snippet, 0, len(seedExamples))
 	for _, ex := range seedExamples {
-		t.Run(ex.name, func(t *testing.T) {
-			dec := yaml.NewDecoder(strings.NewReader(ex.yaml))
-			dec.KnownFields(true)
-			var s Spec
-			if err := dec.Decode(&s); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			if got := s.Describe(); got != ex.describe {
-				t.Errorf("Describe()\n got %s\nwant %s", got, ex.describe)
-			}
-		})
+		snippets = append(snippets, gatetest.Snippet{Name: ex.name, Src: ex.yaml, Into: &Spec{}, Describe: ex.describe})
 	}
+	gatetest.TestSnippets(t, snippets)
 }
 
 func TestSpecValidateCatchesUnbalancedQueries(t *testing.T) {
