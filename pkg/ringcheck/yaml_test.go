@@ -6,20 +6,16 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 )
 
-// decodeSpec decodes a step-file snippet strictly, as the plan loader does.
+// decodeSpec decodes a step-file snippet strictly, as the plan loader does,
+// and validates it.
 func decodeSpec(t *testing.T, src string) Spec {
 	t.Helper()
-	dec := yaml.NewDecoder(strings.NewReader(src))
-	dec.KnownFields(true)
 	var s Spec
-	if err := dec.Decode(&s); err != nil {
-		t.Fatalf("decode:\n%s\n%v", src, err)
-	}
-	if err := s.Validate(); err != nil {
-		t.Fatalf("validate:\n%s\n%v", src, err)
-	}
+	gatetest.DecodeStrict(t, src, &s)
 	return s
 }
 
