@@ -9,27 +9,10 @@ import (
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
-
-// progress records what the action reports and sets, on a fixed clock.
-type progress struct {
-	data    map[string]string
-	reports []string
-}
-
-func (p *progress) Get(k string) (string, bool) { v, ok := p.data[k]; return v, ok }
-func (p *progress) Set(_ context.Context, k, v string) error {
-	p.data[k] = v
-	return nil
-}
-func (*progress) Now() time.Time { return time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC) }
-func (*progress) WaitUntil(context.Context, string, time.Duration, string) error {
-	return nil
-}
-func (p *progress) Report(msg string)                              { p.reports = append(p.reports, msg) }
-func (*progress) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 // ingesters are three pods answering POST /ingester/prepare-shutdown (which
 // sets the state GET reads back), except ingester-2, which answers 503.
@@ -68,7 +51,7 @@ func TestTheHTTPActionCallsEachPodOnceAndStopsAtARefusal(t *testing.T) {
 	if err := spec.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	p := &progress{data: map[string]string{"called/ingester-1": "2026-11-28T02:00:00Z"}}
+	p := &testkit.Progress{Records: map[string]string{"called/ingester-1": "2026-11-28T02:00:00Z"}}
 	err := New(spec, d).Apply(context.Background(), p)
 	if err == nil || !strings.Contains(err.Error(), "POST /ingester/prepare-shutdown on pod") || !strings.Contains(err.Error(), "answered 503: not ready to prepare") {
 		t.Fatalf("err = %v, want ingester-2's refusal", err)
@@ -76,8 +59,8 @@ func TestTheHTTPActionCallsEachPodOnceAndStopsAtARefusal(t *testing.T) {
 	if calls["ingester-0"] != 1 || calls["ingester-1"] != 0 {
 		t.Errorf("calls = %v, want ingester-0 once and ingester-1 (recorded) not at all", calls)
 	}
-	if _, ok := p.data["called/ingester-0"]; !ok {
-		t.Errorf("recorded %v, want ingester-0's call", p.data)
+	if _, ok := p.Records["called/ingester-0"]; !ok {
+		t.Errorf("recorded %v, want ingester-0's call", p.Records)
 	}
 	done, msg, err := New(spec, d).Check(context.Background())
 	if err != nil || done || msg != "to call on ingester-1, ingester-2" {
@@ -96,7 +79,7 @@ func TestTheHTTPGateNamesThePodsThatDoNotAnswer(t *testing.T) {
 		t.Fatalf("before any call: %s %s, want fail", obs.Verdict, obs.Summary)
 	}
 	spec := &CallSpec{Pods: podaccess.Selector{Labels: "app=ingester"}, Path: "/ingester/prepare-shutdown"}
-	_ = New(spec, d).Apply(context.Background(), &progress{data: map[string]string{}})
+	_ = New(spec, d).Apply(context.Background(), &testkit.Progress{Records: map[string]string{}})
 	obs = g.Evaluate(context.Background())
 	if obs.Verdict != verdict.Fail || !strings.Contains(strings.Join(obs.Details, "\n")+obs.Summary, "ingester-2: 200 unset") {
 		t.Errorf("after the calls: %s %s %v, want a fail naming ingester-2", obs.Verdict, obs.Summary, obs.Details)

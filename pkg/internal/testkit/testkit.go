@@ -1,6 +1,6 @@
 // Package testkit is the shared kit of the unit tests:
 //
-//   - Progress, a plan.Progress that keeps what actions report;
+//   - Progress, a plan.Progress that keeps what actions report and record;
 //   - Clock, a fake plan.Clock that moves at once and runs scheduled events
 //     (the window tests use it as plantest.WindowClock);
 //   - builders of Kubernetes objects, options-style: StatefulSet (with
@@ -28,18 +28,32 @@ import (
 )
 
 // Progress is a plan.Progress that keeps the messages passed to Report, in
-// order, and nothing else: Get finds no key, Set and WaitUntil do nothing,
-// Now is the wall clock and Sleep returns at once (ctx's error, if any).
+// order, and, when Records is set, the keys Set records: Get finds only
+// those, Set of a Progress without Records does nothing, WaitUntil does
+// nothing, Now is the wall clock and Sleep returns at once (ctx's error, if
+// any).
 type Progress struct {
 	// Reports are the messages reported so far.
 	Reports []string
+	// Records, when not nil, are the run's records by key: what the test
+	// gives as recorded before, and what the action Sets.
+	Records map[string]string
 }
 
-// Get finds nothing: the actions under test start with no progress.
-func (*Progress) Get(string) (string, bool) { return "", false }
+// Get reads the key from Records: the actions under test start with what
+// the test gave, or with no progress.
+func (p *Progress) Get(key string) (string, bool) {
+	v, ok := p.Records[key]
+	return v, ok
+}
 
-// Set discards the key.
-func (*Progress) Set(context.Context, string, string) error { return nil }
+// Set records the key in Records, or discards it when Records is nil.
+func (p *Progress) Set(_ context.Context, key, value string) error {
+	if p.Records != nil {
+		p.Records[key] = value
+	}
+	return nil
+}
 
 // Now returns the wall clock's time.
 func (*Progress) Now() time.Time { return time.Now() }
