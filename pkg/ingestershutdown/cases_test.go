@@ -339,7 +339,7 @@ func TestCase05ZoneTrackerConfigMap(t *testing.T) {
 	for _, variant := range []string{"as given", "without the label on zone-b"} {
 		t.Run(variant, func(t *testing.T) {
 			tz := newTestZoneFor(t, "ingester-zone-b", nil)
-			*tz.clock = time.Date(2030, 3, 4, 10, 0, 0, 0, time.UTC)
+			tz.clock.Set(time.Date(2030, 3, 4, 10, 0, 0, 0, time.UTC))
 			objs := caseObjects(t, c, "live-objects.yaml")
 			adoptStatefulSets(t, tz, objs)
 			if variant != "as given" {

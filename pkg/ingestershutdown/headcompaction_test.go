@@ -27,7 +27,7 @@ func TestHeadCompactionWaitsForEveryTenantHeadToBeCompactedAndShipped(t *testing
 	polls := 0
 	tz.p.onSleep = func(time.Duration) {
 		polls++
-		*tz.clock = tz.clock.Add(10 * time.Minute)
+		tz.clock.Advance(10 * time.Minute)
 		tz.f.mu.Lock()
 		defer tz.f.mu.Unlock()
 		switch polls {
@@ -99,7 +99,7 @@ func TestAWindowEndingInTheHeadCompactionWaitLeavesItResumable(t *testing.T) {
 	polls := 0
 	tz.p.onSleep = func(time.Duration) {
 		polls++
-		*tz.clock = tz.clock.Add(10 * time.Minute)
+		tz.clock.Advance(10 * time.Minute)
 		tz.f.mu.Lock()
 		defer tz.f.mu.Unlock()
 		if polls == 5 { // everything compacts and ships, in the next window

@@ -26,7 +26,7 @@ type testZone struct {
 	fc    *fakeCluster
 	zone  *Zone
 	p     *fakeProgress
-	clock *time.Time
+	clock *testkit.Clock
 }
 
 // newTestZone builds zones a (2 ingesters), b and c (1 each) and the pods
@@ -58,9 +58,8 @@ func newTestZoneFor(t *testing.T, target string, siblingAnnotations map[string]s
 		fc.addPod(t, pod, strings.TrimSuffix(pod, "-0"))
 		f.configs[pod] = kv
 	}
-	clock := f.now
-	tz := &testZone{f: f, fc: fc, clock: &clock}
-	now := func() time.Time { return *tz.clock }
+	tz := &testZone{f: f, fc: fc, clock: testkit.NewClock(f.now)}
+	now := tz.clock.Now
 	spec := &Spec{StatefulSet: target, Zone: strings.TrimPrefix(target, "ingester-"),
 		RingPods: podaccess.Selector{Labels: "name in (ingester-zone-a, ingester-zone-b, ingester-zone-c)"},
 		Config: ConfigPods{Querier: podaccess.Selector{Labels: "name=querier"}, StoreGateway: podaccess.Selector{Labels: "name=store-gateway"},
@@ -70,7 +69,7 @@ func newTestZoneFor(t *testing.T, target string, siblingAnnotations map[string]s
 	}
 	tz.zone = New(spec, Deps{Kube: fc, Namespace: "mimir", Pods: podaccess.NewDirect(nil), Observer: fakeObserver{f: f}, Now: now})
 	tz.p = newFakeProgress(now)
-	tz.p.onSleep = func(d time.Duration) { *tz.clock = tz.clock.Add(d) } // the run's clock
+	tz.p.onSleep = tz.clock.Advance // the run's clock
 	return tz
 }
 
@@ -109,7 +108,7 @@ func TestAZoneShutsDownInTheDocumentedOrder(t *testing.T) {
 	if done, detail, _ := tz.zone.Check(ctx); done {
 		t.Errorf("done before the wait ended: %s", detail)
 	}
-	*tz.clock = tz.clock.Add(time.Minute)
+	tz.clock.Advance(time.Minute)
 	if done, detail, err := tz.zone.Check(ctx); !done || err != nil {
 		t.Errorf("not done after the wait: %s %v", detail, err)
 	}
@@ -132,7 +131,7 @@ func TestAResumedZoneShutdownNeverRepeatsOrSkipsACall(t *testing.T) {
 				t.Fatalf("first apply: %v", err)
 			}
 			tz.p.failSetAt = 0
-			*tz.clock = tz.clock.Add(10 * time.Second)
+			tz.clock.Advance(10 * time.Second)
 			if err := tz.zone.Apply(context.Background(), tz.p); err != nil {
 				t.Fatalf("resumed apply: %v", err)
 			}
@@ -379,7 +378,7 @@ func TestAWindowEndingAtAnyPollOfAZoneShutdownLeavesItResumable(t *testing.T) {
 				t.Fatalf("first window: %v, want the window to close", err)
 			}
 			tz.p.windowAt, tz.p.sleeps = 0, 0
-			*tz.clock = tz.clock.Add(8 * time.Hour)
+			tz.clock.Advance(8 * time.Hour)
 			if err := tz.zone.Apply(context.Background(), tz.p); err != nil {
 				t.Fatalf("next window: %v", err)
 			}
