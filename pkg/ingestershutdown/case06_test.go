@@ -66,10 +66,10 @@ func TestCase06ForeignMemberlistMembers(t *testing.T) {
 // the case's logs-ingester-1 added.
 func case06RingWithForeign(now time.Time) []byte {
 	return testkit.RingPage(now,
-		testkit.RingMember{ID: "ingester-zone-a-0", Address: "10.0.0.1:9095", Zone: "zone-a", Tokens: []uint32{1}},
-		testkit.RingMember{ID: "ingester-zone-a-1", Address: "10.0.0.2:9095", Zone: "zone-a", Tokens: []uint32{2}},
-		testkit.RingMember{ID: "ingester-zone-b-0", Address: "10.0.0.3:9095", Zone: "zone-b", Tokens: []uint32{3}},
-		testkit.RingMember{ID: "ingester-zone-c-0", Address: "10.0.0.4:9095", Zone: "zone-c", Tokens: []uint32{4}},
-		testkit.RingMember{ID: "logs-ingester-1", Address: "10.20.31.7:9095", Tokens: []uint32{7}},
+		testkit.RingMember{ID: "ingester-zone-a-0", Address: "10.0.0.1:9095", Zone: "zone-a", Tokens: 1},
+		testkit.RingMember{ID: "ingester-zone-a-1", Address: "10.0.0.2:9095", Zone: "zone-a", Tokens: 1},
+		testkit.RingMember{ID: "ingester-zone-b-0", Address: "10.0.0.3:9095", Zone: "zone-b", Tokens: 1},
+		testkit.RingMember{ID: "ingester-zone-c-0", Address: "10.0.0.4:9095", Zone: "zone-c", Tokens: 1},
+		testkit.RingMember{ID: "logs-ingester-1", Address: "10.20.31.7:9095", Tokens: 1},
 	)
 }

@@ -201,7 +201,7 @@ func (f *fakeMimir) writeRing(w http.ResponseWriter) {
 	var members []testkit.RingMember
 	for _, in := range f.members {
 		if in.inRing {
-			members = append(members, testkit.RingMember{ID: in.id, State: in.state, Zone: in.zone, Tokens: []uint32{1, 2}, ReadOnly: in.id == f.readOnlyInRing})
+			members = append(members, testkit.RingMember{ID: in.id, State: in.state, Zone: in.zone, Tokens: 2, ReadOnly: in.id == f.readOnlyInRing})
 		}
 	}
 	_, _ = w.Write(testkit.RingPage(f.now, members...))

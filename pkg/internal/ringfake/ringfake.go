@@ -10,7 +10,6 @@ package ringfake
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,28 +19,14 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
-// Member is one ring member as a ring page lists it.
-type Member struct {
-	ID string
-	// State is the member's state as the page shows it: ACTIVE, LEAVING,
-	// PENDING, JOINING, LEFT or UNHEALTHY.
-	State   string
-	Address string
-	Zone    string
-	// Heartbeat is the member's last heartbeat (the page's "timestamp").
-	Heartbeat time.Time
-	// Registered is when the member joined (the page's
-	// "registered_timestamp").
-	Registered time.Time
-	// Tokens is how many tokens the page lists for the member (the values
-	// are 1..Tokens).
-	Tokens int
-}
+// Member is one ring member as a ring page lists it (testkit's, which
+// writes the page).
+type Member = testkit.RingMember
 
 // Pages holds ring pages by HTTP path (e.g. "/ingester/ring"). It is safe
 // for concurrent use.
@@ -124,36 +109,9 @@ func (p *Pages) Do(ctx context.Context, t podaccess.Target, method, path string,
 		if !strings.Contains(header.Get("Accept"), "application/json") {
 			return answer(http.StatusOK, "text/html", "<html>ring</html>"), nil
 		}
-		b, err := json.Marshal(page(p.now, members))
-		if err != nil {
-			return nil, err
-		}
-		return answer(http.StatusOK, "application/json", string(b)), nil
+		return answer(http.StatusOK, "application/json", string(testkit.RingPage(p.now, members...))), nil
 	}
 	return answer(http.StatusMethodNotAllowed, "text/plain", "method not allowed\n"), nil
-}
-
-// shard is a member as dskit's ring page writes it.
-type shard struct {
-	ID         string    `json:"id"`
-	State      string    `json:"state"`
-	Address    string    `json:"address"`
-	Timestamp  time.Time `json:"timestamp"`
-	Registered time.Time `json:"registered_timestamp"`
-	Zone       string    `json:"zone"`
-	Tokens     []uint32  `json:"tokens"`
-}
-
-func page(now time.Time, members []Member) map[string]any {
-	shards := make([]shard, len(members))
-	for i, m := range members {
-		tokens := make([]uint32, m.Tokens)
-		for j := range tokens {
-			tokens[j] = uint32(j + 1)
-		}
-		shards[i] = shard{ID: m.ID, State: m.State, Address: m.Address, Timestamp: m.Heartbeat, Registered: m.Registered, Zone: m.Zone, Tokens: tokens}
-	}
-	return map[string]any{"shards": shards, "now": now}
 }
 
 func answer(status int, contentType, body string) *http.Response {
@@ -170,12 +128,6 @@ func answer(status int, contentType, body string) *http.Response {
 // labels its pods: what podaccess.Resolve needs to reach it, for a fake
 // clientset.
 func RunningPod(namespace, name, workload string) *corev1.Pod {
-	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name, Labels: map[string]string{"name": workload}},
-		Spec: corev1.PodSpec{Containers: []corev1.Container{{
-			Name: "mimir", Ports: []corev1.ContainerPort{{Name: podaccess.DefaultPortName, ContainerPort: podaccess.DefaultPort}},
-		}}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.1",
-			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}},
-	}
+	return testkit.Pod(name, testkit.InNamespace(namespace), testkit.Label("name", workload),
+		testkit.ContainerPort(podaccess.DefaultPortName, podaccess.DefaultPort))
 }
