@@ -48,7 +48,7 @@ func TestStatefulSetRollout(t *testing.T) {
 			append(stsPods("ingester-zone-c", 2, "rev-2"), statefulSet("ingester-zone-c", testkit.Replicas(1), testkit.ReplicaStatus(2, 2, 2))), false, "", ""},
 		{"pods of another StatefulSet with matching labels are ignored",
 			append(stsPods("ingester-zone-a", 3, "rev-2"), statefulSet("ingester-zone-a"),
-				&appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: ns, UID: types.UID("uid-other")}},
+				testkit.StatefulSet("other"),
 				pod("ingester-zone-a-9", "other", "StatefulSet", "rev-0")), true, "", ""},
 	}
 	for _, tt := range tests {
