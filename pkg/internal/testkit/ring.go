@@ -71,7 +71,7 @@ func RingPage(now time.Time, members ...RingMember) []byte {
 		shards = append(shards, s)
 	}
 	b, err := json.Marshal(struct {
-		Shards []shard    `json:"shards"`
+		Shards []shard   `json:"shards"`
 		Now    time.Time `json:"now"`
 	}{shards, now})
 	if err != nil { // strings, times and numbers always marshal
