@@ -169,6 +169,7 @@ func firstLine(s string) string {
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // ">=2.0.0", not "\u003e=2.0.0": this is no HTML page
 	return enc.Encode(v)
 }
 

@@ -15,7 +15,11 @@ type jsonEvents struct {
 	enc *json.Encoder
 }
 
-func newJSONEvents(w io.Writer) *jsonEvents { return &jsonEvents{enc: json.NewEncoder(w)} }
+func newJSONEvents(w io.Writer) *jsonEvents {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // messages quote PromQL and version ranges (>, <, &&) as written
+	return &jsonEvents{enc: enc}
+}
 
 func (j *jsonEvents) Emit(e plan.Event) {
 	j.mu.Lock()

@@ -38,6 +38,7 @@ func Render(w io.Writer, r *Ring, f Format, now time.Time) error {
 	if f == FormatJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(r)
 	}
 	byZone := map[string][]Instance{}
