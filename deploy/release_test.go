@@ -171,7 +171,7 @@ func readChecksums(t *testing.T, path string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close() //nolint:errcheck // read-only
+	defer f.Close()
 	sums := map[string]string{}
 	s := bufio.NewScanner(f)
 	for s.Scan() {
@@ -195,7 +195,7 @@ func checkSum(t *testing.T, sums map[string]string, path string) {
 		t.Error(err)
 		return
 	}
-	defer f.Close() //nolint:errcheck // read-only
+	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		t.Fatal(err)
@@ -216,7 +216,7 @@ func archiveFiles(t *testing.T, path string) []string {
 			t.Error(err)
 			return nil
 		}
-		defer z.Close() //nolint:errcheck // read-only
+		defer z.Close()
 		for _, f := range z.File {
 			if !f.FileInfo().IsDir() {
 				names = append(names, f.Name)
@@ -229,7 +229,7 @@ func archiveFiles(t *testing.T, path string) []string {
 		t.Error(err)
 		return nil
 	}
-	defer f.Close() //nolint:errcheck // read-only
+	defer f.Close()
 	gz, err := gzip.NewReader(f)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
