@@ -363,15 +363,15 @@ func TestTheKrewManifestRendersToAPluginForEachPlatform(t *testing.T) {
 	for _, pl := range p.Spec.Platforms {
 		osArch := pl.Selector.MatchLabels["os"] + "_" + pl.Selector.MatchLabels["arch"]
 		seen[osArch] = true
-		wantBin := "kubectl-mimir"
+		wantBin, wantExt := "kubectl-mimir", ".tar.gz"
 		if pl.Selector.MatchLabels["os"] == "windows" {
-			wantBin += ".exe"
+			wantBin, wantExt = wantBin+".exe", ".zip"
 		}
-		if pl.Bin != wantBin || pl.Sha256 != sha || !strings.Contains(pl.URI, "/"+tag+"/kubectl-mimir_"+tag+"_"+osArch+".") {
+		if pl.Bin != wantBin || pl.Sha256 != sha || !strings.HasSuffix(pl.URI, "/"+tag+"/kubectl-mimir_"+tag+"_"+osArch+wantExt) {
 			t.Errorf("platform %s: uri %s sha256 %s bin %s", osArch, pl.URI, pl.Sha256, pl.Bin)
 		}
 	}
-	for _, want := range []string{"linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64", "windows_amd64"} {
+	for _, want := range []string{"linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64", "windows_amd64", "windows_arm64"} {
 		if !seen[want] {
 			t.Errorf("no platform %s", want)
 		}

@@ -17,7 +17,8 @@
 //	pkg/gate                    the gate framework the domain packages share
 //	pkg/kube, pkg/plan          Kubernetes access; step files, executor, state
 //	pkg/mimir, pkg/tanka, pkg/diff, pkg/podaccess, pkg/duration,
-//	pkg/verdict, plans          leaves (pkg/mimir: facts about Mimir)
+//	pkg/verdict, pkg/invocation,
+//	plans                       leaves (pkg/mimir: facts about Mimir)
 //
 // A package may import packages of its own layer and of the layers below,
 // never one above (Go already refuses import cycles; the layers keep the

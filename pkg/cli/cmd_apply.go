@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 )
 
@@ -32,7 +33,7 @@ func NewCmdApply(f *Factory, runF func(ctx context.Context, opts *ApplyOptions) 
 		Short: "Run a plan: new, or continuing its unfinished run",
 		Long: `Run PLAN step by step: each action is applied unless its check says it is done, gates are
 evaluated until they pass, waits and manual approvals are honoured, and the state is saved after
-every action so that 'mimirctl resume' continues exactly where a run stopped.`,
+every action so that '` + invocation.Command("resume") + `' continues exactly where a run stopped.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Plan = args[0]
@@ -91,7 +92,7 @@ func NewCmdResume(f *Factory, runF func(ctx context.Context, opts *ResumeOptions
 				return err
 			}
 			if len(opts.params) > 0 {
-				return flagError("resume takes the run's recorded parameters; to change them use `mimirctl apply PLAN --param ... --allow-plan-change`")
+				return flagError("resume takes the run's recorded parameters; to change them use `%s`", invocation.Command("apply", "PLAN", "--param", "...", "--allow-plan-change"))
 			}
 			opts.Given = cmd.Flags().Changed
 			return runF(cmd.Context(), opts)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 )
 
@@ -56,6 +57,6 @@ func runApprove(ctx context.Context, opts *ApproveOptions) error {
 	if f.Output == "json" {
 		return writeJSON(f.IO.Out, st)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "approved %s as %s; run `mimirctl resume` to continue\n", opts.Step, approver(opts.As))
+	fmt.Fprintf(f.IO.ErrOut, "approved %s as %s; run `%s` to continue\n", opts.Step, approver(opts.As), invocation.Command("resume"))
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 )
 
 // NewCmdIngester builds `mimirctl ingester`, the group of ingester
@@ -59,7 +61,7 @@ func NewCmdIngesterShutdownZone(f *Factory, runF func(ctx context.Context, opts 
 every ingester, confirm nothing is left unshipped, scale the StatefulSet to 0, wait until the pods left the
 ring, then wait until the shipped blocks are queryable before returning. With --plan, only show what
 would happen (the path chosen for this Mimir version, the pods, the wait). The run is resumable like
-any other (mimirctl resume).`,
+any other (` + invocation.Command("resume") + `).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Zone = args[0]

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
@@ -134,7 +135,7 @@ func (a *ApplyFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.Until, "until", "", "end of the maintenance window (06:00, \"2026-11-24 06:00\", RFC 3339): a step that does not fit is not started")
 	cmd.Flags().DurationVar(&a.Window, "window", 0, "length of the maintenance window from now (e.g. 4h)")
 	cmd.Flags().BoolVar(&a.AllowPlanChange, "allow-plan-change", false, "continue a run although its plan (steps or parameters) changed")
-	cmd.Flags().StringVar(&a.ForceUnlock, "force-unlock", "", "free the lock left by a run that is gone, given its lock `ID` (mimirctl status shows it)")
+	cmd.Flags().StringVar(&a.ForceUnlock, "force-unlock", "", "free the lock left by a run that is gone, given its lock `ID` ("+invocation.Command("status")+" shows it)")
 }
 
 // validate checks the binding options, making their paths absolute

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 )
 
@@ -21,6 +22,10 @@ func Run(ctx context.Context, f *Factory, args []string) error {
 
 // NewRootCmd builds the command tree around f.
 func NewRootCmd(f *Factory) *cobra.Command {
+	// Hints in help, errors and messages name commands as the user types
+	// them ("kubectl mimir resume" for the kubectl plugin); the name is
+	// the process's, set before the subcommands' help is written.
+	invocation.SetName(f.DisplayName)
 	root := &cobra.Command{
 		Use:   "mimirctl",
 		Short: "Carry Grafana Mimir clusters through long operational procedures safely",

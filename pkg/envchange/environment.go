@@ -3,12 +3,12 @@ package envchange
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
@@ -30,7 +30,9 @@ type Environment struct {
 
 // errNoEnvironment is the refusal of a plan that changes the environment
 // when the run was given none.
-var errNoEnvironment = errors.New("this plan changes the Tanka environment: pass --env DIR (the directory of main.jsonnet; run `mimirctl init --env DIR` once)")
+var errNoEnvironment = invocation.NewError(func() string {
+	return "this plan changes the Tanka environment: pass --env DIR (the directory of main.jsonnet; run `" + invocation.Command("init", "--env", "DIR") + "` once)"
+})
 
 // OpenEnvironment finds the Tanka environment of dir (the --env argument:
 // the directory of main.jsonnet, or a file in it; tanka.Find). Errors: dir
@@ -49,7 +51,7 @@ func OpenEnvironment(dir string) (*Environment, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("%s does not import %s yet: run `mimirctl init --env %s` and commit the change", env.EntrypointPath(), tanka.OverlayFile, dir)
+		return nil, fmt.Errorf("%s does not import %s yet: run `%s` and commit the change", env.EntrypointPath(), tanka.OverlayFile, invocation.Command("init", "--env", dir))
 	}
 	e := &Environment{dir: env.Dir, env: env, cache: map[string]*tanka.Result{}}
 	e.render = e.cachedRender

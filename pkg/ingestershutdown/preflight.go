@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -75,10 +76,10 @@ func (z *Zone) checkOthersHealthy(ctx context.Context, p plan.Progress, targets 
 	}
 	if moment == momentStart {
 		return fmt.Errorf("ingesters outside %s are not all ACTIVE, healthy pods of namespace %s, so shutting the zone down could lose writes or fail reads: %s; "+
-			"wait for them, or do what each says (mimirctl ring ingester)", z.spec.StatefulSet, z.d.Namespace, strings.Join(bad, "; "))
+			"wait for them, or do what each says (%s)", z.spec.StatefulSet, z.d.Namespace, strings.Join(bad, "; "), invocation.Command("ring", "ingester"))
 	}
 	return fmt.Errorf("%s; not stopping %s while another zone is degraded: %s; resume once every ingester outside the zone is an ACTIVE, healthy and "+
-		"writable pod of namespace %s (mimirctl ring ingester)", strings.Join(bad, "; "), z.spec.StatefulSet, zoneState(p, targets), z.d.Namespace)
+		"writable pod of namespace %s (%s)", strings.Join(bad, "; "), z.spec.StatefulSet, zoneState(p, targets), z.d.Namespace, invocation.Command("ring", "ingester"))
 }
 
 // zoneState says where the zone stands, for refusals after the first change.
@@ -148,8 +149,8 @@ func (z *Zone) checkSiblings(sts *appsv1.StatefulSet, pre *kube.Preflight, now t
 		}
 		switch raw := other.Annotations[AnnotationQueryableAt]; {
 		case raw == queryablePending:
-			return fmt.Errorf("zone %s was scaled down by a mimirctl run that has not finished waiting for its blocks to be queryable; resume that run (mimirctl status) before shutting down %s",
-				other.Name, sts.Name)
+			return fmt.Errorf("zone %s was scaled down by a mimirctl run that has not finished waiting for its blocks to be queryable; resume that run (%s) before shutting down %s",
+				other.Name, invocation.Command("status"), sts.Name)
 		case raw != "":
 			if at, err := time.Parse(time.RFC3339, raw); err == nil && now.Before(at) {
 				return fmt.Errorf("zone %s was shut down recently: its blocks become queryable at %s (in %s); shutting down %s before then could make samples unqueryable — run again after that time",

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 )
 
 // FieldConflict is a field another field manager owns.
@@ -72,7 +73,7 @@ type AdmissionDeniedError struct {
 func (e *AdmissionDeniedError) Error() string {
 	msg := fmt.Sprintf("%s: the admission webhook %q refused it: %s", e.Operation, e.Webhook, e.Message)
 	if strings.Contains(e.Webhook, "downscale") || strings.Contains(e.Message, "downscale") {
-		msg += " (this is Grafana rollout-operator guarding zone-by-zone downscales; `mimirctl plan` explains its webhooks)"
+		msg += " (this is Grafana rollout-operator guarding zone-by-zone downscales; `" + invocation.Command("plan") + "` explains its webhooks)"
 	}
 	return msg
 }

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
@@ -166,7 +167,7 @@ func replicas(r *int32) int32 {
 
 func notFoundHint(w Workload, err error) error {
 	if apierrors.IsNotFound(err) {
-		return fmt.Errorf("wait for the rollout of %s: it does not exist (check the namespace and `mimirctl diff`)", w)
+		return fmt.Errorf("wait for the rollout of %s: it does not exist (check the namespace and `%s`)", w, invocation.Command("diff"))
 	}
 	return fmt.Errorf("wait for the rollout of %s: %w", w, err)
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -21,7 +22,7 @@ func (t *Target) PlanRef(arg string) (fsys fs.FS, dir, source string, err error)
 	if IsPlanPath(arg) {
 		st, err := os.Stat(arg)
 		if err != nil || !st.IsDir() {
-			return nil, "", "", fmt.Errorf("plan directory %s: not found; pass a directory with plan.yaml, or the name of a built-in plan (`mimirctl plans list`)", arg)
+			return nil, "", "", fmt.Errorf("plan directory %s: not found; pass a directory with plan.yaml, or the name of a built-in plan (`%s`)", arg, invocation.Command("plans", "list"))
 		}
 		abs, err := filepath.Abs(arg)
 		if err != nil {
@@ -96,7 +97,7 @@ func (t *Target) LoadPlanWith(arg string, opts plan.LoadOptions) (*plan.Plan, er
 func (t *Target) ReloadPlan(source string, values plan.ParamValues) (*plan.Plan, error) {
 	if IsPlanPath(source) {
 		if st, err := os.Stat(source); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("its plan directory %s was moved or deleted: put the plan back there, or abandon the run with `mimirctl abort`", source)
+			return nil, fmt.Errorf("its plan directory %s was moved or deleted: put the plan back there, or abandon the run with `%s`", source, invocation.Command("abort"))
 		}
 	}
 	return t.LoadPlan(source, rawValues(values))

@@ -6,13 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 )
 
-// FileLocker locks a local state file with flock(2) on "<path>.lock". The
-// kernel releases the lock when the holding process dies, so a crashed run
-// never leaves it behind; the file records who holds it.
+// FileLocker locks a local state file through "<path>.lock": flock(2) on
+// Unix (lock_file_unix.go), LockFileEx on Windows (lock_file_windows.go).
+// The operating system releases the lock when the holding process dies, so
+// a crashed run never leaves it behind; the file records who holds it, as
+// the JSON of a LockInfo from byte 0, which stays readable by other
+// processes while the lock is held on every platform.
 type FileLocker struct {
 	path string
 	// Now is the clock of the holder's record in the lock file (time.Now
@@ -30,15 +32,19 @@ func NewFileLocker(statePath string) *FileLocker {
 // Describe names the lock file.
 func (l *FileLocker) Describe() string { return "lock file " + l.path }
 
-// Acquire takes the flock and records the holder.
+// errLockHeld is what tryLockFile returns when another open file (another
+// process, or another handle in this one) holds the lock.
+var errLockHeld = errors.New("held by another open file")
+
+// Acquire takes the file lock and records the holder.
 func (l *FileLocker) Acquire(_ context.Context, holder string) (Lock, error) {
 	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", l.Describe(), err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := tryLockFile(f, true); err != nil {
 		f.Close() //nolint:errcheck,gosec // nothing was written
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, errLockHeld) {
 			info, _ := l.read()
 			if info == nil {
 				info = &LockInfo{Holder: "another process"}
@@ -72,7 +78,7 @@ func (l *FileLocker) read() (*LockInfo, error) {
 	return &info, nil
 }
 
-// Inspect reports the holder if the flock is held.
+// Inspect reports the holder if the file lock is held.
 func (l *FileLocker) Inspect(_ context.Context) (*LockInfo, error) {
 	f, err := os.Open(l.path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -82,14 +88,14 @@ func (l *FileLocker) Inspect(_ context.Context) (*LockInfo, error) {
 		return nil, err
 	}
 	defer f.Close() //nolint:errcheck // read-only
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err == nil {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	if err := tryLockFile(f, false); err == nil {
+		_ = unlockFile(f)
 		return nil, nil
 	}
 	return l.read()
 }
 
-// ForceUnlock cannot break a flock held by a live process; it says so.
+// ForceUnlock cannot break a file lock held by a live process; it says so.
 func (l *FileLocker) ForceUnlock(ctx context.Context, id string) error {
 	info, err := l.Inspect(ctx)
 	if err != nil || info == nil {
@@ -109,7 +115,7 @@ func (h *fileLock) Lost() <-chan struct{} { return h.lost }
 
 func (h *fileLock) Release(_ context.Context) error {
 	_ = h.f.Truncate(0)
-	if err := syscall.Flock(int(h.f.Fd()), syscall.LOCK_UN); err != nil {
+	if err := unlockFile(h.f); err != nil {
 		h.f.Close() //nolint:errcheck,gosec // the unlock error is the one to report
 		return err
 	}

@@ -12,6 +12,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
+
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 )
 
 // holderAnnotation carries the human description of a Lease's holder; the
@@ -166,7 +168,7 @@ func (l *LeaseLocker) clear(ctx context.Context, id string, strict bool) error {
 			if !strict {
 				return nil
 			}
-			return fmt.Errorf("%s is held under lock ID %s by %s, not %s: check the ID with `mimirctl status`", l.Describe(), info.ID, info.Holder, id)
+			return fmt.Errorf("%s is held under lock ID %s by %s, not %s: check the ID with `%s`", l.Describe(), info.ID, info.Holder, id, invocation.Command("status"))
 		}
 		cur.Spec.HolderIdentity = nil
 		cur.Spec.RenewTime = nil

@@ -1,10 +1,10 @@
 package plan
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
 )
 
@@ -24,7 +24,7 @@ func (e *GateFailedError) Error() string {
 			why = "stayed inconclusive until its timeout"
 		}
 	}
-	return fmt.Sprintf("step %s: gate %s %s: %s; fix the cause, then run `mimirctl resume`", e.Step, e.Gate, why, e.Observation)
+	return fmt.Sprintf("step %s: gate %s %s: %s; fix the cause, then run `%s`", e.Step, e.Gate, why, e.Observation, invocation.Command("resume"))
 }
 
 // PausedError stops a run at a manual step until it is approved.
@@ -34,7 +34,7 @@ type PausedError struct {
 }
 
 func (e *PausedError) Error() string {
-	return fmt.Sprintf("step %s waits for a person: %s\nwhen done, run `mimirctl approve %s`, then `mimirctl resume`", e.Step, e.Instructions, e.Step)
+	return fmt.Sprintf("step %s waits for a person: %s\nwhen done, run `%s`, then `%s`", e.Step, e.Instructions, invocation.Command("approve", e.Step), invocation.Command("resume"))
 }
 
 // WindowClosedError stops a run that cannot go on within its maintenance
@@ -46,7 +46,7 @@ type WindowClosedError struct {
 }
 
 func (e *WindowClosedError) Error() string {
-	return fmt.Sprintf("maintenance window ends %s: %s; run `mimirctl resume` in the next window", e.Until.Format(time.RFC3339), e.Reason)
+	return fmt.Sprintf("maintenance window ends %s: %s; run `%s` in the next window", e.Until.Format(time.RFC3339), e.Reason, invocation.Command("resume"))
 }
 
 // ReportedError carries why a run stopped after the run emitted it as an
@@ -62,11 +62,15 @@ func (e *ReportedError) Unwrap() error { return e.Err }
 
 // ErrInterrupted is returned when a run was stopped by a signal after saving
 // its state.
-var ErrInterrupted = errors.New("interrupted; the state is saved: run `mimirctl resume` to continue")
+var ErrInterrupted = invocation.NewError(func() string {
+	return "interrupted; the state is saved: run `" + invocation.Command("resume") + "` to continue"
+})
 
 // ErrLockLost is returned when the run lost its lock (it could not renew it
 // or someone force-unlocked it) and stopped acting.
-var ErrLockLost = errors.New("the run lost its lock and stopped; check `mimirctl status` before resuming")
+var ErrLockLost = invocation.NewError(func() string {
+	return "the run lost its lock and stopped; check `" + invocation.Command("status") + "` before resuming"
+})
 
 // ConfirmationError is returned when a destructive action needs a
 // confirmation that was not given.

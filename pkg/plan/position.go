@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 )
 
 // ActionRef names one action of a plan by position: p.Steps[Step].Actions[Action].
@@ -56,8 +58,8 @@ type PositionError struct {
 
 func (e *PositionError) Error() string {
 	return fmt.Sprintf("run %s records step %s (%s) as done, but %s no longer holds its change (%s): someone changed the environment since. "+
-		"Restore the file (e.g. from git) and resume, or abandon the run with `mimirctl abort` and apply again: mimirctl then starts from where the environment stands",
-		e.RunID, e.Step, e.Action, e.Document, strings.Join(e.Missing, "; "))
+		"Restore the file (e.g. from git) and resume, or abandon the run with `%s` and apply again: mimirctl then starts from where the environment stands",
+		e.RunID, e.Step, e.Action, e.Document, strings.Join(e.Missing, "; "), invocation.Command("abort"))
 }
 
 // place decides which steps of p are behind the cluster, from trail and the

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 )
 
 // Runner ties the executor to a state store and a lock: it is what the
@@ -35,7 +37,9 @@ type ApplyOptions struct {
 }
 
 // ErrNothingToResume is returned by Resume when no resumable run exists.
-var ErrNothingToResume = errors.New("no run to resume here: start one with `mimirctl apply PLAN`")
+var ErrNothingToResume = invocation.NewError(func() string {
+	return "no run to resume here: start one with `" + invocation.Command("apply", "PLAN") + "`"
+})
 
 // Apply runs plan p: a new run, or the continuation of an unfinished run of
 // the same plan. A finished run of the same plan is reported, not repeated.
@@ -78,13 +82,13 @@ func reload(st *State, load func(source string, values ParamValues) (*Plan, erro
 	source := st.Source()
 	p, err := load(source, st.Params)
 	if err != nil && st.PlanSource == "" {
-		return nil, fmt.Errorf("reload plan %s of run %s: %w (the run recorded no plan source: if it is a plan of your own, continue with `mimirctl apply PATH`)", st.Plan, st.RunID, err)
+		return nil, fmt.Errorf("reload plan %s of run %s: %w (the run recorded no plan source: if it is a plan of your own, continue with `%s`)", st.Plan, st.RunID, err, invocation.Command("apply", "PATH"))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reload plan %s of run %s: %w", st.Plan, st.RunID, err)
 	}
 	if p.Name != st.Plan {
-		return nil, fmt.Errorf("reload plan %s of run %s: %s now holds plan %s: put plan %s back there, or abandon the run with `mimirctl abort`", st.Plan, st.RunID, source, p.Name, st.Plan)
+		return nil, fmt.Errorf("reload plan %s of run %s: %s now holds plan %s: put plan %s back there, or abandon the run with `%s`", st.Plan, st.RunID, source, p.Name, st.Plan, invocation.Command("abort"))
 	}
 	return p, nil
 }
@@ -161,7 +165,7 @@ func (r *Runner) choose(st *State, p *Plan, opts ApplyOptions) (*State, bool, er
 	sameRun := st.Plan == p.Name && st.PlanDigest == p.Digest()
 	switch {
 	case st.Status.Resumable() && st.Plan != p.Name:
-		return nil, false, fmt.Errorf("run %s of plan %s is %s (%s): finish it with `mimirctl resume` or abandon it with `mimirctl abort` before starting %s", st.RunID, st.Plan, st.Status, st.Reason, p.Name)
+		return nil, false, fmt.Errorf("run %s of plan %s is %s (%s): finish it with `%s` or abandon it with `%s` before starting %s", st.RunID, st.Plan, st.Status, st.Reason, invocation.Command("resume"), invocation.Command("abort"), p.Name)
 	case st.Status.Resumable() && !sameRun:
 		if !opts.AllowPlanChange {
 			return nil, false, fmt.Errorf("plan %s changed since run %s started (digest %s, now %s from %s; parameters or step files differ): rerun with the same parameters, or pass --allow-plan-change to continue with the new plan", p.Name, st.RunID, st.PlanDigest, p.Digest(), p.Source)
@@ -263,7 +267,7 @@ func (r *Runner) Approve(ctx context.Context, stepID, by, comment string) (*Stat
 	var out *State
 	err := r.locked(ctx, ApplyOptions{}, func(ctx context.Context, st *State, rev Revision) error {
 		if st == nil || !st.Status.Resumable() {
-			return fmt.Errorf("no unfinished run to approve a step of: start one with `mimirctl apply PLAN`")
+			return fmt.Errorf("no unfinished run to approve a step of: start one with `%s`", invocation.Command("apply", "PLAN"))
 		}
 		ss := st.StepState(stepID)
 		if ss == nil {

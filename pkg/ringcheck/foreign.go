@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 )
 
 // NotPods returns the instances of r, in page order, that belong to none of
@@ -68,6 +70,6 @@ func DescribeForeign(ring, namespace string, in Instance) string {
 		zone = "no zone"
 	}
 	return fmt.Sprintf("ring %s holds %s (%s), which is not a pod of namespace %s — another cluster's members may have joined this ring (%s, address %s); "+
-		"keep them out with a memberlist cluster label (plan memberlist-cluster-label), then forget the instance once it is unhealthy (mimirctl ring %s --forget %s)",
-		ring, in.ID, zone, namespace, in.State, in.Address, ring, in.ID)
+		"keep them out with a memberlist cluster label (plan memberlist-cluster-label), then forget the instance once it is unhealthy (%s)",
+		ring, in.ID, zone, namespace, in.State, in.Address, invocation.Command("ring", ring, "--forget", in.ID))
 }

@@ -111,8 +111,8 @@ build_versitygw() {
 
 # build_goreleaser: GoReleaser, which .goreleaser.yaml (release archives,
 # checksums, SBOMs) is written for, and cyclonedx-gomod, the SBOM generator
-# that configuration runs. Not part of the default set: the local cluster
-# does not need them and CI does not build releases (yet).
+# that configuration runs. Not part of the default set (the local cluster
+# does not need them): .ci/run builds them for make release-snapshot.
 build_goreleaser() {
 	if ! up_to_date "$here/cyclonedx-gomod" cyclonedx-gomod; then
 		log "building cyclonedx-gomod $cyclonedx_version (about 20 seconds cold)"
