@@ -55,15 +55,15 @@ func TestARunPausesForApprovalNeedsYesAndFinishes(t *testing.T) {
 		t.Fatalf("approve: exit %d %s", code, errOut)
 	}
 	// Not on a terminal: the destructive step needs --yes; nothing changes.
-	if _, errOut, code = c.run("", "resume"); code != ExitError || !strings.Contains(errOut, "--yes") || c.world.values["old"] != "" {
+	if _, errOut, code = c.run("", "resume"); code != ExitError || !strings.Contains(errOut, "--yes") || c.world.Values["old"] != "" {
 		t.Fatalf("resume without --yes: exit %d %s", code, errOut)
 	}
 	out, errOut, code = c.run("", "resume", "--yes", "-o", "json")
 	if code != ExitOK {
 		t.Fatalf("resume: exit %d %s", code, errOut)
 	}
-	if c.world.values["old"] != "0" || c.world.values["replicas"] != "3" {
-		t.Errorf("world = %v", c.world.values)
+	if c.world.Values["old"] != "0" || c.world.Values["replicas"] != "3" {
+		t.Errorf("world = %v", c.world.Values)
 	}
 	var last map[string]any
 	sc := bufio.NewScanner(strings.NewReader(out))
@@ -93,7 +93,7 @@ func TestPlanShowsRemainingStepsAndExitsTwoWithDetailedExitcode(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	golden.Assert(t, "plan-demo.golden", []byte(out))
-	c.world.values["replicas"], c.world.values["old"] = "3", "0"
+	c.world.Values["replicas"], c.world.Values["old"] = "3", "0"
 	out, _, code = c.run("", "plan", "demo", "--detailed-exitcode", "-o", "json")
 	var pv struct{ Remaining int }
 	if err := json.Unmarshal([]byte(out), &pv); err != nil || code != ExitOK || pv.Remaining != 0 {
@@ -103,7 +103,7 @@ func TestPlanShowsRemainingStepsAndExitsTwoWithDetailedExitcode(t *testing.T) {
 
 func TestAWindowTooShortStopsResumably(t *testing.T) {
 	c := newTestCLI(t)
-	c.world.values["replicas"] = "3"
+	c.world.Values["replicas"] = "3"
 	if _, _, code := c.run("", "apply", "demo"); code != ExitPaused {
 		t.Fatal("want paused")
 	}
@@ -112,7 +112,7 @@ func TestAWindowTooShortStopsResumably(t *testing.T) {
 	if code != ExitWindowClosed || !strings.Contains(errOut, "step 3-shutdown needs at least 1m0s") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if c.world.values["old"] != "" {
+	if c.world.Values["old"] != "" {
 		t.Error("the step started although it did not fit")
 	}
 }

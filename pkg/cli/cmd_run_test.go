@@ -72,8 +72,8 @@ func TestRunApplyPausesAndRunAbortListsTheUndoHints(t *testing.T) {
 	if !errors.As(err, &paused) {
 		t.Fatalf("apply: error %v, want a pause at the manual step; stderr:\n%s", err, errOut.String())
 	}
-	if c.world.values["replicas"] != "3" {
-		t.Errorf("the first step did not run: %v", c.world.values)
+	if c.world.Values["replicas"] != "3" {
+		t.Errorf("the first step did not run: %v", c.world.Values)
 	}
 	if c.bound.ApplyMode != "direct" {
 		t.Errorf("bound with %+v, want the options given", c.bound)

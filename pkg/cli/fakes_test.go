@@ -3,13 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,94 +20,14 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/plan"
-	"github.com/mimirctl/mimirctl/pkg/verdict"
+	"github.com/mimirctl/mimirctl/pkg/plan/plantest"
 )
-
-// fakeSetSpec and fakeCheckSpec are test kinds acting on a map.
-type fakeSetSpec struct {
-	Key    string `yaml:"key" json:"key"`
-	Value  string `yaml:"value" json:"value"`
-	Danger bool   `yaml:"destructive,omitempty" json:"destructive,omitempty"`
-}
-
-func (s *fakeSetSpec) Validate() error {
-	if s.Key == "" {
-		return errors.New("key is required")
-	}
-	return nil
-}
-func (s *fakeSetSpec) Describe() string  { return fmt.Sprintf("set %s to %s", s.Key, s.Value) }
-func (s *fakeSetSpec) Destructive() bool { return s.Danger }
-
-type fakeCheckSpec struct {
-	Key    string `yaml:"key" json:"key"`
-	Equals string `yaml:"equals" json:"equals"`
-}
-
-func (s *fakeCheckSpec) Validate() error  { return nil }
-func (s *fakeCheckSpec) Describe() string { return fmt.Sprintf("%s is %s", s.Key, s.Equals) }
-
-type fakeWorld struct {
-	mu     sync.Mutex
-	values map[string]string
-	// onApply, when set, runs after an action set key (to interrupt a run).
-	onApply func(key string)
-}
-
-type fakeBinder struct{ w *fakeWorld }
-
-func (b fakeBinder) BindAction(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
-	return fakeAction{w: b.w, s: cfg.Spec.(*fakeSetSpec)}, nil
-}
-
-func (b fakeBinder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
-	return fakeGate{w: b.w, s: cfg.Spec.(*fakeCheckSpec)}, nil
-}
-
-type fakeAction struct {
-	w *fakeWorld
-	s *fakeSetSpec
-}
-
-func (a fakeAction) Check(context.Context) (bool, string, error) {
-	a.w.mu.Lock()
-	defer a.w.mu.Unlock()
-	return a.w.values[a.s.Key] == a.s.Value, "now " + a.w.values[a.s.Key], nil
-}
-
-func (a fakeAction) Apply(context.Context, plan.Progress) error {
-	a.w.mu.Lock()
-	a.w.values[a.s.Key] = a.s.Value
-	a.w.mu.Unlock()
-	if a.w.onApply != nil {
-		a.w.onApply(a.s.Key)
-	}
-	return nil
-}
-
-func (a fakeAction) Preview(context.Context) (plan.Change, error) {
-	return plan.Change{Summary: "would set " + a.s.Key, Diff: "- " + a.s.Key + ": old\n+ " + a.s.Key + ": " + a.s.Value}, nil
-}
-
-type fakeGate struct {
-	w *fakeWorld
-	s *fakeCheckSpec
-}
-
-func (g fakeGate) Evaluate(context.Context) verdict.Observation {
-	g.w.mu.Lock()
-	defer g.w.mu.Unlock()
-	if g.w.values[g.s.Key] == g.s.Equals {
-		return verdict.Passf("%s is %s", g.s.Key, g.s.Equals)
-	}
-	return verdict.Failf("%s is %q", g.s.Key, g.w.values[g.s.Key])
-}
 
 // testCLI runs commands against testdata plans, a fake cluster and a state
 // file in a temporary directory.
 type testCLI struct {
 	t     *testing.T
-	world *fakeWorld
+	world *plantest.World
 	dir   string
 	clock *testkit.Clock
 	kube  *fake.Clientset
@@ -133,7 +50,7 @@ func newTestCLI(t *testing.T) *testCLI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testCLI{t: t, world: &fakeWorld{values: map[string]string{}}, dir: t.TempDir(), builtin: builtin,
+	return &testCLI{t: t, world: plantest.NewWorld(), dir: t.TempDir(), builtin: builtin,
 		clock: testkit.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)),
 		kube: fake.NewClientset(
 			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system", UID: "cluster-uid"}},
@@ -155,14 +72,10 @@ func (c *testCLI) factory(stdin string, out, errOut io.Writer) *Factory {
 		IO: IOStreams{In: strings.NewReader(stdin), Out: out, ErrOut: errOut},
 		Target: mimirctl.Target{
 			BuiltinPlans: os.DirFS(c.builtin),
-			Registry: func() *plan.Registry {
-				return plan.NewRegistry().
-					AddAction(plan.ActionKind{Name: "set", New: func() plan.ActionSpec { return &fakeSetSpec{} }}).
-					AddGate(plan.GateKind{Name: "check", New: func() plan.GateSpec { return &fakeCheckSpec{} }})
-			},
+			Registry:     plantest.NewRegistry,
 			Binder: func(_ context.Context, _ *mimirctl.Target, b BindOptions) (plan.Binder, error) {
 				c.bound = b
-				return fakeBinder{w: c.world}, nil
+				return plantest.Binder{World: c.world}, nil
 			},
 			Clock: c.clock,
 		},

@@ -16,7 +16,7 @@ func TestTheKubectlPluginsHintsNameKubectlMimir(t *testing.T) {
 
 	c := newTestCLI(t)
 	c.displayName = "kubectl mimir"
-	c.world.values["replicas"] = "3"
+	c.world.Values["replicas"] = "3"
 	_, errOut, code := c.run("", "apply", "demo")
 	if code != ExitPaused || !strings.Contains(errOut, "run `kubectl mimir approve 2-route`, then `kubectl mimir resume`") {
 		t.Errorf("paused: exit %d\n%s", code, errOut)
@@ -31,7 +31,7 @@ func TestTheKubectlPluginsHintsNameKubectlMimir(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c.world.onApply = func(string) { cancel() }
+	c.world.OnApply = func(string) { cancel() }
 	_, errOut, code = c.runContext(ctx, "", "resume", "--yes")
 	if code != ExitInterrupted || !strings.Contains(errOut, "run `kubectl mimir resume` to continue") {
 		t.Errorf("interrupted: exit %d\n%s", code, errOut)

@@ -56,8 +56,8 @@ func TestResumeContinuesAPlanLoadedFromAPath(t *testing.T) {
 	if _, errOut, code := c.run("", "resume", "--yes"); code != ExitOK {
 		t.Fatalf("resume: exit %d\n%s", code, errOut)
 	}
-	if c.world.values["old"] != "0" {
-		t.Errorf("world = %v", c.world.values)
+	if c.world.Values["old"] != "0" {
+		t.Errorf("world = %v", c.world.Values)
 	}
 }
 

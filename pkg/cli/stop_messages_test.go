@@ -23,7 +23,7 @@ func TestStopMessagesArePrintedOnce(t *testing.T) {
 			return errOut, code
 		}, "waits for a person", ExitPaused},
 		{"out of the maintenance window", func(_ *testing.T, c *testCLI) (string, int) {
-			c.world.values["replicas"] = "3"
+			c.world.Values["replicas"] = "3"
 			c.run("", "apply", "demo")
 			c.run("", "approve", "2-route")
 			_, errOut, code := c.run("", "resume", "--yes", "--window", "30s")
@@ -32,7 +32,7 @@ func TestStopMessagesArePrintedOnce(t *testing.T) {
 		{"interrupted", func(_ *testing.T, c *testCLI) (string, int) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			c.world.onApply = func(string) { cancel() }
+			c.world.OnApply = func(string) { cancel() }
 			_, errOut, code := c.runContext(ctx, "", "apply", "demo")
 			return errOut, code
 		}, "run `mimirctl resume` to continue", ExitInterrupted},

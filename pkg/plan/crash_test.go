@@ -1,4 +1,4 @@
-package plan
+package plan_test
 
 import (
 	"errors"
@@ -6,13 +6,16 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/plan/plantest"
 )
 
-func crashPlan() *Plan {
+func crashPlan() *plan.Plan {
 	return testPlan(
-		step("zone-awareness", withSet("zones", "on"), withGate("zones", "on", Policy{Consecutive: 2})),
+		step("zone-awareness", withSet("zones", "on"), withGate("zones", "on", plan.Policy{Consecutive: 2})),
 		step("scale-up", withSet("read", "3"), withSet("backend", "3"), withWait(30*time.Minute)),
-		step("shutdown", withDestructiveSet("ingesters", "0"), withGate("ingesters", "0", Policy{})),
+		step("shutdown", withDestructiveSet("ingesters", "0"), withGate("ingesters", "0", plan.Policy{})),
 		step("cleanup", withSet("mode", "read-write")),
 	)
 }
@@ -21,13 +24,13 @@ func crashPlan() *Plan {
 // cut at any point and resumed.
 type outcome struct {
 	World  map[string]string
-	Status RunStatus
-	Steps  map[string]StepStatus
+	Status plan.RunStatus
+	Steps  map[string]plan.StepStatus
 }
 
-func outcomeOf(w *fakeWorld, st *State) outcome {
-	o := outcome{World: map[string]string{}, Status: st.Status, Steps: map[string]StepStatus{}}
-	for k, v := range w.values {
+func outcomeOf(w *plantest.World, st *plan.State) outcome {
+	o := outcome{World: map[string]string{}, Status: st.Status, Steps: map[string]plan.StepStatus{}}
+	for k, v := range w.Values {
 		o.World[k] = v
 	}
 	for _, ss := range st.Steps {
@@ -43,7 +46,7 @@ func outcomeOf(w *fakeWorld, st *State) outcome {
 // action is ever applied twice.
 func TestCrashAtEveryBoundaryResumesToTheSameEnd(t *testing.T) {
 	ref := newHarness(t)
-	if err := ref.apply(t, crashPlan(), ApplyOptions{Yes: true}); err != nil {
+	if err := ref.apply(t, crashPlan(), plan.ApplyOptions{Yes: true}); err != nil {
 		t.Fatalf("uninterrupted run: %v", err)
 	}
 	want := outcomeOf(ref.world, ref.state(t))
@@ -55,21 +58,21 @@ func TestCrashAtEveryBoundaryResumesToTheSameEnd(t *testing.T) {
 		t.Run(fmt.Sprintf("cut before save %d of %d", cut, saves), func(t *testing.T) {
 			h := newHarness(t)
 			h.store.failAt = cut
-			if err := h.apply(t, crashPlan(), ApplyOptions{Yes: true}); !errors.Is(err, errCrash) {
+			if err := h.apply(t, crashPlan(), plan.ApplyOptions{Yes: true}); !errors.Is(err, errCrash) {
 				t.Fatalf("first run: err = %v, want the simulated crash", err)
 			}
 			// A new process: same store and cluster, fresh runner.
 			h.store.failAt = 0
 			h.clock.Set(h.clock.Now().Add(5 * time.Minute))
-			h.runner = &Runner{Store: h.store, Locker: NewFileLocker(h.dir + "/state.json"), Binder: fakeBinder{w: h.world},
+			h.runner = &plan.Runner{Store: h.store, Locker: plan.NewFileLocker(h.dir + "/state.json"), Binder: plantest.Binder{World: h.world},
 				Clock: h.clock, Events: &recorder{}, Holder: "second", Identity: h.runner.Identity}
-			if err := h.apply(t, crashPlan(), ApplyOptions{Yes: true}); err != nil {
+			if err := h.apply(t, crashPlan(), plan.ApplyOptions{Yes: true}); err != nil {
 				t.Fatalf("resumed run: %v", err)
 			}
 			if got := outcomeOf(h.world, h.state(t)); !reflect.DeepEqual(got, want) {
 				t.Errorf("outcome differs:\n got %+v\nwant %+v", got, want)
 			}
-			for key, n := range h.world.applies {
+			for key, n := range h.world.Applies {
 				if n != 1 {
 					t.Errorf("%s applied %d times", key, n)
 				}

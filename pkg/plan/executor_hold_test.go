@@ -1,4 +1,4 @@
-package plan
+package plan_test
 
 import (
 	"context"
@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/plan/plantest"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
 	"github.com/mimirctl/mimirctl/pkg/verdict"
@@ -25,10 +28,10 @@ func TestAResumedRunContinuesAGatesSeriesOfPasses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.world.values["x"] = "1"
-			p := testPlan(step("a", withGate("x", "1", Policy{Interval: duration.Duration(10 * time.Second), Consecutive: 3})))
-			var wc *WindowClosedError
-			if err := h.apply(t, p, ApplyOptions{Until: h.clock.Now().Add(15 * time.Second)}); !errors.As(err, &wc) {
+			h.world.Values["x"] = "1"
+			p := testPlan(step("a", withGate("x", "1", plan.Policy{Interval: duration.Duration(10 * time.Second), Consecutive: 3})))
+			var wc *plan.WindowClosedError
+			if err := h.apply(t, p, plan.ApplyOptions{Until: h.clock.Now().Add(15 * time.Second)}); !errors.As(err, &wc) {
 				t.Fatalf("first run: %v, want the window to close after two passes", err)
 			}
 			gs := h.state(t).Steps[0].Gates[0]
@@ -37,8 +40,8 @@ func TestAResumedRunContinuesAGatesSeriesOfPasses(t *testing.T) {
 			}
 			first := *gs.FirstPassAt
 			h.clock.Set(h.clock.Now().Add(time.Hour))
-			h.world.script["x"] = []verdict.Verdict{tc.first}
-			if err := h.resume(t, p, ApplyOptions{}); err != nil {
+			h.world.Script["x"] = []verdict.Verdict{tc.first}
+			if err := h.resume(t, p, plan.ApplyOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			gs = h.state(t).Steps[0].Gates[0]
@@ -55,7 +58,7 @@ func TestAResumedRunContinuesAGatesSeriesOfPasses(t *testing.T) {
 // fakeHoldingGate is a fake HoldingGate: it holds from its first pass and
 // records what ContinueHold was given.
 type fakeHoldingGate struct {
-	*fakeGate
+	plan.Gate
 	now          func() time.Time
 	since        time.Time
 	gotSince     time.Time
@@ -64,7 +67,7 @@ type fakeHoldingGate struct {
 }
 
 func (g *fakeHoldingGate) Evaluate(ctx context.Context) verdict.Observation {
-	obs := g.fakeGate.Evaluate(ctx)
+	obs := g.Gate.Evaluate(ctx)
 	if obs.Verdict != verdict.Pass {
 		g.since = time.Time{}
 		return obs
@@ -90,12 +93,16 @@ func (g *fakeHoldingGate) ContinueHold(_ context.Context, since, seen time.Time)
 }
 
 type holdingBinder struct {
-	fakeBinder
+	plantest.Binder
 	gate *fakeHoldingGate
 }
 
-func (b holdingBinder) BindGate(_ context.Context, _ *Plan, _ *Step, cfg GateConfig) (Gate, error) {
-	b.gate.fakeGate = &fakeGate{w: b.w, spec: cfg.Spec.(*fakeCheckSpec)}
+func (b holdingBinder) BindGate(ctx context.Context, p *plan.Plan, s *plan.Step, cfg plan.GateConfig) (plan.Gate, error) {
+	inner, err := b.Binder.BindGate(ctx, p, s, cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.gate.Gate = inner
 	return b.gate, nil
 }
 
@@ -103,13 +110,13 @@ func (b holdingBinder) BindGate(_ context.Context, _ *Plan, _ *Step, cfg GateCon
 // with the time it was last seen, and the gate decides.
 func TestAResumedRunHandsARecordedHoldBackToItsGate(t *testing.T) {
 	h := newHarness(t)
-	h.world.values["x"] = "1"
+	h.world.Values["x"] = "1"
 	g := &fakeHoldingGate{now: h.clock.Now, continueHold: true}
-	h.runner.Binder = holdingBinder{fakeBinder{w: h.world}, g}
-	p := testPlan(step("a", withGate("x", "1", Policy{Interval: duration.Duration(time.Minute), Timeout: duration.Duration(time.Hour)})))
+	h.runner.Binder = holdingBinder{plantest.Binder{World: h.world}, g}
+	p := testPlan(step("a", withGate("x", "1", plan.Policy{Interval: duration.Duration(time.Minute), Timeout: duration.Duration(time.Hour)})))
 	start := h.clock.Now()
-	var wc *WindowClosedError
-	if err := h.apply(t, p, ApplyOptions{Until: start.Add(3*time.Minute + 30*time.Second)}); !errors.As(err, &wc) {
+	var wc *plan.WindowClosedError
+	if err := h.apply(t, p, plan.ApplyOptions{Until: start.Add(3*time.Minute + 30*time.Second)}); !errors.As(err, &wc) {
 		t.Fatalf("first run: %v", err)
 	}
 	gs := h.state(t).Steps[0].Gates[0]
@@ -118,7 +125,7 @@ func TestAResumedRunHandsARecordedHoldBackToItsGate(t *testing.T) {
 	}
 	seen := gs.At
 	h.clock.Set(h.clock.Now().Add(time.Minute))
-	if err := h.resume(t, p, ApplyOptions{}); err != nil {
+	if err := h.resume(t, p, plan.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if !g.gotSince.Equal(start) || !g.gotSeen.Equal(seen) {
@@ -130,7 +137,7 @@ func TestAResumedRunHandsARecordedHoldBackToItsGate(t *testing.T) {
 	}
 	var said bool
 	for _, e := range h.events.events {
-		said = said || (e.Type == EventProgress && strings.Contains(e.Message, "continues"))
+		said = said || (e.Type == plan.EventProgress && strings.Contains(e.Message, "continues"))
 	}
 	if !said {
 		t.Error("the resumed run did not say what became of the hold")

@@ -1,4 +1,4 @@
-package plan
+package plan_test
 
 import (
 	"context"
@@ -6,29 +6,36 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/plan/plantest"
 )
 
 // pollingBinder binds every action to a pollingAction.
 type pollingBinder struct {
-	fakeBinder
+	plantest.Binder
 	polls int
 	block bool
 }
 
-func (b pollingBinder) BindAction(_ context.Context, _ *Plan, _ *Step, cfg ActionConfig) (Action, error) {
-	return &pollingAction{fakeAction: fakeAction{w: b.w, spec: cfg.Spec.(*fakeSetSpec)}, polls: b.polls, block: b.block}, nil
+func (b pollingBinder) BindAction(ctx context.Context, p *plan.Plan, s *plan.Step, cfg plan.ActionConfig) (plan.Action, error) {
+	set, err := b.Binder.BindAction(ctx, p, s, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &pollingAction{Action: set, polls: b.polls, block: b.block}, nil
 }
 
 // pollingAction is a fake action that polls: polls sleeps of a minute
 // through Progress.Sleep (the executor's clock), or, with block, waits on
 // its context alone as a rollout watch does; then it sets its value.
 type pollingAction struct {
-	fakeAction
+	plan.Action
 	polls int
 	block bool
 }
 
-func (a *pollingAction) Apply(ctx context.Context, p Progress) error {
+func (a *pollingAction) Apply(ctx context.Context, p plan.Progress) error {
 	if a.block {
 		<-ctx.Done()
 		return ctx.Err()
@@ -45,7 +52,7 @@ func (a *pollingAction) Apply(ctx context.Context, p Progress) error {
 			return err
 		}
 	}
-	return a.fakeAction.Apply(ctx, p)
+	return a.Action.Apply(ctx, p)
 }
 
 // An action that polls through Progress.Sleep stops at the window's end,
@@ -53,12 +60,12 @@ func (a *pollingAction) Apply(ctx context.Context, p Progress) error {
 // "started" with its progress, and the next window finishes it.
 func TestAWindowEndsInsideAnAction(t *testing.T) {
 	h := newHarness(t)
-	h.runner.Binder = pollingBinder{fakeBinder: fakeBinder{w: h.world}, polls: 30}
+	h.runner.Binder = pollingBinder{Binder: plantest.Binder{World: h.world}, polls: 30}
 	p := testPlan(step("a", withSet("x", "1")))
 	start := h.clock.Now()
-	err := h.apply(t, p, ApplyOptions{Until: start.Add(10*time.Minute + 30*time.Second)})
-	var wc *WindowClosedError
-	if !errors.As(err, &wc) || !strings.Contains(wc.Reason, "action set x=1") {
+	err := h.apply(t, p, plan.ApplyOptions{Until: start.Add(10*time.Minute + 30*time.Second)})
+	var wc *plan.WindowClosedError
+	if !errors.As(err, &wc) || !strings.Contains(wc.Reason, "action set x to 1") {
 		t.Fatalf("err = %v, want the window to close inside the action", err)
 	}
 	if got := h.clock.Now().Sub(start); got > 10*time.Minute+30*time.Second {
@@ -66,15 +73,15 @@ func TestAWindowEndsInsideAnAction(t *testing.T) {
 	}
 	st := h.state(t)
 	as := st.Steps[0].Actions[0]
-	if st.Status != RunStopped || as.Status != ActionStarted || len(as.Data["polls"]) != 11 || h.world.applies["x"] != 0 {
-		t.Fatalf("run %s, action %s with %d polls recorded, applies %v", st.Status, as.Status, len(as.Data["polls"]), h.world.applies)
+	if st.Status != plan.RunStopped || as.Status != plan.ActionStarted || len(as.Data["polls"]) != 11 || h.world.Applies["x"] != 0 {
+		t.Fatalf("run %s, action %s with %d polls recorded, applies %v", st.Status, as.Status, len(as.Data["polls"]), h.world.Applies)
 	}
 	h.clock.Set(h.clock.Now().Add(12 * time.Hour))
-	if err := h.resume(t, p, ApplyOptions{Until: h.clock.Now().Add(time.Hour)}); err != nil {
+	if err := h.resume(t, p, plan.ApplyOptions{Until: h.clock.Now().Add(time.Hour)}); err != nil {
 		t.Fatalf("resume in the next window: %v", err)
 	}
-	if st := h.state(t); st.Status != RunDone || h.world.applies["x"] != 1 || len(st.Steps[0].Actions[0].Data["polls"]) != 30 {
-		t.Errorf("run %s, applies %v", st.Status, h.world.applies)
+	if st := h.state(t); st.Status != plan.RunDone || h.world.Applies["x"] != 1 || len(st.Steps[0].Actions[0].Data["polls"]) != 30 {
+		t.Errorf("run %s, applies %v", st.Status, h.world.Applies)
 	}
 }
 
@@ -83,15 +90,15 @@ func TestAWindowEndsInsideAnAction(t *testing.T) {
 // recorded as failed.
 func TestAWindowEndStopsAnActionWaitingOnItsContext(t *testing.T) {
 	h := newHarness(t)
-	h.runner.Clock = RealClock{}
-	h.runner.Binder = pollingBinder{fakeBinder: fakeBinder{w: h.world}, block: true}
+	h.runner.Clock = plan.RealClock{}
+	h.runner.Binder = pollingBinder{Binder: plantest.Binder{World: h.world}, block: true}
 	p := testPlan(step("a", withSet("x", "1")))
-	err := h.apply(t, p, ApplyOptions{Until: time.Now().Add(200 * time.Millisecond), ApplyGrace: 10 * time.Millisecond})
-	var wc *WindowClosedError
+	err := h.apply(t, p, plan.ApplyOptions{Until: time.Now().Add(200 * time.Millisecond), ApplyGrace: 10 * time.Millisecond})
+	var wc *plan.WindowClosedError
 	if !errors.As(err, &wc) || !strings.Contains(wc.Reason, "stopped when the window ended") {
 		t.Fatalf("err = %v, want the window to close", err)
 	}
-	if st := h.state(t); st.Status != RunStopped || st.Steps[0].Actions[0].Status != ActionStarted {
+	if st := h.state(t); st.Status != plan.RunStopped || st.Steps[0].Actions[0].Status != plan.ActionStarted {
 		t.Errorf("run %s, action %s: want stopped and started (checked first next time)", st.Status, st.Steps[0].Actions[0].Status)
 	}
 }
@@ -100,16 +107,16 @@ func TestAWindowEndStopsAnActionWaitingOnItsContext(t *testing.T) {
 // done, what stopped inside, and what the next window needs.
 func TestAWindowClosedEventSaysWhereTheRunStopped(t *testing.T) {
 	h := newHarness(t)
-	h.runner.Binder = pollingBinder{fakeBinder: fakeBinder{w: h.world}, polls: 30}
+	h.runner.Binder = pollingBinder{Binder: plantest.Binder{World: h.world}, polls: 30}
 	p := testPlan(step("a", withSet("x", "1"), withMinDuration(5*time.Minute)))
-	err := h.apply(t, p, ApplyOptions{Until: h.clock.Now().Add(10 * time.Minute)})
-	var wc *WindowClosedError
+	err := h.apply(t, p, plan.ApplyOptions{Until: h.clock.Now().Add(10 * time.Minute)})
+	var wc *plan.WindowClosedError
 	if !errors.As(err, &wc) {
 		t.Fatalf("err = %v", err)
 	}
 	last := h.events.events[len(h.events.events)-1]
-	for _, want := range []string{"step a: stopped inside", "set x=1", "at least 5m0s"} {
-		if last.Type != EventWindowClosed || last.Step != "a" || !strings.Contains(last.Message, want) {
+	for _, want := range []string{"step a: stopped inside", "set x to 1", "at least 5m0s"} {
+		if last.Type != plan.EventWindowClosed || last.Step != "a" || !strings.Contains(last.Message, want) {
 			t.Errorf("last event %s %q, want %q in it", last.Type, last.Message, want)
 		}
 	}
@@ -123,10 +130,10 @@ func TestAWindowClosedEventSaysWhereTheRunStopped(t *testing.T) {
 func TestAStepRefusedAfterTheWindowSaysNothingIsLeft(t *testing.T) {
 	h := newHarness(t)
 	p := testPlan(step("a", withSet("x", "1"), withMinDuration(time.Minute)))
-	err := h.apply(t, p, ApplyOptions{Until: h.clock.Now().Add(-90 * time.Second)})
-	var wc *WindowClosedError
-	if !errors.As(err, &wc) || h.world.applies["x"] != 0 {
-		t.Fatalf("err = %v, applies %v: want the step refused", err, h.world.applies)
+	err := h.apply(t, p, plan.ApplyOptions{Until: h.clock.Now().Add(-90 * time.Second)})
+	var wc *plan.WindowClosedError
+	if !errors.As(err, &wc) || h.world.Applies["x"] != 0 {
+		t.Fatalf("err = %v, applies %v: want the step refused", err, h.world.Applies)
 	}
 	if !strings.Contains(wc.Reason, "only 0s are left") || strings.Contains(wc.Reason, "-") {
 		t.Errorf("reason %q, want it to say only 0s are left", wc.Reason)

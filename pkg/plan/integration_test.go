@@ -1,6 +1,6 @@
 //go:build integration
 
-package plan
+package plan_test
 
 import (
 	"context"
@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/plan/plantest"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -43,15 +46,15 @@ func realCluster(t *testing.T) (kubernetes.Interface, string) {
 
 func TestConfigMapStoreOnARealAPIServer(t *testing.T) {
 	cs, ns := realCluster(t)
-	storeContract(t, NewConfigMapStore(cs, ns, ""))
+	storeContract(t, plan.NewConfigMapStore(cs, ns, ""))
 }
 
 func TestLeaseLockOnARealAPIServer(t *testing.T) {
 	cs, ns := realCluster(t)
-	lockerContract(t, NewLeaseLocker(cs, ns, ""))
+	lockerContract(t, plan.NewLeaseLocker(cs, ns, ""))
 
 	t.Run("renewed while held, lost when force-unlocked", func(t *testing.T) {
-		l := NewLeaseLocker(cs, ns, "renewal")
+		l := plan.NewLeaseLocker(cs, ns, "renewal")
 		l.Duration = 3 * time.Second
 		held, err := l.Acquire(context.Background(), "first run")
 		if err != nil {
@@ -77,13 +80,13 @@ func TestLeaseLockOnARealAPIServer(t *testing.T) {
 	})
 
 	t.Run("a crashed holder's lease expires", func(t *testing.T) {
-		l := NewLeaseLocker(cs, ns, "expiry")
+		l := plan.NewLeaseLocker(cs, ns, "expiry")
 		l.Duration = 2 * time.Second
 		crashed, err := l.Acquire(context.Background(), "crashed run")
 		if err != nil {
 			t.Fatal(err)
 		}
-		abandon(crashed)
+		plan.Abandon(crashed)
 		time.Sleep(3 * time.Second)
 		taken, err := l.Acquire(context.Background(), "new run")
 		if err != nil {
@@ -94,7 +97,7 @@ func TestLeaseLockOnARealAPIServer(t *testing.T) {
 }
 
 func isLocked(err error, holder string) bool {
-	var le *LockedError
+	var le *plan.LockedError
 	return errors.As(err, &le) && strings.Contains(le.Info.Holder, holder)
 }
 
@@ -102,27 +105,27 @@ func isLocked(err error, holder string) bool {
 // ConfigMap store and Lease, cut by a crash, and resumes it.
 func TestARunPersistsInAConfigMap(t *testing.T) {
 	cs, ns := realCluster(t)
-	world := newFakeWorld()
-	newRunner := func() *Runner {
-		return &Runner{Store: NewConfigMapStore(cs, ns, ""), Locker: NewLeaseLocker(cs, ns, ""), Binder: fakeBinder{w: world},
-			Clock: newFakeClock(), Events: Discard, Holder: "it", Identity: ClusterIdentity{Server: "s", ClusterUID: "u", Namespace: ns}}
+	world := plantest.NewWorld()
+	newRunner := func() *plan.Runner {
+		return &plan.Runner{Store: plan.NewConfigMapStore(cs, ns, ""), Locker: plan.NewLeaseLocker(cs, ns, ""), Binder: plantest.Binder{World: world},
+			Clock: newFakeClock(), Events: plan.Discard, Holder: "it", Identity: plan.ClusterIdentity{Server: "s", ClusterUID: "u", Namespace: ns}}
 	}
 	p := testPlan(step("a", withSet("x", "1")), step("b", withManual("approve me")), step("c", withSet("y", "1"), withWait(time.Hour)))
-	var paused *PausedError
-	if err := newRunner().Apply(context.Background(), p, ApplyOptions{}); !errors.As(err, &paused) {
+	var paused *plan.PausedError
+	if err := newRunner().Apply(context.Background(), p, plan.ApplyOptions{}); !errors.As(err, &paused) {
 		t.Fatalf("first run: %v", err)
 	}
 	if _, err := newRunner().Approve(context.Background(), "b", "alice", ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := newRunner().Resume(context.Background(), func(string, ParamValues) (*Plan, error) { return p, nil }, ApplyOptions{}); err != nil {
+	if err := newRunner().Resume(context.Background(), func(string, plan.ParamValues) (*plan.Plan, error) { return p, nil }, plan.ApplyOptions{}); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
-	st, _, err := NewConfigMapStore(cs, ns, "").Load(context.Background())
-	if err != nil || st.Status != RunDone || world.applies["x"] != 1 || world.applies["y"] != 1 {
-		t.Fatalf("state %+v err %v applies %v", st, err, world.applies)
+	st, _, err := plan.NewConfigMapStore(cs, ns, "").Load(context.Background())
+	if err != nil || st.Status != plan.RunDone || world.Applies["x"] != 1 || world.Applies["y"] != 1 {
+		t.Fatalf("state %+v err %v applies %v", st, err, world.Applies)
 	}
-	info, err := NewLeaseLocker(cs, ns, "").Inspect(context.Background())
+	info, err := plan.NewLeaseLocker(cs, ns, "").Inspect(context.Background())
 	if err != nil || info != nil {
 		t.Errorf("lock left held: %+v %v", info, err)
 	}

@@ -1,4 +1,4 @@
-package plan
+package plan_test
 
 import (
 	"context"
@@ -7,11 +7,14 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/plan/plantest"
 )
 
-func loadGood(t *testing.T, params map[string]string) *Plan {
+func loadGood(t *testing.T, params map[string]string) *plan.Plan {
 	t.Helper()
-	p, err := Load(os.DirFS("testdata/plans"), "good", LoadOptions{Registry: fakeRegistry(), Params: params})
+	p, err := plan.Load(os.DirFS("testdata/plans"), "good", plan.LoadOptions{Registry: plantest.NewRegistry(), Params: params})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -31,10 +34,10 @@ func TestLoadReadsYAMLAndJsonnetStepsInOrder(t *testing.T) {
 	if first.Title != "First step in mimir" {
 		t.Errorf("title = %q: ${namespace} not substituted", first.Title)
 	}
-	if v := first.Actions[0].Spec.(*fakeSetSpec).Value; v != "3" {
+	if v := first.Actions[0].Spec.(*plantest.SetSpec).Value; v != "3" {
 		t.Errorf("set value = %q, want 3", v)
 	}
-	if r := first.Actions[1].Spec.(*fakeSetSpec).Replica; r != 3 {
+	if r := first.Actions[1].Spec.(*plantest.SetSpec).Replicas; r != 3 {
 		t.Errorf("typed substitution: replicas = %d, want 3", r)
 	}
 	if first.Actions[1].Label() != "widen" {
@@ -128,11 +131,11 @@ func TestLoadErrorsNameFileLineFieldAndFix(t *testing.T) {
 				"bad/plan.yaml":    {Data: []byte(meta)},
 				"bad/steps/a.yaml": {Data: []byte(tc.step)},
 			}
-			_, err := Load(fsys, "bad", LoadOptions{Registry: fakeRegistry()})
+			_, err := plan.Load(fsys, "bad", plan.LoadOptions{Registry: plantest.NewRegistry()})
 			if err == nil {
 				t.Fatal("Load succeeded, want an error")
 			}
-			if _, ok := AsValidationError(err); !ok {
+			if _, ok := plan.AsValidationError(err); !ok {
 				t.Errorf("error is %T, want *ValidationError", err)
 			}
 			for _, w := range tc.want {
@@ -153,7 +156,7 @@ func TestLoadJsonnetErrorsCarryTheirPosition(t *testing.T) {
 		"j/steps/notes.txt":    {Data: []byte("ignored")},
 		"j/steps/d/nested.yml": {Data: []byte("ignored: true")},
 	}
-	_, err := Load(fsys, "j", LoadOptions{Registry: fakeRegistry()})
+	_, err := plan.Load(fsys, "j", plan.LoadOptions{Registry: plantest.NewRegistry()})
 	if err == nil {
 		t.Fatal("want an error")
 	}
@@ -169,7 +172,7 @@ func TestParameterProblemsAreReportedTogether(t *testing.T) {
 		"p/plan.yaml":    {Data: []byte("name: p\nparameters:\n  - {name: store, type: string, enum: [consul, etcd]}\n  - {name: n, type: int, default: 1}\n")},
 		"p/steps/a.yaml": {Data: []byte("id: a\ntitle: A\nwait: {duration: 1m}\n")},
 	}
-	_, err := Load(fsys, "p", LoadOptions{Registry: fakeRegistry(), Params: map[string]string{"n": "x", "stor": "consul"}})
+	_, err := plan.Load(fsys, "p", plan.LoadOptions{Registry: plantest.NewRegistry(), Params: map[string]string{"n": "x", "stor": "consul"}})
 	if err == nil {
 		t.Fatal("want an error")
 	}
@@ -178,14 +181,14 @@ func TestParameterProblemsAreReportedTogether(t *testing.T) {
 			t.Errorf("error lacks %q:\n%v", w, err)
 		}
 	}
-	_, err = Load(fsys, "p", LoadOptions{Registry: fakeRegistry(), Params: map[string]string{"store": "zookeeper"}})
+	_, err = plan.Load(fsys, "p", plan.LoadOptions{Registry: plantest.NewRegistry(), Params: map[string]string{"store": "zookeeper"}})
 	if err == nil || !strings.Contains(err.Error(), `"zookeeper" is not one of consul, etcd`) {
 		t.Errorf("enum error = %v", err)
 	}
 }
 
 func TestLoadWithoutPlanFileSaysWhatIsExpected(t *testing.T) {
-	_, err := Load(fstest.MapFS{}, "nothing", LoadOptions{})
+	_, err := plan.Load(fstest.MapFS{}, "nothing", plan.LoadOptions{})
 	if err == nil || !strings.Contains(err.Error(), "expected one of plan.yaml") {
 		t.Fatalf("err = %v", err)
 	}
@@ -206,7 +209,7 @@ func FuzzLoadNeverPanics(f *testing.F) {
 			"f/plan.yaml":    {Data: []byte(meta)},
 			"f/steps/a.yaml": {Data: []byte(step)},
 		}
-		p, err := Load(fsys, "f", LoadOptions{Registry: fakeRegistry()})
+		p, err := plan.Load(fsys, "f", plan.LoadOptions{Registry: plantest.NewRegistry()})
 		if err == nil && p == nil {
 			t.Fatal("nil plan without error")
 		}
@@ -263,7 +266,7 @@ func TestFieldTyposAreNamedWithTheClosestFieldAtEveryLevel(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.level, func(t *testing.T) {
 			fsys := fstest.MapFS{"typo/plan.yaml": {Data: []byte(tc.meta)}, "typo/steps/a.yaml": {Data: []byte(tc.step)}}
-			_, err := Load(fsys, "typo", LoadOptions{Registry: fakeRegistry()})
+			_, err := plan.Load(fsys, "typo", plan.LoadOptions{Registry: plantest.NewRegistry()})
 			if err == nil {
 				t.Fatal("Load succeeded, want an error")
 			}
@@ -285,10 +288,10 @@ func TestLoadUnboundShowsRequiredParametersAsPlaceholders(t *testing.T) {
 		"u/steps/a.yaml": {Data: []byte("id: a-${key}\ntitle: Set ${key} in ${zones}\nactions:\n  - set: {key: '${key}', replicas: '${n}'}\n" +
 			"gates:\n  - check: {key: '${key}', equals: x}\n")},
 	}
-	if _, err := Load(fsys, "u", LoadOptions{Registry: fakeRegistry()}); err == nil || !strings.Contains(err.Error(), "parameter key is required") {
+	if _, err := plan.Load(fsys, "u", plan.LoadOptions{Registry: plantest.NewRegistry()}); err == nil || !strings.Contains(err.Error(), "parameter key is required") {
 		t.Fatalf("without Unbound: %v", err)
 	}
-	p, err := Load(fsys, "u", LoadOptions{Registry: fakeRegistry(), Unbound: true})
+	p, err := plan.Load(fsys, "u", plan.LoadOptions{Registry: plantest.NewRegistry(), Unbound: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,16 +305,16 @@ func TestLoadUnboundShowsRequiredParametersAsPlaceholders(t *testing.T) {
 	if d := s.Actions[0].Spec.Describe(); d != "set {key: <key>, replicas: <n>}" {
 		t.Errorf("a body whose placeholder does not fit an int: %q", d)
 	}
-	if spec, ok := s.Gates[0].Spec.(*fakeCheckSpec); !ok || spec.Key != "<key>" {
+	if spec, ok := s.Gates[0].Spec.(*plantest.CheckSpec); !ok || spec.Key != "<key>" {
 		t.Errorf("a body that takes its placeholders: %#v", s.Gates[0].Spec)
 	}
-	err = (&Runner{}).Apply(context.Background(), p, ApplyOptions{})
+	err = (&plan.Runner{}).Apply(context.Background(), p, plan.ApplyOptions{})
 	if err == nil || !strings.Contains(err.Error(), "without parameters key, n, zones") {
 		t.Errorf("running a plan with unbound parameters: %v", err)
 	}
 
 	fsys["u/steps/a.yaml"] = &fstest.MapFile{Data: []byte("id: a\ntitle: A\nactions:\n  - set: {key: '${key}', vaule: '${n}'}\n")}
-	if _, err := Load(fsys, "u", LoadOptions{Registry: fakeRegistry(), Unbound: true}); err == nil || !strings.Contains(err.Error(), `unknown field "vaule"`) {
+	if _, err := plan.Load(fsys, "u", plan.LoadOptions{Registry: plantest.NewRegistry(), Unbound: true}); err == nil || !strings.Contains(err.Error(), `unknown field "vaule"`) {
 		t.Errorf("a typo in a body with placeholders: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package plan
+package plan_test
 
 import (
 	"context"
@@ -8,18 +8,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/plan"
+
 	"k8s.io/client-go/kubernetes/fake"
 )
 
 // lockerContract checks behaviour every Locker must have.
-func lockerContract(t *testing.T, l Locker) {
+func lockerContract(t *testing.T, l plan.Locker) {
 	ctx := context.Background()
 	first, err := l.Acquire(ctx, "alice")
 	if err != nil {
 		t.Fatalf("acquire: %v", err)
 	}
 	_, err = l.Acquire(ctx, "bob")
-	var le *LockedError
+	var le *plan.LockedError
 	if !errors.As(err, &le) || le.Info.Holder != "alice" || le.Info.ID != first.ID() {
 		t.Fatalf("second acquire: %v", err)
 	}
@@ -43,17 +45,17 @@ func lockerContract(t *testing.T, l Locker) {
 }
 
 func TestFileLocker(t *testing.T) {
-	lockerContract(t, NewFileLocker(filepath.Join(t.TempDir(), "state.json")))
+	lockerContract(t, plan.NewFileLocker(filepath.Join(t.TempDir(), "state.json")))
 }
 
 func TestLeaseLocker(t *testing.T) {
-	lockerContract(t, NewLeaseLocker(fake.NewClientset(), "mimir", ""))
+	lockerContract(t, plan.NewLeaseLocker(fake.NewClientset(), "mimir", ""))
 }
 
 func TestAnExpiredLeaseIsTakenOver(t *testing.T) {
 	cs := fake.NewClientset()
 	now := time.Unix(1000, 0)
-	l := NewLeaseLocker(cs, "mimir", "")
+	l := plan.NewLeaseLocker(cs, "mimir", "")
 	l.Now = func() time.Time { return now }
 	crashed, err := l.Acquire(context.Background(), "crashed run")
 	if err != nil {
@@ -61,8 +63,8 @@ func TestAnExpiredLeaseIsTakenOver(t *testing.T) {
 	}
 	// The crashed run stops renewing; its renewer is stopped without
 	// clearing the lease, as a killed process would leave it.
-	abandon(crashed)
-	now = now.Add(DefaultLeaseDuration - time.Second)
+	plan.Abandon(crashed)
+	now = now.Add(plan.DefaultLeaseDuration - time.Second)
 	if _, err := l.Acquire(context.Background(), "new run"); err == nil {
 		t.Fatal("took over a lease before it expired")
 	}
@@ -78,12 +80,12 @@ func TestAnExpiredLeaseIsTakenOver(t *testing.T) {
 }
 
 func TestForceUnlockNeedsTheRightID(t *testing.T) {
-	l := NewLeaseLocker(fake.NewClientset(), "mimir", "")
+	l := plan.NewLeaseLocker(fake.NewClientset(), "mimir", "")
 	held, err := l.Acquire(context.Background(), "stuck run")
 	if err != nil {
 		t.Fatal(err)
 	}
-	abandon(held)
+	plan.Abandon(held)
 	if err := l.ForceUnlock(context.Background(), "wrong"); err == nil || !strings.Contains(err.Error(), "held under lock ID "+held.ID()) {
 		t.Fatalf("wrong id: %v", err)
 	}
@@ -96,7 +98,7 @@ func TestForceUnlockNeedsTheRightID(t *testing.T) {
 }
 
 func TestALeaseTakenAwayIsReportedLost(t *testing.T) {
-	l := NewLeaseLocker(fake.NewClientset(), "mimir", "")
+	l := plan.NewLeaseLocker(fake.NewClientset(), "mimir", "")
 	l.Duration = 300 * time.Millisecond
 	held, err := l.Acquire(context.Background(), "run")
 	if err != nil {
@@ -117,7 +119,7 @@ func TestALeaseTakenAwayIsReportedLost(t *testing.T) {
 
 func TestAHeldLeaseIsRenewed(t *testing.T) {
 	cs := fake.NewClientset()
-	l := NewLeaseLocker(cs, "mimir", "")
+	l := plan.NewLeaseLocker(cs, "mimir", "")
 	l.Duration = time.Second
 	held, err := l.Acquire(context.Background(), "run")
 	if err != nil {
@@ -130,7 +132,7 @@ func TestAHeldLeaseIsRenewed(t *testing.T) {
 	}
 	// The renewer runs every third of the duration; on a loaded machine a
 	// renewal may come late, so wait for one instead of sleeping a fixed time.
-	var later *LockInfo
+	var later *plan.LockInfo
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if later, _ = l.Inspect(context.Background()); later != nil && later.Renewed.After(first.Renewed) {
 			break
@@ -144,13 +146,4 @@ func TestAHeldLeaseIsRenewed(t *testing.T) {
 		t.Fatal("a renewed lock reported lost")
 	default:
 	}
-}
-
-// abandon stops a lease's renewer without clearing the lease, as a killed
-// process would leave it, and waits until the renewer has returned (it reads
-// the test's clock).
-func abandon(l Lock) {
-	h := l.(*leaseLock)
-	h.stopOnce.Do(func() { close(h.stop) })
-	<-h.done
 }

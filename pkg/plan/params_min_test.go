@@ -1,15 +1,17 @@
-package plan
+package plan_test
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
 // An int parameter with a minimum refuses smaller values from the command
 // line, naming the parameter and the minimum.
 func TestIntParameterMinimum(t *testing.T) {
 	one := int64(1)
-	p := Parameter{Name: "ingesterReplicas", Type: TypeInt, Min: &one}
+	p := plan.Parameter{Name: "ingesterReplicas", Type: plan.TypeInt, Min: &one}
 	for raw, wantErr := range map[string]bool{"0": true, "-2": true, "1": false, "30": false} {
 		_, err := p.Parse(raw)
 		if (err != nil) != wantErr {

@@ -1,37 +1,38 @@
-package plan
+package plan_test
 
 import (
 	"context"
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
+	"github.com/mimirctl/mimirctl/pkg/plan/plantest"
 )
 
 // fakePositionBinder is a fake binder whose "set" actions on keys starting
 // with "doc." change a cumulative document, as jsonnet changes change
 // mimirctl.libsonnet: the trail holds at a point when every doc key set up
 // to it has the value last set there.
-type fakePositionBinder struct{ fakeBinder }
+type fakePositionBinder struct{ plantest.Binder }
 
-func (b fakePositionBinder) Trail(_ context.Context, p *Plan) (*Trail, error) {
-	b.w.mu.Lock()
-	defer b.w.mu.Unlock()
-	t := &Trail{Document: "doc"}
+func (b fakePositionBinder) Trail(_ context.Context, p *plan.Plan) (*plan.Trail, error) {
+	t := &plan.Trail{Document: "doc"}
 	want := map[string]string{}
 	for i, s := range p.Steps {
 		for j, a := range s.Actions {
-			spec := a.Spec.(*fakeSetSpec)
+			spec := a.Spec.(*plantest.SetSpec)
 			if !strings.HasPrefix(spec.Key, "doc.") {
 				continue
 			}
 			want[spec.Key] = spec.Value
 			var missing []string
 			for k, v := range want {
-				if b.w.values[k] != v {
-					missing = append(missing, k+" is "+b.w.values[k]+", want "+v)
+				if got := b.World.Value(k); got != v {
+					missing = append(missing, k+" is "+got+", want "+v)
 				}
 			}
-			t.Points = append(t.Points, ActionRef{Step: i, Action: j})
+			t.Points = append(t.Points, plan.ActionRef{Step: i, Action: j})
 			t.Holds = append(t.Holds, len(missing) == 0)
 			t.Missing = append(t.Missing, missing)
 		}
@@ -41,10 +42,10 @@ func (b fakePositionBinder) Trail(_ context.Context, p *Plan) (*Trail, error) {
 
 // a: migration mode; b: a check; c: scale to 0 and something else;
 // d: read-write mode.
-func positionPlan() *Plan {
+func positionPlan() *plan.Plan {
 	return testPlan(
 		step("a", withSet("doc.mode", "migration")),
-		step("b", withGate("x", "1", Policy{})),
+		step("b", withGate("x", "1", plan.Policy{})),
 		step("c", withSet("doc.replicas", "0"), withSet("y", "1")),
 		step("d", withSet("doc.mode", "read-write")),
 	)
@@ -52,7 +53,7 @@ func positionPlan() *Plan {
 
 func positionHarness(t *testing.T) *harness {
 	h := newHarness(t)
-	h.runner.Binder = fakePositionBinder{fakeBinder{w: h.world}}
+	h.runner.Binder = fakePositionBinder{plantest.Binder{World: h.world}}
 	return h
 }
 
@@ -60,22 +61,22 @@ func positionHarness(t *testing.T) *harness {
 // taken back: step a's change is not re-applied over step d's.
 func TestANewRunStartsWhereTheEnvironmentStands(t *testing.T) {
 	h := positionHarness(t)
-	h.world.values = map[string]string{"doc.mode": "read-write", "doc.replicas": "0", "y": "1"}
-	if err := h.apply(t, positionPlan(), ApplyOptions{}); err != nil {
+	h.world.Values = map[string]string{"doc.mode": "read-write", "doc.replicas": "0", "y": "1"}
+	if err := h.apply(t, positionPlan(), plan.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if h.world.values["doc.mode"] != "read-write" || h.world.applies["doc.mode"] != 0 {
-		t.Errorf("doc.mode = %s after %d applies: an earlier step was re-applied over a later state", h.world.values["doc.mode"], h.world.applies["doc.mode"])
+	if h.world.Values["doc.mode"] != "read-write" || h.world.Applies["doc.mode"] != 0 {
+		t.Errorf("doc.mode = %s after %d applies: an earlier step was re-applied over a later state", h.world.Values["doc.mode"], h.world.Applies["doc.mode"])
 	}
 	st := h.state(t)
 	for _, id := range []string{"a", "b", "c"} {
-		if ss := st.StepState(id); ss.Status != StepSkipped || !strings.Contains(ss.Note, "up to step d") {
+		if ss := st.StepState(id); ss.Status != plan.StepSkipped || !strings.Contains(ss.Note, "up to step d") {
 			t.Errorf("step %s: %s (%q), want skipped as behind the cluster", id, ss.Status, ss.Note)
 		}
 	}
 	var placed bool
 	for _, e := range h.events.events {
-		placed = placed || (e.Type == EventPosition && strings.Contains(e.Message, "doc holds the changes of this plan up to step d"))
+		placed = placed || (e.Type == plan.EventPosition && strings.Contains(e.Message, "doc holds the changes of this plan up to step d"))
 	}
 	if !placed {
 		t.Errorf("no position event in %v", h.events.types())
@@ -86,14 +87,14 @@ func TestANewRunStartsWhereTheEnvironmentStands(t *testing.T) {
 // earlier gates are not evaluated again.
 func TestANewRunMidwayRunsThePointsStepAndWhatFollows(t *testing.T) {
 	h := positionHarness(t)
-	h.world.values = map[string]string{"doc.mode": "migration", "doc.replicas": "0"}
-	if err := h.apply(t, positionPlan(), ApplyOptions{}); err != nil {
+	h.world.Values = map[string]string{"doc.mode": "migration", "doc.replicas": "0"}
+	if err := h.apply(t, positionPlan(), plan.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if h.world.applies["y"] != 1 || h.world.applies["doc.replicas"] != 0 || h.world.values["doc.mode"] != "read-write" {
-		t.Errorf("applies %v, values %v", h.world.applies, h.world.values)
+	if h.world.Applies["y"] != 1 || h.world.Applies["doc.replicas"] != 0 || h.world.Values["doc.mode"] != "read-write" {
+		t.Errorf("applies %v, values %v", h.world.Applies, h.world.Values)
 	}
-	if st := h.state(t); st.StepState("b").Status != StepSkipped || st.StepState("c").Status != StepDone {
+	if st := h.state(t); st.StepState("b").Status != plan.StepSkipped || st.StepState("c").Status != plan.StepDone {
 		t.Errorf("b %s, c %s", st.StepState("b").Status, st.StepState("c").Status)
 	}
 }
@@ -107,23 +108,23 @@ func TestARunWhoseStateTheEnvironmentContradictsIsRefused(t *testing.T) {
 		step("c", withSet("doc.replicas", "0")),
 		step("d", withManual("switch the routing"), withSet("doc.mode", "read-write")),
 	)
-	h.world.values["x"] = "1"
-	var paused *PausedError
-	if err := h.apply(t, p, ApplyOptions{}); !errors.As(err, &paused) {
+	h.world.Values["x"] = "1"
+	var paused *plan.PausedError
+	if err := h.apply(t, p, plan.ApplyOptions{}); !errors.As(err, &paused) {
 		t.Fatalf("first run: %v, want a pause at d", err)
 	}
 	before := h.state(t)
-	h.world.values["doc.replicas"] = "3" // someone edited the file
-	err := h.resume(t, p, ApplyOptions{})
-	var pe *PositionError
+	h.world.Values["doc.replicas"] = "3" // someone edited the file
+	err := h.resume(t, p, plan.ApplyOptions{})
+	var pe *plan.PositionError
 	if !errors.As(err, &pe) || pe.Step != "d" || !strings.Contains(err.Error(), "doc.replicas is 3, want 0") || !strings.Contains(err.Error(), "mimirctl abort") {
 		t.Fatalf("resume over a contradicting environment: %v", err)
 	}
 	if after := h.state(t); after.UpdatedAt != before.UpdatedAt || after.Status != before.Status {
 		t.Errorf("the refused resume changed the state: %s → %s", before.Status, after.Status)
 	}
-	if h.world.applies["doc.mode"] != 2 || h.world.applies["doc.replicas"] != 1 {
-		t.Errorf("applies %v", h.world.applies)
+	if h.world.Applies["doc.mode"] != 2 || h.world.Applies["doc.replicas"] != 1 {
+		t.Errorf("applies %v", h.world.Applies)
 	}
 }
 
@@ -133,48 +134,48 @@ func TestARunBehindTheEnvironmentContinuesFromIt(t *testing.T) {
 	h := positionHarness(t)
 	p := testPlan(
 		step("a", withSet("doc.mode", "migration"), withManual("look")),
-		step("b", withGate("x", "1", Policy{})),
+		step("b", withGate("x", "1", plan.Policy{})),
 		step("c", withSet("doc.replicas", "0")),
 		step("d", withSet("doc.mode", "read-write")),
 	)
-	var paused *PausedError
-	if err := h.apply(t, p, ApplyOptions{}); !errors.As(err, &paused) {
+	var paused *plan.PausedError
+	if err := h.apply(t, p, plan.ApplyOptions{}); !errors.As(err, &paused) {
 		t.Fatalf("first run: %v, want a pause at a", err)
 	}
-	h.world.values["doc.replicas"] = "0" // step c, done by hand
+	h.world.Values["doc.replicas"] = "0" // step c, done by hand
 	if _, err := h.runner.Approve(context.Background(), "a", "tester", ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.resume(t, p, ApplyOptions{}); err != nil {
+	if err := h.resume(t, p, plan.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	st := h.state(t)
-	if st.StepState("b").Status != StepSkipped || !strings.Contains(st.StepState("b").Note, "further than run") {
+	if st.StepState("b").Status != plan.StepSkipped || !strings.Contains(st.StepState("b").Note, "further than run") {
 		t.Errorf("b: %s %q", st.StepState("b").Status, st.StepState("b").Note)
 	}
-	if st.Status != RunDone || h.world.values["doc.mode"] != "read-write" {
-		t.Errorf("run %s, values %v", st.Status, h.world.values)
+	if st.Status != plan.RunDone || h.world.Values["doc.mode"] != "read-write" {
+		t.Errorf("run %s, values %v", st.Status, h.world.Values)
 	}
 }
 
 // `mimirctl plan` with no state shows the steps behind the cluster as done
 // and says why.
 func TestPreviewWithoutStateShowsTheStepsBehindTheCluster(t *testing.T) {
-	w := newFakeWorld()
-	w.values = map[string]string{"doc.mode": "migration", "doc.replicas": "0"}
-	pv := BuildPreview(context.Background(), positionPlan(), nil, fakePositionBinder{fakeBinder{w: w}})
+	w := plantest.NewWorld()
+	w.Values = map[string]string{"doc.mode": "migration", "doc.replicas": "0"}
+	pv := plan.BuildPreview(context.Background(), positionPlan(), nil, fakePositionBinder{plantest.Binder{World: w}})
 	got := map[string]string{}
 	for _, s := range pv.Steps {
 		got[s.ID] = s.Status
 	}
-	if got["a"] != PreviewDone || got["b"] != PreviewDone || got["c"] != PreviewPending || got["d"] != PreviewPending {
+	if got["a"] != plan.PreviewDone || got["b"] != plan.PreviewDone || got["c"] != plan.PreviewPending || got["d"] != plan.PreviewPending {
 		t.Errorf("statuses %v", got)
 	}
 	if pv.Remaining != 2 || !strings.Contains(pv.Position, "up to step c") {
 		t.Errorf("remaining %d, position %q", pv.Remaining, pv.Position)
 	}
 	c := pv.Steps[2]
-	if c.Actions[0].Status != PreviewDone || c.Actions[1].Status != PreviewPending {
+	if c.Actions[0].Status != plan.PreviewDone || c.Actions[1].Status != plan.PreviewPending {
 		t.Errorf("step c actions: %+v", c.Actions)
 	}
 }

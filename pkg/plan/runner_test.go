@@ -1,4 +1,4 @@
-package plan
+package plan_test
 
 import (
 	"context"
@@ -6,23 +6,25 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
 func TestApplyingAFinishedPlanAgainChangesNothing(t *testing.T) {
 	h := newHarness(t)
 	p := testPlan(step("a", withSet("x", "1")))
-	if err := h.apply(t, p, ApplyOptions{}); err != nil {
+	if err := h.apply(t, p, plan.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	runID := h.state(t).RunID
-	if err := h.apply(t, p, ApplyOptions{}); err != nil {
+	if err := h.apply(t, p, plan.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if h.world.applies["x"] != 1 || h.state(t).RunID != runID {
-		t.Errorf("second apply: applies %v, run %s→%s", h.world.applies, runID, h.state(t).RunID)
+	if h.world.Applies["x"] != 1 || h.state(t).RunID != runID {
+		t.Errorf("second apply: applies %v, run %s→%s", h.world.Applies, runID, h.state(t).RunID)
 	}
 	last := h.events.events[len(h.events.events)-1]
-	if last.Type != EventRunFinished || !strings.Contains(last.Message, "already complete") {
+	if last.Type != plan.EventRunFinished || !strings.Contains(last.Message, "already complete") {
 		t.Errorf("last event = %+v", last)
 	}
 }
@@ -30,27 +32,31 @@ func TestApplyingAFinishedPlanAgainChangesNothing(t *testing.T) {
 func TestApplyRefusals(t *testing.T) {
 	paused := testPlan(step("a", withManual("do it")))
 	tests := map[string]struct {
-		second  func(*harness) *Plan
-		opts    ApplyOptions
+		second  func(*harness) *plan.Plan
+		opts    plan.ApplyOptions
 		want    string
 		allowed bool
 	}{
 		"another plan while a run is unfinished": {
-			second: func(*harness) *Plan { p := testPlan(step("a", withSet("x", "1"))); p.Name = "other"; return p },
+			second: func(*harness) *plan.Plan { p := testPlan(step("a", withSet("x", "1"))); p.Name = "other"; return p },
 			want:   "of plan test is paused",
 		},
 		"a changed plan without --allow-plan-change": {
-			second: func(*harness) *Plan { return testPlan(step("a", withManual("do it")), step("b", withSet("x", "1"))) },
-			want:   "pass --allow-plan-change",
+			second: func(*harness) *plan.Plan {
+				return testPlan(step("a", withManual("do it")), step("b", withSet("x", "1")))
+			},
+			want: "pass --allow-plan-change",
 		},
 		"a changed plan with --allow-plan-change continues": {
-			second:  func(*harness) *Plan { return testPlan(step("a", withManual("do it")), step("b", withSet("x", "1"))) },
-			opts:    ApplyOptions{AllowPlanChange: true},
+			second: func(*harness) *plan.Plan {
+				return testPlan(step("a", withManual("do it")), step("b", withSet("x", "1")))
+			},
+			opts:    plan.ApplyOptions{AllowPlanChange: true},
 			want:    "waits for a person",
 			allowed: true,
 		},
 		"another cluster": {
-			second: func(h *harness) *Plan {
+			second: func(h *harness) *plan.Plan {
 				h.runner.Identity.ClusterUID = "uid-2"
 				return paused
 			},
@@ -60,8 +66,8 @@ func TestApplyRefusals(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			h := newHarness(t)
-			var pe *PausedError
-			if err := h.apply(t, paused, ApplyOptions{}); !errors.As(err, &pe) {
+			var pe *plan.PausedError
+			if err := h.apply(t, paused, plan.ApplyOptions{}); !errors.As(err, &pe) {
 				t.Fatal(err)
 			}
 			err := h.apply(t, tc.second(h), tc.opts)
@@ -82,12 +88,12 @@ func TestASecondRunIsRefusedWithTheHolderName(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lock.Release(context.Background())
-	err = h.apply(t, testPlan(step("a", withSet("x", "1"))), ApplyOptions{})
-	var le *LockedError
+	err = h.apply(t, testPlan(step("a", withSet("x", "1"))), plan.ApplyOptions{})
+	var le *plan.LockedError
 	if !errors.As(err, &le) || !strings.Contains(err.Error(), "alice@laptop (pid 42)") {
 		t.Fatalf("err = %v", err)
 	}
-	if h.world.applies["x"] != 0 {
+	if h.world.Applies["x"] != 0 {
 		t.Error("acted without the lock")
 	}
 }
@@ -95,27 +101,27 @@ func TestASecondRunIsRefusedWithTheHolderName(t *testing.T) {
 func TestAbortKeepsHistoryAndAllowsANewRun(t *testing.T) {
 	h := newHarness(t)
 	p := testPlan(step("a", withSet("x", "1")), step("b", withManual("switch")))
-	var pe *PausedError
-	if err := h.apply(t, p, ApplyOptions{}); !errors.As(err, &pe) {
+	var pe *plan.PausedError
+	if err := h.apply(t, p, plan.ApplyOptions{}); !errors.As(err, &pe) {
 		t.Fatal(err)
 	}
-	if err := h.resume(t, p, ApplyOptions{}); !errors.As(err, &pe) {
+	if err := h.resume(t, p, plan.ApplyOptions{}); !errors.As(err, &pe) {
 		t.Fatal(err)
 	}
-	st, err := h.runner.Abort(context.Background(), "rollback decided", ApplyOptions{})
-	if err != nil || st.Status != RunAborted {
+	st, err := h.runner.Abort(context.Background(), "rollback decided", plan.ApplyOptions{})
+	if err != nil || st.Status != plan.RunAborted {
 		t.Fatalf("abort: %v %+v", err, st)
 	}
-	if err := h.resume(t, p, ApplyOptions{}); !errors.Is(err, ErrNothingToResume) {
+	if err := h.resume(t, p, plan.ApplyOptions{}); !errors.Is(err, plan.ErrNothingToResume) {
 		t.Errorf("resume after abort: %v", err)
 	}
 	other := testPlan(step("z", withSet("z", "1")))
 	other.Name = "other"
-	if err := h.apply(t, other, ApplyOptions{}); err != nil {
+	if err := h.apply(t, other, plan.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	st = h.state(t)
-	if len(st.History) != 1 || st.History[0].Status != RunAborted || st.History[0].Plan != "test" {
+	if len(st.History) != 1 || st.History[0].Status != plan.RunAborted || st.History[0].Plan != "test" {
 		t.Errorf("history = %+v", st.History)
 	}
 }
@@ -142,19 +148,19 @@ func TestResumeReloadsThePlanFromItsRecordedSource(t *testing.T) {
 		t.Helper()
 		p := testPlan(step("a", withManual("do it")))
 		p.Source = source
-		var pe *PausedError
-		if err := h.apply(t, p, ApplyOptions{}); !errors.As(err, &pe) {
+		var pe *plan.PausedError
+		if err := h.apply(t, p, plan.ApplyOptions{}); !errors.As(err, &pe) {
 			t.Fatal(err)
 		}
 	}
 	resumeFrom := func(h *harness, name string) (string, error) {
 		var asked string
-		err := h.runner.Resume(context.Background(), func(source string, _ ParamValues) (*Plan, error) {
+		err := h.runner.Resume(context.Background(), func(source string, _ plan.ParamValues) (*plan.Plan, error) {
 			asked = source
 			p := testPlan(step("a", withManual("do it")))
 			p.Name, p.Source = name, source
 			return p, nil
-		}, ApplyOptions{})
+		}, plan.ApplyOptions{})
 		return asked, err
 	}
 	t.Run("a plan directory is reloaded from its path", func(t *testing.T) {

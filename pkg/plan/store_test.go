@@ -1,4 +1,4 @@
-package plan
+package plan_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mimirctl/mimirctl/pkg/plan"
+
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,36 +21,36 @@ import (
 )
 
 // storeContract checks behaviour every Store must have.
-func storeContract(t *testing.T, s Store) {
+func storeContract(t *testing.T, s plan.Store) {
 	ctx := context.Background()
-	if _, _, err := s.Load(ctx); !errors.Is(err, ErrNoState) {
+	if _, _, err := s.Load(ctx); !errors.Is(err, plan.ErrNoState) {
 		t.Fatalf("empty store: err = %v, want ErrNoState", err)
 	}
-	st := &State{Version: StateVersion, RunID: "r1", Plan: "p", Status: RunRunning, StartedAt: time.Unix(100, 0).UTC()}
+	st := &plan.State{Version: plan.StateVersion, RunID: "r1", Plan: "p", Status: plan.RunRunning, StartedAt: time.Unix(100, 0).UTC()}
 	rev1, err := s.Save(ctx, st, "")
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
-	if _, err := s.Save(ctx, st, ""); !errors.Is(err, ErrStateConflict) {
+	if _, err := s.Save(ctx, st, ""); !errors.Is(err, plan.ErrStateConflict) {
 		t.Errorf("second create: err = %v, want conflict", err)
 	}
-	st.Status = RunDone
+	st.Status = plan.RunDone
 	rev2, err := s.Save(ctx, st, rev1)
 	if err != nil || rev2 == rev1 {
 		t.Fatalf("update: rev %q→%q err %v", rev1, rev2, err)
 	}
-	if _, err := s.Save(ctx, st, rev1); !errors.Is(err, ErrStateConflict) {
+	if _, err := s.Save(ctx, st, rev1); !errors.Is(err, plan.ErrStateConflict) {
 		t.Errorf("stale update: err = %v, want conflict", err)
 	}
 	got, rev, err := s.Load(ctx)
-	if err != nil || rev != rev2 || got.Status != RunDone || got.RunID != "r1" || !got.StartedAt.Equal(st.StartedAt) {
+	if err != nil || rev != rev2 || got.Status != plan.RunDone || got.RunID != "r1" || !got.StartedAt.Equal(st.StartedAt) {
 		t.Errorf("load = %+v rev %q err %v", got, rev, err)
 	}
 }
 
 func TestFileStore(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "state.json")
-	storeContract(t, NewFileStore(path))
+	storeContract(t, plan.NewFileStore(path))
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	if len(entries) != 1 {
 		t.Errorf("left temporary files behind: %v", entries)
@@ -65,7 +67,7 @@ func TestFileStoreRefusesACorruptOrNewerState(t *testing.T) {
 		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := NewFileStore(p).Load(context.Background())
+		_, _, err := plan.NewFileStore(p).Load(context.Background())
 		if err == nil || (!strings.Contains(err.Error(), "corrupt") && !strings.Contains(err.Error(), "upgrade mimirctl")) {
 			t.Errorf("%s: err = %v", name, err)
 		}
@@ -73,7 +75,7 @@ func TestFileStoreRefusesACorruptOrNewerState(t *testing.T) {
 }
 
 func TestConfigMapStore(t *testing.T) {
-	storeContract(t, NewConfigMapStore(fakeWithResourceVersions(), "mimir", ""))
+	storeContract(t, plan.NewConfigMapStore(fakeWithResourceVersions(), "mimir", ""))
 }
 
 // fakeWithResourceVersions returns a fake clientset whose ConfigMaps get
@@ -107,7 +109,7 @@ func fakeWithResourceVersions() *fake.Clientset {
 
 func TestConfigMapStoreRefusesAForeignConfigMap(t *testing.T) {
 	cs := fake.NewClientset(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "mimirctl-state", Namespace: "mimir"}, Data: map[string]string{"other": "x"}})
-	_, _, err := NewConfigMapStore(cs, "mimir", "").Load(context.Background())
+	_, _, err := plan.NewConfigMapStore(cs, "mimir", "").Load(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "was not written by mimirctl") {
 		t.Fatalf("err = %v", err)
 	}

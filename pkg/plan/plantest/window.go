@@ -1,7 +1,10 @@
-// Package plantest runs one-step plans through plan.Runner on a fake clock,
-// for the window tests of action kinds: an action that waits must stop at
-// the maintenance window's end (exit 5, resumable) and finish in the next
-// window without repeating what it did.
+// Package plantest holds fakes for tests of plans, shared by the tests of
+// package plan and of the CLI: the fake kinds "set", "scale" and "check"
+// acting on a World (see NewRegistry and Binder), and one-step plan runs
+// through plan.Runner on a fake clock, for the window tests of action
+// kinds: an action that waits must stop at the maintenance window's end
+// (exit 5, resumable) and finish in the next window without repeating what
+// it did. It is imported only by tests.
 package plantest
 
 import (
