@@ -130,16 +130,12 @@ func required(p *plan.Plan) []string {
 // or, with -o json, as planSummary objects.
 func runPlansList(_ context.Context, opts *PlansListOptions) error {
 	f := opts.Factory
-	names, err := f.BuiltinNames()
+	builtin, err := f.BuiltinPlansMetadata()
 	if err != nil {
 		return err
 	}
 	var out []planSummary
-	for _, n := range names {
-		p, err := plan.Load(f.BuiltinPlans, n, plan.LoadOptions{Registry: f.Registry(), MetadataOnly: true})
-		if err != nil {
-			return fmt.Errorf("built-in plan %s: %w", n, err)
-		}
+	for _, p := range builtin {
 		out = append(out, planSummary{Name: p.Name, Description: firstLine(p.Description), MimirVersions: p.MimirVersions, Required: required(p)})
 	}
 	if f.Output == "json" {

@@ -8,8 +8,6 @@ import (
 	"strconv"
 
 	"github.com/spf13/cobra"
-
-	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
 // Version is set at build time with
@@ -138,16 +136,12 @@ func planVersions(f *Factory) ([]PlanVersions, error) {
 	if f.BuiltinPlans == nil {
 		return nil, nil
 	}
-	names, err := f.BuiltinNames()
+	builtin, err := f.BuiltinPlansMetadata()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]PlanVersions, 0, len(names))
-	for _, n := range names {
-		p, err := plan.Load(f.BuiltinPlans, n, plan.LoadOptions{Registry: f.Registry(), MetadataOnly: true})
-		if err != nil {
-			return nil, fmt.Errorf("built-in plan %s: %w", n, err)
-		}
+	out := make([]PlanVersions, 0, len(builtin))
+	for _, p := range builtin {
 		out = append(out, PlanVersions{Name: p.Name, MimirVersions: p.MimirVersions})
 	}
 	return out, nil

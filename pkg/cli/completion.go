@@ -60,7 +60,7 @@ func (f *Factory) completeParam(plan string) func(*cobra.Command, []string, stri
 		if name == "" || strings.Contains(toComplete, "=") {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		p, err := f.planMetadata(name)
+		p, err := f.PlanMetadata(name)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -72,15 +72,6 @@ func (f *Factory) completeParam(plan string) func(*cobra.Command, []string, stri
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	}
-}
-
-// planMetadata loads a plan's header (name, parameters) without its steps.
-func (f *Factory) planMetadata(arg string) (*plan.Plan, error) {
-	fsys, dir, _, err := f.PlanRef(arg)
-	if err != nil {
-		return nil, err
-	}
-	return plan.Load(fsys, dir, plan.LoadOptions{Registry: f.Registry(), LibFS: f.BuiltinPlans, MetadataOnly: true})
 }
 
 // completeApproveStep completes `approve STEP` with the steps of the

@@ -81,6 +81,38 @@ func ExampleTarget_LoadPlan() {
 	// 3-verification-on: Turn cluster label verification on
 }
 
+// List the built-in plans with the Mimir versions they support and the
+// parameters they require, as `mimirctl plans list` does: only the plans'
+// headers are read.
+func ExampleTarget_BuiltinPlansMetadata() {
+	t := mimirctl.NewTarget(plans.FS)
+	ps, err := t.BuiltinPlansMetadata()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range ps {
+		var required []string
+		for _, prm := range p.Parameters {
+			if prm.Default == nil {
+				required = append(required, prm.Name)
+			}
+		}
+		versions := p.MimirVersions
+		if versions == "" {
+			versions = "any"
+		}
+		fmt.Printf("%s (Mimir %s) requires %v\n", p.Name, versions, required)
+	}
+	// Output:
+	// ha-tracker-kv-to-memberlist (Mimir >=2.17.0) requires []
+	// ingester-zone-shutdown (Mimir any) requires [zone]
+	// memberlist-cluster-label (Mimir >=2.3.0) requires [label]
+	// microservices-to-read-write (Mimir >=2.0.0 <3.0.0) requires []
+	// read-write-to-microservices (Mimir >=2.0.0 <3.0.0) requires [ingesterReplicas storeGatewayReplicas]
+	// ring-kv-to-memberlist (Mimir >=2.0.0) requires []
+}
+
 // Preview a plan before applying it: each remaining step, whether it would
 // change something, and the plan's digest that apply records.
 func ExamplePlan() {

@@ -1,6 +1,7 @@
 package mimirctl
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -104,5 +105,39 @@ func TestDefaultBindOptions(t *testing.T) {
 	}
 	if b != (BindOptions{ApplyMode: "direct", RolloutTimeout: 30 * time.Minute, ExternalTimeout: 2 * time.Hour}) {
 		t.Errorf("defaults %+v", b)
+	}
+}
+
+// The metadata of plans is read without decoding their steps: a step of an
+// unknown kind, or a required parameter not given, does not stop it.
+func TestPlanMetadata(t *testing.T) {
+	tg := &Target{Registry: plan.NewRegistry, BuiltinPlans: fstest.MapFS{
+		"b-plan/plan.yaml": {Data: []byte("name: b-plan\ndescription: B.\nmimirVersions: \">=2.10.0\"\n" +
+			"parameters:\n  - {name: zone, type: string, description: the zone}\n")},
+		"b-plan/steps/01.yaml": {Data: []byte("id: one\ntitle: One\nactions:\n  - no-such-kind: {}\n")},
+		"a-plan/plan.yaml":     {Data: []byte("name: a-plan\ndescription: A.\n")},
+	}}
+	ps, err := tg.BuiltinPlansMetadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, fmt.Sprintf("%s %q %q %d params %d steps", p.Source, p.Description, p.MimirVersions, len(p.Parameters), len(p.Steps)))
+	}
+	if want := `a-plan "A." "" 0 params 0 steps|b-plan "B." ">=2.10.0" 1 params 0 steps`; strings.Join(got, "|") != want {
+		t.Errorf("built-in metadata:\n%s\nwant\n%s", strings.Join(got, "|"), want)
+	}
+	p, err := tg.PlanMetadata("b-plan")
+	if err != nil || p.Name != "b-plan" || len(p.Parameters) != 1 || p.Parameters[0].Name != "zone" {
+		t.Errorf("PlanMetadata(b-plan) = %+v, %v", p, err)
+	}
+	if _, err := tg.PlanMetadata("c-plan"); err == nil || !strings.Contains(err.Error(), `no built-in plan "c-plan"`) {
+		t.Errorf("unknown plan: error %v", err)
+	}
+
+	tg.BuiltinPlans.(fstest.MapFS)["c-plan/plan.yaml"] = &fstest.MapFile{Data: []byte("name: [\n")}
+	if ps, err := tg.BuiltinPlansMetadata(); err == nil || ps != nil || !strings.HasPrefix(err.Error(), "built-in plan c-plan: ") {
+		t.Errorf("a broken plan: %d plans, error %v; want no list and the plan named", len(ps), err)
 	}
 }

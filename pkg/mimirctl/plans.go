@@ -70,6 +70,38 @@ func (t *Target) BuiltinNames() ([]string, error) {
 	return names, nil
 }
 
+// PlanMetadata loads the header of the plan arg names (see PlanRef): its
+// name, description, notes, Mimir versions and parameters, with no step
+// decoded and no parameter value checked (plan.LoadOptions.MetadataOnly),
+// so that it works before the required parameters are known. The result
+// has no Steps; its Source is set as LoadPlan sets it. Errors: PlanRef's
+// for an unknown argument, and the loader's for a plan.yaml (or
+// plan.jsonnet) that does not parse.
+func (t *Target) PlanMetadata(arg string) (*plan.Plan, error) {
+	return t.LoadPlanWith(arg, plan.LoadOptions{MetadataOnly: true})
+}
+
+// BuiltinPlansMetadata loads the header of every built-in plan, as
+// PlanMetadata does, sorted by name (see BuiltinNames): what `plans list`
+// and `version --plans` show. The error of a plan that does not load is
+// "built-in plan NAME: ..." and no list is returned.
+func (t *Target) BuiltinPlansMetadata() ([]*plan.Plan, error) {
+	names, err := t.BuiltinNames()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*plan.Plan, 0, len(names))
+	for _, n := range names {
+		p, err := plan.Load(t.BuiltinPlans, n, plan.LoadOptions{Registry: t.Registry(), LibFS: t.BuiltinPlans, MetadataOnly: true})
+		if err != nil {
+			return nil, fmt.Errorf("built-in plan %s: %w", n, err)
+		}
+		p.Source = n
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 // LoadPlan loads a plan by argument (see PlanRef) with raw parameter
 // values (lists comma-separated, as --param takes them).
 func (t *Target) LoadPlan(arg string, params map[string]string) (*plan.Plan, error) {
