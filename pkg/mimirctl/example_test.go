@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -329,4 +330,152 @@ func ExampleForget() {
 	// Output:
 	// refuse to forget ingester-zone-b-0: it still heartbeats (ingester-zone-b-0 (zone-b): ACTIVE, heartbeat 9s ago) and would register again; stop it first, or force
 	// forgot ingester-zone-c-0 (zone-c): UNHEALTHY, heartbeat 10m0s ago - gone: true
+}
+
+// Prepare a Tanka environment for plans: main.jsonnet merges mimirctl's
+// overlay file last, and an empty one is created. A second Init changes
+// nothing. The environment is a copy in a temporary directory here.
+func ExampleInit() {
+	dir, err := os.MkdirTemp("", "mimirctl-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	if err := os.CopyFS(dir, os.DirFS("testdata/tanka")); err != nil {
+		fmt.Println(err)
+		return
+	}
+	env := filepath.Join(dir, "environments", "fresh")
+
+	res, err := mimirctl.Init(context.Background(), mimirctl.InitOptions{Env: env})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("changed:", res.Changed, filepath.Base(res.Main), "imports", filepath.Base(res.Overlay))
+	main, err := os.ReadFile(res.Main)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(strings.TrimSpace(string(main)))
+
+	res, err = mimirctl.Init(context.Background(), mimirctl.InitOptions{Env: env})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("again, changed:", res.Changed)
+	// Output:
+	// changed: true main.jsonnet imports mimirctl.libsonnet
+	// (import 'app.libsonnet')
+	// + (import 'mimirctl.libsonnet')  // mimirctl: the plan's generated overrides; keep this last
+	// again, changed: false
+}
+
+// Render an environment as a pipeline would receive it, with the overlay
+// file the plan steps write; AsApplied adds the labels of mimirctl's own
+// apply.
+func ExampleRender() {
+	objs, err := mimirctl.Render(context.Background(), mimirctl.RenderOptions{Env: "testdata/tanka/environments/mimir", AsApplied: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, o := range objs {
+		fmt.Printf("%s %s/%s managed by %s\n", o.GetKind(), o.GetNamespace(), o.GetName(), o.GetLabels()["app.kubernetes.io/managed-by"])
+	}
+	// Output:
+	// Deployment mimir/mimir-read managed by mimirctl
+	// Deployment mimir/querier managed by mimirctl
+}
+
+// Approve a manual step: for the step a run is paused at, or ahead of time
+// for a later one, which the run then goes through without pausing. The
+// approvals are in the returned state.
+func ExampleApprove() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "mimirctl-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	t := fakeTarget()
+	t.State, t.StateFile = "file", filepath.Join(dir, "state.json")
+
+	err = mimirctl.Apply(ctx, t, mimirctl.ApplyOptions{Plan: "./testdata/handover", Bind: mimirctl.DefaultBindOptions()})
+	var paused *plan.PausedError
+	if !errors.As(err, &paused) {
+		fmt.Println("want a pause:", err)
+		return
+	}
+	st, err := mimirctl.Approve(ctx, t, mimirctl.ApproveOptions{Step: "drain-traffic", Comment: "done via the LB console"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	a := st.Steps[0].Approval
+	fmt.Println(st.Steps[0].ID, "approved by", a.By, "at", a.At.Format(time.TimeOnly)+":", a.Comment)
+
+	st, err = mimirctl.Approve(ctx, t, mimirctl.ApproveOptions{Step: "confirm-quiet", By: "oncall@example"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("confirm-quiet approved ahead of time by", st.Approvals["confirm-quiet"].By)
+
+	// A step the plan does not have is refused, with the nearest step ID.
+	_, err = mimirctl.Approve(ctx, t, mimirctl.ApproveOptions{Step: "drain-trafficc"})
+	_, msg, _ := strings.Cut(fmt.Sprint(err), "of plan handover ")
+	fmt.Println(msg)
+	// Output:
+	// drain-traffic approved by operator@example at 09:00:00: done via the LB console
+	// confirm-quiet approved ahead of time by oncall@example
+	// has no step "drain-trafficc" (did you mean "drain-traffic"?)
+}
+
+// Resume a run that stopped: here it paused at a manual step, which is
+// approved; the resumed run pauses again at the next manual step, and
+// resuming after its approval finishes the run. With no run left to
+// resume, Resume returns plan.ErrNothingToResume.
+func ExampleResume() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "mimirctl-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	t := fakeTarget()
+	t.State, t.StateFile = "file", filepath.Join(dir, "state.json")
+
+	err = mimirctl.Apply(ctx, t, mimirctl.ApplyOptions{Plan: "./testdata/handover", Bind: mimirctl.DefaultBindOptions()})
+	var paused *plan.PausedError
+	fmt.Println("apply paused:", errors.As(err, &paused))
+	for _, step := range []string{"drain-traffic", "confirm-quiet"} {
+		if _, err := mimirctl.Approve(ctx, t, mimirctl.ApproveOptions{Step: step}); err != nil {
+			fmt.Println(err)
+			return
+		}
+		paused = nil
+		err := mimirctl.Resume(ctx, t, mimirctl.ResumeOptions{})
+		switch {
+		case errors.As(err, &paused):
+			fmt.Printf("resumed after %s: paused at %s\n", step, paused.Step)
+		case err != nil:
+			fmt.Println(err)
+			return
+		default:
+			fmt.Printf("resumed after %s: done\n", step)
+		}
+	}
+	err = mimirctl.Resume(ctx, t, mimirctl.ResumeOptions{})
+	fmt.Println("nothing to resume:", errors.Is(err, plan.ErrNothingToResume))
+	// Output:
+	// apply paused: true
+	// resumed after drain-traffic: paused at confirm-quiet
+	// resumed after confirm-quiet: done
+	// nothing to resume: true
 }
