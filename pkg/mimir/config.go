@@ -9,7 +9,7 @@ const (
 	KeyQueryStoreAfter = "querier.query_store_after"
 	// KeyQueryIngestersWithin is the per-tenant limit's default (Mimir 2.9
 	// and 3.x set it with -querier.query-ingesters-within).
-	KeyQueryIngestersWithin = "limits.query_ingesters_within"
+	KeyQueryIngestersWithin = "limits." + LimitQueryIngestersWithin
 	// KeyQuerierQueryIngestersWithin is where older Mimir versions keep it;
 	// read only when the pods have no KeyQueryIngestersWithin.
 	KeyQuerierQueryIngestersWithin = "querier.query_ingesters_within"
@@ -34,6 +34,19 @@ const (
 	RuntimeConfigMap = "overrides"
 	// RuntimeConfigKey is its data key.
 	RuntimeConfigKey = "overrides.yaml"
+)
+
+// Mimir's runtime configuration file, as /runtime_config answers it
+// (docs/sources/mimir/configure/about-runtime-configuration.md; pkg/mimir's
+// runtimeConfigValues in Mimir's source).
+const (
+	// RuntimeOverrides is the top-level key that maps each tenant ID to the
+	// limits it overrides, by their YAML names in the limits block.
+	RuntimeOverrides = "overrides"
+	// LimitQueryIngestersWithin is the YAML name of the
+	// query_ingesters_within limit in the limits block and in a tenant's
+	// RuntimeOverrides (a duration such as "13h").
+	LimitQueryIngestersWithin = "query_ingesters_within"
 )
 
 // The multi KV store's settings (dskit kv.Config and kv.MultiRuntimeConfig;

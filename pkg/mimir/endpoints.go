@@ -34,6 +34,22 @@ const (
 	PathFlushWait = "/ingester/flush?wait=true"
 )
 
+// Prometheus HTTP API paths, below the Prometheus HTTP prefix
+// (-http.prometheus-http-prefix, default "/prometheus"), served by
+// queriers, query-frontends and read-mode pods
+// (docs/sources/mimir/references/http-api/index.md, "Querier /
+// Query-frontend"). Both answer Prometheus' envelope
+// {"status":"success","data":...}.
+const (
+	// PathMetricNames answers the values of the label __name__ (the
+	// metric names) that have samples between the parameters start and end
+	// (Unix seconds): data is a list of strings.
+	PathMetricNames = "/api/v1/label/__name__/values"
+	// PathQueryRange evaluates the PromQL expression query from start to
+	// end every step (seconds): data is {"resultType":"matrix","result":[...]}.
+	PathQueryRange = "/api/v1/query_range"
+)
+
 // Ring pages by ring name, as registered by Mimir's API (pkg/api/api.go).
 // A component that does not hold a ring answers 404 "404 page not found".
 const (

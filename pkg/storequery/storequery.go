@@ -199,7 +199,7 @@ func (b Bound) String() string {
 // runtime configuration has no override; a pod that cannot be read fails
 // the read.
 func readTenantOverride(ctx context.Context, d gate.Deps, sel podaccess.Selector, tenant string) (ingestershutdown.ConfigValue, error) {
-	out := ingestershutdown.ConfigValue{Key: "overrides." + tenant + ".query_ingesters_within"}
+	out := ingestershutdown.ConfigValue{Key: mimir.RuntimeOverrides + "." + tenant + "." + mimir.LimitQueryIngestersWithin}
 	got, err := gate.FetchPods(ctx, d, sel, func(ctx context.Context, t podaccess.Target) (string, error) {
 		doc, err := mimirapi.FetchRuntimeConfig(ctx, d.Pods, t)
 		if errors.Is(err, mimirapi.ErrNoRuntimeConfig) {
@@ -208,7 +208,7 @@ func readTenantOverride(ctx context.Context, d gate.Deps, sel podaccess.Selector
 		if err != nil {
 			return "", err
 		}
-		overrides, ok := doc.Lookup("overrides")
+		overrides, ok := doc.Lookup(mimir.RuntimeOverrides)
 		if !ok || overrides.Kind != yaml.MappingNode {
 			return "", nil
 		}
@@ -218,7 +218,7 @@ func readTenantOverride(ctx context.Context, d gate.Deps, sel podaccess.Selector
 			}
 			limits := overrides.Content[i+1]
 			for j := 0; j+1 < len(limits.Content); j += 2 {
-				if limits.Content[j].Value == "query_ingesters_within" {
+				if limits.Content[j].Value == mimir.LimitQueryIngestersWithin {
 					return limits.Content[j+1].Value, nil
 				}
 			}
@@ -382,7 +382,7 @@ func (g *Gate) get(ctx context.Context, t podaccess.Target, path string, q url.V
 }
 
 func (g *Gate) metricNames(ctx context.Context, t podaccess.Target, r Range) ([]string, error) {
-	data, err := g.get(ctx, t, "/api/v1/label/__name__/values", url.Values{"start": {unix(r.Start)}, "end": {unix(r.End)}})
+	data, err := g.get(ctx, t, mimir.PathMetricNames, url.Values{"start": {unix(r.Start)}, "end": {unix(r.End)}})
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +395,7 @@ func (g *Gate) metricNames(ctx context.Context, t podaccess.Target, r Range) ([]
 
 // samples runs a range query and counts the points of every series.
 func (g *Gate) samples(ctx context.Context, t podaccess.Target, expr string, r Range) (int, error) {
-	data, err := g.get(ctx, t, "/api/v1/query_range", url.Values{
+	data, err := g.get(ctx, t, mimir.PathQueryRange, url.Values{
 		"query": {expr}, "start": {unix(r.Start)}, "end": {unix(r.End)}, "step": {strconv.FormatFloat(r.Step.Seconds(), 'f', -1, 64)},
 	})
 	if err != nil {
