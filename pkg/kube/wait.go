@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
 // WaitOptions pace a wait. The wait itself is bounded by the context.
@@ -17,7 +19,8 @@ type WaitOptions struct {
 	// (plan.Progress.Sleep, or a sleep bounded by a timeout on that clock),
 	// so the executor's clock and maintenance window pace the wait; tests
 	// pass a sleep that returns at once. Its error ends the wait as is.
-	// Default: a sleep on the wall clock, for callers outside a run.
+	// Default: plan.RealClock{}.Sleep, on the wall clock, for callers
+	// outside a run.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
@@ -26,21 +29,9 @@ func (o WaitOptions) withDefaults() WaitOptions {
 		o.Interval = 5 * time.Second
 	}
 	if o.Sleep == nil {
-		o.Sleep = wallSleep
+		o.Sleep = plan.RealClock{}.Sleep
 	}
 	return o
-}
-
-// wallSleep waits d on the wall clock, or until ctx ends (its error then).
-func wallSleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // poll runs check now and then every interval until it reports done, fails,
