@@ -173,3 +173,60 @@ func TestReadWritePlansFindAMimirPodWhicheverWritePathIsGone(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinPromQLGatesSelectTheirNamespace: every selector of every PromQL
+// gate of the built-in plans starts with namespace="$namespace" (see
+// promgate.NamespaceVariable), so that a Prometheus scraping several Mimir
+// clusters does not mix their traffic into a gate (an e2e scenario's
+// query-frontend-idle gate counted another namespace's queries and never
+// passed).
+func TestBuiltinPromQLGatesSelectTheirNamespace(t *testing.T) {
+	f := NewFactory(IOStreams{}, plans.FS)
+	names, err := f.BuiltinNames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := 0
+	for _, name := range names {
+		var out, errOut bytes.Buffer
+		f := NewFactory(IOStreams{Out: &out, ErrOut: &errOut, In: strings.NewReader("")}, plans.FS)
+		args := []string{"plans", "show", name, "-o", "json"}
+		for _, p := range builtinParams[name] {
+			args = append(args, "-p", p)
+		}
+		if err := Run(context.Background(), f, args); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut.String())
+		}
+		var shown struct {
+			Steps []struct {
+				ID    string `json:"id"`
+				Gates []struct {
+					Kind string `json:"kind"`
+					Name string `json:"name"`
+					Spec struct {
+						Query string `json:"query"`
+					} `json:"spec"`
+				} `json:"gates"`
+			} `json:"steps"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &shown); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, s := range shown.Steps {
+			for _, g := range s.Gates {
+				if g.Kind != "promql" {
+					continue
+				}
+				queries++
+				selectors := strings.Count(g.Spec.Query, "{")
+				scoped := strings.Count(g.Spec.Query, `{namespace="$namespace", `)
+				if selectors == 0 || scoped != selectors {
+					t.Errorf("%s step %s gate %s: %d of %d selectors start with namespace=\"$namespace\": %s", name, s.ID, g.Name, scoped, selectors, g.Spec.Query)
+				}
+			}
+		}
+	}
+	if queries == 0 {
+		t.Fatal("no PromQL gate found in the built-in plans: the test reads the wrong shape")
+	}
+}

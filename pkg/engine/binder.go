@@ -230,7 +230,7 @@ func (b *Binder) BindGate(_ context.Context, _ *plan.Plan, _ *plan.Step, cfg pla
 		if err != nil {
 			return nil, err
 		}
-		return promgate.New(*s, promgate.Deps{API: api, Now: b.d.Now, Timeout: b.d.Prometheus.QueryTimeout()})
+		return promgate.New(*s, promgate.Deps{API: api, Now: b.d.Now, Timeout: b.d.Prometheus.QueryTimeout(), Namespace: b.d.Namespace})
 	}
 	return nil, fmt.Errorf("gate kind %s (%T) has no binding in this mimirctl", cfg.Kind, cfg.Spec)
 }

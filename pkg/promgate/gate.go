@@ -3,6 +3,7 @@ package promgate
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,7 +28,18 @@ type Deps struct {
 	Now func() time.Time
 	// Timeout bounds one query (Connection.QueryTimeout()).
 	Timeout time.Duration
+	// Namespace is the Kubernetes namespace of the Mimir cluster, which
+	// replaces NamespaceVariable in the query. A query that uses the
+	// variable without a namespace is refused.
+	Namespace string
 }
+
+// NamespaceVariable in a query stands for Deps.Namespace, as Grafana
+// dashboards' template variable of the same name does (Mimir's mixin
+// selects its cluster with namespace="$namespace"). One Prometheus often
+// scrapes several Mimir clusters (namespaces); a gate that does not select
+// its own namespace also sees the others' traffic.
+const NamespaceVariable = "$namespace"
 
 // Gate evaluates a PromQL spec. It keeps the time since which the condition
 // has held, for "for".
@@ -54,6 +66,12 @@ func New(spec Spec, deps Deps) (*Gate, error) {
 	}
 	if deps.Timeout <= 0 {
 		deps.Timeout = DefaultTimeout
+	}
+	if strings.Contains(spec.Query, NamespaceVariable) {
+		if deps.Namespace == "" {
+			return nil, fmt.Errorf("promql gate %q uses %s, but the run has no namespace", oneLine(spec.Query), NamespaceVariable)
+		}
+		spec.Query = strings.ReplaceAll(spec.Query, NamespaceVariable, deps.Namespace)
 	}
 	return &Gate{spec: spec, deps: deps}, nil
 }

@@ -215,3 +215,23 @@ func TestContinueHoldChecksTheStopWithARangeQuery(t *testing.T) {
 		t.Fatalf("10m after the hold began: %s", obs)
 	}
 }
+
+// One Prometheus often scrapes several Mimir clusters: $namespace in a
+// query becomes the run's namespace, so a gate counts its own cluster only.
+func TestTheNamespaceVariableSelectsTheRunsNamespace(t *testing.T) {
+	q := &fakeQuerier{answers: []answer{{val: vector(0)}}}
+	spec := Spec{Query: `sum(rate(cortex_query_frontend_queries_total{namespace="$namespace"}[1m])) or sum(up{namespace="$namespace"}) * 0`,
+		Condition: gate.Condition{Op: gate.OpEQ, Threshold: thr(0)}}
+	g, err := New(spec, Deps{API: q, Namespace: "mimir-prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Evaluate(context.Background())
+	want := `sum(rate(cortex_query_frontend_queries_total{namespace="mimir-prod"}[1m])) or sum(up{namespace="mimir-prod"}) * 0`
+	if len(q.queries) != 1 || q.queries[0] != want {
+		t.Errorf("queries sent: %q, want %q", q.queries, want)
+	}
+	if _, err := New(spec, Deps{API: q}); err == nil || !strings.Contains(err.Error(), "$namespace") {
+		t.Errorf("a query using $namespace without a namespace: %v, want a refusal naming the variable", err)
+	}
+}

@@ -36,6 +36,16 @@
     consecutive: 2,
   },
 
+  // The label matcher every PromQL selector of the built-in plans starts
+  // with: the run's namespace, which mimirctl puts in place of $namespace
+  // (as Grafana dashboards' template variable; Mimir's mixin selects its
+  // cluster by the same label). One Prometheus often scrapes several Mimir
+  // clusters, and a gate must not count another namespace's traffic.
+  // Prometheus's Kubernetes scrape configs (kube-prometheus, Grafana Agent
+  // and Alloy, Mimir's own jsonnet) name the label `namespace`; with
+  // another name the gates find no series and stay inconclusive.
+  inNamespace:: 'namespace="$namespace"',
+
   // PromQL gate on the summed result.
   promql(name, query, op, threshold, forDuration='1m', onEmpty=null, timeout='15m'):: {
     name: name,
@@ -50,11 +60,11 @@
   // has no series, so "idle" is read as the rate, or 0 while Prometheus
   // still scrapes the component: an empty result (nothing scraped, a wrong
   // selector) stays inconclusive, never a pass.
-  idle(name, rate, up, forDuration='1m'):: self.promql(name, '(%s) or (sum(up{%s}) * 0)' % [rate, up], '==', 0, forDuration=forDuration),
+  idle(name, rate, up, forDuration='1m'):: self.promql(name, '(%s) or (sum(up{%s, %s}) * 0)' % [rate, self.inNamespace, up], '==', 0, forDuration=forDuration),
 
   // Rate of remote-write pushes received by the pods of Prometheus job
   // regex `job` (distributors, or mimir-write).
-  pushRate(job):: 'sum(rate(cortex_request_duration_seconds_count{job=~"%s", route=~"/distributor.Distributor/Push|/httpgrpc.*|api_(v1|prom)_push|otlp_v1_metrics"}[1m]))' % job,
+  pushRate(job):: 'sum(rate(cortex_request_duration_seconds_count{%s, job=~"%s", route=~"/distributor.Distributor/Push|/httpgrpc.*|api_(v1|prom)_push|otlp_v1_metrics"}[1m]))' % [self.inNamespace, job],
 
   // PromQL gate: the pods of `job` receive pushes (after routing writes to
   // them: a route to pods that get nothing is an outage, not a migration).

@@ -41,7 +41,7 @@ local route =
     gates: [
       testQuery,
       m.promql('mimir-read-serves-queries',
-               'sum(rate(cortex_querier_request_duration_seconds_count{job=~"%s", route=~"(prometheus|api_prom)_api_v1_.+"}[1m]))' % p.mimirReadJob,
+               'sum(rate(cortex_querier_request_duration_seconds_count{%s, job=~"%s", route=~"(prometheus|api_prom)_api_v1_.+"}[1m]))' % [m.inNamespace, p.mimirReadJob],
                '>', 0, forDuration='30s'),
     ],
   },
@@ -50,7 +50,7 @@ local route =
     title: 'Route read traffic to mimir-read',
     docs: [{ title: 'Step 3.3: Route traffic to mimir-read' }],
     gates: [m.idle('query-frontend-idle',
-                   'sum(rate(cortex_query_frontend_queries_total{pod=~"%s", pod!~"ruler-query-frontend.*"}[1m]))' % p.queryFrontendPod,
+                   'sum(rate(cortex_query_frontend_queries_total{%s, pod=~"%s", pod!~"ruler-query-frontend.*"}[1m]))' % [m.inNamespace, p.queryFrontendPod],
                    'pod=~"%s", pod!~"ruler-query-frontend.*"' % p.queryFrontendPod)],
     undo: 'Route read requests back to the query-frontend.',
   } + route,

@@ -35,7 +35,7 @@ local route =
     // share with the microservices, so the question is whether its
     // query-frontend still receives queries, as in the forward migration.
     gates: [m.idle('mimir-read-receives-no-queries',
-                   'sum(rate(cortex_query_frontend_queries_total{job=~"%s"}[1m]))' % p.mimirReadJob,
+                   'sum(rate(cortex_query_frontend_queries_total{%s, job=~"%s"}[1m]))' % [m.inNamespace, p.mimirReadJob],
                    'job=~"%s"' % p.mimirReadJob)],
     undo: 'Route read requests back to mimir-read.',
   } + route,

@@ -67,8 +67,8 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
     actions: [runtimeChange({ multikv_mirror_enabled: true }, 'mirror')],
     gates: [
       every('mirror-enabled', 'cortex_multikv_mirror_enabled{%s}' % kvNames, 1),
-      m.promql('mirror-writes', 'sum(rate(cortex_multikv_mirror_writes_total{%s}[1m]))' % kvNames, '>', 0, forDuration='1m'),
-      m.promql('no-mirror-errors', 'sum(increase(cortex_multikv_mirror_write_errors_total{%s}[2m]))' % kvNames, '==', 0, forDuration='1m'),
+      m.promql('mirror-writes', 'sum(rate(cortex_multikv_mirror_writes_total{%s, %s}[1m]))' % [m.inNamespace, kvNames], '>', 0, forDuration='1m'),
+      m.promql('no-mirror-errors', 'sum(increase(cortex_multikv_mirror_write_errors_total{%s, %s}[2m]))' % [m.inNamespace, kvNames], '==', 0, forDuration='1m'),
       { name: 'ring-keys-in-memberlist', memberlist: { pods: m.pods(p.ringPods), keys: p.ringKeys }, interval: '10s', timeout: '5m' },
     ],
     undo: if jsonnetMode then 'Set multikv_mirror_enabled back to false.' else 'Set multi_kv_config.mirror_enabled back to false in the runtime configuration.',
