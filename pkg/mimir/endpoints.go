@@ -3,6 +3,8 @@
 
 package mimir
 
+import "strings"
+
 // HTTP paths served by every Mimir component unless noted.
 const (
 	// PathReady answers 200 "ready" when every module is running, else 503
@@ -41,10 +43,11 @@ const (
 // Query-frontend"). Both answer Prometheus' envelope
 // {"status":"success","data":...}.
 const (
-	// PathMetricNames answers the values of the label __name__ (the
-	// metric names) that have samples between the parameters start and end
-	// (Unix seconds): data is a list of strings.
-	PathMetricNames = "/api/v1/label/__name__/values"
+	// PathLabelValues answers the values of the label {name} that have
+	// samples between the parameters start and end (Unix seconds): data is
+	// a list of strings. It is the route as Mimir registers it (pkg/api);
+	// LabelValuesPath fills in the label.
+	PathLabelValues = "/api/v1/label/{name}/values"
 	// PathQueryRange evaluates the PromQL expression query from start to
 	// end every step (seconds): data is {"resultType":"matrix","result":[...]}.
 	PathQueryRange = "/api/v1/query_range"
@@ -95,3 +98,9 @@ const (
 	// UnknownVersion is what an unstamped build reports as its version.
 	UnknownVersion = "unknown"
 )
+
+// LabelValuesPath is PathLabelValues for label, e.g. "__name__" for the
+// metric names.
+func LabelValuesPath(label string) string {
+	return strings.Replace(PathLabelValues, "{name}", label, 1)
+}

@@ -382,7 +382,7 @@ func (g *Gate) get(ctx context.Context, t podaccess.Target, path string, q url.V
 }
 
 func (g *Gate) metricNames(ctx context.Context, t podaccess.Target, r Range) ([]string, error) {
-	data, err := g.get(ctx, t, mimir.PathMetricNames, url.Values{"start": {unix(r.Start)}, "end": {unix(r.End)}})
+	data, err := g.get(ctx, t, mimir.LabelValuesPath("__name__"), url.Values{"start": {unix(r.Start)}, "end": {unix(r.End)}})
 	if err != nil {
 		return nil, err
 	}
