@@ -107,20 +107,47 @@ func checkStatefulSet(ctx context.Context, cs kubernetes.Interface, w Workload) 
 	if extra := int32(len(pods)) - st.Desired; extra > 0 {
 		st.Summary += fmt.Sprintf(", %d to remove", extra)
 	}
-	st.Note = statefulSetNote(sts, st)
+	st.Note = statefulSetNote(ctx, cs, sts, st)
 	return st, nil
 }
 
 // statefulSetNote says who replaces old pods of an OnDelete StatefulSet.
-func statefulSetNote(sts *appsv1.StatefulSet, st RolloutStatus) string {
+// For a rollout group it adds when no Deployment of the namespace runs
+// rollout-operator with a ready pod (Grafana's jsonnet and Helm chart both
+// deploy it beside Mimir): then, unless it runs in another namespace,
+// nothing replaces the pods and the wait lasts until its timeout.
+func statefulSetNote(ctx context.Context, cs kubernetes.Interface, sts *appsv1.StatefulSet, st RolloutStatus) string {
 	if sts.Spec.UpdateStrategy.Type != appsv1.OnDeleteStatefulSetStrategyType || !hasOldRevision(st.Holders) {
 		return ""
 	}
+	byHand := fmt.Sprintf("delete them one at a time (kubectl -n %s delete pod %s)", sts.Namespace, oldestHolder(st.Holders))
 	if group := sts.Labels[LabelRolloutGroup]; group != "" {
-		return fmt.Sprintf("OnDelete StatefulSet rolled by rollout-operator (rollout-group %s), one StatefulSet of the group at a time", group)
+		note := fmt.Sprintf("OnDelete StatefulSet rolled by rollout-operator (rollout-group %s), one StatefulSet of the group at a time", group)
+		if runs, known := rolloutOperatorRuns(ctx, cs, sts.Namespace); known && !runs {
+			note += fmt.Sprintf("; no Deployment of namespace %s runs rollout-operator with a ready pod: unless it runs in another namespace, "+
+				"nothing replaces old pods; start it or %s", sts.Namespace, byHand)
+		}
+		return note
 	}
-	return fmt.Sprintf("updateStrategy OnDelete without a %s label: nothing replaces old pods; delete them one at a time "+
-		"(kubectl -n %s delete pod %s) or run rollout-operator", LabelRolloutGroup, sts.Namespace, oldestHolder(st.Holders))
+	return fmt.Sprintf("updateStrategy OnDelete without a %s label: nothing replaces old pods; %s or run rollout-operator", LabelRolloutGroup, byHand)
+}
+
+// rolloutOperatorRuns reports whether a Deployment of namespace whose
+// container image names rollout-operator (grafana/rollout-operator) has a
+// ready pod; known is false when the Deployments cannot be listed.
+func rolloutOperatorRuns(ctx context.Context, cs kubernetes.Interface, namespace string) (runs, known bool) {
+	deps, err := cs.AppsV1().Deployments(namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return false, false
+	}
+	for _, d := range deps.Items {
+		for _, c := range d.Spec.Template.Spec.Containers {
+			if strings.Contains(c.Image, "rollout-operator") && d.Status.ReadyReplicas > 0 {
+				return true, true
+			}
+		}
+	}
+	return false, true
 }
 
 func checkDeployment(ctx context.Context, cs kubernetes.Interface, w Workload) (RolloutStatus, error) {

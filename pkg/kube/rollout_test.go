@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -30,6 +31,11 @@ func TestStatefulSetRollout(t *testing.T) {
 			append(append(stsPods("ingester-zone-a", 2, "rev-2"), pod("ingester-zone-a-2", "ingester-zone-a", "StatefulSet", "rev-1")),
 				statefulSet("ingester-zone-a", testkit.OnDelete(), testkit.Label(LabelRolloutGroup, "ingester"), testkit.ReplicaStatus(3, 3, 2))),
 			false, "ingester-zone-a-2: old revision", "rolled by rollout-operator (rollout-group ingester)"},
+		{"an OnDelete rollout group with no rollout-operator running in the namespace says nothing replaces old pods",
+			append(append(stsPods("ingester-zone-a", 2, "rev-2"), pod("ingester-zone-a-2", "ingester-zone-a", "StatefulSet", "rev-1"),
+				rolloutOperatorDeployment(0)),
+				statefulSet("ingester-zone-a", testkit.OnDelete(), testkit.Label(LabelRolloutGroup, "ingester"), testkit.ReplicaStatus(3, 3, 2))),
+			false, "ingester-zone-a-2: old revision", "no Deployment of namespace mimir runs rollout-operator with a ready pod: unless it runs in another namespace, nothing replaces old pods; start it or delete them one at a time (kubectl -n mimir delete pod ingester-zone-a-2)"},
 		{"an OnDelete StatefulSet without rollout-group says old pods must be deleted by hand",
 			append(stsPods("compactor", 1, "rev-1"), statefulSet("compactor", testkit.OnDelete(), testkit.Replicas(1), testkit.ReplicaStatus(1, 1, 0))),
 			false, "compactor-0: old revision", "kubectl -n mimir delete pod compactor-0"},
@@ -138,5 +144,27 @@ func TestRolloutOfAMissingWorkloadIsAnError(t *testing.T) {
 	_, err := CheckRollout(context.Background(), fake.NewClientset(), Workload{Kind: "StatefulSet", Namespace: ns, Name: "ingester-zone-a"})
 	if err == nil || !strings.Contains(err.Error(), "StatefulSet mimir/ingester-zone-a: it does not exist") {
 		t.Fatalf("want a does-not-exist error, got %v", err)
+	}
+}
+
+// rolloutOperatorDeployment is rollout-operator's Deployment in ns, as
+// Grafana's jsonnet deploys it, with ready pods.
+func rolloutOperatorDeployment(ready int32) *appsv1.Deployment {
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "rollout-operator", Namespace: ns}}
+	d.Spec.Template.Spec.Containers = []corev1.Container{{Name: "rollout-operator", Image: "grafana/rollout-operator:v0.38.1"}}
+	d.Status.ReadyReplicas = ready
+	return d
+}
+
+// The note on a rollout group names no missing operator where one runs.
+func TestRolloutGroupNoteWithRolloutOperatorRunning(t *testing.T) {
+	objs := append(append(stsPods("ingester-zone-a", 2, "rev-2"), pod("ingester-zone-a-2", "ingester-zone-a", "StatefulSet", "rev-1"), rolloutOperatorDeployment(1)),
+		statefulSet("ingester-zone-a", testkit.OnDelete(), testkit.Label(LabelRolloutGroup, "ingester"), testkit.ReplicaStatus(3, 3, 2)))
+	st, err := CheckRollout(context.Background(), fake.NewClientset(objs...), Workload{Kind: "StatefulSet", Namespace: ns, Name: "ingester-zone-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.Note, "rolled by rollout-operator") || strings.Contains(st.Note, "nothing replaces") {
+		t.Errorf("note %q, want rollout-operator named as the one who rolls, nothing missing", st.Note)
 	}
 }
