@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -265,8 +266,9 @@ func environmentOwnership(t *testing.T, env string) kube.Ownership {
 }
 
 // rbacTestEnvironment copies pkg/tanka's test project (Grafana's Mimir
-// library in miniature), points its default environment at ns and wires
-// mimirctl's overlay.
+// library in miniature), adds the RBAC objects Grafana's library renders
+// beside Mimir (rbacObjectsOfTheLibrary), points its default environment at
+// ns and wires mimirctl's overlay.
 func rbacTestEnvironment(t *testing.T, ns string) string {
 	t.Helper()
 	src := filepath.Join("..", "tanka", "testdata", "project")
@@ -275,6 +277,13 @@ func rbacTestEnvironment(t *testing.T, ns string) string {
 		t.Fatal(err)
 	}
 	env := filepath.Join(dst, "environments", "default")
+	main, err := os.ReadFile(filepath.Join(env, "main.jsonnet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(env, "main.jsonnet"), append(main, fmt.Sprintf("+ "+rbacObjectsOfTheLibrary+"\n", ns)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	spec := `{"apiVersion":"tanka.dev/v1alpha1","kind":"Environment","metadata":{"name":"rbac"},"spec":{"namespace":"` + ns + `"}}`
 	if err := os.WriteFile(filepath.Join(env, "spec.json"), []byte(spec), 0o644); err != nil {
 		t.Fatal(err)
@@ -347,6 +356,25 @@ func installRBAC(t *testing.T, admin *kube.Clients, file, ns, suffix string) {
 		}
 	}
 }
+
+// rbacObjectsOfTheLibrary (a format taking the namespace) is what Grafana's Mimir library renders for
+// Consul's sidekick (grafana/jsonnet-libs consul, as the Mimir 3.0.5
+// environment of the e2e suite shows it: ServiceAccount, Role and
+// RoleBinding consul-sidekick), with rules that mimirctl's own Role does not
+// hold (watch, the extensions group): applying it takes escalate and bind
+// (rollout-operator's Role and RoleBinding, on by default, are alike).
+const rbacObjectsOfTheLibrary = `{
+  consul_sidekick_service_account: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'consul-sidekick' } },
+  consul_sidekick_role: {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'consul-sidekick' },
+    rules: [{ apiGroups: ['', 'extensions', 'apps'], resources: ['pods', 'replicasets'], verbs: ['get', 'list', 'watch'] }],
+  },
+  consul_sidekick_rolebinding: {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'consul-sidekick' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'consul-sidekick' },
+    subjects: [{ kind: 'ServiceAccount', name: 'consul-sidekick', namespace: '%s' }],
+  },
+}`
 
 func mustUnmarshal(t *testing.T, doc string, into any) {
 	t.Helper()
