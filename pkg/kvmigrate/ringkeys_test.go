@@ -13,12 +13,11 @@ import (
 // The ring-kv-to-memberlist plan's default ringKeys find the ingester and
 // distributor rings in memberlist whatever prefix the rings were configured
 // with in Consul: Mimir's default prefix collectors/ (the
-// -ingester.ring.prefix and -distributor.ring.prefix defaults), and none,
-// as Grafana's jsonnet sets them (operations/mimir config.libsonnet and
-// distributor.libsonnet: 'ingester.ring.prefix': '' and
-// 'distributor.ring.prefix': ''), whose ring keys in memberlist are "ring"
-// and "distributor" (seen on a Mimir 3.0.5 cluster deployed from it, e2e
-// TestKVStoresMoveToMemberlist).
+// -ingester.ring.prefix and -distributor.ring.prefix defaults), and the
+// empty prefix Grafana's jsonnet sets for both (operations/mimir
+// config.libsonnet and distributor.libsonnet), whose ring keys in
+// memberlist are "ring" and "distributor" (seen on a Mimir 3.0.5 cluster
+// deployed from it, e2e TestKVStoresMoveToMemberlist).
 func TestRingKVPlanDefaultKeysMatchTheRingsUnderEveryPrefix(t *testing.T) {
 	raw, err := plans.FS.ReadFile("ring-kv-to-memberlist/plan.yaml")
 	if err != nil {
