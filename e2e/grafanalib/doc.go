@@ -11,9 +11,13 @@
 //
 // # The e2e environment
 //
-// WriteTestProject adds the environment the e2e suite and `make demo` are
-// to deploy on the local cluster (e2e/local) in a later change, replacing
-// the mimir-lite test library (issue 15): TestEnvironment, defined in
+// WriteTestProject writes the environment the e2e suite deploys on the
+// local cluster (e2e/local) for its Mimir 3 scenarios (zone shutdown, KV
+// migrations), in place of the mimir-lite test library (issue 15; the
+// read-write round trip, which needs Mimir 2.x, and `make demo` are still
+// on mimir-lite), as a self-contained project (LayoutCopy: copies, not
+// symlinks, so that the in-cluster Job of the KV scenario can mount it):
+// TestEnvironment, defined in
 // environment/mimir-e2e.libsonnet on top of Grafana's library with only
 // test-sized settings, set through the library's own _config knobs and
 // *_args fields:
@@ -39,11 +43,16 @@
 // out: 2.9 (multi-zone.libsonnet) and 2.16 (rollout-operator.libsonnet)
 // compute rollout_operator_enabled as a local from multi_zone_*_enabled,
 // with no knob, so the variant hides the rollout_operator_* object fields
-// it gates (2.9: _deployment, _role, _rolebinding, _service_account) as
-// `field:: null` and keeps the webhooks at their default, off (2.16:
-// enable_rollout_operator_webhook false; 2.9 has none); the zpdb
-// knobs do not exist there (2.x renders plain PodDisruptionBudgets). Until
-// then WriteTestProject refuses any other module.
+// it gates (2.9: _deployment, _role, _rolebinding, _service_account; 2.16
+// also _pdb) as `field:: null` and keeps the webhooks at their default, off
+// (2.16: enable_rollout_operator_webhook false; 2.9 has none); the zpdb
+// knobs do not exist there (2.x renders plain PodDisruptionBudgets). 2.16
+// also always renders an etcd-operator EtcdCluster for its HA tracker (at
+// Service etcd-client), which the local cluster cannot run: the variant
+// hides it and gives the HA tracker a store it can reach. In read-write
+// mode the microservices' Deployments render null, so the replica patches
+// go to mimir_*_replicas instead. Until then WriteTestProject refuses any
+// other module.
 //
 // # What differs from a production environment, and why
 //
@@ -84,11 +93,26 @@
 //   - Waits: ingester and store-gateway ring heartbeats every 5 s (the
 //     library: 2 m and 1 m) and -ingester.ring.min-ready-duration 5 s
 //     (Mimir's default 15 s), so that ring state follows restarts within
-//     seconds. Shutdown delays and termination grace periods are the
-//     library's.
+//     seconds. Blocks become queryable within a minute: ingesters ship
+//     every 15 s (library: 1 m), compactor_cleanup_interval 15 s (the
+//     library's knob for the bucket index's cleanup and sync intervals;
+//     library: 15 m), -querier.query-store-after 1m (Mimir: 12 h) and
+//     store-gateways load blocks of any age (ignore-blocks-within 0s;
+//     Mimir: 10 h), so a zone shutdown waits 1 m for its blocks, not 12 h.
+//     Shutdown delays and termination grace periods are the library's.
 //   - The image is grafana/mimir:3.0.5, the release bin/mimir3 is built
 //     from (the library at this module names the next patch release), and
-//     anonymous usage reporting is off (usage_stats_enabled).
+//     anonymous usage reporting is off (usage_stats_enabled, which only
+//     drops the installation-mode flag, and -usage-stats.enabled=false
+//     through the library's usageStatsConfig).
+//
+// A scenario adds its own settings as WriteTestProject's extra jsonnet:
+// tenant limits (_config.overrides), or KVStartLib
+// (environment/mimir-e2e-kv.libsonnet), the KV migrations' starting point:
+// rings on Consul through the library's memberlist_ring_enabled false (its
+// Consul Deployment reduced to the server container), the HA tracker on
+// an etcd StatefulSet added there, set through distributor_args (the 3.0
+// library hard-codes memberlist).
 //
 // The unit tests (environment_test.go) render the environment with
 // pkg/tanka and check it against the local cluster's image rules

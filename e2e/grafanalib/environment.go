@@ -13,18 +13,27 @@ const TestEnvironment = "environments/mimir-grafana"
 // the project's lib/, that defines the environment.
 const testEnvironmentLib = "mimir-e2e.libsonnet"
 
-// WriteTestProject lays out a Tanka project at root around Grafana's Mimir
-// library of module m (Layout, with k8sLib from KubernetesLibrary) and
-// writes the e2e environment in it, TestEnvironment, for namespace ns: its
-// main.jsonnet imports lib/mimir-e2e.libsonnet (a symlink to
-// environment/mimir-e2e.libsonnet of this package) and sets
-// _config.namespace; spec.json is Spec(ns). It returns the environment's
+// KVStartLib is the jsonnet a scenario merges into the environment (as
+// WriteTestProject's extra, "(import 'mimir-e2e-kv.libsonnet')") for the
+// starting point of the KV store migrations: rings on Consul, the HA
+// tracker on etcd (see environment/mimir-e2e-kv.libsonnet).
+const KVStartLib = "mimir-e2e-kv.libsonnet"
+
+// WriteTestProject lays out a self-contained Tanka project at root around
+// Grafana's Mimir library of module m (LayoutCopy, with k8sLib from
+// KubernetesLibrary: copies, so that the project can be mounted into a pod)
+// and writes the e2e environment in it, TestEnvironment, for namespace ns:
+// its main.jsonnet imports lib/mimir-e2e.libsonnet (every file of
+// environment/ of this package is copied into lib/) and sets
+// _config.namespace, then merges extra (jsonnet evaluating to an object,
+// e.g. a scenario's tenant overrides or "(import 'mimir-e2e-kv.libsonnet')";
+// "" for none) on top; spec.json is Spec(ns). It returns the environment's
 // directory.
 //
 // Only Mimir305 is supported; any other module is an error (see the
 // package documentation for what a 2.x module needs). Other errors come
 // from downloading the module (ModuleDir) or writing files.
-func WriteTestProject(root, k8sLib string, m Module, ns string) (string, error) {
+func WriteTestProject(root, k8sLib string, m Module, ns, extra string) (string, error) {
 	if m != Mimir305 {
 		return "", fmt.Errorf("the e2e environment is written for Grafana's library of Mimir %s (%s), not %s (%s)",
 			Mimir305.Name, Mimir305.Version, m.Name, m.Version)
@@ -33,15 +42,21 @@ func WriteTestProject(root, k8sLib string, m Module, ns string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	if err := Layout(root, k8sLib, operations); err != nil {
+	if err := LayoutCopy(root, k8sLib, operations); err != nil {
 		return "", err
 	}
 	envLib, err := packageDir("environment", testEnvironmentLib)
 	if err != nil {
 		return "", err
 	}
-	if err := link(filepath.Join(envLib, testEnvironmentLib), filepath.Join(root, "lib", testEnvironmentLib)); err != nil {
+	libs, err := filepath.Glob(filepath.Join(envLib, "*.libsonnet"))
+	if err != nil {
 		return "", err
+	}
+	for _, l := range libs {
+		if err := copyTree(l, filepath.Join(root, "lib", filepath.Base(l))); err != nil {
+			return "", err
+		}
 	}
 	envDir := filepath.Join(root, TestEnvironment)
 	main := fmt.Sprintf(`// The e2e environment on Grafana's Mimir %s library (e2e/grafanalib).
@@ -51,5 +66,8 @@ func WriteTestProject(root, k8sLib string, m Module, ns string) (string, error) 
   },
 }
 `, m.Name, testEnvironmentLib, ns)
+	if extra != "" {
+		main += "// The scenario's own settings.\n+ " + extra + "\n"
+	}
 	return envDir, WriteEnvironment(envDir, main, ns)
 }

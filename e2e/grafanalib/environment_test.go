@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/local/cluster"
+	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -67,7 +69,7 @@ func renderTestProject() ([]*unstructured.Unstructured, error) {
 	if err != nil {
 		return nil, err
 	}
-	envDir, err := grafanalib.WriteTestProject(projectRoot, k8sLib, grafanalib.Mimir305, testNamespace)
+	envDir, err := grafanalib.WriteTestProject(projectRoot, k8sLib, grafanalib.Mimir305, testNamespace, "")
 	if err != nil {
 		return nil, err
 	}
@@ -148,9 +150,14 @@ func isMimir(c corev1.Container) bool { return strings.HasPrefix(c.Image, "grafa
 // the 3.x one, bin/mimir3, built from the 3.0.5 module), and a container of
 // a plain userland image (busybox) gives its own command.
 func TestTestEnvironmentContainersRunOnTheLocalClusterImages(t *testing.T) {
+	checkRunsOnTheLocalCluster(t, objects(t))
+}
+
+func checkRunsOnTheLocalCluster(t *testing.T, objs []*unstructured.Unstructured) {
+	t.Helper()
 	const binDir = "/local-cluster-bin"
 	rules := cluster.DefaultImageRules()
-	specs := podSpecs(t, objects(t))
+	specs := podSpecs(t, objs)
 	if len(specs) == 0 {
 		t.Fatal("no workloads rendered")
 	}
@@ -559,8 +566,167 @@ func TestTestEnvironmentRolloutOperatorKnobsRemoveTheOperatorAndItsWebhooks(t *t
 // Only the Mimir 3.0.5 module is supported.
 func TestWriteTestProjectRefusesOtherModules(t *testing.T) {
 	other := grafanalib.Module{Name: "2.9", Version: "v0.0.0-20230630050318-e4d286c69115"}
-	_, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, other, testNamespace)
+	_, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, other, testNamespace, "")
 	if err == nil || !strings.Contains(err.Error(), "not 2.9") {
 		t.Errorf("WriteTestProject with Mimir 2.9: %v, want an error naming the unsupported module", err)
+	}
+}
+
+// A zone shutdown in the environment waits one minute for the blocks it
+// shipped, computed as mimirctl computes it (ingestershutdown.QueryableWait)
+// from the flags the library renders for the querier, the store-gateways and
+// the compactor; ingesters ship cut blocks every 15 s.
+func TestTestEnvironmentZoneShutdownWaitsAMinute(t *testing.T) {
+	specs := podSpecs(t, objects(t))
+	flag := func(workload, container, name string) ingestershutdown.ConfigValue {
+		t.Helper()
+		spec, ok := specs[workload]
+		if !ok {
+			t.Fatalf("no %s in the render", workload)
+		}
+		for _, c := range spec.Containers {
+			if c.Name != container {
+				continue
+			}
+			raw, ok := mimirFlags(c)[name]
+			if !ok {
+				t.Fatalf("%s container %s: no -%s", workload, container, name)
+			}
+			d, err := ingestershutdown.ParseDuration(raw)
+			if err != nil {
+				t.Fatalf("%s container %s: -%s=%s: %v", workload, container, name, raw, err)
+			}
+			return ingestershutdown.ConfigValue{Key: name, Value: d, Pod: workload, Pods: 1}
+		}
+		t.Fatalf("%s has no container %s", workload, container)
+		return ingestershutdown.ConfigValue{}
+	}
+	const sync = "blocks-storage.bucket-store.sync-interval"
+	w := ingestershutdown.QueryableWait{
+		QueryStoreAfter:    flag("Deployment/querier", "querier", "querier.query-store-after"),
+		IgnoreBlocksWithin: flag("StatefulSet/store-gateway-zone-a", "store-gateway", "blocks-storage.bucket-store.ignore-blocks-within"),
+		SyncInterval:       flag("StatefulSet/store-gateway-zone-a", "store-gateway", sync),
+		CleanupInterval:    flag("StatefulSet/compactor", "compactor", "compactor.cleanup-interval"),
+	}
+	if got := w.Duration(); got != time.Minute {
+		t.Errorf("the zone shutdown's wait: %s, want 1m", w)
+	}
+	if q := flag("Deployment/querier", "querier", sync); q.Value != w.SyncInterval.Value {
+		t.Errorf("queriers reread the bucket index every %s, store-gateways every %s: want one interval", q.Value, w.SyncInterval.Value)
+	}
+	for _, zone := range []string{"a", "b", "c"} {
+		if ship := flag("StatefulSet/ingester-zone-"+zone, "ingester", "blocks-storage.tsdb.ship-interval"); ship.Value != 15*time.Second {
+			t.Errorf("ingester-zone-%s ships every %s, want 15s", zone, ship.Value)
+		}
+	}
+}
+
+// WriteTestProject merges a scenario's extra jsonnet into the environment:
+// here a tenant's limits, which the library writes into its runtime
+// configuration ConfigMap.
+func TestWriteTestProjectMergesExtra(t *testing.T) {
+	extra := "{ _config+:: { overrides+: { 'e2e-extra': { ingestion_rate: 12345 } } } }"
+	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir305, testNamespace, extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tanka.Load(context.Background(), envDir, tanka.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range res.Objects {
+		if o.GetKind() != "ConfigMap" || o.GetName() != "overrides" {
+			continue
+		}
+		data, _, _ := unstructured.NestedStringMap(o.Object, "data")
+		if !strings.Contains(data["overrides.yaml"], "e2e-extra") || !strings.Contains(data["overrides.yaml"], "12345") {
+			t.Errorf("ConfigMap overrides does not carry the extra tenant:\n%s", data["overrides.yaml"])
+		}
+		return
+	}
+	t.Error("no ConfigMap overrides in the render")
+}
+
+// The KV migrations' starting point (KVStartLib merged into the
+// environment): every ring client on Consul at the library's consul Service
+// and no memberlist; the distributors' HA tracker on etcd at the etcd
+// Service; Consul and etcd run on the local cluster (Consul's server
+// container only).
+func TestKVStartEnvironmentHasRingsOnConsulAndTheHATrackerOnEtcd(t *testing.T) {
+	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir305, testNamespace, "(import '"+grafanalib.KVStartLib+"')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tanka.Load(context.Background(), envDir, tanka.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := res.Objects
+	checkRunsOnTheLocalCluster(t, objs)
+	have := map[string]bool{}
+	for _, o := range objs {
+		have[key(o)] = true
+	}
+	for _, k := range []string{"Deployment/consul", "Service/consul", "StatefulSet/etcd", "Service/etcd"} {
+		if !have[k] {
+			t.Errorf("no %s rendered", k)
+		}
+	}
+	consul := fmt.Sprintf("consul.%s.svc.cluster.local.:8500", testNamespace)
+	rings, trackers := 0, 0
+	for k, spec := range podSpecs(t, objs) {
+		if k == "Deployment/consul" {
+			if len(spec.Containers) != 1 || spec.Containers[0].Name != "consul" {
+				t.Errorf("%s runs %d containers, want the consul server only", k, len(spec.Containers))
+			}
+		}
+		for _, c := range spec.Containers {
+			if !isMimir(c) {
+				continue
+			}
+			f := mimirFlags(c)
+			if _, ok := f["memberlist.join"]; ok {
+				t.Errorf("%s: joins memberlist (-memberlist.join=%s)", k, f["memberlist.join"])
+			}
+			for name, value := range f {
+				prefix, ok := strings.CutSuffix(name, "ring.store")
+				if !ok {
+					continue
+				}
+				rings++
+				if value != "consul" || f[prefix+"ring.consul.hostname"] != consul {
+					t.Errorf("%s: -%s=%s at %q, want consul at %s", k, name, value, f[prefix+"ring.consul.hostname"], consul)
+				}
+			}
+			if f["target"] == "distributor" {
+				trackers++
+				if want := fmt.Sprintf("etcd.%s.svc.cluster.local.:2379", testNamespace); f["distributor.ha-tracker.store"] != "etcd" || f["distributor.ha-tracker.etcd.endpoints"] != want {
+					t.Errorf("%s: HA tracker on %q at %q, want etcd at %s", k, f["distributor.ha-tracker.store"], f["distributor.ha-tracker.etcd.endpoints"], want)
+				}
+			}
+		}
+	}
+	if rings == 0 || trackers == 0 {
+		t.Errorf("%d ring clients and %d distributors rendered, want some of each", rings, trackers)
+	}
+}
+
+// No Mimir component of the environment reports anonymous usage
+// statistics (-usage-stats.enabled=false; Mimir's default is true).
+func TestTestEnvironmentReportsNoUsageStatistics(t *testing.T) {
+	n := 0
+	for k, spec := range podSpecs(t, objects(t)) {
+		for _, c := range spec.Containers {
+			if !isMimir(c) {
+				continue
+			}
+			n++
+			if v := mimirFlags(c)["usage-stats.enabled"]; v != "false" {
+				t.Errorf("%s container %s: -usage-stats.enabled=%q, want false", k, c.Name, v)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no Mimir container rendered")
 	}
 }

@@ -111,6 +111,20 @@ func packageDir(dir, file string) (string, error) {
 // created when missing; Layout fails on any file system error, e.g. when
 // root already holds a layout.
 func Layout(root, k8sLib, operations string) error {
+	return layout(root, k8sLib, operations, link)
+}
+
+// LayoutCopy is Layout with copies instead of symlinks: a project that
+// needs nothing outside root, as a vendored project is (jb install), so
+// that it can be mounted into a pod, whose root file system does not hold
+// the module cache or this repository.
+func LayoutCopy(root, k8sLib, operations string) error {
+	return layout(root, k8sLib, operations, copyTree)
+}
+
+// layout writes Layout's files, placing each library with place(target,
+// path): a symlink at path to target, or a copy of it.
+func layout(root, k8sLib, operations string, place func(target, path string) error) error {
 	compat, err := CompatDir()
 	if err != nil {
 		return err
@@ -121,7 +135,7 @@ func Layout(root, k8sLib, operations string) error {
 	if err := writeFile(filepath.Join(root, "vendor/github.com/jsonnet-libs/k8s-libsonnet/1.21/main.libsonnet"), k8sLib); err != nil {
 		return err
 	}
-	if err := link(filepath.Join(compat, "k.libsonnet"), filepath.Join(root, "lib/k.libsonnet")); err != nil {
+	if err := place(filepath.Join(compat, "k.libsonnet"), filepath.Join(root, "lib/k.libsonnet")); err != nil {
 		return err
 	}
 	entries, err := os.ReadDir(compat)
@@ -142,18 +156,18 @@ func Layout(root, k8sLib, operations string) error {
 				if err != nil {
 					return err
 				}
-				if err := link(r, filepath.Join(root, "vendor", rel)); err != nil {
+				if err := place(r, filepath.Join(root, "vendor", rel)); err != nil {
 					return err
 				}
 			}
 		case e.IsDir():
-			if err := link(filepath.Join(compat, e.Name()), filepath.Join(root, "vendor", e.Name())); err != nil {
+			if err := place(filepath.Join(compat, e.Name()), filepath.Join(root, "vendor", e.Name())); err != nil {
 				return err
 			}
 		}
 	}
 	for _, dir := range []string{"mimir", "mimir-tests"} {
-		if err := link(filepath.Join(operations, dir), filepath.Join(root, "vendor", dir)); err != nil {
+		if err := place(filepath.Join(operations, dir), filepath.Join(root, "vendor", dir)); err != nil {
 			return err
 		}
 	}
@@ -214,4 +228,24 @@ func link(target, path string) error {
 		return err
 	}
 	return os.Symlink(target, path)
+}
+
+// copyTree copies the file or directory tree target to path (which must
+// not exist); a tree must hold no symlinks (os.CopyFS).
+func copyTree(target, path string) error {
+	info, err := os.Stat(target)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		data, err := os.ReadFile(target)
+		if err != nil {
+			return err
+		}
+		return writeFile(path, string(data))
+	}
+	if err := os.CopyFS(path, os.DirFS(target)); err != nil {
+		return fmt.Errorf("copy %s to %s: %w", target, path, err)
+	}
+	return nil
 }

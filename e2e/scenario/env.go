@@ -174,8 +174,9 @@ func DropNamespace(ctx context.Context, c *kube.Clients, ns string) error {
 // environment on Grafana's Mimir 3.0.5 library into workDir
 // (grafanalib.WriteTestProject: zoned ingesters and store-gateways rendered
 // OnDelete, S3 storage on a Versity gateway, caches and rollout-operator
-// off), applies it and waits until every workload is ready.
-func DeployGrafana(ctx context.Context, c *kube.Clients, workDir, ns string) (*Env, error) {
+// off) with extra jsonnet merged into it ("" for none), applies it and
+// waits until every workload is ready.
+func DeployGrafana(ctx context.Context, c *kube.Clients, workDir, ns, extra string) (*Env, error) {
 	if err := DropNamespace(ctx, c, ns); err != nil {
 		return nil, err
 	}
@@ -183,7 +184,7 @@ func DeployGrafana(ctx context.Context, c *kube.Clients, workDir, ns string) (*E
 	if err != nil {
 		return nil, err
 	}
-	dir, err := grafanalib.WriteTestProject(workDir, k8sLib, grafanalib.Mimir305, ns)
+	dir, err := grafanalib.WriteTestProject(workDir, k8sLib, grafanalib.Mimir305, ns, extra)
 	if err != nil {
 		return nil, err
 	}

@@ -62,8 +62,21 @@ mimir {
     cache_chunks_enabled: false,
     cache_metadata_enabled: false,
 
-    // No anonymous usage reports from test clusters.
+    // Blocks reach the store-gateways and the queriers' bucket index within
+    // seconds: the compactor rewrites the bucket index, and store-gateways
+    // and queriers reread it, every 15 s (the library's knob sets both
+    // -compactor.cleanup-interval and -blocks-storage.bucket-store.sync-interval;
+    // library: 15 m). With the read-path settings below, a zone shutdown
+    // waits max(query-store-after 1m, ignore-blocks-within 0s + 2 × 15s,
+    // 2 × 15s) = 1m for the blocks it shipped (library: 12 h or more).
+    compactor_cleanup_interval: '15s',
+
+    // No anonymous usage reports from test clusters. The library's knob
+    // only drops -usage-stats.installation-mode (Mimir reports by default):
+    // its usageStatsConfig, which every component's args include, turns
+    // reporting off.
     usage_stats_enabled: false,
+    usageStatsConfig: { 'usage-stats.enabled': false },
 
     // Small volumes (the local cluster provisions a host directory for any
     // class).
@@ -76,12 +89,20 @@ mimir {
   // for store-gateways) so that ring pages show a restarted instance
   // within seconds, and an ingester counts as ready 5 s after joining the
   // ring (Mimir's default -ingester.ring.min-ready-duration is 15 s).
+  // Ingesters ship a cut block within 15 s (library: 1 m); queriers ask
+  // the store-gateways for data older than 1 m (Mimir: 12 h), which load
+  // blocks of any age (Mimir: none younger than 10 h).
   ingester_args+:: {
     'ingester.ring.heartbeat-period': '5s',
     'ingester.ring.min-ready-duration': '5s',
+    'blocks-storage.tsdb.ship-interval': '15s',
+  },
+  querier_args+:: {
+    'querier.query-store-after': '1m',
   },
   store_gateway_args+:: {
     'store-gateway.sharding-ring.heartbeat-period': '5s',
+    'blocks-storage.bucket-store.ignore-blocks-within': '0s',
   },
 
   // Small requests, one replica per Deployment: the local cluster runs every
