@@ -31,14 +31,39 @@ func deployEnvIn(t *testing.T, workDir, name, ns, extra string) *scenario.Env {
 		t.Fatal(err)
 	}
 	t.Logf("environment %s ready in namespace %s after %s (%d objects)", name, ns, e.Took.Round(time.Second), e.Objects)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		if err := scenario.DropNamespace(ctx, harness.clients, ns); err != nil {
-			t.Log(err)
-		}
-	})
+	t.Cleanup(func() { dropNamespace(t, ns) })
 	return e
+}
+
+// deployGrafanaEnv deploys the environment on Grafana's Mimir 3.0.5 library
+// in namespace ns with extra jsonnet merged into it (see
+// scenario.DeployGrafana) and removes the namespace when the test ends.
+func deployGrafanaEnv(t *testing.T, ns, extra string) *scenario.Env {
+	t.Helper()
+	return deployGrafanaEnvIn(t, t.TempDir(), ns, extra)
+}
+
+// deployGrafanaEnvIn is deployGrafanaEnv with the Tanka project written
+// under workDir.
+func deployGrafanaEnvIn(t *testing.T, workDir, ns, extra string) *scenario.Env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	e, err := scenario.DeployGrafana(ctx, harness.clients, workDir, ns, extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Grafana's library environment ready in namespace %s after %s (%d objects)", ns, e.Took.Round(time.Second), e.Objects)
+	t.Cleanup(func() { dropNamespace(t, ns) })
+	return e
+}
+
+func dropNamespace(t *testing.T, ns string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := scenario.DropNamespace(ctx, harness.clients, ns); err != nil {
+		t.Log(err)
+	}
 }
 
 func gateways(t *testing.T, ns string, selectors map[string]string) {

@@ -32,7 +32,7 @@ func TestGrafanaLibraryEnvironmentServes(t *testing.T) {
 	const ns = "e2e-grafana"
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	e, err := scenario.DeployGrafana(ctx, harness.clients, t.TempDir(), ns)
+	e, err := scenario.DeployGrafana(ctx, harness.clients, t.TempDir(), ns, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,9 @@ func run(m *testing.M) (int, error) {
 	if harness.clients, err = kube.NewClients(cfg, "default", ""); err != nil {
 		return 1, err
 	}
-	return m.Run(), nil
+	code := m.Run()
+	reportCosts(os.Stderr)
+	return code, nil
 }
 
 // installBinary copies the binary src to dst through a temporary file and a
@@ -120,6 +122,9 @@ type result struct {
 	stdout, stderr string
 	code           int
 	took           time.Duration
+	// cpu (user and system) and peakRSS (bytes) of the process (measure).
+	cpu     time.Duration
+	peakRSS int64
 }
 
 // cli runs the mimirctl binary against the cluster in namespace ns: for
@@ -138,7 +143,9 @@ func cli(t *testing.T, ns string, args ...string) result {
 	} else if err != nil {
 		t.Fatalf("run mimirctl %v: %v", args, err)
 	}
+	measure(cmd, &r)
 	t.Logf("mimirctl %s → exit %d in %s\n%s", strings.Join(args, " "), r.code, r.took.Round(time.Second), tail(r.stderr, 40))
+	recordCost(t, args, r)
 	return r
 }
 

@@ -3,9 +3,7 @@
 package suite
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/mimirctl/mimirctl/e2e/local/cluster"
+	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -174,6 +173,7 @@ type jobRun struct {
 	exit   int32
 	log    string
 	events []plan.Event
+	took   time.Duration
 }
 
 // runJob creates job, waits up to timeout for it to finish and returns its
@@ -221,20 +221,11 @@ func runJob(t *testing.T, job *batchv1.Job, timeout time.Duration) jobRun {
 		t.Fatalf("log of %s: %v", pod.Name, err)
 	}
 	r.log = string(raw)
-	sc := bufio.NewScanner(strings.NewReader(r.log))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "{") {
-			continue
-		}
-		var ev plan.Event
-		if err := json.Unmarshal([]byte(line), &ev); err != nil {
-			t.Errorf("Job %s: a log line that starts like JSON is no event: %v\n%s", created.Name, err, line)
-			continue
-		}
-		r.events = append(r.events, ev)
+	if r.events, err = scenario.ParseEvents(r.log); err != nil {
+		t.Errorf("Job %s: %v", created.Name, err)
 	}
+	r.took = time.Since(start)
+	recordJobCost(t, created.Name, r.took, r.events)
 	t.Logf("Job %s (%s) → exit %d after %s, %d events; log ends with:\n%s",
 		created.Name, strings.Join(job.Spec.Template.Spec.Containers[0].Args, " "), r.exit,
 		time.Since(start).Round(time.Second), len(r.events), tail(r.log, 30))

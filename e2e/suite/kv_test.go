@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,8 +28,10 @@ var haPair = map[string]map[string]string{
 	"replica-2": {"writer": "ha", "cluster": "prom-ha", "__replica__": "replica-2"},
 }
 
-// TestKVStoresMoveToMemberlist runs a Mimir 3 cluster whose rings live in
-// Consul and whose HA tracker lives in etcd, with both replicas of an HA pair
+// TestKVStoresMoveToMemberlist runs a Mimir 3.0.5 cluster deployed from
+// Grafana's jsonnet library (e2e/grafanalib) whose rings live in Consul (the
+// library's memberlist_ring_enabled false) and whose HA tracker lives in etcd
+// (grafanalib.KVStartLib), with both replicas of an HA pair
 // writing, through three plans: the rings to memberlist, the HA tracker to
 // memberlist, and a memberlist cluster label, whose run starts here and is
 // finished by an in-cluster Job (deploy/job/job.yaml as the ServiceAccount
@@ -44,7 +47,11 @@ func TestKVStoresMoveToMemberlist(t *testing.T) {
 	if envRoot == "" {
 		envRoot = t.TempDir()
 	}
-	e := deployEnvIn(t, envRoot, "environments/mimir-kv", ns, "")
+	e := deployGrafanaEnvIn(t, envRoot, ns, "(import '"+grafanalib.KVStartLib+"')")
+	// Grafana's library renders the ingester and store-gateway zones
+	// OnDelete: the rollout-operator stand-in rolls them when a step changes
+	// their pods.
+	startRolloutController(t, ns)
 	installDeployRBAC(t, ns)
 	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend"})
 	tr := startTraffic(t, ns, haPair)

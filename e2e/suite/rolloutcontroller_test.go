@@ -46,12 +46,7 @@ func TestRolloutOperatorStandInRollsOnDeleteZones(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ctl := &rolloutoperatorfake.Controller{Kube: kc, Namespace: ns, Interval: time.Second,
-		Log: func(format string, args ...any) { t.Logf("rollout controller stand-in: "+format, args...) }}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); ctl.Run(runCtx) }()
-	defer func() { stop(); <-done }()
+	startRolloutController(t, ns)
 
 	// Watch the pods: record when each one first runs the new revision, and
 	// the most pods ever unavailable at once.

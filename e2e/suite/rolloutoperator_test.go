@@ -118,6 +118,20 @@ func startRolloutOperator(t *testing.T, ns string) *rolloutOperator {
 	return ro
 }
 
+// startRolloutController runs the stand-in's rollout controller for ns
+// (e2e/rolloutoperatorfake.Controller: OnDelete rollout groups rolled zone
+// by zone, followers' replicas) until the test ends. It needs only API
+// access, so it runs on every cluster the suite uses.
+func startRolloutController(t *testing.T, ns string) {
+	t.Helper()
+	ctl := &rolloutoperatorfake.Controller{Kube: harness.clients.Kube, Namespace: ns, Interval: time.Second,
+		Log: func(format string, args ...any) { t.Logf("rollout controller stand-in: "+format, args...) }}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); ctl.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // guard labels and annotates StatefulSets as Mimir's jsonnet does for

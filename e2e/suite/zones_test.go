@@ -21,22 +21,31 @@ import (
 )
 
 // TestIngesterZoneShutdownLosesNoSample replaces two ingester zones of a
-// Mimir 3 cluster one after the other under continuous writes and queries:
-// each zone is shut down with `mimirctl ingester shutdown-zone` (read-only,
-// flush and ship, scale to 0, leave the ring, wait until its blocks are
+// Mimir 3.0.5 cluster deployed from Grafana's jsonnet library (e2e/grafanalib:
+// OnDelete zone StatefulSets of rollout group ingester, S3 storage) one
+// after the other under continuous writes and queries, with the
+// rollout-operator stand-in rolling the zones and, where the API server can
+// call this process, its prepare-downscale webhook and zone tracker in the
+// way: each zone is shut down with `mimirctl ingester shutdown-zone` (flush
+// and ship, scale to 0, leave the ring, wait until its blocks are
 // queryable), then scaled back up empty. Every acknowledged sample must
 // still be read back.
 func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 	t.Parallel() // each scenario has its own namespace; they share the cluster
 	const ns = "e2e-zones"
-	e := deployEnv(t, "environments/mimir", ns, "{ _images+:: { mimir: 'grafana/mimir:3.0.5' } } + "+bulkOverrides)
+	e := deployGrafanaEnv(t, ns, bulkOverrides)
 	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend"})
+	startRolloutController(t, ns)
 	tr := startTraffic(t, ns, map[string]map[string]string{"zones": nil})
 	preloadBulkSeries(t, ns, tr.HTTP)
 	ro := startRolloutOperator(t, ns)
 	wantPath := string(ingestershutdown.PathReadOnlyShutdown)
 	if ro != nil {
 		wantPath = string(ingestershutdown.PathFlushThenScale)
+		// Grafana's library labels the ingester zones for the
+		// prepare-downscale webhook only with ingester_automated_downscale_enabled,
+		// which also makes zones b and c follow zone a's replicas (a zone
+		// shutdown refuses followers): label them as such an operator would.
 		ro.guard(t, time.Minute, "ingester-zone-a", "ingester-zone-b", "ingester-zone-c")
 		assertNoZoneTrackerYetRefused(t, ns, e)
 		// As the refusal says: record the zones' earlier downscales.

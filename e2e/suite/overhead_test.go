@@ -1,0 +1,130 @@
+//go:build e2e
+
+package suite
+
+import (
+	"fmt"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mimirctl/mimirctl/e2e/scenario"
+	"github.com/mimirctl/mimirctl/pkg/plan"
+)
+
+// toolCost is what one mimirctl process that ran plan steps cost: its
+// wall-clock time, CPU time (user and system) and peak resident set size
+// as the kernel accounted them (getrusage of the child), and the split of
+// each step it ran from start to finish (scenario.StepTimes, from its JSON
+// events when it ran with -o json). A Job's run has steps only.
+type toolCost struct {
+	test, command string
+	took, cpu     time.Duration
+	peakRSS       int64 // bytes; 0: not measured
+	steps         []scenario.StepTime
+}
+
+var costs struct {
+	sync.Mutex
+	list []toolCost
+}
+
+// runsSteps reports whether mimirctl args run plan steps: apply, resume, or
+// a zone shutdown that is not a preview.
+func runsSteps(args []string) bool {
+	switch {
+	case len(args) > 0 && (args[0] == "apply" || args[0] == "resume"):
+		return true
+	case len(args) > 1 && args[0] == "ingester" && args[1] == "shutdown-zone":
+		return !slices.Contains(args, "--plan")
+	}
+	return false
+}
+
+// measure fills r's CPU time and peak RSS from the finished cmd.
+func measure(cmd *exec.Cmd, r *result) {
+	if cmd.ProcessState == nil {
+		return
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		r.peakRSS = ru.Maxrss * 1024 // KiB on Linux
+	}
+}
+
+// recordCost keeps the cost of a mimirctl run that ran steps and logs it.
+func recordCost(t *testing.T, args []string, r result) {
+	t.Helper()
+	if !runsSteps(args) {
+		return
+	}
+	c := toolCost{test: t.Name(), command: strings.Join(args[:min(len(args), 2)], " "), took: r.took, cpu: r.cpu, peakRSS: r.peakRSS}
+	if evs, err := scenario.ParseEvents(r.stdout); err == nil {
+		c.steps = scenario.StepTimes(evs)
+	}
+	addCost(t, c)
+}
+
+// recordJobCost keeps the step split of a Job's run (no process figures:
+// the process ran in the cluster).
+func recordJobCost(t *testing.T, name string, took time.Duration, evs []plan.Event) {
+	t.Helper()
+	addCost(t, toolCost{test: t.Name(), command: "Job " + name, took: took, steps: scenario.StepTimes(evs)})
+}
+
+func addCost(t *testing.T, c toolCost) {
+	t.Helper()
+	var b strings.Builder
+	writeCost(&b, c)
+	t.Log(strings.TrimRight(b.String(), "\n"))
+	costs.Lock()
+	defer costs.Unlock()
+	costs.list = append(costs.list, c)
+}
+
+func writeCost(w io.Writer, c toolCost) {
+	rss := "not measured"
+	if c.peakRSS > 0 {
+		rss = fmt.Sprintf("%.1f MiB", float64(c.peakRSS)/(1<<20))
+	}
+	cpu := "not measured"
+	if c.peakRSS > 0 {
+		cpu = c.cpu.Round(10 * time.Millisecond).String()
+	}
+	fmt.Fprintf(w, "mimirctl %s (%s): wall %s, CPU %s, peak RSS %s\n", c.command, c.test, c.took.Round(time.Second), cpu, rss)
+	for _, s := range c.steps {
+		fmt.Fprintf(w, "  %s\n", s)
+	}
+}
+
+// reportCosts writes every recorded cost and the largest figures: peak RSS
+// and a step's rest (mimirctl's own time between actions, gates and
+// waits; the goals are < 100 MiB and ≤ 30 s).
+func reportCosts(w io.Writer) {
+	costs.Lock()
+	defer costs.Unlock()
+	if len(costs.list) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\n=== mimirctl's cost in the scenarios (wall = actions + gates + waits + rest per step)")
+	var peak int64
+	var rest scenario.StepTime
+	var cpu time.Duration
+	for _, c := range costs.list {
+		writeCost(w, c)
+		peak = max(peak, c.peakRSS)
+		cpu = max(cpu, c.cpu)
+		for _, s := range c.steps {
+			if s.Rest > rest.Rest {
+				rest = s
+			}
+		}
+	}
+	fmt.Fprintf(w, "largest peak RSS %.1f MiB (goal < 100 MiB); most CPU in one run %s; largest rest of a step %s (%s; goal ≤ 30s)\n",
+		float64(peak)/(1<<20), cpu.Round(10*time.Millisecond), rest.Rest.Round(100*time.Millisecond), rest.Step)
+}
