@@ -14,20 +14,23 @@ import (
 // StepTime splits the wall-clock time of one step that a mimirctl process
 // ran from start to finish, as its JSON events (-o json) show it:
 //
-//   - Actions: from each action_started to its action_finished (rendering,
-//     applying, and waiting for the rollouts the action causes, which is
-//     Kubernetes' and Mimir's time);
-//   - Gates: from the step's first gate observation to its last
-//     gate_passed (polling until the condition holds, and the holds the
-//     gates require);
+//   - Actions: each action from the end of the step's previous phase
+//     (binding and checking the action, which may render the environment)
+//     to its action_finished (rendering, applying, and waiting for the
+//     rollouts the action causes, which is Kubernetes' and Mimir's time);
+//   - Gates: from the end of the step's last action (binding the gates) to
+//     its last gate_passed (polling until each condition holds, and the
+//     holds the gates require);
 //   - Waits: the waits the plan declares (waiting events, up to their end
 //     or the step's);
-//   - Rest: everything else, which is mimirctl's own time between those
-//     phases (binding the step, saving state, ...).
+//   - Rest: what none of these covers, e.g. saving the run state after the
+//     last gate.
 //
 // Spans are clipped to the step and counted once: a declared wait inside
 // an action (a zone shutdown's wait for its blocks) counts as a wait, a
-// gate inside an action as a gate.
+// gate inside an action as a gate. Events are told apart by run and step,
+// so that a stream holding several runs is split correctly. mimirctl's own
+// work is spread over all four; its CPU time (getrusage) measures it.
 type StepTime struct {
 	Step                        string
 	Wall, Actions, Gates, Waits time.Duration
@@ -59,53 +62,66 @@ func ParseEvents(out string) ([]plan.Event, error) {
 // step_finished are both among evs, in the order the steps finished.
 func StepTimes(evs []plan.Event) []StepTime {
 	started := map[string]time.Time{}
-	spans := map[string]map[string][]span{} // step → phase → spans
-	open := map[string]time.Time{}          // step + "/" + action → start
-	gateFirst := map[string]time.Time{}
-	add := func(step, phase string, from, to time.Time) {
+	mark := map[string]time.Time{} // end of the step's last phase
+	spans := map[string]map[string][]span{}
+	open := map[string]time.Time{} // step key + "/" + action → start
+	gateFrom := map[string]time.Time{}
+	add := func(key, phase string, from, to time.Time) {
 		if !to.After(from) {
 			return
 		}
-		if spans[step] == nil {
-			spans[step] = map[string][]span{}
+		if spans[key] == nil {
+			spans[key] = map[string][]span{}
 		}
-		spans[step][phase] = append(spans[step][phase], span{from, to})
+		spans[key][phase] = append(spans[key][phase], span{from, to})
 	}
 	var out []StepTime
 	for _, ev := range evs {
+		key := ev.RunID + "/" + ev.Step
 		switch ev.Type {
 		case plan.EventStepStarted:
-			started[ev.Step] = ev.Time
+			started[key], mark[key] = ev.Time, ev.Time
+			delete(spans, key)
+			delete(gateFrom, key)
 		case plan.EventActionStarted:
-			open[ev.Step+"/"+ev.Action] = ev.Time
+			from, ok := mark[key]
+			if !ok {
+				from = ev.Time
+			}
+			open[key+"/"+ev.Action] = from
 		case plan.EventActionDone:
-			if from, ok := open[ev.Step+"/"+ev.Action]; ok {
-				add(ev.Step, "actions", from, ev.Time)
-				delete(open, ev.Step+"/"+ev.Action)
+			if from, ok := open[key+"/"+ev.Action]; ok {
+				add(key, "actions", from, ev.Time)
+				delete(open, key+"/"+ev.Action)
+				mark[key] = ev.Time
 			}
 		case plan.EventGate:
-			if _, ok := gateFirst[ev.Step]; !ok {
-				gateFirst[ev.Step] = ev.Time
+			if _, ok := gateFrom[key]; !ok {
+				from, ok := mark[key]
+				if !ok {
+					from = ev.Time
+				}
+				gateFrom[key] = from
 			}
 		case plan.EventGatePassed:
-			if from, ok := gateFirst[ev.Step]; ok {
-				add(ev.Step, "gates", from, ev.Time)
-				gateFirst[ev.Step] = ev.Time
+			if from, ok := gateFrom[key]; ok {
+				add(key, "gates", from, ev.Time)
+				gateFrom[key], mark[key] = ev.Time, ev.Time
 			}
 		case plan.EventWaiting:
 			if ev.Until != nil {
-				add(ev.Step, "waits", ev.Time, *ev.Until)
+				add(key, "waits", ev.Time, *ev.Until)
 			}
 		case plan.EventStepFinished:
-			from, ok := started[ev.Step]
+			from, ok := started[key]
 			if !ok {
 				continue
 			}
 			st := StepTime{Step: ev.Step, Wall: ev.Time.Sub(from)}
 			step := []span{{from, ev.Time}}
-			waits := intersect(union(spans[ev.Step]["waits"]), step)
-			gates := minus(intersect(union(spans[ev.Step]["gates"]), step), waits)
-			actions := minus(minus(intersect(union(spans[ev.Step]["actions"]), step), waits), gates)
+			waits := intersect(union(spans[key]["waits"]), step)
+			gates := minus(intersect(union(spans[key]["gates"]), step), waits)
+			actions := minus(minus(intersect(union(spans[key]["actions"]), step), waits), gates)
 			st.Waits, st.Gates, st.Actions = total(waits), total(gates), total(actions)
 			st.Rest = max(st.Wall-st.Actions-st.Gates-st.Waits, 0)
 			out = append(out, st)

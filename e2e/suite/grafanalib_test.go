@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/common/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
@@ -26,18 +25,13 @@ import (
 // works as deployed: a sample pushed to a distributor is answered by the
 // query-frontend, the ingester ring holds one ACTIVE ingester per zone, and
 // every ingester ships its flushed block to the Versity S3 gateway. It is
-// the ground the scenarios move onto (issue 15).
+// the ground the Mimir 3 scenarios stand on.
 func TestGrafanaLibraryEnvironmentServes(t *testing.T) {
 	t.Parallel()
 	const ns = "e2e-grafana"
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	e, err := scenario.DeployGrafana(ctx, harness.clients, t.TempDir(), ns, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("Grafana's library environment ready in %s after %s (%d objects)", ns, e.Took.Round(time.Second), e.Objects)
-	t.Cleanup(func() { _ = scenario.DropNamespace(context.Background(), harness.clients, ns) })
+	deployGrafanaEnv(t, ns, "")
 
 	pods, err := podaccess.NewProxy(harness.clients.Config)
 	if err != nil {

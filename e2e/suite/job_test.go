@@ -228,7 +228,7 @@ func runJob(t *testing.T, job *batchv1.Job, timeout time.Duration) jobRun {
 	recordJobCost(t, created.Name, r.took, r.events)
 	t.Logf("Job %s (%s) → exit %d after %s, %d events; log ends with:\n%s",
 		created.Name, strings.Join(job.Spec.Template.Spec.Containers[0].Args, " "), r.exit,
-		time.Since(start).Round(time.Second), len(r.events), tail(r.log, 30))
+		r.took.Round(time.Second), len(r.events), tail(r.log, 30))
 	return r
 }
 
