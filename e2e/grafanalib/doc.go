@@ -93,12 +93,16 @@
 //   - Waits: ingester and store-gateway ring heartbeats every 5 s (the
 //     library: 2 m and 1 m) and -ingester.ring.min-ready-duration 5 s
 //     (Mimir's default 15 s), so that ring state follows restarts within
-//     seconds. Blocks become queryable within a minute: ingesters ship
-//     every 15 s (library: 1 m), compactor_cleanup_interval 15 s (the
+//     seconds. Blocks reach the store-gateways within seconds: ingesters
+//     ship every 15 s (library: 1 m), compactor_cleanup_interval 15 s (the
 //     library's knob for the bucket index's cleanup and sync intervals;
-//     library: 15 m), -querier.query-store-after 1m (Mimir: 12 h) and
-//     store-gateways load blocks of any age (ignore-blocks-within 0s;
-//     Mimir: 10 h), so a zone shutdown waits 1 m for its blocks, not 12 h.
+//     library: 15 m), store-gateways load blocks of any age
+//     (ignore-blocks-within 0s; Mimir: 10 h) and queriers ask them for data
+//     older than 1 m (-querier.query-store-after; Mimir: 12 h), so a zone
+//     shutdown waits 1 m for its blocks, not 12 h. Queriers check their
+//     copy of the bucket index every minute (±20%, fixed in Mimir), so
+//     they may see a new block up to about a minute and a half after it
+//     is written; the other zones' ingesters answer for it meanwhile.
 //     Shutdown delays and termination grace periods are the library's.
 //   - The image is grafana/mimir:3.0.5, the release bin/mimir3 is built
 //     from (the library at this module names the next patch release), and

@@ -23,8 +23,8 @@ const KVStartLib = "mimir-e2e-kv.libsonnet"
 // Grafana's Mimir library of module m (LayoutCopy, with k8sLib from
 // KubernetesLibrary: copies, so that the project can be mounted into a pod)
 // and writes the e2e environment in it, TestEnvironment, for namespace ns:
-// its main.jsonnet imports lib/mimir-e2e.libsonnet (every file of
-// environment/ of this package is copied into lib/) and sets
+// its main.jsonnet imports lib/mimir-e2e.libsonnet (every .libsonnet file
+// of environment/ of this package is copied into lib/) and sets
 // _config.namespace, then merges extra (jsonnet evaluating to an object,
 // e.g. a scenario's tenant overrides or "(import 'mimir-e2e-kv.libsonnet')";
 // "" for none) on top; spec.json is Spec(ns). It returns the environment's

@@ -730,3 +730,22 @@ func TestTestEnvironmentReportsNoUsageStatistics(t *testing.T) {
 		t.Error("no Mimir container rendered")
 	}
 }
+
+// Once the rings have moved to memberlist the library renders no Consul,
+// and the KV starting point's changes to it must not break the render.
+func TestKVStartEnvironmentRendersWithoutConsul(t *testing.T) {
+	extra := "(import '" + grafanalib.KVStartLib + "') + { _config+:: { memberlist_ring_enabled: true } }"
+	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir305, testNamespace, extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tanka.Load(context.Background(), envDir, tanka.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range res.Objects {
+		if strings.Contains(o.GetName(), "consul") {
+			t.Errorf("%s rendered with every ring on memberlist", key(o))
+		}
+	}
+}

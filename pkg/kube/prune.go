@@ -20,7 +20,10 @@ import (
 )
 
 // DefaultPruneKinds are scanned for leftovers besides the kinds the desired
-// objects have: those the Mimir jsonnet library renders.
+// objects have: the workload, configuration and policy kinds the Mimir
+// jsonnet library renders. RBAC objects (its Roles and RoleBindings for
+// rollout-operator and Consul) are scanned only while the environment
+// renders their kind, so one it stops rendering altogether stays.
 var DefaultPruneKinds = []schema.GroupVersionKind{
 	{Group: "apps", Version: "v1", Kind: "Deployment"},
 	{Group: "apps", Version: "v1", Kind: "StatefulSet"},

@@ -29,7 +29,8 @@
     etcd_address: 'etcd.%(namespace)s.svc.%(cluster_domain)s:2379' % config,
   },
 
-  consul+: {
+  // (The library renders consul as null once nothing uses Consul.)
+  consul: if super.consul == null then null else super.consul {
     consul_container+:: $.util.resourcesRequests('50m', '64Mi'),
     consul_deployment+: { spec+: { template+: { spec+: {
       containers: std.filter(function(c) c.name == 'consul', super.containers),

@@ -62,13 +62,16 @@ mimir {
     cache_chunks_enabled: false,
     cache_metadata_enabled: false,
 
-    // Blocks reach the store-gateways and the queriers' bucket index within
-    // seconds: the compactor rewrites the bucket index, and store-gateways
-    // and queriers reread it, every 15 s (the library's knob sets both
-    // -compactor.cleanup-interval and -blocks-storage.bucket-store.sync-interval;
-    // library: 15 m). With the read-path settings below, a zone shutdown
-    // waits max(query-store-after 1m, ignore-blocks-within 0s + 2 × 15s,
-    // 2 × 15s) = 1m for the blocks it shipped (library: 12 h or more).
+    // Blocks reach the store-gateways within seconds: the compactor rewrites
+    // the bucket index, and store-gateways reread it, every 15 s (the
+    // library's knob sets both -compactor.cleanup-interval and
+    // -blocks-storage.bucket-store.sync-interval; library: 15 m). Queriers
+    // check their copy of the index every minute (±20%, fixed in Mimir) and
+    // reread it when older than the sync interval. With the read-path
+    // settings below, a zone shutdown waits max(query-store-after 1m,
+    // ignore-blocks-within 0s + 2 × 15s, 2 × 15s) = 1m for the blocks it
+    // shipped (library: 12 h or more); the other zones' ingesters still
+    // answer for those samples meanwhile.
     compactor_cleanup_interval: '15s',
 
     // No anonymous usage reports from test clusters. The library's knob
