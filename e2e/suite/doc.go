@@ -22,9 +22,9 @@
 // from the test library mimir-lite (e2e/testdata/tanka).
 //
 // At the end the suite writes what each mimirctl run that ran steps cost
-// (reportCosts): wall-clock and CPU time, peak RSS (getrusage of the
-// child), and, for runs with -o json, each step's time split by its JSON
-// events (scenario.StepTimes).
+// (reportCosts): wall-clock and CPU time (rusage), peak RSS (VmHWM
+// sampled, runSampled), and, for runs with -o json, each step's time
+// split by its JSON events (scenario.StepTimes).
 //
 // Where the API server runs on this machine, the zone-shutdown scenario runs
 // behind rollout-operator's prepare-downscale and no-downscale webhooks with

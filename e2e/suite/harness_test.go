@@ -122,7 +122,8 @@ type result struct {
 	stdout, stderr string
 	code           int
 	took           time.Duration
-	// cpu (user and system) and peakRSS (bytes) of the process (measure).
+	// cpu (user and system, measureCPU) and peakRSS (bytes, runSampled) of
+	// the process.
 	cpu     time.Duration
 	peakRSS int64
 }
@@ -136,14 +137,14 @@ func cli(t *testing.T, ns string, args ...string) result {
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	start := time.Now()
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errOut.String(), took: time.Since(start)}
+	peakRSS, err := runSampled(cmd)
+	r := result{stdout: out.String(), stderr: errOut.String(), took: time.Since(start), peakRSS: peakRSS}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("run mimirctl %v: %v", args, err)
 	}
-	measure(cmd, &r)
+	measureCPU(cmd, &r)
 	t.Logf("mimirctl %s → exit %d in %s\n%s", strings.Join(args, " "), r.code, r.took.Round(time.Second), tail(r.stderr, 40))
 	recordCost(t, args, r)
 	return r

@@ -5,8 +5,10 @@ package suite
 import (
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,8 +20,8 @@ import (
 )
 
 // toolCost is what one mimirctl process that ran plan steps cost: its
-// wall-clock time, CPU time (user and system) and peak resident set size
-// as the kernel accounted them (getrusage of the child), and the split of
+// wall-clock time, CPU time (user and system, from its rusage), peak
+// resident set size (sampled, see runSampled), and the split of
 // each step it ran from start to finish (scenario.StepTimes, from its JSON
 // events when it ran with -o json). A Job's run has steps only.
 type toolCost struct {
@@ -47,15 +49,65 @@ func runsSteps(args []string) bool {
 	return false
 }
 
-// measure fills r's CPU time and peak RSS from the finished cmd.
-func measure(cmd *exec.Cmd, r *result) {
+// measureCPU fills r's CPU time (user and system) from the finished cmd's
+// rusage.
+func measureCPU(cmd *exec.Cmd, r *result) {
 	if cmd.ProcessState == nil {
 		return
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		r.peakRSS = ru.Maxrss * 1024 // KiB on Linux
 	}
+}
+
+// runSampled runs cmd and returns its peak resident set size in bytes:
+// the kernel's high-water mark (VmHWM of /proc/PID/status) read every 100
+// ms until the process exits, so a peak in its last 100 ms can be missed.
+// The rusage's ru_maxrss cannot serve: Go starts a child sharing the
+// parent's memory until it execs (CLONE_VM), and the kernel then carries
+// the parent's peak into the child's, so every mimirctl run would show the
+// test process's own RSS (it did: 607 MiB for a 70 ms refusal).
+func runSampled(cmd *exec.Cmd) (int64, error) {
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	var peak int64
+	done, sampled := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			peak = max(peak, highWaterRSS(cmd.Process.Pid))
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	<-sampled
+	return peak, err
+}
+
+// highWaterRSS is VmHWM of process pid in bytes (0 when it cannot be read,
+// e.g. after the process exited).
+func highWaterRSS(pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }
 
 // recordCost keeps the cost of a mimirctl run that ran steps and logs it.
