@@ -55,7 +55,10 @@ func envRootInCluster(t *testing.T, ns string) string {
 // deploy/rbac ships them (apply.yaml and cluster-role.yaml) in ns, as
 // `kubectl apply -k deploy/rbac` with `namespace: NS` would: namespaced
 // objects and the bindings' subjects in ns; the cluster-scoped ones get the
-// suffix -NS so that scenarios running side by side do not meet.
+// suffix -NS so that scenarios running side by side do not meet. It adds a
+// Role for the one kind the e2e environment renders beyond Grafana's
+// library (a PersistentVolumeClaim), as apply.yaml asks of such
+// environments.
 func installDeployRBAC(t *testing.T, ns string) {
 	t.Helper()
 	ctx := context.Background()
@@ -112,6 +115,23 @@ func installDeployRBAC(t *testing.T, ns string) {
 				t.Fatalf("deploy/rbac/%s: create %s: %v", file, head.Kind, err)
 			}
 		}
+	}
+	// The e2e environment renders a kind Grafana's library does not, so
+	// deploy/rbac does not cover it: the Versity gateway's
+	// PersistentVolumeClaim. As apply.yaml tells a user whose environment
+	// renders other kinds, add them: here get, create and patch of claims
+	// (apply.yaml already lists them, and deletes them only for
+	// --delete-pvcs).
+	extra := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "mimirctl-e2e-environment-kinds", Namespace: ns},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"persistentvolumeclaims"}, Verbs: []string{"get", "create", "patch"}}}}
+	if _, err := k.RbacV1().Roles(ns).Create(ctx, extra, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: extra.Name, Namespace: ns},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: extra.Name},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "mimirctl", Namespace: ns}}}
+	if _, err := k.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }
 
