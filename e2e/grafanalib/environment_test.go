@@ -626,14 +626,7 @@ func TestTestEnvironmentZoneShutdownWaitsAMinute(t *testing.T) {
 // configuration ConfigMap.
 func TestWriteTestProjectMergesExtra(t *testing.T) {
 	extra := "{ _config+:: { overrides+: { 'e2e-extra': { ingestion_rate: 12345 } } } }"
-	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir305, testNamespace, extra)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := tanka.Load(context.Background(), envDir, tanka.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := renderWith(t, extra)
 	for _, o := range res.Objects {
 		if o.GetKind() != "ConfigMap" || o.GetName() != "overrides" {
 			continue
@@ -653,14 +646,7 @@ func TestWriteTestProjectMergesExtra(t *testing.T) {
 // Service; Consul and etcd run on the local cluster (Consul's server
 // container only).
 func TestKVStartEnvironmentHasRingsOnConsulAndTheHATrackerOnEtcd(t *testing.T) {
-	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir305, testNamespace, "(import '"+grafanalib.KVStartLib+"')")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := tanka.Load(context.Background(), envDir, tanka.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := renderWith(t, "(import '"+grafanalib.KVStartLib+"')")
 	objs := res.Objects
 	checkRunsOnTheLocalCluster(t, objs)
 	have := map[string]bool{}
@@ -735,6 +721,18 @@ func TestTestEnvironmentReportsNoUsageStatistics(t *testing.T) {
 // and the KV starting point's changes to it must not break the render.
 func TestKVStartEnvironmentRendersWithoutConsul(t *testing.T) {
 	extra := "(import '" + grafanalib.KVStartLib + "') + { _config+:: { memberlist_ring_enabled: true } }"
+	res := renderWith(t, extra)
+	for _, o := range res.Objects {
+		if strings.Contains(o.GetName(), "consul") {
+			t.Errorf("%s rendered with every ring on memberlist", key(o))
+		}
+	}
+}
+
+// renderWith writes the environment with extra merged into it
+// (WriteTestProject) and renders it.
+func renderWith(t *testing.T, extra string) *tanka.Result {
+	t.Helper()
 	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir305, testNamespace, extra)
 	if err != nil {
 		t.Fatal(err)
@@ -743,9 +741,5 @@ func TestKVStartEnvironmentRendersWithoutConsul(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range res.Objects {
-		if strings.Contains(o.GetName(), "consul") {
-			t.Errorf("%s rendered with every ring on memberlist", key(o))
-		}
-	}
+	return res
 }
