@@ -612,7 +612,7 @@ func TestTestEnvironmentZoneShutdownWaitsAMinute(t *testing.T) {
 		t.Errorf("the zone shutdown's wait: %s, want 1m", w)
 	}
 	if q := flag("Deployment/querier", "querier", sync); q.Value != w.SyncInterval.Value {
-		t.Errorf("queriers reread the bucket index every %s, store-gateways every %s: want one interval", q.Value, w.SyncInterval.Value)
+		t.Errorf("queriers count their bucket index stale after %s, store-gateways reread it every %s: want one interval", q.Value, w.SyncInterval.Value)
 	}
 	for _, zone := range []string{"a", "b", "c"} {
 		if ship := flag("StatefulSet/ingester-zone-"+zone, "ingester", "blocks-storage.tsdb.ship-interval"); ship.Value != 15*time.Second {

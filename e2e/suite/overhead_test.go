@@ -27,8 +27,7 @@ import (
 type toolCost struct {
 	test, command string
 	took, cpu     time.Duration
-	peakRSS       int64 // bytes
-	measured      bool  // cpu and peakRSS hold the process's figures
+	peakRSS       int64 // bytes; 0 when not measured (a Job's run)
 	steps         []scenario.StepTime
 }
 
@@ -116,7 +115,7 @@ func recordCost(t *testing.T, args []string, r result) {
 	if !runsSteps(args) {
 		return
 	}
-	c := toolCost{test: t.Name(), command: strings.Join(args[:min(len(args), 2)], " "), took: r.took, cpu: r.cpu, peakRSS: r.peakRSS, measured: r.peakRSS > 0}
+	c := toolCost{test: t.Name(), command: strings.Join(args[:min(len(args), 2)], " "), took: r.took, cpu: r.cpu, peakRSS: r.peakRSS}
 	evs, err := scenario.ParseEvents(r.stdout)
 	if err != nil {
 		t.Errorf("mimirctl %s: its output: %v", c.command, err)
@@ -144,7 +143,7 @@ func addCost(t *testing.T, c toolCost) {
 
 func writeCost(w io.Writer, c toolCost) {
 	rss, cpu := "not measured", "not measured"
-	if c.measured {
+	if c.peakRSS > 0 {
 		rss = fmt.Sprintf("%.1f MiB", float64(c.peakRSS)/(1<<20))
 		cpu = c.cpu.Round(10 * time.Millisecond).String()
 	}
