@@ -27,12 +27,15 @@ image() {
 }
 image mimir2 /bin/mimir grafana/mimir:2.9.0
 image mimir3 /bin/mimir grafana/mimir:3.0.5
+# The read-write round trip runs Grafana's official 2.16.0 image (the local
+# cluster runs bin/mimir216, built from the same release's module).
+docker pull -q grafana/mimir:2.16.0 >/dev/null
 image consul /bin/consul hashicorp/consul:1.16.1
 image etcd /usr/local/bin/etcd quay.io/coreos/etcd:v3.6.4
 
 mkdir -p /tmp/mimirctl-kind-storage
 kind get clusters | grep -qx "$name" || kind create cluster --name "$name" --config "$here/kind-config.yaml"
-for img in grafana/mimir:2.9.0 grafana/mimir:3.0.5 hashicorp/consul:1.16.1 quay.io/coreos/etcd:v3.6.4; do
+for img in grafana/mimir:2.9.0 grafana/mimir:2.16.0 grafana/mimir:3.0.5 hashicorp/consul:1.16.1 quay.io/coreos/etcd:v3.6.4; do
 	kind load docker-image --name "$name" "$img"
 done
 kubeconfig=$(mktemp)

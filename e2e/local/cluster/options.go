@@ -31,12 +31,12 @@ import (
 // ImageRule maps container images to local binaries; see Options.Images.
 type ImageRule = images.Rule
 
-// DefaultImageRules is the built-in image mapping: grafana/mimir:2.* →
-// bin/mimir2, grafana/mimir:3.* and other grafana/mimir tags → bin/mimir3,
-// hashicorp/consul:* and consul:* → bin/consul, *etcd* → bin/etcd,
-// versity/versitygw:* → bin/versitygw (pods give its command),
-// mimirctl:* → bin/mimirctl (the e2e suite builds it there), and
-// busybox/alpine/debian/ubuntu → the host's own userland.
+// DefaultImageRules is the built-in image mapping: grafana/mimir:2.16.* →
+// bin/mimir216, other grafana/mimir:2.* → bin/mimir2, grafana/mimir:3.* and
+// other grafana/mimir tags → bin/mimir3, hashicorp/consul:* and consul:* →
+// bin/consul, *etcd* → bin/etcd, versity/versitygw:* → bin/versitygw (pods
+// give its command), mimirctl:* → bin/mimirctl (the e2e suite builds it
+// there), and busybox/alpine/debian/ubuntu → the host's own userland.
 func DefaultImageRules() []ImageRule { return images.Default() }
 
 // ImageLaunch is how the node agent starts a container: the executable

@@ -5,7 +5,7 @@
 # warm run takes a second; keep GOCACHE and GOMODCACHE between runs.
 #
 # usage: build.sh [component...]   (default: all but goreleaser)
-# components: kube etcd mimir2 mimir3 consul tk versitygw goreleaser (with cyclonedx-gomod)
+# components: kube etcd mimir2 mimir216 mimir3 consul tk versitygw goreleaser (with cyclonedx-gomod)
 set -euo pipefail
 # Each component has its own wrapper module here; the repository's go.work
 # (product + e2e) must not capture them.
@@ -18,6 +18,7 @@ BIN_DIR=$(cd "$BIN_DIR" && pwd)
 
 kube_version=v1.34.4
 mimir2_version=2.9.0 # VERSION file of github.com/grafana/mimir@v0.0.0-20230630050318-e4d286c69115
+mimir216_version=2.16.0 # VERSION file of github.com/grafana/mimir@v1.3.1-0.20250422071521-e0840d372c6b
 mimir3_version=3.0.5 # VERSION file of github.com/grafana/mimir@v1.3.1-0.20260423142704-aced80d74930
 tk_version=v0.38.0    # github.com/grafana/tanka, as required in tk/go.mod
 versitygw_version=v1.8.0 # github.com/versity/versitygw, as required in versitygw/go.mod
@@ -74,6 +75,16 @@ build_mimir2() {
 		go build -ldflags "$(mimir_ldflags $mimir2_version e4d286c69115)" -o "$BIN_DIR/mimir2" github.com/grafana/mimir/cmd/mimir)
 }
 
+# build_mimir216: the newest Mimir 2.x whose dependencies the module proxy
+# serves (later 2.x commits need github.com/grafana/alerting versions it
+# refuses), for the read-write round trip on Grafana's 2.16 library.
+build_mimir216() {
+	up_to_date "$here/mimir216" mimir216 && return
+	log "building Grafana Mimir $mimir216_version (about 4 minutes cold)"
+	(cd "$here/mimir216" && GOFLAGS=-mod=mod GONOSUMDB=github.com/grafana \
+		go build -ldflags "$(mimir_ldflags $mimir216_version e0840d372c6b)" -o "$BIN_DIR/mimir216" github.com/grafana/mimir/cmd/mimir)
+}
+
 build_mimir3() {
 	up_to_date "$here/mimir3" mimir3 && return
 	log "building Grafana Mimir $mimir3_version (about 4 minutes cold)"
@@ -125,12 +136,12 @@ build_goreleaser() {
 }
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(kube etcd mimir2 mimir3 consul tk versitygw)
+[ ${#components[@]} -gt 0 ] || components=(kube etcd mimir2 mimir216 mimir3 consul tk versitygw)
 for c in "${components[@]}"; do
 	case $c in
-	kube | etcd | mimir2 | mimir3 | consul | tk | versitygw | goreleaser) "build_$c" ;;
+	kube | etcd | mimir2 | mimir216 | mimir3 | consul | tk | versitygw | goreleaser) "build_$c" ;;
 	*)
-		echo "build.sh: unknown component $c (known: kube etcd mimir2 mimir3 consul tk versitygw goreleaser)" >&2
+		echo "build.sh: unknown component $c (known: kube etcd mimir2 mimir216 mimir3 consul tk versitygw goreleaser)" >&2
 		exit 2
 		;;
 	esac

@@ -51,6 +51,7 @@ func Default() []Rule {
 	}
 	userland := func(pattern string) Rule { return Rule{Pattern: pattern, Cmd: []string{"sh"}} }
 	return []Rule{
+		mimir("grafana/mimir:2.16.*", "mimir216"),
 		mimir("grafana/mimir:2.*", "mimir2"),
 		mimir("grafana/mimir:3.*", "mimir3"),
 		mimir("grafana/mimir:*", "mimir3"),

@@ -33,6 +33,8 @@ func TestResolve(t *testing.T) {
 	}{
 		{"mimir 2.x runs bin/mimir2 with the image entrypoint and the pod's args",
 			"grafana/mimir:2.9.0", nil, []string{"-target=all"}, "/bin/mimir2", []string{"/bin/mimir", "-target=all"}},
+		{"mimir 2.16 runs bin/mimir216, built from the 2.16 module",
+			"grafana/mimir:2.16.0", nil, []string{"-target=write"}, "/bin/mimir216", []string{"/bin/mimir", "-target=write"}},
 		{"mimir 3.x runs bin/mimir3",
 			"grafana/mimir:3.0.5", nil, []string{"-target=ingester"}, "/bin/mimir3", []string{"/bin/mimir", "-target=ingester"}},
 		{"other mimir tags run the 3.x build",
