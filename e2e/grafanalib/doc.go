@@ -12,17 +12,17 @@
 // # The e2e environment
 //
 // WriteTestProject writes the environment the e2e suite deploys on the
-// local cluster (e2e/local) for its Mimir 3 scenarios (zone shutdown, KV
-// migrations), in place of the mimir-lite test library (issue 15; the
-// read-write round trip, which needs Mimir 2.x, and `make demo` are still
-// on mimir-lite), as a self-contained project (LayoutCopy: copies, not
+// local cluster (e2e/local), in place of the mimir-lite test library
+// (issue 15; `make demo` is still on mimir-lite): on Mimir 3.0.5 for the
+// zone shutdown and the KV migrations, on Mimir 2.16.0 for the read-write
+// round trip. It is a self-contained project (LayoutCopy: copies, not
 // symlinks, so that the in-cluster Job of the KV scenario can mount it):
-// TestEnvironment, defined in
-// environment/mimir-e2e.libsonnet on top of Grafana's library with only
-// test-sized settings, set through the library's own _config knobs and
-// *_args fields:
+// TestEnvironment, defined in environment/mimir-e2e.libsonnet (3.0.5) or
+// environment/mimir-e2e-2.16.libsonnet (2.16.0, which merges the former)
+// on top of Grafana's library with only test-sized settings, set through
+// the library's own _config knobs and *_args fields:
 //
-//   - Mimir 3.0.5 in microservices mode; ingesters and store-gateways in
+//   - Mimir in microservices mode; ingesters and store-gateways in
 //     zones a, b and c (multi_zone_*_enabled), which the library renders as
 //     one StatefulSet per zone with updateStrategy OnDelete, the
 //     rollout-group label and the rollout-max-unavailable annotation, as
@@ -34,25 +34,30 @@
 //
 // # Supported Mimir versions
 //
-// Only Mimir305 (module v1.3.1-0.20260423142704-aced80d74930, whose VERSION
-// is 3.0.5): the local cluster runs bin/mimir3, built from that module, for
-// grafana/mimir:3.*. A 2.x module needs its own variant of
-// mimir-e2e.libsonnet: the image tag of that release (grafana/mimir:2.*
-// runs bin/mimir2, which e2e/local/tools/build.sh must build from the same
-// module; it builds 2.9.0 today), and another way to leave rollout-operator
-// out: 2.9 (multi-zone.libsonnet) and 2.16 (rollout-operator.libsonnet)
-// compute rollout_operator_enabled as a local from multi_zone_*_enabled,
-// with no knob, so the variant hides the rollout_operator_* object fields
-// it gates (2.9: _deployment, _role, _rolebinding, _service_account; 2.16
-// also _pdb) as `field:: null` and keeps the webhooks at their default, off
-// (2.16: enable_rollout_operator_webhook false; 2.9 has none); the zpdb
-// knobs do not exist there (2.x renders plain PodDisruptionBudgets). 2.16
-// also always renders an etcd-operator EtcdCluster for its HA tracker (at
-// Service etcd-client), which the local cluster cannot run: the variant
-// hides it and gives the HA tracker a store it can reach. In read-write
-// mode the microservices' Deployments render null, so the replica patches
-// go to mimir_*_replicas instead. Until then WriteTestProject refuses any
-// other module.
+// Mimir305 (module v1.3.1-0.20260423142704-aced80d74930, whose VERSION is
+// 3.0.5): the local cluster runs bin/mimir3, built from that module, for
+// grafana/mimir:3.*.
+//
+// Mimir216 (module v1.3.1-0.20250422071521-e0840d372c6b, a commit of
+// 2025-04-22 whose VERSION is 2.16.0), the newest 2.x the module proxy
+// serves every dependency of (the May 2025 main needs grafana/alerting and
+// grafana/e2e versions it refuses; 2.17 commits could not be named, see
+// the README): the local cluster runs bin/mimir216, built from that
+// module, for grafana/mimir:2.16.*. Its variant,
+// environment/mimir-e2e-2.16.libsonnet, differs where the 2.16 library
+// does: it has no rollout-operator knob (rollout-operator.libsonnet derives
+// the operator from multi_zone_*_enabled and keeps its webhooks off), so
+// the variant hides the rollout_operator_* objects (_deployment, _role,
+// _rolebinding, _service_account, _pdb) as `field:: null`; there are no
+// zpdb knobs (2.x renders plain PodDisruptionBudgets); and it always
+// renders an etcd-operator EtcdCluster for the distributors' HA tracker
+// (at Service etcd-client), which the local cluster cannot run: the
+// variant hides it and points the HA tracker at the etcd StatefulSet of
+// environment/mimir-e2e-etcd.libsonnet. It runs the ruler too (most
+// clusters do; read-write mode moves it into mimir-backend), in a bucket
+// of its own. The microservices' replica patches are null-guarded: in
+// read-write mode their Deployments render null. WriteTestProject refuses
+// any other module.
 //
 // # What differs from a production environment, and why
 //
@@ -105,7 +110,8 @@
 //     is written; the other zones' ingesters answer for it meanwhile.
 //     Shutdown delays and termination grace periods are the library's.
 //   - The image is grafana/mimir:3.0.5, the release bin/mimir3 is built
-//     from (the library at this module names the next patch release), and
+//     from (the library at this module names the next patch release), or
+//     grafana/mimir:2.16.0 for bin/mimir216, and
 //     anonymous usage reporting is off (usage_stats_enabled, which only
 //     drops the installation-mode flag, and -usage-stats.enabled=false
 //     through the library's usageStatsConfig).
@@ -115,11 +121,13 @@
 // (environment/mimir-e2e-kv.libsonnet), the KV migrations' starting point:
 // rings on Consul through the library's memberlist_ring_enabled false (its
 // Consul Deployment reduced to the server container), the HA tracker on
-// an etcd StatefulSet added there, set through distributor_args (the 3.0
-// library hard-codes memberlist).
+// the etcd StatefulSet of environment/mimir-e2e-etcd.libsonnet, set through
+// distributor_args (the 3.0 library hard-codes memberlist); or the
+// read-write round trip's long-term data settings
+// (scenario.LongTermDataGrafana).
 //
-// The unit tests (environment_test.go) render the environment with
-// pkg/tanka and check it against the local cluster's image rules
+// The unit tests (environment_test.go) render the environment on both
+// modules with pkg/tanka and check it against the local cluster's image rules
 // (cluster.DefaultImageRules, cluster.ResolveImage) and the points above;
 // test-sized there means at most 1 replica per workload, container requests
 // of at most 100m CPU and 128Mi memory, and volume claims of at most 1Gi.

@@ -9,9 +9,12 @@ import (
 // the project's root.
 const TestEnvironment = "environments/mimir-grafana"
 
-// testEnvironmentLib is the file, in environment/ of this package and in
-// the project's lib/, that defines the environment.
-const testEnvironmentLib = "mimir-e2e.libsonnet"
+// testEnvironmentLibs are the files, in environment/ of this package and in
+// the project's lib/, that define the environment on each supported module.
+var testEnvironmentLibs = map[Module]string{
+	Mimir305: "mimir-e2e.libsonnet",
+	Mimir216: "mimir-e2e-2.16.libsonnet",
+}
 
 // KVStartLib is the jsonnet a scenario merges into the environment (as
 // WriteTestProject's extra, "(import 'mimir-e2e-kv.libsonnet')") for the
@@ -23,20 +26,21 @@ const KVStartLib = "mimir-e2e-kv.libsonnet"
 // Grafana's Mimir library of module m (LayoutCopy, with k8sLib from
 // KubernetesLibrary: copies, so that the project can be mounted into a pod)
 // and writes the e2e environment in it, TestEnvironment, for namespace ns:
-// its main.jsonnet imports lib/mimir-e2e.libsonnet (every .libsonnet file
+// its main.jsonnet imports the module's lib/mimir-e2e*.libsonnet (every .libsonnet file
 // of environment/ of this package is copied into lib/) and sets
 // _config.namespace, then merges extra (jsonnet evaluating to an object,
 // e.g. a scenario's tenant overrides or "(import 'mimir-e2e-kv.libsonnet')";
 // "" for none) on top; spec.json is Spec(ns). It returns the environment's
 // directory.
 //
-// Only Mimir305 is supported; any other module is an error (see the
-// package documentation for what a 2.x module needs). Other errors come
-// from downloading the module (ModuleDir) or writing files.
+// Mimir305 and Mimir216 are supported; any other module is an error (see
+// the package documentation for what another module needs). Other errors
+// come from downloading the module (ModuleDir) or writing files.
 func WriteTestProject(root, k8sLib string, m Module, ns, extra string) (string, error) {
-	if m != Mimir305 {
-		return "", fmt.Errorf("the e2e environment is written for Grafana's library of Mimir %s (%s), not %s (%s)",
-			Mimir305.Name, Mimir305.Version, m.Name, m.Version)
+	envLibName, ok := testEnvironmentLibs[m]
+	if !ok {
+		return "", fmt.Errorf("the e2e environment is written for Grafana's library of Mimir %s (%s) and %s (%s), not %s (%s)",
+			Mimir305.Name, Mimir305.Version, Mimir216.Name, Mimir216.Version, m.Name, m.Version)
 	}
 	operations, err := m.Operations()
 	if err != nil {
@@ -45,7 +49,7 @@ func WriteTestProject(root, k8sLib string, m Module, ns, extra string) (string, 
 	if err := LayoutCopy(root, k8sLib, operations); err != nil {
 		return "", err
 	}
-	envLib, err := packageDir("environment", testEnvironmentLib)
+	envLib, err := packageDir("environment", envLibName)
 	if err != nil {
 		return "", err
 	}
@@ -65,7 +69,7 @@ func WriteTestProject(root, k8sLib string, m Module, ns, extra string) (string, 
     namespace: '%s',
   },
 }
-`, m.Name, testEnvironmentLib, ns)
+`, m.Name, envLibName, ns)
 	if extra != "" {
 		main += "// The scenario's own settings.\n+ " + extra + "\n"
 	}

@@ -39,11 +39,21 @@ var (
 
 const maxReplicas = 1
 
-// The environment is rendered once for all tests (TestMain): the render of
-// Grafana's library takes seconds.
+// modules are the Mimir modules the environment is written for, and the
+// local cluster binary each one's grafana/mimir image runs.
+var modules = []struct {
+	grafanalib.Module
+	binary string
+}{
+	{grafanalib.Mimir305, "mimir3"},
+	{grafanalib.Mimir216, "mimir216"},
+}
+
+// The environment is rendered once per module for all tests (TestMain):
+// the render of Grafana's library takes seconds.
 var (
-	rendered    []*unstructured.Unstructured
-	renderErr   error
+	rendered    = map[grafanalib.Module][]*unstructured.Unstructured{}
+	renderErr   = map[grafanalib.Module]error{}
 	projectRoot string
 	k8sLib      string
 )
@@ -57,19 +67,21 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer os.RemoveAll(projectRoot)
-		rendered, renderErr = renderTestProject()
+		k8sLib, err = grafanalib.KubernetesLibrary()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		for _, mod := range modules {
+			rendered[mod.Module], renderErr[mod.Module] = renderTestProject(mod.Module)
+		}
 		return m.Run()
 	}()
 	os.Exit(code)
 }
 
-func renderTestProject() ([]*unstructured.Unstructured, error) {
-	var err error
-	k8sLib, err = grafanalib.KubernetesLibrary()
-	if err != nil {
-		return nil, err
-	}
-	envDir, err := grafanalib.WriteTestProject(projectRoot, k8sLib, grafanalib.Mimir305, testNamespace, "")
+func renderTestProject(m grafanalib.Module) ([]*unstructured.Unstructured, error) {
+	envDir, err := grafanalib.WriteTestProject(filepath.Join(projectRoot, m.Name), k8sLib, m, testNamespace, "")
 	if err != nil {
 		return nil, err
 	}
@@ -80,17 +92,33 @@ func renderTestProject() ([]*unstructured.Unstructured, error) {
 	return res.Objects, nil
 }
 
-// objects returns the rendered objects, failing the test when the render
-// failed.
+// objects returns the objects of the environment on Mimir 3.0.5, failing
+// the test when the render failed.
 func objects(t *testing.T) []*unstructured.Unstructured {
 	t.Helper()
-	if renderErr != nil {
-		t.Fatalf("render the e2e environment: %v", renderErr)
+	return objectsOf(t, grafanalib.Mimir305)
+}
+
+// objectsOf returns the objects of the environment on module m, failing the
+// test when the render failed.
+func objectsOf(t *testing.T, m grafanalib.Module) []*unstructured.Unstructured {
+	t.Helper()
+	if err := renderErr[m]; err != nil {
+		t.Fatalf("render the e2e environment on Mimir %s: %v", m.Name, err)
 	}
-	if len(rendered) == 0 {
-		t.Fatal("the e2e environment renders no objects")
+	if len(rendered[m]) == 0 {
+		t.Fatalf("the e2e environment on Mimir %s renders no objects", m.Name)
 	}
-	return rendered
+	return rendered[m]
+}
+
+// forEachEnvironment runs check as a subtest on the environment of every
+// module, with the binary its Mimir image runs on the local cluster.
+func forEachEnvironment(t *testing.T, check func(t *testing.T, objs []*unstructured.Unstructured, binary string)) {
+	t.Helper()
+	for _, mod := range modules {
+		t.Run(mod.Name, func(t *testing.T) { check(t, objectsOf(t, mod.Module), mod.binary) })
+	}
 }
 
 func key(o *unstructured.Unstructured) string {
@@ -146,14 +174,15 @@ func isMimir(c corev1.Container) bool { return strings.HasPrefix(c.Image, "grafa
 
 // Every container of every rendered pod runs on the local cluster: its image
 // matches a rule of the cluster's default image mapping, the node agent can
-// start it (ResolveImage), a mapped image runs its local binary (Mimir's
-// the 3.x one, bin/mimir3, built from the 3.0.5 module), and a container of
-// a plain userland image (busybox) gives its own command.
+// start it (ResolveImage), a mapped image runs its local binary (Mimir's the
+// one built from the environment's module: bin/mimir3 for 3.0.5,
+// bin/mimir216 for 2.16.0), and a container of a plain userland image
+// (busybox) gives its own command.
 func TestTestEnvironmentContainersRunOnTheLocalClusterImages(t *testing.T) {
-	checkRunsOnTheLocalCluster(t, objects(t))
+	forEachEnvironment(t, checkRunsOnTheLocalCluster)
 }
 
-func checkRunsOnTheLocalCluster(t *testing.T, objs []*unstructured.Unstructured) {
+func checkRunsOnTheLocalCluster(t *testing.T, objs []*unstructured.Unstructured, mimirBinary string) {
 	t.Helper()
 	const binDir = "/local-cluster-bin"
 	rules := cluster.DefaultImageRules()
@@ -176,8 +205,8 @@ func checkRunsOnTheLocalCluster(t *testing.T, objs []*unstructured.Unstructured)
 			case r.Binary == "" && len(c.Command) == 0:
 				t.Errorf("%s container %s (%s): a plain userland image (rule %s) needs the container's command", k, c.Name, c.Image, r.Pattern)
 			}
-			if isMimir(c) && r.Binary != "mimir3" {
-				t.Errorf("%s container %s: image %s runs bin/%s (rule %s), want bin/mimir3 (Mimir 3.0.5)", k, c.Name, c.Image, r.Binary, r.Pattern)
+			if isMimir(c) && r.Binary != mimirBinary {
+				t.Errorf("%s container %s: image %s runs bin/%s (rule %s), want bin/%s", k, c.Name, c.Image, r.Binary, r.Pattern, mimirBinary)
 			}
 		}
 	}
@@ -188,99 +217,100 @@ func checkRunsOnTheLocalCluster(t *testing.T, objs []*unstructured.Unstructured)
 // without TLS, with the gateway's root credentials, and a bucket that the
 // gateway's init container creates under the directory the gateway serves.
 func TestTestEnvironmentStoresBlocksInTheVersityGateway(t *testing.T) {
-	objs := objects(t)
-	specs := podSpecs(t, objs)
+	forEachEnvironment(t, func(t *testing.T, objs []*unstructured.Unstructured, _ string) {
+		specs := podSpecs(t, objs)
 
-	var svc corev1.Service
-	found := false
-	for _, o := range objs {
-		if o.GetKind() == "Service" && o.GetName() == "versitygw" {
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &svc); err != nil {
-				t.Fatal(err)
+		var svc corev1.Service
+		found := false
+		for _, o := range objs {
+			if o.GetKind() == "Service" && o.GetName() == "versitygw" {
+				if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &svc); err != nil {
+					t.Fatal(err)
+				}
+				found = true
 			}
-			found = true
 		}
-	}
-	if !found || len(svc.Spec.Ports) != 1 {
-		t.Fatalf("want a Service versitygw with one port; found %v, ports %v", found, svc.Spec.Ports)
-	}
-	port := svc.Spec.Ports[0]
-
-	// The gateway: the one pod template the Service selects.
-	var gw corev1.PodSpec
-	var gwKey string
-	for _, o := range objs {
-		labels, _, _ := unstructured.NestedStringMap(o.Object, "spec", "template", "metadata", "labels")
-		if spec, ok := specs[key(o)]; ok && selects(svc.Spec.Selector, labels) {
-			if gwKey != "" {
-				t.Fatalf("the versitygw Service selects the pods of %s and %s", gwKey, key(o))
-			}
-			gw, gwKey = spec, key(o)
+		if !found || len(svc.Spec.Ports) != 1 {
+			t.Fatalf("want a Service versitygw with one port; found %v, ports %v", found, svc.Spec.Ports)
 		}
-	}
-	if gwKey == "" || len(gw.Containers) != 1 {
-		t.Fatalf("the versitygw Service (selector %v) selects no workload with one container (%q)", svc.Spec.Selector, gwKey)
-	}
-	server := gw.Containers[0]
-	target := port.TargetPort
-	if target == (intstr.IntOrString{}) {
-		target = intstr.FromInt32(port.Port)
-	}
-	if !slices.ContainsFunc(server.Ports, func(p corev1.ContainerPort) bool {
-		return p.ContainerPort == target.IntVal || (target.Type == intstr.String && p.Name == target.StrVal)
-	}) {
-		t.Errorf("%s: the Service's target port %s is not a port of container %s (%v)", gwKey, target.String(), server.Name, server.Ports)
-	}
-	cmd := server.Command
-	listen := slices.Index(cmd, "--port")
-	posix := slices.Index(cmd, "posix")
-	if listen < 0 || listen+1 >= len(cmd) || cmd[listen+1] != fmt.Sprintf(":%d", target.IntVal) || posix < 0 || posix+1 >= len(cmd) {
-		t.Fatalf("%s: command %q: want versitygw --port :%d ... posix DIR", gwKey, cmd, target.IntVal)
-	}
-	dataDir := cmd[posix+1]
-	env := map[string]string{}
-	for _, e := range server.Env {
-		env[e.Name] = e.Value
-	}
+		port := svc.Spec.Ports[0]
 
-	wantHost := fmt.Sprintf("%s.%s.svc.cluster.local", svc.Name, testNamespace)
-	users := map[string]bool{}
-	for k, spec := range specs {
-		for _, c := range spec.Containers {
-			if !isMimir(c) {
-				continue
+		// The gateway: the one pod template the Service selects.
+		var gw corev1.PodSpec
+		var gwKey string
+		for _, o := range objs {
+			labels, _, _ := unstructured.NestedStringMap(o.Object, "spec", "template", "metadata", "labels")
+			if spec, ok := specs[key(o)]; ok && selects(svc.Spec.Selector, labels) {
+				if gwKey != "" {
+					t.Fatalf("the versitygw Service selects the pods of %s and %s", gwKey, key(o))
+				}
+				gw, gwKey = spec, key(o)
 			}
-			f := mimirFlags(c)
-			target := f["target"]
-			if !slices.Contains([]string{"ingester", "store-gateway", "querier", "compactor"}, target) {
-				continue
-			}
-			users[target] = true
-			host, p, err := net.SplitHostPort(f["common.storage.s3.endpoint"])
-			if err != nil || strings.TrimSuffix(host, ".") != wantHost || p != strconv.Itoa(int(port.Port)) {
-				t.Errorf("%s (%s): -common.storage.s3.endpoint=%q, want %s:%d (the versitygw Service)", k, target, f["common.storage.s3.endpoint"], wantHost, port.Port)
-			}
-			for flag, want := range map[string]string{
-				"common.storage.backend":              "s3",
-				"common.storage.s3.insecure":          "true",
-				"common.storage.s3.access-key-id":     env["ROOT_ACCESS_KEY"],
-				"common.storage.s3.secret-access-key": env["ROOT_SECRET_KEY"],
-			} {
-				if f[flag] != want || want == "" {
-					t.Errorf("%s (%s): -%s=%q, want %q", k, target, flag, f[flag], want)
+		}
+		if gwKey == "" || len(gw.Containers) != 1 {
+			t.Fatalf("the versitygw Service (selector %v) selects no workload with one container (%q)", svc.Spec.Selector, gwKey)
+		}
+		server := gw.Containers[0]
+		target := port.TargetPort
+		if target == (intstr.IntOrString{}) {
+			target = intstr.FromInt32(port.Port)
+		}
+		if !slices.ContainsFunc(server.Ports, func(p corev1.ContainerPort) bool {
+			return p.ContainerPort == target.IntVal || (target.Type == intstr.String && p.Name == target.StrVal)
+		}) {
+			t.Errorf("%s: the Service's target port %s is not a port of container %s (%v)", gwKey, target.String(), server.Name, server.Ports)
+		}
+		cmd := server.Command
+		listen := slices.Index(cmd, "--port")
+		posix := slices.Index(cmd, "posix")
+		if listen < 0 || listen+1 >= len(cmd) || cmd[listen+1] != fmt.Sprintf(":%d", target.IntVal) || posix < 0 || posix+1 >= len(cmd) {
+			t.Fatalf("%s: command %q: want versitygw --port :%d ... posix DIR", gwKey, cmd, target.IntVal)
+		}
+		dataDir := cmd[posix+1]
+		env := map[string]string{}
+		for _, e := range server.Env {
+			env[e.Name] = e.Value
+		}
+
+		wantHost := fmt.Sprintf("%s.%s.svc.cluster.local", svc.Name, testNamespace)
+		users := map[string]bool{}
+		for k, spec := range specs {
+			for _, c := range spec.Containers {
+				if !isMimir(c) {
+					continue
+				}
+				f := mimirFlags(c)
+				target := f["target"]
+				if !slices.Contains([]string{"ingester", "store-gateway", "querier", "compactor"}, target) {
+					continue
+				}
+				users[target] = true
+				host, p, err := net.SplitHostPort(f["common.storage.s3.endpoint"])
+				if err != nil || strings.TrimSuffix(host, ".") != wantHost || p != strconv.Itoa(int(port.Port)) {
+					t.Errorf("%s (%s): -common.storage.s3.endpoint=%q, want %s:%d (the versitygw Service)", k, target, f["common.storage.s3.endpoint"], wantHost, port.Port)
+				}
+				for flag, want := range map[string]string{
+					"common.storage.backend":              "s3",
+					"common.storage.s3.insecure":          "true",
+					"common.storage.s3.access-key-id":     env["ROOT_ACCESS_KEY"],
+					"common.storage.s3.secret-access-key": env["ROOT_SECRET_KEY"],
+				} {
+					if f[flag] != want || want == "" {
+						t.Errorf("%s (%s): -%s=%q, want %q", k, target, flag, f[flag], want)
+					}
+				}
+				bucket := f["blocks-storage.s3.bucket-name"]
+				if bucket == "" || !createsDir(gw, server, dataDir, path.Join(dataDir, bucket)) {
+					t.Errorf("%s (%s): bucket %q is not created by an init container of %s under %s", k, target, bucket, gwKey, dataDir)
 				}
 			}
-			bucket := f["blocks-storage.s3.bucket-name"]
-			if bucket == "" || !createsDir(gw, server, dataDir, path.Join(dataDir, bucket)) {
-				t.Errorf("%s (%s): bucket %q is not created by an init container of %s under %s", k, target, bucket, gwKey, dataDir)
+		}
+		for _, want := range []string{"ingester", "store-gateway", "querier", "compactor"} {
+			if !users[want] {
+				t.Errorf("no Mimir %s rendered", want)
 			}
 		}
-	}
-	for _, want := range []string{"ingester", "store-gateway", "querier", "compactor"} {
-		if !users[want] {
-			t.Errorf("no Mimir %s rendered", want)
-		}
-	}
+	})
 }
 
 // selects reports whether a Service selector matches pod labels.
@@ -296,8 +326,8 @@ func selects(selector, labels map[string]string) bool {
 	return true
 }
 
-// createsDir reports whether an init container of spec runs `mkdir -p dir`
-// on the volume that server mounts at root.
+// createsDir reports whether an init container of spec runs `mkdir -p
+// DIR...` with dir among the DIRs on the volume that server mounts at root.
 func createsDir(spec corev1.PodSpec, server corev1.Container, root, dir string) bool {
 	volume := ""
 	for _, m := range server.VolumeMounts {
@@ -307,7 +337,7 @@ func createsDir(spec corev1.PodSpec, server corev1.Container, root, dir string) 
 	}
 	for _, c := range spec.InitContainers {
 		mounted := slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == volume && m.MountPath == root })
-		if volume != "" && mounted && slices.Equal(c.Command, []string{"mkdir", "-p", dir}) {
+		if volume != "" && mounted && len(c.Command) > 2 && slices.Equal(c.Command[:2], []string{"mkdir", "-p"}) && slices.Contains(c.Command[2:], dir) {
 			return true
 		}
 	}
@@ -316,63 +346,65 @@ func createsDir(spec corev1.PodSpec, server corev1.Container, root, dir string) 
 
 // Caches are off: no memcached object, image or address.
 func TestTestEnvironmentHasNoMemcached(t *testing.T) {
-	objs := objects(t)
-	for _, o := range objs {
-		if strings.Contains(o.GetName(), "memcached") {
-			t.Errorf("%s is rendered", key(o))
-		}
-	}
-	for k, spec := range podSpecs(t, objs) {
-		for _, c := range allContainers(spec) {
-			if strings.Contains(c.Image, "memcached") {
-				t.Errorf("%s container %s: image %s", k, c.Name, c.Image)
+	forEachEnvironment(t, func(t *testing.T, objs []*unstructured.Unstructured, _ string) {
+		for _, o := range objs {
+			if strings.Contains(o.GetName(), "memcached") {
+				t.Errorf("%s is rendered", key(o))
 			}
-			for _, a := range c.Args {
-				if strings.Contains(a, "memcached") {
-					t.Errorf("%s container %s: %s", k, c.Name, a)
+		}
+		for k, spec := range podSpecs(t, objs) {
+			for _, c := range allContainers(spec) {
+				if strings.Contains(c.Image, "memcached") {
+					t.Errorf("%s container %s: image %s", k, c.Name, c.Image)
+				}
+				for _, a := range c.Args {
+					if strings.Contains(a, "memcached") {
+						t.Errorf("%s container %s: %s", k, c.Name, a)
+					}
 				}
 			}
 		}
-	}
+	})
 }
 
 // Every ring is on memberlist, joined through the library's gossip-ring
 // Service by every Mimir component that uses a ring; nothing renders Consul.
 func TestTestEnvironmentRingsAreOnMemberlist(t *testing.T) {
-	objs := objects(t)
-	for _, o := range objs {
-		if strings.Contains(o.GetName(), "consul") {
-			t.Errorf("%s is rendered", key(o))
-		}
-	}
-	stores := 0
-	for k, spec := range podSpecs(t, objs) {
-		for _, c := range spec.Containers {
-			if !isMimir(c) {
-				continue
+	forEachEnvironment(t, func(t *testing.T, objs []*unstructured.Unstructured, _ string) {
+		for _, o := range objs {
+			if strings.Contains(o.GetName(), "consul") {
+				t.Errorf("%s is rendered", key(o))
 			}
-			f := mimirFlags(c)
-			rings := 0
-			for name, value := range f {
-				if strings.HasSuffix(name, "ring.store") {
-					rings++
-					if value != "memberlist" {
-						t.Errorf("%s: -%s=%s, want memberlist", k, name, value)
+		}
+		stores := 0
+		for k, spec := range podSpecs(t, objs) {
+			for _, c := range spec.Containers {
+				if !isMimir(c) {
+					continue
+				}
+				f := mimirFlags(c)
+				rings := 0
+				for name, value := range f {
+					if strings.HasSuffix(name, "ring.store") {
+						rings++
+						if value != "memberlist" {
+							t.Errorf("%s: -%s=%s, want memberlist", k, name, value)
+						}
 					}
 				}
-			}
-			stores += rings
-			if rings == 0 {
-				continue // no ring client (query-frontend, query-scheduler)
-			}
-			if want := fmt.Sprintf("dns+gossip-ring.%s.svc.cluster.local.:7946", testNamespace); f["memberlist.join"] != want {
-				t.Errorf("%s: -memberlist.join=%q, want %q", k, f["memberlist.join"], want)
+				stores += rings
+				if rings == 0 {
+					continue // no ring client (query-frontend, query-scheduler)
+				}
+				if want := fmt.Sprintf("dns+gossip-ring.%s.svc.cluster.local.:7946", testNamespace); f["memberlist.join"] != want {
+					t.Errorf("%s: -memberlist.join=%q, want %q", k, f["memberlist.join"], want)
+				}
 			}
 		}
-	}
-	if stores == 0 {
-		t.Error("no Mimir container sets a ring store")
-	}
+		if stores == 0 {
+			t.Error("no Mimir container sets a ring store")
+		}
+	})
 }
 
 // Ingesters and store-gateways run as Grafana's library renders multi-zone
@@ -380,38 +412,39 @@ func TestTestEnvironmentRingsAreOnMemberlist(t *testing.T) {
 // rollout group (object and pod template) and annotated with
 // rollout-max-unavailable; no single-zone StatefulSet beside them.
 func TestTestEnvironmentZonesAreOnDeleteRolloutGroups(t *testing.T) {
-	objs := objects(t)
-	byName := map[string]*unstructured.Unstructured{}
-	for _, o := range objs {
-		if o.GetKind() == "StatefulSet" {
-			byName[o.GetName()] = o
-		}
-	}
-	for _, group := range []string{"ingester", "store-gateway"} {
-		if _, ok := byName[group]; ok {
-			t.Errorf("StatefulSet %s (not zone-aware) is rendered beside the zones", group)
-		}
-		for _, zone := range []string{"a", "b", "c"} {
-			name := group + "-zone-" + zone
-			o, ok := byName[name]
-			if !ok {
-				t.Errorf("no StatefulSet %s", name)
-				continue
-			}
-			if s, _, _ := unstructured.NestedString(o.Object, "spec", "updateStrategy", "type"); s != "OnDelete" {
-				t.Errorf("%s: updateStrategy %q, want OnDelete", name, s)
-			}
-			if l := o.GetLabels()["rollout-group"]; l != group {
-				t.Errorf("%s: label rollout-group=%q, want %q", name, l, group)
-			}
-			if l, _, _ := unstructured.NestedString(o.Object, "spec", "template", "metadata", "labels", "rollout-group"); l != group {
-				t.Errorf("%s: pod label rollout-group=%q, want %q", name, l, group)
-			}
-			if _, ok := o.GetAnnotations()["rollout-max-unavailable"]; !ok {
-				t.Errorf("%s: no rollout-max-unavailable annotation", name)
+	forEachEnvironment(t, func(t *testing.T, objs []*unstructured.Unstructured, _ string) {
+		byName := map[string]*unstructured.Unstructured{}
+		for _, o := range objs {
+			if o.GetKind() == "StatefulSet" {
+				byName[o.GetName()] = o
 			}
 		}
-	}
+		for _, group := range []string{"ingester", "store-gateway"} {
+			if _, ok := byName[group]; ok {
+				t.Errorf("StatefulSet %s (not zone-aware) is rendered beside the zones", group)
+			}
+			for _, zone := range []string{"a", "b", "c"} {
+				name := group + "-zone-" + zone
+				o, ok := byName[name]
+				if !ok {
+					t.Errorf("no StatefulSet %s", name)
+					continue
+				}
+				if s, _, _ := unstructured.NestedString(o.Object, "spec", "updateStrategy", "type"); s != "OnDelete" {
+					t.Errorf("%s: updateStrategy %q, want OnDelete", name, s)
+				}
+				if l := o.GetLabels()["rollout-group"]; l != group {
+					t.Errorf("%s: label rollout-group=%q, want %q", name, l, group)
+				}
+				if l, _, _ := unstructured.NestedString(o.Object, "spec", "template", "metadata", "labels", "rollout-group"); l != group {
+					t.Errorf("%s: pod label rollout-group=%q, want %q", name, l, group)
+				}
+				if _, ok := o.GetAnnotations()["rollout-max-unavailable"]; !ok {
+					t.Errorf("%s: no rollout-max-unavailable annotation", name)
+				}
+			}
+		}
+	})
 }
 
 // The environment is test-sized: at most maxReplicas per Deployment and per
@@ -419,31 +452,32 @@ func TestTestEnvironmentZonesAreOnDeleteRolloutGroups(t *testing.T) {
 // maxCPURequest and maxMemoryRequest, and every volume claim (objects and
 // StatefulSet templates) within maxVolumeRequest.
 func TestTestEnvironmentIsTestSized(t *testing.T) {
-	objs := objects(t)
-	for _, o := range objs {
-		switch o.GetKind() {
-		case "Deployment", "StatefulSet":
-			if n, ok, _ := unstructured.NestedInt64(o.Object, "spec", "replicas"); !ok || n > maxReplicas {
-				t.Errorf("%s: replicas %d (set %v), want at most %d", key(o), n, ok, maxReplicas)
-			}
-			claims, _, _ := unstructured.NestedSlice(o.Object, "spec", "volumeClaimTemplates")
-			for _, c := range claims {
-				checkClaim(t, key(o), c)
-			}
-		case "PersistentVolumeClaim":
-			checkClaim(t, key(o), o.Object)
-		}
-	}
-	for k, spec := range podSpecs(t, objs) {
-		for _, c := range allContainers(spec) {
-			cpu, hasCPU := c.Resources.Requests[corev1.ResourceCPU]
-			mem, hasMem := c.Resources.Requests[corev1.ResourceMemory]
-			if !hasCPU || !hasMem || cpu.Cmp(maxCPURequest) > 0 || mem.Cmp(maxMemoryRequest) > 0 {
-				t.Errorf("%s container %s: requests cpu %s memory %s, want both set, at most %s and %s",
-					k, c.Name, cpu.String(), mem.String(), maxCPURequest.String(), maxMemoryRequest.String())
+	forEachEnvironment(t, func(t *testing.T, objs []*unstructured.Unstructured, _ string) {
+		for _, o := range objs {
+			switch o.GetKind() {
+			case "Deployment", "StatefulSet":
+				if n, ok, _ := unstructured.NestedInt64(o.Object, "spec", "replicas"); !ok || n > maxReplicas {
+					t.Errorf("%s: replicas %d (set %v), want at most %d", key(o), n, ok, maxReplicas)
+				}
+				claims, _, _ := unstructured.NestedSlice(o.Object, "spec", "volumeClaimTemplates")
+				for _, c := range claims {
+					checkClaim(t, key(o), c)
+				}
+			case "PersistentVolumeClaim":
+				checkClaim(t, key(o), o.Object)
 			}
 		}
-	}
+		for k, spec := range podSpecs(t, objs) {
+			for _, c := range allContainers(spec) {
+				cpu, hasCPU := c.Resources.Requests[corev1.ResourceCPU]
+				mem, hasMem := c.Resources.Requests[corev1.ResourceMemory]
+				if !hasCPU || !hasMem || cpu.Cmp(maxCPURequest) > 0 || mem.Cmp(maxMemoryRequest) > 0 {
+					t.Errorf("%s container %s: requests cpu %s memory %s, want both set, at most %s and %s",
+						k, c.Name, cpu.String(), mem.String(), maxCPURequest.String(), maxMemoryRequest.String())
+				}
+			}
+		}
+	})
 }
 
 func checkClaim(t *testing.T, owner string, claim any) {
@@ -486,9 +520,11 @@ func rolloutOperatorObjects(t *testing.T, objs []*unstructured.Unstructured) []s
 // it, no webhook configuration, no custom resource. The e2e suite runs its
 // stand-in (e2e/rolloutoperatorfake) in-process.
 func TestTestEnvironmentLeavesRolloutOperatorOut(t *testing.T) {
-	if got := rolloutOperatorObjects(t, objects(t)); len(got) > 0 {
-		t.Errorf("rollout-operator objects rendered: %q", got)
-	}
+	forEachEnvironment(t, func(t *testing.T, objs []*unstructured.Unstructured, _ string) {
+		if got := rolloutOperatorObjects(t, objs); len(got) > 0 {
+			t.Errorf("rollout-operator objects rendered: %q", got)
+		}
+	})
 }
 
 // The rollout-operator settings of the environment remove exactly what the
@@ -500,7 +536,7 @@ func TestTestEnvironmentLeavesRolloutOperatorOut(t *testing.T) {
 // them.
 func TestTestEnvironmentRolloutOperatorKnobsRemoveTheOperatorAndItsWebhooks(t *testing.T) {
 	ours := objects(t)
-	envDir := filepath.Join(projectRoot, "environments", "library-defaults")
+	envDir := filepath.Join(projectRoot, grafanalib.Mimir305.Name, "environments", "library-defaults")
 	main := `(import 'mimir-e2e.libsonnet') + {
   _config+:: {
     namespace: '` + testNamespace + `',
@@ -577,48 +613,50 @@ func TestWriteTestProjectRefusesOtherModules(t *testing.T) {
 // from the flags the library renders for the querier, the store-gateways and
 // the compactor; ingesters ship cut blocks every 15 s.
 func TestTestEnvironmentZoneShutdownWaitsAMinute(t *testing.T) {
-	specs := podSpecs(t, objects(t))
-	flag := func(workload, container, name string) ingestershutdown.ConfigValue {
-		t.Helper()
-		spec, ok := specs[workload]
-		if !ok {
-			t.Fatalf("no %s in the render", workload)
-		}
-		for _, c := range spec.Containers {
-			if c.Name != container {
-				continue
-			}
-			raw, ok := mimirFlags(c)[name]
+	forEachEnvironment(t, func(t *testing.T, objs []*unstructured.Unstructured, _ string) {
+		specs := podSpecs(t, objs)
+		flag := func(workload, container, name string) ingestershutdown.ConfigValue {
+			t.Helper()
+			spec, ok := specs[workload]
 			if !ok {
-				t.Fatalf("%s container %s: no -%s", workload, container, name)
+				t.Fatalf("no %s in the render", workload)
 			}
-			d, err := ingestershutdown.ParseDuration(raw)
-			if err != nil {
-				t.Fatalf("%s container %s: -%s=%s: %v", workload, container, name, raw, err)
+			for _, c := range spec.Containers {
+				if c.Name != container {
+					continue
+				}
+				raw, ok := mimirFlags(c)[name]
+				if !ok {
+					t.Fatalf("%s container %s: no -%s", workload, container, name)
+				}
+				d, err := ingestershutdown.ParseDuration(raw)
+				if err != nil {
+					t.Fatalf("%s container %s: -%s=%s: %v", workload, container, name, raw, err)
+				}
+				return ingestershutdown.ConfigValue{Key: name, Value: d, Pod: workload, Pods: 1}
 			}
-			return ingestershutdown.ConfigValue{Key: name, Value: d, Pod: workload, Pods: 1}
+			t.Fatalf("%s has no container %s", workload, container)
+			return ingestershutdown.ConfigValue{}
 		}
-		t.Fatalf("%s has no container %s", workload, container)
-		return ingestershutdown.ConfigValue{}
-	}
-	const sync = "blocks-storage.bucket-store.sync-interval"
-	w := ingestershutdown.QueryableWait{
-		QueryStoreAfter:    flag("Deployment/querier", "querier", "querier.query-store-after"),
-		IgnoreBlocksWithin: flag("StatefulSet/store-gateway-zone-a", "store-gateway", "blocks-storage.bucket-store.ignore-blocks-within"),
-		SyncInterval:       flag("StatefulSet/store-gateway-zone-a", "store-gateway", sync),
-		CleanupInterval:    flag("StatefulSet/compactor", "compactor", "compactor.cleanup-interval"),
-	}
-	if got := w.Duration(); got != time.Minute {
-		t.Errorf("the zone shutdown's wait: %s, want 1m", w)
-	}
-	if q := flag("Deployment/querier", "querier", sync); q.Value != w.SyncInterval.Value {
-		t.Errorf("queriers count their bucket index stale after %s, store-gateways reread it every %s: want one interval", q.Value, w.SyncInterval.Value)
-	}
-	for _, zone := range []string{"a", "b", "c"} {
-		if ship := flag("StatefulSet/ingester-zone-"+zone, "ingester", "blocks-storage.tsdb.ship-interval"); ship.Value != 15*time.Second {
-			t.Errorf("ingester-zone-%s ships every %s, want 15s", zone, ship.Value)
+		const sync = "blocks-storage.bucket-store.sync-interval"
+		w := ingestershutdown.QueryableWait{
+			QueryStoreAfter:    flag("Deployment/querier", "querier", "querier.query-store-after"),
+			IgnoreBlocksWithin: flag("StatefulSet/store-gateway-zone-a", "store-gateway", "blocks-storage.bucket-store.ignore-blocks-within"),
+			SyncInterval:       flag("StatefulSet/store-gateway-zone-a", "store-gateway", sync),
+			CleanupInterval:    flag("StatefulSet/compactor", "compactor", "compactor.cleanup-interval"),
 		}
-	}
+		if got := w.Duration(); got != time.Minute {
+			t.Errorf("the zone shutdown's wait: %s, want 1m", w)
+		}
+		if q := flag("Deployment/querier", "querier", sync); q.Value != w.SyncInterval.Value {
+			t.Errorf("queriers count their bucket index stale after %s, store-gateways reread it every %s: want one interval", q.Value, w.SyncInterval.Value)
+		}
+		for _, zone := range []string{"a", "b", "c"} {
+			if ship := flag("StatefulSet/ingester-zone-"+zone, "ingester", "blocks-storage.tsdb.ship-interval"); ship.Value != 15*time.Second {
+				t.Errorf("ingester-zone-%s ships every %s, want 15s", zone, ship.Value)
+			}
+		}
+	})
 }
 
 // WriteTestProject merges a scenario's extra jsonnet into the environment:
@@ -648,7 +686,7 @@ func TestWriteTestProjectMergesExtra(t *testing.T) {
 func TestKVStartEnvironmentHasRingsOnConsulAndTheHATrackerOnEtcd(t *testing.T) {
 	res := renderWith(t, "(import '"+grafanalib.KVStartLib+"')")
 	objs := res.Objects
-	checkRunsOnTheLocalCluster(t, objs)
+	checkRunsOnTheLocalCluster(t, objs, "mimir3")
 	have := map[string]bool{}
 	for _, o := range objs {
 		have[key(o)] = true
@@ -700,8 +738,12 @@ func TestKVStartEnvironmentHasRingsOnConsulAndTheHATrackerOnEtcd(t *testing.T) {
 // No Mimir component of the environment reports anonymous usage
 // statistics (-usage-stats.enabled=false; Mimir's default is true).
 func TestTestEnvironmentReportsNoUsageStatistics(t *testing.T) {
+	forEachEnvironment(t, checkNoUsageStatistics)
+}
+
+func checkNoUsageStatistics(t *testing.T, objs []*unstructured.Unstructured, _ string) {
 	n := 0
-	for k, spec := range podSpecs(t, objects(t)) {
+	for k, spec := range podSpecs(t, objs) {
 		for _, c := range spec.Containers {
 			if !isMimir(c) {
 				continue
@@ -742,4 +784,52 @@ func renderWith(t *testing.T, extra string) *tanka.Result {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// On the 2.16 library, whose distributors keep their HA tracker on etcd
+// (at etcd-operator's Service etcd-client), the environment renders no
+// EtcdCluster (etcd-operator cannot run on the local cluster) and points
+// every distributor at the etcd StatefulSet it adds; the ruler, which the
+// 2.16 environment runs, keeps its rules in a bucket the gateway creates.
+func TestMimir216EnvironmentRunsTheHATrackerOnItsOwnEtcd(t *testing.T) {
+	objs := objectsOf(t, grafanalib.Mimir216)
+	have := map[string]bool{}
+	for _, o := range objs {
+		have[key(o)] = true
+		if o.GetKind() == "EtcdCluster" || strings.HasPrefix(o.GetAPIVersion(), "etcd.database.coreos.com/") {
+			t.Errorf("%s %s is rendered", o.GetAPIVersion(), key(o))
+		}
+	}
+	for _, k := range []string{"StatefulSet/etcd", "Service/etcd", "Deployment/ruler"} {
+		if !have[k] {
+			t.Errorf("no %s rendered", k)
+		}
+	}
+	specs := podSpecs(t, objs)
+	gw := specs["Deployment/versitygw"]
+	distributors := 0
+	for k, spec := range specs {
+		for _, c := range spec.Containers {
+			if !isMimir(c) {
+				continue
+			}
+			f := mimirFlags(c)
+			switch f["target"] {
+			case "distributor":
+				distributors++
+				if want := fmt.Sprintf("etcd.%s.svc.cluster.local.:2379", testNamespace); f["distributor.ha-tracker.store"] != "etcd" || f["distributor.ha-tracker.etcd.endpoints"] != want {
+					t.Errorf("%s: HA tracker on %q at %q, want etcd at %s", k, f["distributor.ha-tracker.store"], f["distributor.ha-tracker.etcd.endpoints"], want)
+				}
+			case "ruler":
+				bucket := f["ruler-storage.s3.bucket-name"]
+				if len(gw.Containers) != 1 || bucket == "" || bucket == f["blocks-storage.s3.bucket-name"] ||
+					!createsDir(gw, gw.Containers[0], "/data", "/data/"+bucket) {
+					t.Errorf("%s: ruler bucket %q is not a bucket of its own that the gateway creates", k, bucket)
+				}
+			}
+		}
+	}
+	if distributors == 0 {
+		t.Error("no distributor rendered")
+	}
 }

@@ -29,6 +29,11 @@ func (m Module) Path() string { return "github.com/grafana/mimir@" + m.Version }
 // 3.0.5; e2e/local/tools/build.sh builds bin/mimir3 from it).
 var Mimir305 = Module{Name: "3.0.5", Version: "v1.3.1-0.20260423142704-aced80d74930"}
 
+// Mimir216 is the newest Mimir 2.x module whose dependencies the Go module
+// proxy serves (a commit of 2025-04-22 whose VERSION file says
+// 2.16.0; e2e/local/tools/build.sh builds bin/mimir216 from it).
+var Mimir216 = Module{Name: "2.16.0", Version: "v1.3.1-0.20250422071521-e0840d372c6b"}
+
 // KubernetesModule ships the OpenAPI document (api/openapi-spec/swagger.json)
 // from which k8sgen generates the k8s-libsonnet subset the library imports.
 const KubernetesModule = "k8s.io/kubernetes@v1.34.4"

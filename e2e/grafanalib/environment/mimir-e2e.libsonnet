@@ -55,6 +55,11 @@ mimir {
     storage_s3_secret_access_key: 'mimir-e2e-secret',
     storageConfig+: { 'common.storage.s3.insecure': true },
     blocks_storage_bucket_name: 'mimir-blocks',
+    // Used where the ruler or the alertmanager runs (the 2.x variant's
+    // ruler, read-write mode's mimir-backend): buckets of their own, as
+    // Mimir refuses to share the blocks bucket without prefixes.
+    ruler_storage_bucket_name: 'mimir-ruler',
+    alertmanager_storage_bucket_name: 'mimir-alertmanager',
 
     // Caches off: no memcached StatefulSets; queries read the bucket.
     cache_frontend_enabled: false,
@@ -121,16 +126,17 @@ mimir {
   compactor_container+:: requests,
   overrides_exporter_container+:: requests,
 
-  local oneReplica = { spec+: { replicas: 1 } },
-  distributor_deployment+: oneReplica,
-  querier_deployment+: oneReplica,
-  query_frontend_deployment+: oneReplica,
-  query_scheduler_deployment+: oneReplica,
+  // (Null in read-write mode, which the 2.x variant can be migrated to.)
+  local oneReplica(d) = if d == null then null else d { spec+: { replicas: 1 } },
+  distributor_deployment: oneReplica(super.distributor_deployment),
+  querier_deployment: oneReplica(super.querier_deployment),
+  query_frontend_deployment: oneReplica(super.query_frontend_deployment),
+  query_scheduler_deployment: oneReplica(super.query_scheduler_deployment),
 
   // The Versity S3 gateway (posix backend) as Mimir's bucket store: one
   // replica on a PersistentVolumeClaim, so that blocks outlive a gateway
   // restart. The posix backend serves directories as buckets; the init
-  // container creates Mimir's. The local cluster runs bin/versitygw for
+  // container creates Mimir's buckets. The local cluster runs bin/versitygw for
   // versity/versitygw:*, with the command given here (the image's own
   // entrypoint reads VGW_* variables instead).
   local versitygwLabels = { name: 'versitygw' },
@@ -155,7 +161,10 @@ mimir {
           initContainers: [{
             name: 'create-bucket',
             image: $._images.versitygw_init,
-            command: ['mkdir', '-p', '/data/' + config.blocks_storage_bucket_name],
+            command: ['mkdir', '-p'] + [
+              '/data/' + b
+              for b in [config.blocks_storage_bucket_name, config.ruler_storage_bucket_name, config.alertmanager_storage_bucket_name]
+            ],
             volumeMounts: [{ name: 'data', mountPath: '/data' }],
             resources: { requests: { cpu: '10m', memory: '16Mi' } },
           }],
