@@ -21,6 +21,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/local/cluster"
+	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -831,5 +832,54 @@ func TestMimir216EnvironmentRunsTheHATrackerOnItsOwnEtcd(t *testing.T) {
 	}
 	if distributors == 0 {
 		t.Error("no distributor rendered")
+	}
+}
+
+// The read-write round trip's long-term data settings
+// (scenario.LongTermDataGrafana) keep every Mimir component that has
+// either flag valid: Mimir refuses to start when
+// -querier.query-ingesters-within (default 13h) is not above
+// -querier.query-store-after (default 12h). The ruler, which queries like
+// the queriers, once crash-looped on 6m against its default 12h.
+func TestLongTermDataKeepsQueryIngestersWithinAboveQueryStoreAfter(t *testing.T) {
+	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir216, testNamespace, scenario.LongTermDataGrafana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tanka.Load(context.Background(), envDir, tanka.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	effective := func(f map[string]string, name string, def time.Duration) time.Duration {
+		t.Helper()
+		v, ok := f[name]
+		if !ok {
+			return def
+		}
+		d, err := ingestershutdown.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("-%s=%s: %v", name, v, err)
+		}
+		return d
+	}
+	checked := 0
+	for k, spec := range podSpecs(t, res.Objects) {
+		for _, c := range spec.Containers {
+			f := mimirFlags(c)
+			_, within := f["querier.query-ingesters-within"]
+			_, after := f["querier.query-store-after"]
+			if !isMimir(c) || (!within && !after) {
+				continue
+			}
+			checked++
+			w := effective(f, "querier.query-ingesters-within", 13*time.Hour)
+			a := effective(f, "querier.query-store-after", 12*time.Hour)
+			if w <= a {
+				t.Errorf("%s container %s: -querier.query-ingesters-within %s is not above -querier.query-store-after %s: Mimir refuses to start", k, c.Name, w, a)
+			}
+		}
+	}
+	if checked < 2 {
+		t.Errorf("%d Mimir containers set either flag, want the querier and the ruler at least", checked)
 	}
 }

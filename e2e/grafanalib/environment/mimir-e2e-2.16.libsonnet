@@ -21,6 +21,12 @@
     // mimir-backend (in its own bucket, mimir-e2e.libsonnet).
     ruler_enabled: true,
   },
+  // The ruler evaluates rules with the queriers' split between ingesters
+  // and store-gateways (mimir-e2e.libsonnet's querier_args); Mimir
+  // refuses a -querier.query-ingesters-within not above it.
+  ruler_args+:: {
+    'querier.query-store-after': $.querier_args['querier.query-store-after'],
+  },
 
   // rollout-operator: the 2.16 library has no knob for it (it derives the
   // operator from multi_zone_*_enabled) and keeps its webhooks off by
