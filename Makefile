@@ -102,8 +102,12 @@ e2e-and-conformance: ## The e2e suite and the conformance harness side by side (
 test: vet lint image unit release-snapshot integration e2e-and-conformance ## Everything CI runs: vet, lint, the container image, unit, the snapshot release, integration, e2e and conformance
 
 .PHONY: demo
-demo: tools build ## Bring the local cluster up with Mimir in microservices mode and migrate it to read-write
+demo: tools build ## Bring the local cluster up with Mimir 2.16 (Grafana's jsonnet library) in microservices mode and migrate it to read-write
 	$(GO) run ./e2e/demo -mimirctl $(BIN)/mimirctl
+
+.PHONY: demo-back
+demo-back: tools build ## After make demo: take the demo's cluster back to microservices
+	$(GO) run ./e2e/demo -mimirctl $(BIN)/mimirctl -way-back
 
 .PHONY: clean
 clean: ## Remove build outputs (not the component builds in e2e/local/bin)

@@ -1,11 +1,21 @@
 // Command demo is `make demo`: it brings up the local cluster, deploys a
-// Mimir 2.9 cluster in microservices mode, loads it with writes and queries,
-// and runs mimirctl's microservices → read-write plan end to end through the
-// library (pkg/mimirctl), printing its progress as `mimirctl apply` does
+// Mimir 2.16 cluster in microservices mode from Grafana's 2.16 jsonnet
+// library (e2e/grafanalib: zone StatefulSets OnDelete, S3 storage on a
+// Versity gateway), loads it with writes and queries, and runs mimirctl's
+// microservices → read-write plan end to end through the library
+// (pkg/mimirctl), printing its progress as `mimirctl apply` does
 // (pkg/mimirctl/progress). It ends by reading back every sample written
-// during the migration, and prints mimirctl command lines to look around
-// and to go back. Run it as root (the local cluster uses network
-// namespaces).
+// during the migration, and prints mimirctl command lines to look around.
+//
+// With -way-back (`make demo-back`) it takes the demo's cluster back to
+// microservices with read-write-to-microservices the same way, under new
+// traffic, and reads that back.
+//
+// Grafana's library renders the zones OnDelete for grafana/rollout-operator
+// to roll; that operator cannot run on the local cluster, so the demo runs
+// the e2e suite's stand-in controller (e2e/rolloutoperatorfake, a fake
+// that rolls OnDelete rollout groups zone by zone) in-process while a plan
+// runs. Run it as root (the local cluster uses network namespaces).
 package main
 
 import (
@@ -20,7 +30,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/local/cluster"
+	"github.com/mimirctl/mimirctl/e2e/rolloutoperatorfake"
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
@@ -31,7 +43,8 @@ import (
 
 func main() {
 	ns := flag.String("namespace", "mimir-demo", "namespace of the demo's Mimir cluster")
-	bin := flag.String("mimirctl", "bin/mimirctl", "the mimirctl binary (make build) that the printed commands to look around and go back name")
+	bin := flag.String("mimirctl", "bin/mimirctl", "the mimirctl binary (make build) that the printed commands to look around name")
+	back := flag.Bool("way-back", false, "take the demo's cluster (after make demo) back to microservices instead")
 	flag.Parse()
 	// As the CLI: the first SIGINT or SIGTERM stops the run, which saves its
 	// state; a second one kills the process at once.
@@ -40,7 +53,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	err := run(ctx, *ns, *bin)
+	err := run(ctx, *ns, *bin, *back)
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
@@ -52,7 +65,7 @@ func say(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "\n\033[1m==> "+format+"\033[0m\n", args...)
 }
 
-func run(ctx context.Context, ns, bin string) error {
+func run(ctx context.Context, ns, bin string, back bool) error {
 	if os.Geteuid() != 0 {
 		return errors.New("the local cluster needs root (network namespaces, bind mounts): run make demo as root")
 	}
@@ -65,21 +78,51 @@ func run(ctx context.Context, ns, bin string) error {
 	if err != nil {
 		return err
 	}
-	say("deploying Mimir 2.9 in microservices mode (Tanka environment, namespace %s)", ns)
-	work, err := os.MkdirTemp("", "mimirctl-demo-")
-	if err != nil {
-		return err
+	// The project stays where -way-back finds it.
+	work := workDir(ns)
+	envDir := filepath.Join(work, grafanalib.TestEnvironment)
+	opts := applyOptions(envDir, c.PrometheusURL, nil)
+	if back {
+		if _, err := os.Stat(envDir); err != nil {
+			return fmt.Errorf("no demo environment at %s: run make demo first (%w)", envDir, err)
+		}
+		opts = wayBackOptions(envDir, c.PrometheusURL, nil)
+	} else {
+		say("deploying Mimir 2.16 in microservices mode from Grafana's jsonnet library (Tanka environment, namespace %s)", ns)
+		if err := os.RemoveAll(work); err != nil {
+			return err
+		}
+		env, err := scenario.DeployGrafana(ctx, clients, work, grafanalib.Mimir216, ns, scenario.LongTermDataGrafana)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%d objects ready in %s; environment %s\n", env.Objects, env.Took.Round(time.Second), env.Dir)
+		gw := map[string]string{scenario.GatewayWrite: "distributor", scenario.GatewayRead: "query-frontend", scenario.GatewayBackend: "ruler"}
+		if err := scenario.Gateways(ctx, clients, ns, gw); err != nil {
+			return err
+		}
 	}
-	env, err := scenario.Deploy(ctx, clients, work, "environments/mimir", ns, scenario.LongTermData)
-	if err != nil {
-		return err
+	say("the rollout-operator stand-in (e2e/rolloutoperatorfake, a fake) rolls the OnDelete zones while the plan runs")
+	// The controller reconciles every second and repeats itself while it
+	// waits: print a line only when it says something new.
+	var last string
+	ctl := &rolloutoperatorfake.Controller{Kube: clients.Kube, Namespace: ns, Interval: time.Second,
+		Log: func(format string, args ...any) {
+			if line := fmt.Sprintf(format, args...); line != last {
+				last = line
+				fmt.Fprintf(os.Stderr, "  rollout-operator stand-in: %s\n", line)
+			}
+		}}
+	ctlCtx, stopCtl := context.WithCancel(ctx)
+	ctlDone := make(chan struct{})
+	go func() { defer close(ctlDone); ctl.Run(ctlCtx) }()
+	defer func() { stopCtl(); <-ctlDone }()
+
+	writer := "demo"
+	if back {
+		writer = "demo-back"
 	}
-	fmt.Fprintf(os.Stderr, "%d objects ready in %s; environment %s\n", env.Objects, env.Took.Round(time.Second), env.Dir)
-	gw := map[string]string{scenario.GatewayWrite: "distributor", scenario.GatewayRead: "query-frontend", scenario.GatewayBackend: "ruler"}
-	if err := scenario.Gateways(ctx, clients, ns, gw); err != nil {
-		return err
-	}
-	tr, err := scenario.StartTraffic(clients, ns, map[string]map[string]string{"demo": nil})
+	tr, err := scenario.StartTraffic(clients, ns, map[string]map[string]string{writer: nil})
 	if err != nil {
 		return err
 	}
@@ -88,19 +131,23 @@ func run(ctx context.Context, ns, bin string) error {
 	if err := sleep(ctx, 30*time.Second); err != nil {
 		return err
 	}
-	say("mimirctl apply microservices-to-read-write")
+	say("mimirctl apply %s", opts.Plan)
 	t := target(c.Kubeconfig, ns)
 	p := progress.NewPrinter(os.Stderr, progress.Options{Terminal: progress.ColorTerminal(os.Stderr), Now: t.Clock.Now})
-	err = mimirctl.Apply(ctx, t, applyOptions(env.Dir, c.PrometheusURL, p))
+	opts.Hooks.Events = p
+	err = mimirctl.Apply(ctx, t, opts)
 	p.Stop()
 	if err != nil {
 		return fmt.Errorf("mimirctl apply: %w (see `%s --kubeconfig %s -n %s status`)", err, bin, c.Kubeconfig, ns)
 	}
 	tr.Stop()
-	return verify(ctx, tr, c, ns, bin, env.Dir)
+	return verify(ctx, tr, c, ns, bin, back)
 }
 
-func verify(ctx context.Context, tr *scenario.Traffic, c *cluster.Cluster, ns, bin, envDir string) error {
+// workDir is where the demo writes its Tanka project for namespace ns.
+func workDir(ns string) string { return filepath.Join(os.TempDir(), "mimirctl-demo-"+ns) }
+
+func verify(ctx context.Context, tr *scenario.Traffic, c *cluster.Cluster, ns, bin string, back bool) error {
 	say("reading back every sample written during the migration")
 	w := tr.Writers[0]
 	st := w.Stats()
@@ -118,10 +165,16 @@ func verify(ctx context.Context, tr *scenario.Traffic, c *cluster.Cluster, ns, b
 	if st.Refused*50 > st.Pushes {
 		return fmt.Errorf("%d of %d pushes refused, more than 2%%: %v", st.Refused, st.Pushes, st.LastErrors)
 	}
-	say("done: the cluster runs in read-write mode, no sample was lost and writes went on")
+	mode := "read-write"
+	if back {
+		mode = "microservices"
+	}
+	say("done: the cluster runs in %s mode, no sample was lost and writes went on", mode)
 	fmt.Fprintf(os.Stderr, "look around:  %s --kubeconfig %s -n %s status\n", filepath.Clean(bin), c.Kubeconfig, ns)
 	fmt.Fprintf(os.Stderr, "              %s --kubeconfig %s -n %s ring ingester\n", filepath.Clean(bin), c.Kubeconfig, ns)
-	fmt.Fprintf(os.Stderr, "go back:      %s\n", strings.Join(goBack(bin, c.Kubeconfig, ns, envDir, c.PrometheusURL), " "))
+	if !back {
+		fmt.Fprintf(os.Stderr, "go back:      make demo-back (read-write-to-microservices, with the rollout-operator stand-in)\n")
+	}
 	fmt.Fprintf(os.Stderr, "stop it all:  make cluster-down\n")
 	return nil
 }
@@ -168,21 +221,20 @@ func values(ps []param) map[string]string {
 	return out
 }
 
-// flags are ps as the command line's -p name=value, in order.
-func flags(ps []param) []string {
-	out := make([]string, 0, 2*len(ps))
-	for _, p := range ps {
-		out = append(out, "-p", p.name+"="+p.value)
+// wayBackOptions are -way-back's run, as `mimirctl apply
+// read-write-to-microservices --env ENV --prometheus-url URL --yes
+// --force-flush` with the routing the demo used and the microservices'
+// replicas (scenario.WayBackReplicas): a run that finishes.
+func wayBackOptions(envDir, prometheusURL string, events plan.EventSink) mimirctl.ApplyOptions {
+	o := applyOptions(envDir, prometheusURL, events)
+	o.Plan = "read-write-to-microservices"
+	o.Params = values(routing())
+	replicas := scenario.WayBackReplicas() // -p name=value pairs
+	for i := 1; i < len(replicas); i += 2 {
+		name, value, _ := strings.Cut(replicas[i], "=")
+		o.Params[name] = value
 	}
-	return out
-}
-
-// goBack is the command that takes the demo's cluster back to
-// microservices, with the routing the demo used: a command that finishes.
-// It is printed for a person to run, so it names the binary.
-func goBack(bin, kubeconfig, ns, envDir, prometheusURL string) []string {
-	return append([]string{filepath.Clean(bin), "--kubeconfig", kubeconfig, "-n", ns, "apply", "read-write-to-microservices",
-		"--env", envDir, "--prometheus-url", prometheusURL, "--force-flush"}, append(flags(routing()), scenario.WayBackReplicas()...)...)
+	return o
 }
 
 func clientsOf(c *cluster.Cluster) (*kube.Clients, error) {

@@ -45,22 +45,27 @@ func manualSteps(t *testing.T, name string, values map[string]string) []string {
 	return out
 }
 
-// TestTheGoBackCommandFinishes: the printed way back routes like the demo
-// did, so read-write-to-microservices has no step that waits for a person.
-func TestTheGoBackCommandFinishes(t *testing.T) {
-	cmd := goBack("bin/mimirctl", "/tmp/kubeconfig", "mimir-demo", "/tmp/env", "http://prometheus:9090")
+// TestTheWayBackFinishes: -way-back routes like the demo did and brings
+// the microservices back at their size, so neither run has a step that
+// waits for a person.
+func TestTheWayBackFinishes(t *testing.T) {
+	o := wayBackOptions("/tmp/env", "http://prometheus:9090", nil)
 	if len(manualSteps(t, "read-write-to-microservices", params(t, scenario.WayBackReplicas()))) == 0 {
 		t.Fatal("without routing parameters the plan should wait for a person: the test would prove nothing")
 	}
-	if manual := manualSteps(t, "read-write-to-microservices", params(t, cmd)); len(manual) > 0 {
-		t.Errorf("go back: %s\nwaits for a person at %v", strings.Join(cmd, " "), manual)
+	if manual := manualSteps(t, o.Plan, o.Params); o.Plan != "read-write-to-microservices" || len(manual) > 0 {
+		t.Errorf("the way back (%s, %v) waits for a person at %v", o.Plan, o.Params, manual)
 	}
 	if manual := manualSteps(t, "microservices-to-read-write", applyOptions("/tmp/env", "http://prometheus:9090", nil).Params); len(manual) > 0 {
 		t.Errorf("the demo's own run waits for a person at %v", manual)
 	}
-	// The printed command routes as the demo's run did.
-	if got, want := params(t, flags(routing())), values(routing()); !maps.Equal(got, want) {
-		t.Errorf("routing as flags %v, as values %v", got, want)
+	for name, value := range params(t, scenario.WayBackReplicas()) {
+		if o.Params[name] != value {
+			t.Errorf("the way back's %s=%q, want %q", name, o.Params[name], value)
+		}
+	}
+	if o.Bind != applyOptions("/tmp/env", "http://prometheus:9090", nil).Bind || o.Run != (plan.ApplyOptions{Yes: true}) {
+		t.Errorf("the way back binds %+v and runs %+v, not as the demo's run", o.Bind, o.Run)
 	}
 }
 

@@ -31,6 +31,24 @@ import (
 // read-write plans' long-term query gate (storeQuery, step 4.2 of
 // microservices-to-read-write) needs it: with Mimir's 13h and 2h a young
 // cluster has no data only the store-gateways answer.
+const LongTermData = "{ _config+:: { query_ingesters_within: '6m', tsdb_block_ranges_period: '1m' } }"
+
+// LongTermDataGrafana is LongTermData for DeployGrafana, set through
+// Grafana's library's *_args: -querier.query-ingesters-within 6m for the
+// queriers and the ruler (whose arguments read-write mode's mimir-read
+// and mimir-backend take over), 1m blocks and head compaction every 15s
+// (Mimir: 1m) for the ingesters (and mimir-write). The rest of the chain
+// is the environment's own (e2e/grafanalib: ship, cleanup and sync every
+// 15s, store after 1m).
+const LongTermDataGrafana = `{
+  querier_args+:: { 'querier.query-ingesters-within': '6m' },
+  ruler_args+:: { 'querier.query-ingesters-within': '6m' },
+  ingester_args+:: {
+    'blocks-storage.tsdb.block-ranges-period': '1m',
+    'blocks-storage.tsdb.head-compaction-interval': '15s',
+  },
+}`
+
 // IngesterReplicas and StoreGatewayReplicas are the microservice ingesters
 // and store-gateways the scenarios' environments run (mimir-lite's
 // multi_zone_ingester_replicas and multi_zone_store_gateway_replicas
@@ -46,8 +64,6 @@ const (
 func WayBackReplicas() []string {
 	return []string{"-p", fmt.Sprintf("ingesterReplicas=%d", IngesterReplicas), "-p", fmt.Sprintf("storeGatewayReplicas=%d", StoreGatewayReplicas)}
 }
-
-const LongTermData = "{ _config+:: { query_ingesters_within: '6m', tsdb_block_ranges_period: '1m' } }"
 
 // Env is a test Tanka environment deployed in its own namespace.
 type Env struct {
@@ -171,12 +187,13 @@ func DropNamespace(ctx context.Context, c *kube.Clients, ns string) error {
 }
 
 // DeployGrafana removes namespace ns if it exists, writes the e2e
-// environment on Grafana's Mimir 3.0.5 library into workDir
+// environment on Grafana's Mimir library of module m (grafanalib.Mimir305
+// or Mimir216) into workDir
 // (grafanalib.WriteTestProject: zoned ingesters and store-gateways rendered
 // OnDelete, S3 storage on a Versity gateway, caches and rollout-operator
 // off) with extra jsonnet merged into it ("" for none), applies it and
 // waits until every workload is ready.
-func DeployGrafana(ctx context.Context, c *kube.Clients, workDir, ns, extra string) (*Env, error) {
+func DeployGrafana(ctx context.Context, c *kube.Clients, workDir string, m grafanalib.Module, ns, extra string) (*Env, error) {
 	if err := DropNamespace(ctx, c, ns); err != nil {
 		return nil, err
 	}
@@ -184,7 +201,7 @@ func DeployGrafana(ctx context.Context, c *kube.Clients, workDir, ns, extra stri
 	if err != nil {
 		return nil, err
 	}
-	dir, err := grafanalib.WriteTestProject(workDir, k8sLib, grafanalib.Mimir305, ns, extra)
+	dir, err := grafanalib.WriteTestProject(workDir, k8sLib, m, ns, extra)
 	if err != nil {
 		return nil, err
 	}

@@ -15,20 +15,20 @@
 // gateway-write, gateway-read and gateway-backend, reached through the API
 // server's service proxy, so the suite needs no route into the pod network.
 //
-// The Mimir 3 scenarios (zone shutdown, KV migrations) deploy Grafana's
-// Mimir jsonnet library (e2e/grafanalib), whose zone StatefulSets are
-// OnDelete: the rollout-operator stand-in's controller rolls them
-// (startRolloutController). The read-write round trip still runs Mimir 2.9
-// from the test library mimir-lite (e2e/testdata/tanka).
+// The scenarios deploy Grafana's Mimir jsonnet library (e2e/grafanalib):
+// Mimir 3.0.5 for the zone shutdown and the KV migrations, Mimir 2.16.0 for
+// the read-write round trip. Its zone StatefulSets are OnDelete: the
+// rollout-operator stand-in's controller rolls them
+// (startRolloutController).
 //
 // At the end the suite writes what each mimirctl run that ran steps cost
 // (reportCosts): wall-clock and CPU time (rusage), peak RSS (VmHWM
 // sampled, runSampled), and, for runs with -o json, each step's time
 // split by its JSON events (scenario.StepTimes).
 //
-// Where the API server runs on this machine, the zone-shutdown scenario runs
-// behind rollout-operator's prepare-downscale and no-downscale webhooks with
-// its zone tracker, served by the stand-in of e2e/rolloutoperatorfake (the
+// Where the API server runs on this machine, the zone-shutdown scenario and
+// the read-write round trip run behind rollout-operator's prepare-downscale
+// and no-downscale webhooks with its zone tracker, served by the stand-in of e2e/rolloutoperatorfake (the
 // operator's image and Go module cannot be had here); elsewhere it runs
 // without them.
 package suite

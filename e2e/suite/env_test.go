@@ -8,52 +8,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 )
 
-// deployEnv deploys a test environment in namespace ns (see scenario.Deploy)
-// and removes the namespace when the test ends.
-func deployEnv(t *testing.T, name, ns, extra string) *scenario.Env {
-	t.Helper()
-	return deployEnvIn(t, t.TempDir(), name, ns, extra)
-}
-
-// deployEnvIn is deployEnv with the Tanka project written under workDir.
-func deployEnvIn(t *testing.T, workDir, name, ns, extra string) *scenario.Env {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	defer cancel()
-	e, err := scenario.Deploy(ctx, harness.clients, workDir, name, ns, extra)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("environment %s ready in namespace %s after %s (%d objects)", name, ns, e.Took.Round(time.Second), e.Objects)
-	t.Cleanup(func() { dropNamespace(t, ns) })
-	return e
-}
-
-// deployGrafanaEnv deploys the environment on Grafana's Mimir 3.0.5 library
-// in namespace ns with extra jsonnet merged into it (see
+// deployGrafanaEnv deploys the environment on Grafana's Mimir library of
+// module m in namespace ns with extra jsonnet merged into it (see
 // scenario.DeployGrafana) and removes the namespace when the test ends.
-func deployGrafanaEnv(t *testing.T, ns, extra string) *scenario.Env {
+func deployGrafanaEnv(t *testing.T, m grafanalib.Module, ns, extra string) *scenario.Env {
 	t.Helper()
-	return deployGrafanaEnvIn(t, t.TempDir(), ns, extra)
+	return deployGrafanaEnvIn(t, t.TempDir(), m, ns, extra)
 }
 
 // deployGrafanaEnvIn is deployGrafanaEnv with the Tanka project written
 // under workDir.
-func deployGrafanaEnvIn(t *testing.T, workDir, ns, extra string) *scenario.Env {
+func deployGrafanaEnvIn(t *testing.T, workDir string, m grafanalib.Module, ns, extra string) *scenario.Env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	e, err := scenario.DeployGrafana(ctx, harness.clients, workDir, ns, extra)
+	e, err := scenario.DeployGrafana(ctx, harness.clients, workDir, m, ns, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("Grafana's library environment ready in namespace %s after %s (%d objects)", ns, e.Took.Round(time.Second), e.Objects)
+	t.Logf("Grafana's Mimir %s library environment ready in namespace %s after %s (%d objects)", m.Name, ns, e.Took.Round(time.Second), e.Objects)
 	t.Cleanup(func() { dropNamespace(t, ns) })
 	return e
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
@@ -31,7 +32,7 @@ func TestGrafanaLibraryEnvironmentServes(t *testing.T) {
 	const ns = "e2e-grafana"
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	deployGrafanaEnv(t, ns, "")
+	deployGrafanaEnv(t, grafanalib.Mimir305, ns, "")
 
 	pods, err := podaccess.NewProxy(harness.clients.Config)
 	if err != nil {

@@ -47,7 +47,7 @@ func TestKVStoresMoveToMemberlist(t *testing.T) {
 	if envRoot == "" {
 		envRoot = t.TempDir()
 	}
-	e := deployGrafanaEnvIn(t, envRoot, ns, "(import '"+grafanalib.KVStartLib+"')")
+	e := deployGrafanaEnvIn(t, envRoot, grafanalib.Mimir305, ns, "(import '"+grafanalib.KVStartLib+"')")
 	// Grafana's library renders the ingester and store-gateway zones
 	// OnDelete: the rollout-operator stand-in rolls them when a step changes
 	// their pods.

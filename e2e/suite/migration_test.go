@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
@@ -29,17 +30,32 @@ func migrationArgs(e *scenario.Env, name string) []string {
 	return args
 }
 
-// TestMigrationRoundTripLosesNoSample takes a Mimir 2.9 cluster from
-// microservices to read-write and back under continuous writes and queries.
-// The forward run is killed (SIGKILL) at a random moment and resumed after a
-// forced unlock; the way back runs in 4-minute maintenance windows; both
-// runs must end with every step done, every acknowledged sample readable and
-// few failed queries.
+// TestMigrationRoundTripLosesNoSample takes a Mimir 2.16 cluster deployed
+// from Grafana's 2.16 jsonnet library (e2e/grafanalib: OnDelete zone
+// StatefulSets, which the rollout-operator stand-in's controller rolls; S3
+// storage; the ruler on; the HA tracker on etcd; the stand-in's
+// prepare-downscale webhook and zone tracker guarding the ingester zones,
+// where the API server can call this process) from microservices to
+// read-write and back under continuous writes and queries. The forward run
+// is killed (SIGKILL) at a random moment and resumed after a forced unlock;
+// the way back runs in 4-minute maintenance windows; both runs must end
+// with every step done, every acknowledged sample readable and few failed
+// queries.
 func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 	t.Parallel() // each scenario has its own namespace; they share the cluster
 	const ns = "e2e-rw"
-	e := deployEnv(t, "environments/mimir", ns, scenario.LongTermData)
+	e := deployGrafanaEnv(t, grafanalib.Mimir216, ns, scenario.LongTermDataGrafana)
 	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend", "gateway-backend": "ruler"})
+	startRolloutController(t, ns)
+	if ro := startRolloutOperator(t, ns); ro != nil {
+		// The microservice ingester zones the plan shuts down, labelled
+		// for the prepare-downscale webhook as in the zone-shutdown
+		// scenario, their earlier downscales recorded a day ago.
+		zones := []string{"ingester-zone-a", "ingester-zone-b", "ingester-zone-c"}
+		ro.guard(t, time.Minute, zones...)
+		long := time.Now().Add(-24 * time.Hour)
+		ro.setLastDownscaled(t, map[string]time.Time{zones[0]: long, zones[1]: long, zones[2]: long})
+	}
 	tr := startTraffic(t, ns, map[string]map[string]string{"migration": nil})
 	time.Sleep(45 * time.Second)
 

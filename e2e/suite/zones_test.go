@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/load"
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 
@@ -33,7 +34,7 @@ import (
 func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 	t.Parallel() // each scenario has its own namespace; they share the cluster
 	const ns = "e2e-zones"
-	e := deployGrafanaEnv(t, ns, bulkOverrides)
+	e := deployGrafanaEnv(t, grafanalib.Mimir305, ns, bulkOverrides)
 	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend"})
 	startRolloutController(t, ns)
 	tr := startTraffic(t, ns, map[string]map[string]string{"zones": nil})
