@@ -92,7 +92,7 @@ func run(ctx context.Context, ns, bin string, back bool) error {
 		if err := os.RemoveAll(work); err != nil {
 			return err
 		}
-		env, err := scenario.DeployGrafana(ctx, clients, work, grafanalib.Mimir216, ns, scenario.LongTermDataGrafana)
+		env, err := scenario.DeployGrafana(ctx, clients, work, grafanalib.Mimir216, ns, scenario.LongTermData)
 		if err != nil {
 			return err
 		}

@@ -124,7 +124,7 @@
 // the etcd StatefulSet of environment/mimir-e2e-etcd.libsonnet, set through
 // distributor_args (the 3.0 library hard-codes memberlist); or the
 // read-write round trip's long-term data settings
-// (scenario.LongTermDataGrafana).
+// (scenario.LongTermData).
 //
 // The unit tests (environment_test.go) render the environment on both
 // modules with pkg/tanka and check it against the local cluster's image rules

@@ -836,13 +836,13 @@ func TestMimir216EnvironmentRunsTheHATrackerOnItsOwnEtcd(t *testing.T) {
 }
 
 // The read-write round trip's long-term data settings
-// (scenario.LongTermDataGrafana) keep every Mimir component that has
+// (scenario.LongTermData) keep every Mimir component that has
 // either flag valid: Mimir refuses to start when
 // -querier.query-ingesters-within (default 13h) is not above
 // -querier.query-store-after (default 12h). The ruler, which queries like
 // the queriers, once crash-looped on 6m against its default 12h.
 func TestLongTermDataKeepsQueryIngestersWithinAboveQueryStoreAfter(t *testing.T) {
-	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir216, testNamespace, scenario.LongTermDataGrafana)
+	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir216, testNamespace, scenario.LongTermData)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,7 @@ package scenario
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,29 +15,23 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
-// LongTermData is extra jsonnet for Deploy (mimir-lite knobs) under which
-// the cluster holds long-term data within minutes: queriers ask the
-// ingesters only for the last 6m (-querier.query-ingesters-within) and
-// ingesters cut and ship a 1m block every minute
-// (-blocks-storage.tsdb.block-ranges-period). A sample reaches the
-// store-gateways and the queriers' bucket index about 3.5m after it is
-// written at most (1.5 block ranges + head compaction interval + ship
-// interval + compactor cleanup and store-gateway sync, 15s each, + the
+// LongTermData is extra jsonnet for DeployGrafana under which the cluster
+// holds long-term data within minutes, set through Grafana's library's
+// *_args: queriers and the ruler (whose arguments read-write mode's
+// mimir-read and mimir-backend take over) ask the ingesters only for the
+// last 6m (-querier.query-ingesters-within), and ingesters (and
+// mimir-write) cut and ship a 1m block every minute
+// (-blocks-storage.tsdb.block-ranges-period, head compaction every 15s;
+// Mimir: 2h and 1m). A sample reaches the store-gateways and the queriers'
+// bucket index about 3.5m after it is written at most (1.5 block ranges +
+// head compaction interval + ship interval + compactor cleanup and
+// store-gateway sync, 15s each in e2e/grafanalib's environment, + the
 // queriers' one-minute bucket-index check), well within the 6m the
 // ingesters still answer for, so no sample falls between the two. The
 // read-write plans' long-term query gate (storeQuery, step 4.2 of
 // microservices-to-read-write) needs it: with Mimir's 13h and 2h a young
 // cluster has no data only the store-gateways answer.
-const LongTermData = "{ _config+:: { query_ingesters_within: '6m', tsdb_block_ranges_period: '1m' } }"
-
-// LongTermDataGrafana is LongTermData for DeployGrafana, set through
-// Grafana's library's *_args: -querier.query-ingesters-within 6m for the
-// queriers and the ruler (whose arguments read-write mode's mimir-read
-// and mimir-backend take over), 1m blocks and head compaction every 15s
-// (Mimir: 1m) for the ingesters (and mimir-write). The rest of the chain
-// is the environment's own (e2e/grafanalib: ship, cleanup and sync every
-// 15s, store after 1m).
-const LongTermDataGrafana = `{
+const LongTermData = `{
   querier_args+:: { 'querier.query-ingesters-within': '6m' },
   ruler_args+:: { 'querier.query-ingesters-within': '6m' },
   ingester_args+:: {
@@ -50,9 +41,9 @@ const LongTermDataGrafana = `{
 }`
 
 // IngesterReplicas and StoreGatewayReplicas are the microservice ingesters
-// and store-gateways the scenarios' environments run (mimir-lite's
-// multi_zone_ingester_replicas and multi_zone_store_gateway_replicas
-// defaults, one per zone): the way back to microservices restores them
+// and store-gateways the scenarios' environments run (e2e/grafanalib's
+// multi_zone_ingester_replicas and multi_zone_store_gateway_replicas, one
+// per zone): the way back to microservices restores them
 // (read-write-to-microservices' ingesterReplicas and storeGatewayReplicas).
 const (
 	IngesterReplicas     = 3
@@ -74,35 +65,6 @@ type Env struct {
 	Took    time.Duration
 }
 
-// Deploy removes namespace ns if it exists, copies the test Tanka project
-// into workDir, points environment
-// name (e.g. "environments/mimir") at namespace ns with extra jsonnet merged
-// into it, adds mimirctl's overlay import, applies it and waits until every
-// workload is ready.
-func Deploy(ctx context.Context, c *kube.Clients, workDir, name, ns, extra string) (*Env, error) {
-	// A namespace left by an interrupted run would carry its objects and its
-	// mimirctl state into this one.
-	if err := DropNamespace(ctx, c, ns); err != nil {
-		return nil, err
-	}
-	root, err := tankaenv.Copy(workDir)
-	if err != nil {
-		return nil, err
-	}
-	merge := fmt.Sprintf("{ _config+:: { namespace: %q } }\n", ns)
-	if extra != "" {
-		merge = fmt.Sprintf("{ _config+:: { namespace: %q } } + %s\n", ns, extra)
-	}
-	if err := tankaenv.AppendMerge(root, name, "e2e.libsonnet", merge); err != nil {
-		return nil, err
-	}
-	dir := filepath.Join(root, name)
-	if err := setSpecNamespace(dir, ns); err != nil {
-		return nil, err
-	}
-	return deploy(ctx, c, dir, ns)
-}
-
 // deploy adds mimirctl's overlay import to the environment at dir, applies
 // it and waits until every workload is ready.
 func deploy(ctx context.Context, c *kube.Clients, dir, ns string) (*Env, error) {
@@ -121,30 +83,6 @@ func deploy(ctx context.Context, c *kube.Clients, dir, ns string) (*Env, error) 
 		return nil, fmt.Errorf("environment %s in namespace %s not ready: %w", dir, ns, err)
 	}
 	return &Env{NS: ns, Dir: dir, Objects: len(res.Objects), Took: time.Since(start)}, nil
-}
-
-// setSpecNamespace points the environment's spec.json at namespace ns: Tanka
-// puts objects without a namespace there.
-func setSpecNamespace(dir, ns string) error {
-	path := filepath.Join(dir, "spec.json")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	var spec map[string]any
-	if err := json.Unmarshal(raw, &spec); err != nil {
-		return err
-	}
-	inner, _ := spec["spec"].(map[string]any)
-	if inner == nil {
-		return fmt.Errorf("%s has no spec", path)
-	}
-	inner["namespace"] = ns
-	out, err := json.MarshalIndent(spec, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, out, 0o644)
 }
 
 // ApplyOverlay writes the overlay, applies the environment and waits for it:

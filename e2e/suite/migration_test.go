@@ -44,7 +44,7 @@ func migrationArgs(e *scenario.Env, name string) []string {
 func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 	t.Parallel() // each scenario has its own namespace; they share the cluster
 	const ns = "e2e-rw"
-	e := deployGrafanaEnv(t, grafanalib.Mimir216, ns, scenario.LongTermDataGrafana)
+	e := deployGrafanaEnv(t, grafanalib.Mimir216, ns, scenario.LongTermData)
 	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend", "gateway-backend": "ruler"})
 	startRolloutController(t, ns)
 	if ro := startRolloutOperator(t, ns); ro != nil {
