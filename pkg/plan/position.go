@@ -70,8 +70,8 @@ func (e *PositionError) Error() string {
 //     the earlier actions of the point's own step (the point itself is
 //     checked as usual, since the cluster may not have caught up with the
 //     file yet);
-//   - a run whose state records a point as done that the environment does
-//     not hold is refused (PositionError);
+//   - a run whose state records a point as done while the environment
+//     holds neither it nor a later point is refused (PositionError);
 //   - a run whose state is behind the environment (someone went on by hand)
 //     starts from the environment's position, as a new run would.
 func place(p *Plan, st *State, trail *Trail) (Placement, error) {
@@ -93,7 +93,12 @@ func place(p *Plan, st *State, trail *Trail) (Placement, error) {
 			}
 		}
 	}
-	if recorded >= 0 && !trail.Holds[recorded] {
+	// The environment is against the record only when it holds neither the
+	// recorded point nor a later one: a later point's change may set again
+	// what the recorded one set (a run stopped inside an action that had
+	// written its change, before recording it), and then the environment
+	// is ahead, not against it.
+	if recorded >= 0 && at < recorded {
 		ref := trail.Points[recorded]
 		return pl, &PositionError{Document: trail.Document, RunID: st.RunID, Step: p.Steps[ref.Step].ID,
 			Action: p.Steps[ref.Step].Actions[ref.Action].Label(), Missing: trail.Missing[recorded]}
