@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -243,9 +244,10 @@ func (z *Zone) readDuration(ctx context.Context, sel podaccess.Selector, key str
 // "querier.query_store_after", in Go's or Prometheus's form, see
 // ParseDuration) from every pod sel selects in d.Namespace, through
 // d.Observer.Config, and returns the largest value with the pod holding it.
-// A selected pod that is not running, whose /config cannot be read or has
-// no such key fails the whole read: the value it holds could be the
-// largest. Selecting no pod is an error unless optional (then Pods is 0).
+// A selected pod that is not running (unless it is terminating), whose
+// /config cannot be read or has no such key fails the whole read: the value
+// it holds could be the largest. Selecting no pod is an error unless
+// optional (then Pods is 0).
 func LargestDuration(ctx context.Context, p Pods, sel podaccess.Selector, key string, optional bool) (ConfigValue, error) {
 	out := ConfigValue{Key: key}
 	n, err := readEvery(ctx, p, sel, key, func(t podaccess.Target, raw string) error {
@@ -272,7 +274,10 @@ func LargestDuration(ctx context.Context, p Pods, sel podaccess.Selector, key st
 // each raw value to use; it returns how many pods were read. A selected pod
 // that is not running, whose /config cannot be read, or whose value use
 // rejects fails the whole read (what it holds is unknown, so no extreme
-// over the pods can be trusted); selecting no pod is not an error here.
+// over the pods can be trusted); selecting no pod is not an error here. A
+// terminating pod is left out: no Service sends it new queries or series,
+// so its settings bound nothing that follows (a scale-down of mimir-read a
+// step earlier left one behind while a zone shutdown computed its wait).
 func readEvery(ctx context.Context, p Pods, sel podaccess.Selector, key string, use func(t podaccess.Target, raw string) error) (int, error) {
 	if p.Kube == nil || p.Config == nil {
 		return 0, fmt.Errorf("read %s from %s: built without a Kubernetes client or a /config reader", key, sel)
@@ -283,7 +288,9 @@ func readEvery(ctx context.Context, p Pods, sel podaccess.Selector, key string, 
 	}
 	var problems []string
 	for _, nr := range res.NotReady {
-		problems = append(problems, "pod "+nr)
+		if name, _, _ := strings.Cut(nr, ":"); !slices.Contains(res.Terminating, name) {
+			problems = append(problems, "pod "+nr)
+		}
 	}
 	n := 0
 	for _, t := range res.Targets {

@@ -80,6 +80,9 @@ func (s Selector) String() string {
 type Resolved struct {
 	Targets  []Target
 	NotReady []string // "name: reason"
+	// Terminating names the pods of NotReady that are being deleted: no
+	// Service sends them new requests, and they will not come back.
+	Terminating []string
 }
 
 // List returns the pods in namespace that match sel, sorted by name.
@@ -122,6 +125,9 @@ func Resolve(ctx context.Context, cs kubernetes.Interface, namespace string, sel
 		p := &pods[i]
 		if reason := unreachable(p); reason != "" {
 			out.NotReady = append(out.NotReady, p.Name+": "+reason)
+			if p.DeletionTimestamp != nil {
+				out.Terminating = append(out.Terminating, p.Name)
+			}
 			continue
 		}
 		out.Targets = append(out.Targets, Target{Namespace: p.Namespace, Name: p.Name, IP: p.Status.PodIP, Port: portOf(p, sel)})
