@@ -80,7 +80,7 @@ bench: ## Go benchmarks (performance goals live here, not in unit tests)
 
 .PHONY: conformance
 conformance: ## Grafana's Mimir jsonnet test environments rendered by pkg/tanka (and tk) vs Grafana's YAML; every built-in plan step by step on Grafana's library; pkg/mimir's facts against the module
-	$(TEST_TK_ENV) $(GO) test -count=1 -tags conformance -timeout 40m -v ./e2e/conformance/
+	$(TEST_TK_ENV) $(GO) test -count=1 -tags conformance -timeout 60m -v ./e2e/conformance/
 
 .PHONY: bench-conformance
 bench-conformance: ## Benchmark the largest Grafana test environment (newest Mimir): pkg/tanka vs the tk binary, side by side
@@ -91,8 +91,8 @@ integration: cluster-up ## Integration tests: real Mimir and Prometheus processe
 	$(TEST_TK_ENV) MIMIRCTL_TEST_KUBECONFIG=$$($(LOCALCLUSTER) env --kubeconfig) $(GO) test -race -count=1 -p 1 -tags integration -timeout 30m ./pkg/...
 
 .PHONY: e2e
-e2e: cluster-up build ## The end-to-end suite on the local cluster (zone replacement, migration round trip, KV migrations)
-	$(GO) test -count=1 -p 1 -parallel 3 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/local/cluster ./e2e/suite
+e2e: cluster-up build ## The end-to-end suite on the local cluster (zone shutdown, microservices to read-write and back, KV migrations), its scenarios side by side
+	$(GO) test -count=1 -p 1 -parallel 5 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/local/cluster ./e2e/suite
 
 .PHONY: e2e-and-conformance
 e2e-and-conformance: ## The e2e suite and the conformance harness side by side (each prints its output when it ends)

@@ -97,7 +97,7 @@ func run(ctx context.Context, ns, bin string, back bool) error {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "%d objects ready in %s; environment %s\n", env.Objects, env.Took.Round(time.Second), env.Dir)
-		gw := map[string]string{scenario.GatewayWrite: "distributor", scenario.GatewayRead: "query-frontend", scenario.GatewayBackend: "ruler"}
+		gw := map[string]map[string]string{scenario.GatewayWrite: scenario.Name("distributor"), scenario.GatewayRead: scenario.Name("query-frontend"), scenario.GatewayBackend: scenario.Name("ruler")}
 		if err := scenario.Gateways(ctx, clients, ns, gw); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package grafanalib_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path"
@@ -835,14 +836,26 @@ func TestMimir216EnvironmentRunsTheHATrackerOnItsOwnEtcd(t *testing.T) {
 	}
 }
 
-// The read-write round trip's long-term data settings
+// The read-write migrations' long-term data settings
 // (scenario.LongTermData) keep every Mimir component that has
 // either flag valid: Mimir refuses to start when
 // -querier.query-ingesters-within (default 13h) is not above
 // -querier.query-store-after (default 12h). The ruler, which queries like
 // the queriers, once crash-looped on 6m against its default 12h.
+// Both starts of the read-write scenarios are checked: microservices (the
+// forward run's) and read-write mode (scenario.ReadWrite, the way back's),
+// where mimir-read and mimir-backend take the flags over.
 func TestLongTermDataKeepsQueryIngestersWithinAboveQueryStoreAfter(t *testing.T) {
-	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir216, testNamespace, scenario.LongTermData)
+	for name, extra := range map[string]string{"microservices": scenario.LongTermData, "read-write": scenario.LongTermData + " + " + scenario.ReadWrite} {
+		t.Run(name, func(t *testing.T) { checkQueryIngestersWithin(t, renderMimir216(t, extra)) })
+	}
+}
+
+// renderMimir216 renders the e2e environment on Grafana's 2.16 library with
+// extra merged into it.
+func renderMimir216(t *testing.T, extra string) *tanka.Result {
+	t.Helper()
+	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir216, testNamespace, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -850,6 +863,11 @@ func TestLongTermDataKeepsQueryIngestersWithinAboveQueryStoreAfter(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return res
+}
+
+func checkQueryIngestersWithin(t *testing.T, res *tanka.Result) {
+	t.Helper()
 	effective := func(f map[string]string, name string, def time.Duration) time.Duration {
 		t.Helper()
 		v, ok := f[name]
@@ -881,5 +899,38 @@ func TestLongTermDataKeepsQueryIngestersWithinAboveQueryStoreAfter(t *testing.T)
 	}
 	if checked < 2 {
 		t.Errorf("%d Mimir containers set either flag, want the querier and the ruler at least", checked)
+	}
+}
+
+// The way back's start (scenario.ReadWrite after scenario.LongTermData) is
+// Grafana's read-write mode as its users run it: pods only in mimir-write
+// and mimir-backend (one per zone) and mimir-read (one), besides the
+// environment's own S3 gateway and etcd; no microservice runs a pod.
+func TestReadWriteStartRunsReadWriteModeOnly(t *testing.T) {
+	res := renderMimir216(t, scenario.LongTermData+" + "+scenario.ReadWrite)
+	want := map[string]int64{
+		"Deployment/mimir-read": 1, "Deployment/versitygw": 1, "StatefulSet/etcd": 1,
+		"StatefulSet/mimir-write-zone-a": 1, "StatefulSet/mimir-write-zone-b": 1, "StatefulSet/mimir-write-zone-c": 1,
+		"StatefulSet/mimir-backend-zone-a": 1, "StatefulSet/mimir-backend-zone-b": 1, "StatefulSet/mimir-backend-zone-c": 1,
+	}
+	got := map[string]int64{}
+	for _, o := range res.Objects {
+		u := &unstructured.Unstructured{Object: o.Object}
+		if u.GetKind() != "Deployment" && u.GetKind() != "StatefulSet" {
+			continue
+		}
+		n, found, err := unstructured.NestedInt64(u.Object, "spec", "replicas")
+		if err != nil {
+			t.Fatalf("%s: spec.replicas: %v", key(u), err)
+		}
+		if !found {
+			n = 1 // the API server's default
+		}
+		if n > 0 {
+			got[key(u)] = n
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("workloads with pods: %v, want %v", got, want)
 	}
 }

@@ -40,6 +40,16 @@ const LongTermData = `{
   },
 }`
 
+// ReadWrite is extra jsonnet for DeployGrafana, merged after LongTermData,
+// that deploys the cluster in Grafana's read-write mode as a read-write user
+// runs it before the way back to microservices: deployment_mode read-write
+// (whose assertions, zone-aware ingesters and store-gateways, rings on
+// memberlist, no querier autoscaling and no ruler remote evaluation, the
+// e2e environment meets), the library's mimir-write and mimir-backend
+// defaults (3 replicas: one per zone) and one mimir-read replica, the size
+// microservices-to-read-write leaves with mimirReadReplicas=1.
+const ReadWrite = `{ _config+:: { deployment_mode: 'read-write', mimir_read_replicas: 1 } }`
+
 // IngesterReplicas and StoreGatewayReplicas are the microservice ingesters
 // and store-gateways the scenarios' environments run (e2e/grafanalib's
 // multi_zone_ingester_replicas and multi_zone_store_gateway_replicas, one

@@ -21,14 +21,24 @@ const (
 	GatewayBackend = "gateway-backend"
 )
 
+// Name selects the pods whose name label is n (a microservice's
+// Deployment or a Deployment of read-write mode such as mimir-read).
+func Name(n string) map[string]string { return map[string]string{"name": n} }
+
+// RolloutGroup selects the pods of every zone of a rollout group (the
+// rollout-group label of Grafana's zone StatefulSets, as mimir-write's and
+// mimir-backend's).
+func RolloutGroup(g string) map[string]string { return map[string]string{"rollout-group": g} }
+
 // Gateways creates Services named after the keys, selecting the pods whose
-// name label is the value.
-func Gateways(ctx context.Context, c *kube.Clients, ns string, selectors map[string]string) error {
-	for svc, target := range selectors {
+// labels match the value (a Service selector: label → value, all must
+// match), as the plans' routeService action sets them.
+func Gateways(ctx context.Context, c *kube.Clients, ns string, selectors map[string]map[string]string) error {
+	for svc, selector := range selectors {
 		s := &corev1.Service{
 			ObjectMeta: metav1.ObjectMeta{Name: svc, Namespace: ns},
 			Spec: corev1.ServiceSpec{
-				Selector: map[string]string{"name": target},
+				Selector: selector,
 				Ports:    []corev1.ServicePort{{Name: "http-metrics", Port: 8080, TargetPort: intstr.FromInt32(8080)}},
 			},
 		}

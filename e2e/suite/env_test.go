@@ -46,7 +46,7 @@ func dropNamespace(t *testing.T, ns string) {
 	}
 }
 
-func gateways(t *testing.T, ns string, selectors map[string]string) {
+func gateways(t *testing.T, ns string, selectors map[string]map[string]string) {
 	t.Helper()
 	if err := scenario.Gateways(context.Background(), harness.clients, ns, selectors); err != nil {
 		t.Fatal(err)

@@ -53,7 +53,7 @@ func TestKVStoresMoveToMemberlist(t *testing.T) {
 	// their pods.
 	startRolloutController(t, ns)
 	installDeployRBAC(t, ns)
-	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend"})
+	gateways(t, ns, map[string]map[string]string{scenario.GatewayWrite: scenario.Name("distributor"), scenario.GatewayRead: scenario.Name("query-frontend")})
 	tr := startTraffic(t, ns, haPair)
 	time.Sleep(45 * time.Second)
 

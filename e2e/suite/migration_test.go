@@ -30,32 +30,27 @@ func migrationArgs(e *scenario.Env, name string) []string {
 	return args
 }
 
-// TestMigrationRoundTripLosesNoSample takes a Mimir 2.16 cluster deployed
-// from Grafana's 2.16 jsonnet library (e2e/grafanalib: OnDelete zone
-// StatefulSets, which the rollout-operator stand-in's controller rolls; S3
-// storage; the ruler on; the HA tracker on etcd; the stand-in's
+// TestMicroservicesToReadWriteLosesNoSample takes a Mimir 2.16 cluster
+// deployed from Grafana's 2.16 jsonnet library (e2e/grafanalib: OnDelete
+// zone StatefulSets, which the rollout-operator stand-in's controller rolls;
+// S3 storage; the ruler on; the HA tracker on etcd; the stand-in's
 // prepare-downscale webhook and zone tracker guarding the ingester zones,
 // where the API server can call this process) from microservices to
-// read-write and back under continuous writes and queries. The forward run
-// is killed (SIGKILL) at a random moment and resumed after a forced unlock;
-// the way back runs in 4-minute maintenance windows; both runs must end
-// with every step done, every acknowledged sample readable and few failed
-// queries.
-func TestMigrationRoundTripLosesNoSample(t *testing.T) {
+// read-write mode under continuous writes and queries. The run is killed
+// (SIGKILL) at a random moment and resumed after a forced unlock; it must
+// end with every step done, the cluster converged, every acknowledged sample
+// readable and few failed queries, and the way back must preview from where
+// it ends. The way back itself runs beside it
+// (TestReadWriteToMicroservicesLosesNoSample), from read-write mode as the
+// library deploys it.
+func TestMicroservicesToReadWriteLosesNoSample(t *testing.T) {
 	t.Parallel() // each scenario has its own namespace; they share the cluster
 	const ns = "e2e-rw"
 	e := deployGrafanaEnv(t, grafanalib.Mimir216, ns, scenario.LongTermData)
-	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend", "gateway-backend": "ruler"})
-	startRolloutController(t, ns)
-	if ro := startRolloutOperator(t, ns); ro != nil {
-		// The microservice ingester zones the plan shuts down, labelled
-		// for the prepare-downscale webhook as in the zone-shutdown
-		// scenario, their earlier downscales recorded a day ago.
-		zones := []string{"ingester-zone-a", "ingester-zone-b", "ingester-zone-c"}
-		ro.guard(t, time.Minute, zones...)
-		long := time.Now().Add(-24 * time.Hour)
-		ro.setLastDownscaled(t, map[string]time.Time{zones[0]: long, zones[1]: long, zones[2]: long})
-	}
+	gateways(t, ns, map[string]map[string]string{scenario.GatewayWrite: scenario.Name("distributor"),
+		scenario.GatewayRead: scenario.Name("query-frontend"), scenario.GatewayBackend: scenario.Name("ruler")})
+	// The microservice ingester zones the plan shuts down.
+	guardZones(t, ns, "ingester-zone-a", "ingester-zone-b", "ingester-zone-c")
 	tr := startTraffic(t, ns, map[string]map[string]string{"migration": nil})
 	time.Sleep(45 * time.Second)
 
@@ -71,13 +66,70 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 	if r := cli(t, ns, "plan", "microservices-to-read-write", "--env", e.Dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1"); r.code != 0 {
 		t.Errorf("plan after the run: exit %d, want 0 (nothing left)\n%s", r.code, tail(r.stdout, 30))
 	}
+	// The environment the run leaves (the library's read-write mode under
+	// mimirctl's overlay) is a start the way back takes: every step
+	// pending, no refusal.
+	back := cli(t, ns, append([]string{"plan", "read-write-to-microservices", "--env", e.Dir, "--detailed-exitcode"}, scenario.WayBackReplicas()...)...)
+	if back.code != 2 || !strings.Contains(back.stdout, "1-migration-mode") || !strings.Contains(back.stdout, "7-microservices-mode") {
+		t.Errorf("the way back previewed after the run: exit %d, want 2 with every step pending\n%s", back.code, tail(back.stdout+back.stderr, 30))
+	}
+	finishTraffic(t, tr)
+}
 
-	// The way back runs in maintenance windows too short for it.
-	inWindows(t, ns, append(migrationArgs(e, "read-write-to-microservices"), "-p", "zoneShutdownMinDuration=1m"), 4*time.Minute)
+// TestReadWriteToMicroservicesLosesNoSample takes a Mimir 2.16 cluster
+// deployed in read-write mode from Grafana's 2.16 library (scenario.ReadWrite;
+// otherwise the environment of TestMicroservicesToReadWriteLosesNoSample,
+// with the stand-in's webhook and zone tracker guarding the mimir-write
+// zones) back to microservices under continuous writes and queries, in
+// 4-minute maintenance windows too short for the plan. It must end with every
+// step done, the cluster converged, every acknowledged sample readable and
+// few failed queries.
+func TestReadWriteToMicroservicesLosesNoSample(t *testing.T) {
+	t.Parallel()
+	const ns = "e2e-rw-back"
+	e := deployGrafanaEnv(t, grafanalib.Mimir216, ns, scenario.LongTermData+" + "+scenario.ReadWrite)
+	gateways(t, ns, map[string]map[string]string{scenario.GatewayWrite: scenario.RolloutGroup("mimir-write"),
+		scenario.GatewayRead: scenario.Name("mimir-read"), scenario.GatewayBackend: scenario.RolloutGroup("mimir-backend")})
+	// The mimir-write zones the plan shuts down.
+	guardZones(t, ns, "mimir-write-zone-a", "mimir-write-zone-b", "mimir-write-zone-c")
+	tr := startTraffic(t, ns, map[string]map[string]string{"migration": nil})
+	time.Sleep(45 * time.Second)
+
+	args := migrationArgs(e, "read-write-to-microservices")
+	pre := cli(t, ns, append([]string{"plan", "read-write-to-microservices", "--env", e.Dir, "--detailed-exitcode"}, scenario.WayBackReplicas()...)...)
+	if pre.code != 2 || !strings.Contains(pre.stdout, "1-migration-mode") {
+		t.Fatalf("plan before the run: exit %d\n%s", pre.code, tail(pre.stdout+pre.stderr, 30))
+	}
+	inWindows(t, ns, append(args, "-p", "zoneShutdownMinDuration=1m"), 4*time.Minute)
 	assertDone(t, ns, "read-write-to-microservices")
 	assertConverged(t, ns, e)
 	assertPlacedAtTheEnd(t, ns, e)
+	finishTraffic(t, tr)
+}
 
+// guardZones starts the rollout-operator stand-in's rollout controller for
+// ns and, where the API server can call this process, its webhooks: the
+// zone StatefulSets are labelled for the prepare-downscale webhook (as in
+// the zone-shutdown scenario), with their earlier downscales recorded a day
+// ago in the zone tracker.
+func guardZones(t *testing.T, ns string, zones ...string) {
+	t.Helper()
+	startRolloutController(t, ns)
+	if ro := startRolloutOperator(t, ns); ro != nil {
+		ro.guard(t, time.Minute, zones...)
+		long := time.Now().Add(-24 * time.Hour)
+		at := map[string]time.Time{}
+		for _, z := range zones {
+			at[z] = long
+		}
+		ro.setLastDownscaled(t, at)
+	}
+}
+
+// finishTraffic lets the last writes settle, stops the traffic and checks
+// it: no acknowledged sample lost, few refused pushes, few failed queries.
+func finishTraffic(t *testing.T, tr *scenario.Traffic) {
+	t.Helper()
 	time.Sleep(30 * time.Second)
 	tr.Stop()
 	report(t, tr)

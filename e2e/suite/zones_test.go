@@ -35,7 +35,7 @@ func TestIngesterZoneShutdownLosesNoSample(t *testing.T) {
 	t.Parallel() // each scenario has its own namespace; they share the cluster
 	const ns = "e2e-zones"
 	e := deployGrafanaEnv(t, grafanalib.Mimir305, ns, bulkOverrides)
-	gateways(t, ns, map[string]string{"gateway-write": "distributor", "gateway-read": "query-frontend"})
+	gateways(t, ns, map[string]map[string]string{scenario.GatewayWrite: scenario.Name("distributor"), scenario.GatewayRead: scenario.Name("query-frontend")})
 	startRolloutController(t, ns)
 	tr := startTraffic(t, ns, map[string]map[string]string{"zones": nil})
 	preloadBulkSeries(t, ns, tr.HTTP)
