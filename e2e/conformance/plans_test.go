@@ -44,6 +44,16 @@ type planCase struct {
 	// inert lists the steps whose change renders nothing new from this
 	// start, with the reason; any other inert step fails.
 	inert map[string]string
+	// after (when set) is a plan run to its end on the start first: its
+	// jsonnet changes, every step's, are in the overlay before this plan's
+	// first step, as a run of it leaves the environment.
+	after *priorRun
+}
+
+// priorRun is a built-in plan with its parameters.
+type priorRun struct {
+	plan   string
+	params map[string]string
 }
 
 // grafanaState is a Grafana test file the plan's state must equal, object
@@ -116,6 +126,18 @@ var planCases = []planCase{
 		// mimir_write_replicas and mimir_backend_replicas are 3 in Grafana's
 		// file (the library's defaults): the microservices come back at 3.
 		plan: "read-write-to-microservices", params: wayBack, versions: twoX, start: "test-read-write-deployment-mode-s3",
+	},
+	{
+		// The round trip: the way back from the environment
+		// microservices-to-read-write leaves (its overlay on the
+		// microservices start), which the e2e suite's forward run previews
+		// the way back from on a live cluster. The start evaluates rules
+		// remotely, which the forward run turns off (its step 5.3): the way
+		// back turns it on again (rulerRemoteEvaluation), so the round trip
+		// ends with the start's workloads, the ruler-query path included.
+		plan: "read-write-to-microservices", params: map[string]string{"ingesterReplicas": "3", "storeGatewayReplicas": "3", "rulerRemoteEvaluation": "true"}, versions: twoX,
+		start: "test-deployment-mode-migration", edit: microservicesWithRemoteEvaluation,
+		after: &priorRun{plan: "microservices-to-read-write"},
 	},
 	{
 		plan: "read-write-to-microservices", params: map[string]string{"ingesterReplicas": "6", "storeGatewayReplicas": "6", "rulerRemoteEvaluation": "true"}, versions: twoX,
@@ -466,6 +488,9 @@ func TestBuiltinPlansAgainstGrafanasLibrary(t *testing.T) {
 				continue
 			}
 			name := fmt.Sprintf("%s/%s%v", v.Name, c.plan, c.params)
+			if c.after != nil {
+				name += fmt.Sprintf("-after-%s%v", c.after.plan, c.after.params)
+			}
 			envDir := filepath.Join(root, "environments", fmt.Sprintf("plan-%d", i))
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
@@ -508,6 +533,21 @@ func runPlanCase(t *testing.T, c planCase, v mimirVersion, operations, envDir st
 		t.Fatalf("%s%v makes no jsonnet change: nothing to check against the library", c.plan, c.params)
 	}
 	overlay := &tanka.Overlay{}
+	var origin *state // the start before the prior run, when there is one
+	if c.after != nil {
+		if origin, err = render(envDir, overlay); err != nil {
+			t.Fatalf("Mimir %s: the start %s does not render: %v", v.Name, c.start, err)
+		}
+		prior, err := plan.Load(plans.FS, c.after.plan, plan.LoadOptions{Registry: engine.Registry(), Params: c.after.params})
+		if err != nil {
+			t.Fatalf("load %s: %v", c.after.plan, err)
+		}
+		for _, s := range jsonnetSteps(prior) {
+			for _, ch := range s.changes {
+				ch.ApplyTo(overlay)
+			}
+		}
+	}
 	before, err := render(envDir, overlay)
 	if err != nil {
 		t.Fatalf("Mimir %s: the start %s does not render: %v", v.Name, c.start, err)
@@ -560,11 +600,42 @@ func runPlanCase(t *testing.T, c planCase, v mimirVersion, operations, envDir st
 		t.Logf("Mimir %s, step %s: %d objects changed", v.Name, s.id, len(diff))
 		before = after
 	}
+	if origin != nil {
+		// The round trip ends where it began: the same workloads.
+		got, want := workloads(before), workloads(origin)
+		var added, missing []string
+		for _, k := range got {
+			if !slices.Contains(want, k) {
+				added = append(added, k)
+			}
+		}
+		for _, k := range want {
+			if !slices.Contains(got, k) {
+				missing = append(missing, k)
+			}
+		}
+		if len(added)+len(missing) > 0 {
+			t.Errorf("Mimir %s: after %s and %s, workloads the start does not have: %v; the start's missing: %v", v.Name, c.after.plan, c.plan, added, missing)
+		}
+	}
 	for id := range c.grafana {
 		if !seen[id] {
 			t.Errorf("the case compares step %s, which %s has no jsonnet change in", id, c.plan)
 		}
 	}
+}
+
+// workloads lists the keys of the Deployments and StatefulSets a state
+// renders, sorted.
+func workloads(s *state) []string {
+	var out []string
+	for k, o := range s.objects {
+		if o["kind"] == "Deployment" || o["kind"] == "StatefulSet" {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // explainedBy returns the reason for a difference line whose object is
