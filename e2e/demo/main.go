@@ -23,10 +23,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -103,15 +103,9 @@ func run(ctx context.Context, ns, bin string, back bool) error {
 		}
 	}
 	say("the rollout-operator stand-in (e2e/rolloutoperatorfake, a fake) rolls the OnDelete zones while the plan runs")
-	// The controller reconciles every second and repeats itself while it
-	// waits: print a line only when it says something new.
-	var last string
 	ctl := &rolloutoperatorfake.Controller{Kube: clients.Kube, Namespace: ns, Interval: time.Second,
 		Log: func(format string, args ...any) {
-			if line := fmt.Sprintf(format, args...); line != last {
-				last = line
-				fmt.Fprintf(os.Stderr, "  rollout-operator stand-in: %s\n", line)
-			}
+			fmt.Fprintf(os.Stderr, "  rollout-operator stand-in: "+format+"\n", args...)
 		}}
 	ctlCtx, stopCtl := context.WithCancel(ctx)
 	ctlDone := make(chan struct{})
@@ -229,11 +223,7 @@ func wayBackOptions(envDir, prometheusURL string, events plan.EventSink) mimirct
 	o := applyOptions(envDir, prometheusURL, events)
 	o.Plan = "read-write-to-microservices"
 	o.Params = values(routing())
-	replicas := scenario.WayBackReplicas() // -p name=value pairs
-	for i := 1; i < len(replicas); i += 2 {
-		name, value, _ := strings.Cut(replicas[i], "=")
-		o.Params[name] = value
-	}
+	maps.Copy(o.Params, scenario.WayBackParams())
 	return o
 }
 

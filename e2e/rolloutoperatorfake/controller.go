@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -79,8 +80,12 @@ type Controller struct {
 	Interval time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	// Log receives one line per decision (optional).
+	// Log receives one line per decision (optional); a line equal to the
+	// one before it (a wait that goes on, pass after pass) is not repeated.
 	Log func(format string, args ...any)
+
+	mu      sync.Mutex
+	lastLog string
 }
 
 // Run reconciles every Interval until ctx ends; a failed pass is logged
@@ -438,7 +443,15 @@ func (c *Controller) now() time.Time {
 }
 
 func (c *Controller) logf(format string, args ...any) {
-	if c.Log != nil {
-		c.Log(format, args...)
+	if c.Log == nil {
+		return
+	}
+	line := fmt.Sprintf(format, args...)
+	c.mu.Lock()
+	repeated := line == c.lastLog
+	c.lastLog = line
+	c.mu.Unlock()
+	if !repeated {
+		c.Log("%s", line)
 	}
 }

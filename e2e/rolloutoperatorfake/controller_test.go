@@ -207,6 +207,29 @@ func TestANotReadyZoneGoesFirstAndTwoStopEverything(t *testing.T) {
 	}
 }
 
+// The controller passes every second; a wait that goes on is logged once,
+// and logged again only after another line came between.
+func TestAWaitThatGoesOnIsLoggedOnce(t *testing.T) {
+	objs := threeZones(1, nil)
+	for _, i := range []int{0, 2} {
+		objs[i].(*appsv1.StatefulSet).Status.ReadyReplicas = 0
+	}
+	f := newFakeCluster(t, objs...)
+	var lines []string
+	f.c.Log = func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	for range 3 {
+		f.reconcile(t)
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], "waiting") {
+		t.Fatalf("three passes of the same wait logged %q, want the waiting line once", lines)
+	}
+	f.c.logf("something else")
+	f.reconcile(t)
+	if len(lines) != 3 || lines[2] != lines[0] {
+		t.Errorf("the wait after another line logged %q, want it again", lines)
+	}
+}
+
 func TestAMissingPodCountsAsNotReady(t *testing.T) {
 	objs := threeZones(2, nil)
 	objs = append(objs[:2], objs[3:]...) // ingester-zone-a-1 gone, status still says 2 ready

@@ -3,6 +3,9 @@ package scenario
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -60,10 +63,19 @@ const (
 	StoreGatewayReplicas = 3
 )
 
-// WayBackReplicas are the read-write-to-microservices parameters that bring
-// the scenario's microservices back at their size.
+// WayBackParams are the read-write-to-microservices parameters that bring
+// the scenario's microservices back at their size (name → value).
+func WayBackParams() map[string]string {
+	return map[string]string{"ingesterReplicas": strconv.Itoa(IngesterReplicas), "storeGatewayReplicas": strconv.Itoa(StoreGatewayReplicas)}
+}
+
+// WayBackReplicas are WayBackParams as mimirctl's -p flags, in name order.
 func WayBackReplicas() []string {
-	return []string{"-p", fmt.Sprintf("ingesterReplicas=%d", IngesterReplicas), "-p", fmt.Sprintf("storeGatewayReplicas=%d", StoreGatewayReplicas)}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(WayBackParams())) {
+		out = append(out, "-p", name+"="+WayBackParams()[name])
+	}
+	return out
 }
 
 // Env is a test Tanka environment deployed in its own namespace.
