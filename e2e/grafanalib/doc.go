@@ -14,7 +14,7 @@
 // WriteTestProject writes the environment the e2e suite deploys on the
 // local cluster (e2e/local) and `make demo` runs, in place of the mimir-lite
 // test library (issue 15): on Mimir 3.0.5 for the zone shutdown and the KV
-// migrations, on Mimir 2.16.0 for the read-write migrations and the demo. It is a self-contained project (LayoutCopy: copies, not
+// migrations, on Mimir 2.16.0 for the read-write round trip and the demo. It is a self-contained project (LayoutCopy: copies, not
 // symlinks, so that the in-cluster Job of the KV scenario can mount it):
 // TestEnvironment, defined in environment/mimir-e2e.libsonnet (3.0.5) or
 // environment/mimir-e2e-2.16.libsonnet (2.16.0, which merges the former)
@@ -122,9 +122,9 @@
 // Consul Deployment reduced to the server container), the HA tracker on
 // the etcd StatefulSet of environment/mimir-e2e-etcd.libsonnet, set through
 // distributor_args (the 3.0 library hard-codes memberlist); or the
-// read-write migrations' long-term data settings
-// (scenario.LongTermData), and the way back's start in read-write mode
-// (scenario.ReadWrite).
+// read-write round trip's long-term data settings
+// (scenario.LongTermData), also in Grafana's read-write mode
+// (scenario.ReadWrite), which the unit tests render.
 //
 // The unit tests (environment_test.go) render the environment on both
 // modules with pkg/tanka and check it against the local cluster's image rules

@@ -842,9 +842,9 @@ func TestMimir216EnvironmentRunsTheHATrackerOnItsOwnEtcd(t *testing.T) {
 // -querier.query-ingesters-within (default 13h) is not above
 // -querier.query-store-after (default 12h). The ruler, which queries like
 // the queriers, once crash-looped on 6m against its default 12h.
-// Both starts of the read-write scenarios are checked: microservices (the
-// forward run's) and read-write mode (scenario.ReadWrite, the way back's),
-// where mimir-read and mimir-backend take the flags over.
+// Both modes are checked: microservices (the round trip's start) and
+// Grafana's read-write mode (scenario.ReadWrite), where mimir-read and
+// mimir-backend take the flags over.
 func TestLongTermDataKeepsQueryIngestersWithinAboveQueryStoreAfter(t *testing.T) {
 	for name, extra := range map[string]string{"microservices": scenario.LongTermData, "read-write": scenario.LongTermData + " + " + scenario.ReadWrite} {
 		t.Run(name, func(t *testing.T) { checkQueryIngestersWithin(t, renderMimir216(t, extra)) })
@@ -902,8 +902,8 @@ func checkQueryIngestersWithin(t *testing.T, res *tanka.Result) {
 	}
 }
 
-// The way back's start (scenario.ReadWrite after scenario.LongTermData) is
-// Grafana's read-write mode as its users run it: pods only in mimir-write
+// scenario.ReadWrite (after scenario.LongTermData) is Grafana's read-write
+// mode as its users run it: pods only in mimir-write
 // and mimir-backend (one per zone) and mimir-read (one), besides the
 // environment's own S3 gateway and etcd; no microservice runs a pod.
 func TestReadWriteStartRunsReadWriteModeOnly(t *testing.T) {

@@ -45,7 +45,8 @@ const LongTermData = `{
 
 // ReadWrite is extra jsonnet for DeployGrafana, merged after LongTermData,
 // that deploys the cluster in Grafana's read-write mode as a read-write user
-// runs it before the way back to microservices: deployment_mode read-write
+// runs it (the environment tests render it; a way-back scenario on a
+// cluster of its own would start there): deployment_mode read-write
 // (whose assertions, zone-aware ingesters and store-gateways, rings on
 // memberlist, no querier autoscaling and no ruler remote evaluation, the
 // e2e environment meets), the library's mimir-write and mimir-backend

@@ -25,11 +25,6 @@ const (
 // Deployment or a Deployment of read-write mode such as mimir-read).
 func Name(n string) map[string]string { return map[string]string{"name": n} }
 
-// RolloutGroup selects the pods of every zone of a rollout group (the
-// rollout-group label of Grafana's zone StatefulSets, as mimir-write's and
-// mimir-backend's).
-func RolloutGroup(g string) map[string]string { return map[string]string{"rollout-group": g} }
-
 // Gateways creates Services named after the keys, selecting the pods whose
 // labels match the value (a Service selector: label → value, all must
 // match), as the plans' routeService action sets them.

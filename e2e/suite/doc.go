@@ -17,8 +17,7 @@
 //
 // The scenarios deploy Grafana's Mimir jsonnet library (e2e/grafanalib):
 // Mimir 3.0.5 for the zone shutdown and the KV migrations, Mimir 2.16.0 for
-// the read-write migrations (microservices to read-write mode, and back
-// from read-write mode as the library deploys it, side by side). Its zone StatefulSets are OnDelete: the
+// the read-write round trip. Its zone StatefulSets are OnDelete: the
 // rollout-operator stand-in's controller rolls them
 // (startRolloutController).
 //
@@ -28,7 +27,7 @@
 // split by its JSON events (scenario.StepTimes).
 //
 // Where the API server runs on this machine, the zone-shutdown scenario and
-// the read-write migrations run behind rollout-operator's prepare-downscale
+// the read-write round trip run behind rollout-operator's prepare-downscale
 // and no-downscale webhooks with its zone tracker, served by the stand-in of e2e/rolloutoperatorfake (the
 // operator's image and Go module cannot be had here); elsewhere it runs
 // without them.

@@ -2,9 +2,8 @@
 // the github.com/grafana/mimir module whose VERSION is 2.16.0): the Mimir
 // 3.0.5 environment's settings (mimir-e2e.libsonnet, which see) where the
 // 2.16 library has the same knobs, and what 2.16 needs besides. It is the
-// environment of the read-write migrations: microservices mode, zones a, b
-// and c, which microservices-to-read-write takes to read-write mode; the
-// way back starts from its read-write mode (scenario.ReadWrite).
+// starting point of the read-write round trip: microservices mode, zones
+// a, b and c, which the read-write plans take to read-write mode and back.
 // The reasons are in e2e/grafanalib's package documentation (doc.go).
 //
 // main.jsonnet (grafanalib.WriteTestProject) sets _config.namespace.

@@ -77,7 +77,7 @@ build_mimir2() {
 
 # build_mimir216: the newest Mimir 2.x whose dependencies the module proxy
 # serves (later 2.x commits need github.com/grafana/alerting versions it
-# refuses), for the read-write migrations on Grafana's 2.16 library.
+# refuses), for the read-write round trip on Grafana's 2.16 library.
 build_mimir216() {
 	up_to_date "$here/mimir216" mimir216 && return
 	log "building Grafana Mimir $mimir216_version (about 4 minutes cold)"
