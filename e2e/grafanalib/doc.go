@@ -14,8 +14,9 @@
 // WriteTestProject writes the environment the e2e suite deploys on the
 // local cluster (e2e/local) and `make demo` runs, in place of the mimir-lite
 // test library (issue 15): on Mimir 3.0.5 for the zone shutdown and the KV
-// migrations, on Mimir 2.16.0 for the read-write round trip and the demo. It is a self-contained project (LayoutCopy: copies, not
-// symlinks, so that the in-cluster Job of the KV scenario can mount it):
+// migrations, on Mimir 2.16.0 for the read-write round trip and the demo.
+// It is a self-contained project (LayoutCopy: copies, not symlinks, so that
+// the in-cluster Job of the KV scenario can mount it):
 // TestEnvironment, defined in environment/mimir-e2e.libsonnet (3.0.5) or
 // environment/mimir-e2e-2.16.libsonnet (2.16.0, which merges the former)
 // on top of Grafana's library with only test-sized settings, set through

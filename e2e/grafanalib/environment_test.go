@@ -836,7 +836,7 @@ func TestMimir216EnvironmentRunsTheHATrackerOnItsOwnEtcd(t *testing.T) {
 	}
 }
 
-// The read-write migrations' long-term data settings
+// The read-write round trip's long-term data settings
 // (scenario.LongTermData) keep every Mimir component that has
 // either flag valid: Mimir refuses to start when
 // -querier.query-ingesters-within (default 13h) is not above

@@ -27,7 +27,7 @@ image() {
 }
 image mimir2 /bin/mimir grafana/mimir:2.9.0
 image mimir3 /bin/mimir grafana/mimir:3.0.5
-# The read-write migrations run Grafana's official 2.16.0 image (the local
+# The read-write round trip runs Grafana's official 2.16.0 image (the local
 # cluster runs bin/mimir216, built from the same release's module).
 docker pull -q grafana/mimir:2.16.0 >/dev/null
 image consul /bin/consul hashicorp/consul:1.16.1

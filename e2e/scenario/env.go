@@ -72,9 +72,10 @@ func WayBackParams() map[string]string {
 
 // WayBackReplicas are WayBackParams as mimirctl's -p flags, in name order.
 func WayBackReplicas() []string {
+	params := WayBackParams()
 	var out []string
-	for _, name := range slices.Sorted(maps.Keys(WayBackParams())) {
-		out = append(out, "-p", name+"="+WayBackParams()[name])
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		out = append(out, "-p", name+"="+params[name])
 	}
 	return out
 }
