@@ -56,6 +56,9 @@ type Options struct {
 	ForceFlush      bool
 	RolloutTimeout  time.Duration
 	ExternalTimeout time.Duration
+	// RenderMemo serves and keeps the environment's renders (tanka.Memo);
+	// nil: none.
+	RenderMemo *tanka.Memo
 }
 
 // Binder binds plan specs to the domain packages.
@@ -127,6 +130,7 @@ func (b *Binder) environment() (*envchange.Environment, error) {
 	if err != nil {
 		return nil, err
 	}
+	env.UseMemo(b.d.RenderMemo)
 	b.envCache = env
 	return env, nil
 }

@@ -26,6 +26,7 @@ type Environment struct {
 	mu     sync.Mutex
 	env    *tanka.Environment
 	cache  map[string]*tanka.Result
+	memo   *tanka.Memo // across processes (UseMemo); nil: none
 }
 
 // errNoEnvironment is the refusal of a plan that changes the environment
@@ -58,6 +59,10 @@ func OpenEnvironment(dir string) (*Environment, error) {
 	return e, nil
 }
 
+// UseMemo makes renders consult and fill m (tanka.Memo) before evaluating;
+// nil: no memo. Call it before the first render.
+func (e *Environment) UseMemo(m *tanka.Memo) { e.memo = m }
+
 // Dir is the environment's directory, where the overlay file is.
 func (e *Environment) Dir() string { return e.dir }
 
@@ -79,7 +84,7 @@ func (e *Environment) cachedRender(ctx context.Context, o *tanka.Overlay) (*tank
 	if r, ok := e.cache[string(key)]; ok {
 		return r, nil
 	}
-	r, err := tanka.Render(ctx, e.env, tanka.Options{Overlay: o})
+	r, err := tanka.Render(ctx, e.env, tanka.Options{Overlay: o, Memo: e.memo})
 	if err != nil {
 		return nil, err
 	}

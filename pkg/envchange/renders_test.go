@@ -125,6 +125,40 @@ func TestJsonnetApplyAndPreviewRenderEachOverlayOnce(t *testing.T) {
 	}
 }
 
+// A second process (a new Environment) previewing the same step with the
+// same memo is served both renders from it: a run resumed in the next
+// window does not evaluate the library again.
+func TestAnotherProcessIsServedTheRendersFromTheMemo(t *testing.T) {
+	memo := &tanka.Memo{Dir: t.TempDir()}
+	b, p, _ := renderOnceFixture(t)
+	served := func(b *testBinder) []bool {
+		t.Helper()
+		env, err := b.environment()
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.UseMemo(memo)
+		var out []bool
+		next := env.render
+		env.render = func(ctx context.Context, o *tanka.Overlay) (*tanka.Result, error) {
+			r, err := next(ctx, o)
+			if err == nil {
+				out = append(out, r.Memoized)
+			}
+			return r, err
+		}
+		preview(t, b, p, 0)
+		return out
+	}
+	if got := served(b); len(got) != 2 || got[0] || got[1] {
+		t.Fatalf("first process: renders served from the memo %v, want 2 evaluated", got)
+	}
+	again := newTestBinder(Deps{Dynamic: b.d.Dynamic, Mapper: b.d.Mapper, Namespace: "mimir", ForceConflicts: true}, b.dir)
+	if got := served(again); len(got) != 2 || !got[0] || !got[1] {
+		t.Errorf("second process: renders served from the memo %v, want both", got)
+	}
+}
+
 // BenchmarkJsonnetActionPreview measures one Preview of a jsonnet step
 // against the small test environment and a fake cluster, with a new Binder
 // each time (its environment's render cache starts empty, as in a run).

@@ -17,6 +17,7 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
 // Target is the Mimir cluster a call acts on and where its run state lives.
@@ -55,6 +56,12 @@ type Target struct {
 	Binder func(ctx context.Context, t *Target, opts BindOptions) (plan.Binder, error)
 	// Clock is the clock runs, waits and windows use.
 	Clock plan.Clock
+	// RenderMemo, when set, keeps the renders of plan runs and previews on
+	// disk and serves them to later runs with the same inputs (tanka.Memo):
+	// a run that resumes in the next window does not evaluate the library
+	// again for every remaining step. nil: none. The CLI sets
+	// tanka.UserMemo().
+	RenderMemo *tanka.Memo
 
 	clients *kube.Clients
 	pods    podaccess.Doer
@@ -125,7 +132,7 @@ func EngineBinder(_ context.Context, t *Target, o BindOptions) (plan.Binder, err
 	return engine.NewBinder(engine.Deps{
 		Kube: c.Kube, Dynamic: c.Dynamic, Mapper: c.Mapper, Namespace: c.Namespace, Pods: pods, Now: t.Clock.Now, Prometheus: o.Prometheus,
 		Options: engine.Options{Env: o.Env, External: o.ApplyMode == "external", DeletePVCs: o.DeletePVCs, ForceConflicts: o.ForceConflicts,
-			ForceFlush: o.ForceFlush, RolloutTimeout: o.RolloutTimeout, ExternalTimeout: o.ExternalTimeout},
+			ForceFlush: o.ForceFlush, RolloutTimeout: o.RolloutTimeout, ExternalTimeout: o.ExternalTimeout, RenderMemo: t.RenderMemo},
 	}), nil
 }
 

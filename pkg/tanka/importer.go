@@ -20,6 +20,9 @@ type importer struct {
 	// were the file at overlayPath.
 	overlay     *string
 	overlayPath string
+	// imports are the distinct imports served, in order, for a Memo entry.
+	imports []memoImport
+	served  map[[2]string]bool
 }
 
 // newImporter searches paths in the given order (highest priority first)
@@ -34,6 +37,18 @@ func newImporter(paths []string) *importer {
 }
 
 func (i *importer) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
+	c, at, err := i.resolve(importedFrom, importedPath)
+	if k := [2]string{importedFrom, importedPath}; err == nil && !i.served[k] {
+		if i.served == nil {
+			i.served = map[[2]string]bool{}
+		}
+		i.served[k] = true
+		i.imports = append(i.imports, memoImport{From: importedFrom, Path: importedPath, At: at, SHA256: contentHash(c)})
+	}
+	return c, at, err
+}
+
+func (i *importer) resolve(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
 	if importedPath == "tk" {
 		return tkLibsonnet, filepath.Join("<internal>", "tk.libsonnet"), nil
 	}

@@ -33,6 +33,9 @@ type Options struct {
 	// (which need not exist), so that a plan can preview a step without
 	// writing anything. main.jsonnet must import the overlay (see Init).
 	Overlay *Overlay
+	// Memo, when set, serves the output of an earlier evaluation with the
+	// same inputs and keeps this one's (see Memo).
+	Memo *Memo
 }
 
 // Result is a rendered environment.
@@ -49,6 +52,8 @@ type Result struct {
 	// defaults Tanka adds), so a caller can tell which jsonnet field produced
 	// an object (e.g. Mimir's querier_deployment) without evaluating twice.
 	Tree any
+	// Memoized reports that Options.Memo served the evaluation's output.
+	Memoized bool
 }
 
 // Load finds the environment at path and renders it.
@@ -65,7 +70,7 @@ func Load(ctx context.Context, path string, opts Options) (*Result, error) {
 // *MultipleEnvironmentsError or ErrNoObjects (wrapped) for the failures a
 // caller may want to tell apart.
 func Render(ctx context.Context, env *Environment, opts Options) (*Result, error) {
-	tree, err := Evaluate(ctx, env, opts)
+	tree, memoized, err := evaluate(ctx, env, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +93,7 @@ func Render(ctx context.Context, env *Environment, opts Options) (*Result, error
 	if len(objs) == 0 {
 		return nil, fmt.Errorf("environment %s: %w; check that main.jsonnet returns the library's objects", env.Dir, ErrNoObjects)
 	}
-	out := &Result{Env: &Environment{Root: env.Root, Dir: env.Dir, Inline: env.Inline, Spec: spec}, Tree: data}
+	out := &Result{Env: &Environment{Root: env.Root, Dir: env.Dir, Inline: env.Inline, Spec: spec}, Tree: data, Memoized: memoized}
 	for _, o := range objs {
 		out.Objects = append(out.Objects, &unstructured.Unstructured{Object: o})
 	}
@@ -108,9 +113,15 @@ func Render(ctx context.Context, env *Environment, opts Options) (*Result, error
 // go-jsonnet cannot be interrupted: when ctx ends first, Evaluate returns
 // ctx.Err() and the evaluation finishes in the background.
 func Evaluate(ctx context.Context, env *Environment, opts Options) (any, error) {
+	tree, _, err := evaluate(ctx, env, opts)
+	return tree, err
+}
+
+// evaluate is Evaluate, also reporting whether opts.Memo served the output.
+func evaluate(ctx context.Context, env *Environment, opts Options) (any, bool, error) {
 	vm, imp, err := newVM(env, opts)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	type result struct {
 		out string
@@ -119,31 +130,42 @@ func Evaluate(ctx context.Context, env *Environment, opts Options) (any, error) 
 	done := make(chan result, 1)
 	program, err := selectionProgram(env, opts)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	go func() {
-		if program == "" {
-			out, err := vm.EvaluateFile(env.EntrypointPath())
-			done <- result{out, err}
-			return
-		}
-		out, err := vm.EvaluateAnonymousSnippet(filepath.Join(env.Dir, selectionFile), program)
-		done <- result{out, err}
-	}()
+	key, err := memoKeyOf(env, opts, program, imp)
+	if err != nil {
+		return nil, false, err
+	}
 	var r result
-	select {
-	case <-ctx.Done():
-		return nil, fmt.Errorf("evaluate %s: %w", env.EntrypointPath(), ctx.Err())
-	case r = <-done:
-	}
-	if r.err != nil {
-		return nil, evalError(env, imp, r.err)
+	out, memoized := opts.Memo.lookup(key, env.ImportPaths(), imp.overlay, imp.overlayPath)
+	if memoized {
+		r.out = out
+	} else {
+		go func() {
+			if program == "" {
+				out, err := vm.EvaluateFile(env.EntrypointPath())
+				done <- result{out, err}
+				return
+			}
+			out, err := vm.EvaluateAnonymousSnippet(filepath.Join(env.Dir, selectionFile), program)
+			done <- result{out, err}
+		}()
+		select {
+		case <-ctx.Done():
+			return nil, false, fmt.Errorf("evaluate %s: %w", env.EntrypointPath(), ctx.Err())
+		case r = <-done:
+		}
+		if r.err != nil {
+			return nil, false, evalError(env, imp, r.err)
+		}
+		// A memo that cannot be written leaves the render as it is.
+		_ = opts.Memo.store(key, imp.imports, r.out)
 	}
 	var tree any
 	if err := utiljson.Unmarshal([]byte(r.out), &tree); err != nil {
-		return nil, fmt.Errorf("decode the output of %s: %w", env.EntrypointPath(), err)
+		return nil, false, fmt.Errorf("decode the output of %s: %w", env.EntrypointPath(), err)
 	}
-	return tree, nil
+	return tree, memoized, nil
 }
 
 // selectionFile is the name under which the selection program of an inline
