@@ -27,6 +27,9 @@ var harness struct {
 	prometheus string
 	clients    *kube.Clients
 	mimirctl   string
+	// cache is the binary's cache directory (XDG_CACHE_HOME): its render
+	// memo starts empty with each suite run and stays out of the user's.
+	cache string
 	// cluster is the local cluster the suite runs on (nil on a cluster
 	// given by MIMIRCTL_E2E_KUBECONFIG).
 	cluster *cluster.Cluster
@@ -51,6 +54,7 @@ func run(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(bin)
 	harness.mimirctl = filepath.Join(bin, "mimirctl")
+	harness.cache = filepath.Join(bin, "cache")
 	root, err := cluster.ModuleRoot()
 	if err != nil {
 		return 1, err
@@ -152,7 +156,7 @@ func cli(t *testing.T, ns string, args ...string) result {
 
 func mimirctlCmd(ctx context.Context, ns string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, harness.mimirctl, append([]string{"--kubeconfig", harness.kubeconfig, "-n", ns}, args...)...)
-	cmd.Env = append(os.Environ(), "MIMIRCTL_USER="+e2eUser, "NO_COLOR=1")
+	cmd.Env = append(os.Environ(), "MIMIRCTL_USER="+e2eUser, "NO_COLOR=1", "XDG_CACHE_HOME="+harness.cache)
 	return cmd
 }
 

@@ -17,12 +17,25 @@ type importer struct {
 	files   *jsonnet.FileImporter
 	missing []string
 	// overlay, when set, is served for imports of OverlayFile, as if it
-	// were the file at overlayPath.
-	overlay     *string
-	overlayPath string
-	// imports are the distinct imports served, in order, for a Memo entry.
-	imports []memoImport
-	served  map[[2]string]bool
+	// were the file at overlayPath (setOverlay); overlayContents is made
+	// once: go-jsonnet refuses two Contents for one file.
+	overlay         *string
+	overlayPath     string
+	overlayContents jsonnet.Contents
+	// recording makes Import keep the distinct imports it served, in
+	// order, in imports (for a Memo entry).
+	recording bool
+	imports   []memoImport
+	served    map[[2]string]bool
+}
+
+// setOverlay serves text for imports of OverlayFile, as the file at path;
+// nil: the file on disk.
+func (i *importer) setOverlay(text *string, path string) {
+	i.overlay, i.overlayPath = text, path
+	if text != nil {
+		i.overlayContents = jsonnet.MakeContents(*text)
+	}
 }
 
 // newImporter searches paths in the given order (highest priority first)
@@ -38,7 +51,7 @@ func newImporter(paths []string) *importer {
 
 func (i *importer) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
 	c, at, err := i.resolve(importedFrom, importedPath)
-	if k := [2]string{importedFrom, importedPath}; err == nil && !i.served[k] {
+	if k := [2]string{importedFrom, importedPath}; i.recording && err == nil && !i.served[k] {
 		if i.served == nil {
 			i.served = map[[2]string]bool{}
 		}
@@ -53,7 +66,7 @@ func (i *importer) resolve(importedFrom, importedPath string) (jsonnet.Contents,
 		return tkLibsonnet, filepath.Join("<internal>", "tk.libsonnet"), nil
 	}
 	if i.overlay != nil && importedPath == OverlayFile {
-		return jsonnet.MakeContents(*i.overlay), i.overlayPath, nil
+		return i.overlayContents, i.overlayPath, nil
 	}
 	c, at, err := i.files.Import(importedFrom, importedPath)
 	if err != nil && strings.Contains(err.Error(), "no match locally or in the Jsonnet library paths") {

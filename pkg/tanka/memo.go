@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,6 +81,11 @@ type memoImport struct {
 type memoEntry struct {
 	Imports []memoImport `json:"imports"`
 	Output  string       `json:"output"`
+	// OutputSHA256 guards Output against a damaged entry.
+	OutputSHA256 string `json:"outputSHA256"`
+	// Trace is what std.trace wrote during the evaluation, written again
+	// when the entry is served.
+	Trace string `json:"trace,omitempty"`
 }
 
 // memoKey is the key of an evaluation's non-file inputs.
@@ -103,27 +109,27 @@ var (
 	buildID   string
 )
 
-// build identifies this program's build: its module version and VCS
-// revision, and the go-jsonnet module it evaluates with.
+// build identifies the running program by a SHA-256 of its executable
+// file: go-jsonnet, the native functions and everything they depend on are
+// in it, whatever the build stamped (a build without VCS information, or
+// from a modified tree, has the same module version for different code).
+// "" when the executable cannot be read: the memo is then not used.
 func build() string {
 	buildOnce.Do(func() {
-		info, ok := debug.ReadBuildInfo()
-		if !ok {
-			buildID = "unknown"
+		path, err := os.Executable()
+		if err != nil {
 			return
 		}
-		b := info.Main.Path + "@" + info.Main.Version
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
-				b += " " + s.Key + "=" + s.Value
-			}
+		f, err := os.Open(path)
+		if err != nil {
+			return
 		}
-		for _, d := range info.Deps {
-			if d.Path == "github.com/google/go-jsonnet" {
-				b += " " + d.Path + "@" + d.Version
-			}
+		defer func() { _ = f.Close() }()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return
 		}
-		buildID = b
+		buildID = hex.EncodeToString(h.Sum(nil))
 	})
 	return buildID
 }
@@ -132,6 +138,9 @@ func build() string {
 // selection program ("" for the entrypoint as it is), imp the importer the
 // evaluation uses (its overlay).
 func memoKeyOf(env *Environment, opts Options, program string, imp *importer) (string, error) {
+	if opts.Memo == nil || build() == "" {
+		return "", nil
+	}
 	k := memoKey{Format: memoFormat, Build: build(), Entrypoint: env.EntrypointPath(), Program: program,
 		JPaths: env.ImportPaths(), ExtStr: opts.ExtStr, ExtCode: opts.ExtCode, TLAStr: opts.TLAStr, TLACode: opts.TLACode,
 		MaxStack: opts.MaxStack, Overlay: imp.overlay}
@@ -160,39 +169,63 @@ func (m *Memo) path(key string) string { return filepath.Join(m.Dir, key+".json"
 // finds the same file with the same contents through a fresh importer with
 // jpaths (highest priority first) and the overlay served as in the kept
 // evaluation.
-func (m *Memo) lookup(key string, jpaths []string, overlay *string, overlayPath string) (string, bool) {
-	if m == nil {
-		return "", false
+func (m *Memo) lookup(key string, jpaths []string, overlay *string, overlayPath string) (*memoEntry, bool) {
+	if m == nil || key == "" || m.checkDir() != nil {
+		return nil, false
 	}
 	raw, err := os.ReadFile(m.path(key))
 	if err != nil {
-		return "", false
+		return nil, false
 	}
 	var e memoEntry
-	if err := json.Unmarshal(raw, &e); err != nil {
-		return "", false
+	// Every evaluation imports its entrypoint at least.
+	if err := json.Unmarshal(raw, &e); err != nil || len(e.Imports) == 0 || textHash(e.Output) != e.OutputSHA256 {
+		return nil, false
 	}
 	imp := newImporter(jpaths)
-	imp.overlay, imp.overlayPath = overlay, overlayPath
+	imp.setOverlay(overlay, overlayPath)
 	for _, r := range e.Imports {
 		c, at, err := imp.Import(r.From, r.Path)
 		if err != nil || at != r.At || contentHash(c) != r.SHA256 {
-			return "", false
+			return nil, false
 		}
 	}
-	return e.Output, true
+	// Served: the entry counts as used for trimming.
+	now := time.Now()
+	_ = os.Chtimes(m.path(key), now, now)
+	return &e, true
+}
+
+// checkDir refuses a memo directory that is not a directory of this user's
+// that others cannot write (entries are served as renders: someone else's
+// would be applied to the cluster), as ssh treats its own.
+func (m *Memo) checkDir() error {
+	fi, err := os.Lstat(m.Dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("render memo %s is not a directory", m.Dir)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("render memo %s is writable by others (%s)", m.Dir, fi.Mode().Perm())
+	}
+	return ownedBySelf(fi)
 }
 
 // store keeps output with the imports that produced it, then trims Dir to
 // MaxEntries. Errors leave the memo as it was.
-func (m *Memo) store(key string, imports []memoImport, output string) error {
-	if m == nil {
+func (m *Memo) store(key string, imports []memoImport, output, trace string) error {
+	if m == nil || key == "" || len(imports) == 0 {
 		return nil
 	}
 	if err := os.MkdirAll(m.Dir, 0o700); err != nil {
 		return err
 	}
-	raw, err := json.Marshal(memoEntry{Imports: imports, Output: output})
+	if err := m.checkDir(); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(memoEntry{Imports: imports, Output: output, OutputSHA256: textHash(output), Trace: trace})
 	if err != nil {
 		return err
 	}
@@ -229,7 +262,7 @@ func (m *Memo) trim() error {
 	}
 	var all []kept
 	for _, d := range entries {
-		if d.IsDir() || filepath.Ext(d.Name()) != ".json" {
+		if d.IsDir() {
 			continue
 		}
 		info, err := d.Info()
@@ -239,12 +272,24 @@ func (m *Memo) trim() error {
 			}
 			return err
 		}
-		all = append(all, kept{d.Name(), info.ModTime()})
+		switch {
+		case filepath.Ext(d.Name()) == ".json":
+			all = append(all, kept{d.Name(), info.ModTime()})
+		case strings.HasPrefix(d.Name(), ".entry-") && time.Since(info.ModTime()) > time.Hour:
+			// Left by a process that stopped between writing and renaming.
+			_ = os.Remove(filepath.Join(m.Dir, d.Name()))
+		}
 	}
 	if len(all) <= limit {
 		return nil
 	}
-	slices.SortFunc(all, func(a, b kept) int { return b.at.Compare(a.at) })
+	// Newest first; the name breaks ties of coarse timestamps.
+	slices.SortFunc(all, func(a, b kept) int {
+		if c := b.at.Compare(a.at); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
 	for _, k := range all[limit:] {
 		if err := os.Remove(filepath.Join(m.Dir, k.name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("trim render memo: %w", err)
@@ -253,7 +298,9 @@ func (m *Memo) trim() error {
 	return nil
 }
 
-func contentHash(c jsonnet.Contents) string {
-	sum := sha256.Sum256([]byte(c.String()))
+func contentHash(c jsonnet.Contents) string { return textHash(c.String()) }
+
+func textHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }

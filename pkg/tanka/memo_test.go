@@ -2,8 +2,10 @@ package tanka
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -142,5 +144,138 @@ func TestAMemoKeepsItsNewestEntries(t *testing.T) {
 	}
 	if r := renderWithMemo(t, envDir("default"), Options{Memo: memo, Overlay: &Overlay{Config: map[string]any{"multi_zone_ingester_replicas": 3}}}); !r.Memoized {
 		t.Error("the newest entry was not kept")
+	}
+}
+
+// Served and evaluated renders are the same for every test environment
+// that renders (static, inline by name, with top-level arguments).
+func TestAServedRenderEqualsAFreshOneForEveryEnvironment(t *testing.T) {
+	root := memoProject(t)
+	dirs, err := os.ReadDir(filepath.Join(root, "environments"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, d := range dirs {
+		env := filepath.Join(root, "environments", d.Name())
+		for _, name := range []string{"", "mimir-a"} {
+			opts := Options{Name: name, TLACode: map[string]string{"replicas": "3"}, TLAStr: map[string]string{"image": "x"}}
+			fresh, err := Load(context.Background(), env, opts)
+			if err != nil {
+				continue // an environment that does not render (their own tests)
+			}
+			opts.Memo = &Memo{Dir: t.TempDir()}
+			renderWithMemo(t, env, opts)
+			served := renderWithMemo(t, env, opts)
+			checked++
+			if !served.Memoized || string(manifests(t, served)) != string(manifests(t, fresh)) {
+				t.Errorf("%s %q: memoized %v, same objects %v", d.Name(), name, served.Memoized, string(manifests(t, served)) == string(manifests(t, fresh)))
+			}
+		}
+	}
+	if checked < 5 {
+		t.Errorf("%d renders checked, want the test project's environments", checked)
+	}
+}
+
+// What an evaluation reads besides its imports' text: importstr'd files,
+// spec.json (tk.env), a file in the importing file's own directory that an
+// import now finds first.
+func TestAMemoEvaluatesAgainAfterEveryKindOfInputChanged(t *testing.T) {
+	root := memoProject(t)
+	memo := &Memo{Dir: t.TempDir()}
+	natives := filepath.Join(root, "environments", "natives")
+	renderWithMemo(t, natives, Options{Memo: memo})
+	writeFile(t, filepath.Join(natives, "spec.json"), `{"apiVersion":"tanka.dev/v1alpha1","kind":"Environment","metadata":{"name":"x"},"spec":{"namespace":"other"}}`)
+	if r := renderWithMemo(t, natives, Options{Memo: memo}); r.Memoized || r.Env.Spec.Spec.Namespace != "other" {
+		t.Errorf("after spec.json changed: memoized %v, namespace %q", r.Memoized, r.Env.Spec.Spec.Namespace)
+	}
+
+	def := filepath.Join(root, "environments", "default")
+	writeFile(t, filepath.Join(def, "main.jsonnet"), "(import 'minimimir/mimir.libsonnet') + { s: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 's' }, data: { v: importstr 'v.txt' } } }\n")
+	writeFile(t, filepath.Join(root, "lib", "v.txt"), "one")
+	renderWithMemo(t, def, Options{Memo: memo})
+	writeFile(t, filepath.Join(root, "lib", "v.txt"), "two")
+	if r := renderWithMemo(t, def, Options{Memo: memo}); r.Memoized || configMapData(t, r, "s", "v") != "two" {
+		t.Errorf("after an importstr'd file changed: memoized %v", r.Memoized)
+	}
+	writeFile(t, filepath.Join(def, "v.txt"), "three")
+	if r := renderWithMemo(t, def, Options{Memo: memo}); r.Memoized || configMapData(t, r, "s", "v") != "three" {
+		t.Errorf("after a file in main.jsonnet's directory shadowed lib's: memoized %v", r.Memoized)
+	}
+}
+
+// A damaged entry (valid JSON, wrong output) is not served: the render
+// evaluates.
+func TestADamagedEntryIsNotServed(t *testing.T) {
+	memo := &Memo{Dir: t.TempDir()}
+	renderWithMemo(t, envDir("default"), Options{Memo: memo})
+	entries, err := os.ReadDir(memo.Dir)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("%d entries (%v), want 1", len(entries), err)
+	}
+	path := filepath.Join(memo.Dir, entries[0].Name())
+	for _, damaged := range []string{`{}`, `{"imports":[],"output":"{}"}`} {
+		writeFile(t, path, damaged)
+		if r := renderWithMemo(t, envDir("default"), Options{Memo: memo}); r.Memoized || len(r.Objects) == 0 {
+			t.Errorf("entry %s: memoized %v, %d objects; want a fresh evaluation", damaged, r.Memoized, len(r.Objects))
+		}
+	}
+}
+
+// A served render writes what std.trace wrote when it was evaluated.
+func TestAServedRenderWritesItsTraceAgain(t *testing.T) {
+	root := memoProject(t)
+	env := filepath.Join(root, "environments", "default")
+	main := filepath.Join(env, "main.jsonnet")
+	src, err := os.ReadFile(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, main, strings.Replace(string(src), "mimir {", "std.trace('hello from main', mimir) {", 1))
+	memo := &Memo{Dir: t.TempDir()}
+	traced := func() (string, bool) {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stderr := os.Stderr
+		os.Stderr = w
+		res := renderWithMemo(t, env, Options{Memo: memo})
+		os.Stderr = stderr
+		w.Close()
+		b, _ := io.ReadAll(r)
+		return string(b), res.Memoized
+	}
+	first, _ := traced()
+	second, served := traced()
+	if !strings.Contains(first, "hello from main") || !served || second != first {
+		t.Errorf("evaluated wrote %q; served (%v) wrote %q; want the same trace", first, served, second)
+	}
+}
+
+// A memo directory others can write is not used: its entries would be
+// applied as renders.
+func TestAMemoDirectoryOthersCanWriteIsNotUsed(t *testing.T) {
+	dir := t.TempDir()
+	memo := &Memo{Dir: dir}
+	renderWithMemo(t, envDir("default"), Options{Memo: memo})
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if r := renderWithMemo(t, envDir("default"), Options{Memo: memo}); r.Memoized {
+		t.Error("served from a directory every user can write")
+	}
+}
+
+// The overlay imported from two files renders (go-jsonnet refuses two
+// Contents for one file).
+func TestTheOverlayImportedTwiceRenders(t *testing.T) {
+	root := memoProject(t)
+	env := filepath.Join(root, "environments", "default")
+	writeFile(t, filepath.Join(env, "main.jsonnet"), "local o = import 'mimirctl.libsonnet';\nlocal p = import 'other.libsonnet';\n(import 'minimimir/mimir.libsonnet') + o + p\n")
+	writeFile(t, filepath.Join(env, "other.libsonnet"), "import 'mimirctl.libsonnet'\n")
+	if _, err := Load(context.Background(), env, Options{Overlay: &Overlay{Config: map[string]any{"multi_zone_ingester_replicas": 3}}}); err != nil {
+		t.Errorf("the overlay imported from two files: %v", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -123,11 +125,6 @@ func evaluate(ctx context.Context, env *Environment, opts Options) (any, bool, e
 	if err != nil {
 		return nil, false, err
 	}
-	type result struct {
-		out string
-		err error
-	}
-	done := make(chan result, 1)
 	program, err := selectionProgram(env, opts)
 	if err != nil {
 		return nil, false, err
@@ -136,36 +133,46 @@ func evaluate(ctx context.Context, env *Environment, opts Options) (any, bool, e
 	if err != nil {
 		return nil, false, err
 	}
-	var r result
-	out, memoized := opts.Memo.lookup(key, env.ImportPaths(), imp.overlay, imp.overlayPath)
-	if memoized {
-		r.out = out
-	} else {
-		go func() {
-			if program == "" {
-				out, err := vm.EvaluateFile(env.EntrypointPath())
-				done <- result{out, err}
-				return
-			}
-			out, err := vm.EvaluateAnonymousSnippet(filepath.Join(env.Dir, selectionFile), program)
-			done <- result{out, err}
-		}()
-		select {
-		case <-ctx.Done():
-			return nil, false, fmt.Errorf("evaluate %s: %w", env.EntrypointPath(), ctx.Err())
-		case r = <-done:
-		}
-		if r.err != nil {
-			return nil, false, evalError(env, imp, r.err)
-		}
-		// A memo that cannot be written leaves the render as it is.
-		_ = opts.Memo.store(key, imp.imports, r.out)
-	}
 	var tree any
+	kept, memoized := opts.Memo.lookup(key, env.ImportPaths(), imp.overlay, imp.overlayPath)
+	if memoized && utiljson.Unmarshal([]byte(kept.Output), &tree) == nil {
+		_, _ = io.WriteString(os.Stderr, kept.Trace)
+		return tree, true, nil
+	}
+	var trace strings.Builder
+	if key != "" {
+		imp.recording = true
+		vm.SetTraceOut(io.MultiWriter(os.Stderr, &trace))
+	}
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		if program == "" {
+			out, err := vm.EvaluateFile(env.EntrypointPath())
+			done <- result{out, err}
+			return
+		}
+		out, err := vm.EvaluateAnonymousSnippet(filepath.Join(env.Dir, selectionFile), program)
+		done <- result{out, err}
+	}()
+	var r result
+	select {
+	case <-ctx.Done():
+		return nil, false, fmt.Errorf("evaluate %s: %w", env.EntrypointPath(), ctx.Err())
+	case r = <-done:
+	}
+	if r.err != nil {
+		return nil, false, evalError(env, imp, r.err)
+	}
 	if err := utiljson.Unmarshal([]byte(r.out), &tree); err != nil {
 		return nil, false, fmt.Errorf("decode the output of %s: %w", env.EntrypointPath(), err)
 	}
-	return tree, memoized, nil
+	// A memo that cannot be written leaves the render as it is.
+	_ = opts.Memo.store(key, imp.imports, r.out, trace.String())
+	return tree, false, nil
 }
 
 // selectionFile is the name under which the selection program of an inline
@@ -240,7 +247,7 @@ func newVM(env *Environment, opts Options) (*jsonnet.VM, *importer, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		imp.overlay, imp.overlayPath = &text, OverlayPath(env.Dir)
+		imp.setOverlay(&text, OverlayPath(env.Dir))
 	}
 	vm.Importer(imp)
 	for _, f := range nativeFuncs() {
