@@ -16,8 +16,10 @@ import (
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/mimirctl/mimirctl/e2e/rolloutoperatorfake"
 	"github.com/mimirctl/mimirctl/pkg/kube"
@@ -156,23 +158,34 @@ func (ro *rolloutOperator) setLastDownscaled(t *testing.T, at map[string]time.Ti
 	t.Helper()
 	ctx := context.Background()
 	cms := harness.clients.Kube.CoreV1().ConfigMaps(ro.ns)
-	cm, err := cms.Get(ctx, ro.configMap, metav1.GetOptions{})
-	if err != nil {
-		cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ro.configMap, Namespace: ro.ns}}
-	}
-	if cm.Data == nil {
-		cm.Data = map[string]string{}
-	}
-	for sts, t := range at {
-		cm.Data[sts] = fmt.Sprintf(`{"lastDownscaled":%q}`, t.UTC().Format(time.RFC3339))
-	}
-	if cm.ResourceVersion == "" {
-		_, err = cms.Create(ctx, cm, metav1.CreateOptions{})
-	} else {
+	// The stand-in's zone tracker writes the ConfigMap too: read it again
+	// after a conflict.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cm, err := cms.Get(ctx, ro.configMap, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ro.configMap, Namespace: ro.ns}}
+		} else if err != nil {
+			return err
+		}
+		if cm.Data == nil {
+			cm.Data = map[string]string{}
+		}
+		for sts, t := range at {
+			cm.Data[sts] = fmt.Sprintf(`{"lastDownscaled":%q}`, t.UTC().Format(time.RFC3339))
+		}
+		if cm.ResourceVersion == "" {
+			_, err = cms.Create(ctx, cm, metav1.CreateOptions{})
+			if apierrors.IsAlreadyExists(err) {
+				// Created meanwhile: a conflict, read it again.
+				return apierrors.NewConflict(corev1.Resource("configmaps"), ro.configMap, err)
+			}
+			return err
+		}
 		_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
-	}
+		return err
+	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("write the zone tracker's ConfigMap %s: %v", ro.configMap, err)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
@@ -116,22 +117,35 @@ func statefulSetAnnotations(t *testing.T, ns, name string) map[string]string {
 // a shutdown of zone-b started now is refused before it changes anything.
 func assertTooSoonRefused(t *testing.T, ns string, e *scenario.Env, zoneA string) {
 	t.Helper()
-	ctx := context.Background()
-	sts, err := harness.clients.Kube.AppsV1().StatefulSets(ns).Get(ctx, zoneA, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	saved := sts.Annotations[ingestershutdown.AnnotationQueryableAt]
-	sts.Annotations[ingestershutdown.AnnotationQueryableAt] = time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
-	if _, err := harness.clients.Kube.AppsV1().StatefulSets(ns).Update(ctx, sts, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	saved := setQueryableAt(t, ns, zoneA, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
 	assertShutdownRefused(t, ns, e, "zone-b", "zones-too-soon", "was shut down recently")
-	sts, _ = harness.clients.Kube.AppsV1().StatefulSets(ns).Get(ctx, zoneA, metav1.GetOptions{})
-	sts.Annotations[ingestershutdown.AnnotationQueryableAt] = saved
-	if _, err := harness.clients.Kube.AppsV1().StatefulSets(ns).Update(ctx, sts, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
+	setQueryableAt(t, ns, zoneA, saved)
+}
+
+// setQueryableAt sets the StatefulSet's AnnotationQueryableAt to value and
+// returns the one it replaced, read again after a conflict: the
+// StatefulSet controller and the stand-ins write the object too.
+func setQueryableAt(t *testing.T, ns, name, value string) (was string) {
+	t.Helper()
+	ctx := context.Background()
+	statefulSets := harness.clients.Kube.AppsV1().StatefulSets(ns)
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		sts, err := statefulSets.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		was = sts.Annotations[ingestershutdown.AnnotationQueryableAt]
+		if sts.Annotations == nil {
+			sts.Annotations = map[string]string{}
+		}
+		sts.Annotations[ingestershutdown.AnnotationQueryableAt] = value
+		_, err = statefulSets.Update(ctx, sts, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("set %s of StatefulSet %s: %v", ingestershutdown.AnnotationQueryableAt, name, err)
 	}
+	return was
 }
 
 // assertNoZoneTrackerYetRefused checks that a shutdown is refused before it
