@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,8 +92,19 @@ func TestBuiltinPlansVaryWithTheirParameters(t *testing.T) {
 		t.Errorf("ring plan with oldStore=etcd in runtime mode: %v", err)
 	}
 	rw := load("read-write-to-microservices", map[string]string{"rulerRemoteEvaluation": "true", "ingesterReplicas": "3", "storeGatewayReplicas": "3"})
-	if rw.Step("5.2-ruler-remote-evaluation-on") == nil {
-		t.Error("rulerRemoteEvaluation did not add its step")
+	if rw.Step("5.2-ruler-remote-evaluation-on") == nil || rw.Step("5.2-ruler-settings-back") != nil {
+		t.Error("rulerRemoteEvaluation did not turn step 5.2 into turning remote evaluation on")
+	}
+	// By default the way back unpins what step 1 and the forward plan
+	// pinned, so that an environment that evaluated rules remotely gets its
+	// ruler query path back.
+	back := load("read-write-to-microservices", map[string]string{"ingesterReplicas": "3", "storeGatewayReplicas": "3"}).Step("5.2-ruler-settings-back")
+	if back == nil {
+		t.Fatal("without rulerRemoteEvaluation the way back has no step 5.2-ruler-settings-back")
+	}
+	spec = back.Actions[0].Spec.(*envchange.JsonnetSpec)
+	if len(spec.Config) != 0 || spec.Remove == nil || !slices.Equal(spec.Remove.Config, []string{"ruler_remote_evaluation_enabled", "autoscaling_ruler_querier_enabled"}) {
+		t.Errorf("step 5.2-ruler-settings-back: %+v, want the removal of ruler_remote_evaluation_enabled and autoscaling_ruler_querier_enabled only", spec)
 	}
 }
 
