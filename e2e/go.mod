@@ -3,6 +3,7 @@ module github.com/mimirctl/mimirctl/e2e
 go 1.26.0
 
 require (
+	github.com/avast/retry-go/v4 v4.7.0
 	github.com/google/go-containerregistry v0.22.1
 	github.com/google/go-jsonnet v0.22.0
 	github.com/klauspost/compress v1.20.3
@@ -22,7 +23,6 @@ require (
 require (
 	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/Masterminds/semver/v3 v3.5.0 // indirect
-	github.com/avast/retry-go/v4 v4.7.0 // indirect
 	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc // indirect
 	github.com/emicklei/go-restful/v3 v3.12.2 // indirect
 	github.com/fxamacker/cbor/v2 v2.9.0 // indirect

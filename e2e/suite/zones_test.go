@@ -4,11 +4,14 @@ package suite
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	retrygo "github.com/avast/retry-go/v4"
 
 	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/load"
@@ -235,11 +238,35 @@ func preloadBulkSeries(t *testing.T, ns string, hc *http.Client) {
 			batch = append(batch, load.Series{Labels: map[string]string{"__name__": "e2e_bulk", "series": strconv.Itoa(i)},
 				Samples: []load.Sample{{TimestampMs: now, Value: float64(i)}}})
 		}
-		if _, err := load.Push(ctx, hc, url, bulkTenant, batch); err != nil {
-			t.Fatalf("push bulk series %d-%d: %v", first, first+bulkBatch, err)
+		// A remote-write client retries a 5xx, a 429 or a timeout with the
+		// same samples (Prometheus does); so does this setup, whose pushes
+		// are not what the scenario measures.
+		retries := 0
+		err := retrygo.Do(func() error {
+			_, err := load.Push(ctx, hc, url, bulkTenant, batch)
+			return err
+		}, retrygo.Context(ctx), retrygo.Attempts(6), retrygo.Delay(2*time.Second), retrygo.LastErrorOnly(true),
+			retrygo.RetryIf(retryablePush), retrygo.OnRetry(func(n uint, err error) {
+				retries++
+				t.Logf("push bulk series %d-%d, attempt %d: %v; retrying", first, first+bulkBatch, n+1, err)
+			}))
+		if err != nil {
+			t.Fatalf("push bulk series %d-%d (%d retries): %v", first, first+bulkBatch, retries, err)
 		}
 	}
 	t.Logf("%d bulk series pushed in %s", bulkSeries, time.Since(start).Round(time.Second))
+}
+
+// retryablePush reports whether a refused or failed push is worth sending
+// again: a server error, a rate limit, or no answer (a timeout, a dropped
+// connection; the retries stop when the preload's own context ends); not a
+// 4xx, which the same request meets again.
+func retryablePush(err error) bool {
+	var refused *load.PushError
+	if errors.As(err, &refused) {
+		return refused.Status >= 500 || refused.Status == http.StatusTooManyRequests
+	}
+	return true
 }
 
 // longestFlush is the longest "flushed in D" that mimirctl reported.
