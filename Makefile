@@ -18,9 +18,11 @@ E2E_TIMEOUT   ?= 70m
 # not choose another. Expanded when a recipe runs, after `tools` built it.
 TK_BIN        := $(CURDIR)/e2e/local/bin/tk
 TEST_TK_ENV    = $(if $(MIMIRCTL_TEST_TK),,$(if $(wildcard $(TK_BIN)),MIMIRCTL_TEST_TK=$(TK_BIN)))
-# The long suites keep their `go test -v` output in bin/*-test.log; when one
-# fails, e2e/failed-tests.sh prints the end of each failed test's output
-# again after it.
+# $(call logged,NAME) ends a `go test -v` command of a long suite: its
+# output goes to the terminal and to bin/NAME-test.log, and when it fails
+# e2e/failed-tests.sh prints the end of each failed test's output again
+# after it (the recipe line must start with `set -o pipefail;`).
+logged         = 2>&1 | tee $(BIN)/$(1)-test.log || { e2e/failed-tests.sh $(BIN)/$(1)-test.log; exit 1; }
 
 include e2e/local/local.mk
 
@@ -87,7 +89,7 @@ bench: ## Go benchmarks (performance goals live here, not in unit tests)
 .PHONY: conformance
 conformance: ## Grafana's Mimir jsonnet test environments rendered by pkg/tanka (and tk) vs Grafana's YAML; every built-in plan step by step on Grafana's library; pkg/mimir's facts against the module
 	mkdir -p $(BIN)
-	set -o pipefail; $(TEST_TK_ENV) $(GO) test -count=1 -tags conformance -timeout 70m -v ./e2e/conformance/ 2>&1 | tee $(BIN)/conformance-test.log || { e2e/failed-tests.sh $(BIN)/conformance-test.log; exit 1; }
+	set -o pipefail; $(TEST_TK_ENV) $(GO) test -count=1 -tags conformance -timeout 70m -v ./e2e/conformance/ $(call logged,conformance)
 
 .PHONY: bench-conformance
 bench-conformance: ## Benchmark the largest Grafana test environment (newest Mimir): pkg/tanka vs the tk binary, side by side
@@ -99,7 +101,7 @@ integration: cluster-up ## Integration tests: real Mimir and Prometheus processe
 
 .PHONY: e2e
 e2e: cluster-up build ## The end-to-end suite on the local cluster (zone shutdown, read-write round trip, KV migrations), its scenarios side by side
-	set -o pipefail; $(GO) test -count=1 -p 1 -parallel 3 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/local/cluster ./e2e/suite 2>&1 | tee $(BIN)/e2e-test.log || { e2e/failed-tests.sh $(BIN)/e2e-test.log; exit 1; }
+	set -o pipefail; $(GO) test -count=1 -p 1 -parallel 3 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/local/cluster ./e2e/suite $(call logged,e2e)
 
 .PHONY: e2e-and-conformance
 e2e-and-conformance: ## The e2e suite and the conformance harness side by side (each prints its output when it ends)

@@ -40,7 +40,8 @@ import (
 // the one the evaluation would give. Failed evaluations are never kept.
 //
 // Entries are files in Dir named after their key (JSON, about the size of
-// the rendered output); Dir keeps the MaxEntries most recently written.
+// the rendered output); Dir keeps the MaxEntries most recently used (a
+// served entry counts as used).
 // A Memo whose directory cannot be written is skipped silently: the render
 // evaluates as without one.
 type Memo struct {
