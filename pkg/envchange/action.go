@@ -351,6 +351,9 @@ func (a *jsonnetAction) inertWarning(r *diff.Report) string {
 	}
 	knobs = append(knobs, slices.Sorted(maps.Keys(a.spec.Hidden))...)
 	knobs = append(knobs, slices.Sorted(maps.Keys(a.spec.Objects))...)
+	for _, path := range slices.Sorted(maps.Keys(a.spec.Scale)) {
+		knobs = append(knobs, "_config."+path+" (scaled: a number the environment sets there)")
+	}
 	if len(knobs) == 0 {
 		return ""
 	}

@@ -28,6 +28,11 @@ type JsonnetSpec struct {
 	Hidden map[string]map[string]any `yaml:"hidden,omitempty" json:"hidden,omitempty"`
 	// Objects deep-merges into visible fields (Kubernetes objects).
 	Objects map[string]any `yaml:"objects,omitempty" json:"objects,omitempty"`
+	// Scale multiplies numbers the environment sets in _config, by dotted
+	// path (with "*" for every tenant of overrides) → whole factor ≥ 2:
+	// scale: {limits.max_global_series_per_user: 2}. What the path leads to
+	// stays the environment's value; see tanka.Overlay.Scale.
+	Scale map[string]float64 `yaml:"scale,omitempty" json:"scale,omitempty"`
 	// Remove drops what earlier steps put in the overlay.
 	Remove *JsonnetRemove `yaml:"remove,omitempty" json:"remove,omitempty"`
 	// NoRollout skips the wait for rollouts (a change that only touches
@@ -49,13 +54,16 @@ type JsonnetRemove struct {
 	// Objects lists object overrides to drop: a field ("querier_deployment")
 	// or a dotted path inside one ("querier_deployment.spec.replicas").
 	Objects []string `yaml:"objects,omitempty" json:"objects,omitempty"`
+	// Scale lists Scale paths to drop, which gives the environment's own
+	// values back.
+	Scale []string `yaml:"scale,omitempty" json:"scale,omitempty"`
 }
 
 // Validate checks that the delta can be rendered.
 func (s *JsonnetSpec) Validate() error {
 	d := s.delta()
 	if d.IsEmpty() && s.Remove == nil {
-		return errors.New("the jsonnet change is empty: set config, hidden, objects or remove")
+		return errors.New("the jsonnet change is empty: set config, hidden, objects, scale or remove")
 	}
 	if s.RefuseWhile != nil {
 		return errors.Join(d.Validate(), s.RefuseWhile.Validate())
@@ -64,7 +72,7 @@ func (s *JsonnetSpec) Validate() error {
 }
 
 func (s *JsonnetSpec) delta() tanka.Overlay {
-	return tanka.Overlay{Config: s.Config, Hidden: s.Hidden, Objects: s.Objects}
+	return tanka.Overlay{Config: s.Config, Hidden: s.Hidden, Objects: s.Objects, Scale: s.Scale}
 }
 
 // ApplyTo merges the change into o and drops its removals.
@@ -81,6 +89,7 @@ func (s *JsonnetSpec) ApplyTo(o *tanka.Overlay) {
 		parts := strings.Split(path, ".")
 		o.RemoveObject(parts[0], parts[1:]...)
 	}
+	o.RemoveScale(s.Remove.Scale...)
 }
 
 // AppliedIn reports whether o already holds the change.
@@ -110,11 +119,17 @@ func (s *JsonnetSpec) Describe() string {
 	for _, f := range slices.Sorted(maps.Keys(s.Objects)) {
 		parts = append(parts, flatten(f, s.Objects[f])...)
 	}
+	for _, path := range slices.Sorted(maps.Keys(s.Scale)) {
+		parts = append(parts, fmt.Sprintf("%s×%v", path, s.Scale[path]))
+	}
 	if s.Remove != nil {
 		var rm []string
 		rm = append(rm, s.Remove.Config...)
 		rm = append(rm, slices.Sorted(maps.Keys(s.Remove.Hidden))...)
 		rm = append(rm, s.Remove.Objects...)
+		for _, path := range s.Remove.Scale {
+			rm = append(rm, "the scale of "+path)
+		}
 		parts = append(parts, "remove "+strings.Join(rm, ", "))
 	}
 	d := "jsonnet: " + strings.Join(parts, ", ")

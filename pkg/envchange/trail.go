@@ -57,7 +57,8 @@ func JsonnetChanges(p *plan.Plan) ([]plan.ActionRef, []*JsonnetSpec) {
 // up to three differences for a point that does not hold.
 //
 // Entries are the overlay's merge units: a _config key, a key of a hidden
-// field, and a leaf of an object override (a value that is not an object);
+// field, a leaf of an object override (a value that is not an object) and a
+// scale path;
 // a removal of a whole hidden field or object override determines
 // everything under it.
 func OverlayTrail(have *tanka.Overlay, specs []*JsonnetSpec) (holds []bool, missing [][]string) {
@@ -104,7 +105,13 @@ func changedPaths(s *JsonnetSpec) [][]string {
 	if objs, ok := normalized(s.Objects).(map[string]any); ok {
 		out = leaves(out, []string{"objects"}, objs)
 	}
+	for path := range s.Scale {
+		out = append(out, []string{"scale", path})
+	}
 	if r := s.Remove; r != nil {
+		for _, path := range r.Scale {
+			out = append(out, []string{"scale", path})
+		}
 		for _, k := range r.Config {
 			out = append(out, []string{"config", k})
 		}
@@ -135,9 +142,10 @@ func leaves(out [][]string, prefix []string, m map[string]any) [][]string {
 	return out
 }
 
-// overlayTree is o's entries as one JSON tree: {config, hidden, objects}.
+// overlayTree is o's entries as one JSON tree: {config, hidden, objects,
+// scale}; a scale entry is one leaf, its whole dotted path the key.
 func overlayTree(o *tanka.Overlay) map[string]any {
-	t, _ := normalized(map[string]any{"config": o.Config, "hidden": o.Hidden, "objects": o.Objects}).(map[string]any)
+	t, _ := normalized(map[string]any{"config": o.Config, "hidden": o.Hidden, "objects": o.Objects, "scale": o.Scale}).(map[string]any)
 	return t
 }
 

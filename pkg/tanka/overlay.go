@@ -2,8 +2,13 @@ package tanka
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"reflect"
+	"slices"
+	"strings"
 
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
@@ -42,11 +47,22 @@ type Overlay struct {
 	// fields (hidden ones included) stay as they are; arrays and scalars
 	// replace the library's value.
 	Objects map[string]any `json:"objects,omitempty"`
+	// Scale multiplies numbers the environment itself sets in _config, by
+	// dotted path ("limits.max_global_series_per_user") → factor (a whole
+	// number ≥ 2). A "*" element stands for every visible field of the
+	// object at that point ("overrides.*.max_global_series_per_user": each
+	// tenant's override, not the library's hidden user classes). A path that
+	// does not lead to a number (absent, null: no limit) scales nothing.
+	// Unlike Config, the value stays the environment's: the Helm guide for
+	// zone-aware replication doubles the series limits while series are held
+	// twice, and removing the entry gives back whatever the environment sets.
+	// Rendered after the other merges, so it scales a value Config set too.
+	Scale map[string]float64 `json:"scale,omitempty"`
 }
 
 // IsEmpty reports whether the overlay changes nothing.
 func (o *Overlay) IsEmpty() bool {
-	return len(o.Config) == 0 && len(o.Hidden) == 0 && len(o.Objects) == 0
+	return len(o.Config) == 0 && len(o.Hidden) == 0 && len(o.Objects) == 0 && len(o.Scale) == 0
 }
 
 // Clone returns a deep copy.
@@ -69,6 +85,27 @@ func (o *Overlay) Validate() error {
 	}
 	if _, ok := o.Hidden["_config"]; ok {
 		return fmt.Errorf("overlay: set _config values through Config, not Hidden")
+	}
+	for _, path := range slices.Sorted(maps.Keys(o.Scale)) {
+		if err := validScale(path, o.Scale[path]); err != nil {
+			return fmt.Errorf("overlay: scale %q: %w", path, err)
+		}
+	}
+	return nil
+}
+
+func validScale(path string, factor float64) error {
+	elems := strings.Split(path, ".")
+	for i, e := range elems {
+		switch {
+		case e == "":
+			return errors.New("empty path element (a path is _config keys joined by dots)")
+		case e == "*" && (i == 0 || i == len(elems)-1):
+			return errors.New(`"*" stands for the fields of an object inside _config: not first or last`)
+		}
+	}
+	if factor < 2 || factor != math.Trunc(factor) || factor > 1e6 {
+		return fmt.Errorf("factor %v: want a whole number from 2 to 1000000", factor)
 	}
 	return nil
 }
@@ -97,6 +134,24 @@ func (o *Overlay) Merge(delta Overlay) {
 		o.Objects = map[string]any{}
 	}
 	deepMerge(o.Objects, normalize(delta.Objects))
+	for path, factor := range delta.Scale {
+		if o.Scale == nil {
+			o.Scale = map[string]float64{}
+		}
+		o.Scale[path] = factor
+	}
+}
+
+// RemoveScale drops Scale entries; it reports whether any was present.
+func (o *Overlay) RemoveScale(paths ...string) bool {
+	removed := false
+	for _, p := range paths {
+		if _, ok := o.Scale[p]; ok {
+			delete(o.Scale, p)
+			removed = true
+		}
+	}
+	return removed
 }
 
 func deepMerge(dst map[string]any, src any) {
@@ -194,6 +249,11 @@ func (o *Overlay) Covers(delta Overlay) bool {
 			}
 		}
 	}
+	for path, factor := range delta.Scale {
+		if cur, ok := o.Scale[path]; !ok || cur != factor {
+			return false
+		}
+	}
 	return covers(o.Objects, normalize(delta.Objects))
 }
 
@@ -224,7 +284,7 @@ func (o *Overlay) Equal(other *Overlay) bool {
 }
 
 func (o *Overlay) data() Overlay {
-	return Overlay{Config: o.Config, Hidden: o.Hidden, Objects: o.Objects}
+	return Overlay{Config: o.Config, Hidden: o.Hidden, Objects: o.Objects, Scale: o.Scale}
 }
 
 // normalize turns any JSON-like value (YAML-decoded maps, ints, typed

@@ -56,8 +56,44 @@ func (o *Overlay) Jsonnet() (string, error) {
 		writeMerge(&b, 1, o.Objects[field].(map[string]any))
 		b.WriteString("),\n")
 	}
-	b.WriteString("}\n")
+	b.WriteString("}")
+	writeScale(&b, o.Scale)
+	b.WriteString("\n")
 	return b.String(), nil
+}
+
+// scaleAt is the overlay's local function behind Scale: o with the number at
+// path multiplied by f, o itself where the path leads to no number; "*"
+// walks every visible field. It extends o (o + {...}), so the fields keep
+// their visibility and the library's late binding.
+const scaleAt = "scaleAt"
+
+const scaleAtFunction = `  local ` + scaleAt + `(o, path, f) =
+    if !std.isObject(o) || std.length(path) == 0 then o
+    else if path[0] == '*' then o + { [k]: ` + scaleAt + `(o[k], path[1:], f) for k in std.objectFields(o) }
+    else if !std.objectHasAll(o, path[0]) then o
+    else if std.length(path) == 1 then (if std.isNumber(o[path[0]]) then o + { [path[0]]: o[path[0]] * f } else o)
+    else o + { [path[0]]: ` + scaleAt + `(o[path[0]], path[1:], f) },
+`
+
+// writeScale appends the Scale entries as a second object merged after the
+// overlay's merges: _config replaced by itself with each path scaled, in
+// sorted order.
+func writeScale(b *strings.Builder, scale map[string]float64) {
+	if len(scale) == 0 {
+		return
+	}
+	b.WriteString(" + {\n")
+	b.WriteString(scaleAtFunction)
+	expr := "super._config"
+	for _, path := range slices.Sorted(maps.Keys(scale)) {
+		elems := make([]string, 0, 4)
+		for _, e := range strings.Split(path, ".") {
+			elems = append(elems, jsonnetString(e))
+		}
+		expr = fmt.Sprintf("%s(%s, [%s], %s)", scaleAt, expr, strings.Join(elems, ", "), strconv.FormatFloat(scale[path], 'f', -1, 64))
+	}
+	b.WriteString("  _config:: " + expr + ",\n}")
 }
 
 func (o *Overlay) header() string {
