@@ -238,6 +238,9 @@ func renderStep(w io.Writer, n, total int, st *plan.Step, s progress.Style) {
 	}
 	if st.Wait != nil {
 		fmt.Fprintf(w, "  wait %s", st.Wait.Duration)
+		if fc := st.Wait.FromConfig; fc != nil {
+			fmt.Fprintf(w, " or more: %s", fc.Describe())
+		}
 		if st.Wait.Reason != "" {
 			fmt.Fprintf(w, ": %s", st.Wait.Reason)
 		}

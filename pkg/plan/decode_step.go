@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -82,6 +83,15 @@ func (d *docReader) checkStepFields(n *yaml.Node, path string, s *Step) {
 	}
 	if s.Wait != nil && s.Wait.Duration <= 0 {
 		d.fail(n, path+".wait.duration", "write a positive duration like 10m", "wait without a duration")
+	}
+	if s.Wait != nil && s.Wait.FromConfig != nil {
+		fc := s.Wait.FromConfig
+		if err := fc.Pods.Validate(); err != nil {
+			d.fail(n, path+".wait.fromConfig.pods", "select the pods whose /config holds the settings, e.g. {labels: name=querier}", "%v", err)
+		}
+		if len(fc.Keys) == 0 || slices.Contains(fc.Keys, "") {
+			d.fail(n, path+".wait.fromConfig.keys", "list dotted paths of duration settings, e.g. [querier.query_store_after]", "no settings to measure the wait by")
+		}
 	}
 }
 

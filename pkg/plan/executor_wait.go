@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -37,19 +38,40 @@ func leastDuration(step *Step, ss *StepState, now time.Time) time.Duration {
 	return need
 }
 
-// stepWait holds the run for the step's wait, from a persisted deadline.
+// stepWait holds the run for the step's wait, from a persisted deadline. A
+// wait measured from the components' settings is measured once, when it
+// begins; a measurement that fails is the step's error, before any deadline
+// is kept.
 func (e *Executor) stepWait(ctx context.Context, st *State, step *Step, ss *StepState) error {
+	reason := step.Wait.Reason
+	if reason == "" {
+		reason = step.Title
+	}
 	if ss.WaitUntil == nil {
-		deadline := e.Clock.Now().Add(step.Wait.Duration.D())
+		d := step.Wait.Duration.D()
+		if fc := step.Wait.FromConfig; fc != nil {
+			m, ok := e.Binder.(WaitMeasurer)
+			if !ok {
+				return e.failStep(ctx, st, ss, fmt.Errorf("wait of step %s: measured from %s, which this run cannot read", step.ID, fc.Describe()))
+			}
+			measured, how, err := m.MeasureWait(ctx, e.Plan, step)
+			if err != nil {
+				return e.failStep(ctx, st, ss, fmt.Errorf("wait of step %s: %w", step.ID, err))
+			}
+			if measured > d {
+				d = measured
+			}
+			ss.WaitMeasure = fmt.Sprintf("%s: %s = %s, at least %s: %s", strings.Join(fc.Keys, " + "), how, measured, step.Wait.Duration.D(), d)
+		}
+		deadline := e.Clock.Now().Add(d)
 		ss.WaitUntil = &deadline
+	}
+	if ss.WaitMeasure != "" {
+		reason += " (" + ss.WaitMeasure + ")"
 	}
 	ss.Status = StepWaiting
 	if err := e.save(ctx, st); err != nil {
 		return err
-	}
-	reason := step.Wait.Reason
-	if reason == "" {
-		reason = step.Title
 	}
 	return e.waitUntil(ctx, st, step.ID, *ss.WaitUntil, reason)
 }

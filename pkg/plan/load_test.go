@@ -115,6 +115,12 @@ func TestLoadErrorsNameFileLineFieldAndFix(t *testing.T) {
 		"two kinds in one item": {
 			step: "id: a\ntitle: A\nactions:\n  - set: {key: x}\n    scale: {key: y}\n",
 			want: []string{"several kinds (set and scale)", "one item per kind"}},
+		"a wait from config without settings": {
+			step: "id: a\ntitle: A\nwait:\n  duration: 1h\n  fromConfig: {pods: {labels: name=querier}}\n",
+			want: []string{"bad/steps/a.yaml:1", "wait.fromConfig.keys", "no settings to measure the wait by"}},
+		"a wait from config without pods": {
+			step: "id: a\ntitle: A\nwait: {duration: 1h, fromConfig: {keys: [querier.query_store_after]}}\n",
+			want: []string{"wait.fromConfig.pods", "labels or names"}},
 		"a step that does nothing": {
 			step: "id: a\ntitle: A\n",
 			want: []string{"the step does nothing"}},

@@ -163,6 +163,11 @@ func previewStep(ctx context.Context, p *Plan, s *Step, b Binder, ss *StepState)
 	}
 	if s.Wait != nil {
 		sp.Wait = s.Wait.Duration.String()
+		if ss != nil && ss.WaitMeasure != "" {
+			sp.Wait += " (" + ss.WaitMeasure + ")"
+		} else if s.Wait.FromConfig != nil {
+			sp.Wait += " or more (" + s.Wait.FromConfig.Describe() + ")"
+		}
 	}
 	if s.Manual != nil {
 		sp.Manual = s.Manual.Instructions

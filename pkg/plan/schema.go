@@ -1,9 +1,13 @@
 package plan
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
 // Plan is a loaded, validated plan with its parameters bound.
@@ -132,11 +136,47 @@ type Manual struct {
 	Instructions string `yaml:"instructions" json:"instructions"`
 }
 
-// Wait holds the run for a fixed duration. Its deadline is persisted when the
+// Wait holds the run for a duration. Its deadline is persisted when the
 // wait starts, so a resumed run never restarts it from zero.
 type Wait struct {
+	// Duration is the wait, or with FromConfig the least of it (what `plan`
+	// shows and a maintenance window must hold).
 	Duration duration.Duration `yaml:"duration" json:"duration"`
 	Reason   string            `yaml:"reason,omitempty" json:"reason,omitempty"`
+	// FromConfig makes the wait as long as the live components' settings
+	// say, never shorter than Duration: measured when the wait begins (the
+	// binder must be a WaitMeasurer), then kept as the persisted deadline.
+	FromConfig *WaitFromConfig `yaml:"fromConfig,omitempty" json:"fromConfig,omitempty"`
+}
+
+// WaitFromConfig derives a wait from Mimir's /config: the sum of Keys, each
+// a dotted path to a duration setting ([n] for a list item), each at its
+// largest over the pods Pods selects. The zone-aware migration guide waits
+// the block range plus the head compaction idle timeout after each batch of
+// ingesters, and query_store_after after the write path moves:
+//
+//	wait:
+//	  duration: 3h
+//	  fromConfig:
+//	    pods: {labels: name=ingester}
+//	    keys: ['blocks_storage.tsdb.block_ranges_period[0]', blocks_storage.tsdb.head_compaction_idle_timeout]
+type WaitFromConfig struct {
+	Pods podaccess.Selector `yaml:"pods" json:"pods"`
+	Keys []string           `yaml:"keys" json:"keys"`
+}
+
+// Describe says in one line how the wait is measured.
+func (w WaitFromConfig) Describe() string {
+	return fmt.Sprintf("the largest %s over pods matching %s", strings.Join(w.Keys, " + "), w.Pods)
+}
+
+// WaitMeasurer is implemented by binders that can measure a wait's
+// FromConfig on the live components: the duration and how it was found
+// ("2h [ingester-zone-a-0] + 1h [ingester-zone-a-0]"). An error (no pod
+// selected, a /config that cannot be read, a key that is absent or not a
+// duration) stops the step: the wait is never guessed.
+type WaitMeasurer interface {
+	MeasureWait(ctx context.Context, p *Plan, step *Step) (time.Duration, string, error)
 }
 
 // ActionSpec is the decoded, validated body of an action in a step file.

@@ -121,8 +121,11 @@ type StepState struct {
 	Gates      []GateState   `json:"gates,omitempty"`
 	// WaitUntil is the persisted deadline of the step's wait.
 	WaitUntil *time.Time `json:"waitUntil,omitempty"`
-	Approval  *Approval  `json:"approval,omitempty"`
-	Error     string     `json:"error,omitempty"`
+	// WaitMeasure says how a wait measured from the components' settings
+	// got its length (Wait.FromConfig), for the operator.
+	WaitMeasure string    `json:"waitMeasure,omitempty"`
+	Approval    *Approval `json:"approval,omitempty"`
+	Error       string    `json:"error,omitempty"`
 	// Note says why a step was skipped without running, e.g. that the
 	// environment already holds a later step's change.
 	Note string `json:"note,omitempty"`
