@@ -146,6 +146,21 @@ var planCases = []planCase{
 		start: "test-read-write-deployment-mode-s3",
 	},
 	{
+		// Grafana's multi-zone test environment without its multi_zone_*
+		// settings is the single-zone cluster the plan starts from; the
+		// plan must end exactly where Grafana's file is (its replicas are 3
+		// and 3: one batch).
+		plan: "single-zone-to-zone-aware", params: map[string]string{"ingesterReplicas": "3", "storeGatewayReplicas": "3"}, versions: allVersions,
+		start: "test-multi-zone", edit: withoutMultiZone,
+		grafana: map[string]grafanaState{"2.12-series-limits-back": {test: "test-multi-zone"}},
+	},
+	{
+		// The other branches: batches (6 zone ingesters, 3 at a time), the
+		// store-gateways' path with downtime, no shuffle sharding.
+		plan: "single-zone-to-zone-aware", params: map[string]string{"ingesterReplicas": "6", "storeGatewayReplicas": "3", "batchSize": "3", "storeGatewayDowntime": "true", "shuffleSharding": "false"},
+		versions: allVersions, start: "test-defaults",
+	},
+	{
 		// Mimir 3.x's library runs the HA tracker on memberlist; a cluster
 		// that still has it in etcd sets the distributor flags itself, as
 		// the start does here.
@@ -159,6 +174,11 @@ var wayBack = map[string]string{"ingesterReplicas": "3", "storeGatewayReplicas":
 func microservicesWithRemoteEvaluation(src string) string {
 	src = regexp.MustCompile(`(?m)^\s*deployment_mode: 'migration',\n`).ReplaceAllString(src, "")
 	return strings.Replace(src, "ruler_remote_evaluation_enabled: false", "ruler_remote_evaluation_enabled: true", 1)
+}
+
+// withoutMultiZone drops the multi_zone_* settings of a Grafana test file.
+func withoutMultiZone(src string) string {
+	return regexp.MustCompile(`(?m)^\s*multi_zone_\w+: \w+,\n`).ReplaceAllString(src, "")
 }
 
 func haTrackerInEtcd(src string) string {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -201,6 +202,28 @@ func renderPlan(w io.Writer, p *plan.Plan, s progress.Style) {
 	for i, st := range p.Steps {
 		renderStep(w, i+1, len(p.Steps), st, s)
 	}
+	if least := p.LeastDuration(); least > 0 {
+		fmt.Fprintf(w, "\n%s %s: its waits and least durations; rollouts, gates, flushes and manual steps come on top\n", s.Bold("Takes at least"), days(least))
+	}
+}
+
+// days writes a duration of hours or days for planning maintenance windows:
+// "45m", "3h", "2d 7h 30m".
+func days(d time.Duration) string {
+	d = d.Round(time.Minute)
+	var parts []string
+	if n := d / (24 * time.Hour); n > 0 {
+		parts = append(parts, fmt.Sprintf("%dd", n))
+		d -= n * 24 * time.Hour
+	}
+	if n := d / time.Hour; n > 0 {
+		parts = append(parts, fmt.Sprintf("%dh", n))
+		d -= n * time.Hour
+	}
+	if n := d / time.Minute; n > 0 || len(parts) == 0 {
+		parts = append(parts, fmt.Sprintf("%dm", n))
+	}
+	return strings.Join(parts, " ")
 }
 
 // shownValue is a parameter's value, or <required> when the plan is shown

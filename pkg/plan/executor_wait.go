@@ -38,6 +38,17 @@ func leastDuration(step *Step, ss *StepState, now time.Time) time.Duration {
 	return need
 }
 
+// LeastDuration is the least time the whole plan takes: the sum of its
+// steps' waits (their least, for waits measured from the components) and
+// least durations. Rollouts, gates, flushes and manual steps come on top.
+func (p *Plan) LeastDuration() time.Duration {
+	var total time.Duration
+	for _, s := range p.Steps {
+		total += leastDuration(s, nil, time.Time{})
+	}
+	return total
+}
+
 // stepWait holds the run for the step's wait, from a persisted deadline. A
 // wait measured from the components' settings is measured once, when it
 // begins; a measurement that fails is the step's error, before any deadline

@@ -167,7 +167,7 @@ type WaitFromConfig struct {
 
 // Describe says in one line how the wait is measured.
 func (w WaitFromConfig) Describe() string {
-	return fmt.Sprintf("the largest %s over pods matching %s", strings.Join(w.Keys, " + "), w.Pods)
+	return fmt.Sprintf("%s, each the largest over %s", strings.Join(w.Keys, " + "), w.Pods)
 }
 
 // WaitMeasurer is implemented by binders that can measure a wait's

@@ -7,8 +7,9 @@ local ingesters = ['ingester-' + z for z in zones];
   why: |||
     Read-write mode requires multi-zone ingesters and store-gateways: mimir-write and
     mimir-backend run one StatefulSet per zone and join the same zone-aware rings.
-    A cluster without zone awareness must first be migrated to it with its own procedure:
-    mimirctl refuses to delete a StatefulSet that still runs pods.
+    A cluster without zone awareness must first be migrated to it with its own procedure, the
+    single-zone-to-zone-aware plan: here mimirctl refuses to delete a StatefulSet that still
+    runs pods.
   |||,
   docs: [{ title: 'Step 1: Configure prerequisite zone-awareness' }],
   actions: [m.jsonnet({ config: { multi_zone_ingester_enabled: true, multi_zone_store_gateway_enabled: true } })],
