@@ -143,11 +143,14 @@ func (o *Overlay) Merge(delta Overlay) {
 }
 
 // RemoveScale drops Scale entries; it reports whether any was present.
-func (o *Overlay) RemoveScale(paths ...string) bool {
+func (o *Overlay) RemoveScale(paths ...string) bool { return deleteKeys(o.Scale, paths) }
+
+// deleteKeys deletes keys from m and reports whether any was there.
+func deleteKeys[V any](m map[string]V, keys []string) bool {
 	removed := false
-	for _, p := range paths {
-		if _, ok := o.Scale[p]; ok {
-			delete(o.Scale, p)
+	for _, k := range keys {
+		if _, ok := m[k]; ok {
+			delete(m, k)
 			removed = true
 		}
 	}
@@ -168,16 +171,7 @@ func deepMerge(dst map[string]any, src any) {
 }
 
 // RemoveConfig drops _config keys; it reports whether any was present.
-func (o *Overlay) RemoveConfig(keys ...string) bool {
-	removed := false
-	for _, k := range keys {
-		if _, ok := o.Config[k]; ok {
-			delete(o.Config, k)
-			removed = true
-		}
-	}
-	return removed
-}
+func (o *Overlay) RemoveConfig(keys ...string) bool { return deleteKeys(o.Config, keys) }
 
 // RemoveHidden drops keys of a hidden-field merge, or the whole merge when
 // no key is given; it reports whether anything was present.
@@ -190,13 +184,7 @@ func (o *Overlay) RemoveHidden(field string, keys ...string) bool {
 		delete(o.Hidden, field)
 		return true
 	}
-	removed := false
-	for _, k := range keys {
-		if _, ok := kv[k]; ok {
-			delete(kv, k)
-			removed = true
-		}
-	}
+	removed := deleteKeys(kv, keys)
 	if len(kv) == 0 {
 		delete(o.Hidden, field)
 	}
