@@ -83,6 +83,15 @@ func TestZoneAwareMigrationKeepsTheGuidesOrder(t *testing.T) {
 					"ruler":       {"ingester.ring.zone-awareness-enabled": truth(writeZoneAware), "store-gateway.sharding-ring.prefix": prefix(storeGatewayZones)},
 					"querier":     {"ingester.ring.zone-awareness-enabled": truth(readZoneAware), "store-gateway.sharding-ring.prefix": prefix(storeGatewayZones)},
 				}
+				for _, z := range []string{"zone-a", "zone-b", "zone-c"} {
+					// The old ingesters' zone reaches the zone ingesters through
+					// ingester_args; each must still run in its own zone.
+					if got, found := workloadArgs(args, "ingester-"+z); found {
+						if g := last(got["ingester.ring.instance-availability-zone"]); g != z {
+							t.Errorf("Mimir %s, step %s: ingester-%s runs in zone %q", v.Name, s.id, z, g)
+						}
+					}
+				}
 				if oldIngestersZoned {
 					want["ingester"] = map[string]string{"ingester.ring.instance-availability-zone": "zone-default", "blocks-storage.tsdb.flush-blocks-on-shutdown": "true"}
 				}

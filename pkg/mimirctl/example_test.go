@@ -112,7 +112,7 @@ func ExampleTarget_BuiltinPlansMetadata() {
 	// microservices-to-read-write (Mimir >=2.0.0 <3.0.0) requires []
 	// read-write-to-microservices (Mimir >=2.0.0 <3.0.0) requires [ingesterReplicas storeGatewayReplicas]
 	// ring-kv-to-memberlist (Mimir >=2.0.0) requires []
-	// single-zone-to-zone-aware (Mimir >=2.0.0) requires [ingesterReplicas storeGatewayReplicas]
+	// single-zone-to-zone-aware (Mimir >=2.2.0) requires [ingesterReplicas storeGatewayReplicas]
 }
 
 // Preview a plan before applying it: each remaining step, whether it would

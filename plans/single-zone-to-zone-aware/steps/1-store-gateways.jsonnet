@@ -15,12 +15,12 @@ local zonesJoined(name) = m.ring(name, 'store-gateway', m.nameIn(zoneGateways),
 // and query_ingesters_within, which only store-gateways answer.
 local longTerm = {
   name: 'long-term-query',
-  storeQuery: { pods: { labels: 'name=query-frontend' }, queriers: { labels: m.nameIn(['querier', 'ruler']) }, tenant: p.tenant },
+  storeQuery: { pods: { labels: 'name=query-frontend' }, queriers: { labels: m.nameIn(['querier', 'ruler', 'ruler-querier']) }, tenant: p.tenant },
   interval: '10s',
   timeout: '15m',
   consecutive: 3,
 };
-local queryPath = m.ready('queriers-and-rulers-ready', m.nameIn(['querier', 'ruler']), minPods=2);
+local queryPath = m.ready('queriers-and-rulers-ready', m.nameIn(['querier', 'ruler', 'ruler-querier']), minPods=2);
 if !p.storeGatewayDowntime then [
   {
     id: '1.1-store-gateway-zones',
@@ -66,9 +66,10 @@ if !p.storeGatewayDowntime then [
     title: 'Stop the old store-gateways',
     why: 'Until the zone store-gateways have loaded every block, queries older than query_store_after fail; ingestion and recent queries go on.',
     docs: [{ title: 'Migrate store-gateways to zone-aware replication with downtime (step 1)' }],
-    // The apply waits until the StatefulSet has no pod left; its store-gateways
-    // leave the ring on shutdown (Mimir's default), and no pod is left to
-    // read that ring from.
+    // The apply waits until the StatefulSet has no pod left. The library
+    // runs store-gateways with unregister-on-shutdown=false: their entries
+    // stay in the old ring, which nothing reads once the zone ring serves
+    // (and no pod is left to read it from).
     actions: [m.jsonnet({ objects: m.replicas('store_gateway_statefulset', 0), destructive: true })],
     undo: 'Remove the store_gateway_statefulset replicas override.',
   },

@@ -18,13 +18,14 @@ local limits = [
 ];
 // Batches of at most batchSize zone ingesters, up to ingesterReplicas (one
 // step standing for them all when `plans show` has no ingesterReplicas).
+assert p.batchSize <= 21 : 'batchSize %d: the guide adds at most 21 ingesters at a time (each holds series twice until the old heads drop them); pass -p batchSize=21 or less' % p.batchSize;
 local bound = std.isNumber(p.ingesterReplicas);
 local batches =
   if bound then std.makeArray(std.ceil(p.ingesterReplicas / p.batchSize), function(i) std.min((i + 1) * p.batchSize, p.ingesterReplicas))
   else [p.ingesterReplicas];
 local perZone(n) = if std.isNumber(n) then std.ceil(n / std.length(zones)) else 'ceil(%s / 3)' % n;
 local ingesterSettings = { labels: m.nameIn(zoneIngesters + ['ingester']) };
-local querierSettings = { labels: m.nameIn(['querier', 'ruler']) };
+local querierSettings = { labels: m.nameIn(['querier', 'ruler', 'ruler-querier']) };
 // What a moved series leaves behind in the old ingesters' heads is dropped
 // once its block is cut and the head compacted: the block range plus the
 // idle timeout (3h with Mimir's defaults).
@@ -51,28 +52,25 @@ local oldIngesterArgs = {
 local shuffleOff = { 'querier.shuffle-sharding-ingesters-enabled': false };
 [
   {
-    id: '2.1-series-limits-doubled',
-    title: 'Double the series limits',
-    why: |||
-      While series move, each one is counted on an old and on a new ingester: without room the
-      ingesters refuse writes at the limits. The environment's own limits (its default, every
-      tenant's override, the ingester instance limit where set) are doubled, not replaced.
-    |||,
-    docs: [{ title: 'Migrate ingesters to zone-aware replication without downtime (step 0)' }],
-    actions: [m.jsonnet({ scale: { [l]: 2 for l in limits } })],
-    undo: 'Remove the scale entries from mimirctl.libsonnet.',
-  },
-  {
     id: '2.2-zone-ingesters-at-0',
-    title: 'Create the zone ingesters with no replicas; the old ingesters flush on shutdown',
+    title: 'Double the series limits; create the zone ingesters with no replicas; the old ingesters flush on shutdown',
     why: |||
       multi_zone_ingester_migration_enabled keeps the old StatefulSet (its PodDisruptionBudget
       goes to 0 meanwhile). Both replication paths are pinned off: their defaults are on and
       would make distributors and queriers zone-aware at once. The old ingesters restart with
-      the zone %s, flush and ship their blocks on shutdown, and leave the ring.
+      the zone %s, flush and ship their blocks on shutdown, and leave the ring. In the same
+      rollout the series limits double: while series move, each one is counted on an old and on
+      a new ingester, and without room the ingesters refuse writes at the limits. The
+      environment's own limits (its default, every tenant's override, the ingester instance
+      limit where set) are doubled, not replaced. The old ingesters' PodDisruptionBudget stays
+      at 0 until step 2.9: node drains wait for them.
     ||| % oldZone,
-    docs: [{ title: 'Migrate ingesters to zone-aware replication without downtime (step 1)' }],
+    docs: [
+      { title: 'Migrate ingesters to zone-aware replication without downtime (step 0)' },
+      { title: 'Migrate ingesters to zone-aware replication without downtime (step 1)' },
+    ],
     actions: [m.jsonnet({
+      scale: { [l]: 2 for l in limits },
       config: {
         multi_zone_ingester_enabled: true,
         multi_zone_ingester_migration_enabled: true,
@@ -83,7 +81,7 @@ local shuffleOff = { 'querier.shuffle-sharding-ingesters-enabled': false };
       hidden: { ingester_args: oldIngesterArgs },
     })],
     gates: [m.ring('old-ingesters-in-their-zone', 'ingester', ringPods, [{ workload: 'ingester', zone: oldZone, joined: true }, m.settled])],
-    undo: 'Remove the multi_zone_ingester_* keys and the ingester_args entries from mimirctl.libsonnet.',
+    undo: 'Remove the multi_zone_ingester_* keys, the ingester_args entries and the scale entries from mimirctl.libsonnet.',
   },
 ] + [
   {
@@ -103,7 +101,7 @@ local shuffleOff = { 'querier.shuffle-sharding-ingesters-enabled': false };
        why: 'A zone-aware write path places series outside the shards queriers would ask; until every series is back inside its shard, queriers and rulers ask every ingester (more load: watch them).',
        docs: [{ title: 'Migrate ingesters to zone-aware replication without downtime (step 2b)' }],
        actions: [m.jsonnet({ hidden: { querier_args: shuffleOff, ruler_args: shuffleOff } })],
-       gates: [m.ready('queriers-and-rulers-ready', m.nameIn(['querier', 'ruler']), minPods=2)],
+       gates: [m.ready('queriers-and-rulers-ready', m.nameIn(['querier', 'ruler', 'ruler-querier']), minPods=2)],
        undo: 'Remove querier.shuffle-sharding-ingesters-enabled from querier_args and ruler_args.',
      }] else []) + [
   {
@@ -173,7 +171,7 @@ local shuffleOff = { 'querier.shuffle-sharding-ingesters-enabled': false };
       config: { multi_zone_ingester_migration_enabled: false, multi_zone_ingester_replicas: p.ingesterReplicas },
       remove: {
         config: ['multi_zone_ingester_replication_write_path_enabled', 'multi_zone_ingester_replication_read_path_enabled'],
-        hidden: { ingester_args: std.objectFields(oldIngesterArgs), distributor_args: ['ingester.ring.excluded-zones'], ruler_args: ['ingester.ring.excluded-zones'] },
+        hidden: { distributor_args: ['ingester.ring.excluded-zones'], ruler_args: ['ingester.ring.excluded-zones'] },
         objects: ['ingester_statefulset'],
       },
       destructive: true,
@@ -193,14 +191,15 @@ local shuffleOff = { 'querier.shuffle-sharding-ingesters-enabled': false };
        id: '2.11-read-path-shuffle-sharding-back',
        title: "Give shuffle sharding on the read path back to the environment",
        actions: [m.jsonnet({ remove: { hidden: { querier_args: ['querier.shuffle-sharding-ingesters-enabled'], ruler_args: ['querier.shuffle-sharding-ingesters-enabled'] } } })],
-       gates: [m.ready('queriers-and-rulers-ready', m.nameIn(['querier', 'ruler']), minPods=2)],
+       gates: [m.ready('queriers-and-rulers-ready', m.nameIn(['querier', 'ruler', 'ruler-querier']), minPods=2)],
        undo: 'Set querier.shuffle-sharding-ingesters-enabled to false in querier_args and ruler_args.',
      }] else []) + [
   {
     id: '2.12-series-limits-back',
-    title: "Give the series limits back to the environment",
+    title: "Give the series limits and the ingesters' shutdown flags back to the environment",
+    why: "One rollout of the zone ingesters: the limits come back, and the old ingesters' zone and flush on shutdown, which the zone ingesters carried meanwhile through ingester_args, go.",
     docs: [{ title: 'Migrate ingesters to zone-aware replication without downtime (step 9)' }],
-    actions: [m.jsonnet({ remove: { scale: limits } })],
+    actions: [m.jsonnet({ remove: { scale: limits, hidden: { ingester_args: std.objectFields(oldIngesterArgs) } } })],
     undo: 'Scale the limits by 2 again.',
   },
 ]
