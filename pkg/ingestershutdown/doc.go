@@ -8,7 +8,11 @@
 //
 //  1. Preflight: every ingester outside the zone is ACTIVE and healthy in the
 //     ring, and a pod of the namespace (another system's member that joined
-//     the ring through memberlist is refused, grafana/mimir#6187); no sibling zone was shut down less than the required wait ago
+//     the ring through memberlist is refused, grafana/mimir#6187); every
+//     sibling StatefulSet is fully ready (those of the rollout group, or,
+//     for a StatefulSet of none such as the old ingesters of a move to
+//     zones, those whose pods ringPods selects); no sibling zone was shut
+//     down less than the required wait ago
 //     (mimirctl's own annotation, rollout-operator's last-downscale
 //     annotation or its zone tracker ConfigMap, with the sibling's minimum
 //     time between zone downscales); rollout-operator neither refuses the

@@ -139,12 +139,16 @@ func (z *Zone) checkRolloutOperator(ctx context.Context, sts *appsv1.StatefulSet
 // queryable (any StatefulSet of the namespace: during a migration two
 // rollout groups share the ingester ring), and rollout-operator's record of
 // its last downscale (annotation or zone tracker ConfigMap) with the minimum
-// time between zone downscales. A sibling of the rollout group that is not
-// fully ready is refused too: its missing ingesters are not in the ring to be
-// counted as unhealthy.
+// time between zone downscales. A sibling that is not fully ready is
+// refused too: its missing ingesters are not in the ring to be counted as
+// unhealthy. The siblings are the StatefulSets of the rollout group; a
+// StatefulSet of no rollout group (the old ingesters of a move to zones,
+// which Mimir's jsonnet renders without one) has as siblings the
+// StatefulSets whose pods ringPods selects (the zones that take over).
 func (z *Zone) checkSiblings(sts *appsv1.StatefulSet, pre *kube.Preflight, now time.Time) error {
 	group := sts.Labels[kube.LabelRolloutGroup]
-	for _, other := range pre.StatefulSets {
+	for i := range pre.StatefulSets {
+		other := &pre.StatefulSets[i]
 		if other.Name == sts.Name {
 			continue
 		}
@@ -158,17 +162,38 @@ func (z *Zone) checkSiblings(sts *appsv1.StatefulSet, pre *kube.Preflight, now t
 					other.Name, at.Format(time.RFC3339), at.Sub(now).Round(time.Second), sts.Name)
 			}
 		}
-		if group != "" && other.Labels[kube.LabelRolloutGroup] == group {
-			if want := ptrOr(other.Spec.Replicas, 1); other.Status.ReadyReplicas < want {
-				return fmt.Errorf("StatefulSet %s of rollout group %s has %d of %d pods ready: its missing ingesters may be absent from the ring rather than unhealthy; wait for it before shutting down %s",
-					other.Name, group, other.Status.ReadyReplicas, want, sts.Name)
-			}
+		sibling, err := z.sibling(group, other)
+		if err != nil {
+			return err
+		}
+		if want := ptrOr(other.Spec.Replicas, 1); sibling != "" && other.Status.ReadyReplicas < want {
+			return fmt.Errorf("StatefulSet %s (%s) has %d of %d pods ready: its missing ingesters may be absent from the ring rather than unhealthy; wait for it before shutting down %s",
+				other.Name, sibling, other.Status.ReadyReplicas, want, sts.Name)
 		}
 	}
 	if _, why := kube.ZoneDownscaleBlock(sts, pre.StatefulSets, pre.ZoneTracker, now); why != "" {
 		return fmt.Errorf("not shutting down %s: %s", sts.Name, why)
 	}
 	return nil
+}
+
+// sibling says why other is a sibling of the zone's StatefulSet, whose
+// rollout group is group, or "" when it is none (see checkSiblings).
+func (z *Zone) sibling(group string, other *appsv1.StatefulSet) (string, error) {
+	if group != "" {
+		if other.Labels[kube.LabelRolloutGroup] == group {
+			return "of rollout group " + group, nil
+		}
+		return "", nil
+	}
+	ok, err := z.spec.RingPods.SelectsTemplate(other.Name+"-0", &other.Spec.Template)
+	if err != nil {
+		return "", fmt.Errorf("ringPods: %w", err)
+	}
+	if ok {
+		return "its pods serve the ingester ring (ringPods)", nil
+	}
+	return "", nil
 }
 
 // choosePath detects read-only support on the first pod and rollout-operator's

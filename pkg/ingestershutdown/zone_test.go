@@ -16,6 +16,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
+	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -188,7 +189,21 @@ func TestAZoneShutdownRefuses(t *testing.T) {
 				sts.Status.ReadyReplicas = 0
 				_, _ = tz.fc.AppsV1().StatefulSets("mimir").Update(context.Background(), sts, metav1.UpdateOptions{})
 			},
-			want: "StatefulSet ingester-zone-c of rollout group ingester has 0 of 1 pods ready",
+			want: "StatefulSet ingester-zone-c (of rollout group ingester) has 0 of 1 pods ready",
+		},
+		"when the zone has no rollout group and a StatefulSet serving the ring is not fully ready": {
+			// The old ingesters of a move to zones: Mimir's jsonnet gives
+			// their StatefulSet no rollout group.
+			setup: func(tz *testZone) {
+				ctx := context.Background()
+				for name, ready := range map[string]int32{"ingester-zone-a": 2, "ingester-zone-c": 0} {
+					sts, _ := tz.fc.AppsV1().StatefulSets("mimir").Get(ctx, name, metav1.GetOptions{})
+					delete(sts.Labels, kube.LabelRolloutGroup)
+					sts.Status.ReadyReplicas = ready
+					_, _ = tz.fc.AppsV1().StatefulSets("mimir").Update(ctx, sts, metav1.UpdateOptions{})
+				}
+			},
+			want: "StatefulSet ingester-zone-c (its pods serve the ingester ring (ringPods)) has 0 of 1 pods ready",
 		},
 		"when another zone's shutdown has not recorded its wait": {
 			setup: func(tz *testZone) {

@@ -75,6 +75,32 @@ func (s Selector) String() string {
 	}
 }
 
+// SelectsTemplate reports whether sel selects the pods a workload makes from
+// tmpl, judged on the pod named pod (a StatefulSet's "<name>-0"): its
+// template labels, that name, and for a portName-only selector the
+// template's container ports. It needs no pod to exist, so it finds the
+// workloads whose pods are missing. A selector that does not parse is an
+// error (see Validate).
+func (s Selector) SelectsTemplate(pod string, tmpl *corev1.PodTemplateSpec) (bool, error) {
+	if err := s.Validate(); err != nil {
+		return false, err
+	}
+	p := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: pod, Labels: tmpl.Labels}, Spec: tmpl.Spec}
+	if s.Labels != "" {
+		sel, _ := labels.Parse(s.Labels) // parsed by Validate
+		if !sel.Matches(labels.Set(p.Labels)) {
+			return false, nil
+		}
+	}
+	if s.Names != "" && !regexp.MustCompile("^(?:"+s.Names+")$").MatchString(pod) {
+		return false, nil
+	}
+	if s.Labels == "" && s.Names == "" && !hasPort(&p, s.PortName) {
+		return false, nil
+	}
+	return true, nil
+}
+
 // Resolved is the outcome of selecting pods: the targets that can be reached
 // and the selected pods that cannot (not running, no IP, being deleted).
 type Resolved struct {

@@ -76,7 +76,8 @@ func Annotations(annotations map[string]string) MetaOption {
 func UID(name string) types.UID { return types.UID("uid-" + name) }
 
 // StatefulSet builds the StatefulSet name in Namespace, as Mimir's jsonnet
-// makes them: labelled name=<name>, selecting its pods by that label, its
+// makes them: labelled name=<name>, its pods labelled and selected by that
+// label, its
 // governing Service of the same name. It has 1 replica, rolled out:
 // generation 1 observed, every replica ready and updated. Options apply in
 // order, so a later one wins.
@@ -88,6 +89,7 @@ func StatefulSet(name string, opts ...StatefulSetOption) *appsv1.StatefulSet {
 			Replicas:    &one,
 			ServiceName: name,
 			Selector:    &metav1.LabelSelector{MatchLabels: map[string]string{"name": name}},
+			Template:    corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"name": name}}},
 		},
 		Status: appsv1.StatefulSetStatus{ObservedGeneration: 1, Replicas: 1, ReadyReplicas: 1, UpdatedReplicas: 1},
 	}
