@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 var _ plan.WaitMeasurer = (*Binder)(nil)
 
 // MeasureWait measures a step's Wait.FromConfig on the live components
-// (plan.WaitMeasurer): the sum over its keys of each key's largest value on
+// (plan.WaitMeasurer): the sum over its keys of each key's largest value,
+// times the key's factor, on
 // the selected pods (ingestershutdown.LargestDuration: every selected pod
 // must answer, a pod that is not running fails the read). The sum of the
 // largest values is never shorter than the largest sum on one pod. Errors:
@@ -32,6 +34,11 @@ func (b *Binder) MeasureWait(ctx context.Context, _ *plan.Plan, step *plan.Step)
 		v, err := ingestershutdown.LargestDuration(ctx, pods, fc.Pods, key, false)
 		if err != nil {
 			return 0, "", err
+		}
+		if f := fc.Factor(key); f != 1 {
+			total += time.Duration(float64(v.Value) * f)
+			parts = append(parts, fmt.Sprintf("%g × %s", f, v))
+			continue
 		}
 		total += v.Value
 		parts = append(parts, v.String())

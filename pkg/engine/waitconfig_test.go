@@ -56,6 +56,18 @@ func TestMeasureWaitAddsTheLargestSettings(t *testing.T) {
 		t.Errorf("measured %s (%s), want 2h + 1h30m from ingester-zone-b-0", d, how)
 	}
 
+	// A factor stretches its key: Mimir adds up to 25% jitter to the idle
+	// timeout.
+	s := batchWaitStep()
+	s.Wait.FromConfig.Factors = map[string]float64{"blocks_storage.tsdb.head_compaction_idle_timeout": 1.25}
+	d, how, err = b.MeasureWait(context.Background(), nil, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d != 3*time.Hour+52*time.Minute+30*time.Second || !strings.Contains(how, "1.25 × 1h30m0s [ingester-zone-b-0") {
+		t.Errorf("measured %s (%s), want 2h + 1.25 × 1h30m from ingester-zone-b-0", d, how)
+	}
+
 	// An ingester that is not running could hold the largest value.
 	pods = append(pods, gatetest.Pod{Name: "ingester-zone-c-0", Labels: labels})
 	gd = gatetest.FakeCluster(t, time.Time{}, pods...)
@@ -65,7 +77,7 @@ func TestMeasureWaitAddsTheLargestSettings(t *testing.T) {
 	}
 
 	// A setting that is not there is an error, not a zero.
-	s := batchWaitStep()
+	s = batchWaitStep()
 	s.Wait.FromConfig.Keys = []string{"querier.query_store_after"}
 	gd = gatetest.FakeCluster(t, time.Time{}, pods[:2]...)
 	b = NewBinder(Deps{Kube: gd.Kube, Namespace: gd.Namespace, Pods: gd.Pods})

@@ -2,6 +2,8 @@ package plan
 
 import (
 	"fmt"
+	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -91,6 +93,14 @@ func (d *docReader) checkStepFields(n *yaml.Node, path string, s *Step) {
 		}
 		if len(fc.Keys) == 0 || slices.Contains(fc.Keys, "") {
 			d.fail(n, path+".wait.fromConfig.keys", "list dotted paths of duration settings, e.g. [querier.query_store_after]", "no settings to measure the wait by")
+		}
+		for _, k := range slices.Sorted(maps.Keys(fc.Factors)) {
+			switch f := fc.Factors[k]; {
+			case !slices.Contains(fc.Keys, k):
+				d.fail(n, path+".wait.fromConfig.factors."+k, "give factors only to keys listed in wait.fromConfig.keys", "factor of %s, which is not a key of the wait", k)
+			case !(f >= 1) || math.IsInf(f, 1):
+				d.fail(n, path+".wait.fromConfig.factors."+k, "write a number of at least 1, e.g. 1.25: a factor never shortens a wait", "factor %v of %s", f, k)
+			}
 		}
 	}
 }

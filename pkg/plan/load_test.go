@@ -121,6 +121,12 @@ func TestLoadErrorsNameFileLineFieldAndFix(t *testing.T) {
 		"a wait from config without pods": {
 			step: "id: a\ntitle: A\nwait: {duration: 1h, fromConfig: {keys: [querier.query_store_after]}}\n",
 			want: []string{"wait.fromConfig.pods", "labels or names"}},
+		"a wait factor of a key the wait does not list": {
+			step: "id: a\ntitle: A\nwait: {duration: 1h, fromConfig: {pods: {labels: name=querier}, keys: [querier.query_store_after], factors: {querier.query_store_afte: 2}}}\n",
+			want: []string{"wait.fromConfig.factors.querier.query_store_afte", "not a key of the wait"}},
+		"a wait factor that would shorten the wait": {
+			step: "id: a\ntitle: A\nwait: {duration: 1h, fromConfig: {pods: {labels: name=querier}, keys: [querier.query_store_after], factors: {querier.query_store_after: 0.5}}}\n",
+			want: []string{"wait.fromConfig.factors.querier.query_store_after", "at least 1"}},
 		"a step that does nothing": {
 			step: "id: a\ntitle: A\n",
 			want: []string{"the step does nothing"}},

@@ -160,14 +160,36 @@ type Wait struct {
 //	  fromConfig:
 //	    pods: {labels: name=ingester}
 //	    keys: ['blocks_storage.tsdb.block_ranges_period[0]', blocks_storage.tsdb.head_compaction_idle_timeout]
+//	    factors: {blocks_storage.tsdb.head_compaction_idle_timeout: 1.25}
 type WaitFromConfig struct {
 	Pods podaccess.Selector `yaml:"pods" json:"pods"`
 	Keys []string           `yaml:"keys" json:"keys"`
+	// Factors multiply a key's value (at least 1: a factor never shortens
+	// the wait), for settings Mimir stretches at run time: an ingester adds
+	// up to 25% jitter to the head compaction idle timeout
+	// (-blocks-storage.tsdb.head-compaction-idle-timeout), so it waits for
+	// 1.25 times it.
+	Factors map[string]float64 `yaml:"factors,omitempty" json:"factors,omitempty"`
+}
+
+// Factor is the factor of key: Factors[key], else 1.
+func (w WaitFromConfig) Factor(key string) float64 {
+	if f, ok := w.Factors[key]; ok {
+		return f
+	}
+	return 1
 }
 
 // Describe says in one line how the wait is measured.
 func (w WaitFromConfig) Describe() string {
-	return fmt.Sprintf("%s, each the largest over %s", strings.Join(w.Keys, " + "), w.Pods)
+	terms := make([]string, len(w.Keys))
+	for i, k := range w.Keys {
+		terms[i] = k
+		if f := w.Factor(k); f != 1 {
+			terms[i] = fmt.Sprintf("%g × %s", f, k)
+		}
+	}
+	return fmt.Sprintf("%s, each the largest over %s", strings.Join(terms, " + "), w.Pods)
 }
 
 // WaitMeasurer is implemented by binders that can measure a wait's

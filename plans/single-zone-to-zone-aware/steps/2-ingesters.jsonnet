@@ -28,11 +28,13 @@ local ingesterSettings = { labels: m.nameIn(zoneIngesters + ['ingester']) };
 local querierSettings = { labels: m.nameIn(['querier', 'ruler', 'ruler-querier']) };
 // What a moved series leaves behind in the old ingesters' heads is dropped
 // once its block is cut and the head compacted: the block range plus the
-// idle timeout (3h with Mimir's defaults).
+// idle timeout, to which each ingester adds up to 25% jitter (3h15m with
+// Mimir's defaults; the guide says 3h).
+local idleTimeout = 'blocks_storage.tsdb.head_compaction_idle_timeout';
 local staleSeriesWait = {
-  duration: '3h',
+  duration: '3h15m',
   reason: 'series that moved to the new ingesters leave the old heads',
-  fromConfig: { pods: ingesterSettings, keys: ['blocks_storage.tsdb.block_ranges_period[0]', 'blocks_storage.tsdb.head_compaction_idle_timeout'] },
+  fromConfig: { pods: ingesterSettings, keys: ['blocks_storage.tsdb.block_ranges_period[0]', idleTimeout], factors: { [idleTimeout]: 1.25 } },
 };
 // Data written since the write path moved is only in the ingesters until
 // query_store_after has passed.
