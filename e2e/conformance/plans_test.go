@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/pkg/engine"
 	"github.com/mimirctl/mimirctl/pkg/envchange"
@@ -162,8 +164,10 @@ var planCases = []planCase{
 	{
 		// The other branches: batches (6 zone ingesters, 3 at a time), the
 		// store-gateways' path with downtime, no shuffle sharding.
+		// Tenants written with the library's user classes and an ingester
+		// instance limit: step 2.2 must double each exactly once.
 		plan: "single-zone-to-zone-aware", params: map[string]string{"ingesterReplicas": "6", "storeGatewayReplicas": "3", "batchSize": "3", "storeGatewayDowntime": "true", "shuffleSharding": "false"},
-		versions: allVersions, start: "test-defaults", edit: withRuler, overridden: oldIngestersZone,
+		versions: allVersions, start: "test-defaults", edit: func(src string) string { return withTenants(withRuler(src)) }, overridden: oldIngestersZone,
 	},
 	{
 		// Mimir 3.x's library runs the HA tracker on memberlist; a cluster
@@ -190,6 +194,21 @@ var oldIngestersZone = map[string]string{
 // withRuler turns the ruler on in a Grafana test file that has it off.
 func withRuler(src string) string {
 	return strings.Replace(src, "blocks_storage_bucket_name: 'blocks-bucket',", "blocks_storage_bucket_name: 'blocks-bucket',\n    ruler_enabled: true,\n    ruler_storage_bucket_name: 'rules-bucket',", 1)
+}
+
+// withTenants gives a Grafana test file tenants as operators write them,
+// from the library's user classes, and an ingester instance limit.
+func withTenants(src string) string {
+	return strings.TrimRight(src, "\n") + ` + {
+  _config+:: {
+    ingester_instance_limits: { max_series: 1500000 },
+    overrides+: {
+      'tenant-a': $._config.overrides.medium_user,
+      'tenant-b': $._config.overrides.big_user { max_global_series_per_metric: 50000 },
+    },
+  },
+}
+`
 }
 
 // withoutMultiZone drops the multi_zone_* settings of a Grafana test file.
@@ -225,6 +244,42 @@ func render(envDir string, o *tanka.Overlay) (*state, error) {
 	}
 	st.fields, _ = res.Tree.(map[string]any)
 	return st, nil
+}
+
+// checkScaled runs envchange.CheckScaled for each change of a step that
+// expects its scale to multiply limits: after against the environment
+// rendered with overlay minus that change's scale. It logs where each limit
+// was verified and returns the problems.
+func checkScaled(t *testing.T, envDir string, overlay *tanka.Overlay, changes []*envchange.JsonnetSpec, after *state) []string {
+	var errs []string
+	for _, ch := range changes {
+		if len(ch.ExpectScaled) == 0 {
+			continue
+		}
+		u := overlay.Clone()
+		u.RemoveScale(slices.Collect(maps.Keys(ch.Scale))...)
+		unscaled, err := render(envDir, u)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("does not render without its scale: %v", err))
+			continue
+		}
+		verified, err := envchange.CheckScaled(after.list(), unscaled.list(), ch.ExpectScaled)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		t.Logf("%s: %s", envDir, strings.Join(verified, "; "))
+	}
+	return errs
+}
+
+// list is the state's objects as the API reads them.
+func (s *state) list() []*unstructured.Unstructured {
+	out := make([]*unstructured.Unstructured, 0, len(s.objects))
+	for _, k := range slices.Sorted(maps.Keys(s.objects)) {
+		out = append(out, &unstructured.Unstructured{Object: s.objects[k]})
+	}
+	return out
 }
 
 // changed lists the keys of the objects that differ between a and b
@@ -608,11 +663,12 @@ func runPlanCase(t *testing.T, c planCase, v mimirVersion, operations, envDir st
 			t.Errorf("Mimir %s, step %s: render failed: %v", v.Name, s.id, err)
 			return
 		}
+		errs := checkScaled(t, envDir, overlay, s.changes, after)
 		reached, err := reach(envDir, overlay, s.changes)
 		if err != nil {
 			t.Errorf("Mimir %s, step %s: %v", v.Name, s.id, err)
 		}
-		errs := slices.DeleteFunc(checkStep(sources, s.changes, before, after, reached), func(e string) bool {
+		errs = append(errs, slices.DeleteFunc(checkStep(sources, s.changes, before, after, reached), func(e string) bool {
 			for k, reason := range c.overridden {
 				setting, container, _ := strings.Cut(k, " ")
 				if strings.HasPrefix(e, "sets "+setting+"=") && strings.Contains(e, " "+container) {
@@ -621,7 +677,7 @@ func runPlanCase(t *testing.T, c planCase, v mimirVersion, operations, envDir st
 				}
 			}
 			return false
-		})
+		})...)
 		diff := changed(before, after)
 		why, inert := c.inert[s.id]
 		switch {

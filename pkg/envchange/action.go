@@ -143,6 +143,13 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 			return err
 		}
 		rendered = true
+		verified, err := a.checkScaled(ctx, next, objs)
+		if err != nil {
+			return err
+		}
+		if verified != "" {
+			p.Report(verified)
+		}
 		delta, err := renderDelta(before, objs)
 		if err != nil {
 			return err
@@ -274,6 +281,9 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 			return plan.Change{}, err
 		}
 	}
+	if _, err := a.checkScaled(ctx, after, oa); err != nil {
+		return plan.Change{}, err
+	}
 	report, err := renderDelta(ob, oa)
 	if err != nil {
 		return plan.Change{}, err
@@ -302,6 +312,26 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 	}
 	ch.Warnings = append(ch.Warnings, kept...)
 	return ch, nil
+}
+
+// checkScaled renders o without the step's Scale and checks with
+// CheckScaled that objs, o as applied, hold the limits the step expects
+// scaled; it says where they were verified, "" when the step expects none.
+func (a *jsonnetAction) checkScaled(ctx context.Context, o *tanka.Overlay, objs []*unstructured.Unstructured) (string, error) {
+	if len(a.spec.ExpectScaled) == 0 {
+		return "", nil
+	}
+	u := o.Clone()
+	u.RemoveScale(slices.Collect(maps.Keys(a.spec.Scale))...)
+	unscaled, _, err := a.applied(ctx, u)
+	if err != nil {
+		return "", fmt.Errorf("render the environment without the step's scale: %w", err)
+	}
+	verified, err := CheckScaled(objs, unscaled, a.spec.ExpectScaled)
+	if err != nil {
+		return "", err
+	}
+	return "scaled as expected: " + strings.Join(verified, "; "), nil
 }
 
 // keptLeftovers names the live objects labelled for the environment that

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
 	"github.com/mimirctl/mimirctl/pkg/kvmigrate"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -33,6 +35,12 @@ type JsonnetSpec struct {
 	// scale: {limits.max_global_series_per_user: 2}. What the path leads to
 	// stays the environment's value; see tanka.Overlay.Scale.
 	Scale map[string]float64 `yaml:"scale,omitempty" json:"scale,omitempty"`
+	// ExpectScaled, with Scale, names the Mimir limits the Scale must
+	// multiply, by CLI flag (a key of mimir.ScalableLimits) → factor:
+	// before the overlay is written (and in `plan`) the environment is
+	// rendered with and without this Scale, and every place it gives such
+	// a limit a value must hold factor × that value (see CheckScaled).
+	ExpectScaled map[string]float64 `yaml:"expectScaled,omitempty" json:"expectScaled,omitempty"`
 	// Remove drops what earlier steps put in the overlay.
 	Remove *JsonnetRemove `yaml:"remove,omitempty" json:"remove,omitempty"`
 	// NoRollout skips the wait for rollouts (a change that only touches
@@ -65,10 +73,30 @@ func (s *JsonnetSpec) Validate() error {
 	if d.IsEmpty() && s.Remove == nil {
 		return errors.New("the jsonnet change is empty: set config, hidden, objects, scale or remove")
 	}
+	errs := []error{d.Validate(), s.validateExpectScaled()}
 	if s.RefuseWhile != nil {
-		return errors.Join(d.Validate(), s.RefuseWhile.Validate())
+		errs = append(errs, s.RefuseWhile.Validate())
 	}
-	return d.Validate()
+	return errors.Join(errs...)
+}
+
+func (s *JsonnetSpec) validateExpectScaled() error {
+	if len(s.ExpectScaled) == 0 {
+		return nil
+	}
+	if len(s.Scale) == 0 {
+		return errors.New("expectScaled without scale: it checks what this step's scale multiplies")
+	}
+	var errs []error
+	for _, f := range slices.Sorted(maps.Keys(s.ExpectScaled)) {
+		if _, ok := mimir.ScalableLimits[f]; !ok {
+			errs = append(errs, fmt.Errorf("expectScaled: %q is not a limit mimirctl knows where to find; use one of %s", f, strings.Join(slices.Sorted(maps.Keys(mimir.ScalableLimits)), ", ")))
+		}
+		if v := s.ExpectScaled[f]; !(v >= 1) || math.IsInf(v, 1) {
+			errs = append(errs, fmt.Errorf("expectScaled: factor %v of %s: write the scale's factor (at least 1)", v, f))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (s *JsonnetSpec) delta() tanka.Overlay {

@@ -73,6 +73,16 @@ local shuffleOff = { 'querier.shuffle-sharding-ingesters-enabled': false };
     ],
     actions: [m.jsonnet({
       scale: { [l]: 2 for l in limits },
+      // Checked on the rendered objects before anything is written: each
+      // value the environment gives these limits (ingester flags, tenants'
+      // runtime overrides, runtime ingester limits) doubled, none missed
+      // (a limit in ingester_args) and none doubled twice (a tenant that
+      // inherits the default through late binding).
+      expectScaled: {
+        'ingester.max-global-series-per-user': 2,
+        'ingester.max-global-series-per-metric': 2,
+        'ingester.instance-limits.max-series': 2,
+      },
       config: {
         multi_zone_ingester_enabled: true,
         multi_zone_ingester_migration_enabled: true,
