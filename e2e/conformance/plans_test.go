@@ -602,16 +602,21 @@ func TestBuiltinPlansAgainstGrafanasLibrary(t *testing.T) {
 	})
 }
 
-func runPlanCase(t *testing.T, c planCase, v mimirVersion, operations, envDir string, all []string, sources string, run *planRun) {
-	src, err := os.ReadFile(filepath.Join(operations, "mimir-tests", c.start+".jsonnet"))
+// editedEnvironment writes at envDir a Tanka environment whose main.jsonnet
+// is Grafana's test file start edited by edit (nil: as it is), links the
+// test files of all into it, and wires mimirctl's overlay into it (Init).
+// An edit that changes nothing fails the test: Grafana's file changed.
+func editedEnvironment(t *testing.T, operations, envDir, start string, all []string, edit func(string) string) {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(operations, "mimir-tests", start+".jsonnet"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	main := string(src)
-	if c.edit != nil {
-		main = c.edit(main)
+	if edit != nil {
+		main = edit(main)
 		if main == string(src) {
-			t.Fatalf("the edit of %s changes nothing: Grafana's file changed, revisit the case", c.start)
+			t.Fatalf("the edit of %s changes nothing: Grafana's file changed, revisit the case", start)
 		}
 	}
 	if err := grafanalib.WriteEnvironment(envDir, main, "default"); err != nil {
@@ -621,8 +626,12 @@ func runPlanCase(t *testing.T, c planCase, v mimirVersion, operations, envDir st
 		t.Fatal(err)
 	}
 	if _, err := tanka.Init(context.Background(), envDir, tanka.Options{}); err != nil {
-		t.Fatalf("mimirctl init on %s: %v", c.start, err)
+		t.Fatalf("mimirctl init on %s: %v", start, err)
 	}
+}
+
+func runPlanCase(t *testing.T, c planCase, v mimirVersion, operations, envDir string, all []string, sources string, run *planRun) {
+	editedEnvironment(t, operations, envDir, c.start, all, c.edit)
 	p, err := plan.Load(plans.FS, c.plan, plan.LoadOptions{Registry: engine.Registry(), Params: c.params})
 	if err != nil {
 		t.Fatalf("load %s: %v", c.plan, err)

@@ -3,16 +3,13 @@
 package conformance
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -43,20 +40,8 @@ func TestScaleDoublesTheLibrarysSeriesLimits(t *testing.T) {
 			operations := filepath.Join(moduleDir(t, "github.com/grafana/mimir@"+v.Module), "operations")
 			const start = "test-multi-zone"
 			root := project(t, k8sLib, operations, nil, []string{start})
-			src, err := os.ReadFile(filepath.Join(operations, "mimir-tests", start+".jsonnet"))
-			if err != nil {
-				t.Fatal(err)
-			}
 			envDir := filepath.Join(root, "environments", "scale")
-			if err := grafanalib.WriteEnvironment(envDir, strings.TrimRight(string(src), "\n")+tenants, "default"); err != nil {
-				t.Fatal(err)
-			}
-			if err := grafanalib.LinkTestFiles(envDir, operations, []string{start}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := tanka.Init(context.Background(), envDir, tanka.Options{}); err != nil {
-				t.Fatal(err)
-			}
+			editedEnvironment(t, operations, envDir, start, []string{start}, func(src string) string { return strings.TrimRight(src, "\n") + tenants })
 			before, err := render(envDir, &tanka.Overlay{})
 			if err != nil {
 				t.Fatal(err)

@@ -3,13 +3,10 @@
 package conformance
 
 import (
-	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/pkg/engine"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
@@ -35,20 +32,8 @@ func TestZoneAwareMigrationKeepsTheGuidesOrder(t *testing.T) {
 			operations := filepath.Join(moduleDir(t, "github.com/grafana/mimir@"+v.Module), "operations")
 			const start = "test-multi-zone"
 			root := project(t, k8sLib, operations, nil, []string{start})
-			src, err := os.ReadFile(filepath.Join(operations, "mimir-tests", start+".jsonnet"))
-			if err != nil {
-				t.Fatal(err)
-			}
 			envDir := filepath.Join(root, "environments", "order")
-			if err := grafanalib.WriteEnvironment(envDir, withoutMultiZone(string(src)), "default"); err != nil {
-				t.Fatal(err)
-			}
-			if err := grafanalib.LinkTestFiles(envDir, operations, []string{start}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := tanka.Init(context.Background(), envDir, tanka.Options{}); err != nil {
-				t.Fatal(err)
-			}
+			editedEnvironment(t, operations, envDir, start, []string{start}, withoutMultiZone)
 			p, err := plan.Load(plans.FS, "single-zone-to-zone-aware", plan.LoadOptions{Registry: engine.Registry(),
 				Params: map[string]string{"ingesterReplicas": "3", "storeGatewayReplicas": "3"}})
 			if err != nil {
