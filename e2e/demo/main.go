@@ -80,7 +80,7 @@ func run(ctx context.Context, ns, bin string, back bool) error {
 	}
 	// The project stays where -way-back finds it.
 	work := workDir(ns)
-	envDir := filepath.Join(work, grafanalib.TestEnvironment)
+	envDir := filepath.Join(work, grafanalib.TestEnvironment(ns))
 	opts := applyOptions(envDir, c.PrometheusURL, nil)
 	if back {
 		if _, err := os.Stat(envDir); err != nil {

@@ -17,7 +17,7 @@
 // migrations, on Mimir 2.16.0 for the read-write round trip and the demo.
 // It is a self-contained project (LayoutCopy: copies, not symlinks, so that
 // the in-cluster Job of the KV scenario can mount it):
-// TestEnvironment, defined in environment/mimir-e2e.libsonnet (3.0.5) or
+// TestEnvironment(ns), defined in environment/mimir-e2e.libsonnet (3.0.5) or
 // environment/mimir-e2e-2.16.libsonnet (2.16.0, which merges the former)
 // on top of Grafana's library with only test-sized settings, set through
 // the library's own _config knobs and *_args fields:

@@ -5,9 +5,12 @@ import (
 	"path/filepath"
 )
 
-// TestEnvironment is the environment WriteTestProject writes, relative to
-// the project's root.
-const TestEnvironment = "environments/mimir-grafana"
+// TestEnvironment is the environment WriteTestProject writes for namespace
+// ns, relative to the project's root: environments/<ns>. Tanka derives the
+// tanka.dev/environment label from that path, so scenarios side by side in
+// one cluster, each in its own namespace, do not share a label (with one,
+// each scenario's apply took the others' Namespaces for its own leftovers).
+func TestEnvironment(ns string) string { return filepath.Join("environments", ns) }
 
 // testEnvironmentLibs are the files, in environment/ of this package and in
 // the project's lib/, that define the environment on each supported module.
@@ -25,7 +28,7 @@ const KVStartLib = "mimir-e2e-kv.libsonnet"
 // WriteTestProject lays out a self-contained Tanka project at root around
 // Grafana's Mimir library of module m (LayoutCopy, with k8sLib from
 // KubernetesLibrary: copies, so that the project can be mounted into a pod)
-// and writes the e2e environment in it, TestEnvironment, for namespace ns:
+// and writes the e2e environment in it, TestEnvironment(ns), for namespace ns:
 // its main.jsonnet imports the module's lib/mimir-e2e*.libsonnet (every .libsonnet file
 // of environment/ of this package is copied into lib/) and sets
 // _config.namespace, then merges extra (jsonnet evaluating to an object,
@@ -62,7 +65,7 @@ func WriteTestProject(root, k8sLib string, m Module, ns, extra string) (string, 
 			return "", err
 		}
 	}
-	envDir := filepath.Join(root, TestEnvironment)
+	envDir := filepath.Join(root, TestEnvironment(ns))
 	main := fmt.Sprintf(`// The e2e environment on Grafana's Mimir %s library (e2e/grafanalib).
 (import '%s') + {
   _config+:: {
