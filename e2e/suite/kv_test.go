@@ -5,6 +5,7 @@ package suite
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -207,10 +208,25 @@ func assertOneReplicaAtATime(t *testing.T, tr *scenario.Traffic) {
 		}
 	}
 	sort.Strings(both)
-	t.Logf("HA pair: %d timestamps stored, %d from both replicas %v", len(stored), len(both), both)
+	t.Logf("HA pair: %d timestamps stored, %d from both replicas %v; the stored replica changed at %v", len(stored), len(both), both, replicaChanges(stored))
 	if len(both) > 0 {
 		t.Errorf("samples of both replicas were accepted at %v", both)
 	}
+}
+
+// replicaChanges lists the times (UTC) at which the replica whose samples
+// were stored changed: the HA tracker's failovers, as the writers saw them.
+func replicaChanges(stored map[int64][]string) []string {
+	var out []string
+	last := ""
+	for _, ts := range slices.Sorted(maps.Keys(stored)) {
+		r := strings.Join(stored[ts], "+")
+		if last != "" && r != last {
+			out = append(out, fmt.Sprintf("%s (%s → %s)", time.UnixMilli(ts).UTC().Format(time.TimeOnly), last, r))
+		}
+		last = r
+	}
+	return out
 }
 
 // checkHANoLoss reads back, as the deduplicated series, every timestamp one
