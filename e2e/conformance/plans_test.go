@@ -246,29 +246,25 @@ func render(envDir string, o *tanka.Overlay) (*state, error) {
 	return st, nil
 }
 
-// checkScaled runs envchange.CheckScaled for each change of a step that
-// expects its scale to multiply limits: after against the environment
-// rendered with overlay minus that change's scale. It logs where each limit
-// was verified and returns the problems.
+// checkScaled runs JsonnetSpec.VerifyScaled for each change of a step:
+// after against the environment rendered with overlay minus that change's
+// scale. It logs where each limit was verified and returns the problems.
 func checkScaled(t *testing.T, envDir string, overlay *tanka.Overlay, changes []*envchange.JsonnetSpec, after *state) []string {
 	var errs []string
 	for _, ch := range changes {
-		if len(ch.ExpectScaled) == 0 {
-			continue
-		}
-		u := overlay.Clone()
-		u.RemoveScale(slices.Collect(maps.Keys(ch.Scale))...)
-		unscaled, err := render(envDir, u)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("does not render without its scale: %v", err))
-			continue
-		}
-		verified, err := envchange.CheckScaled(after.list(), unscaled.list(), ch.ExpectScaled)
-		if err != nil {
+		verified, err := ch.VerifyScaled(after.list(), overlay, func(u *tanka.Overlay) ([]*unstructured.Unstructured, error) {
+			unscaled, err := render(envDir, u)
+			if err != nil {
+				return nil, err
+			}
+			return unscaled.list(), nil
+		})
+		switch {
+		case err != nil:
 			errs = append(errs, err.Error())
-			continue
+		case len(verified) > 0:
+			t.Logf("%s: %s", envDir, strings.Join(verified, "; "))
 		}
-		t.Logf("%s: %s", envDir, strings.Join(verified, "; "))
 	}
 	return errs
 }

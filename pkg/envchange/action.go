@@ -314,21 +314,15 @@ func (a *jsonnetAction) Preview(ctx context.Context) (plan.Change, error) {
 	return ch, nil
 }
 
-// checkScaled renders o without the step's Scale and checks with
-// CheckScaled that objs, o as applied, hold the limits the step expects
-// scaled; it says where they were verified, "" when the step expects none.
+// checkScaled checks with JsonnetSpec.VerifyScaled that objs, the
+// environment as applied with o, hold the limits the step expects scaled;
+// it says where they were verified, "" when the step expects none.
 func (a *jsonnetAction) checkScaled(ctx context.Context, o *tanka.Overlay, objs []*unstructured.Unstructured) (string, error) {
-	if len(a.spec.ExpectScaled) == 0 {
-		return "", nil
-	}
-	u := o.Clone()
-	u.RemoveScale(slices.Collect(maps.Keys(a.spec.Scale))...)
-	unscaled, _, err := a.applied(ctx, u)
-	if err != nil {
-		return "", fmt.Errorf("render the environment without the step's scale: %w", err)
-	}
-	verified, err := CheckScaled(objs, unscaled, a.spec.ExpectScaled)
-	if err != nil {
+	verified, err := a.spec.VerifyScaled(objs, o, func(u *tanka.Overlay) ([]*unstructured.Unstructured, error) {
+		unscaled, _, err := a.applied(ctx, u)
+		return unscaled, err
+	})
+	if err != nil || len(verified) == 0 {
 		return "", err
 	}
 	return "scaled as expected: " + strings.Join(verified, "; "), nil

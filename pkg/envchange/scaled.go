@@ -14,6 +14,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/pkg/diff"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
+	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
 // scaledSink is one place a rendered environment gives a limit a value: a
@@ -145,6 +146,26 @@ func number(v any) (float64, bool) {
 		return f, err == nil
 	}
 	return 0, false
+}
+
+// VerifyScaled runs CheckScaled for the change s when it expects its
+// Scale to multiply limits (ExpectScaled): scaled is the environment as
+// rendered with o, the overlay holding s; renderWithout renders the
+// environment with the overlay it is given, a copy of o without s's Scale.
+// It returns nil when s expects nothing; the lines of CheckScaled
+// otherwise; an error that says so when the environment does not render
+// without the Scale, or CheckScaled's error.
+func (s *JsonnetSpec) VerifyScaled(scaled []*unstructured.Unstructured, o *tanka.Overlay, renderWithout func(*tanka.Overlay) ([]*unstructured.Unstructured, error)) ([]string, error) {
+	if len(s.ExpectScaled) == 0 {
+		return nil, nil
+	}
+	u := o.Clone()
+	u.RemoveScale(slices.Collect(maps.Keys(s.Scale))...)
+	unscaled, err := renderWithout(u)
+	if err != nil {
+		return nil, fmt.Errorf("render the environment without the step's scale: %w", err)
+	}
+	return CheckScaled(scaled, unscaled, s.ExpectScaled)
 }
 
 // CheckScaled verifies that an overlay's Scale multiplied the limits it is
