@@ -50,15 +50,20 @@ func TestIntegrationPodProxyCarriesALongCall(t *testing.T) {
 	if _, err := f.c.Kube.CoreV1().Pods(f.ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// Resolve also takes a running pod that is not ready (mimirctl reaches
+	// such ingesters too), so the test waits for the readiness probe: a
+	// call before the server listened got the API server's answer to a
+	// refused connection in 4 ms, not an error (CI, 2026-12-01).
 	var target podaccess.Target
 	for {
+		p, getErr := f.c.Kube.CoreV1().Pods(f.ns).Get(ctx, "slow-ingester", metav1.GetOptions{})
 		res, err := podaccess.Resolve(ctx, f.c.Kube, f.ns, podaccess.Selector{Names: "slow-ingester"})
-		if err == nil && len(res.Targets) == 1 {
+		if getErr == nil && podReady(p) && err == nil && len(res.Targets) == 1 {
 			target = res.Targets[0]
 			break
 		}
 		if ctx.Err() != nil {
-			t.Fatalf("the pod did not start: %v %v", res, err)
+			t.Fatalf("the pod did not become ready: %v %v %v", res, err, getErr)
 		}
 		time.Sleep(time.Second)
 	}
@@ -72,9 +77,14 @@ func TestIntegrationPodProxyCarriesALongCall(t *testing.T) {
 	// exceeded" depending on where client-go applies the timeout; what the
 	// test claims is that the call failed before the pod answered (4 s).
 	cutStart := time.Now()
-	_, err = client.Do(ctx, target, http.MethodPost, "/ingester/shutdown", nil, nil)
+	cutResp, err := client.Do(ctx, target, http.MethodPost, "/ingester/shutdown", nil, nil)
 	if cut := time.Since(cutStart); err == nil || cut >= 4*time.Second || ctx.Err() != nil {
-		t.Fatalf("the ordinary client was not cut by its 1s timeout (after %s): %v", cut, err)
+		status := "no response"
+		if cutResp != nil {
+			status = cutResp.Status
+			cutResp.Body.Close()
+		}
+		t.Fatalf("the ordinary client was not cut by its 1s timeout (after %s): %v (%s)", cut, err, status)
 	}
 	start := time.Now()
 	resp, err := podaccess.LongCalls(client).Do(ctx, target, http.MethodPost, "/ingester/shutdown", nil, nil)
