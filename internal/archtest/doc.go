@@ -16,8 +16,8 @@
 //	pkg/workloads, pkg/podhttp  Mimir domain: gates and actions
 //	pkg/gate                    the gate framework the domain packages share
 //	pkg/kube, pkg/plan          Kubernetes access; step files, executor, state
-//	pkg/mimir, pkg/tanka, pkg/diff, pkg/podaccess, pkg/duration,
-//	pkg/verdict, pkg/invocation,
+//	pkg/mimir, pkg/tanka, pkg/helmenv, pkg/diff, pkg/podaccess,
+//	pkg/duration, pkg/verdict, pkg/invocation,
 //	plans                       leaves (pkg/mimir: facts about Mimir)
 //
 // A package may import packages of its own layer and of the layers below,

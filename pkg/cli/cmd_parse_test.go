@@ -161,8 +161,16 @@ func TestNewCmdRenderParses(t *testing.T) {
 		// The two flags combine: the objects without a plan's changes, as
 		// mimirctl's apply would send them.
 		"without overlay, as applied": {args: []string{"--env", "e", "--without-overlay", "--as-applied"}, want: RenderOptions{Env: "e", WithoutOverlay: true, AsApplied: true}},
-		"no env":                      {args: []string{"--as-applied"}, wantErr: "render needs --env DIR (the directory of main.jsonnet)"},
+		"no env":                      {args: []string{"--as-applied"}, wantErr: "render needs --env DIR (the directory of main.jsonnet) or --chart CHART --release NAME"},
 		"an argument":                 {args: []string{"e"}, wantErr: `unknown command "e" for "render"`},
+		// Helm's flag names; -f in order, as helm merges them.
+		"chart": {args: []string{"--chart", "mimir-distributed", "--release", "mimir", "-f", "a.yaml", "--values", "b.yaml", "--kube-version", "v1.33.0", "--api-versions", "monitoring.coreos.com/v1,rollout-operator.grafana.com/v1"},
+			want: RenderOptions{Chart: "mimir-distributed", Release: "mimir", Values: []string{"a.yaml", "b.yaml"}, KubeVersion: "v1.33.0", APIVersions: []string{"monitoring.coreos.com/v1", "rollout-operator.grafana.com/v1"}}},
+		"env and chart":         {args: []string{"--env", "e", "--chart", "c", "--release", "r"}, wantErr: "not both"},
+		"chart without release": {args: []string{"--chart", "c"}, wantErr: "render --chart needs --release NAME"},
+		"values without chart":  {args: []string{"-f", "a.yaml"}, wantErr: "need --chart CHART"},
+		"values with env":       {args: []string{"--env", "e", "-f", "a.yaml"}, wantErr: "are for a Helm chart (--chart), not --env"},
+		"chart as applied":      {args: []string{"--chart", "c", "--release", "r", "--as-applied"}, wantErr: "--as-applied is for Tanka environments"},
 	})
 }
 

@@ -9,12 +9,13 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mimirctl/mimirctl/pkg/helmenv"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
 // RenderOptions are the parsed command line of `mimirctl render --env
-// DIR`.
+// DIR` or `mimirctl render --chart CHART --release NAME -f ...`.
 type RenderOptions struct {
 	// Factory is where the command runs (streams, output format).
 	Factory *Factory
@@ -25,6 +26,15 @@ type RenderOptions struct {
 	WithoutOverlay bool
 	// AsApplied is --as-applied: add the labels mimirctl's apply sets.
 	AsApplied bool
+	// Chart, Release and Values are --chart, --release and -f/--values:
+	// a Helm environment instead of --env (Helm's flag names and order).
+	Chart   string
+	Release string
+	Values  []string
+	// KubeVersion and APIVersions are --kube-version and --api-versions,
+	// the capabilities a Helm chart's templates see (helm template's).
+	KubeVersion string
+	APIVersions []string
 }
 
 // NewCmdRender builds `mimirctl render --env DIR`. runF runs the parsed
@@ -36,8 +46,8 @@ func NewCmdRender(f *Factory, runF func(ctx context.Context, opts *RenderOptions
 		runF = runRender
 	}
 	cmd := &cobra.Command{
-		Use:   "render --env DIR",
-		Short: "Print the objects a Tanka environment renders, with or without mimirctl.libsonnet",
+		Use:   "render (--env DIR | --chart CHART --release NAME [-f values.yaml]...)",
+		Short: "Print the objects a Tanka environment or a Helm release renders, with or without mimirctl's overlay",
 		Long: `Print the Kubernetes objects the environment renders, in Tanka's install order, as YAML documents
 (like tk show), or as a JSON array with -o json. This is what your pipeline receives from the environment
 as it stands: main.jsonnet with the overlay file mimirctl.libsonnet that plan steps write.
@@ -45,11 +55,30 @@ as it stands: main.jsonnet with the overlay file mimirctl.libsonnet that plan st
 --without-overlay renders the environment with an empty overlay instead of the file on disk: the objects
 without any of a plan's changes. --as-applied adds the labels mimirctl's own apply sets
 (app.kubernetes.io/managed-by, mimirctl.dev/environment), as apply and diff send them.
+
+With --chart, the environment is a Helm release, rendered in-process as helm template renders it: the
+chart (a directory or .tgz, its subcharts in charts/), --release, the namespace (--namespace or the
+kubeconfig context's), the values files in -f order, and last the overlay mimirctl-values.yaml that plan
+steps write: the last -f file when it has that name, otherwise that file beside the last -f file.
+Hooks (helm test pods) are not printed. --kube-version and --api-versions are the capabilities the
+templates see (default: the Kubernetes version mimirctl is built for and Helm's default API versions).
 Nothing is read from or written to the cluster.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Env == "" {
-				return flagError("render needs --env DIR (the directory of main.jsonnet)")
+			helmFlags := opts.Release != "" || len(opts.Values) > 0 || opts.KubeVersion != "" || len(opts.APIVersions) > 0
+			switch {
+			case opts.Env != "" && opts.Chart != "":
+				return flagError("render takes --env DIR (Tanka) or --chart CHART (Helm), not both")
+			case opts.Env == "" && opts.Chart == "" && helmFlags:
+				return flagError("--release, -f, --kube-version and --api-versions need --chart CHART (a Helm chart directory or .tgz)")
+			case opts.Env == "" && opts.Chart == "":
+				return flagError("render needs --env DIR (the directory of main.jsonnet) or --chart CHART --release NAME")
+			case opts.Env != "" && helmFlags:
+				return flagError("--release, -f, --kube-version and --api-versions are for a Helm chart (--chart), not --env")
+			case opts.Chart != "" && opts.Release == "":
+				return flagError("render --chart needs --release NAME (the Helm release's name)")
+			case opts.Chart != "" && opts.AsApplied:
+				return flagError("--as-applied is for Tanka environments: a Helm release's objects are applied by Helm, with Helm's labels")
 			}
 			return runF(cmd.Context(), opts)
 		},
@@ -57,6 +86,11 @@ Nothing is read from or written to the cluster.`,
 	cmd.Flags().StringVar(&opts.Env, "env", "", "Tanka environment directory")
 	cmd.Flags().BoolVar(&opts.WithoutOverlay, "without-overlay", false, "render with an empty "+tanka.OverlayFile+" instead of the file on disk")
 	cmd.Flags().BoolVar(&opts.AsApplied, "as-applied", false, "add the labels mimirctl's apply sets on every object")
+	cmd.Flags().StringVar(&opts.Chart, "chart", "", "Helm chart directory or packaged .tgz (a Helm environment instead of --env)")
+	cmd.Flags().StringVar(&opts.Release, "release", "", "Helm release name (with --chart)")
+	cmd.Flags().StringArrayVarP(&opts.Values, "values", "f", nil, "Helm values file, merged in order as helm's -f (repeatable; with --chart)")
+	cmd.Flags().StringVar(&opts.KubeVersion, "kube-version", "", "Kubernetes version the chart's templates see (with --chart; default "+helmenv.DefaultKubeVersion+")")
+	cmd.Flags().StringSliceVar(&opts.APIVersions, "api-versions", nil, "API versions the chart's templates see beside Helm's defaults, e.g. monitoring.coreos.com/v1 (with --chart)")
 	return cmd
 }
 
@@ -65,7 +99,15 @@ Nothing is read from or written to the cluster.`,
 // array with -o json. It reads no cluster.
 func runRender(ctx context.Context, opts *RenderOptions) error {
 	f := opts.Factory
-	objs, err := mimirctl.Render(ctx, mimirctl.RenderOptions{Env: opts.Env, WithoutOverlay: opts.WithoutOverlay, AsApplied: opts.AsApplied})
+	ro := mimirctl.RenderOptions{Env: opts.Env, WithoutOverlay: opts.WithoutOverlay, AsApplied: opts.AsApplied}
+	if opts.Chart != "" {
+		ns, err := f.Kube.ContextNamespace()
+		if err != nil {
+			return err
+		}
+		ro.Helm = &mimirctl.HelmOptions{Chart: opts.Chart, Release: opts.Release, Namespace: ns, Values: opts.Values, KubeVersion: opts.KubeVersion, APIVersions: opts.APIVersions}
+	}
+	objs, err := mimirctl.Render(ctx, ro)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,12 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/mimirctl/mimirctl/pkg/helmenv"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -50,5 +53,40 @@ func TestRenderPrintsTheEnvironmentWithAndWithoutTheOverlay(t *testing.T) {
 
 	if _, errOut, code = c.run("", "render"); code == ExitOK || !strings.Contains(errOut, "--env") {
 		t.Fatalf("render without --env: exit %d, %s", code, errOut)
+	}
+}
+
+// TestRenderPrintsAHelmReleaseWithAndWithoutTheOverlay renders
+// pkg/helmenv's test chart through the command line: the release's
+// objects with the user's values files, the overlay values file beside the
+// last one merged last, and without it on --without-overlay; hooks are not
+// printed.
+func TestRenderPrintsAHelmReleaseWithAndWithoutTheOverlay(t *testing.T) {
+	c := newTestCLI(t)
+	dir := t.TempDir()
+	user := filepath.Join(dir, "values.yaml")
+	if err := os.WriteFile(user, []byte("ingester:\n  replicas: 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, helmenv.OverlayFile), []byte("memberlist:\n  clusterLabel: mimir-prod\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chart := filepath.Join("..", "helmenv", "testdata", "tiny")
+	out, errOut, code := c.run("", "render", "--chart", chart, "--release", "mimir", "-n", "mimir-prod", "-f", user)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if n := strings.Count(out, "kind: StatefulSet"); n != 3 || !strings.Contains(out, "namespace: mimir-prod") || !strings.Contains(out, "replicas: 2") || !strings.Contains(out, "-memberlist.cluster-label=mimir-prod") || strings.Contains(out, "smoke-test") {
+		t.Fatalf("want the 3 zones in mimir-prod with the user's replicas and the overlay's label, no hook:\n%s", out)
+	}
+	out, errOut, code = c.run("", "render", "--chart", chart, "--release", "mimir", "-n", "mimir-prod", "-f", user, "--without-overlay")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if strings.Contains(out, "cluster-label") || !strings.Contains(out, "replicas: 2") {
+		t.Fatalf("--without-overlay: want the user's values alone:\n%s", out)
+	}
+	if _, errOut, code = c.run("", "render", "--chart", chart, "--release", "mimir", "-f", filepath.Join(dir, "absent.yaml")); code == ExitOK || !strings.Contains(errOut, "absent.yaml") {
+		t.Fatalf("a values file that does not exist: exit %d, %s", code, errOut)
 	}
 }

@@ -82,6 +82,29 @@ func (o Options) Connect() (*Clients, error) {
 	return NewClients(cfg, ns, currentContext(cc, o.Context))
 }
 
+// ContextNamespace is the namespace Connect would choose, read from the
+// kubeconfig alone (nothing is sent to a server): Namespace when set, else
+// the context's namespace, else "default" (also without any kubeconfig,
+// as kubectl and helm template choose it). Errors: a kubeconfig that does
+// not load, or a --context it lacks.
+func (o Options) ContextNamespace() (string, error) {
+	if o.Namespace != "" {
+		return o.Namespace, nil
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = o.Kubeconfig
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: o.Context}
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	ns, _, err := cc.Namespace()
+	if clientcmd.IsEmptyConfig(err) {
+		return "default", nil
+	}
+	if err != nil {
+		return "", o.explain(rules, cc, err)
+	}
+	return ns, nil
+}
+
 // NewClients builds clients from a REST config, e.g. one a test made.
 func NewClients(cfg *rest.Config, namespace, context string) (*Clients, error) {
 	kube, err := kubernetes.NewForConfig(cfg)

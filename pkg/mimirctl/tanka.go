@@ -41,8 +41,10 @@ func Init(ctx context.Context, o InitOptions) (*tanka.InitResult, error) {
 // RenderOptions are the inputs of Render.
 type RenderOptions struct {
 	// Env is the Tanka environment directory (holding main.jsonnet);
-	// required.
+	// required unless Helm is set.
 	Env string
+	// Helm names a Helm environment instead of a Tanka one.
+	Helm *HelmOptions
 	// WithoutOverlay renders with an empty overlay file instead of the
 	// one on disk: the objects without any plan step's changes.
 	WithoutOverlay bool
@@ -53,11 +55,24 @@ type RenderOptions struct {
 }
 
 // Render renders the environment as a pipeline receives it (main.jsonnet
-// with the overlay file plan steps write, like tk show) and returns its
-// Kubernetes objects in Tanka's install order. It reads no cluster and
-// takes no Target. Errors: Env empty; the environment's (tanka.Load: no
-// main.jsonnet, *tanka.EvalError for jsonnet that does not evaluate).
+// with the overlay file plan steps write, like tk show; or a Helm release
+// with its values files and the overlay values file last, like helm
+// template) and returns its Kubernetes objects in Tanka's or Helm's
+// install order. It reads no cluster and takes no Target. Errors: Env
+// empty without Helm, or both given; the environment's (tanka.Load: no
+// main.jsonnet, *tanka.EvalError for jsonnet that does not evaluate;
+// helmenv: a chart or values file that does not load, a template that
+// fails, naming it); AsApplied with Helm.
 func Render(ctx context.Context, o RenderOptions) ([]*unstructured.Unstructured, error) {
+	if o.Helm != nil {
+		if o.Env != "" {
+			return nil, errors.New("--env and --chart: give a Tanka environment or a Helm chart, not both")
+		}
+		if o.AsApplied {
+			return nil, errHelmAsApplied
+		}
+		return renderHelm(ctx, o.Helm, o.WithoutOverlay)
+	}
 	if o.Env == "" {
 		return nil, errNoEnv
 	}

@@ -1,0 +1,133 @@
+package helmenv
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+func tiny(values ...string) *Environment {
+	var files []string
+	for _, v := range values {
+		files = append(files, filepath.Join("testdata", v))
+	}
+	return &Environment{Chart: "testdata/tiny", Release: "mimir", Namespace: "mimir-prod", ValuesFiles: files}
+}
+
+func args(t *testing.T, o *unstructured.Unstructured) []string {
+	t.Helper()
+	cs, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+	if len(cs) != 1 {
+		t.Fatalf("%s: %d containers", o.GetName(), len(cs))
+	}
+	var out []string
+	for _, a := range cs[0].(map[string]any)["args"].([]any) {
+		out = append(out, a.(string))
+	}
+	return out
+}
+
+func TestValuesFilesMergeInOrderAndTheOverlayLast(t *testing.T) {
+	env := tiny("user.yaml", "later.yaml")
+	overlay := map[string]any{"ingester": map[string]any{"extraArgs": map[string]any{"ingester.max-global-series-per-user": "600000"}}}
+	out, err := env.Render(context.Background(), overlay, Capabilities{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Objects) != 3 {
+		t.Fatalf("%d objects, want the 3 zone StatefulSets: %v", len(out.Objects), SortedKeys(out.Objects))
+	}
+	sts := out.Objects[0]
+	if sts.GetName() != "mimir-ingester-zone-a" || sts.GetNamespace() != "mimir-prod" {
+		t.Errorf("first object %s/%s, want mimir-prod/mimir-ingester-zone-a", sts.GetNamespace(), sts.GetName())
+	}
+	// later.yaml's replicas beat user.yaml's, which beat the chart's.
+	if r, _, _ := unstructured.NestedInt64(sts.Object, "spec", "replicas"); r != 5 {
+		t.Errorf("replicas %d, want 5 (later.yaml)", r)
+	}
+	got := args(t, sts)
+	want := []string{"-ingester.max-global-series-per-user=600000", "-memberlist.cluster-label=from-later", "-kube-version=" + DefaultKubeVersion}
+	if !slices.Equal(got, want) {
+		t.Errorf("args %q, want %q (the overlay's limit, later.yaml's label, the default Kubernetes version)", got, want)
+	}
+}
+
+func TestANullInTheOverlayRemovesTheChartsDefault(t *testing.T) {
+	overlay := map[string]any{"ingester": map[string]any{"extraArgs": map[string]any{"ingester.max-global-series-per-user": nil}}}
+	out, err := tiny().Render(context.Background(), overlay, Capabilities{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := args(t, out.Objects[0]); slices.ContainsFunc(got, func(a string) bool { return strings.HasPrefix(a, "-ingester.max-global") }) {
+		t.Errorf("args %q still hold the default the overlay set to null", got)
+	}
+}
+
+func TestCapabilitiesReachTheTemplates(t *testing.T) {
+	out, err := tiny().Render(context.Background(), nil, Capabilities{KubeVersion: "v1.33.4", APIVersions: []string{"rollout-operator.grafana.com/v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := args(t, out.Objects[0])
+	if !slices.Contains(got, "-kube-version=v1.33.4") || !slices.Contains(got, "-zpdb=true") {
+		t.Errorf("args %q, want the given Kubernetes version and the API the cluster serves", got)
+	}
+	if _, err := tiny().Render(context.Background(), nil, Capabilities{KubeVersion: "one point thirty"}); err == nil || !strings.Contains(err.Error(), `"one point thirty"`) {
+		t.Errorf("a bad Kubernetes version: err %v, want one naming it", err)
+	}
+}
+
+func TestHooksAreKeptApartFromTheReleasesObjects(t *testing.T) {
+	out, err := tiny().Render(context.Background(), nil, Capabilities{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(out.Objects, func(o *unstructured.Unstructured) bool { return o.GetKind() == "Job" }) {
+		t.Errorf("the test hook is among the release's objects: %v", SortedKeys(out.Objects))
+	}
+	if len(out.Hooks) != 1 || out.Hooks[0].Object.GetName() != "mimir-smoke-test" || !slices.Equal(out.Hooks[0].Events, []string{"test"}) || out.Hooks[0].Path != "tiny/templates/smoke-test.yaml" {
+		t.Errorf("hooks %+v, want the smoke test, on test", out.Hooks)
+	}
+}
+
+func TestRenderErrorsNameWhatIsWrong(t *testing.T) {
+	ctx := context.Background()
+	broken := map[string]any{"breakMe": map[string]any{"other": 1}}
+	if _, err := tiny().Render(ctx, broken, Capabilities{}); err == nil || !strings.Contains(err.Error(), "tiny/templates/broken.yaml") || !strings.Contains(err.Error(), "breakMe needs a reason") {
+		t.Errorf("failing template: err %v, want one naming the template and its message", err)
+	}
+	missing := tiny("absent.yaml")
+	if _, err := missing.Render(ctx, nil, Capabilities{}); err == nil || !strings.Contains(err.Error(), "absent.yaml") {
+		t.Errorf("missing values file: err %v, want one naming it", err)
+	}
+	noChart := Environment{Chart: "testdata/nothing-here", Release: "mimir"}
+	if _, err := noChart.Render(ctx, nil, Capabilities{}); err == nil || !strings.Contains(err.Error(), "testdata/nothing-here") {
+		t.Errorf("missing chart: err %v, want one naming it", err)
+	}
+	noRelease := Environment{Chart: "testdata/tiny"}
+	if _, err := noRelease.Render(ctx, nil, Capabilities{}); err == nil || !strings.Contains(err.Error(), "release name") {
+		t.Errorf("no release: err %v, want one asking for it", err)
+	}
+}
+
+// TestDefaultKubeVersionFollowsClientGo keeps DefaultKubeVersion equal to
+// the Kubernetes version of the k8s.io/client-go module in go.mod.
+func TestDefaultKubeVersionFollowsClientGo(t *testing.T) {
+	mod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*k8s\.io/client-go v0\.(\d+\.\d+)`).FindSubmatch(mod)
+	if m == nil {
+		t.Fatal("go.mod requires no k8s.io/client-go")
+	}
+	if want := "v1." + string(m[1]); DefaultKubeVersion != want {
+		t.Errorf("DefaultKubeVersion %s, want %s (go.mod's k8s.io/client-go)", DefaultKubeVersion, want)
+	}
+}
