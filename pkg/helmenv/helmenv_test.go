@@ -9,7 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/version"
+	fakediscovery "k8s.io/client-go/discovery/fake"
+	fakeclientset "k8s.io/client-go/kubernetes/fake"
 )
 
 func tiny(values ...string) *Environment {
@@ -129,5 +133,34 @@ func TestDefaultKubeVersionFollowsClientGo(t *testing.T) {
 	}
 	if want := "v1." + string(m[1]); DefaultKubeVersion != want {
 		t.Errorf("DefaultKubeVersion %s, want %s (go.mod's k8s.io/client-go)", DefaultKubeVersion, want)
+	}
+}
+
+func TestDiscoverReadsTheServersVersionAndAPIs(t *testing.T) {
+	cs := fakeclientset.NewClientset()
+	dc := cs.Discovery().(*fakediscovery.FakeDiscovery)
+	dc.FakedServerVersion = &version.Info{GitVersion: "v1.33.4"}
+	dc.Resources = []*metav1.APIResourceList{
+		{GroupVersion: "apps/v1", APIResources: []metav1.APIResource{{Name: "statefulsets", Kind: "StatefulSet"}}},
+		{GroupVersion: "rollout-operator.grafana.com/v1", APIResources: []metav1.APIResource{{Name: "zoneawarepoddisruptionbudgets", Kind: "ZoneAwarePodDisruptionBudget"}}},
+	}
+	caps, err := Discover(dc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if caps.KubeVersion != "v1.33.4" {
+		t.Errorf("KubeVersion %q, want the server's v1.33.4", caps.KubeVersion)
+	}
+	for _, want := range []string{"apps/v1", "apps/v1/StatefulSet", "rollout-operator.grafana.com/v1", "rollout-operator.grafana.com/v1/ZoneAwarePodDisruptionBudget"} {
+		if !slices.Contains(caps.APIVersions, want) {
+			t.Errorf("APIVersions %v lack %s", caps.APIVersions, want)
+		}
+	}
+	out, err := tiny().Render(context.Background(), nil, caps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := args(t, out.Objects[0]); !slices.Contains(got, "-zpdb=true") || !slices.Contains(got, "-kube-version=v1.33.4") {
+		t.Errorf("args %q, want the discovered version and API", got)
 	}
 }
