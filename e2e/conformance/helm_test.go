@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/mimirctl/mimirctl/pkg/helmenv"
 )
 
@@ -21,6 +23,8 @@ import (
 // (operations/helm/tests/<values>-generated, written by
 // operations/helm/scripts/build.sh with `helm template`).
 var helmChartVersions = []mimirVersion{
+	{"2.9", "v0.0.0-20230630050318-e4d286c69115"},
+	{"2.x-2025-05", "v0.0.0-20250501105506-4584085047c0"},
 	{"3.x", "v1.3.1-0.20260423142704-aced80d74930"},
 }
 
@@ -54,11 +58,12 @@ func TestHelmChartRendersAsGrafanasTemplates(t *testing.T) {
 			if err := os.CopyFS(filepath.Join(chartDir, "mixins"), os.DirFS(filepath.Join(mod, "operations", "mimir-mixin-compiled"))); err != nil {
 				t.Fatal(err)
 			}
+			defaultKubeVersion := buildDefaultKubeVersion(t, mod)
 			tests, err := filepath.Glob(filepath.Join(mod, "operations", "helm", "tests", "*-generated"))
 			if err != nil || len(tests) == 0 {
 				t.Fatalf("no generated Helm tests in %s: %v", mod, err)
 			}
-			identical := 0
+			identical, refusedAsKnown := 0, 0
 			for _, dir := range tests {
 				name := strings.TrimSuffix(filepath.Base(dir), "-generated")
 				valuesFile := ""
@@ -77,13 +82,21 @@ func TestHelmChartRendersAsGrafanasTemplates(t *testing.T) {
 					t.Fatal(err)
 				} else if !kubeVersionOverride.Match(raw) {
 					// build.sh's default unless the file sets its own.
-					set = append(set, "kubeVersionOverride=1.32")
+					set = append(set, "kubeVersionOverride="+defaultKubeVersion)
 				}
 				env := helmenv.Environment{
 					Chart: chartDir, Release: name, Namespace: "citestns",
 					ValuesFiles: []string{valuesFile}, StringValues: set,
 				}
 				out, err := env.Render(context.Background(), nil, helmenv.Capabilities{})
+				if want, refused := helmRefusals[v.Name+"/"+name]; refused {
+					if err == nil || !strings.Contains(err.Error(), want) {
+						t.Errorf("%s: err %v, want Helm 4.3 to refuse it with %q (helmRefusals)", name, err, want)
+					} else {
+						refusedAsKnown++
+					}
+					continue
+				}
 				if err != nil {
 					t.Errorf("%s: %v", name, err)
 					continue
@@ -116,7 +129,7 @@ func TestHelmChartRendersAsGrafanasTemplates(t *testing.T) {
 				}
 				identical++
 			}
-			t.Logf("mimir-distributed of %s: %d of %d values files render as Grafana's helm template output", v.Name, identical, len(tests))
+			t.Logf("mimir-distributed of %s: %d of %d values files render as Grafana's helm template output, %d refused by Helm 4.3 as known (helmRefusals)", v.Name, identical, len(tests), refusedAsKnown)
 		})
 	}
 }
@@ -124,16 +137,23 @@ func TestHelmChartRendersAsGrafanasTemplates(t *testing.T) {
 // helmNullDifferences undo, in an object rendered for one values file, a
 // difference between Helm versions that the file meets: a value set to
 // null in the user's values for a key the chart's own values.yaml does not
-// have. The helm that generated Grafana's output (g, the same object)
-// dropped such a key; Helm 4.3 (helm.sh/helm/v4 v4.3.1, mimirctl's SDK)
-// keeps it as null, so the templates see it (Helm's null handling changed
-// several times: helm/helm #31919, #31946, #31979, #32530). Each function
-// removes exactly what the kept null renders; everything else is compared.
+// have. The helm that generated the 3.x module's output (g, the same
+// object) dropped such a key; Helm 4.3 (helm.sh/helm/v4 v4.3.1, mimirctl's
+// SDK) keeps it as null, so the templates see it, as the helm of the
+// 2025-05 module's output did (Helm's null handling changed several times:
+// helm/helm #31919, #31946, #31979, #32530). Each function removes what the
+// kept null renders where g does not have it; everything else is compared.
 var helmNullDifferences = map[string]func(o, g map[string]any){
 	// extraArgs {flag-empty: null}: Helm 4.3 renders the flag "-flag-empty=".
-	"test-extra-args-values": func(o, _ map[string]any) {
-		forEachContainer(o, func(c map[string]any, _ int) {
-			if args, ok := c["args"].([]any); ok {
+	"test-extra-args-values": func(o, g map[string]any) {
+		var generated []map[string]any
+		forEachContainer(g, func(c map[string]any, _ int) { generated = append(generated, c) })
+		forEachContainer(o, func(c map[string]any, i int) {
+			args, ok := c["args"].([]any)
+			if !ok || i >= len(generated) {
+				return
+			}
+			if gargs, _ := generated[i]["args"].([]any); !slices.Contains(gargs, any("-flag-empty=")) {
 				c["args"] = slices.DeleteFunc(args, func(a any) bool { return a == "-flag-empty=" })
 			}
 		})
@@ -142,6 +162,18 @@ var helmNullDifferences = map[string]func(o, g map[string]any){
 	// defaults have requests only: Helm 4.3 keeps limits: null.
 	"test-oss-values":                   dropNullLimits,
 	"test-oss-logical-multizone-values": dropNullLimits,
+}
+
+// helmRefusals are values files ("version/file") whose render Helm 4.3
+// refuses where the helm that generated Grafana's output did not, with the
+// message expected. The 2.9 module's chart (4.5.0) fails its own
+// validate.yaml with openshift-values: the file sets
+// rollout_operator.podSecurityContext's fsGroup, runAsGroup and runAsUser
+// to null, Helm 4.3 keeps a user's nulls under a subchart's key (helm/helm
+// #32538), and that chart refuses the keys present; later charts (5.x, 6.x)
+// refuse only a non-null value.
+var helmRefusals = map[string]string{
+	"2.9/openshift-values": "you must set the values fsGroup, runAsGroup, runAsUser to null in rollout_operator.podSecurityContext",
 }
 
 // dropNullLimits removes resources.limits: null from the containers of o
@@ -178,6 +210,22 @@ func forEachContainer(o map[string]any, f func(c map[string]any, i int)) {
 			i++
 		}
 	}
+}
+
+// buildDefaultKubeVersion reads DEFAULT_KUBE_VERSION, the
+// kubeVersionOverride build.sh gives a values file without its own, from
+// the module's operations/helm/scripts/build.sh.
+func buildDefaultKubeVersion(t *testing.T, mod string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(mod, "operations", "helm", "scripts", "build.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^DEFAULT_KUBE_VERSION="([^"]+)"`).FindSubmatch(raw)
+	if m == nil {
+		t.Fatal("build.sh sets no DEFAULT_KUBE_VERSION")
+	}
+	return string(m[1])
 }
 
 // kubeVersionOverride finds a values file's own kubeVersionOverride, as
@@ -247,6 +295,26 @@ func generatedChartObjects(t *testing.T, dir string) map[string]map[string]any {
 	return out
 }
 
+// fullnameTemplate defines NAME.fullname as Helm's `helm create` scaffold
+// does: fullnameOverride, else the release name when it holds the chart's
+// name (or nameOverride), else RELEASE-NAME; 63 characters at most.
+func fullnameTemplate(name string) string {
+	return strings.ReplaceAll(`
+{{- define "NAME.fullname" -}}
+{{- if .Values.fullnameOverride -}}{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}{{- end -}}{{- end -}}
+{{- end -}}`, "NAME", name)
+}
+
+// minioMCTags are the mc image tags of the minio chart versions the
+// modules' charts depend on, as Grafana's generated output shows them.
+var minioMCTags = map[string]string{
+	"5.0.7": "RELEASE.2023-01-28T20-29-38Z",
+	"5.4.0": "RELEASE.2024-11-21T17-21-54Z",
+}
+
 // writeSubchartStandIns writes into chartDir/charts fakes of the subcharts
 // the mimir-distributed chart depends on, each with the name and version
 // its Chart.yaml asks for and only the named templates the parent's
@@ -256,37 +324,39 @@ func generatedChartObjects(t *testing.T, dir string) map[string]map[string]any {
 // object.
 func writeSubchartStandIns(t *testing.T, chartDir string) {
 	t.Helper()
-	fakes := map[string]struct{ version, values, helpers string }{
+	fakes := map[string]struct{ values, helpers string }{
 		// The defaults of the minio chart that the parent's templates read
-		// (.Values.minio.*), as Grafana's output of them shows them.
-		"minio": {"5.4.0", `
+		// (.Values.minio.*), as Grafana's output of them shows them; the mc
+		// image's tag is the minio chart version's (minioMCTags).
+		"minio": {`
 service: {port: 9000}
-mcImage: {repository: quay.io/minio/mc, tag: RELEASE.2024-11-21T17-21-54Z, pullPolicy: IfNotPresent}
+mcImage: {repository: quay.io/minio/mc, tag: MC_TAG, pullPolicy: IfNotPresent}
 makeBucketJob:
   securityContext: {enabled: false}
   resources: {requests: {memory: 128Mi}}
 tls: {enabled: false}
-`, `
+`, fullnameTemplate("minio") + `
 {{- define "minio.name" -}}{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}{{- end -}}
-{{- define "minio.fullname" -}}
-{{- if .Values.fullnameOverride -}}{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
-{{- else -}}{{- $name := default .Chart.Name .Values.nameOverride -}}
-{{- if contains $name .Release.Name -}}{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
-{{- else -}}{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}{{- end -}}{{- end -}}
-{{- end -}}
 {{- define "minio.chart" -}}{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}{{- end -}}
 {{- define "minio.imagePullSecrets" -}}{{- end -}}
 `},
-		"rollout-operator": {"0.47.0", "", `
-{{- define "rollout-operator.fullname" -}}
-{{- if .Values.fullnameOverride -}}{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
-{{- else -}}{{- $name := default .Chart.Name .Values.nameOverride -}}
-{{- if contains $name .Release.Name -}}{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
-{{- else -}}{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}{{- end -}}{{- end -}}
-{{- end -}}
+		"rollout-operator": {"", fullnameTemplate("rollout-operator") + `
 {{- define "rollout-operator.serviceAccountName" -}}{{- include "rollout-operator.fullname" . -}}{{- end -}}
 `},
-		"grafana-agent-operator": {"0.5.2", "", ""},
+		"grafana-agent-operator": {"", ""},
+	}
+	// Each stand-in has the version the parent's Chart.yaml asks for.
+	var parent struct {
+		Dependencies []struct{ Name, Version string }
+	}
+	if raw, err := os.ReadFile(filepath.Join(chartDir, "Chart.yaml")); err != nil {
+		t.Fatal(err)
+	} else if err := yaml.Unmarshal(raw, &parent); err != nil {
+		t.Fatal(err)
+	}
+	versions := map[string]string{}
+	for _, d := range parent.Dependencies {
+		versions[d.Name] = d.Version
 	}
 	for _, name := range slices.Sorted(maps.Keys(fakes)) {
 		f := fakes[name]
@@ -294,14 +364,25 @@ tls: {enabled: false}
 		if err := os.MkdirAll(filepath.Join(dir, "templates"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		chartYAML := "apiVersion: v2\nname: " + name + "\nversion: " + f.version + "\ndescription: a stand-in written by mimirctl's conformance test, not the real chart\n"
+		if versions[name] == "" {
+			t.Fatalf("%s: the chart does not depend on %s", chartDir, name)
+		}
+		chartYAML := "apiVersion: v2\nname: " + name + "\nversion: " + versions[name] + "\ndescription: a stand-in written by mimirctl's conformance test, not the real chart\n"
 		if err := os.WriteFile(filepath.Join(dir, "Chart.yaml"), []byte(chartYAML), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, "templates", "_helpers.tpl"), []byte(f.helpers), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "values.yaml"), []byte(f.values), 0o644); err != nil {
+		values := f.values
+		if name == "minio" {
+			tag := minioMCTags[versions[name]]
+			if tag == "" {
+				t.Fatalf("%s: no mc image tag known for minio chart %s (minioMCTags)", chartDir, versions[name])
+			}
+			values = strings.ReplaceAll(values, "MC_TAG", tag)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "values.yaml"), []byte(values), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
