@@ -19,7 +19,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"helm.sh/helm/v4/pkg/action"
@@ -156,38 +156,41 @@ func ReadOverlay(path string) (map[string]any, error) {
 }
 
 // Values merges the environment's values as `helm template -f ... --set-string ...`
-// does, then overlay on top with Helm's rules (maps merge key by key,
-// anything else replaces; a null removes the key from the chart's
-// defaults). overlay may be nil. A last values file named OverlayFile is
-// left out: overlay stands for it.
+// does, with overlay as one more values file after the user's (Helm's
+// rules: maps merge key by key, anything else replaces; a null removes the
+// key from the chart's defaults). overlay may be nil. A last values file
+// named OverlayFile is left out: overlay stands for it. As in Helm,
+// StringValues (--set-string) apply after every values file, the overlay
+// included.
 func (e *Environment) Values(overlay map[string]any) (map[string]any, error) {
-	opts := values.Options{ValueFiles: e.userValuesFiles(), StringValues: e.StringValues}
-	// Values files are local paths: no getter (http, oci) is offered.
-	vals, err := opts.MergeValues(getter.Providers{})
-	if err != nil {
-		return nil, err
+	files := e.userValuesFiles()
+	var providers getter.Providers
+	if overlay != nil {
+		raw, err := yaml.Marshal(overlay)
+		if err != nil {
+			return nil, fmt.Errorf("the overlay values: %w", err)
+		}
+		// Helm reads a values file whose URL scheme a getter provides from
+		// that getter: the overlay is merged by Helm's own -f code.
+		providers = getter.Providers{{Schemes: []string{overlayScheme}, New: func(...getter.Option) (getter.Getter, error) {
+			return overlayGetter(raw), nil
+		}}}
+		files = append(slices.Clone(files), overlayScheme+"://"+OverlayFile)
 	}
-	return mergeMaps(vals, overlay), nil
+	// Values files are otherwise local paths: no getter (http, oci) is offered.
+	opts := values.Options{ValueFiles: files, StringValues: e.StringValues}
+	return opts.MergeValues(providers)
 }
 
-// mergeMaps merges b into a copy of a as Helm merges one values file over
-// another (values.Options.MergeValues): maps merge recursively, every
-// other value of b replaces a's.
-func mergeMaps(a, b map[string]any) map[string]any {
-	out := make(map[string]any, len(a))
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		if bv, ok := v.(map[string]any); ok {
-			if av, ok := out[k].(map[string]any); ok {
-				out[k] = mergeMaps(av, bv)
-				continue
-			}
-		}
-		out[k] = v
-	}
-	return out
+// overlayScheme is the URL scheme under which Values hands the overlay to
+// Helm's values-file merge.
+const overlayScheme = "mimirctl-overlay"
+
+// overlayGetter serves the overlay's YAML for any URL of overlayScheme.
+type overlayGetter []byte
+
+func (g overlayGetter) Get(string, ...getter.Option) (*bytes.Buffer, error) {
+	return bytes.NewBuffer(slices.Clone(g)), nil
 }
 
 // LoadChart loads the chart at path (a directory or a .tgz) with Helm's
@@ -312,15 +315,4 @@ func splitDocuments(s string) []string {
 		cur.WriteString(line)
 	}
 	return append(docs, cur.String())
-}
-
-// SortedKeys returns the keys "Kind/namespace/name" of objs, sorted; a
-// helper for comparisons and listings.
-func SortedKeys(objs []*unstructured.Unstructured) []string {
-	out := make([]string, 0, len(objs))
-	for _, o := range objs {
-		out = append(out, o.GetKind()+"/"+o.GetNamespace()+"/"+o.GetName())
-	}
-	sort.Strings(out)
-	return out
 }

@@ -45,7 +45,7 @@ func TestValuesFilesMergeInOrderAndTheOverlayLast(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(out.Objects) != 3 {
-		t.Fatalf("%d objects, want the 3 zone StatefulSets: %v", len(out.Objects), SortedKeys(out.Objects))
+		t.Fatalf("%d objects, want the 3 zone StatefulSets: %v", len(out.Objects), keys(out.Objects))
 	}
 	sts := out.Objects[0]
 	if sts.GetName() != "mimir-ingester-zone-a" || sts.GetNamespace() != "mimir-prod" {
@@ -93,7 +93,7 @@ func TestHooksAreKeptApartFromTheReleasesObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	if slices.ContainsFunc(out.Objects, func(o *unstructured.Unstructured) bool { return o.GetKind() == "Job" }) {
-		t.Errorf("the test hook is among the release's objects: %v", SortedKeys(out.Objects))
+		t.Errorf("the test hook is among the release's objects: %v", keys(out.Objects))
 	}
 	if len(out.Hooks) != 1 || out.Hooks[0].Object.GetName() != "mimir-smoke-test" || !slices.Equal(out.Hooks[0].Events, []string{"test"}) || out.Hooks[0].Path != "tiny/templates/smoke-test.yaml" {
 		t.Errorf("hooks %+v, want the smoke test, on test", out.Hooks)
@@ -163,4 +163,13 @@ func TestDiscoverReadsTheServersVersionAndAPIs(t *testing.T) {
 	if got := args(t, out.Objects[0]); !slices.Contains(got, "-zpdb=true") || !slices.Contains(got, "-kube-version=v1.33.4") {
 		t.Errorf("args %q, want the discovered version and API", got)
 	}
+}
+
+// keys names objs as "Kind/namespace/name", for messages.
+func keys(objs []*unstructured.Unstructured) []string {
+	var out []string
+	for _, o := range objs {
+		out = append(out, o.GetKind()+"/"+o.GetNamespace()+"/"+o.GetName())
+	}
+	return out
 }
