@@ -65,14 +65,17 @@ func runInit(ctx context.Context, opts *InitOptions) error {
 	return nil
 }
 
-// DiffOptions are the parsed command line of `mimirctl diff --env DIR`.
+// DiffOptions are the parsed command line of `mimirctl diff --env DIR`
+// or `mimirctl diff --chart CHART --release NAME -f ...`.
 type DiffOptions struct {
 	// Factory is where the command runs (target, streams, output format).
 	Factory *Factory
-	// Env is --env, the Tanka environment directory (required).
+	// Env is --env, the Tanka environment directory (or HelmFlags).
 	Env string
 	// ApplyMode is --apply-mode: "direct" (default) or "external".
 	ApplyMode string
+	// HelmFlags name a Helm environment instead of Env.
+	HelmFlags
 }
 
 // NewCmdDiff builds `mimirctl diff --env DIR`. runF runs the parsed
@@ -84,15 +87,23 @@ func NewCmdDiff(f *Factory, runF func(ctx context.Context, opts *DiffOptions) er
 		runF = runDiff
 	}
 	cmd := &cobra.Command{
-		Use:   "diff --env DIR",
-		Short: "Compare what an apply of the environment would send (with mimirctl.libsonnet) with the live cluster",
+		Use:   "diff (--env DIR | --chart CHART --release NAME [-f values.yaml]...)",
+		Short: "Compare what an apply of the environment would send (with mimirctl's overlay) with the live cluster",
 		Long: `Show what an apply of the environment would change: the rendered objects with the labels mimirctl's
 apply adds (none with --apply-mode=external, where your pipeline applies them), and the objects mimirctl
-applied that the environment no longer renders. Exit code 2 when something differs.`,
+applied that the environment no longer renders. Exit code 2 when something differs.
+
+With --chart, the environment is a Helm release (see mimirctl render --help for the flags) and the diff is
+what helm upgrade of it would change: the chart rendered with the values files, the overlay
+mimirctl-values.yaml last and the cluster's version and APIs as capabilities, compared with the live
+objects (the fields Helm applied), and the objects of the release's current revision that it no longer
+renders, which Helm deletes (those annotated helm.sh/resource-policy: keep are named on stderr instead).
+The release's namespace is --namespace or the context's. --apply-mode changes nothing for a Helm release:
+whoever upgrades it, Helm applies the same objects.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Env == "" {
-				return flagError("diff needs --env DIR")
+			if err := opts.check("diff", opts.Env); err != nil {
+				return err
 			}
 			if opts.ApplyMode != "direct" && opts.ApplyMode != "external" {
 				return flagError("--apply-mode %q: want direct or external", opts.ApplyMode)
@@ -102,6 +113,7 @@ applied that the environment no longer renders. Exit code 2 when something diffe
 	}
 	cmd.Flags().StringVar(&opts.Env, "env", "", "Tanka environment directory")
 	cmd.Flags().StringVar(&opts.ApplyMode, "apply-mode", "direct", "direct: compare with mimirctl's labels; external: as your pipeline applies the rendered objects")
+	opts.add(cmd.Flags(), true)
 	return cmd
 }
 
@@ -110,7 +122,7 @@ applied that the environment no longer renders. Exit code 2 when something diffe
 // something differs.
 func runDiff(ctx context.Context, opts *DiffOptions) error {
 	f := opts.Factory
-	d, err := mimirctl.Diff(ctx, &f.Target, mimirctl.DiffOptions{Env: opts.Env, ApplyMode: opts.ApplyMode})
+	d, err := mimirctl.Diff(ctx, &f.Target, mimirctl.DiffOptions{Env: opts.Env, Helm: opts.options(""), ApplyMode: opts.ApplyMode})
 	if err != nil {
 		return err
 	}

@@ -132,6 +132,12 @@ func TestNewCmdDiffParses(t *testing.T) {
 		"bad apply mode":    {args: []string{"--env", "e", "--apply-mode", "manual"}, wantErr: `--apply-mode "manual": want direct or external`},
 		"env checked first": {args: []string{"--apply-mode", "manual"}, wantErr: "diff needs --env DIR"},
 		"an argument":       {args: []string{"e"}, wantErr: `unknown command "e" for "diff"`},
+		// A Helm release instead of --env, with helm's flag names.
+		"chart": {args: []string{"--chart", "mimir-distributed", "--release", "mimir", "-f", "a.yaml", "-f", "mimirctl-values.yaml"},
+			want: DiffOptions{ApplyMode: "direct", HelmFlags: HelmFlags{Chart: "mimir-distributed", Release: "mimir", Values: []string{"a.yaml", "mimirctl-values.yaml"}}}},
+		"env and chart":         {args: []string{"--env", "e", "--chart", "c", "--release", "r"}, wantErr: "diff takes --env DIR (Tanka) or --chart CHART (Helm), not both"},
+		"chart without release": {args: []string{"--chart", "c"}, wantErr: "diff --chart needs --release NAME"},
+		"values with env":       {args: []string{"--env", "e", "-f", "a.yaml"}, wantErr: "are for a Helm chart (--chart), not --env"},
 	})
 	// Both refusals are usage mistakes.
 	_, err := parse(&Factory{}, NewCmdDiff, []string{"--env", "e", "--apply-mode", "x"})
@@ -165,7 +171,7 @@ func TestNewCmdRenderParses(t *testing.T) {
 		"an argument":                 {args: []string{"e"}, wantErr: `unknown command "e" for "render"`},
 		// Helm's flag names; -f in order, as helm merges them.
 		"chart": {args: []string{"--chart", "mimir-distributed", "--release", "mimir", "-f", "a.yaml", "--values", "b.yaml", "--kube-version", "v1.33.0", "--api-versions", "monitoring.coreos.com/v1,rollout-operator.grafana.com/v1"},
-			want: RenderOptions{Chart: "mimir-distributed", Release: "mimir", Values: []string{"a.yaml", "b.yaml"}, KubeVersion: "v1.33.0", APIVersions: []string{"monitoring.coreos.com/v1", "rollout-operator.grafana.com/v1"}}},
+			want: RenderOptions{HelmFlags: HelmFlags{Chart: "mimir-distributed", Release: "mimir", Values: []string{"a.yaml", "b.yaml"}, KubeVersion: "v1.33.0", APIVersions: []string{"monitoring.coreos.com/v1", "rollout-operator.grafana.com/v1"}}}},
 		"env and chart":         {args: []string{"--env", "e", "--chart", "c", "--release", "r"}, wantErr: "not both"},
 		"chart without release": {args: []string{"--chart", "c"}, wantErr: "render --chart needs --release NAME"},
 		"values without chart":  {args: []string{"-f", "a.yaml"}, wantErr: "need --chart CHART"},

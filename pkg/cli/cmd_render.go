@@ -9,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/mimirctl/mimirctl/pkg/helmenv"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
@@ -26,15 +25,8 @@ type RenderOptions struct {
 	WithoutOverlay bool
 	// AsApplied is --as-applied: add the labels mimirctl's apply sets.
 	AsApplied bool
-	// Chart, Release and Values are --chart, --release and -f/--values:
-	// a Helm environment instead of --env (Helm's flag names and order).
-	Chart   string
-	Release string
-	Values  []string
-	// KubeVersion and APIVersions are --kube-version and --api-versions,
-	// the capabilities a Helm chart's templates see (helm template's).
-	KubeVersion string
-	APIVersions []string
+	// HelmFlags name a Helm environment instead of Env.
+	HelmFlags
 }
 
 // NewCmdRender builds `mimirctl render --env DIR`. runF runs the parsed
@@ -65,19 +57,10 @@ templates see (default: the Kubernetes version mimirctl is built for and Helm's 
 Nothing is read from or written to the cluster.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			helmFlags := opts.Release != "" || len(opts.Values) > 0 || opts.KubeVersion != "" || len(opts.APIVersions) > 0
-			switch {
-			case opts.Env != "" && opts.Chart != "":
-				return flagError("render takes --env DIR (Tanka) or --chart CHART (Helm), not both")
-			case opts.Env == "" && opts.Chart == "" && helmFlags:
-				return flagError("--release, -f, --kube-version and --api-versions need --chart CHART (a Helm chart directory or .tgz)")
-			case opts.Env == "" && opts.Chart == "":
-				return flagError("render needs --env DIR (the directory of main.jsonnet) or --chart CHART --release NAME")
-			case opts.Env != "" && helmFlags:
-				return flagError("--release, -f, --kube-version and --api-versions are for a Helm chart (--chart), not --env")
-			case opts.Chart != "" && opts.Release == "":
-				return flagError("render --chart needs --release NAME (the Helm release's name)")
-			case opts.Chart != "" && opts.AsApplied:
+			if err := opts.check("render", opts.Env); err != nil {
+				return err
+			}
+			if opts.Chart != "" && opts.AsApplied {
 				return flagError("--as-applied is for Tanka environments: a Helm release's objects are applied by Helm, with Helm's labels")
 			}
 			return runF(cmd.Context(), opts)
@@ -86,11 +69,7 @@ Nothing is read from or written to the cluster.`,
 	cmd.Flags().StringVar(&opts.Env, "env", "", "Tanka environment directory")
 	cmd.Flags().BoolVar(&opts.WithoutOverlay, "without-overlay", false, "render with an empty "+tanka.OverlayFile+" instead of the file on disk")
 	cmd.Flags().BoolVar(&opts.AsApplied, "as-applied", false, "add the labels mimirctl's apply sets on every object")
-	cmd.Flags().StringVar(&opts.Chart, "chart", "", "Helm chart directory or packaged .tgz (a Helm environment instead of --env)")
-	cmd.Flags().StringVar(&opts.Release, "release", "", "Helm release name (with --chart)")
-	cmd.Flags().StringArrayVarP(&opts.Values, "values", "f", nil, "Helm values file, merged in order as helm's -f (repeatable; with --chart)")
-	cmd.Flags().StringVar(&opts.KubeVersion, "kube-version", "", "Kubernetes version the chart's templates see (with --chart; default "+helmenv.DefaultKubeVersion+")")
-	cmd.Flags().StringSliceVar(&opts.APIVersions, "api-versions", nil, "API versions the chart's templates see beside Helm's defaults, e.g. monitoring.coreos.com/v1 (with --chart)")
+	opts.add(cmd.Flags(), false)
 	return cmd
 }
 
@@ -105,7 +84,7 @@ func runRender(ctx context.Context, opts *RenderOptions) error {
 		if err != nil {
 			return err
 		}
-		ro.Helm = &mimirctl.HelmOptions{Chart: opts.Chart, Release: opts.Release, Namespace: ns, Values: opts.Values, KubeVersion: opts.KubeVersion, APIVersions: opts.APIVersions}
+		ro.Helm = opts.options(ns)
 	}
 	objs, err := mimirctl.Render(ctx, ro)
 	if err != nil {

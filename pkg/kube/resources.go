@@ -46,6 +46,27 @@ func client(dyn dynamic.Interface, mapper meta.RESTMapper, obj *unstructured.Uns
 	return dyn.Resource(m.Resource), nil
 }
 
+// DefaultNamespace puts the namespaced objects of objs that have no
+// namespace in namespace, as `kubectl apply -n` and Helm's install do for
+// the objects of a chart (mapper tells which kinds are namespaced). It
+// changes objs in place. Errors: a kind the cluster does not serve, naming
+// the object.
+func DefaultNamespace(mapper meta.RESTMapper, objs []*unstructured.Unstructured, namespace string) error {
+	for _, o := range objs {
+		if o.GetNamespace() != "" {
+			continue
+		}
+		m, err := resourceFor(mapper, o.GroupVersionKind())
+		if err != nil {
+			return fmt.Errorf("%s: %w", diff.RefOf(o), err)
+		}
+		if m.Scope.Name() == meta.RESTScopeNameNamespace {
+			o.SetNamespace(namespace)
+		}
+	}
+	return nil
+}
+
 // GetLive reads the live counterpart of obj; it returns nil, nil when the
 // object does not exist.
 func GetLive(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {

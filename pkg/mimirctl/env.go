@@ -17,8 +17,12 @@ import (
 
 // DiffOptions are the inputs of Diff.
 type DiffOptions struct {
-	// Env is the Tanka environment directory (holding main.jsonnet).
+	// Env is the Tanka environment directory (holding main.jsonnet);
+	// required unless Helm is set.
 	Env string
+	// Helm names a Helm environment instead of a Tanka one: the diff is
+	// then what `helm upgrade` of the release would change (see diffHelm).
+	Helm *HelmOptions
 	// ApplyMode is "direct" (compare with the labels mimirctl's apply
 	// adds) or "external" (as a pipeline applies the rendered objects).
 	ApplyMode string
@@ -30,10 +34,20 @@ type DiffOptions struct {
 // Report.Empty() tells a converged cluster; Kept names leftovers an apply
 // would leave in place, and why. Errors: ApplyMode neither direct nor
 // external; the environment's (tanka.Load; *tanka.EvalError when it does not
-// evaluate), before anything connects; an unreachable cluster.
+// evaluate), before anything connects; an unreachable cluster. With Helm:
+// Env given too, and diffHelm's errors.
 func Diff(ctx context.Context, t *Target, o DiffOptions) (*envchange.EnvironmentDiff, error) {
 	if o.ApplyMode != "direct" && o.ApplyMode != "external" {
 		return nil, fmt.Errorf("--apply-mode %q: want direct or external", o.ApplyMode)
+	}
+	if o.Helm != nil {
+		if o.Env != "" {
+			return nil, errEnvAndChart
+		}
+		return diffHelm(ctx, t, o.Helm)
+	}
+	if o.Env == "" {
+		return nil, errNoEnv
 	}
 	res, err := tanka.Load(ctx, o.Env, tanka.Options{})
 	if err != nil {

@@ -66,7 +66,7 @@ type RenderOptions struct {
 func Render(ctx context.Context, o RenderOptions) ([]*unstructured.Unstructured, error) {
 	if o.Helm != nil {
 		if o.Env != "" {
-			return nil, errors.New("--env and --chart: give a Tanka environment or a Helm chart, not both")
+			return nil, errEnvAndChart
 		}
 		if o.AsApplied {
 			return nil, errHelmAsApplied
