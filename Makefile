@@ -18,7 +18,13 @@ E2E_TIMEOUT   ?= 70m
 # is compared with; passed to the tests when it is built and the caller did
 # not choose another. Expanded when a recipe runs, after `tools` built it.
 TK_BIN        := $(CURDIR)/e2e/local/bin/tk
-TEST_TK_ENV    = $(if $(MIMIRCTL_TEST_TK),,$(if $(wildcard $(TK_BIN)),MIMIRCTL_TEST_TK=$(TK_BIN)))
+# The helm CLI that tk runs for std.native('helmTemplate') when pkg/tanka's
+# in-process helmTemplate is compared with it: built from the
+# helm.sh/helm/v4 module of go.mod, the Helm mimirctl links (`make unit`
+# builds it; seconds when the build cache is warm).
+HELM_BIN      := $(BIN)/helm
+TEST_TK_ENV    = $(if $(MIMIRCTL_TEST_TK),,$(if $(wildcard $(TK_BIN)),MIMIRCTL_TEST_TK=$(TK_BIN))) \
+                 $(if $(MIMIRCTL_TEST_HELM),,$(if $(wildcard $(HELM_BIN)),MIMIRCTL_TEST_HELM=$(HELM_BIN)))
 # $(call logged,NAME) ends a `go test -v` command of a long suite: its
 # output goes to the terminal and to bin/NAME-test.log, and when it fails
 # e2e/failed-tests.sh prints the end of each failed test's output again
@@ -50,7 +56,12 @@ image: ## Build the container image bin/mimirctl-image.tar without Docker (e2e/i
 	$(GO) run ./e2e/image -o $(BIN)/mimirctl-image.tar -version $(VERSION) -goarch $(IMAGE_GOARCH)
 
 .PHONY: unit
-unit: ## Unit tests with the race detector (no cluster needed; compared with real Tanka when e2e/local/bin/tk is built)
+# In the workspace: go.work.sum holds the sums of the CLI's own
+# dependencies, which mimirctl's go.sum does not need.
+$(HELM_BIN): go.mod go.sum go.work.sum
+	$(GO) build -o $@ helm.sh/helm/v4/cmd/helm
+
+unit: $(HELM_BIN) ## Unit tests with the race detector (no cluster needed; compared with real Tanka when e2e/local/bin/tk is built)
 	$(TEST_TK_ENV) $(GO) test -race -count=1 $(PKGS)
 
 .PHONY: vet

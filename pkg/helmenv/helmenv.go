@@ -69,11 +69,13 @@ type Capabilities struct {
 }
 
 // DefaultKubeVersion is the Kubernetes version a render without one
-// assumes: the version matching the k8s.io/client-go module mimirctl is
-// built with (v0.37.1 → v1.37.1), as the helm CLI stamps its default from
-// the same module at build time (Helm's library default, v1.20, is older
-// than what most charts accept). A unit test keeps it equal to go.mod's.
-const DefaultKubeVersion = "v1.37.1"
+// assumes, as the helm CLI derives its default (Helm v4's
+// pkg/chart/common makeDefaultCapabilities): the major and minor version
+// of the k8s.io/client-go module it is built with, patch 0 (client-go
+// v0.37.1 → v1.37.0). mimirctl links the same module; a unit test keeps
+// the two equal, and the comparison of helmTemplate with tk running the
+// helm CLI checks the rule.
+const DefaultKubeVersion = "v1.37.0"
 
 // Discover reads the capabilities of the cluster dc talks to, as Helm does
 // when it installs: the server's version and every group/version and
@@ -229,30 +231,9 @@ func (e *Environment) Render(ctx context.Context, overlay map[string]any, caps C
 	if err != nil {
 		return nil, err
 	}
-	in := action.NewInstall(&action.Configuration{})
-	// A client-side dry run is `helm template`: no cluster, the release
-	// kept in memory, capabilities from the fields below.
-	in.DryRunStrategy = action.DryRunClient
-	in.ReleaseName = e.Release
-	in.Namespace = e.Namespace
-	in.Replace = true
-	kubeVersion := caps.KubeVersion
-	if kubeVersion == "" {
-		kubeVersion = DefaultKubeVersion
-	}
-	kv, err := common.ParseKubeVersion(kubeVersion)
-	if err != nil {
-		return nil, fmt.Errorf("kubernetes version %q: %w", kubeVersion, err)
-	}
-	in.KubeVersion = kv
-	in.APIVersions = common.VersionSet(caps.APIVersions)
-	r, err := in.RunWithContext(ctx, ch, vals)
+	rel, err := install(ctx, ch, e.Release, e.Namespace, vals, caps, false)
 	if err != nil {
 		return nil, fmt.Errorf("render the chart %s as release %s: %w", e.Chart, e.Release, err)
-	}
-	rel, ok := r.(*release.Release)
-	if !ok {
-		return nil, fmt.Errorf("render the chart %s: Helm returned a release of type %T", e.Chart, r)
 	}
 	objs, err := decodeManifest(rel.Manifest)
 	if err != nil {
@@ -273,6 +254,93 @@ func (e *Environment) Render(ctx context.Context, overlay map[string]any, caps C
 		}
 	}
 	return out, nil
+}
+
+// install runs Helm's install action as a client-side dry run, as `helm
+// template` does: no cluster, the release kept in memory, capabilities
+// from caps (DefaultKubeVersion when it has none); includeCRDs puts the
+// chart's crds/ files at the head of the manifest (--include-crds).
+func install(ctx context.Context, ch *chart.Chart, releaseName, namespace string, vals map[string]any, caps Capabilities, includeCRDs bool) (*release.Release, error) {
+	in := action.NewInstall(&action.Configuration{})
+	in.DryRunStrategy = action.DryRunClient
+	in.ReleaseName = releaseName
+	in.Namespace = namespace
+	in.Replace = true
+	in.IncludeCRDs = includeCRDs
+	kubeVersion := caps.KubeVersion
+	if kubeVersion == "" {
+		kubeVersion = DefaultKubeVersion
+	}
+	kv, err := common.ParseKubeVersion(kubeVersion)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes version %q: %w", kubeVersion, err)
+	}
+	in.KubeVersion = kv
+	in.APIVersions = common.VersionSet(caps.APIVersions)
+	r, err := in.RunWithContext(ctx, ch, vals)
+	if err != nil {
+		return nil, err
+	}
+	rel, ok := r.(*release.Release)
+	if !ok {
+		return nil, fmt.Errorf("helm returned a release of type %T", r)
+	}
+	return rel, nil
+}
+
+// TemplateOptions are the flags of a `helm template RELEASE CHART` run
+// (see Template).
+type TemplateOptions struct {
+	// Release is the release name; Namespace the release's namespace
+	// ("default" when empty).
+	Release, Namespace string
+	// Values are the values given as one values file (`--values -`).
+	Values map[string]any
+	// Capabilities are --kube-version and --api-versions.
+	Capabilities
+	// IncludeCRDs, SkipTests and NoHooks are --include-crds,
+	// --skip-tests and --no-hooks.
+	IncludeCRDs, SkipTests, NoHooks bool
+}
+
+// Template renders the chart at chartPath as `helm template` prints it
+// (Helm v4's pkg/cmd/template.go): the manifest (the crds/ files first
+// with IncludeCRDs), then each hook as a "---" document headed by its
+// "# Source:" line, test hooks left out with SkipTests, all hooks with
+// NoHooks. The text is YAML documents, for callers that decode them
+// their own way (Tanka's helmTemplate decodes them with yaml.v3).
+// Errors: the chart's (it does not load; a template fails).
+func Template(ctx context.Context, chartPath string, o TemplateOptions) (string, error) {
+	ch, err := LoadChart(chartPath)
+	if err != nil {
+		return "", err
+	}
+	ns := o.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	env := &Environment{Chart: chartPath, Release: o.Release, Namespace: ns}
+	vals, err := env.Values(o.Values)
+	if err != nil {
+		return "", err
+	}
+	rel, err := install(ctx, ch, o.Release, ns, vals, o.Capabilities, o.IncludeCRDs)
+	if err != nil {
+		return "", fmt.Errorf("helm template %s %s: %w", o.Release, chartPath, err)
+	}
+	var out strings.Builder
+	out.WriteString(strings.TrimSpace(rel.Manifest))
+	out.WriteString("\n")
+	if o.NoHooks {
+		return out.String(), nil
+	}
+	for _, h := range rel.Hooks {
+		if o.SkipTests && slices.Contains(h.Events, release.HookTest) {
+			continue
+		}
+		fmt.Fprintf(&out, "---\n# Source: %s\n%s\n", h.Path, h.Manifest)
+	}
+	return out.String(), nil
 }
 
 // decodeManifest decodes Helm's manifest text (YAML documents, each

@@ -15,8 +15,10 @@
 //     `import "tk"` yields tk.env (static environments only);
 //   - Tanka's native functions are available (parseJson, parseYaml,
 //     manifestJsonFromJson, manifestYamlFromJson, sha256, regexMatch,
-//     regexSubst, escapeStringRegex); helmTemplate and kustomizeBuild refuse
-//     with an explanation because they would run external programs;
+//     regexSubst, escapeStringRegex); helmTemplate renders the chart
+//     in-process with Helm's SDK (pkg/helmenv) instead of running helm;
+//     kustomizeBuild refuses with an explanation because it would run
+//     kustomize;
 //   - the spec is read as Tanka reads spec.json: the deprecated top-level
 //     namespace, server and team fields fill spec.namespace, spec.apiServer
 //     and metadata.labels.team when those are unset, and then, as in Tanka,

@@ -27,6 +27,10 @@ type importer struct {
 	recording bool
 	imports   []memoImport
 	served    map[[2]string]bool
+	// notKept is set by a native function that read files other than
+	// imports (helmTemplate): the evaluation's output is not kept in a
+	// Memo, whose entries only know their imports.
+	notKept bool
 }
 
 // setOverlay serves text for imports of OverlayFile, as the file at path;

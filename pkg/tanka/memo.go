@@ -35,9 +35,10 @@ import (
 // same files with the same contents, so a changed file, or a new file that
 // an import now finds first on the search path, evaluates afresh. Jsonnet
 // evaluation reads nothing else (no clock, no environment, no network; the
-// native functions are pure, helmTemplate and kustomizeBuild are refused:
-// one that reads files must record them as imports), so a served output is
-// the one the evaluation would give. Failed evaluations are never kept.
+// native functions are pure but helmTemplate, which reads a chart's files,
+// and kustomizeBuild is refused), so a served output is the one the
+// evaluation would give. Failed evaluations are never kept, nor those that
+// called helmTemplate (the chart's files are no imports an entry records).
 //
 // Entries are files in Dir named after their key (JSON, about the size of
 // the rendered output); Dir keeps the MaxEntries most recently used (a

@@ -168,8 +168,11 @@ func TestAServedRenderEqualsAFreshOneForEveryEnvironment(t *testing.T) {
 			renderWithMemo(t, env, opts)
 			served := renderWithMemo(t, env, opts)
 			checked++
-			if !served.Memoized || string(manifests(t, served)) != string(manifests(t, fresh)) {
-				t.Errorf("%s %q: memoized %v, same objects %v", d.Name(), name, served.Memoized, string(manifests(t, served)) == string(manifests(t, fresh)))
+			// helmTemplate reads a chart's files, which a memo entry
+			// cannot check: such a render is never kept.
+			wantMemoized := d.Name() != "helm"
+			if served.Memoized != wantMemoized || string(manifests(t, served)) != string(manifests(t, fresh)) {
+				t.Errorf("%s %q: memoized %v (want %v), same objects %v", d.Name(), name, served.Memoized, wantMemoized, string(manifests(t, served)) == string(manifests(t, fresh)))
 			}
 		}
 	}

@@ -17,8 +17,10 @@ import (
 )
 
 // nativeFuncs are the functions Tanka offers through std.native, with the
-// same names, parameters and results.
-func nativeFuncs() []*jsonnet.NativeFunction {
+// same names, parameters and results. imp is the evaluation's importer:
+// helmTemplate reads a chart's files, which are no imports a Memo could
+// check, so an evaluation that calls it is not kept (importer.notKept).
+func nativeFuncs(imp *importer) []*jsonnet.NativeFunction {
 	return []*jsonnet.NativeFunction{
 		native("parseJson", []string{"json"}, parseJSON),
 		native("parseYaml", []string{"yaml"}, parseYAML),
@@ -35,7 +37,10 @@ func nativeFuncs() []*jsonnet.NativeFunction {
 			sum := sha256.Sum256([]byte(s))
 			return hex.EncodeToString(sum[:]), err
 		}),
-		native("helmTemplate", []string{"name", "chart", "opts"}, refuse("helmTemplate", "helm template")),
+		native("helmTemplate", []string{"name", "chart", "opts"}, func(a []any) (any, error) {
+			imp.notKept = true
+			return helmTemplate(a)
+		}),
 		native("kustomizeBuild", []string{"path", "opts"}, refuse("kustomizeBuild", "kustomize build")),
 	}
 }

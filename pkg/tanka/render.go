@@ -171,7 +171,9 @@ func evaluate(ctx context.Context, env *Environment, opts Options) (any, bool, e
 		return nil, false, fmt.Errorf("decode the output of %s: %w", env.EntrypointPath(), err)
 	}
 	// A memo that cannot be written leaves the render as it is.
-	_ = opts.Memo.store(key, imp.imports, r.out, trace.String())
+	if !imp.notKept {
+		_ = opts.Memo.store(key, imp.imports, r.out, trace.String())
+	}
 	return tree, false, nil
 }
 
@@ -250,7 +252,7 @@ func newVM(env *Environment, opts Options) (*jsonnet.VM, *importer, error) {
 		imp.setOverlay(&text, OverlayPath(env.Dir))
 	}
 	vm.Importer(imp)
-	for _, f := range nativeFuncs() {
+	for _, f := range nativeFuncs(imp) {
 		vm.NativeFunction(f)
 	}
 	for k, v := range opts.ExtStr {

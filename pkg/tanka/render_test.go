@@ -50,6 +50,8 @@ func TestRenderMatchesGoldenFiles(t *testing.T) {
 			"inline", Options{Name: "mimir-b"}, "render/inline.yaml"},
 		{"top-level arguments reach a main.jsonnet that is a function",
 			"tla", Options{TLACode: map[string]string{"replicas": "3"}, TLAStr: map[string]string{"image": "mimir:2.9"}}, "render/tla.yaml"},
+		{"helmTemplate renders a chart in-process as helm template does (CRDs, hooks, values, namespace, capabilities), keyed as Tanka keys it",
+			"helm", Options{}, "render/helm.yaml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.behaviour, func(t *testing.T) {
@@ -108,9 +110,19 @@ func TestRenderErrors(t *testing.T) {
 				t.Fatalf("want *InvalidObjectError at .querier_deployment.spec, got %T: %v", err, err)
 			}
 		}},
-		{"helmTemplate refuses with an explanation", "helm", Options{}, func(t *testing.T, err error) {
-			if !strings.Contains(err.Error(), `std.native("helmTemplate") is not supported by mimirctl`) {
-				t.Fatalf("want the helmTemplate refusal, got %v", err)
+		{"helmTemplate without calledFrom says what to pass", "helm-without-calledfrom", Options{}, func(t *testing.T, err error) {
+			if !strings.Contains(err.Error(), "opts.calledFrom is unset: pass std.thisFile") {
+				t.Fatalf("want the calledFrom refusal, got %v", err)
+			}
+		}},
+		{"helmTemplate of a chart that is not there names the path it looked at", "helm-missing-chart", Options{}, func(t *testing.T, err error) {
+			if !strings.Contains(err.Error(), "helmTemplate: no chart at") || !strings.Contains(err.Error(), filepath.Join("helm-missing-chart", "charts", "absent")) {
+				t.Fatalf("want the missing chart named, got %v", err)
+			}
+		}},
+		{"helmTemplate with a nameFormat that gives two objects one key is refused", "helm-duplicate-keys", Options{}, func(t *testing.T, err error) {
+			if !strings.Contains(err.Error(), `two objects get the key "same"`) {
+				t.Fatalf("want the duplicate key refusal, got %v", err)
 			}
 		}},
 		{"several inline environments need a name", "inline", Options{}, func(t *testing.T, err error) {

@@ -212,3 +212,71 @@ func copyTree(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// helmBinary is the helm CLI that tk runs for helmTemplate in the
+// comparison below: MIMIRCTL_TEST_HELM, which the Makefile sets to bin/helm
+// (built from the helm.sh/helm/v4 module mimirctl links, so that the CLI
+// and the SDK are the same Helm). Skipped without it, except under CI=true.
+func helmBinary(t *testing.T) string {
+	t.Helper()
+	helm := os.Getenv("MIMIRCTL_TEST_HELM")
+	if helm == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but MIMIRCTL_TEST_HELM is not set: `make unit` builds bin/helm and passes it")
+		}
+		t.Skip("set MIMIRCTL_TEST_HELM to a helm binary (make bin/helm) to compare helmTemplate with tk running helm")
+	}
+	if _, err := exec.LookPath(helm); err != nil {
+		t.Fatalf("MIMIRCTL_TEST_HELM=%s: %v", helm, err)
+	}
+	return helm
+}
+
+// TestHelmTemplateMatchesRealTankaAndHelm renders environments that call
+// std.native('helmTemplate') with pkg/tanka (Helm's SDK in-process) and
+// with tk, which runs the helm CLI: the same objects in the same order,
+// or both refuse. The variants cover every option of helm template that
+// Tanka passes, and the defaults where tk leaves a flag out (namespace,
+// Kubernetes version, CRDs included).
+func TestHelmTemplateMatchesRealTankaAndHelm(t *testing.T) {
+	tk, helm := tkBinary(t), helmBinary(t)
+	t.Setenv("TANKA_HELM_PATH", helm)
+	// helm takes the default namespace from a kubeconfig: none here.
+	empty := filepath.Join(t.TempDir(), "kubeconfig")
+	writeFile(t, empty, "")
+	t.Setenv("KUBECONFIG", empty)
+	root := copyProject(t)
+	variant := func(name, opts string) string {
+		dir := filepath.Join(root, "environments", name)
+		writeFile(t, filepath.Join(dir, Entrypoint), "{ tiny: std.native('helmTemplate')('mimir', '../helm/charts/tiny', "+opts+") }\n")
+		writeFile(t, filepath.Join(dir, SpecFile), `{"apiVersion":"tanka.dev/v1alpha1","kind":"Environment","metadata":{"name":"`+name+`"},"spec":{"namespace":"ns"}}`)
+		return "environments/" + name
+	}
+	for _, env := range []string{
+		"environments/helm",
+		variant("helm-defaults", "{ calledFrom: std.thisFile }"),
+		variant("helm-skip-tests", "{ calledFrom: std.thisFile, skipTests: true, values: { never: true } }"),
+		variant("helm-no-hooks-no-crds-named", "{ calledFrom: std.thisFile, noHooks: true, includeCrds: false, nameFormat: '{{ .kind | lower }}-{{ .metadata.name }}' }"),
+		variant("helm-keys-any-case", "{ calledFrom: std.thisFile, NoHooks: true, KubeVersion: '1.30.2' }"),
+		"environments/helm-without-calledfrom",
+		"environments/helm-duplicate-keys",
+	} {
+		t.Run(strings.TrimPrefix(env, "environments/"), func(t *testing.T) {
+			want, out, tkOK := tkShow(t, tk, root, env)
+			r, err := Load(context.Background(), filepath.Join(root, env), Options{})
+			switch {
+			case !tkOK && err == nil:
+				t.Fatalf("tk refuses the environment but mimirctl renders %d objects; tk said:\n%s", len(r.Objects), out)
+			case !tkOK:
+				t.Logf("both refuse; tk: %s; mimirctl: %v", strings.TrimSpace(out), err)
+			case err != nil:
+				t.Fatalf("tk renders the environment but mimirctl refuses it: %v\ntk show:\n%s", err, out)
+			default:
+				if got := objectDocs(t, r); !reflect.DeepEqual(got, want) {
+					gotYAML, _ := yaml.Marshal(got)
+					t.Fatalf("mimirctl renders:\n%s\ntk show:\n%s", gotYAML, out)
+				}
+			}
+		})
+	}
+}

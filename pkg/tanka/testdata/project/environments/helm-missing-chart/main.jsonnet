@@ -1,0 +1,1 @@
+{ helm: std.native('helmTemplate')('mimir', './charts/absent', { calledFrom: std.thisFile }) }

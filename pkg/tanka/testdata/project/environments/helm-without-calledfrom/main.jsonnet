@@ -1,0 +1,1 @@
+{ helm: std.native('helmTemplate')('mimir', '../helm/charts/tiny', {}) }
