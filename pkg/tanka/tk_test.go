@@ -16,22 +16,27 @@ import (
 
 // tkBinary is the real Tanka CLI the renderer is compared with:
 // MIMIRCTL_TEST_TK, which `make unit` and `make integration` set to
-// e2e/local/bin/tk when `e2e/local/tools/build.sh tk` has built it. Without
-// it the test is skipped, except under CI=true, where it fails: CI builds tk
-// and the comparison must run there.
+// e2e/local/bin/tk when `e2e/local/tools/build.sh tk` has built it.
 func tkBinary(t *testing.T) string {
+	return testBinary(t, "MIMIRCTL_TEST_TK", "build tk with `e2e/local/tools/build.sh tk` and run `make unit`, which passes it")
+}
+
+// testBinary is the program the environment variable env names. Without
+// it the test is skipped, except under CI=true, where it fails (CI builds
+// the program and the comparison must run there); how says how to get it.
+func testBinary(t *testing.T, env, how string) string {
 	t.Helper()
-	tk := os.Getenv("MIMIRCTL_TEST_TK")
-	if tk == "" {
+	bin := os.Getenv(env)
+	if bin == "" {
 		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but MIMIRCTL_TEST_TK is not set: build tk with `e2e/local/tools/build.sh tk` and run `make unit`, which passes it")
+			t.Fatalf("CI=true but %s is not set: %s", env, how)
 		}
-		t.Skip("set MIMIRCTL_TEST_TK to a tk binary (e2e/local/tools/build.sh tk builds e2e/local/bin/tk) to compare with real Tanka")
+		t.Skipf("%s is not set (%s): the comparison is skipped", env, how)
 	}
-	if _, err := exec.LookPath(tk); err != nil {
-		t.Fatalf("MIMIRCTL_TEST_TK=%s: %v", tk, err)
+	if _, err := exec.LookPath(bin); err != nil {
+		t.Fatalf("%s=%s: %v", env, bin, err)
 	}
-	return tk
+	return bin
 }
 
 // tkShow runs `tk show` in dir and parses its YAML stream; ok is false when
@@ -164,22 +169,29 @@ func TestCase13MatchesRealTanka(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.TrimPrefix(tt.env, "environments/")+strings.Join(tt.args, ""), func(t *testing.T) {
-			want, out, tkOK := tkShow(t, tk, root, append([]string{tt.env}, tt.args...)...)
-			r, err := Load(context.Background(), filepath.Join(root, tt.env), tt.opts)
-			switch {
-			case !tkOK && err == nil:
-				t.Fatalf("tk refuses the environment but mimirctl renders %d objects; tk said:\n%s", len(r.Objects), out)
-			case !tkOK:
-				t.Logf("both refuse; tk: %s; mimirctl: %v", strings.TrimSpace(out), err)
-			case err != nil:
-				t.Fatalf("tk renders the environment but mimirctl refuses it: %v\ntk show:\n%s", err, out)
-			default:
-				if got := objectDocs(t, r); !reflect.DeepEqual(got, want) {
-					gotYAML, _ := yaml.Marshal(got)
-					t.Fatalf("mimirctl renders:\n%s\ntk show:\n%s", gotYAML, out)
-				}
-			}
+			sameAsTk(t, tk, root, tt.env, tt.opts, tt.args...)
 		})
+	}
+}
+
+// sameAsTk renders env (below root) with `tk show ARGS` and with Load and
+// opts: the same objects in the same order, or both refuse.
+func sameAsTk(t *testing.T, tk, root, env string, opts Options, args ...string) {
+	t.Helper()
+	want, out, tkOK := tkShow(t, tk, root, append([]string{env}, args...)...)
+	r, err := Load(context.Background(), filepath.Join(root, env), opts)
+	switch {
+	case !tkOK && err == nil:
+		t.Fatalf("tk refuses the environment but mimirctl renders %d objects; tk said:\n%s", len(r.Objects), out)
+	case !tkOK:
+		t.Logf("both refuse; tk: %s; mimirctl: %v", strings.TrimSpace(out), err)
+	case err != nil:
+		t.Fatalf("tk renders the environment but mimirctl refuses it: %v\ntk show:\n%s", err, out)
+	default:
+		if got := objectDocs(t, r); !reflect.DeepEqual(got, want) {
+			gotYAML, _ := yaml.Marshal(got)
+			t.Fatalf("mimirctl renders:\n%s\ntk show:\n%s", gotYAML, out)
+		}
 	}
 }
 
@@ -216,20 +228,9 @@ func copyTree(t *testing.T, src, dst string) {
 // helmBinary is the helm CLI that tk runs for helmTemplate in the
 // comparison below: MIMIRCTL_TEST_HELM, which the Makefile sets to bin/helm
 // (built from the helm.sh/helm/v4 module mimirctl links, so that the CLI
-// and the SDK are the same Helm). Skipped without it, except under CI=true.
+// and the SDK are the same Helm).
 func helmBinary(t *testing.T) string {
-	t.Helper()
-	helm := os.Getenv("MIMIRCTL_TEST_HELM")
-	if helm == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but MIMIRCTL_TEST_HELM is not set: `make unit` builds bin/helm and passes it")
-		}
-		t.Skip("set MIMIRCTL_TEST_HELM to a helm binary (make bin/helm) to compare helmTemplate with tk running helm")
-	}
-	if _, err := exec.LookPath(helm); err != nil {
-		t.Fatalf("MIMIRCTL_TEST_HELM=%s: %v", helm, err)
-	}
-	return helm
+	return testBinary(t, "MIMIRCTL_TEST_HELM", "`make unit` builds bin/helm and passes it")
 }
 
 // TestHelmTemplateMatchesRealTankaAndHelm renders environments that call
@@ -262,21 +263,7 @@ func TestHelmTemplateMatchesRealTankaAndHelm(t *testing.T) {
 		"environments/helm-duplicate-keys",
 	} {
 		t.Run(strings.TrimPrefix(env, "environments/"), func(t *testing.T) {
-			want, out, tkOK := tkShow(t, tk, root, env)
-			r, err := Load(context.Background(), filepath.Join(root, env), Options{})
-			switch {
-			case !tkOK && err == nil:
-				t.Fatalf("tk refuses the environment but mimirctl renders %d objects; tk said:\n%s", len(r.Objects), out)
-			case !tkOK:
-				t.Logf("both refuse; tk: %s; mimirctl: %v", strings.TrimSpace(out), err)
-			case err != nil:
-				t.Fatalf("tk renders the environment but mimirctl refuses it: %v\ntk show:\n%s", err, out)
-			default:
-				if got := objectDocs(t, r); !reflect.DeepEqual(got, want) {
-					gotYAML, _ := yaml.Marshal(got)
-					t.Fatalf("mimirctl renders:\n%s\ntk show:\n%s", gotYAML, out)
-				}
-			}
+			sameAsTk(t, tk, root, env, Options{})
 		})
 	}
 }
