@@ -5,10 +5,12 @@
 // lists and scalars are replaced) and, last of all, the values a plan's
 // steps write (mimirctl-values.yaml), which override the user's.
 //
-// It is the Helm counterpart of pkg/tanka's environment. Nothing here talks
-// to a cluster: capabilities (the Kubernetes version and API versions the
+// It is the Helm counterpart of pkg/tanka's environment. Rendering talks to
+// no cluster: capabilities (the Kubernetes version and API versions the
 // templates see as .Capabilities) are given by the caller, from the live
-// cluster's discovery API (see Discover) or from Helm's defaults.
+// cluster's discovery API (see Discover) or from Helm's defaults. Discover
+// and CurrentRelease (the release revision Helm's storage records) read
+// the cluster through the clients the caller gives them.
 package helmenv
 
 import (
