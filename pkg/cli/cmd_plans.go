@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -184,6 +186,13 @@ func renderPlan(w io.Writer, p *plan.Plan, s progress.Style) {
 		}
 		fmt.Fprintln(w)
 	}
+	if envs := p.SupportedEnvironments(); len(envs) > 0 {
+		fmt.Fprintf(w, "Environments: %s", strings.Join(envs, ", "))
+		if p.EnvironmentReason != "" {
+			fmt.Fprintf(w, " (%s)", p.EnvironmentReason)
+		}
+		fmt.Fprintln(w)
+	}
 	for _, n := range p.Notes {
 		fmt.Fprintf(w, "%s %s\n", s.Yellow("Note:"), n)
 	}
@@ -192,7 +201,11 @@ func renderPlan(w io.Writer, p *plan.Plan, s progress.Style) {
 		fmt.Fprintf(w, "\n%s\n", s.Bold("Parameters"))
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, prm := range p.Parameters {
-			fmt.Fprintf(tw, "  %s\t%s\t= %v\t%s\n", prm.Name, prm.Type, shownValue(p, prm.Name), prm.Description)
+			desc := prm.Description
+			for _, k := range slices.Sorted(maps.Keys(prm.EnvironmentDefaults)) {
+				desc += fmt.Sprintf(" [%s: %v]", k, prm.EnvironmentDefaults[k])
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t= %v\t%s\n", prm.Name, prm.Type, shownValue(p, prm.Name), desc)
 		}
 		_ = tw.Flush()
 	}

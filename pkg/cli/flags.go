@@ -57,7 +57,8 @@ type BindFlags struct {
 	// Params are the plan parameters: --param/-p name=value (repeatable),
 	// parsed by complete; nil until then.
 	Params map[string]string
-	// Bind are the binding options: --env, --apply-mode (default direct),
+	// Bind are the binding options: --env (or --chart, --release and
+	// -f/--values), --apply-mode (default direct),
 	// --delete-pvcs, --force-conflicts, --force-flush, --rollout-timeout
 	// (default 30m), --external-timeout (default 2h) and --prometheus-*.
 	Bind BindOptions
@@ -68,7 +69,10 @@ type BindFlags struct {
 func (b *BindFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&b.params, "param", "p", nil, "plan parameter as name=value (repeatable; lists are comma-separated)")
 	fs.StringVar(&b.Bind.Env, "env", "", "Tanka environment directory holding main.jsonnet (for plans with jsonnet actions)")
-	fs.StringVar(&b.Bind.ApplyMode, "apply-mode", mimirctl.DefaultApplyMode, "direct: mimirctl applies rendered objects; external: write the overlay file and wait for your pipeline to apply it")
+	fs.StringVar(&b.Bind.Helm.Chart, "chart", "", "Helm chart directory or .tgz of the release, instead of --env (for plans with helmValues actions)")
+	fs.StringVar(&b.Bind.Helm.Release, "release", "", "Helm release name (with --chart; its namespace is -n)")
+	fs.StringArrayVarP(&b.Bind.Helm.Values, "values", "f", nil, "Helm values file of the release, in helm's -f order (repeatable; with --chart); mimirctl-values.yaml goes beside the last one")
+	fs.StringVar(&b.Bind.ApplyMode, "apply-mode", mimirctl.DefaultApplyMode, "direct: mimirctl applies rendered objects (a Helm release: helm upgrade through Helm's SDK); external: write the overlay file and wait for your pipeline to apply it")
 	fs.BoolVar(&b.Bind.DeletePVCs, "delete-pvcs", false, "allow steps to delete PersistentVolumeClaims they list (never done otherwise)")
 	fs.BoolVar(&b.Bind.ForceConflicts, "force-conflicts", false, "take over fields another field manager owns when applying")
 	fs.BoolVar(&b.Bind.ForceFlush, "force-flush", false, "flush ingester heads with /ingester/flush instead of waiting for the next head compaction")

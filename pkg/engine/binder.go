@@ -48,6 +48,8 @@ type Deps struct {
 type Options struct {
 	// Env is the Tanka environment directory for jsonnet actions.
 	Env string
+	// Helm is the Helm release for helmValues actions; nil: none given.
+	Helm *envchange.HelmEnvironment
 	// External selects --apply-mode=external: write the overlay file and
 	// wait for someone else's pipeline to apply it.
 	External        bool
@@ -93,6 +95,10 @@ func (b *Binder) BindAction(_ context.Context, p *plan.Plan, step *plan.Step, cf
 			return nil, err
 		}
 		return envchange.New(s, p, step, b.envchangeDeps(env))
+	case *envchange.HelmValuesSpec:
+		d := b.envchangeDeps(nil)
+		d.Helm = b.d.Helm
+		return envchange.NewHelm(s, p, step, d)
 	case *kvmigrate.RuntimeConfigSpec:
 		return kvmigrate.NewRuntimeConfig(s, b.gateDeps()), nil
 	case *kvmigrate.MultiKVSpec:

@@ -13,7 +13,8 @@ var _ plan.Preflighter = (*Binder)(nil)
 
 // Preflight checks what the plan needs before any step runs: a reachable
 // Prometheus when it has PromQL gates, a Tanka environment that renders now
-// and after each of the plan's jsonnet changes, and the admission webhooks that may refuse a
+// and after each of the plan's jsonnet changes (a Helm release: installed,
+// and rendering after each helmValues change), and the admission webhooks that may refuse a
 // scale-down (reported, with what they will do).
 func (b *Binder) Preflight(ctx context.Context, p *plan.Plan) ([]string, error) {
 	var errs []error
@@ -23,6 +24,9 @@ func (b *Binder) Preflight(ctx context.Context, p *plan.Plan) ([]string, error) 
 	}
 	if needs["jsonnet"] {
 		errs = append(errs, b.checkEnvironment(ctx, p))
+	}
+	if needs["helmValues"] {
+		errs = append(errs, b.checkHelmEnvironment(ctx, p))
 	}
 	notices, err := b.webhookNotices(ctx)
 	errs = append(errs, err)

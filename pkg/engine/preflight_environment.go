@@ -46,3 +46,40 @@ func (b *Binder) checkEnvironment(ctx context.Context, p *plan.Plan) error {
 	}
 	return nil
 }
+
+// checkHelmEnvironment is checkEnvironment for a Helm release: the
+// release is installed, and the chart renders with the values file as it
+// is and as each helmValues change of p will leave it (a chart refuses
+// values with its own `fail` templates: the mimir-distributed chart's
+// validation). The first change that does not render is returned.
+func (b *Binder) checkHelmEnvironment(ctx context.Context, p *plan.Plan) error {
+	h := b.d.Helm
+	if h == nil {
+		return envchange.ErrNoHelmEnvironment
+	}
+	file, err := h.ReadOverlay()
+	if err != nil {
+		return err
+	}
+	d, err := h.Desired(ctx, b.d.Kube, b.d.Mapper, file)
+	if err != nil {
+		return err
+	}
+	if d.Current == nil {
+		return fmt.Errorf("the Helm release %s is not installed in namespace %s: install it with helm first (mimirctl upgrades releases, it does not install them)", h.Env.Release, h.Env.Namespace)
+	}
+	for _, s := range p.Steps {
+		for _, a := range s.Actions {
+			hs, ok := a.Spec.(*envchange.HelmValuesSpec)
+			if !ok || hs.AppliedIn(file) {
+				continue
+			}
+			after := hs.ApplyTo(envchange.ValuesBefore(file, p, s, hs))
+			if _, err := h.Rendered(ctx, b.d.Kube, b.d.Mapper, after); err != nil {
+				return fmt.Errorf("step %s would leave the Helm release unable to render, so the run does not start "+
+					"(set what the chart asks for in your values, then run again): %w", s.ID, err)
+			}
+		}
+	}
+	return nil
+}

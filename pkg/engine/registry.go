@@ -18,6 +18,7 @@ import (
 func Registry() *plan.Registry {
 	r := plan.NewRegistry()
 	r.AddAction(plan.ActionKind{Name: "jsonnet", Summary: "change the Tanka environment through the generated overlay file, apply, prune, roll out", New: func() plan.ActionSpec { return &envchange.JsonnetSpec{} }})
+	r.AddAction(plan.ActionKind{Name: "helmValues", Summary: "change a Helm release through the generated values file, upgrade it through Helm's SDK, roll out", New: func() plan.ActionSpec { return &envchange.HelmValuesSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "runtimeConfig", Summary: "merge into Mimir's runtime configuration and wait until pods serve it", New: func() plan.ActionSpec { return &kvmigrate.RuntimeConfigSpec{} }})
 	r.AddAction(plan.ActionKind{Name: "multiKV", Summary: "put a multi KV migration stage's multi_kv_config into Mimir's runtime configuration and wait until pods serve it",
 		New: func() plan.ActionSpec { return &kvmigrate.MultiKVSpec{} }})

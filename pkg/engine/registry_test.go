@@ -8,6 +8,8 @@ import (
 
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/mimirctl/mimirctl/pkg/envchange"
+	"github.com/mimirctl/mimirctl/pkg/helmenv"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
 	"github.com/mimirctl/mimirctl/pkg/promgate"
@@ -19,6 +21,7 @@ id: every-kind
 title: Every kind
 actions:
   - jsonnet: {config: {write_replicas: 1}}
+  - helmValues: {set: {mimir: {structuredConfig: {memberlist: {cluster_label: prod}}}}}
   - runtimeConfig: {set: {multi_kv_config: {mirror_enabled: true}}, pods: {labels: "gossip_ring_member=true"}}
   - multiKV: {stage: mirror, from: consul, to: memberlist, pods: {labels: "gossip_ring_member=true"}}
   - scale: {kind: StatefulSet, name: ingester-zone-a, replicas: 0}
@@ -55,7 +58,8 @@ func TestEveryRegisteredKindLoadsAndBinds(t *testing.T) {
 	}
 	used := map[string]bool{}
 	b := NewBinder(Deps{Kube: fake.NewClientset(), Namespace: "mimir", Pods: podaccess.NewDirect(nil),
-		Prometheus: promgate.Connection{URL: "http://127.0.0.1:9"}, Options: Options{Env: testEnv(t)}})
+		Prometheus: promgate.Connection{URL: "http://127.0.0.1:9"}, Options: Options{Env: testEnv(t),
+			Helm: &envchange.HelmEnvironment{Env: &helmenv.Environment{Chart: "unused", Release: "mimir", Namespace: "mimir"}}}})
 	s := p.Steps[0]
 	for _, a := range s.Actions {
 		used[a.Kind] = true
@@ -78,6 +82,21 @@ func TestEveryRegisteredKindLoadsAndBinds(t *testing.T) {
 		if !used[k.Name] {
 			t.Errorf("gate kind %s is not exercised by this test", k.Name)
 		}
+	}
+}
+
+// A helmValues action without a Helm release asks for one, naming the
+// flags.
+func TestHelmValuesNeedARelease(t *testing.T) {
+	fsys := fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")},
+		"p/steps/a.yaml": {Data: []byte("id: a\ntitle: A\nactions:\n  - helmValues: {set: {a: 1}}\n")}}
+	p, err := plan.Load(fsys, "p", plan.LoadOptions{Registry: Registry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewBinder(Deps{}).BindAction(context.Background(), p, p.Steps[0], p.Steps[0].Actions[0])
+	if err == nil || !strings.Contains(err.Error(), "--chart") || !strings.Contains(err.Error(), "--release") {
+		t.Fatalf("err = %v", err)
 	}
 }
 

@@ -385,9 +385,18 @@ func (a *jsonnetAction) inertWarning(r *diff.Report) string {
 }
 
 func (a *jsonnetAction) rollouts(ctx context.Context, ws []kube.Workload) ([]kube.RolloutStatus, error) {
+	return rollouts(ctx, a.d, ws)
+}
+
+func (a *jsonnetAction) waitRollouts(ctx context.Context, p plan.Progress, ws []kube.Workload) error {
+	return waitRollouts(ctx, a.d, p, ws)
+}
+
+// rollouts reads the rollout status of each of ws.
+func rollouts(ctx context.Context, d Deps, ws []kube.Workload) ([]kube.RolloutStatus, error) {
 	out := make([]kube.RolloutStatus, 0, len(ws))
 	for _, w := range ws {
-		st, err := kube.CheckRollout(ctx, a.d.Kube, w)
+		st, err := kube.CheckRollout(ctx, d.Kube, w)
 		if err != nil {
 			return nil, err
 		}
@@ -397,15 +406,15 @@ func (a *jsonnetAction) rollouts(ctx context.Context, ws []kube.Workload) ([]kub
 }
 
 // waitRollouts waits until the rollouts of ws are done, polling every 2s
-// on the run's clock for up to RolloutTimeout on it (plan.ProgressWait).
-func (a *jsonnetAction) waitRollouts(ctx context.Context, p plan.Progress, ws []kube.Workload) error {
+// on the run's clock for up to d.RolloutTimeout on it (plan.ProgressWait).
+func waitRollouts(ctx context.Context, d Deps, p plan.Progress, ws []kube.Workload) error {
 	if len(ws) == 0 {
 		return nil
 	}
-	ctx, sleep, cancel := plan.ProgressWait(ctx, p, a.d.RolloutTimeout)
+	ctx, sleep, cancel := plan.ProgressWait(ctx, p, d.RolloutTimeout)
 	defer cancel()
 	last := ""
-	_, err := kube.WaitRollout(ctx, a.d.Kube, ws, kube.WaitOptions{Interval: 2 * time.Second, Sleep: sleep}, func(st []kube.RolloutStatus) {
+	_, err := kube.WaitRollout(ctx, d.Kube, ws, kube.WaitOptions{Interval: 2 * time.Second, Sleep: sleep}, func(st []kube.RolloutStatus) {
 		if s := notDone(st); s != last && s != "" {
 			p.Report("rolling out: " + s)
 			last = s

@@ -5,6 +5,11 @@
 // else's pipeline applies it). It also places a run on a plan's jsonnet
 // changes from the overlay file (Trail) and diffs an environment with the
 // cluster as an apply would (DiffEnvironment).
+//
+// The `helmValues` action is its Helm counterpart (HelmValuesSpec): a
+// step's values, kept in the generated mimirctl-values.yaml, and the
+// release upgraded with it through Helm's SDK as the last values file (or,
+// in external mode, waited for), then rolled out (HelmEnvironment).
 package envchange
 
 import (
@@ -19,8 +24,11 @@ import (
 
 // Deps is what the jsonnet action acts with.
 type Deps struct {
-	// Env is the run's Tanka environment (OpenEnvironment).
+	// Env is the run's Tanka environment (OpenEnvironment), for jsonnet
+	// actions.
 	Env *Environment
+	// Helm is the run's Helm release, for helmValues actions.
+	Helm *HelmEnvironment
 	// Kube reads rollouts and the StatefulSets a prune would delete.
 	Kube kubernetes.Interface
 	// Dynamic and Mapper read, apply and prune the rendered objects; a nil

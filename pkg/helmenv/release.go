@@ -1,16 +1,22 @@
 package helmenv
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
+
+	"helm.sh/helm/v4/pkg/action"
+	helmkube "helm.sh/helm/v4/pkg/kube"
 
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	release "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage"
 	"helm.sh/helm/v4/pkg/storage/driver"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -123,13 +129,27 @@ func CurrentRelease(kube kubernetes.Interface, namespace, name string) (*Release
 // storageDriver is the Helm storage driver the helm CLI would use for
 // namespace, from $HELM_DRIVER.
 func storageDriver(kube kubernetes.Interface, namespace string) (driver.Driver, error) {
-	switch v := os.Getenv("HELM_DRIVER"); strings.ToLower(v) {
-	case "", "secret", "secrets":
-		return driver.NewSecrets(kube.CoreV1().Secrets(namespace)), nil
-	case "configmap", "configmaps":
+	name, err := storageDriverNamed(os.Getenv("HELM_DRIVER"))
+	if err != nil {
+		return nil, err
+	}
+	if name == "configmap" {
 		return driver.NewConfigMaps(kube.CoreV1().ConfigMaps(namespace)), nil
+	}
+	return driver.NewSecrets(kube.CoreV1().Secrets(namespace)), nil
+}
+
+// storageDriverNamed is the storage driver ("secret" or "configmap") that
+// a $HELM_DRIVER of v names; the others Helm knows (memory, sql) are
+// refused.
+func storageDriverNamed(v string) (string, error) {
+	switch strings.ToLower(v) {
+	case "", "secret", "secrets":
+		return "secret", nil
+	case "configmap", "configmaps":
+		return "configmap", nil
 	default:
-		return nil, fmt.Errorf("HELM_DRIVER=%s: mimirctl reads Helm releases stored as Secrets (the default) or ConfigMaps; unset HELM_DRIVER or set it to secret or configmap", v)
+		return "", fmt.Errorf("HELM_DRIVER=%s: mimirctl reads Helm releases stored as Secrets (the default) or ConfigMaps; unset HELM_DRIVER or set it to secret or configmap", v)
 	}
 }
 
@@ -146,4 +166,73 @@ func v1Release(r any, err error) (*release.Release, error) {
 	default:
 		return nil, fmt.Errorf("the Helm storage returned a release of type %T", r)
 	}
+}
+
+// UpgradeOptions are the choices of an Upgrade.
+type UpgradeOptions struct {
+	// Description is recorded with the new revision (helm history's
+	// DESCRIPTION), e.g. the plan and step that made it.
+	Description string
+	// ForceConflicts takes fields other managers own when Helm applies
+	// server-side (helm upgrade --force-conflicts).
+	ForceConflicts bool
+}
+
+// MaxHistory is how many revisions of a release Upgrade keeps, the helm
+// CLI's default for `helm upgrade --history-max`.
+const MaxHistory = 10
+
+// Upgrade upgrades the release to the environment rendered with overlay
+// merged last (see Values), as `helm upgrade RELEASE CHART -n NAMESPACE -f
+// ... -f mimirctl-values.yaml` does: one new revision in Helm's storage
+// (the driver of $HELM_DRIVER, see CurrentRelease), the objects applied as
+// the release's previous revision applied them (Helm v4's "auto"
+// server-side apply) under field manager FieldManager, what the release
+// no longer renders deleted unless kept (helm.sh/resource-policy: keep),
+// hooks run, at most MaxHistory revisions kept. It waits for nothing but
+// hooks (as `helm upgrade` without --wait): the caller waits for the
+// rollouts. getter reaches the cluster (kube.Clients.RESTClientGetter).
+// The environment's Namespace must be set.
+//
+// Errors: the release does not exist (install it with helm first), a Helm
+// operation is in progress on it, the chart or values are invalid, the
+// API server refuses an object (Helm then records the revision as
+// failed, as `helm upgrade` does).
+func (e *Environment) Upgrade(ctx context.Context, getter genericclioptions.RESTClientGetter, overlay map[string]any, o UpgradeOptions) (*Release, error) {
+	if e.Namespace == "" {
+		return nil, errors.New("upgrade: the release's namespace is not set")
+	}
+	ch, err := LoadChart(e.Chart)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := e.Values(overlay)
+	if err != nil {
+		return nil, err
+	}
+	driverName, err := storageDriverNamed(os.Getenv("HELM_DRIVER"))
+	if err != nil {
+		return nil, err
+	}
+	helmkube.ManagedFieldsManager = FieldManager
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(slog.DiscardHandler))
+	if err := cfg.Init(getter, e.Namespace, driverName); err != nil {
+		return nil, fmt.Errorf("connect Helm to namespace %s: %w", e.Namespace, err)
+	}
+	up := action.NewUpgrade(cfg)
+	up.Namespace = e.Namespace
+	up.WaitStrategy = helmkube.HookOnlyStrategy
+	up.ServerSideApply = "auto"
+	up.ForceConflicts = o.ForceConflicts
+	up.MaxHistory = MaxHistory
+	up.Description = o.Description
+	r, err := up.RunWithContext(ctx, e.Release, ch, vals)
+	if err != nil {
+		return nil, fmt.Errorf("helm upgrade of release %s in namespace %s: %w", e.Release, e.Namespace, err)
+	}
+	rel, ok := r.(*release.Release)
+	if !ok {
+		return nil, fmt.Errorf("helm returned a release of type %T", r)
+	}
+	return &Release{Name: rel.Name, Namespace: rel.Namespace, Revision: rel.Version, Status: string(rel.Info.Status)}, nil
 }

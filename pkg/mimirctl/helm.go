@@ -3,15 +3,11 @@ package mimirctl
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/mimirctl/mimirctl/pkg/diff"
 	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/helmenv"
-	"github.com/mimirctl/mimirctl/pkg/kube"
 )
 
 // HelmOptions name a Helm environment: a release of a chart with the
@@ -108,69 +104,17 @@ func diffHelm(ctx context.Context, t *Target, o *HelmOptions) (*envchange.Enviro
 	if env.Namespace == "" {
 		env.Namespace = c.Namespace
 	}
-	caps := helmenv.Capabilities{KubeVersion: o.KubeVersion, APIVersions: o.APIVersions}
-	if caps.KubeVersion == "" && len(caps.APIVersions) == 0 {
-		if caps, err = helmenv.Discover(c.Kube.Discovery()); err != nil {
-			return nil, err
-		}
+	h := &envchange.HelmEnvironment{Env: env}
+	if o.KubeVersion != "" || len(o.APIVersions) > 0 {
+		h.Caps = &helmenv.Capabilities{KubeVersion: o.KubeVersion, APIVersions: o.APIVersions}
 	}
-	out, err := env.Render(ctx, overlay, caps)
+	d, err := h.Desired(ctx, c.Kube, c.Mapper, overlay)
 	if err != nil {
 		return nil, err
 	}
-	if err := kube.DefaultNamespace(c.Mapper, out.Objects, env.Namespace); err != nil {
-		return nil, fmt.Errorf("chart %s: %w", env.Chart, err)
-	}
-	helmenv.SetOwnership(out.Objects, env.Release, env.Namespace)
-	rel, err := helmenv.CurrentRelease(c.Kube, env.Namespace, env.Release)
+	report, err := d.Compare(ctx, c.Dynamic, c.Mapper)
 	if err != nil {
 		return nil, err
 	}
-	var gone []*unstructured.Unstructured
-	var kept []string
-	if rel != nil {
-		if err := kube.DefaultNamespace(c.Mapper, rel.Objects, env.Namespace); err != nil {
-			return nil, fmt.Errorf("the Helm release %s, revision %d: %w", rel.Name, rel.Revision, err)
-		}
-		gone, kept = helmLeftovers(rel, out.Objects)
-	}
-	pairs, err := kube.LivePairs(ctx, c.Dynamic, c.Mapper, out.Objects, gone)
-	if err != nil {
-		return nil, err
-	}
-	report, err := diff.Compare(pairs, diff.Options{FieldManager: helmenv.FieldManager})
-	if err != nil {
-		return nil, err
-	}
-	return &envchange.EnvironmentDiff{Report: report, Kept: kept}, nil
-}
-
-// helmLeftovers splits the objects of rel that rendered no longer has
-// into those `helm upgrade` deletes and warnings for those it keeps
-// (helm.sh/resource-policy: keep). Objects match as Helm matches them:
-// by API group, kind, namespace and name, whatever the version.
-func helmLeftovers(rel *helmenv.Release, rendered []*unstructured.Unstructured) (gone []*unstructured.Unstructured, kept []string) {
-	type key struct {
-		gk              schema.GroupKind
-		namespace, name string
-	}
-	keyOf := func(o *unstructured.Unstructured) key {
-		return key{o.GroupVersionKind().GroupKind(), o.GetNamespace(), o.GetName()}
-	}
-	have := map[key]bool{}
-	for _, o := range rendered {
-		have[keyOf(o)] = true
-	}
-	for _, o := range rel.Objects {
-		if have[keyOf(o)] {
-			continue
-		}
-		if o.GetAnnotations()[helmenv.ResourcePolicyAnnotation] == helmenv.KeepPolicy {
-			kept = append(kept, fmt.Sprintf("%s: in revision %d of Helm release %s but no longer rendered; Helm keeps it (%s: %s): delete it yourself when it is no longer needed",
-				diff.RefOf(o), rel.Revision, rel.Name, helmenv.ResourcePolicyAnnotation, helmenv.KeepPolicy))
-			continue
-		}
-		gone = append(gone, o)
-	}
-	return gone, kept
+	return &envchange.EnvironmentDiff{Report: report, Kept: d.Kept}, nil
 }

@@ -2,6 +2,7 @@ package mimirctl
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -28,8 +29,18 @@ func TestBindOptionsRecordRoundTrip(t *testing.T) {
 	// Only what is recorded comes back: DeletePVCs is asked for on every run.
 	want := in
 	want.DeletePVCs = false
-	if out != want {
+	if !reflect.DeepEqual(out, want) {
 		t.Errorf("filled %+v, want %+v", out, want)
+	}
+
+	// A Helm release comes back whole, its values files in order.
+	helm := BindOptions{ApplyMode: "direct", Helm: HelmOptions{Chart: "/charts/mimir-distributed", Release: "mimir", Values: []string{"/v/base.yaml", "/v/mimirctl-values.yaml"}}}
+	var back BindOptions
+	if err := back.FillFromRecord(helm.Record(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, helm) {
+		t.Errorf("filled %+v, want %+v", back, helm)
 	}
 
 	given := BindOptions{ApplyMode: "direct", Prometheus: promgate.Connection{Tenant: "other"}}
@@ -103,7 +114,7 @@ func TestDefaultBindOptions(t *testing.T) {
 	if err := b.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if b != (BindOptions{ApplyMode: "direct", RolloutTimeout: 30 * time.Minute, ExternalTimeout: 2 * time.Hour}) {
+	if !reflect.DeepEqual(b, BindOptions{ApplyMode: "direct", RolloutTimeout: 30 * time.Minute, ExternalTimeout: 2 * time.Hour}) {
 		t.Errorf("defaults %+v", b)
 	}
 }

@@ -2,8 +2,10 @@ package mimirctl
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mimirctl/mimirctl/pkg/duration"
@@ -21,14 +23,56 @@ func (b *BindOptions) Validate() error {
 	default:
 		return fmt.Errorf("--apply-mode %q: want direct or external", b.ApplyMode)
 	}
-	if b.Env != "" {
-		abs, err := filepath.Abs(b.Env)
-		if err != nil {
-			return fmt.Errorf("--env %s: %w", b.Env, err)
-		}
-		b.Env = abs
+	if err := b.validateEnvironment(); err != nil {
+		return err
 	}
 	return validatePrometheus(&b.Prometheus)
+}
+
+// validateEnvironment checks that at most one environment is named, a
+// Helm one completely, and makes its paths absolute.
+func (b *BindOptions) validateEnvironment() error {
+	h := &b.Helm
+	switch {
+	case b.Env != "" && h.Chart != "":
+		return errEnvAndChart
+	case h.Chart == "" && (h.Release != "" || len(h.Values) > 0):
+		return errors.New("--release and -f name a Helm release: give its chart too (--chart DIR or .tgz)")
+	case h.Chart != "" && h.Release == "":
+		return errors.New("--chart needs --release NAME (the Helm release's name)")
+	}
+	for _, p := range append([]*string{&b.Env, &h.Chart}, pointers(h.Values)...) {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *p, err)
+		}
+		*p = abs
+	}
+	return nil
+}
+
+// pointers are pointers to the elements of s.
+func pointers(s []string) []*string {
+	out := make([]*string, len(s))
+	for i := range s {
+		out[i] = &s[i]
+	}
+	return out
+}
+
+// EnvironmentKind is the kind of environment b names: plan.EnvironmentHelm
+// with a chart, plan.EnvironmentTanka with --env, "" with none.
+func (b BindOptions) EnvironmentKind() string {
+	switch {
+	case b.Helm.Chart != "":
+		return plan.EnvironmentHelm
+	case b.Env != "":
+		return plan.EnvironmentTanka
+	}
+	return ""
 }
 
 func validatePrometheus(c *promgate.Connection) error {
@@ -52,7 +96,8 @@ func validatePrometheus(c *promgate.Connection) error {
 }
 
 // recordedOptions are the options a run records in its state for resume,
-// keyed by CLI flag name: the environment, the apply mode and every
+// keyed by CLI flag name: the environment (Helm's values files are
+// recorded by Record, one path per line), the apply mode and every
 // Prometheus connection setting that is not a secret. Secrets are only
 // ever referenced by the file that holds them (password and bearer-token
 // files); a URL with credentials in it is refused (promgate.Connection
@@ -61,7 +106,7 @@ func validatePrometheus(c *promgate.Connection) error {
 func recordedOptions(b *BindOptions) map[string]*string {
 	c := &b.Prometheus
 	return map[string]*string{
-		"env": &b.Env, "apply-mode": &b.ApplyMode,
+		"env": &b.Env, "chart": &b.Helm.Chart, "release": &b.Helm.Release, "apply-mode": &b.ApplyMode,
 		"prometheus-url": &c.URL, "prometheus-tenant": &c.Tenant, "prometheus-user": &c.BasicAuthUser,
 		"prometheus-password-file": &c.BasicAuthPasswordFile, "prometheus-bearer-token-file": &c.BearerTokenFile,
 		"prometheus-ca-file": &c.CAFile, "prometheus-cert-file": &c.CertFile, "prometheus-key-file": &c.KeyFile,
@@ -75,6 +120,9 @@ func (b BindOptions) Record() map[string]string {
 	out := map[string]string{}
 	for flag, v := range recordedOptions(&b) {
 		out[flag] = *v
+	}
+	if len(b.Helm.Values) > 0 {
+		out["values"] = strings.Join(b.Helm.Values, "\n")
 	}
 	if b.Prometheus.InsecureSkipVerify {
 		out["prometheus-insecure-skip-verify"] = "true"
@@ -96,6 +144,9 @@ func (b *BindOptions) FillFromRecord(recorded map[string]string, given func(flag
 		if v := recorded[flag]; v != "" && !given(flag) {
 			*dst = v
 		}
+	}
+	if v := recorded["values"]; v != "" && !given("values") {
+		b.Helm.Values = strings.Split(v, "\n")
 	}
 	c := &b.Prometheus
 	if v := recorded["prometheus-insecure-skip-verify"]; v == "true" && !given("prometheus-insecure-skip-verify") {
@@ -154,6 +205,19 @@ func (t *Target) runRunner(ctx context.Context, bind BindOptions, hooks RunHooks
 	return r, nil
 }
 
+// loadForRun loads a plan (see LoadPlan) for a run with bind: the
+// parameters' defaults of bind's kind of environment, the actions for
+// other kinds left out (plan.Plan.ForEnvironment, which refuses a plan
+// that does not run on that kind).
+func (t *Target) loadForRun(arg string, params map[string]string, bind BindOptions) (*plan.Plan, error) {
+	kind := bind.EnvironmentKind()
+	p, err := t.LoadPlanWith(arg, plan.LoadOptions{Params: params, Environment: kind})
+	if err != nil {
+		return nil, err
+	}
+	return p.ForEnvironment(kind)
+}
+
 // PlanOptions are the inputs of Plan.
 type PlanOptions struct {
 	// Plan is a built-in plan's name or a plan directory (see PlanRef).
@@ -177,7 +241,7 @@ func Plan(ctx context.Context, t *Target, o PlanOptions) (*plan.PlanPreview, err
 	if err := o.Bind.Validate(); err != nil {
 		return nil, err
 	}
-	p, err := t.LoadPlan(o.Plan, o.Params)
+	p, err := t.loadForRun(o.Plan, o.Params, o.Bind)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +288,7 @@ func Apply(ctx context.Context, t *Target, o ApplyOptions) error {
 	if err := o.Bind.Validate(); err != nil {
 		return err
 	}
-	p, err := t.LoadPlan(o.Plan, o.Params)
+	p, err := t.loadForRun(o.Plan, o.Params, o.Bind)
 	if err != nil {
 		return err
 	}
@@ -267,7 +331,14 @@ func Resume(ctx context.Context, t *Target, o ResumeOptions) error {
 	if err != nil {
 		return err
 	}
-	return r.Resume(ctx, t.ReloadPlan, o.Run)
+	kind := o.Bind.EnvironmentKind()
+	return r.Resume(ctx, func(source string, values plan.ParamValues) (*plan.Plan, error) {
+		p, err := t.ReloadPlan(source, values)
+		if err != nil {
+			return nil, err
+		}
+		return p.ForEnvironment(kind)
+	}, o.Run)
 }
 
 // ApproveOptions are the inputs of Approve.

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/pkg/engine"
+	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -90,6 +91,11 @@ const DefaultRequestTimeout = 30 * time.Second
 type BindOptions struct {
 	// Env is the Tanka environment directory holding main.jsonnet.
 	Env string
+	// Helm names a Helm release instead (its Chart set; the release's
+	// namespace is the Target's, as helm's -n): helmValues actions upgrade
+	// it. Its KubeVersion and APIVersions are not used: runs read the
+	// cluster's capabilities.
+	Helm HelmOptions
 	// ApplyMode is "direct" (mimirctl applies rendered objects) or
 	// "external" (it writes the overlay and waits for a pipeline).
 	ApplyMode       string
@@ -129,9 +135,18 @@ func EngineBinder(_ context.Context, t *Target, o BindOptions) (plan.Binder, err
 	if err != nil {
 		return nil, err
 	}
+	var helm *envchange.HelmEnvironment
+	if o.Helm.Chart != "" {
+		env, err := o.Helm.environment()
+		if err != nil {
+			return nil, err
+		}
+		env.Namespace = c.Namespace
+		helm = &envchange.HelmEnvironment{Env: env, Getter: c.RESTClientGetter()}
+	}
 	return engine.NewBinder(engine.Deps{
 		Kube: c.Kube, Dynamic: c.Dynamic, Mapper: c.Mapper, Namespace: c.Namespace, Pods: pods, Now: t.Clock.Now, Prometheus: o.Prometheus,
-		Options: engine.Options{Env: o.Env, External: o.ApplyMode == "external", DeletePVCs: o.DeletePVCs, ForceConflicts: o.ForceConflicts,
+		Options: engine.Options{Env: o.Env, Helm: helm, External: o.ApplyMode == "external", DeletePVCs: o.DeletePVCs, ForceConflicts: o.ForceConflicts,
 			ForceFlush: o.ForceFlush, RolloutTimeout: o.RolloutTimeout, ExternalTimeout: o.ExternalTimeout, RenderMemo: t.RenderMemo},
 	}), nil
 }

@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +39,10 @@ type LoadOptions struct {
 	// whose body cannot take a placeholder (a number, say) becomes an
 	// UnboundSpec showing that body. Such a plan cannot run.
 	Unbound bool
+	// Environment is the kind of environment the plan will run on
+	// (EnvironmentTanka, EnvironmentHelm; "" for none or unknown): it picks
+	// the parameters' EnvironmentDefaults.
+	Environment string
 }
 
 // metaFiles are the names a plan's metadata file may have, in order of
@@ -47,15 +53,17 @@ var metaFiles = []string{"plan.yaml", "plan.yml", "plan.jsonnet"}
 const stepsDir = "steps"
 
 type rawPlan struct {
-	Name          string      `yaml:"name"`
-	Description   string      `yaml:"description"`
-	MimirVersions string      `yaml:"mimirVersions"`
-	VersionReason string      `yaml:"versionReason"`
-	Notes         []string    `yaml:"notes"`
-	Docs          []DocRef    `yaml:"docs"`
-	Parameters    []Parameter `yaml:"parameters"`
-	Preflight     []yaml.Node `yaml:"preflight"`
-	Steps         []string    `yaml:"steps"`
+	Name              string      `yaml:"name"`
+	Description       string      `yaml:"description"`
+	MimirVersions     string      `yaml:"mimirVersions"`
+	VersionReason     string      `yaml:"versionReason"`
+	Environments      []string    `yaml:"environments"`
+	EnvironmentReason string      `yaml:"environmentReason"`
+	Notes             []string    `yaml:"notes"`
+	Docs              []DocRef    `yaml:"docs"`
+	Parameters        []Parameter `yaml:"parameters"`
+	Preflight         []yaml.Node `yaml:"preflight"`
+	Steps             []string    `yaml:"steps"`
 }
 
 var planNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9\-]*[a-z0-9])?$`)
@@ -73,7 +81,8 @@ func Load(fsys fs.FS, dir string, opts LoadOptions) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Name: meta.Name, Description: strings.TrimSpace(meta.Description), MimirVersions: meta.MimirVersions,
-		VersionReason: strings.TrimSpace(meta.VersionReason), Notes: meta.Notes, Docs: meta.Docs, Parameters: meta.Parameters, Source: dir}
+		VersionReason: strings.TrimSpace(meta.VersionReason), Environments: meta.Environments,
+		EnvironmentReason: strings.TrimSpace(meta.EnvironmentReason), Notes: meta.Notes, Docs: meta.Docs, Parameters: meta.Parameters, Source: dir}
 	l.errs.Plan = p.Name
 	l.checkMeta(metaReader, metaNode, meta)
 	if err := l.errs.errOrNil(); err != nil {
@@ -82,7 +91,7 @@ func Load(fsys fs.FS, dir string, opts LoadOptions) (*Plan, error) {
 	if opts.MetadataOnly {
 		return p, nil
 	}
-	values, unbound, err := bind(meta.Parameters, opts.Params, opts.Unbound)
+	values, unbound, err := bind(meta.Parameters, opts.Params, opts.Unbound, opts.Environment)
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", p.Name, err)
 	}
@@ -145,6 +154,11 @@ func (l *loader) checkMeta(r *docReader, root *yaml.Node, meta *rawPlan) {
 	if !planNameRE.MatchString(meta.Name) {
 		r.fail(root, "name", "use lower-case letters, digits and dashes", "plan name %q is not valid", meta.Name)
 	}
+	for i, k := range meta.Environments {
+		if !contains(environmentKinds, k) {
+			r.fail(root, fmt.Sprintf("environments[%d]", i), Suggest(k, environmentKinds), "unknown environment kind %q (known: %s)", k, strings.Join(environmentKinds, ", "))
+		}
+	}
 	seen := map[string]bool{}
 	for i, p := range meta.Parameters {
 		at := fmt.Sprintf("parameters[%d]", i)
@@ -162,6 +176,13 @@ func (l *loader) checkMeta(r *docReader, root *yaml.Node, meta *rawPlan) {
 		if p.Default != nil {
 			if _, err := p.normalize(p.Default); err != nil {
 				r.fail(root, at+".default", "", "%v", err)
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(p.EnvironmentDefaults)) {
+			if !contains(environmentKinds, k) {
+				r.fail(root, at+".environmentDefaults."+k, Suggest(k, environmentKinds), "unknown environment kind %q", k)
+			} else if _, err := p.normalize(p.EnvironmentDefaults[k]); err != nil {
+				r.fail(root, at+".environmentDefaults."+k, "", "%v", err)
 			}
 		}
 	}
@@ -282,6 +303,7 @@ func (l *loader) checkSteps(p *Plan) {
 		}
 		seen[s.ID] = s.Source
 	}
+	l.checkEnvironments(p)
 }
 
 func splitSource(src string) (string, int) {

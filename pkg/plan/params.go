@@ -33,8 +33,12 @@ type Parameter struct {
 	Description string    `yaml:"description,omitempty" json:"description,omitempty"`
 	// Default is used when the user gives no value. A parameter without a
 	// default is required.
-	Default any      `yaml:"default,omitempty" json:"default,omitempty"`
-	Enum    []string `yaml:"enum,omitempty" json:"enum,omitempty"`
+	Default any `yaml:"default,omitempty" json:"default,omitempty"`
+	// EnvironmentDefaults replace Default for a run on an environment of
+	// that kind (EnvironmentTanka, EnvironmentHelm): Grafana's jsonnet and
+	// its Helm chart label and name the same pods differently.
+	EnvironmentDefaults map[string]any `yaml:"environmentDefaults,omitempty" json:"environmentDefaults,omitempty"`
+	Enum                []string       `yaml:"enum,omitempty" json:"enum,omitempty"`
 	// Min is the least value of an int parameter (none when nil).
 	Min *int64 `yaml:"min,omitempty" json:"min,omitempty"`
 }
@@ -173,14 +177,15 @@ func (p Parameter) checkEnum(v any) error {
 // defaults. Unknown names and missing required values are errors that list
 // what the plan accepts.
 func Bind(params []Parameter, raw map[string]string) (ParamValues, error) {
-	values, _, err := bind(params, raw, false)
+	values, _, err := bind(params, raw, false, "")
 	return values, err
 }
 
 // bind is Bind; with placeholders, a required parameter without a value is
 // bound to its placeholder (see Placeholder) and named in unbound instead of
-// being an error.
-func bind(params []Parameter, raw map[string]string, placeholders bool) (values ParamValues, unbound []string, err error) {
+// being an error. environment is the run's kind of environment ("" for
+// none), which picks the parameters' EnvironmentDefaults.
+func bind(params []Parameter, raw map[string]string, placeholders bool, environment string) (values ParamValues, unbound []string, err error) {
 	byName := map[string]Parameter{}
 	names := make([]string, 0, len(params))
 	for _, p := range params {
@@ -210,6 +215,9 @@ func bind(params []Parameter, raw map[string]string, placeholders bool) (values 
 	for _, p := range params {
 		if _, ok := out[p.Name]; ok {
 			continue
+		}
+		if d, ok := p.EnvironmentDefaults[environment]; ok {
+			p.Default = d
 		}
 		if p.Default == nil && placeholders {
 			out[p.Name], unbound = p.Placeholder(), append(unbound, p.Name)

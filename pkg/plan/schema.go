@@ -19,11 +19,18 @@ type Plan struct {
 	// ">=2.0.0 <3.0.0". Empty means any.
 	MimirVersions string `json:"mimirVersions,omitempty"`
 	// VersionReason explains the range to an operator whose cluster is outside it.
-	VersionReason string      `json:"versionReason,omitempty"`
-	Notes         []string    `json:"notes,omitempty"`
-	Docs          []DocRef    `json:"docs,omitempty"`
-	Parameters    []Parameter `json:"parameters,omitempty"`
-	Values        ParamValues `json:"values,omitempty"`
+	VersionReason string `json:"versionReason,omitempty"`
+	// Environments are the kinds of environment the plan runs on
+	// (EnvironmentTanka, EnvironmentHelm), as its metadata declares them;
+	// empty: those its actions change (see SupportedEnvironments).
+	Environments []string `json:"environments,omitempty"`
+	// EnvironmentReason explains to a user of another kind of environment
+	// why the plan does not run on it.
+	EnvironmentReason string      `json:"environmentReason,omitempty"`
+	Notes             []string    `json:"notes,omitempty"`
+	Docs              []DocRef    `json:"docs,omitempty"`
+	Parameters        []Parameter `json:"parameters,omitempty"`
+	Values            ParamValues `json:"values,omitempty"`
 	// Unbound names the required parameters a plan loaded with
 	// LoadOptions.Unbound has no value for; such a plan is shown, never run.
 	Unbound   []string     `json:"unbound,omitempty"`
