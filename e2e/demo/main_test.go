@@ -4,6 +4,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -64,7 +65,7 @@ func TestTheWayBackFinishes(t *testing.T) {
 			t.Errorf("the way back's %s=%q, want %q", name, o.Params[name], value)
 		}
 	}
-	if o.Bind != applyOptions("/tmp/env", "http://prometheus:9090", nil).Bind || o.Run != (plan.ApplyOptions{Yes: true}) {
+	if !reflect.DeepEqual(o.Bind, applyOptions("/tmp/env", "http://prometheus:9090", nil).Bind) || o.Run != (plan.ApplyOptions{Yes: true}) {
 		t.Errorf("the way back binds %+v and runs %+v, not as the demo's run", o.Bind, o.Run)
 	}
 }
@@ -82,7 +83,7 @@ func TestTheDemoRunsAsTheCommandLine(t *testing.T) {
 	}
 	want := mimirctl.DefaultBindOptions()
 	want.Env, want.Prometheus.URL, want.ForceFlush = "/tmp/env", "http://prometheus:9090", true
-	if o.Bind != want {
+	if !reflect.DeepEqual(o.Bind, want) {
 		t.Errorf("bind options %+v, want %+v", o.Bind, want)
 	}
 	if err := o.Bind.Validate(); err != nil {

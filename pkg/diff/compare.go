@@ -1,7 +1,6 @@
 package diff
 
 import (
-	"bytes"
 	"fmt"
 	"reflect"
 
@@ -139,7 +138,7 @@ func ownedFields(obj *unstructured.Unstructured, manager string) (*fieldpath.Set
 			continue
 		}
 		s := &fieldpath.Set{}
-		if err := s.FromJSON(bytes.NewReader(mf.FieldsV1.Raw)); err != nil {
+		if err := s.FromJSON(mf.FieldsV1.GetRawReader()); err != nil {
 			return nil, err
 		}
 		if owned == nil {

@@ -148,13 +148,18 @@ func (b *Binder) envchangeDeps(env *envchange.Environment) envchange.Deps {
 
 var _ plan.Positioner = (*Binder)(nil)
 
-// Trail implements plan.Positioner with envchange.Trail. A plan without
-// jsonnet changes has no trail (nil) and needs no environment. Errors: the
+// Trail implements plan.Positioner with envchange.Trail (with
+// envchange.HelmTrail for a plan without jsonnet changes on a Helm
+// release). A plan without either has no trail (nil) and needs no
+// environment. Errors: the
 // environment cannot be found (--env) or its overlay file cannot be read
 // or was edited by hand.
 func (b *Binder) Trail(_ context.Context, p *plan.Plan) (*plan.Trail, error) {
 	if points, _ := envchange.JsonnetChanges(p); len(points) == 0 {
-		return nil, nil
+		if b.d.Helm == nil {
+			return nil, nil
+		}
+		return envchange.HelmTrail(b.d.Helm, p)
 	}
 	env, err := b.environment()
 	if err != nil {

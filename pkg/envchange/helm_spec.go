@@ -115,22 +115,13 @@ func (s *HelmValuesSpec) AppliedIn(values map[string]any) bool {
 }
 
 // normalizeValues is v as JSON decodes it (numbers float64, maps
-// map[string]any, nil maps as empty), so that values decoded from step
-// files and from the values file compare equal; a nil map is an empty
-// one.
+// map[string]any), so that values decoded from step files and from the
+// values file compare equal; nil (a nil map included) is an empty map.
 func normalizeValues(v any) any {
-	if m, ok := v.(map[string]any); ok && m == nil {
-		return map[string]any{}
+	if out := normalized(v); out != nil {
+		return out
 	}
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return v
-	}
-	var out any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return v
-	}
-	return out
+	return map[string]any{}
 }
 
 // mergeValues merges src into dst as Helm merges a later values file:

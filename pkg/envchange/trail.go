@@ -62,15 +62,23 @@ func JsonnetChanges(p *plan.Plan) ([]plan.ActionRef, []*JsonnetSpec) {
 // a removal of a whole hidden field or object override determines
 // everything under it.
 func OverlayTrail(have *tanka.Overlay, specs []*JsonnetSpec) (holds []bool, missing [][]string) {
-	live := overlayTree(have)
 	sim := &tanka.Overlay{}
+	return treeTrail(overlayTree(have), len(specs), func(i int) (map[string]any, [][]string) {
+		specs[i].ApplyTo(sim)
+		return overlayTree(sim), changedPaths(specs[i])
+	})
+}
+
+// treeTrail is the walk of OverlayTrail and ValuesTrail over n changes:
+// step(i) simulates change i and returns the tree the plan leaves after
+// it and the paths the change determines; live is the file's tree.
+func treeTrail(live map[string]any, n int, step func(i int) (map[string]any, [][]string)) (holds []bool, missing [][]string) {
 	determined := map[string][]string{}
-	for _, s := range specs {
-		s.ApplyTo(sim)
-		for _, path := range changedPaths(s) {
+	for i := range n {
+		want, paths := step(i)
+		for _, path := range paths {
 			determined[strings.Join(path, "\x00")] = path
 		}
-		want := overlayTree(sim)
 		var diffs []string
 		for _, key := range slices.Sorted(maps.Keys(determined)) {
 			path := determined[key]
@@ -88,6 +96,56 @@ func OverlayTrail(have *tanka.Overlay, specs []*JsonnetSpec) (holds []bool, miss
 		missing = append(missing, diffs)
 	}
 	return holds, missing
+}
+
+// HelmTrail is Trail for a Helm release: it places the values file
+// (mimirctl-values.yaml) on p's helmValues changes (see ValuesTrail). A
+// plan without helmValues changes has no trail (nil). Errors: the file
+// cannot be read.
+func HelmTrail(env *HelmEnvironment, p *plan.Plan) (*plan.Trail, error) {
+	var (
+		points []plan.ActionRef
+		specs  []*HelmValuesSpec
+	)
+	for i, s := range p.Steps {
+		for j, a := range s.Actions {
+			if hs, ok := a.Spec.(*HelmValuesSpec); ok {
+				points = append(points, plan.ActionRef{Step: i, Action: j})
+				specs = append(specs, hs)
+			}
+		}
+	}
+	if len(points) == 0 {
+		return nil, nil
+	}
+	file, err := env.ReadOverlay()
+	if err != nil {
+		return nil, err
+	}
+	holds, missing := ValuesTrail(file, specs)
+	return &plan.Trail{Document: env.OverlayPath(), Points: points, Holds: holds, Missing: missing}, nil
+}
+
+// ValuesTrail is OverlayTrail for a values file: specs simulated one
+// after the other from no values; after each, have must hold every value
+// a change up to that point set (each leaf of its set, with the value the
+// simulation leaves there) or removed (absent). Values no change mentions
+// are not compared.
+func ValuesTrail(have map[string]any, specs []*HelmValuesSpec) (holds []bool, missing [][]string) {
+	live, _ := normalized(have).(map[string]any)
+	sim := map[string]any{}
+	return treeTrail(live, len(specs), func(i int) (map[string]any, [][]string) {
+		s := specs[i]
+		sim = s.ApplyTo(sim)
+		var paths [][]string
+		if set, ok := normalized(s.Set).(map[string]any); ok {
+			paths = leaves(paths, nil, set)
+		}
+		for _, r := range s.Remove {
+			paths = append(paths, strings.Split(r, "."))
+		}
+		return sim, paths
+	})
 }
 
 // changedPaths lists the entries a change sets or removes, as paths into

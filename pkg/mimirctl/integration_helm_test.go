@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"helm.sh/helm/v4/pkg/action"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/cli/values"
 	"helm.sh/helm/v4/pkg/getter"
@@ -67,18 +68,8 @@ func TestHelmDiffIsWhatHelmUpgradeChanges(t *testing.T) {
 	copyFile(t, "testdata/helmrelease/user.yaml", user)
 	overlay := filepath.Join(dir, helmenv.OverlayFile)
 
-	// The helm binary records its applies under its own name.
-	helmkube.ManagedFieldsManager = helmenv.FieldManager
 	hc := helmConfig(t, kubeconfig, ns)
-	ch, err := loader.Load(helmChart)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := action.NewInstall(hc)
-	in.ReleaseName, in.Namespace, in.WaitStrategy = "mimir", ns, helmkube.HookOnlyStrategy
-	if _, err := in.RunWithContext(ctx, ch, helmValues(t, user)); err != nil {
-		t.Fatalf("helm install: %v", err)
-	}
+	ch := installRelease(ctx, t, hc, ns, user)
 
 	diffNow := func() *mimirctlDiff {
 		t.Helper()
@@ -144,6 +135,25 @@ func actions(r *diff.Report) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// installRelease installs the test chart as release "mimir" in ns with
+// Helm's own install action (as `helm install -f user`) and returns the
+// chart.
+func installRelease(ctx context.Context, t *testing.T, hc *action.Configuration, ns, user string) *chart.Chart {
+	t.Helper()
+	// The helm binary records its applies under its own name.
+	helmkube.ManagedFieldsManager = helmenv.FieldManager
+	ch, err := loader.Load(helmChart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := action.NewInstall(hc)
+	in.ReleaseName, in.Namespace, in.WaitStrategy = "mimir", ns, helmkube.HookOnlyStrategy
+	if _, err := in.RunWithContext(ctx, ch, helmValues(t, user)); err != nil {
+		t.Fatalf("helm install: %v", err)
+	}
+	return ch
 }
 
 // helmConfig is Helm's action configuration for namespace ns of the

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/google/renameio/v2"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
 
@@ -78,27 +79,10 @@ func WriteOverlay(envDir string, o *Overlay) error {
 	return writeFileAtomic(OverlayPath(envDir), []byte(text))
 }
 
+// writeFileAtomic replaces path with data atomically (renameio), keeping
+// its permissions (0644 for a new file).
 func writeFileAtomic(path string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), mode); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := renameio.WriteFile(path, data, 0o644, renameio.WithExistingPermissions()); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
