@@ -44,20 +44,7 @@ var helmChartVersions = []mimirVersion{
 func TestHelmChartRendersAsGrafanasTemplates(t *testing.T) {
 	for _, v := range helmChartVersions {
 		t.Run(v.Name, func(t *testing.T) {
-			mod := moduleDir(t, "github.com/grafana/mimir@"+v.Module)
-			src := filepath.Join(mod, "operations", "helm", "charts", "mimir-distributed")
-			chartDir := filepath.Join(t.TempDir(), "mimir-distributed")
-			if err := os.CopyFS(chartDir, os.DirFS(src)); err != nil {
-				t.Fatal(err)
-			}
-			writeSubchartStandIns(t, chartDir)
-			// The chart's mixins/ (alerts, rules, dashboards that its
-			// metamonitoring templates read with .Files) are symlinks to
-			// operations/mimir-mixin-compiled in Grafana's repository, which
-			// the module's zip leaves out: copied back here.
-			if err := os.CopyFS(filepath.Join(chartDir, "mixins"), os.DirFS(filepath.Join(mod, "operations", "mimir-mixin-compiled"))); err != nil {
-				t.Fatal(err)
-			}
+			mod, src, chartDir := grafanaChart(t, v)
 			defaultKubeVersion := buildDefaultKubeVersion(t, mod)
 			tests, err := filepath.Glob(filepath.Join(mod, "operations", "helm", "tests", "*-generated"))
 			if err != nil || len(tests) == 0 {
@@ -178,6 +165,30 @@ var helmRefusals = map[string]string{
 
 // dropNullLimits removes resources.limits: null from the containers of o
 // whose counterpart in g has no limits at all.
+// grafanaChart copies the mimir-distributed chart of Grafana's module of
+// version v to a temporary directory, ready to render: its subcharts
+// given as stand-ins (writeSubchartStandIns) and its mixins/ copied back.
+// It returns the module's directory, the chart's directory in it, and the
+// copy's.
+func grafanaChart(t *testing.T, v mimirVersion) (mod, src, chartDir string) {
+	t.Helper()
+	mod = moduleDir(t, "github.com/grafana/mimir@"+v.Module)
+	src = filepath.Join(mod, "operations", "helm", "charts", "mimir-distributed")
+	chartDir = filepath.Join(t.TempDir(), "mimir-distributed")
+	if err := os.CopyFS(chartDir, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	writeSubchartStandIns(t, chartDir)
+	// The chart's mixins/ (alerts, rules, dashboards that its
+	// metamonitoring templates read with .Files) are symlinks to
+	// operations/mimir-mixin-compiled in Grafana's repository, which
+	// the module's zip leaves out: copied back here.
+	if err := os.CopyFS(filepath.Join(chartDir, "mixins"), os.DirFS(filepath.Join(mod, "operations", "mimir-mixin-compiled"))); err != nil {
+		t.Fatal(err)
+	}
+	return mod, src, chartDir
+}
+
 func dropNullLimits(o, g map[string]any) {
 	var generated []map[string]any
 	forEachContainer(g, func(c map[string]any, _ int) { generated = append(generated, c) })
