@@ -127,4 +127,3 @@ func podTemplates(objs []*unstructured.Unstructured, selector labels.Selector) (
 	}
 	return members, selected
 }
-
