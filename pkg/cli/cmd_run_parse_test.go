@@ -87,6 +87,14 @@ func TestNewCmdApplyParses(t *testing.T) {
 				b.Env = absPath(t, "envs/prod")
 				b.Prometheus.URL, b.Prometheus.CAFile = "https://mimir.example/prometheus", absPath(t, "ca.pem")
 			})}}}},
+		"a Helm release": {args: []string{"demo", "--chart", "charts/mimir-distributed", "--release", "mimir", "-f", "base.yaml", "--values", "mimirctl-values.yaml"},
+			want: ApplyOptions{Plan: "demo", ApplyFlags: ApplyFlags{BindFlags: BindFlags{Params: map[string]string{}, Bind: bind(func(b *BindOptions) {
+				b.Helm.Chart, b.Helm.Release = absPath(t, "charts/mimir-distributed"), "mimir"
+				b.Helm.Values = []string{absPath(t, "base.yaml"), absPath(t, "mimirctl-values.yaml")}
+			})}}}},
+		"env and chart":    {args: []string{"demo", "--env", "envs/prod", "--chart", "c", "--release", "r"}, wantErr: "--env and --chart"},
+		"chart no release": {args: []string{"demo", "--chart", "c"}, wantErr: "--chart needs --release"},
+		"values no chart":  {args: []string{"demo", "-f", "v.yaml"}, wantErr: "give its chart too"},
 		"no plan":          {args: nil, wantErr: "accepts 1 arg(s), received 0"},
 		"bad apply mode":   {args: []string{"demo", "--apply-mode", "manual"}, wantErr: `--apply-mode "manual": want direct or external`},
 		"password in URL":  {args: []string{"demo", "--prometheus-url", "http://admin:hunter2@prometheus:9090"}, wantErr: "--prometheus-"},
