@@ -25,12 +25,7 @@ func New(spec *JsonnetSpec, p *plan.Plan, step *plan.Step, d Deps) (plan.Action,
 	if d.Env == nil {
 		return nil, errNoEnvironment
 	}
-	if d.RolloutTimeout <= 0 {
-		d.RolloutTimeout = 30 * time.Minute
-	}
-	if d.ExternalTimeout <= 0 {
-		d.ExternalTimeout = 2 * time.Hour
-	}
+	d = d.withDefaults()
 	return &jsonnetAction{spec: spec, d: d, env: d.Env, p: p, step: step}, nil
 }
 

@@ -55,3 +55,14 @@ type Deps struct {
 	// when not positive.
 	ExternalTimeout time.Duration
 }
+
+// withDefaults is d with the documented timeouts where d has none.
+func (d Deps) withDefaults() Deps {
+	if d.RolloutTimeout <= 0 {
+		d.RolloutTimeout = 30 * time.Minute
+	}
+	if d.ExternalTimeout <= 0 {
+		d.ExternalTimeout = 2 * time.Hour
+	}
+	return d
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -30,12 +29,7 @@ func NewHelm(spec *HelmValuesSpec, p *plan.Plan, step *plan.Step, d Deps) (plan.
 	if d.Helm == nil {
 		return nil, ErrNoHelmEnvironment
 	}
-	if d.RolloutTimeout <= 0 {
-		d.RolloutTimeout = 30 * time.Minute
-	}
-	if d.ExternalTimeout <= 0 {
-		d.ExternalTimeout = 2 * time.Hour
-	}
+	d = d.withDefaults()
 	return &helmAction{spec: spec, d: d, env: d.Helm, p: p, step: step}, nil
 }
 

@@ -33,15 +33,21 @@ func Trail(env *Environment, p *plan.Plan) (*plan.Trail, error) {
 // JsonnetChanges lists p's jsonnet actions in plan order: where each is and
 // its change.
 func JsonnetChanges(p *plan.Plan) ([]plan.ActionRef, []*JsonnetSpec) {
+	return changesOf[*JsonnetSpec](p)
+}
+
+// changesOf lists p's actions whose spec is a T, in plan order: where each
+// is and its spec.
+func changesOf[T plan.ActionSpec](p *plan.Plan) ([]plan.ActionRef, []T) {
 	var (
 		points []plan.ActionRef
-		specs  []*JsonnetSpec
+		specs  []T
 	)
 	for i, s := range p.Steps {
 		for j, a := range s.Actions {
-			if js, ok := a.Spec.(*JsonnetSpec); ok {
+			if spec, ok := a.Spec.(T); ok {
 				points = append(points, plan.ActionRef{Step: i, Action: j})
-				specs = append(specs, js)
+				specs = append(specs, spec)
 			}
 		}
 	}
@@ -103,18 +109,7 @@ func treeTrail(live map[string]any, n int, step func(i int) (map[string]any, [][
 // plan without helmValues changes has no trail (nil). Errors: the file
 // cannot be read.
 func HelmTrail(env *HelmEnvironment, p *plan.Plan) (*plan.Trail, error) {
-	var (
-		points []plan.ActionRef
-		specs  []*HelmValuesSpec
-	)
-	for i, s := range p.Steps {
-		for j, a := range s.Actions {
-			if hs, ok := a.Spec.(*HelmValuesSpec); ok {
-				points = append(points, plan.ActionRef{Step: i, Action: j})
-				specs = append(specs, hs)
-			}
-		}
-	}
+	points, specs := changesOf[*HelmValuesSpec](p)
 	if len(points) == 0 {
 		return nil, nil
 	}
