@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -251,6 +252,13 @@ func (a *helmAction) Preview(ctx context.Context) (plan.Change, error) {
 			return plan.Change{}, err
 		}
 	}
+	// What Helm keeps is not deleted by the upgrade.
+	_, keptObjs := helmLeftovers(ob, oa)
+	var kept []string
+	for _, o := range keptObjs {
+		kept = append(kept, keptWarning(o, "the release before step "+a.step.ID))
+	}
+	ob = slices.DeleteFunc(slices.Clone(ob), func(o *unstructured.Unstructured) bool { return slices.Contains(keptObjs, o) })
 	report, err := renderDelta(ob, oa)
 	if err != nil {
 		return plan.Change{}, err
@@ -268,6 +276,7 @@ func (a *helmAction) Preview(ctx context.Context) (plan.Change, error) {
 	if w := a.inertWarning(report); w != "" {
 		ch.Warnings = append(ch.Warnings, w)
 	}
+	ch.Warnings = append(ch.Warnings, kept...)
 	return ch, nil
 }
 

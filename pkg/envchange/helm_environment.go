@@ -143,7 +143,11 @@ func (h *HelmEnvironment) Desired(ctx context.Context, kc kubernetes.Interface, 
 		return nil, fmt.Errorf("the Helm release %s, revision %d: %w", rel.Name, rel.Revision, err)
 	}
 	d.Current = rel
-	d.Gone, d.Kept = helmLeftovers(rel, objs)
+	gone, kept := helmLeftovers(rel.Objects, objs)
+	d.Gone = gone
+	for _, o := range kept {
+		d.Kept = append(d.Kept, keptWarning(o, fmt.Sprintf("revision %d of Helm release %s", rel.Revision, rel.Name)))
+	}
 	return d, nil
 }
 
@@ -157,11 +161,11 @@ func (d *HelmDesired) Compare(ctx context.Context, dyn dynamic.Interface, mapper
 	return diff.Compare(pairs, diff.Options{FieldManager: helmenv.FieldManager})
 }
 
-// helmLeftovers splits the objects of rel that rendered no longer has
-// into those `helm upgrade` deletes and warnings for those it keeps
-// (helm.sh/resource-policy: keep). Objects match as Helm matches them:
-// by API group, kind, namespace and name, whatever the version.
-func helmLeftovers(rel *helmenv.Release, rendered []*unstructured.Unstructured) (gone []*unstructured.Unstructured, kept []string) {
+// helmLeftovers splits the objects of old (a release's revision) that
+// rendered no longer has into those `helm upgrade` deletes and those it
+// keeps (helm.sh/resource-policy: keep). Objects match as Helm matches
+// them: by API group, kind, namespace and name, whatever the version.
+func helmLeftovers(old, rendered []*unstructured.Unstructured) (gone, kept []*unstructured.Unstructured) {
 	type key struct {
 		gk              schema.GroupKind
 		namespace, name string
@@ -173,16 +177,21 @@ func helmLeftovers(rel *helmenv.Release, rendered []*unstructured.Unstructured) 
 	for _, o := range rendered {
 		have[keyOf(o)] = true
 	}
-	for _, o := range rel.Objects {
-		if have[keyOf(o)] {
-			continue
+	for _, o := range old {
+		switch {
+		case have[keyOf(o)]:
+		case o.GetAnnotations()[helmenv.ResourcePolicyAnnotation] == helmenv.KeepPolicy:
+			kept = append(kept, o)
+		default:
+			gone = append(gone, o)
 		}
-		if o.GetAnnotations()[helmenv.ResourcePolicyAnnotation] == helmenv.KeepPolicy {
-			kept = append(kept, fmt.Sprintf("%s: in revision %d of Helm release %s but no longer rendered; Helm keeps it (%s: %s): delete it yourself when it is no longer needed",
-				diff.RefOf(o), rel.Revision, rel.Name, helmenv.ResourcePolicyAnnotation, helmenv.KeepPolicy))
-			continue
-		}
-		gone = append(gone, o)
 	}
 	return gone, kept
+}
+
+// keptWarning says that Helm keeps o, which the release no longer renders
+// after where (e.g. "revision 3 of Helm release mimir").
+func keptWarning(o *unstructured.Unstructured, where string) string {
+	return fmt.Sprintf("%s: in %s but no longer rendered; Helm keeps it (%s: %s): delete it yourself when it is no longer needed",
+		diff.RefOf(o), where, helmenv.ResourcePolicyAnnotation, helmenv.KeepPolicy)
 }
