@@ -103,8 +103,9 @@ func (a *helmAction) notInstalled() error {
 // refuseWhile, the check of what the upgrade would do (see refuseUpgrade)
 // and the warning for a change that renders no different object. Direct
 // mode then upgrades the release through Helm's SDK (one new revision,
-// see helmenv.Environment.Upgrade) and waits for the rollouts of what
-// changed; external mode waits until the cluster matches the release with
+// see helmenv.Environment.Upgrade; none when the file already held the
+// change and the cluster matches it) and waits for the rollouts of the
+// release's workloads; external mode waits until the cluster matches the release with
 // the file, then for the rollouts.
 func (a *helmAction) Apply(ctx context.Context, p plan.Progress) error {
 	file, err := a.env.ReadOverlay()
@@ -155,19 +156,25 @@ func (a *helmAction) Apply(ctx context.Context, p plan.Progress) error {
 	if a.d.External {
 		return a.waitExternal(ctx, p, d)
 	}
-	p.Report(fmt.Sprintf("helm upgrade of release %s from revision %d (%s)", a.env.Env.Release, d.Current.Revision, report.Summary()))
-	rel, err := a.env.Env.Upgrade(ctx, a.env.Getter, next, helmenv.UpgradeOptions{
-		Description:    fmt.Sprintf("mimirctl: plan %s, step %s", a.p.Name, a.step.ID),
-		ForceConflicts: a.d.ForceConflicts,
-	})
-	if err != nil {
-		return err
+	// A run stopped after the upgrade finds the file holding the change
+	// and the cluster matching it: only the rollouts are left to wait for.
+	if !report.Empty() || !a.spec.AppliedIn(file) {
+		p.Report(fmt.Sprintf("helm upgrade of release %s from revision %d (%s)", a.env.Env.Release, d.Current.Revision, report.Summary()))
+		rel, err := a.env.Env.Upgrade(ctx, a.env.Getter, next, helmenv.UpgradeOptions{
+			Description:    fmt.Sprintf("mimirctl: plan %s, step %s", a.p.Name, a.step.ID),
+			ForceConflicts: a.d.ForceConflicts,
+		})
+		if err != nil {
+			return err
+		}
+		p.Report(fmt.Sprintf("Helm release %s is at revision %d (%s)", rel.Name, rel.Revision, rel.Status))
 	}
-	p.Report(fmt.Sprintf("Helm release %s is at revision %d (%s)", rel.Name, rel.Revision, rel.Status))
 	if a.spec.NoRollout {
 		return nil
 	}
-	return waitRollouts(ctx, a.d, p, workloadsOf(changed))
+	// Every workload of the release, as Check requires: those the upgrade
+	// changed, and those a stopped run left rolling.
+	return waitRollouts(ctx, a.d, p, workloadsOf(d.Objects))
 }
 
 // refuseUpgrade stops an upgrade that would take the cluster down or lose
