@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -126,4 +127,65 @@ func podTemplates(objs []*unstructured.Unstructured, selector labels.Selector) (
 		}
 	}
 	return members, selected
+}
+
+// TestIngesterZoneShutdownSelectsTheChartsPods checks the Helm defaults of
+// ingester-zone-shutdown's pod selectors against Grafana's chart of each
+// module rendered with its own defaults as release "mimir": each selects
+// exactly the workloads of the components it names (by the chart's
+// object names, not its labels), and the StatefulSet the plan is told to
+// shut down exists. Grafana's jsonnet names pods with a `name` label the
+// chart's non-zone pods do not have, so the Tanka defaults select none of
+// them.
+func TestIngesterZoneShutdownSelectsTheChartsPods(t *testing.T) {
+	for _, v := range helmChartVersions {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			_, _, chartDir := grafanaChart(t, v)
+			p, err := plan.Load(plans.FS, "ingester-zone-shutdown", plan.LoadOptions{Registry: engine.Registry(),
+				Params: map[string]string{"zone": "zone-a", "statefulSet": "mimir-ingester-zone-a"}, Environment: plan.EnvironmentHelm})
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := helmenv.Environment{Chart: chartDir, Release: "mimir", Namespace: "mimir"}
+			out, err := env.Render(context.Background(), nil, helmenv.Capabilities{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := map[string]bool{}
+			for _, o := range out.Objects {
+				names[o.GetKind()+"/"+o.GetName()] = true
+			}
+			if !names["StatefulSet/mimir-ingester-zone-a"] {
+				t.Fatalf("the chart renders no StatefulSet mimir-ingester-zone-a")
+			}
+			for param, prefixes := range map[string][]string{
+				"ringPods":         {"mimir-distributor", "mimir-ingester"},
+				"querierPods":      {"mimir-querier"},
+				"rulerPods":        {"mimir-ruler"},
+				"storeGatewayPods": {"mimir-store-gateway"},
+				"compactorPods":    {"mimir-compactor"},
+			} {
+				selector, err := labels.Parse(p.Values[param].(string))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, selected := podTemplates(out.Objects, selector)
+				var want []string
+				for _, o := range out.Objects {
+					if k := o.GetKind(); k != "Deployment" && k != "StatefulSet" {
+						continue
+					}
+					for _, pre := range prefixes {
+						if o.GetName() == pre || strings.HasPrefix(o.GetName(), pre+"-zone-") {
+							want = append(want, o.GetKind()+"/"+o.GetName())
+						}
+					}
+				}
+				if len(want) == 0 || !slices.Equal(selected, want) {
+					t.Errorf("%s=%s selects %v, want %v", param, selector, selected, want)
+				}
+			}
+		})
+	}
 }
