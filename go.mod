@@ -9,7 +9,6 @@ require (
 	github.com/gonvenience/bunt v1.4.3
 	github.com/gonvenience/ytbx v1.5.0
 	github.com/google/go-jsonnet v0.22.0
-	github.com/google/renameio/v2 v2.0.2
 	github.com/homeport/dyff v1.12.0
 	github.com/prometheus/client_golang v1.24.0
 	github.com/prometheus/client_model v0.6.2

@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-jsonnet/ast"
 	"github.com/google/go-jsonnet/formatter"
 	"github.com/google/go-jsonnet/toolutils"
+
+	"github.com/mimirctl/mimirctl/pkg/internal/atomicfile"
 )
 
 // overlayImport is the expression Init appends to main.jsonnet.
@@ -78,11 +80,11 @@ func Init(ctx context.Context, envDir string, opts Options) (*InitResult, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(main, []byte(edited)); err != nil {
+	if err := atomicfile.WriteFile(main, []byte(edited)); err != nil {
 		return nil, err
 	}
 	if err := sameObjects(ctx, env, opts, before); err != nil {
-		restoreErr := writeFileAtomic(main, src)
+		restoreErr := atomicfile.WriteFile(main, src)
 		if createdOverlay {
 			restoreErr = errors.Join(restoreErr, os.Remove(res.Overlay))
 		}

@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/google/renameio/v2"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+
+	"github.com/mimirctl/mimirctl/pkg/internal/atomicfile"
 )
 
 // OverlayEditedError means the overlay file no longer matches the data line
@@ -76,14 +77,5 @@ func WriteOverlay(envDir string, o *Overlay) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(OverlayPath(envDir), []byte(text))
-}
-
-// writeFileAtomic replaces path with data atomically (renameio), keeping
-// its permissions (0644 for a new file).
-func writeFileAtomic(path string, data []byte) error {
-	if err := renameio.WriteFile(path, data, 0o644, renameio.WithExistingPermissions()); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFile(OverlayPath(envDir), []byte(text))
 }
