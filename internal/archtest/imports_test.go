@@ -32,7 +32,7 @@ var layers = []struct {
 	}},
 	{"gate framework", []string{"pkg/gate"}},
 	{"cluster and plan", []string{"pkg/kube", "pkg/plan"}},
-	{"leaves", []string{"pkg/mimir", "pkg/tanka", "pkg/helmenv", "pkg/diff", "pkg/podaccess", "pkg/duration", "pkg/verdict", "pkg/invocation", "plans"}},
+	{"leaves", []string{"pkg/mimir", "pkg/tanka", "pkg/helmenv", "pkg/atomicfile", "pkg/diff", "pkg/podaccess", "pkg/duration", "pkg/verdict", "pkg/invocation", "plans"}},
 }
 
 // testHelpers are packages only tests import (see the package doc).

@@ -14,9 +14,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mimirctl/mimirctl/pkg/atomicfile"
 	"github.com/mimirctl/mimirctl/pkg/diff"
 	"github.com/mimirctl/mimirctl/pkg/helmenv"
-	"github.com/mimirctl/mimirctl/pkg/internal/atomicfile"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-jsonnet/formatter"
 	"github.com/google/go-jsonnet/toolutils"
 
-	"github.com/mimirctl/mimirctl/pkg/internal/atomicfile"
+	"github.com/mimirctl/mimirctl/pkg/atomicfile"
 )
 
 // overlayImport is the expression Init appends to main.jsonnet.

@@ -9,7 +9,7 @@ import (
 
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
-	"github.com/mimirctl/mimirctl/pkg/internal/atomicfile"
+	"github.com/mimirctl/mimirctl/pkg/atomicfile"
 )
 
 // OverlayEditedError means the overlay file no longer matches the data line
