@@ -5,10 +5,12 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
@@ -188,4 +190,104 @@ func TestIngesterZoneShutdownSelectsTheChartsPods(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHATrackerPlanOnGrafanasChart runs the Helm flavour of
+// ha-tracker-kv-to-memberlist against Grafana's chart of each module
+// (release mimir): after each step the chart's distributor Deployment runs
+// the step's HA-tracker flags, each once and after the chart's own
+// arguments, and nothing else the chart renders differs from the step
+// before, so that only the distributors roll (a change of the chart's
+// Mimir configuration would roll every component). The plan's default
+// selector of distributors on Helm selects exactly that Deployment's pods.
+func TestHATrackerPlanOnGrafanasChart(t *testing.T) {
+	for _, v := range helmChartVersions {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			_, _, chartDir := grafanaChart(t, v)
+			p, err := plan.Load(plans.FS, "ha-tracker-kv-to-memberlist", plan.LoadOptions{Registry: engine.Registry(),
+				Params: map[string]string{"oldStore": "consul"}, Environment: plan.EnvironmentHelm})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p, err = p.ForEnvironment(plan.EnvironmentHelm); err != nil {
+				t.Fatal(err)
+			}
+			selector, err := labels.Parse(p.Values["distributorPods"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			const distributor = "Deployment/mimir-distributor"
+			env := helmenv.Environment{Chart: chartDir, Release: "mimir", Namespace: "mimir"}
+			render := func(values map[string]any) map[string]*unstructured.Unstructured {
+				t.Helper()
+				out, err := env.Render(context.Background(), values, helmenv.Capabilities{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, selected := podTemplates(out.Objects, selector); !slices.Equal(selected, []string{distributor}) {
+					t.Errorf("distributorPods=%s selects %v, want [%s]", selector, selected, distributor)
+				}
+				byName := map[string]*unstructured.Unstructured{}
+				for _, o := range out.Objects {
+					byName[o.GetKind()+"/"+o.GetName()] = o
+				}
+				return byName
+			}
+			before := render(nil)
+			chartArgs := firstContainerArgs(t, before[distributor])
+			want := []string{
+				"-distributor.ha-tracker.multi.mirror-enabled=false -distributor.ha-tracker.multi.primary=consul -distributor.ha-tracker.multi.secondary=memberlist -distributor.ha-tracker.store=multi",
+				"-distributor.ha-tracker.multi.mirror-enabled=true -distributor.ha-tracker.multi.primary=consul -distributor.ha-tracker.multi.secondary=memberlist -distributor.ha-tracker.store=multi",
+				"-distributor.ha-tracker.multi.mirror-enabled=true -distributor.ha-tracker.multi.primary=memberlist -distributor.ha-tracker.multi.secondary=consul -distributor.ha-tracker.store=multi",
+				"-distributor.ha-tracker.multi.mirror-enabled=false -distributor.ha-tracker.multi.primary=memberlist -distributor.ha-tracker.multi.secondary=consul -distributor.ha-tracker.store=multi",
+				"-distributor.ha-tracker.multi.mirror-enabled=false -distributor.ha-tracker.multi.primary=memberlist -distributor.ha-tracker.multi.secondary=consul -distributor.ha-tracker.store=memberlist",
+			}
+			if len(p.Steps) != len(want) {
+				t.Fatalf("%d steps, want %d", len(p.Steps), len(want))
+			}
+			var values map[string]any
+			for i, s := range p.Steps {
+				for _, a := range s.Actions {
+					if hs, ok := a.Spec.(*envchange.HelmValuesSpec); ok {
+						values = hs.ApplyTo(values)
+					}
+				}
+				after := render(values)
+				args := firstContainerArgs(t, after[distributor])
+				if !slices.Equal(args[:min(len(chartArgs), len(args))], chartArgs) {
+					t.Errorf("step %s: the distributor's arguments %v do not start with the chart's own %v", s.ID, args, chartArgs)
+				}
+				if got := strings.Join(args[min(len(chartArgs), len(args)):], " "); got != want[i] {
+					t.Errorf("step %s: the distributor's added arguments are %q, want %q", s.ID, got, want[i])
+				}
+				for _, name := range slices.Sorted(maps.Keys(after)) {
+					if name == distributor {
+						continue
+					}
+					if b, ok := before[name]; !ok || !equality.Semantic.DeepEqual(b.Object, after[name].Object) {
+						t.Errorf("step %s changes %s, not only the distributors", s.ID, name)
+					}
+				}
+				if len(after) != len(before) {
+					t.Errorf("step %s: %d objects rendered, %d before", s.ID, len(after), len(before))
+				}
+				before = after
+			}
+		})
+	}
+}
+
+// firstContainerArgs is the args of the first container of o's pod template.
+func firstContainerArgs(t *testing.T, o *unstructured.Unstructured) []string {
+	t.Helper()
+	if o == nil {
+		t.Fatal("the chart renders no such workload")
+	}
+	containers, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+	if len(containers) == 0 {
+		t.Fatalf("%s has no containers", o.GetName())
+	}
+	args, _, _ := unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
+	return args
 }

@@ -77,7 +77,7 @@ func (s *HelmValuesSpec) Validate() error {
 
 // Describe lists what the change sets and removes.
 func (s *HelmValuesSpec) Describe() string {
-	parts := flatten("", normalizeValues(s.Set))
+	parts := flatten("", helmSetKeys(normalizeValues(s.Set)))
 	for i, p := range parts {
 		parts[i] = strings.TrimPrefix(p, ".")
 	}
@@ -89,6 +89,21 @@ func (s *HelmValuesSpec) Describe() string {
 		d += "; " + s.RefuseWhile.Describe()
 	}
 	return d
+}
+
+// helmSetKeys is v with the dots inside map keys escaped as `helm --set`
+// takes them (distributor.extraArgs.distributor\.ha-tracker\.store=multi),
+// so that a described path names one value.
+func helmSetKeys(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		out[strings.ReplaceAll(k, ".", `\.`)] = helmSetKeys(e)
+	}
+	return out
 }
 
 // Destructive reports the plan author's marking.

@@ -47,6 +47,10 @@ func TestHelmValuesSpecMergesAsHelmMergesValuesFiles(t *testing.T) {
 	if got := s.Describe(); got != "helm values: mimir.structuredConfig.memberlist.cluster_label=prod, zones=[a b], remove mimir.structuredConfig.limits.max_global_series_per_user, not.there" {
 		t.Errorf("Describe = %q", got)
 	}
+	flags := &HelmValuesSpec{Set: map[string]any{"distributor": map[string]any{"extraArgs": map[string]any{"distributor.ha-tracker.store": "multi"}}}}
+	if got := flags.Describe(); got != `helm values: distributor.extraArgs.distributor\.ha-tracker\.store=multi` {
+		t.Errorf("Describe of a key with dots = %q, want them escaped as helm --set takes them", got)
+	}
 }
 
 func TestHelmValuesSpecValidate(t *testing.T) {

@@ -82,6 +82,10 @@
   // A jsonnet change to the environment's overlay file.
   jsonnet(change, name=null):: { jsonnet: change } + (if name == null then {} else { name: name }),
 
+  // A helmValues action (the Helm environment's counterpart of jsonnet):
+  // change is {set: VALUES, remove: [dotted.paths], noRollout, ...}.
+  helmValues(change, name=null):: { helmValues: change } + (if name == null then {} else { name: name }),
+
   // The KEDA ScaledObject field of Grafana's Mimir jsonnet for each
   // Deployment field it can autoscale (autoscaling_*_enabled). The library
   // renders it null with autoscaling off.

@@ -2,14 +2,22 @@ local m = import 'mimirctl.libsonnet';
 local p = std.extVar('params');
 local kv = 'kv_name="distributor-hatracker"';
 
-// The HA tracker's store settings, as distributor flags (Grafana's Mimir
-// jsonnet sets the store in distributor_args and has no _config knob for it).
-local store(s) = m.jsonnet({ hidden: { [f]: {
+// The HA tracker's store settings, as distributor flags: Grafana's Mimir
+// jsonnet sets the store in distributor_args and has no _config knob for
+// it; the mimir-distributed chart gets them as distributor.extraArgs (one
+// -key=value flag each, after the chart's own), which changes only the
+// distributors' pod template, whereas mimir.structuredConfig would change
+// the checksum of the configuration every component rolls on.
+local flags(s) = {
   'distributor.ha-tracker.store': s.store,
   'distributor.ha-tracker.multi.primary': std.get(s, 'primary', p.oldStore),
   'distributor.ha-tracker.multi.secondary': std.get(s, 'secondary', 'memberlist'),
   'distributor.ha-tracker.multi.mirror-enabled': std.get(s, 'mirror', false),
-} for f in p.argsFields } });
+};
+local store(s) = [
+  m.jsonnet({ hidden: { [f]: flags(s) for f in p.argsFields } }),
+  m.helmValues({ set: { distributor: { extraArgs: flags(s) } } }),
+];
 
 local metric(name, series, value, onEmpty=null) = m.podMetric(name, p.distributorPods, series, '==', value, onEmpty=onEmpty, timeout='10m');
 local agree = {
@@ -35,7 +43,7 @@ local configured(expect) = {
     title: 'Use the multi KV store: %s primary, memberlist secondary, no mirroring' % p.oldStore,
     why: 'A distributor rollout. Distributors join memberlist and expose /memberlist; the HA tracker still lives in %s.' % p.oldStore,
     docs: [{ title: 'Configure multi KV store' }],
-    actions: [store({ store: 'multi' })],
+    actions: store({ store: 'multi' }),
     gates: [ready, configured({ primary: p.oldStore, mirror: false }), metric('primary-is-' + p.oldStore, 'cortex_multikv_primary_store{store="%s",%s}' % [p.oldStore, kv], 1), agree],
     undo: 'Set the HA tracker store back to %s (a rollout).' % p.oldStore,
   },
@@ -43,7 +51,7 @@ local configured(expect) = {
     id: '2-mirror',
     title: 'Mirror the HA tracker from %s to memberlist' % p.oldStore,
     docs: [{ title: 'Enable KV store mirroring' }],
-    actions: [store({ store: 'multi', mirror: true })],
+    actions: store({ store: 'multi', mirror: true }),
     gates: [
       ready,
       configured({ primary: p.oldStore, mirror: true }),
@@ -60,7 +68,7 @@ local configured(expect) = {
     title: 'Make memberlist the primary HA-tracker store',
     why: 'Distributors read the elected replicas from memberlist and mirror updates back to %s.' % p.oldStore,
     docs: [{ title: 'Switch to memberlist as the primary store' }],
-    actions: [store({ store: 'multi', primary: 'memberlist', secondary: p.oldStore, mirror: true })],
+    actions: store({ store: 'multi', primary: 'memberlist', secondary: p.oldStore, mirror: true }),
     gates: [ready, configured({ primary: 'memberlist', mirror: true }), metric('primary-is-memberlist', 'cortex_multikv_primary_store{store="memberlist",%s}' % kv, 1), agree],
     undo: 'Switch the primary back to %s, keeping mirroring on (a rollout).' % p.oldStore,
   },
@@ -68,7 +76,7 @@ local configured(expect) = {
     id: '4-stop-mirroring',
     title: 'Stop mirroring to %s' % p.oldStore,
     docs: [{ title: 'Disable mirroring' }],
-    actions: [store({ store: 'multi', primary: 'memberlist', secondary: p.oldStore, mirror: false })],
+    actions: store({ store: 'multi', primary: 'memberlist', secondary: p.oldStore, mirror: false }),
     gates: [ready, configured({ primary: 'memberlist', mirror: false }), metric('mirror-disabled', 'cortex_multikv_mirror_enabled{%s}' % kv, 0), agree],
     undo: 'Turn mirroring back on (a rollout).',
   },
@@ -77,7 +85,7 @@ local configured(expect) = {
     title: 'Use memberlist only for the HA tracker',
     why: 'The multi KV wrapper goes; its metrics disappear. Reminder, not an action: remove %s once nothing else uses it.' % p.oldStore,
     docs: [{ title: 'Remove multi KV store configuration' }, { title: 'Cleanup' }],
-    actions: [store({ store: 'memberlist', primary: 'memberlist', secondary: p.oldStore })],
+    actions: store({ store: 'memberlist', primary: 'memberlist', secondary: p.oldStore }),
     gates: [
       ready,
       configured('none'),
