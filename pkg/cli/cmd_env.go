@@ -140,6 +140,9 @@ type CompareOptions struct {
 	// Env is --env: compare this rendered environment ("": the live
 	// cluster).
 	Env string
+	// Chart is --chart (hidden), refused with the reason: a Helm release
+	// has no read-write components to compare.
+	Chart string
 }
 
 // NewCmdCompare builds `mimirctl compare`. runF runs the parsed command
@@ -155,13 +158,20 @@ func NewCmdCompare(f *Factory, runF func(ctx context.Context, opts *CompareOptio
 		Short: "Compare each microservice with the read-write component that takes over its work (.spec)",
 		Long: `Compare the .spec of the workload pairs of the read-write migration doc (distributor vs
 mimir-write-zone-a, ingester-zone-X vs mimir-write-zone-X, querier vs mimir-read, ...): live objects,
-or the rendered environment with --env. Exit code 2 when a pair differs.`,
+or the rendered environment with --env. Exit code 2 when a pair differs. Tanka environments and live
+clusters only: the mimir-distributed Helm chart never had read-write mode, so a Helm release has no pairs
+(use diff --chart to compare a release with the cluster).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Chart != "" {
+				return flagError("compare --chart: compare pairs microservices with the read-write components that take over their work, and the mimir-distributed chart never had read-write mode, so a Helm release has none; diff --chart CHART --release NAME compares the release with the cluster")
+			}
 			return runF(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Env, "env", "", "compare the rendered environment instead of the live cluster")
+	cmd.Flags().StringVar(&opts.Chart, "chart", "", "refused: a Helm release has no read-write components")
+	_ = cmd.Flags().MarkHidden("chart")
 	return cmd
 }
 

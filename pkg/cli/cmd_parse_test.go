@@ -155,6 +155,7 @@ func TestNewCmdCompareParses(t *testing.T) {
 		"live cluster": {args: nil, want: CompareOptions{}},
 		"environment":  {args: []string{"--env", "environments/mimir"}, want: CompareOptions{Env: "environments/mimir"}},
 		"an argument":  {args: []string{"distributor"}, wantErr: `unknown command "distributor" for "compare"`},
+		"a Helm chart": {args: []string{"--chart", "mimir-distributed"}, wantErr: "the mimir-distributed chart never had read-write mode"},
 	})
 }
 
