@@ -19,7 +19,9 @@
 // Mimir 3.0.5 for the zone shutdown and the KV migrations, Mimir 2.16.0 for
 // the read-write round trip. Its zone StatefulSets are OnDelete: the
 // rollout-operator stand-in's controller rolls them
-// (startRolloutController).
+// (startRolloutController). The Helm scenario installs Grafana's
+// mimir-distributed chart of the Mimir 3.0.5 module instead, with Helm's
+// SDK and the values of e2e/helm (scenario.InstallHelm).
 //
 // At the end the suite writes what each mimirctl run that ran steps cost
 // (reportCosts): wall-clock and CPU time (rusage), peak RSS (VmHWM

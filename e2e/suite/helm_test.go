@@ -1,0 +1,152 @@
+//go:build e2e
+
+package suite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"helm.sh/helm/v4/pkg/action"
+	release "helm.sh/helm/v4/pkg/release/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
+	"github.com/mimirctl/mimirctl/e2e/scenario"
+	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
+)
+
+// TestHelmReleaseLosesNoSample installs Grafana's mimir-distributed chart
+// of the Mimir 3.0.5 module (the commit bin/mimir3 is built from) with
+// Helm's own install action (e2e/helm/values-3x.yaml: subcharts, gateway
+// and Kafka off, S3 on a Versity gateway, one pod per zone) and, under
+// continuous writes and queries, runs through the Helm release
+// (--chart/--release/-f): memberlist-cluster-label, whose three steps are
+// helm upgrades of the release rolling every component (the zones,
+// OnDelete, rolled by the rollout-operator stand-in), then the shutdown of
+// ingester zone-a with the stand-in's prepare-downscale webhook and zone
+// tracker in the way. Every acknowledged sample must be read back, helm
+// history must show one revision per step, and the release's diff must be
+// empty after the plan.
+func TestHelmReleaseLosesNoSample(t *testing.T) {
+	t.Parallel()
+	const ns, releaseName = "e2e-helm", "mimir"
+	// mimirctl writes mimirctl-values.yaml beside the last values file:
+	// copies, so that the run writes no file into the repository.
+	dir := t.TempDir()
+	var valuesFiles []string
+	for _, f := range []string{"values-3x.yaml", "values-3x-zone-a-free.yaml"} {
+		b, err := os.ReadFile(filepath.Join(moduleRoot(t), "e2e", "helm", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		valuesFiles = append(valuesFiles, filepath.Join(dir, f))
+		if err := os.WriteFile(valuesFiles[len(valuesFiles)-1], b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	rel, err := scenario.InstallHelm(ctx, harness.clients, harness.kubeconfig, grafanalib.Mimir305, ns, releaseName, valuesFiles...)
+	cancel()
+	t.Cleanup(func() { dropNamespace(t, ns) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Grafana's chart (Mimir %s module) installed as release %s in namespace %s, ready after %s (%d objects)",
+		grafanalib.Mimir305.Name, releaseName, ns, rel.Took.Round(time.Second), rel.Objects)
+	component := func(c string) map[string]string { return map[string]string{"app.kubernetes.io/component": c} }
+	gateways(t, ns, map[string]map[string]string{scenario.GatewayWrite: component("distributor"), scenario.GatewayRead: component("query-frontend")})
+	startRolloutController(t, ns)
+	tr := startTraffic(t, ns, map[string]map[string]string{"helm": nil})
+	time.Sleep(30 * time.Second)
+
+	// memberlist-cluster-label: three helm upgrades, each rolling every
+	// member (the Mimir configuration is in every pod template's checksum).
+	r := cli(t, ns, append([]string{"apply", "memberlist-cluster-label", "-p", "label=e2e-helm.mimir", "--yes"}, rel.Args()...)...)
+	if r.code != 0 {
+		t.Fatalf("apply memberlist-cluster-label on the Helm release: exit %d", r.code)
+	}
+	assertDone(t, ns, "memberlist-cluster-label")
+	assertHelmHistory(t, ns, releaseName, []string{
+		"1 superseded Install complete",
+		"2 superseded mimirctl: plan memberlist-cluster-label, step 1-verification-off",
+		"3 superseded mimirctl: plan memberlist-cluster-label, step 2-set-label",
+		"4 deployed mimirctl: plan memberlist-cluster-label, step 3-verification-on",
+	})
+	if d := cli(t, ns, append([]string{"diff"}, rel.Args()...)...); d.code != 0 {
+		t.Errorf("diff of the release after the plan: exit %d, want 0 (nothing pending)\n%s", d.code, tail(d.stdout, 40))
+	}
+
+	// Zone shutdown of zone-a, rollout-operator's prepare-downscale webhook
+	// and zone tracker in the way where the API server can call this
+	// process. The chart labels the zones for it (prepare-downscale,
+	// min-time-between-zones-downscale 1m in the values).
+	ro := startRolloutOperator(t, ns)
+	wantPath := string(ingestershutdown.PathReadOnlyShutdown)
+	if ro != nil {
+		wantPath = string(ingestershutdown.PathFlushThenScale)
+		long := time.Now().Add(-24 * time.Hour)
+		ro.setLastDownscaled(t, map[string]time.Time{"mimir-ingester-zone-a": long, "mimir-ingester-zone-b": long, "mimir-ingester-zone-c": long})
+	}
+	const sts = "mimir-ingester-zone-a"
+	shutdown := append([]string{"ingester", "shutdown-zone", "zone-a", "--statefulset", sts}, rel.Args()...)
+	p := cli(t, ns, append(shutdown, "--plan")...)
+	if p.code != 0 || !strings.Contains(p.stdout, wantPath) {
+		t.Fatalf("plan of the zone-a shutdown (exit %d), want the path %q:\n%s", p.code, wantPath, p.stdout)
+	}
+	r = cli(t, ns, append(shutdown, "--yes", "--state-name", "helm-zone-a")...)
+	if r.code != 0 {
+		t.Fatalf("shutdown of zone-a on the Helm release: exit %d", r.code)
+	}
+	if n := replicas(t, ns, sts); n != 0 {
+		t.Errorf("%s has %d replicas after the shutdown, want 0", sts, n)
+	}
+	if statefulSetAnnotations(t, ns, sts)[ingestershutdown.AnnotationQueryableAt] == "" {
+		t.Errorf("%s carries no %s annotation", sts, ingestershutdown.AnnotationQueryableAt)
+	}
+	if ro != nil && !strings.Contains(ro.lastDownscaled(t, sts), time.Now().UTC().Format("2006-01-02")) {
+		t.Errorf("the zone tracker did not record the scale-down of %s: %q", sts, ro.lastDownscaled(t, sts))
+	}
+	// Bring the zone back, empty, as the release says (1 per zone): the
+	// procedure was a replacement.
+	scale := &autoscalingv1.Scale{ObjectMeta: metav1.ObjectMeta{Name: sts, Namespace: ns}, Spec: autoscalingv1.ScaleSpec{Replicas: 1}}
+	if _, err := harness.clients.Kube.AppsV1().StatefulSets(ns).UpdateScale(context.Background(), sts, scale, metav1.UpdateOptions{FieldManager: "e2e-operator"}); err != nil {
+		t.Fatalf("scale %s back to 1: %v", sts, err)
+	}
+	finishTraffic(t, tr)
+}
+
+// assertHelmHistory checks the release's revisions, oldest first, as
+// `helm history` prints them: "REVISION STATUS DESCRIPTION".
+func assertHelmHistory(t *testing.T, ns, name string, want []string) {
+	t.Helper()
+	flags := genericclioptions.NewConfigFlags(false)
+	flags.KubeConfig, flags.Namespace = &harness.kubeconfig, ptr(ns)
+	cfg := action.NewConfiguration()
+	if err := cfg.Init(flags, ns, "secret"); err != nil {
+		t.Fatal(err)
+	}
+	hist, err := action.NewHistory(cfg).Run(name)
+	if err != nil {
+		t.Fatalf("helm history %s: %v", name, err)
+	}
+	var got []string
+	for _, h := range hist {
+		r, ok := h.(*release.Release)
+		if !ok {
+			t.Fatalf("helm history returned a %T", h)
+		}
+		got = append(got, fmt.Sprintf("%d %s %s", r.Version, r.Info.Status, r.Info.Description))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("helm history of %s:\n%s\nwant:\n%s", name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
