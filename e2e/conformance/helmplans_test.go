@@ -35,14 +35,7 @@ func TestMemberlistClusterLabelPlanOnGrafanasChart(t *testing.T) {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
 			_, _, chartDir := grafanaChart(t, v)
-			p, err := plan.Load(plans.FS, "memberlist-cluster-label", plan.LoadOptions{Registry: engine.Registry(),
-				Params: map[string]string{"label": "prod-1.mimir"}, Environment: plan.EnvironmentHelm})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p, err = p.ForEnvironment(plan.EnvironmentHelm); err != nil {
-				t.Fatal(err)
-			}
+			p := loadHelmPlan(t, "memberlist-cluster-label", map[string]string{"label": "prod-1.mimir"})
 			selector, err := labels.Parse(p.Values["memberPods"].(string))
 			if err != nil {
 				t.Fatal(err)
@@ -74,6 +67,20 @@ func TestMemberlistClusterLabelPlanOnGrafanasChart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadHelmPlan loads the built-in plan name as a run on a Helm release
+// loads it: the parameters' Helm defaults, only the helmValues actions.
+func loadHelmPlan(t *testing.T, name string, params map[string]string) *plan.Plan {
+	t.Helper()
+	p, err := plan.Load(plans.FS, name, plan.LoadOptions{Registry: engine.Registry(), Params: params, Environment: plan.EnvironmentHelm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = p.ForEnvironment(plan.EnvironmentHelm); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // memberlistSettings describes the memberlist cluster label settings of
@@ -205,14 +212,7 @@ func TestHATrackerPlanOnGrafanasChart(t *testing.T) {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
 			_, _, chartDir := grafanaChart(t, v)
-			p, err := plan.Load(plans.FS, "ha-tracker-kv-to-memberlist", plan.LoadOptions{Registry: engine.Registry(),
-				Params: map[string]string{"oldStore": "consul"}, Environment: plan.EnvironmentHelm})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p, err = p.ForEnvironment(plan.EnvironmentHelm); err != nil {
-				t.Fatal(err)
-			}
+			p := loadHelmPlan(t, "ha-tracker-kv-to-memberlist", map[string]string{"oldStore": "consul"})
 			selector, err := labels.Parse(p.Values["distributorPods"].(string))
 			if err != nil {
 				t.Fatal(err)
