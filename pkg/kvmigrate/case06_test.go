@@ -1,12 +1,17 @@
 package kvmigrate
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
@@ -116,5 +121,63 @@ func TestMemberlistSpecUnknownMembersNeedsSelectedPods(t *testing.T) {
 		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
 			t.Errorf("%+v: err = %v, want %q", *spec, err, want)
 		}
+	}
+}
+
+// TestMemberlistGatePodsOfTheNamespaceOutsideTheSelection: Grafana's chart
+// joins Mimir 3's query-frontends to the gossip cluster without its
+// memberlist label. Such a member, a pod of the gate's namespace (name and
+// address), is listed and not judged, also with unknownMembers: fail; a
+// member with the same pod name at another address (a pod of another
+// namespace or cluster) stays unknown.
+func TestMemberlistGatePodsOfTheNamespaceOutsideTheSelection(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "cases", "06-foreign-memberlist-members", "memberlist-merged.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const frontend = "query-frontend-5f6d7c8b9-abcde"
+	page := func(addr string) string {
+		var p map[string]any
+		if err := json.Unmarshal(raw, &p); err != nil {
+			t.Fatal(err)
+		}
+		var members []any
+		for _, m := range p["SortedMembers"].([]any) {
+			if !strings.HasPrefix(m.(map[string]any)["Name"].(string), "logs-") { // this cluster's members only
+				members = append(members, m)
+			}
+		}
+		p["SortedMembers"] = append(members, map[string]any{"Name": frontend + "-0a1b2c3d", "Addr": addr, "Port": 7946, "State": 0})
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	qf := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: frontend, Namespace: gatetest.Namespace},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.20.30.40"}}
+	spec := MemberlistSpec{PodsSpec: gossipMembers, SelectedPods: true, UnknownMembers: UnknownMembersFail}
+	for _, tt := range []struct {
+		name, addr      string
+		want            verdict.Verdict
+		summary, detail string
+	}{
+		{"a pod of the namespace: listed, not judged", "10.20.30.40", verdict.Pass, "6/6 pods match",
+			"1 members are pods of namespace mimir outside the selection, not judged: " + frontend + "-0a1b2c3d"},
+		{"the same name at another address: unknown", "10.99.0.7", verdict.Fail, "0/6 pods match",
+			"1 members not among the selected pods: " + frontend + "-0a1b2c3d"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ml := map[string]gatetest.Route{mimir.PathMemberlist: {Body: page(tt.addr)}}
+			var pods []gatetest.Pod
+			for _, n := range case06Own {
+				pods = append(pods, gatetest.Pod{Name: n, Labels: map[string]string{"gossip_ring_member": "true"}, Server: gatetest.FakeMimir(t, ml)})
+			}
+			g, err := NewMemberlistGate(spec, gatetest.FakeClusterWith(t, time.Now(), []runtime.Object{qf}, pods...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			gatetest.AssertObservation(t, gatetest.Evaluate(t, g), tt.want, tt.summary, tt.detail)
+		})
 	}
 }

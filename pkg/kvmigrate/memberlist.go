@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
@@ -38,10 +41,15 @@ type MemberlistSpec struct {
 	// is matched to a pod by name: memberlist's node name is the pod's
 	// hostname, followed by "-" and 8 hex digits when
 	// -memberlist.randomize-node-name is on (Mimir's default; dskit
-	// kv/memberlist). Members that match no selected pod are unknown: another
-	// system gossiping on the same port (grafana/mimir#6187) or pods the
-	// selector misses. They are reported as a warning unless UnknownMembers
-	// is "fail".
+	// kv/memberlist). A member that matches no selected pod but is a pod
+	// of the namespace (its name names a pod there whose IP is the
+	// member's address) is listed in the details as outside the selector
+	// and not judged: Grafana's chart joins every component to the gossip
+	// cluster through its configuration file, query-frontends of Mimir 3
+	// included (they watch the partition ring), without labelling them as
+	// members. The other members are unknown: another system gossiping on
+	// the same port (grafana/mimir#6187). They are reported as a warning
+	// unless UnknownMembers is "fail".
 	SelectedPods bool `yaml:"selectedPods,omitempty" json:"selectedPods,omitempty"`
 	// UnknownMembers is what a member matching no selected pod makes of the
 	// gate with selectedPods: "warn" (default: pass, listed in the summary
@@ -156,12 +164,15 @@ func (g *MemberlistGate) Evaluate(ctx context.Context) verdict.Observation {
 		return verdict.Inconclusivef("cannot select pods: %v", err)
 	}
 	var own []string
+	var inNamespace func(mimirapi.MemberlistMember) bool
+	var listErr error
 	if g.spec.SelectedPods {
 		for _, r := range sel.Results {
 			own = append(own, r.Target.Name)
 		}
+		inNamespace, listErr = g.namespaceMembers(ctx)
 	}
-	var unknown []mimirapi.MemberlistMember // in the order pods and pages list them
+	var unknown, outside []mimirapi.MemberlistMember // in the order pods and pages list them
 	seen := map[string]bool{}
 	obs := make([]gate.PodObservation, 0, sel.Total())
 	for _, r := range sel.Results {
@@ -172,12 +183,18 @@ func (g *MemberlistGate) Evaluate(ctx context.Context) verdict.Observation {
 		case r.Err != nil:
 			o = verdict.Inconclusivef("%v", r.Err)
 		default:
-			var foreign []mimirapi.MemberlistMember
-			o, foreign = g.judge(r.Value, own)
+			var foreign, others []mimirapi.MemberlistMember
+			o, foreign, others = g.judge(r.Value, own, inNamespace)
 			for _, m := range foreign {
 				if !seen[m.Name] {
 					seen[m.Name] = true
 					unknown = append(unknown, m)
+				}
+			}
+			for _, m := range others {
+				if !seen[m.Name] {
+					seen[m.Name] = true
+					outside = append(outside, m)
 				}
 			}
 		}
@@ -188,6 +205,13 @@ func (g *MemberlistGate) Evaluate(ctx context.Context) verdict.Observation {
 		obs = append(obs, gate.PodObservation{Pod: name, Observation: verdict.Inconclusivef("not running: %s", reason)})
 	}
 	out := gate.CombinePods(g.spec.Pods, g.spec.MinPods, "match", obs)
+	if len(outside) > 0 {
+		out.Details = append([]string{fmt.Sprintf("%d members are pods of namespace %s outside the selection, not judged: %s (select them too to check what they see)",
+			len(outside), g.deps.Namespace, memberNames(outside))}, out.Details...)
+	}
+	if listErr != nil {
+		out.Details = append([]string{fmt.Sprintf("every member outside the selection counted as unknown: %v", listErr)}, out.Details...)
+	}
 	if len(unknown) > 0 && g.spec.UnknownMembers != UnknownMembersFail {
 		out.Summary += fmt.Sprintf("; warning: %d members not among the selected pods", len(unknown))
 		out.Details = append([]string{fmt.Sprintf("%d members not among the selected pods: %s (another system gossiping on the same port? a memberlist cluster label keeps it out)",
@@ -196,9 +220,40 @@ func (g *MemberlistGate) Evaluate(ctx context.Context) verdict.Observation {
 	return out
 }
 
+// namespaceMembers lists the pods of the gate's namespace and returns
+// whether a member is one of them: its name, without memberlist's random
+// suffix, names a pod whose IP is the member's address (a pod of another
+// namespace or cluster with the same name has another address). Errors:
+// the pods cannot be listed.
+func (g *MemberlistGate) namespaceMembers(ctx context.Context) (func(mimirapi.MemberlistMember) bool, error) {
+	pods, err := g.deps.Kube.CoreV1().Pods(g.deps.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list the pods of namespace %s: %w", g.deps.Namespace, err)
+	}
+	ips := map[string][]string{}
+	for _, p := range pods.Items {
+		for _, ip := range p.Status.PodIPs {
+			ips[p.Name] = append(ips[p.Name], ip.IP)
+		}
+		if p.Status.PodIP != "" && !slices.Contains(ips[p.Name], p.Status.PodIP) {
+			ips[p.Name] = append(ips[p.Name], p.Status.PodIP)
+		}
+	}
+	return func(m mimirapi.MemberlistMember) bool {
+		for _, name := range []string{m.Name, randomSuffix.ReplaceAllString(m.Name, "")} {
+			if m.Addr != "" && slices.Contains(ips[name], m.Addr) {
+				return true
+			}
+		}
+		return false
+	}, nil
+}
+
 // judge checks one pod's view. own lists the running selected pods when
-// selectedPods is set; it returns the members that match none of them.
-func (g *MemberlistGate) judge(st mimirapi.MemberlistStatus, own []string) (verdict.Observation, []mimirapi.MemberlistMember) {
+// selectedPods is set; it returns the members that match none of them,
+// split by inNamespace (nil: none is) into unknown ones and the pods of
+// the namespace outside the selection, which are not judged.
+func (g *MemberlistGate) judge(st mimirapi.MemberlistStatus, own []string, inNamespace func(mimirapi.MemberlistMember) bool) (verdict.Observation, []mimirapi.MemberlistMember, []mimirapi.MemberlistMember) {
 	live := st.LiveKeys()
 	var problems []string
 	for i, re := range g.keys {
@@ -219,10 +274,16 @@ func (g *MemberlistGate) judge(st mimirapi.MemberlistStatus, own []string) (verd
 	if (lo != nil && n < *lo) || (hi != nil && n > *hi) {
 		problems = append(problems, fmt.Sprintf("%d members, want %s: %s", n, gate.FormatBounds(lo, hi), memberNames(st.Members)))
 	}
-	var unknown []mimirapi.MemberlistMember
+	var unknown, outside []mimirapi.MemberlistMember
 	if g.spec.SelectedPods {
-		var missing []string
-		unknown, missing = MatchMembers(st.Members, own)
+		unmatched, missing := MatchMembers(st.Members, own)
+		for _, m := range unmatched {
+			if inNamespace != nil && inNamespace(m) {
+				outside = append(outside, m)
+			} else {
+				unknown = append(unknown, m)
+			}
+		}
 		if len(missing) > 0 {
 			problems = append(problems, fmt.Sprintf("%d of %d selected pods not alive members: %s", len(missing), len(own), strings.Join(missing, ", ")))
 		}
@@ -232,9 +293,9 @@ func (g *MemberlistGate) judge(st mimirapi.MemberlistStatus, own []string) (verd
 	}
 	summary := fmt.Sprintf("%d members, %d live keys", n, len(live))
 	if len(problems) > 0 {
-		return verdict.Failf("%s", summary).WithDetails(problems...), unknown
+		return verdict.Failf("%s", summary).WithDetails(problems...), unknown, outside
 	}
-	return verdict.Passf("%s", summary), unknown
+	return verdict.Passf("%s", summary), unknown, outside
 }
 
 // randomSuffix is what -memberlist.randomize-node-name appends to the node
