@@ -287,7 +287,7 @@ func (fc *fakeCluster) addIngester(t *testing.T, sts, zone string, ordinal int, 
 }
 
 // scaleReactor makes the scale subresource work on the fake clientset and,
-// like a StatefulSet controller, deletes the pods above the new size.
+// like a StatefulSet controller, deletes the pods at or above the new size.
 func (fc *fakeCluster) scaleReactor() {
 	fc.PrependReactor("get", "statefulsets", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		if a.GetSubresource() != "scale" {
@@ -321,7 +321,10 @@ func (fc *fakeCluster) scaleReactor() {
 		fc.f.record(pa.GetName(), fmt.Sprintf("scale %d", body.Spec.Replicas))
 		pods, _ := fc.Tracker().List(corev1.SchemeGroupVersion.WithResource("pods"), corev1.SchemeGroupVersion.WithKind("Pod"), "mimir")
 		for _, p := range pods.(*corev1.PodList).Items {
-			if p.Labels["name"] == pa.GetName() {
+			// A StatefulSet's pods are <name>-<ordinal>; those at or above
+			// the new size go, whatever their labels.
+			ordinal, err := strconv.Atoi(strings.TrimPrefix(p.Name, pa.GetName()+"-"))
+			if strings.HasPrefix(p.Name, pa.GetName()+"-") && err == nil && int32(ordinal) >= body.Spec.Replicas {
 				if fc.slowStop > 0 {
 					fc.stopping, fc.polls = append(fc.stopping, p.Name), 0
 					continue

@@ -16,7 +16,7 @@ type Spec struct {
 	StatefulSet string `yaml:"statefulSet" json:"statefulSet"`
 	// Zone names the zone in messages (e.g. zone-a).
 	Zone string `yaml:"zone,omitempty" json:"zone,omitempty"`
-	// Pods selects the zone's pods (default: label name=<statefulSet>).
+	// Pods selects the zone's pods (default: those named <statefulSet>-<ordinal>).
 	Pods podaccess.Selector `yaml:"pods,omitempty" json:"pods,omitempty"`
 	// RingPods selects pods that serve the ingester ring page; the first one
 	// outside the zone that answers is used.
@@ -93,12 +93,16 @@ func (s *Spec) Describe() string {
 // Destructive: the zone's ingesters stop.
 func (s *Spec) Destructive() bool { return true }
 
-// pods returns the selector of the zone's pods.
+// pods returns the selector of the zone's pods: by default the names a
+// StatefulSet gives its pods (<statefulSet>-<ordinal>), which hold whatever
+// labels the deployment tool sets (Grafana's jsonnet sets name=<statefulSet>,
+// its Helm chart name=ingester-<zone> on a StatefulSet named
+// <release>-ingester-<zone>).
 func (s *Spec) pods() podaccess.Selector {
 	if s.Pods != (podaccess.Selector{}) {
 		return s.Pods
 	}
-	return podaccess.Selector{Labels: "name=" + s.StatefulSet}
+	return podaccess.Selector{Names: regexp.QuoteMeta(s.StatefulSet) + "-[0-9]+"}
 }
 
 // memberRE matches the ring instance IDs of the zone's pods.

@@ -412,3 +412,29 @@ func TestAWindowEndingAtAnyPollOfAZoneShutdownLeavesItResumable(t *testing.T) {
 		})
 	}
 }
+
+// TestTheZonesPodsAreTheStatefulSetsWhateverTheirLabels: Grafana's Helm
+// chart names a zone's StatefulSet mimir-ingester-zone-a and labels its pods
+// name=ingester-zone-a, so a default selector of name=<statefulSet> found
+// none of them. The StatefulSet's pods are found by the names it gives them.
+func TestTheZonesPodsAreTheStatefulSetsWhateverTheirLabels(t *testing.T) {
+	tz := newTestZone(t, nil)
+	ctx := context.Background()
+	pods := tz.fc.CoreV1().Pods("mimir")
+	for _, name := range []string{"ingester-zone-a-0", "ingester-zone-a-1"} {
+		p, err := pods.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Labels = map[string]string{"app.kubernetes.io/component": "ingester", "name": "zone-a-as-a-chart-labels-it"}
+		if _, err := pods.Update(ctx, p, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tz.zone.Apply(ctx, tz.p); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if got := strings.Join(tz.f.calls, "\n"); !strings.Contains(got, "ingester-zone-a-1 flush") || !strings.HasSuffix(got, "ingester-zone-a scale 0") {
+		t.Errorf("calls:\n%s\nwant both pods flushed, then the scale-down", got)
+	}
+}
