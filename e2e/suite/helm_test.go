@@ -24,7 +24,7 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
 )
 
-// TestHelmReleaseLosesNoSample installs Grafana's mimir-distributed chart
+// helmReleaseLosesNoSample (a part of TestIngesterZoneShutdownLosesNoSample) installs Grafana's mimir-distributed chart
 // of the Mimir 3.0.5 module (the commit bin/mimir3 is built from) with
 // Helm's own install action (e2e/helm/values-3x.yaml: subcharts, gateway
 // and Kafka off, S3 on a Versity gateway, one pod per zone) and, under
@@ -36,8 +36,7 @@ import (
 // tracker in the way. Every acknowledged sample must be read back, helm
 // history must show one revision per step, and the release's diff must be
 // empty after the plan.
-func TestHelmReleaseLosesNoSample(t *testing.T) {
-	t.Parallel()
+func helmReleaseLosesNoSample(t *testing.T) {
 	const ns, releaseName = "e2e-helm", "mimir"
 	// mimirctl writes mimirctl-values.yaml beside the last values file:
 	// copies, so that the run writes no file into the repository.
