@@ -24,8 +24,9 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
 )
 
-// helmReleaseLosesNoSample (a part of TestIngesterZoneShutdownLosesNoSample) installs Grafana's mimir-distributed chart
-// of the Mimir 3.0.5 module (the commit bin/mimir3 is built from) with
+// helmReleaseLosesNoSample (run by TestIngesterZoneShutdownLosesNoSample)
+// installs Grafana's mimir-distributed chart of the Mimir 3.0.5 module (the
+// commit bin/mimir3 is built from) with
 // Helm's own install action (e2e/helm/values-3x.yaml: subcharts, gateway
 // and Kafka off, S3 on a Versity gateway, one pod per zone) and, under
 // continuous writes and queries, runs through the Helm release
