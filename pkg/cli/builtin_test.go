@@ -50,6 +50,32 @@ func TestBuiltinPlansShowAsGolden(t *testing.T) {
 	}
 }
 
+// TestPlansShowAsAHelmRunShowsIt: with --environment helm, plans show
+// prints the gates with the parameters' Helm defaults and only the
+// helmValues actions, as a run with --chart binds them; a Tanka-only plan
+// is refused with its reason.
+func TestPlansShowAsAHelmRunShowsIt(t *testing.T) {
+	show := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		f := NewFactory(IOStreams{Out: &out, ErrOut: &errOut, In: strings.NewReader("")}, plans.FS)
+		err := Run(context.Background(), f, append([]string{"plans", "show"}, args...))
+		return out.String(), err
+	}
+	out, err := show("ha-tracker-kv-to-memberlist", "--environment", "helm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `HA tracker: pods matching "app.kubernetes.io/component=distributor"`) || strings.Contains(out, `"name=distributor"`) {
+		t.Errorf("the gates do not select the chart's distributors:\n%s", out)
+	}
+	if !strings.Contains(out, "action helmValues") || strings.Contains(out, "action jsonnet") {
+		t.Errorf("want the helmValues actions only:\n%s", out)
+	}
+	if _, err := show("read-write-to-microservices", "--environment", "helm"); err == nil || !strings.Contains(err.Error(), "never had it") {
+		t.Errorf("a Tanka-only plan shown as a Helm run: %v, want the plan's reason", err)
+	}
+}
+
 // TestBuiltinPlansVaryWithTheirParameters checks the parameters that change
 // a plan's shape.
 func TestBuiltinPlansVaryWithTheirParameters(t *testing.T) {

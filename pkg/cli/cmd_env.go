@@ -140,9 +140,6 @@ type CompareOptions struct {
 	// Env is --env: compare this rendered environment ("": the live
 	// cluster).
 	Env string
-	// Chart is --chart (hidden), refused with the reason: a Helm release
-	// has no read-write components to compare.
-	Chart string
 }
 
 // NewCmdCompare builds `mimirctl compare`. runF runs the parsed command
@@ -153,6 +150,9 @@ func NewCmdCompare(f *Factory, runF func(ctx context.Context, opts *CompareOptio
 	if runF == nil {
 		runF = runCompare
 	}
+	// The Helm flags, hidden: a Helm user passing them is told why compare
+	// does not take them, instead of "unknown flag".
+	var helm HelmFlags
 	cmd := &cobra.Command{
 		Use:   "compare",
 		Short: "Compare each microservice with the read-write component that takes over its work (.spec)",
@@ -163,15 +163,17 @@ clusters only: the mimir-distributed Helm chart never had read-write mode, so a 
 (use diff --chart to compare a release with the cluster).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Chart != "" {
+			if helm.Chart != "" || helm.Release != "" || len(helm.Values) > 0 {
 				return flagError("compare --chart: compare pairs microservices with the read-write components that take over their work, and the mimir-distributed chart never had read-write mode, so a Helm release has none; diff --chart CHART --release NAME compares the release with the cluster")
 			}
 			return runF(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Env, "env", "", "compare the rendered environment instead of the live cluster")
-	cmd.Flags().StringVar(&opts.Chart, "chart", "", "refused: a Helm release has no read-write components")
-	_ = cmd.Flags().MarkHidden("chart")
+	helm.add(cmd.Flags(), false)
+	for _, name := range []string{"chart", "release", "values", "kube-version", "api-versions"} {
+		_ = cmd.Flags().MarkHidden(name)
+	}
 	return cmd
 }
 

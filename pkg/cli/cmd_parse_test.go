@@ -100,12 +100,14 @@ func TestNewCmdPlansShowParses(t *testing.T) {
 		checkFactory(t, o.Factory, f)
 		o.Factory, o.params = nil, nil
 	}, map[string]parseCase[PlansShowOptions]{
-		"plan only": {args: []string{"demo"}, want: PlansShowOptions{Plan: "demo", Params: map[string]string{}}},
-		"a path":    {args: []string{"./plans/mine"}, want: PlansShowOptions{Plan: "./plans/mine", Params: map[string]string{}}},
-		"params":    {args: []string{"demo", "-p", "replicas=5", "--param", "zones=a,b"}, want: PlansShowOptions{Plan: "demo", Params: map[string]string{"replicas": "5", "zones": "a,b"}}},
-		"no plan":   {args: nil, wantErr: "accepts 1 arg(s), received 0"},
-		"bad param": {args: []string{"demo", "-p", "replicas"}, wantErr: `--param "replicas": write it as name=value`},
-		"no --env":  {args: []string{"demo", "--env", "x"}, wantErr: "unknown flag: --env"},
+		"plan only":              {args: []string{"demo"}, want: PlansShowOptions{Plan: "demo", Params: map[string]string{}}},
+		"a path":                 {args: []string{"./plans/mine"}, want: PlansShowOptions{Plan: "./plans/mine", Params: map[string]string{}}},
+		"params":                 {args: []string{"demo", "-p", "replicas=5", "--param", "zones=a,b"}, want: PlansShowOptions{Plan: "demo", Params: map[string]string{"replicas": "5", "zones": "a,b"}}},
+		"no plan":                {args: nil, wantErr: "accepts 1 arg(s), received 0"},
+		"bad param":              {args: []string{"demo", "-p", "replicas"}, wantErr: `--param "replicas": write it as name=value`},
+		"no --env":               {args: []string{"demo", "--env", "x"}, wantErr: "unknown flag: --env"},
+		"as a Helm run shows it": {args: []string{"demo", "--environment", "helm"}, want: PlansShowOptions{Plan: "demo", Params: map[string]string{}, Environment: "helm"}},
+		"an unknown environment": {args: []string{"demo", "--environment", "argo"}, wantErr: `--environment "argo": want tanka or helm`},
 	})
 }
 
@@ -152,10 +154,11 @@ func TestNewCmdCompareParses(t *testing.T) {
 		checkFactory(t, o.Factory, f)
 		o.Factory = nil
 	}, map[string]parseCase[CompareOptions]{
-		"live cluster": {args: nil, want: CompareOptions{}},
-		"environment":  {args: []string{"--env", "environments/mimir"}, want: CompareOptions{Env: "environments/mimir"}},
-		"an argument":  {args: []string{"distributor"}, wantErr: `unknown command "distributor" for "compare"`},
-		"a Helm chart": {args: []string{"--chart", "mimir-distributed"}, wantErr: "the mimir-distributed chart never had read-write mode"},
+		"live cluster":              {args: nil, want: CompareOptions{}},
+		"environment":               {args: []string{"--env", "environments/mimir"}, want: CompareOptions{Env: "environments/mimir"}},
+		"an argument":               {args: []string{"distributor"}, wantErr: `unknown command "distributor" for "compare"`},
+		"a Helm chart":              {args: []string{"--chart", "mimir-distributed"}, wantErr: "the mimir-distributed chart never had read-write mode"},
+		"a Helm user's usual flags": {args: []string{"--chart", "c", "--release", "mimir", "-f", "v.yaml"}, wantErr: "the mimir-distributed chart never had read-write mode"},
 	})
 }
 

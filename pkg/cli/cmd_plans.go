@@ -63,6 +63,11 @@ type PlansShowOptions struct {
 	// Params are the plan parameters given (--param/-p name=value,
 	// parsed); the others are shown unbound.
 	Params map[string]string
+	// Environment is --environment: show the plan as a run on that kind
+	// of environment (plan.EnvironmentTanka or plan.EnvironmentHelm) runs
+	// it, with its parameters' defaults for that kind and only its
+	// actions; "" shows every action and the general defaults.
+	Environment string
 
 	params []string // --param as typed
 }
@@ -88,10 +93,16 @@ not given with -p are shown as <required>, and as <NAME> where the steps use the
 				return err
 			}
 			opts.Params = raw
+			switch opts.Environment {
+			case "", plan.EnvironmentTanka, plan.EnvironmentHelm:
+			default:
+				return flagError("--environment %q: want %s or %s", opts.Environment, plan.EnvironmentTanka, plan.EnvironmentHelm)
+			}
 			return runF(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringArrayVarP(&opts.params, "param", "p", nil, "plan parameter as name=value")
+	cmd.Flags().StringVar(&opts.Environment, "environment", "", "show the plan as it runs on a "+plan.EnvironmentTanka+" or "+plan.EnvironmentHelm+" environment (--env or --chart): that kind's parameter defaults and actions only")
 	return cmd
 }
 
@@ -99,8 +110,11 @@ not given with -p are shown as <required>, and as <NAME> where the steps use the
 // unbound) and prints it: as JSON with -o json, for people otherwise.
 func runPlansShow(_ context.Context, opts *PlansShowOptions) error {
 	f := opts.Factory
-	p, err := f.LoadPlanWith(opts.Plan, plan.LoadOptions{Params: opts.Params, Unbound: true})
+	p, err := f.LoadPlanWith(opts.Plan, plan.LoadOptions{Params: opts.Params, Unbound: true, Environment: opts.Environment})
 	if err != nil {
+		return err
+	}
+	if p, err = p.ForEnvironment(opts.Environment); err != nil {
 		return err
 	}
 	if f.Output == "json" {
@@ -192,6 +206,8 @@ func renderPlan(w io.Writer, p *plan.Plan, s progress.Style) {
 			fmt.Fprintf(w, " (%s)", p.EnvironmentReason)
 		}
 		fmt.Fprintln(w)
+	} else {
+		fmt.Fprintln(w, "Environments: any (its steps change no environment file)")
 	}
 	for _, n := range p.Notes {
 		fmt.Fprintf(w, "%s %s\n", s.Yellow("Note:"), n)

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
+	"github.com/mimirctl/mimirctl/pkg/helmenv"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -52,7 +53,8 @@ With --chart, the environment is a Helm release, rendered in-process as helm tem
 chart (a directory or .tgz, its subcharts in charts/), --release, the namespace (--namespace or the
 kubeconfig context's), the values files in -f order, and last the overlay mimirctl-values.yaml that plan
 steps write: the last -f file when it has that name, otherwise that file beside the last -f file.
-Hooks (helm test pods) are not printed. --kube-version and --api-versions are the capabilities the
+Hooks (the chart's helm test Job among them) are not printed: the output is what an install or upgrade
+applies, which helm template prints before the hooks. --kube-version and --api-versions are the capabilities the
 templates see (default: the Kubernetes version mimirctl is built for and Helm's default API versions).
 Nothing is read from or written to the cluster.`,
 		Args: cobra.NoArgs,
@@ -67,7 +69,7 @@ Nothing is read from or written to the cluster.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Env, "env", "", "Tanka environment directory")
-	cmd.Flags().BoolVar(&opts.WithoutOverlay, "without-overlay", false, "render with an empty "+tanka.OverlayFile+" instead of the file on disk")
+	cmd.Flags().BoolVar(&opts.WithoutOverlay, "without-overlay", false, "render with an empty overlay ("+tanka.OverlayFile+", or "+helmenv.OverlayFile+" with --chart) instead of the file on disk")
 	cmd.Flags().BoolVar(&opts.AsApplied, "as-applied", false, "add the labels mimirctl's apply sets on every object")
 	opts.add(cmd.Flags(), false)
 	return cmd
