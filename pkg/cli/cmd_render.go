@@ -9,8 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/helmenv"
+	"github.com/mimirctl/mimirctl/pkg/mimirctl"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
