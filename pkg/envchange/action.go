@@ -218,6 +218,12 @@ func (a *jsonnetAction) Apply(ctx context.Context, p plan.Progress) error {
 			return err
 		}
 	}
+	if len(changed) == 0 && !a.spec.NoRollout {
+		// A run stopped (window, kill) after the apply but before its
+		// rollouts ended: Check requires them done, so the step is done
+		// only once they are, not as soon as nothing is left to apply.
+		return a.waitRollouts(ctx, p, workloadsOf(objs))
+	}
 	return nil
 }
 

@@ -196,3 +196,42 @@ func TestAPruneOfAStatefulSetWithPodsIsRefused(t *testing.T) {
 		t.Errorf("reports: %q", p.Reports)
 	}
 }
+
+// A run stopped after its apply but before its rollouts ended: the next
+// run's Apply finds nothing to apply and must still wait for the rollouts,
+// which Check requires, before the step counts as done (the read-write
+// round trip's last step was reported done mid-rollout after a window
+// ended inside it).
+func TestAResumedApplyWaitsForTheRolloutsItsFirstRunStarted(t *testing.T) {
+	env := zonesEnv(t)
+	srv, err := kubefake.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := "- id: a\n  title: A\n  actions:\n    - jsonnet: {config: {ingester_flag: new}}\n"
+	o, err := tanka.ReadOverlay(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Config = map[string]any{"ingester_flag": "new"}
+	if err := tanka.WriteOverlay(env, o); err != nil {
+		t.Fatal(err)
+	}
+	applyAsMimirctl(t, env, srv) // the first run's apply
+	typed := fake.NewClientset(testkit.StatefulSet("ingester-zone-a", testkit.Replicas(0)), testkit.StatefulSet("ingester-zone-b", testkit.Replicas(0)))
+	var mu sync.Mutex
+	gets := 0
+	typed.PrependReactor("get", "statefulsets", func(clienttesting.Action) (bool, runtime.Object, error) {
+		mu.Lock()
+		gets++
+		mu.Unlock()
+		return false, nil, nil
+	})
+	a := zonesAction(t, env, step, Deps{Kube: typed, Dynamic: srv.Dynamic(), Mapper: srv.Mapper(), Namespace: "mimir"})
+	if err := a.Apply(context.Background(), &testkit.Progress{}); err != nil {
+		t.Fatal(err)
+	}
+	if gets == 0 {
+		t.Error("Apply found nothing to apply and returned without reading the rollouts")
+	}
+}
