@@ -102,10 +102,16 @@ func (s *Spec) pods() podaccess.Selector {
 	if s.Pods != (podaccess.Selector{}) {
 		return s.Pods
 	}
-	return podaccess.Selector{Names: regexp.QuoteMeta(s.StatefulSet) + "-[0-9]+"}
+	return podaccess.Selector{Names: s.podNames()}
+}
+
+// podNames is the regular expression of the names the StatefulSet gives its
+// pods (<statefulSet>-<ordinal>), which are also their ring instance IDs.
+func (s *Spec) podNames() string {
+	return regexp.QuoteMeta(s.StatefulSet) + "-[0-9]+"
 }
 
 // memberRE matches the ring instance IDs of the zone's pods.
 func (s *Spec) memberRE() *regexp.Regexp {
-	return regexp.MustCompile("^" + regexp.QuoteMeta(s.StatefulSet) + `-[0-9]+$`)
+	return regexp.MustCompile("^(?:" + s.podNames() + ")$")
 }

@@ -185,18 +185,8 @@ func (g *MemberlistGate) Evaluate(ctx context.Context) verdict.Observation {
 		default:
 			var foreign, others []mimirapi.MemberlistMember
 			o, foreign, others = g.judge(r.Value, own, inNamespace)
-			for _, m := range foreign {
-				if !seen[m.Name] {
-					seen[m.Name] = true
-					unknown = append(unknown, m)
-				}
-			}
-			for _, m := range others {
-				if !seen[m.Name] {
-					seen[m.Name] = true
-					outside = append(outside, m)
-				}
-			}
+			unknown = appendUnseen(unknown, foreign, seen)
+			outside = appendUnseen(outside, others, seen)
 		}
 		obs = append(obs, gate.PodObservation{Pod: r.Target.Name, Observation: o})
 	}
@@ -218,6 +208,18 @@ func (g *MemberlistGate) Evaluate(ctx context.Context) verdict.Observation {
 			len(unknown), memberNames(unknown))}, out.Details...)
 	}
 	return out
+}
+
+// appendUnseen appends to list the members of ms not in seen, marking them
+// seen, so that a member every pod lists is reported once.
+func appendUnseen(list, ms []mimirapi.MemberlistMember, seen map[string]bool) []mimirapi.MemberlistMember {
+	for _, m := range ms {
+		if !seen[m.Name] {
+			seen[m.Name] = true
+			list = append(list, m)
+		}
+	}
+	return list
 }
 
 // namespaceMembers lists the pods of the gate's namespace and returns
