@@ -104,7 +104,8 @@ func (e *RefusedError) Error() string {
 // Check scrapes every selected pod and returns a *RefusedError when one
 // exposes the series, cannot be read, or when no pod is selected at all;
 // nil when every selected pod runs without it. Ended pods (Succeeded,
-// Failed) run nothing and are left out. Only d's Kube, Namespace and Pods
+// Failed) run nothing and are left out, and so are pods selected by port
+// name alone that are not Mimir processes (podmetrics.PodScan.NotMimir). Only d's Kube, Namespace and Pods
 // are used.
 func (s *RefuseWhileSpec) Check(ctx context.Context, d gate.Deps) error {
 	sel, err := podmetrics.ParseSelector(s.Series)
@@ -119,7 +120,7 @@ func (s *RefuseWhileSpec) Check(ctx context.Context, d gate.Deps) error {
 	rolling := map[string]bool{}
 	seen := 0
 	for _, p := range scan {
-		if p.Ended {
+		if p.Ended || p.NotMimir {
 			continue
 		}
 		seen++

@@ -39,6 +39,13 @@ type Selector struct {
 	PortName string `yaml:"portName,omitempty" json:"portName,omitempty"`
 }
 
+// ByPortNameAlone reports a selection of every pod of the namespace with a
+// container port named PortName, whatever its labels and name: "every
+// Mimir pod", which may also select other pods that name a port so.
+func (s Selector) ByPortNameAlone() bool {
+	return s.Labels == "" && s.Names == "" && s.PortName != ""
+}
+
 // Validate reports a selector that selects nothing by construction or does not
 // parse.
 func (s Selector) Validate() error {

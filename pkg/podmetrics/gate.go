@@ -117,8 +117,12 @@ func (g *Gate) evaluateRolledOut(ctx context.Context) verdict.Observation {
 		return verdict.Inconclusivef("%s %s: cannot select pods: %v", g.sel, g.spec.Condition.Describe(), err)
 	}
 	obs := make([]gate.PodObservation, 0, len(scan))
+	var leftOut []string
 	for _, p := range scan {
-		if p.Ended {
+		if p.NotMimir {
+			leftOut = append(leftOut, fmt.Sprintf("%s left out: it has a port named %s but no /metrics page, so it is not a Mimir process", p.Pod, g.spec.Pods.PortName))
+		}
+		if p.Ended || p.NotMimir {
 			continue
 		}
 		var o verdict.Observation
@@ -146,5 +150,5 @@ func (g *Gate) evaluateRolledOut(ctx context.Context) verdict.Observation {
 	}
 	out := gate.CombinePods(g.spec.Pods, g.spec.MinPods, "meet it", obs)
 	out.Summary = fmt.Sprintf("%s %s: %s", g.sel, g.spec.Condition.Describe(), out.Summary)
-	return out
+	return out.WithDetails(leftOut...)
 }

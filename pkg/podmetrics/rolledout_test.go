@@ -61,6 +61,12 @@ func TestRolledOutGate(t *testing.T) {
 		{"an old pod still on the multi KV store fails", func(t *testing.T) []gatetest.Pod {
 			return []gatetest.Pod{ingesterPod("ingester-0", "old", gatetest.Pod{Server: metricsServer(t, "3.0.5", "metrics-multikv-switched.txt")})}
 		}, verdict.Fail, "ingester-0: old revision (StatefulSet ingester)"},
+		// The mimir-distributed chart's nginx gateway names its port
+		// http-metrics too, and has no /metrics page.
+		{"a pod without a /metrics page is not a Mimir pod", func(t *testing.T) []gatetest.Pod {
+			gateway := gatetest.Pod{Name: "mimir-gateway-5d8f7", Labels: map[string]string{"app.kubernetes.io/component": "gateway"}, Server: gatetest.FakeMimir(t, nil)}
+			return []gatetest.Pod{ingesterPod("ingester-0", "new", noMultiKV(t)), gateway}
+		}, verdict.Pass, "mimir-gateway-5d8f7 left out: it has a port named http-metrics but no /metrics page"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,5 +79,21 @@ func TestRolledOutGate(t *testing.T) {
 				t.Fatalf("got %s, want %s with %q", obs, tt.want, tt.wantDetail)
 			}
 		})
+	}
+}
+
+// Pods selected by labels are the plan's claim: one without a /metrics
+// page cannot be judged, whatever it is.
+func TestRolledOutGateLabelledPodWithoutMetrics(t *testing.T) {
+	zero := 0.0
+	spec := Spec{Pods: podaccess.Selector{Labels: "name=ingester"}, Series: "cortex_multikv_primary_store", RolledOut: true,
+		Condition: gate.Condition{Of: gate.OfCount, Op: gate.OpEQ, Threshold: &zero, OnEmpty: gate.OutcomePass}}
+	pod := ingesterPod("ingester-0", "new", gatetest.Pod{Server: gatetest.FakeMimir(t, nil)})
+	g, err := New(spec, gatetest.FakeClusterWith(t, time.Now(), []runtime.Object{ingesterSet()}, pod))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obs := g.Evaluate(context.Background()); obs.Verdict != verdict.Inconclusive || !strings.Contains(obs.String(), "no /metrics page (404)") {
+		t.Fatalf("got %s, want inconclusive naming the missing page", obs)
 	}
 }

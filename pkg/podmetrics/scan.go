@@ -2,6 +2,7 @@ package podmetrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -19,15 +20,24 @@ type PodScan struct {
 	Samples []gate.Sample
 	// Err is why the pod could not be scraped: not running (pending,
 	// terminating, no pod IP) or the scrape failed. Nil for an ended pod,
-	// which is not scraped.
+	// which is not scraped, and for a pod that is NotMimir.
 	Err error
+	// NotMimir is a pod selected by port name alone that answers 404 on
+	// /metrics: not a Mimir process (Mimir always serves it), e.g. the
+	// mimir-distributed chart's nginx gateway, whose port is named
+	// http-metrics too. Callers leave it out.
+	NotMimir bool
 }
+
+// ErrNoMetricsPage is a pod's 404 on /metrics.
+var ErrNoMetricsPage = errors.New("no /metrics page (404)")
 
 // ScanPods scrapes sel's series from every pod d.Namespace's sel selects
 // that has not ended (at most gate.MaxParallel at a time) and says where
 // each pod stands in its rollout (kube.PodRollouts). The result is in pod
 // name order. The error is about listing the pods or reading their owners;
-// scrape errors are per pod.
+// scrape errors are per pod. With pods selected by port name alone, a pod
+// without a /metrics page is NotMimir.
 func ScanPods(ctx context.Context, d gate.Deps, pods podaccess.Selector, sel Selector) ([]PodScan, error) {
 	if d.Kube == nil || d.Pods == nil {
 		return nil, fmt.Errorf("select %s: built without a Kubernetes client or pod access", pods)
@@ -59,6 +69,9 @@ func ScanPods(ctx context.Context, d gate.Deps, pods podaccess.Selector, sel Sel
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			out[i].Samples, out[i].Err = Scrape(ctx, d.Pods, t, sel)
+			if errors.Is(out[i].Err, ErrNoMetricsPage) && pods.ByPortNameAlone() {
+				out[i].Err, out[i].NotMimir = nil, true
+			}
 		}()
 	}
 	wg.Wait()

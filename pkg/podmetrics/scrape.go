@@ -31,6 +31,9 @@ func Scrape(ctx context.Context, d podaccess.Doer, t podaccess.Target, sel Selec
 		return nil, fmt.Errorf("scrape pod %s: %w", t, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, fmt.Errorf("scrape pod %s: %w", t, ErrNoMetricsPage)
+	}
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
 		return nil, fmt.Errorf("scrape pod %s: status %d: %s", t, resp.StatusCode, strings.TrimSpace(string(b)))
