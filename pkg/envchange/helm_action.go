@@ -100,7 +100,7 @@ func (a *helmAction) notInstalled() error {
 
 // Apply writes the values file and makes the release match it. Before
 // the file is written (once it holds the change, that is already out):
-// refuseWhile, the check of what the upgrade would do (see refuseUpgrade)
+// refuseWhile, requireRingStores, the check of what the upgrade would do (see refuseUpgrade)
 // and the warning for a change that renders no different object. Direct
 // mode then upgrades the release through Helm's SDK (one new revision,
 // see helmenv.Environment.Upgrade; none when the file already held the
@@ -113,9 +113,17 @@ func (a *helmAction) Apply(ctx context.Context, p plan.Progress) error {
 		return err
 	}
 	next := a.spec.ApplyTo(file)
-	if !a.spec.AppliedIn(file) && a.spec.RefuseWhile != nil {
-		if err := a.spec.RefuseWhile.Check(ctx, gate.Deps{Kube: a.d.Kube, Namespace: a.d.Namespace, Pods: a.d.Pods, Now: a.d.Now}); err != nil {
-			return err
+	if !a.spec.AppliedIn(file) {
+		deps := gate.Deps{Kube: a.d.Kube, Namespace: a.d.Namespace, Pods: a.d.Pods, Now: a.d.Now}
+		if a.spec.RefuseWhile != nil {
+			if err := a.spec.RefuseWhile.Check(ctx, deps); err != nil {
+				return err
+			}
+		}
+		if a.spec.RequireRingStores != nil {
+			if err := a.spec.RequireRingStores.Check(ctx, deps); err != nil {
+				return err
+			}
 		}
 	}
 	d, err := a.desired(ctx, next)

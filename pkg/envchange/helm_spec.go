@@ -40,6 +40,10 @@ type HelmValuesSpec struct {
 	// RefuseWhile, when set, leaves the values file alone while a pod
 	// still exposes its series (see kvmigrate.RefuseWhileSpec).
 	RefuseWhile *kvmigrate.RefuseWhileSpec `yaml:"refuseWhile,omitempty" json:"refuseWhile,omitempty"`
+	// RequireRingStores, when set, leaves the values file alone unless
+	// the selected pods run exactly the listed rings on the store (see
+	// kvmigrate.RingStoresSpec).
+	RequireRingStores *kvmigrate.RingStoresSpec `yaml:"requireRingStores,omitempty" json:"requireRingStores,omitempty"`
 }
 
 var (
@@ -72,6 +76,9 @@ func (s *HelmValuesSpec) Validate() error {
 	if s.RefuseWhile != nil {
 		errs = append(errs, s.RefuseWhile.Validate())
 	}
+	if s.RequireRingStores != nil {
+		errs = append(errs, s.RequireRingStores.Validate())
+	}
 	return errors.Join(errs...)
 }
 
@@ -87,6 +94,9 @@ func (s *HelmValuesSpec) Describe() string {
 	d := "helm values: " + strings.Join(parts, ", ")
 	if s.RefuseWhile != nil {
 		d += "; " + s.RefuseWhile.Describe()
+	}
+	if s.RequireRingStores != nil {
+		d += "; " + s.RequireRingStores.Describe()
 	}
 	return d
 }

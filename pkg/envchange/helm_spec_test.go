@@ -2,13 +2,23 @@ package envchange
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes/fake"
 	"sigs.k8s.io/yaml"
+
+	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
+	"github.com/mimirctl/mimirctl/pkg/helmenv"
+	"github.com/mimirctl/mimirctl/pkg/kvmigrate"
+	"github.com/mimirctl/mimirctl/pkg/mimir"
+	"github.com/mimirctl/mimirctl/pkg/podaccess"
 )
 
 func values(t *testing.T, s string) map[string]any {
@@ -124,5 +134,36 @@ func TestHelmUpgradeRefusesToRestartTwoZonesAtOnce(t *testing.T) {
 	a.d.External = true
 	if err := a.refuseUpgrade(ctx, &HelmDesired{}, rolling); err != nil {
 		t.Errorf("external mode: %v", err)
+	}
+}
+
+// requireRingStores is checked before the values file is written: pods
+// whose rings are not the listed ones on the store refuse the change and
+// leave the file as it was; once the file holds the change (a resumed
+// step), the pods are not asked again.
+func TestHelmValuesRequireRingStoresBeforeTheFileChanges(t *testing.T) {
+	dir := t.TempDir()
+	env := &HelmEnvironment{Env: &helmenv.Environment{Chart: dir, Release: "mimir", Namespace: "mimir", ValuesFiles: []string{filepath.Join(dir, "values.yaml")}}}
+	memberlistRings := "ingester:\n    ring:\n        kvstore: {store: memberlist}\n"
+	pod := gatetest.Pod{Name: "ingester-0", Labels: map[string]string{"app": "mimir"},
+		Server: gatetest.FakeMimir(t, map[string]gatetest.Route{mimir.PathConfig: {Body: memberlistRings}})}
+	gd := gatetest.FakeCluster(t, time.Now(), pod)
+	spec := &HelmValuesSpec{
+		Set:               values(t, "mimir: {structuredConfig: {ingester: {ring: {kvstore: {store: multi}}}}}"),
+		RequireRingStores: &kvmigrate.RingStoresSpec{Pods: podaccess.Selector{Labels: "app=mimir"}, Store: kvmigrate.Consul, Rings: []string{"ingester.ring"}},
+	}
+	a := &helmAction{spec: spec, env: env, d: Deps{Helm: env, Kube: gd.Kube, Namespace: gd.Namespace, Pods: gd.Pods, Now: time.Now}}
+	var refused *kvmigrate.RefusedError
+	if err := a.Apply(context.Background(), nil); !errors.As(err, &refused) || !strings.Contains(err.Error(), "ingester.ring runs memberlist, not consul") {
+		t.Fatalf("Apply() = %v, want the refusal naming ingester.ring", err)
+	}
+	if _, err := os.Stat(env.OverlayPath()); !os.IsNotExist(err) {
+		t.Errorf("the refused change wrote %s (%v)", env.OverlayPath(), err)
+	}
+	if err := env.WriteOverlay(spec.ApplyTo(nil), "ring-kv-to-memberlist", "1-enable-multi-kv"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Apply(context.Background(), nil); errors.As(err, &refused) {
+		t.Errorf("Apply() with the change in the file asked the pods again: %v", err)
 	}
 }

@@ -1,23 +1,39 @@
 local m = import 'mimirctl.libsonnet';
 local p = std.extVar('params');
 local jsonnetMode = p.configMode == 'jsonnet';
+local helmMode = p.configMode == 'helm';
 local kvNames = 'kv_name!="distributor-hatracker"';
+local runtimeConfigName = if helmMode then 'runtimeConfig of mimirctl-values.yaml' else 'the runtime configuration';
 
-// A runtime change: the jsonnet knob, or the multi KV stage (secondary,
-// mirror, switch, primary, removed) whose multi_kv_config mimirctl merges
-// into the runtime-config ConfigMap.
+// Helm: the values that put every ring of the rings parameter on store
+// (its kvstore block, merged into the chart's mimir.structuredConfig), and
+// the runtime multi_kv_config of a stage (the chart's runtimeConfig).
+local nested(path, v) = std.foldr(function(k, acc) { [k]: acc }, std.split(path, '.'), v);
+local ringValues(kvstore) = { mimir: { structuredConfig: std.foldl(
+  function(acc, ring) std.mergePatch(acc, nested(ring, { kvstore: kvstore })), p.rings, {}
+) } };
+local runtimeValues(primary, mirror) = { runtimeConfig: { multi_kv_config: { primary: primary, mirror_enabled: mirror } } };
+
+// A runtime change: the jsonnet knob, the chart's runtimeConfig, or the
+// multi KV stage (secondary, mirror, switch, primary, removed) whose
+// multi_kv_config mimirctl merges into the runtime-config ConfigMap.
 local multiKVStage(stage) = { multiKV: { stage: stage, from: p.oldStore, to: 'memberlist', pods: m.pods(p.ringPods) } };
-local runtimeChange(knobs, stage) =
-  if jsonnetMode then m.jsonnet({ config: knobs, noRollout: true }) else multiKVStage(stage);
+local runtimeChange(knobs, values, stage) =
+  if jsonnetMode then m.jsonnet({ config: knobs, noRollout: true })
+  else if helmMode then m.helmValues({ set: values, noRollout: true })
+  else multiKVStage(stage);
 
-// In runtime mode, where the operator configures the rings by hand, what
-// every ring pod's /config and /runtime_config make its multi KV clients run.
+// Where the rings are not the Mimir jsonnet's (Helm values, or configured
+// by hand), what every ring pod's /config and /runtime_config make its
+// multi KV clients run.
 local configured(name, expect) =
   if jsonnetMode then [] else [{ name: name, multiKV: { pods: m.pods(p.ringPods), expect: expect }, interval: '10s', timeout: '10m' }];
 
-// A change that needs a rollout: the jsonnet knobs, or a manual step.
-local rollout(knobs, instructions) =
+// A change that needs a rollout: the jsonnet knobs, the chart's values, or
+// a manual step.
+local rollout(knobs, helmChange, instructions) =
   if jsonnetMode then { actions: [m.jsonnet({ config: knobs })] }
+  else if helmMode then { actions: [m.helmValues(helmChange)] }
   else { manual: { instructions: instructions } };
 
 local every(name, series, value, pods=p.ringPods, onEmpty=null) =
@@ -40,6 +56,11 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
   etcd and multi KV flags and roll out yourself (manual steps), mimirctl merges multi_kv_config into the
   runtime-config ConfigMap (overrides, key overrides.yaml) and checks every step; set -p ringPods to a selector
   of your ring pods if they do not carry gossip_ring_member=true.
+||| else if helmMode && p.clusterLabel != '' then error |||
+  parameters: clusterLabel needs configMode jsonnet or runtime. The mimir-distributed chart runs memberlist before
+  this plan (its gossip-ring Service, and rings such as Mimir 3's querier.ring on memberlist by default), so a label
+  set during step 1's rollout would split the members it has already; run the plan without clusterLabel, then the
+  memberlist-cluster-label plan, which sets a label without a split.
 ||| else [
   {
     id: '1-enable-multi-kv',
@@ -53,10 +74,16 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
       m.ready('ring-pods-ready', p.ringPods),
       every('primary-is-' + p.oldStore, 'cortex_multikv_primary_store{store="%s",%s}' % [p.oldStore, kvNames], 1),
     ] + configured('configured-' + p.oldStore + '-primary', { primary: p.oldStore, mirror: false }),
-    undo: if jsonnetMode then 'Set multikv_migration_enabled back to false (a rollout).' else 'Configure every ring back to store: %s and roll out every component.' % p.oldStore,
+    undo: if jsonnetMode then 'Set multikv_migration_enabled back to false (a rollout).'
+    else if helmMode then 'Remove the rings\' kvstore settings from mimirctl-values.yaml (your values put them back on %s) and upgrade the release (a rollout).' % p.oldStore
+    else 'Configure every ring back to store: %s and roll out every component.' % p.oldStore,
   } + rollout(
     { multikv_migration_enabled: true, multikv_primary: p.oldStore, multikv_secondary: 'memberlist', memberlist_ring_enabled: true } +
     (if p.clusterLabel == '' then {} else { memberlist_cluster_label: p.clusterLabel }),
+    {
+      set: ringValues({ store: 'multi', multi: { primary: p.oldStore, secondary: 'memberlist' } }),
+      requireRingStores: { pods: mimirPods, store: p.oldStore, rings: p.rings },
+    },
     'Configure every ring (ingester, distributor, store-gateway, compactor, ruler, query-scheduler, alertmanager, overrides-exporter) with store: multi, multi.primary: %s, multi.secondary: memberlist, enable memberlist, and roll out every component.' % p.oldStore
   ),
   {
@@ -64,31 +91,31 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
     title: 'Mirror the rings from %s to memberlist' % p.oldStore,
     why: 'Runtime configuration only: every write to %s is copied to memberlist, so memberlist holds the complete rings before it becomes primary.' % p.oldStore,
     docs: [{ title: 'Step 2: enable mirroring', section: 'multikv_mirror_enabled' }],
-    actions: [runtimeChange({ multikv_mirror_enabled: true }, 'mirror')],
+    actions: [runtimeChange({ multikv_mirror_enabled: true }, runtimeValues(p.oldStore, true), 'mirror')],
     gates: [
       every('mirror-enabled', 'cortex_multikv_mirror_enabled{%s}' % kvNames, 1),
       m.promql('mirror-writes', 'sum(rate(cortex_multikv_mirror_writes_total{%s, %s}[1m]))' % [m.inNamespace, kvNames], '>', 0, forDuration='1m'),
       m.promql('no-mirror-errors', 'sum(increase(cortex_multikv_mirror_write_errors_total{%s, %s}[2m]))' % [m.inNamespace, kvNames], '==', 0, forDuration='1m'),
       { name: 'ring-keys-in-memberlist', memberlist: { pods: m.pods(p.ringPods), keys: p.ringKeys }, interval: '10s', timeout: '5m' },
     ],
-    undo: if jsonnetMode then 'Set multikv_mirror_enabled back to false.' else 'Set multi_kv_config.mirror_enabled back to false in the runtime configuration.',
+    undo: if jsonnetMode then 'Set multikv_mirror_enabled back to false.' else 'Set multi_kv_config.mirror_enabled back to false in ' + runtimeConfigName + '.',
   },
   {
     id: '3-switch-primary',
     title: 'Make memberlist the primary store',
     why: 'Runtime configuration only: rings are read from memberlist, and mirrored back to %s while mirroring is on.' % p.oldStore,
     docs: [{ title: 'Step 3: switch primary and secondary', section: 'multikv_switch_primary_secondary' }],
-    actions: [runtimeChange({ multikv_switch_primary_secondary: true }, 'switch')],
+    actions: [runtimeChange({ multikv_switch_primary_secondary: true }, runtimeValues('memberlist', true), 'switch')],
     gates: [every('primary-is-memberlist', 'cortex_multikv_primary_store{store="memberlist",%s}' % kvNames, 1)],
-    undo: if jsonnetMode then 'Set multikv_switch_primary_secondary back to false (mirroring must still be on).' else 'Set multi_kv_config.primary back to %s in the runtime configuration (mirroring must still be on).' % p.oldStore,
+    undo: if jsonnetMode then 'Set multikv_switch_primary_secondary back to false (mirroring must still be on).' else 'Set multi_kv_config.primary back to %s in %s (mirroring must still be on).' % [p.oldStore, runtimeConfigName],
   },
   {
     id: '4-stop-mirroring',
     title: 'Stop mirroring to %s' % p.oldStore,
     docs: [{ title: 'Step 4: disable mirroring' }],
-    actions: [runtimeChange({ multikv_mirror_enabled: false }, 'primary')],
+    actions: [runtimeChange({ multikv_mirror_enabled: false }, runtimeValues('memberlist', false), 'primary')],
     gates: [every('mirror-disabled', 'cortex_multikv_mirror_enabled{%s}' % kvNames, 0)],
-    undo: if jsonnetMode then 'Set multikv_mirror_enabled back to true.' else 'Set multi_kv_config.mirror_enabled back to true in the runtime configuration.',
+    undo: if jsonnetMode then 'Set multikv_mirror_enabled back to true.' else 'Set multi_kv_config.mirror_enabled back to true in ' + runtimeConfigName + '.',
   },
   {
     id: '5-teardown',
@@ -112,6 +139,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
     undo: 'Not reversible by a setting: run this plan again from step 1 to go back through the multi KV store.',
   } + rollout(
     { multikv_migration_enabled: false, multikv_migration_teardown: true, consul_enabled: p.oldStore == 'consul' },
+    { set: ringValues({ store: 'memberlist' }), remove: ['mimir.structuredConfig.%s.kvstore.multi' % r for r in p.rings] },
     'Configure every ring with store: memberlist (drop multi and %s) and roll out every component; keep multi_kv_config in the runtime configuration until the rollout is complete.' % p.oldStore
   ),
   {
@@ -133,7 +161,9 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
         remove: { config: ['multikv_migration_enabled', 'multikv_migration_teardown', 'multikv_switch_primary_secondary',
                            'multikv_mirror_enabled', 'multikv_primary', 'multikv_secondary'] },
         noRollout: true,
-      } + refuse) else { multiKV: multiKVStage('removed').multiKV + refuse },
+      } + refuse)
+      else if helmMode then m.helmValues({ remove: ['runtimeConfig.multi_kv_config'], noRollout: true } + refuse)
+      else { multiKV: multiKVStage('removed').multiKV + refuse },
     ],
     undo: 'Nothing to undo.',
   },
