@@ -263,6 +263,9 @@ func (e *Environment) Render(ctx context.Context, overlay map[string]any, caps C
 // from caps (DefaultKubeVersion when it has none); includeCRDs puts the
 // chart's crds/ files at the head of the manifest (--include-crds).
 func install(ctx context.Context, ch *chart.Chart, releaseName, namespace string, vals map[string]any, caps Capabilities, includeCRDs bool) (*release.Release, error) {
+	if err := checkDependencies(ch, vals); err != nil {
+		return nil, err
+	}
 	in := action.NewInstall(&action.Configuration{})
 	in.DryRunStrategy = action.DryRunClient
 	in.ReleaseName = releaseName

@@ -2,6 +2,7 @@ package helmenv
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -172,4 +173,58 @@ func keys(objs []*unstructured.Unstructured) []string {
 		out = append(out, o.GetKind()+"/"+o.GetNamespace()+"/"+o.GetName())
 	}
 	return out
+}
+
+// A dependency the values enable but the chart's charts/ directory lacks
+// is named with the value that turns it off, before any template runs
+// (Helm would fail in the first template that includes one of its named
+// templates); disabled ones may be absent, as in the tests' copies of
+// Grafana's chart.
+func TestMissingEnabledDependenciesAreNamed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "parent")
+	files := map[string]string{
+		"Chart.yaml": `apiVersion: v2
+name: parent
+version: 0.1.0
+dependencies:
+  - {name: store, version: 1.0.0, repository: https://charts.example.com, condition: store.enabled}
+  - {name: rollout-operator, alias: rollout_operator, version: 1.0.0, repository: https://charts.example.com, condition: rollout_operator.enabled}
+  - {name: agent, version: 1.0.0, repository: https://charts.example.com, condition: "metaMonitoring.agent.enabled,agent.enabled"}
+  - {name: tagged, version: 1.0.0, repository: https://charts.example.com, tags: [extras]}
+  - {name: present, version: 1.0.0, repository: https://charts.example.com}
+`,
+		"values.yaml":                     "store: {enabled: true}\nrollout_operator: {enabled: false}\nagent: {enabled: true}\ntags: {extras: false}\n",
+		"templates/cm.yaml":               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
+		"charts/present/Chart.yaml":       "apiVersion: v2\nname: present\nversion: 1.0.0\n",
+		"charts/present/templates/x.yaml": "",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := Environment{Chart: dir, Release: "mimir", Namespace: "mimir"}
+	_, err := env.Render(context.Background(), nil, Capabilities{})
+	var missing *MissingDependencyError
+	if !errors.As(err, &missing) {
+		t.Fatalf("Render() = %v, want a *MissingDependencyError", err)
+	}
+	if want := []string{"store (condition: store.enabled)", "agent (condition: agent.enabled)"}; !slices.Equal(missing.Dependencies, want) {
+		t.Errorf("missing %q, want %q", missing.Dependencies, want)
+	}
+	if !strings.Contains(err.Error(), "store.enabled: false, agent.enabled: false") {
+		t.Errorf("error %q does not say how to disable them", err)
+	}
+	off := map[string]any{"store": map[string]any{"enabled": false}, "metaMonitoring": map[string]any{"agent": map[string]any{"enabled": false}}, "tags": map[string]any{"extras": true}}
+	if _, err := env.Render(context.Background(), off, Capabilities{}); !errors.As(err, &missing) || !slices.Equal(missing.Dependencies, []string{"tagged (tags: extras)"}) {
+		t.Errorf("with store and agent off, tag extras on: %v, want only tagged", err)
+	}
+	off["tags"] = map[string]any{"extras": false}
+	if _, err := env.Render(context.Background(), off, Capabilities{}); err != nil {
+		t.Errorf("every absent dependency disabled: %v", err)
+	}
 }

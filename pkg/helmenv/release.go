@@ -210,6 +210,9 @@ func (e *Environment) Upgrade(ctx context.Context, getter genericclioptions.REST
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDependencies(ch, vals); err != nil {
+		return nil, err
+	}
 	driverName, err := storageDriverNamed(os.Getenv("HELM_DRIVER"))
 	if err != nil {
 		return nil, err
