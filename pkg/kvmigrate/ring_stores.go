@@ -39,6 +39,10 @@ type RingStoresSpec struct {
 	// Rings are the rings' paths in Mimir's configuration, without
 	// ".kvstore" (ingester.ring, store_gateway.sharding_ring).
 	Rings []string `yaml:"rings" json:"rings"`
+	// Parameter, when set, is the plan parameter that gives Rings: a
+	// refusal then says how to rerun with the rings the pods run on
+	// Store.
+	Parameter string `yaml:"parameter,omitempty" json:"parameter,omitempty"`
 }
 
 // Validate checks the spec; messages name the field.
@@ -106,6 +110,7 @@ func (s *RingStoresSpec) Check(ctx context.Context, d gate.Deps) error {
 		unknown = append(unknown, "cannot read the rings' stores of "+nr)
 	}
 	byProblem := map[string][]string{}
+	onStore := map[string]bool{}
 	judged := 0
 	for _, r := range sel.Results {
 		if r.Err != nil {
@@ -119,6 +124,11 @@ func (s *RingStoresSpec) Check(ctx context.Context, d gate.Deps) error {
 		for _, p := range s.Problems(r.Value) {
 			byProblem[p] = append(byProblem[p], r.Target.Name)
 		}
+		for _, c := range r.Value {
+			if c.Store == s.Store && c.Path != HATrackerPath {
+				onStore[c.Path] = true
+			}
+		}
 	}
 	if judged == 0 && len(unknown) == 0 {
 		unknown = append(unknown, fmt.Sprintf("none of the %s in namespace %s serves Mimir's /config", s.Pods, d.Namespace))
@@ -131,8 +141,14 @@ func (s *RingStoresSpec) Check(ctx context.Context, d gate.Deps) error {
 		using = append(using, fmt.Sprintf("%s (%s)", p, podList(byProblem[p])))
 	}
 	hint := "wait until every selected pod is running and answers, then resume"
-	if len(using) > 0 {
-		hint = fmt.Sprintf("set the rings parameter to the rings your pods run on %s (a pod's /config shows each ring's kvstore.store), then run the plan again", s.Store)
+	switch {
+	case len(using) > 0 && len(onStore) == 0:
+		hint = fmt.Sprintf("no ring of these pods runs %s alone: there is nothing for this migration to move", s.Store)
+	case len(using) > 0 && s.Parameter != "":
+		hint = fmt.Sprintf("the pods run %s on %s: rerun with -p %s=%s (with --allow-plan-change to continue a run under way)",
+			strings.Join(slices.Sorted(maps.Keys(onStore)), ", "), s.Store, s.Parameter, strings.Join(slices.Sorted(maps.Keys(onStore)), ","))
+	case len(using) > 0:
+		hint = fmt.Sprintf("list the rings your pods run on %s (%s; a pod's /config shows each ring's kvstore.store)", s.Store, strings.Join(slices.Sorted(maps.Keys(onStore)), ", "))
 	}
 	return &RefusedError{Using: using, Unknown: unknown, Because: because, Hint: hint}
 }

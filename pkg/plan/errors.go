@@ -37,6 +37,24 @@ func (e FieldError) Error() string {
 	return b.String()
 }
 
+// parameterErrorPrefix starts the message of a Jsonnet error() with which
+// a plan's step file refuses a combination of parameters, e.g. error
+// 'parameters: oldStore=etcd needs -p configMode=runtime. ...'.
+const parameterErrorPrefix = "parameters:"
+
+// ParameterError is a plan refusing the parameters it was given (its step
+// file's `error 'parameters: ...'`): the user's input is wrong, not the
+// plan, so the message is the plan's own reason without a Jsonnet trace.
+type ParameterError struct {
+	Plan, File string
+	// Msg is the plan's reason, after "parameters:".
+	Msg string
+}
+
+func (e *ParameterError) Error() string {
+	return fmt.Sprintf("plan %s refuses these parameters (%s): %s", e.Plan, e.File, e.Msg)
+}
+
 // ValidationError collects every problem found while loading a plan, so that
 // an author fixes them all in one pass.
 type ValidationError struct {

@@ -43,11 +43,31 @@ func (l *loader) evalJsonnet(file string, src []byte, values ParamValues) (strin
 		}
 		vm.ExtCode(k, string(b))
 	}
+	errs := &keptError{ErrorFormatter: vm.ErrorFormatter}
+	vm.ErrorFormatter = errs
 	out, err := vm.EvaluateAnonymousSnippet(file, string(src))
+	var rt jsonnet.RuntimeError
+	if err != nil && errors.As(errs.last, &rt) {
+		if msg, ok := strings.CutPrefix(rt.Msg, parameterErrorPrefix); ok {
+			return "", &ParameterError{Plan: l.dir, File: file, Msg: strings.TrimSpace(msg)}
+		}
+	}
 	if err != nil {
 		return "", errors.New(strings.TrimSpace(err.Error()))
 	}
 	return out, nil
+}
+
+// keptError is go-jsonnet's error formatter, keeping the error it formats
+// (the VM returns only the text).
+type keptError struct {
+	jsonnet.ErrorFormatter
+	last error
+}
+
+func (k *keptError) Format(err error) string {
+	k.last = err
+	return k.ErrorFormatter.Format(err)
 }
 
 // fsImporter resolves Jsonnet imports inside an fs.FS: relative to the

@@ -106,6 +106,9 @@ func Load(fsys fs.FS, dir string, opts LoadOptions) (*Plan, error) {
 		}
 	}
 	p.Steps = l.readSteps(meta.Steps)
+	if l.refused != nil {
+		return nil, l.refused
+	}
 	l.checkSteps(p)
 	if err := l.errs.errOrNil(); err != nil {
 		return nil, err
@@ -121,6 +124,9 @@ type loader struct {
 	// placeholders are the texts standing for unbound parameters.
 	placeholders []string
 	errs         *ValidationError
+	// refused is a step file's refusal of the parameters, which replaces
+	// every other problem: the plan is fine, its input is not.
+	refused *ParameterError
 }
 
 func (l *loader) readMeta() (*rawPlan, *yaml.Node, *docReader, error) {
@@ -195,6 +201,9 @@ func (l *loader) parse(file string, data []byte, values ParamValues) ([]*yaml.No
 	if strings.HasSuffix(file, ".jsonnet") || strings.HasSuffix(file, ".libsonnet") {
 		r.noLines = true
 		out, err := l.evalJsonnet(file, data, values)
+		if errors.As(err, &l.refused) {
+			return nil, r, err
+		}
 		if err != nil {
 			l.errs.add(FieldError{File: file, Msg: err.Error(), Hint: "fix the Jsonnet error above"})
 			return nil, r, l.errs

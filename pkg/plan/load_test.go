@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -328,5 +329,26 @@ func TestLoadUnboundShowsRequiredParametersAsPlaceholders(t *testing.T) {
 	fsys["u/steps/a.yaml"] = &fstest.MapFile{Data: []byte("id: a\ntitle: A\nactions:\n  - set: {key: '${key}', vaule: '${n}'}\n")}
 	if _, err := plan.Load(fsys, "u", plan.LoadOptions{Registry: plantest.NewRegistry(), Unbound: true}); err == nil || !strings.Contains(err.Error(), `unknown field "vaule"`) {
 		t.Errorf("a typo in a body with placeholders: %v", err)
+	}
+}
+
+// A step file's `error 'parameters: ...'` refuses the user's parameters:
+// the plan's reason alone, without the Jsonnet trace or "is invalid",
+// and before any other problem of the plan.
+func TestAStepFileRefusesItsParameters(t *testing.T) {
+	fsys := fstest.MapFS{
+		"r/plan.yaml": {Data: []byte("name: r\nparameters:\n  - {name: mode, type: string, default: a}\n")},
+		"r/steps/a.jsonnet": {Data: []byte("local p = std.extVar('params');\n" +
+			"if p.mode == 'b' then error 'parameters: mode b needs a label' else if p.mode == 'c' then error 'boom' else [{ id: 'a', title: 'A', wait: { duration: '1m' } }]\n")},
+		"r/steps/b.yaml": {Data: []byte("id: b\ntitle: B\nactions: [{sett: {}}]\n")},
+	}
+	_, err := plan.Load(fsys, "r", plan.LoadOptions{Registry: plantest.NewRegistry(), Params: map[string]string{"mode": "b"}})
+	var refused *plan.ParameterError
+	if !errors.As(err, &refused) || err.Error() != "plan r refuses these parameters (r/steps/a.jsonnet): mode b needs a label" {
+		t.Errorf("mode b: %v (%T), want the plan's refusal alone", err, err)
+	}
+	_, err = plan.Load(fsys, "r", plan.LoadOptions{Registry: plantest.NewRegistry(), Params: map[string]string{"mode": "c"}})
+	if errors.As(err, &refused) || !strings.Contains(err.Error(), "boom") || !strings.Contains(err.Error(), `unknown action kind "sett"`) {
+		t.Errorf("another Jsonnet error: %v, want it among the plan's problems", err)
 	}
 }

@@ -3,7 +3,7 @@ local p = std.extVar('params');
 local jsonnetMode = p.configMode == 'jsonnet';
 local helmMode = p.configMode == 'helm';
 local kvNames = 'kv_name!="distributor-hatracker"';
-local runtimeConfigName = if helmMode then 'runtimeConfig of mimirctl-values.yaml' else 'the runtime configuration';
+local runtimeConfigName = if helmMode then 'runtimeConfig of mimirctl-values.yaml, then upgrade the release with it last (nothing restarts)' else 'the runtime configuration';
 
 // Helm: the values that put every ring of the rings parameter on store
 // (its kvstore block, merged into the chart's mimir.structuredConfig), and
@@ -58,7 +58,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
   of your ring pods if they do not carry gossip_ring_member=true.
 ||| else if helmMode && p.clusterLabel != '' then error |||
   parameters: clusterLabel needs configMode jsonnet or runtime. The mimir-distributed chart runs memberlist before
-  this plan (its gossip-ring Service, and rings such as Mimir 3's querier.ring on memberlist by default), so a label
+  this plan (its gossip-ring Service, and every ring left at Mimir's default store), so a label
   set during step 1's rollout would split the members it has already; run the plan without clusterLabel, then the
   memberlist-cluster-label plan, which sets a label without a split.
 ||| else [
@@ -82,7 +82,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
     (if p.clusterLabel == '' then {} else { memberlist_cluster_label: p.clusterLabel }),
     {
       set: ringValues({ store: 'multi', multi: { primary: p.oldStore, secondary: 'memberlist' } }),
-      requireRingStores: { pods: mimirPods, store: p.oldStore, rings: p.rings },
+      requireRingStores: { pods: mimirPods, store: p.oldStore, rings: p.rings, parameter: 'rings' },
     },
     'Configure every ring (ingester, distributor, store-gateway, compactor, ruler, query-scheduler, alertmanager, overrides-exporter) with store: multi, multi.primary: %s, multi.secondary: memberlist, enable memberlist, and roll out every component.' % p.oldStore
   ),
@@ -107,7 +107,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
     docs: [{ title: 'Step 3: switch primary and secondary', section: 'multikv_switch_primary_secondary' }],
     actions: [runtimeChange({ multikv_switch_primary_secondary: true }, runtimeValues('memberlist', true), 'switch')],
     gates: [every('primary-is-memberlist', 'cortex_multikv_primary_store{store="memberlist",%s}' % kvNames, 1)],
-    undo: if jsonnetMode then 'Set multikv_switch_primary_secondary back to false (mirroring must still be on).' else 'Set multi_kv_config.primary back to %s in %s (mirroring must still be on).' % [p.oldStore, runtimeConfigName],
+    undo: if jsonnetMode then 'Set multikv_switch_primary_secondary back to false (mirroring must still be on).' else 'Set multi_kv_config.primary back to %s (mirroring must still be on) in %s.' % [p.oldStore, runtimeConfigName],
   },
   {
     id: '4-stop-mirroring',
@@ -136,7 +136,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
         consecutive: 2,
       },
     ] + configured('configured-without-multi-kv', 'none'),
-    undo: 'Not reversible by a setting: run this plan again from step 1 to go back through the multi KV store.',
+    undo: 'Not reversible by a setting: the rings run memberlist alone and %s no longer has their current state. Going back is a migration the other way (memberlist primary, %s secondary, mirroring, switch), which this plan does not run.' % [p.oldStore, p.oldStore],
   } + rollout(
     { multikv_migration_enabled: false, multikv_migration_teardown: true, consul_enabled: p.oldStore == 'consul' },
     { set: ringValues({ store: 'memberlist' }), remove: ['mimir.structuredConfig.%s.kvstore.multi' % r for r in p.rings] },
