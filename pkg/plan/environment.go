@@ -1,7 +1,9 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -75,7 +77,11 @@ func (p *Plan) ForEnvironment(kind string) (*Plan, error) {
 		if reason == "" {
 			reason = "its steps are written for " + strings.Join(supported, " and ") + " environments only"
 		}
-		return nil, fmt.Errorf("plan %s does not run on a %s environment: %s (it supports: %s)", p.Name, kind, reason, strings.Join(supported, ", "))
+		msg := fmt.Sprintf("plan %s does not run on a %s environment: %s (it supports: %s)", p.Name, kind, reason, strings.Join(supported, ", "))
+		if given := p.overriddenEnvironmentDefaults(kind); len(given) > 0 {
+			msg += "; these parameters differ from their " + kind + " defaults: " + strings.Join(given, ", ")
+		}
+		return nil, errors.New(msg)
 	}
 	out := *p
 	out.Steps = make([]*Step, len(p.Steps))
@@ -91,6 +97,33 @@ func (p *Plan) ForEnvironment(kind string) (*Plan, error) {
 		out.Steps[i] = &cp
 	}
 	return &out, nil
+}
+
+// overriddenEnvironmentDefaults lists the parameters whose defaults
+// depend on the environment (EnvironmentDefaults for some kind) and whose
+// bound value is not their default for kind, as "-p name=value (default
+// d)": a plan that changes its kind of environment
+// with a parameter (ring-kv-to-memberlist's configMode) is refused for
+// the parameter, not for the environment.
+func (p *Plan) overriddenEnvironmentDefaults(kind string) []string {
+	var out []string
+	for _, prm := range p.Parameters {
+		if len(prm.EnvironmentDefaults) == 0 {
+			continue
+		}
+		d, ok := prm.EnvironmentDefaults[kind]
+		if !ok {
+			d = prm.Default
+		}
+		if d == nil {
+			continue
+		}
+		want, err := prm.normalize(d)
+		if got, bound := p.Values[prm.Name]; err == nil && bound && !reflect.DeepEqual(got, want) {
+			out = append(out, fmt.Sprintf("-p %s=%v (default %v)", prm.Name, got, want))
+		}
+	}
+	return out
 }
 
 // checkEnvironments checks a plan's environment declaration against its

@@ -125,3 +125,29 @@ func TestEnvironmentDefaults(t *testing.T) {
 		}
 	}
 }
+
+// A plan whose kind of environment follows a parameter (ring-kv-to-
+// memberlist's configMode) refused on an environment names the parameters
+// given against their defaults for it.
+func TestEnvironmentRefusalNamesTheParametersThatChoseTheOtherKind(t *testing.T) {
+	fsys := fstest.MapFS{
+		"m/plan.yaml": {Data: []byte("name: m\nparameters:\n  - {name: mode, type: string, default: tanka, environmentDefaults: {helm: helm}}\n  - {name: other, type: string, default: x}\n")},
+		"m/steps/a.jsonnet": {Data: []byte("local p = std.extVar('params');\n" +
+			"[{ id: 'a', title: 'A', actions: [if p.mode == 'helm' then { helmChange: { key: 'h' } } else { tankaChange: { key: 't' } }] }]\n")},
+	}
+	for kind, tc := range map[string]struct {
+		params map[string]string
+		want   string
+	}{
+		plan.EnvironmentHelm:  {map[string]string{"mode": "tanka", "other": "y"}, "(it supports: tanka); these parameters differ from their helm defaults: -p mode=tanka (default helm)"},
+		plan.EnvironmentTanka: {map[string]string{"mode": "helm"}, "(it supports: helm); these parameters differ from their tanka defaults: -p mode=helm (default tanka)"},
+	} {
+		p, err := plan.Load(fsys, "m", plan.LoadOptions{Registry: envRegistry(), Params: tc.params, Environment: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.ForEnvironment(kind); err == nil || !strings.HasSuffix(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want it to end with %q", kind, err, tc.want)
+		}
+	}
+}
