@@ -15,10 +15,17 @@ import (
 // libDir is the directory of a plan tree holding shared Jsonnet libraries.
 const libDir = "lib"
 
+// EnvironmentExtVar is the Jsonnet external variable that holds the kind of
+// environment a plan is loaded for (LoadOptions.Environment: "tanka",
+// "helm", or "" when none was given), so that a step file can refuse
+// parameters that do not fit it.
+const EnvironmentExtVar = "mimirctl.environment"
+
 // evalJsonnet evaluates a Jsonnet step or metadata file. Every parameter is an
 // external variable holding its typed value (std.extVar('zones')), the whole
-// set is std.extVar('params'), and a file whose top level is a function
-// receives them as the top-level argument `params`.
+// set is std.extVar('params'), a file whose top level is a function
+// receives them as the top-level argument `params`, and
+// std.extVar('mimirctl.environment') is the kind of environment.
 func (l *loader) evalJsonnet(file string, src []byte, values ParamValues) (string, error) {
 	vm := jsonnet.MakeVM()
 	vm.Importer(&fsImporter{fsys: l.fsys, roots: []string{path.Dir(file), libDir}, extra: l.opts.LibFS, cache: map[string]jsonnet.Contents{}})
@@ -31,6 +38,7 @@ func (l *loader) evalJsonnet(file string, src []byte, values ParamValues) (strin
 	}
 	vm.ExtCode("params", string(all))
 	vm.TLACode("params", string(all))
+	vm.ExtVar(EnvironmentExtVar, l.opts.Environment)
 	names := make([]string, 0, len(values))
 	for k := range values {
 		names = append(names, k)

@@ -352,3 +352,20 @@ func TestAStepFileRefusesItsParameters(t *testing.T) {
 		t.Errorf("another Jsonnet error: %v, want it among the plan's problems", err)
 	}
 }
+
+// Step files see the kind of environment the plan is loaded for.
+func TestStepFilesSeeTheEnvironmentKind(t *testing.T) {
+	fsys := fstest.MapFS{
+		"e/plan.yaml":       {Data: []byte("name: e\n")},
+		"e/steps/a.jsonnet": {Data: []byte("[{ id: 'a', title: 'on ' + std.extVar('mimirctl.environment'), wait: { duration: '1m' } }]\n")},
+	}
+	for _, kind := range []string{"", plan.EnvironmentTanka, plan.EnvironmentHelm} {
+		p, err := plan.Load(fsys, "e", plan.LoadOptions{Registry: plantest.NewRegistry(), Environment: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Steps[0].Title; got != "on "+kind {
+			t.Errorf("environment %q: title %q", kind, got)
+		}
+	}
+}

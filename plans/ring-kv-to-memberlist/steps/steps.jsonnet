@@ -56,7 +56,11 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
   etcd and multi KV flags and roll out yourself (manual steps), mimirctl merges multi_kv_config into the
   runtime-config ConfigMap (overrides, key overrides.yaml) and checks every step; set -p ringPods to a selector
   of your ring pods if they do not carry gossip_ring_member=true.
-||| else if helmMode && p.clusterLabel != '' then error |||
+||| else if std.extVar('mimirctl.environment') == 'helm' && !helmMode then error |||
+  parameters: configMode=%s on a Helm release: pass -p configMode=helm (its default on Helm). The chart renders its
+  own Mimir configuration and runtime ConfigMap; %s.
+||| % [p.configMode, if jsonnetMode then "the jsonnet knobs do not exist there" else "runtime mode would write a ConfigMap the chart does not read, or that its next upgrade overwrites"]
+else if helmMode && p.clusterLabel != '' then error |||
   parameters: clusterLabel needs configMode jsonnet or runtime. The mimir-distributed chart runs memberlist before
   this plan (its gossip-ring Service, and every ring left at Mimir's default store), so a label
   set during step 1's rollout would split the members it has already; run the plan without clusterLabel, then the
