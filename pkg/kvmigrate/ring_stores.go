@@ -25,11 +25,11 @@ import (
 //
 // It guards the first step of a ring migration where the plan names the
 // rings itself (the Helm chart's mimir.structuredConfig): a listed ring
-// that already runs memberlist would be put behind an empty primary
-// (ingesters that find no ring entry register new tokens), a ring on the
-// old store that is not listed would stay there after the plan, and a
-// listed ring the pods' Mimir does not have (querier.ring before Mimir
-// 3.0) makes every pod refuse its configuration file.
+// that already runs memberlist would be read from a primary that has no
+// copy of it (its clients see no instances until each has registered
+// again), a ring on the old store that is not listed would stay there
+// after the plan, and a listed ring the pods' Mimir does not have
+// (querier.ring in Mimir 2) makes every pod refuse its configuration file.
 type RingStoresSpec struct {
 	// Pods are the pods whose /config is read; {portName: http-metrics} is
 	// every Mimir pod of the namespace.
