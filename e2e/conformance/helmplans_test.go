@@ -333,7 +333,8 @@ func consulRingValues(t *testing.T, rings []string) string {
 // mimir), for a user whose values put the default rings on Consul. Before
 // the plan, step 1's requireRingStores finds exactly its rings on consul in
 // the chart's mimir.yaml (and refuses the chart's defaults, where they run
-// memberlist). After each step, the KV clients of that mimir.yaml with the
+// memberlist), accepts the chart's own container arguments and refuses a
+// ring's store given as extraArgs, which would override the step. After each step, the KV clients of that mimir.yaml with the
 // chart's runtime.yaml are the step's (the multi store with the stage's
 // primary and mirroring, then memberlist alone), every other KV client is
 // as before, and a real Mimir of the chart's version accepts the
@@ -400,6 +401,13 @@ func TestRingKVPlanOnGrafanasChart(t *testing.T) {
 			before := render(env, nil)
 			if problems := guard.Problems(slices.Collect(maps.Values(before.clients))); len(problems) > 0 {
 				t.Errorf("requireRingStores refuses a chart whose values put exactly its rings on consul: %q", problems)
+			}
+			if err := guard.CheckRendered(slices.Collect(maps.Values(before.objects))); err != nil {
+				t.Errorf("requireRingStores refuses the chart's own arguments: %v", err)
+			}
+			flagged := render(env, map[string]any{"ingester": map[string]any{"extraArgs": map[string]any{"ingester.ring.store": "consul"}}})
+			if err := guard.CheckRendered(slices.Collect(maps.Values(flagged.objects))); err == nil || !strings.Contains(err.Error(), "-ingester.ring.store=consul") {
+				t.Errorf("the ingester ring's store as ingester.extraArgs: %v, want it refused", err)
 			}
 			multi := func(primary kvmigrate.Store, mirror bool) kvmigrate.Client {
 				secondary := kvmigrate.Memberlist

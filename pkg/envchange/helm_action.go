@@ -147,7 +147,20 @@ func (a *helmAction) Apply(ctx context.Context, p plan.Progress) error {
 		if err != nil {
 			return err
 		}
-		if w := a.inertWarning(delta); w != "" {
+		w := a.inertWarning(delta)
+		if rs := a.spec.RequireRingStores; rs != nil {
+			// The rings' stores must change in what the pods run: a
+			// values change that renders nothing new, or flags that
+			// override the configuration file, would restart nothing or
+			// everything for nothing, and the step's gates would time out.
+			if w != "" {
+				return fmt.Errorf("refused: %s; the rings' stores would not change", w)
+			}
+			if err := rs.CheckRendered(d.Objects); err != nil {
+				return err
+			}
+		}
+		if w != "" {
 			p.Report("warning: " + w)
 		}
 	}

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/mimirctl/mimirctl/pkg/gate"
 	"github.com/mimirctl/mimirctl/pkg/mimirapi"
@@ -151,6 +154,44 @@ func (s *RingStoresSpec) Check(ctx context.Context, d gate.Deps) error {
 		hint = fmt.Sprintf("list the rings your pods run on %s (%s; a pod's /config shows each ring's kvstore.store)", s.Store, strings.Join(slices.Sorted(maps.Keys(onStore)), ", "))
 	}
 	return &RefusedError{Using: using, Unknown: unknown, Because: because, Hint: hint}
+}
+
+// kvStoreFlag matches a container argument that sets a KV client's store
+// (-<prefix>.store=, -<prefix>.multi.primary=, .multi.secondary=), e.g.
+// -ingester.ring.store=consul: flags override Mimir's configuration file.
+var kvStoreFlag = regexp.MustCompile(`^--?([a-z0-9.-]+)\.(store|multi\.primary|multi\.secondary)=`)
+
+// haTrackerFlags is the HA tracker's flag prefix, whose store is not a
+// ring's (see ha-tracker-kv-to-memberlist).
+const haTrackerFlags = "distributor.ha-tracker"
+
+// CheckRendered refuses rendered workloads (Deployments, StatefulSets)
+// whose containers set a ring's KV store by flag: the flag overrides the
+// configuration file the step changes (for the Helm chart, an extraArgs
+// entry beats mimir.structuredConfig), so the step would restart every pod
+// and change no ring's store. Flags of the HA tracker are left alone.
+func (s *RingStoresSpec) CheckRendered(objs []*unstructured.Unstructured) error {
+	var found []string
+	for _, o := range objs {
+		if k := o.GetKind(); k != "Deployment" && k != "StatefulSet" {
+			continue
+		}
+		containers, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+		for _, c := range containers {
+			cm, _ := c.(map[string]any)
+			args, _, _ := unstructured.NestedStringSlice(cm, "args")
+			for _, a := range args {
+				if m := kvStoreFlag.FindStringSubmatch(a); m != nil && !strings.HasPrefix(m[1], haTrackerFlags) {
+					found = append(found, fmt.Sprintf("%s/%s runs %s", o.GetKind(), o.GetName(), a))
+				}
+			}
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return &RefusedError{Using: found, Because: "a KV store flag overrides the configuration file this step changes, so the rings would stay where they are",
+		Hint: "move those settings into the configuration (for the Helm chart: from extraArgs into mimir.structuredConfig, same values), upgrade, then run the plan again"}
 }
 
 // Problems lists what in one pod's KV clients (see Clients) contradicts

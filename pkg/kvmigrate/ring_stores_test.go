@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/mimirctl/mimirctl/pkg/gate/gatetest"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -127,5 +129,27 @@ func TestRequireRingStoresValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want %q", src, err, want)
 		}
+	}
+}
+
+// A ring's store set by flag beats the configuration file the step
+// changes: refused, naming the workload and the flag; the HA tracker's
+// flags are not a ring's.
+func TestRequireRingStoresRefusesStoreFlags(t *testing.T) {
+	workload := func(kind, name string, args ...any) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{"kind": kind, "metadata": map[string]any{"name": name},
+			"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "mimir", "args": args}}}}}}}
+	}
+	spec := RingStoresSpec{Pods: podaccess.Selector{PortName: podaccess.DefaultPortName}, Store: Consul, Rings: []string{"ingester.ring"}}
+	ok := []*unstructured.Unstructured{
+		workload("Deployment", "mimir-distributor", "-target=distributor", "-config.file=/etc/mimir/mimir.yaml", "-distributor.ha-tracker.store=consul", "-store.max-labels-query-length=1d"),
+	}
+	if err := spec.CheckRendered(ok); err != nil {
+		t.Errorf("no ring store flag: %v", err)
+	}
+	bad := append(ok, workload("StatefulSet", "mimir-ingester-zone-a", "-target=ingester", "-ingester.ring.store=consul"))
+	err := spec.CheckRendered(bad)
+	if err == nil || !strings.Contains(err.Error(), "StatefulSet/mimir-ingester-zone-a runs -ingester.ring.store=consul") || !strings.Contains(err.Error(), "from extraArgs into mimir.structuredConfig") {
+		t.Errorf("a ring store flag: %v, want it named with the fix", err)
 	}
 }
