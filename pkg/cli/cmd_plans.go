@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mimirctl/mimirctl/pkg/mimirctl/progress"
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -121,7 +122,37 @@ func runPlansShow(_ context.Context, opts *PlansShowOptions) error {
 		return writeJSON(f.IO.Out, p)
 	}
 	renderPlan(f.IO.Out, p, progress.Style(f.IO.OutTTY))
+	if opts.Environment == "" {
+		for _, kind := range otherEnvironments(f, opts, p) {
+			fmt.Fprintf(f.IO.Out, "\nWith its %s defaults it runs on %s environments: %s\n", kind, kind,
+				invocation.Command("plans", "show", opts.Plan, "--environment", kind))
+		}
+	}
 	return nil
+}
+
+// otherEnvironments lists the kinds of environment p, shown without one,
+// does not run on with its general defaults but does with that kind's
+// parameter defaults (ring-kv-to-memberlist's configMode is helm on Helm).
+func otherEnvironments(f *Factory, opts *PlansShowOptions, p *plan.Plan) []string {
+	supported := p.SupportedEnvironments()
+	if len(supported) == 0 {
+		return nil
+	}
+	var out []string
+	for _, kind := range []string{plan.EnvironmentTanka, plan.EnvironmentHelm} {
+		if slices.Contains(supported, kind) {
+			continue
+		}
+		other, err := f.LoadPlanWith(opts.Plan, plan.LoadOptions{Params: opts.Params, Unbound: true, Environment: kind})
+		if err != nil {
+			continue
+		}
+		if _, err := other.ForEnvironment(kind); err == nil {
+			out = append(out, kind)
+		}
+	}
+	return out
 }
 
 type planSummary struct {
