@@ -61,7 +61,7 @@ if jsonnetMode && p.oldStore == 'etcd' then error |||
   own Mimir configuration and runtime ConfigMap; %s.
 ||| % [p.configMode, if jsonnetMode then "the jsonnet knobs do not exist there" else "runtime mode would write a ConfigMap the chart does not read, or that its next upgrade overwrites"]
 else if helmMode && p.clusterLabel != '' then error |||
-  parameters: clusterLabel needs configMode jsonnet or runtime. The mimir-distributed chart runs memberlist before
+  parameters: clusterLabel is not for Helm releases. The mimir-distributed chart runs memberlist before
   this plan (its gossip-ring Service, and every ring left at Mimir's default store), so a label
   set during step 1's rollout would split the members it has already; run the plan without clusterLabel, then the
   memberlist-cluster-label plan, which sets a label without a split.
