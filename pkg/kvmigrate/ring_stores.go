@@ -84,8 +84,9 @@ func (s *RingStoresSpec) Describe() string {
 // be read, or when no Mimir pod is selected; nil when every selected pod
 // runs exactly the listed rings on Store. Pods selected by port name
 // alone that serve no /config (404) are not Mimir processes and are left
-// out. Problems are reported once each with
-// the pods that show them. Only d's Kube, Namespace and Pods are used.
+// out. Problems are reported once each with the pods that show them, and
+// the hint names the rings the pods run on Store (as -p Parameter=...
+// when Parameter is set). Only d's Kube, Namespace and Pods are used.
 func (s *RingStoresSpec) Check(ctx context.Context, d gate.Deps) error {
 	because := fmt.Sprintf("the step moves exactly the rings %s from %s onto the multi KV store", strings.Join(s.Rings, ", "), s.Store)
 	// A pod selected by port name alone that serves no /config is not a
