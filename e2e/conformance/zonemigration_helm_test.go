@@ -5,6 +5,7 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -289,7 +290,7 @@ func compareChanges(got, want map[string]fileChange, namesOnly func(file string)
 	for f := range want {
 		files[f] = true
 	}
-	for _, f := range slices.Sorted(mapsKeys(files)) {
+	for _, f := range slices.Sorted(maps.Keys(files)) {
 		g, gok := got[f]
 		w, wok := want[f]
 		switch {
@@ -317,14 +318,4 @@ func compareChanges(got, want map[string]fileChange, namesOnly func(file string)
 		}
 	}
 	return out
-}
-
-func mapsKeys(m map[string]bool) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }

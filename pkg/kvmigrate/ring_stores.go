@@ -145,14 +145,15 @@ func (s *RingStoresSpec) Check(ctx context.Context, d gate.Deps) error {
 		using = append(using, fmt.Sprintf("%s (%s)", p, podList(byProblem[p])))
 	}
 	hint := "wait until every selected pod is running and answers, then resume"
+	present := slices.Sorted(maps.Keys(onStore))
 	switch {
-	case len(using) > 0 && len(onStore) == 0:
+	case len(using) > 0 && len(present) == 0:
 		hint = fmt.Sprintf("no ring of these pods runs %s alone: there is nothing for this migration to move", s.Store)
 	case len(using) > 0 && s.Parameter != "":
 		hint = fmt.Sprintf("the pods run %s on %s: rerun with -p %s=%s (with --allow-plan-change to continue a run under way)",
-			strings.Join(slices.Sorted(maps.Keys(onStore)), ", "), s.Store, s.Parameter, strings.Join(slices.Sorted(maps.Keys(onStore)), ","))
+			strings.Join(present, ", "), s.Store, s.Parameter, strings.Join(present, ","))
 	case len(using) > 0:
-		hint = fmt.Sprintf("list the rings your pods run on %s (%s; a pod's /config shows each ring's kvstore.store)", s.Store, strings.Join(slices.Sorted(maps.Keys(onStore)), ", "))
+		hint = fmt.Sprintf("list the rings your pods run on %s (%s; a pod's /config shows each ring's kvstore.store)", s.Store, strings.Join(present, ", "))
 	}
 	return &RefusedError{Using: using, Unknown: unknown, Because: because, Hint: hint}
 }
