@@ -63,7 +63,11 @@ func (a *helmAction) Check(ctx context.Context) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
-	if !a.spec.AppliedIn(file) {
+	spec, _, err := a.spec.Resolve(file, a.render(ctx))
+	if err != nil {
+		return false, "", err
+	}
+	if !spec.AppliedIn(file) {
 		return false, fmt.Sprintf("%s does not hold this change yet", helmenv.OverlayFile), nil
 	}
 	d, err := a.desired(ctx, file)
@@ -92,6 +96,13 @@ func (a *helmAction) Check(ctx context.Context) (bool, string, error) {
 	return true, fmt.Sprintf("%s holds the change and the cluster matches Helm release %s (revision %d)", helmenv.OverlayFile, a.env.Env.Release, d.Current.Revision), nil
 }
 
+// render renders the release with the values it is given.
+func (a *helmAction) render(ctx context.Context) func(map[string]any) ([]*unstructured.Unstructured, error) {
+	return func(values map[string]any) ([]*unstructured.Unstructured, error) {
+		return a.env.Rendered(ctx, a.d.Kube, a.d.Mapper, values)
+	}
+}
+
 // notInstalled refuses a release Helm has no record of: mimirctl upgrades
 // releases, it does not install them.
 func (a *helmAction) notInstalled() error {
@@ -112,8 +123,22 @@ func (a *helmAction) Apply(ctx context.Context, p plan.Progress) error {
 	if err != nil {
 		return err
 	}
-	next := a.spec.ApplyTo(file)
-	if !a.spec.AppliedIn(file) {
+	spec, unscaled, err := a.spec.Resolve(file, a.render(ctx))
+	if err != nil {
+		return err
+	}
+	next := spec.ApplyTo(file)
+	applied := spec.AppliedIn(file)
+	if !applied {
+		if len(spec.ExpectValues) > 0 {
+			merged, err := a.env.Env.ChartValues(next)
+			if err != nil {
+				return err
+			}
+			if err := spec.CheckExpectedValues(merged); err != nil {
+				return err
+			}
+		}
 		deps := gate.Deps{Kube: a.d.Kube, Namespace: a.d.Namespace, Pods: a.d.Pods, Now: a.d.Now}
 		if a.spec.RefuseWhile != nil {
 			if err := a.spec.RefuseWhile.Check(ctx, deps); err != nil {
@@ -138,7 +163,14 @@ func (a *helmAction) Apply(ctx context.Context, p plan.Progress) error {
 		return err
 	}
 	changed := changedObjects(d.Objects, report)
-	if !a.spec.AppliedIn(file) {
+	if len(spec.ScaleLimits) > 0 {
+		verified, err := helmScale.check(d.Objects, unscaled, spec.ScaleLimits)
+		if err != nil {
+			return err
+		}
+		p.Report("scaled as expected: " + strings.Join(verified, "; "))
+	}
+	if !applied {
 		before, err := a.env.Rendered(ctx, a.d.Kube, a.d.Mapper, file)
 		if err != nil {
 			return err
@@ -179,7 +211,7 @@ func (a *helmAction) Apply(ctx context.Context, p plan.Progress) error {
 	}
 	// A run stopped after the upgrade finds the file holding the change
 	// and the cluster matching it: only the rollouts are left to wait for.
-	if !report.Empty() || !a.spec.AppliedIn(file) {
+	if !report.Empty() || !applied {
 		p.Report(fmt.Sprintf("helm upgrade of release %s from revision %d (%s)", a.env.Env.Release, d.Current.Revision, report.Summary()))
 		rel, err := a.env.Env.Upgrade(ctx, a.env.Getter, next, helmenv.UpgradeOptions{
 			Description:    fmt.Sprintf("mimirctl: plan %s, step %s", a.p.Name, a.step.ID),
@@ -269,7 +301,11 @@ func (a *helmAction) Preview(ctx context.Context) (plan.Change, error) {
 		return plan.Change{}, err
 	}
 	before := ValuesBefore(file, a.p, a.step, a.spec)
-	after := a.spec.ApplyTo(before)
+	spec, unscaled, err := a.spec.Resolve(before, a.render(ctx))
+	if err != nil {
+		return plan.Change{}, err
+	}
+	after := spec.ApplyTo(before)
 	ob, err := a.env.Rendered(ctx, a.d.Kube, a.d.Mapper, before)
 	if err != nil {
 		return plan.Change{}, err
@@ -303,6 +339,11 @@ func (a *helmAction) Preview(ctx context.Context) (plan.Change, error) {
 	}
 	if w := a.inertWarning(report); w != "" {
 		ch.Warnings = append(ch.Warnings, w)
+	}
+	if len(spec.ScaleLimits) > 0 {
+		if _, err := helmScale.check(oa, unscaled, spec.ScaleLimits); err != nil {
+			ch.Warnings = append(ch.Warnings, err.Error())
+		}
 	}
 	ch.Warnings = append(ch.Warnings, kept...)
 	return ch, nil

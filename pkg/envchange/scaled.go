@@ -24,6 +24,12 @@ type scaledSink struct {
 	where string // "StatefulSet mimir/ingester container ingester" or "ConfigMap mimir/overrides overrides.yaml tenant t1"
 	flag  string // the mimir.ScalableLimits key
 	value float64
+	// path is where the value lives inside its file, for a runtime
+	// configuration (overrides.<tenant>.<name>, ingester_limits.<name>) or
+	// a configuration file (mimir.ScalableLimit.Config); nil for a flag.
+	path []string
+	// file says which: "runtime" or "config" ("" for a flag).
+	file string
 }
 
 func (s scaledSink) key() string { return s.where + "\x00" + s.flag }
@@ -39,31 +45,23 @@ var podSpecPaths = [][]string{
 // a container's command or args, and, in a ConfigMap entry that is a Mimir
 // runtime configuration (a YAML mapping with mimir.RuntimeOverrides or
 // mimir.RuntimeIngesterLimits), each tenant's override and the ingester
-// limits. A value that is not a number is an error naming its place.
-func scaledSinks(objs []*unstructured.Unstructured, flags []string) ([]scaledSink, error) {
+// limits. With configFiles, also each Mimir configuration file among the
+// ConfigMaps' and Secrets' entries (see configFileSinks). A value that is
+// not a number is an error naming its place.
+func scaledSinks(objs []*unstructured.Unstructured, flags []string, configFiles bool) ([]scaledSink, error) {
 	var out []scaledSink
 	var errs []error
+	if configFiles {
+		sinks, err := configFileSinks(objs, flags)
+		out = append(out, sinks...)
+		errs = append(errs, err)
+	}
 	for _, o := range objs {
 		ref := diff.RefOf(o).String()
-		for _, path := range podSpecPaths {
-			for _, field := range []string{"initContainers", "containers"} {
-				cs, _, _ := unstructured.NestedSlice(o.Object, append(slices.Clone(path), field)...)
-				for _, c := range cs {
-					cm, _ := c.(map[string]any)
-					name, _ := cm["name"].(string)
-					var argv []string
-					for _, k := range []string{"command", "args"} {
-						list, _ := cm[k].([]any)
-						for _, a := range list {
-							s, _ := a.(string)
-							argv = append(argv, s)
-						}
-					}
-					sinks, err := flagSinks(fmt.Sprintf("%s container %s", ref, name), argv, flags)
-					out = append(out, sinks...)
-					errs = append(errs, err)
-				}
-			}
+		for _, c := range containersOf(o) {
+			sinks, err := flagSinks(fmt.Sprintf("%s container %s", ref, c.name), c.argv, flags)
+			out = append(out, sinks...)
+			errs = append(errs, err)
 		}
 		if o.GetKind() == "ConfigMap" {
 			data, _, _ := unstructured.NestedStringMap(o.Object, "data")
@@ -106,7 +104,7 @@ func runtimeSinks(where, text string, flags []string) ([]scaledSink, error) {
 	}
 	var out []scaledSink
 	var errs []error
-	add := func(place string, m map[string]any, key func(mimir.ScalableLimit) string) {
+	add := func(place string, parent []string, m map[string]any, key func(mimir.ScalableLimit) string) {
 		for _, f := range flags {
 			k := key(mimir.ScalableLimits[f])
 			raw, ok := m[k]
@@ -118,17 +116,17 @@ func runtimeSinks(where, text string, flags []string) ([]scaledSink, error) {
 				errs = append(errs, fmt.Errorf("%s: %s: %v is not a number", place, k, raw))
 				continue
 			}
-			out = append(out, scaledSink{where: place, flag: f, value: v})
+			out = append(out, scaledSink{where: place, flag: f, value: v, path: append(slices.Clone(parent), k), file: "runtime"})
 		}
 	}
 	if tenants, ok := doc[mimir.RuntimeOverrides].(map[string]any); ok {
 		for _, t := range slices.Sorted(maps.Keys(tenants)) {
 			m, _ := tenants[t].(map[string]any)
-			add(fmt.Sprintf("%s tenant %s", where, t), m, func(l mimir.ScalableLimit) string { return l.Override })
+			add(fmt.Sprintf("%s tenant %s", where, t), []string{mimir.RuntimeOverrides, t}, m, func(l mimir.ScalableLimit) string { return l.Override })
 		}
 	}
 	if m, ok := doc[mimir.RuntimeIngesterLimits].(map[string]any); ok {
-		add(fmt.Sprintf("%s %s", where, mimir.RuntimeIngesterLimits), m, func(l mimir.ScalableLimit) string { return l.IngesterLimit })
+		add(fmt.Sprintf("%s %s", where, mimir.RuntimeIngesterLimits), []string{mimir.RuntimeIngesterLimits}, m, func(l mimir.ScalableLimit) string { return l.IngesterLimit })
 	}
 	return out, errors.Join(errs...)
 }
@@ -183,12 +181,41 @@ func (s *JsonnetSpec) VerifyScaled(scaled []*unstructured.Unstructured, o *tanka
 // no value anywhere whose Mimir default is a limit (the default cannot be
 // scaled).
 func CheckScaled(scaled, unscaled []*unstructured.Unstructured, want map[string]float64) ([]string, error) {
+	return jsonnetScale.check(scaled, unscaled, want)
+}
+
+// scaleCheck is how CheckScaled reads an environment kind's limits and
+// explains what it finds.
+type scaleCheck struct {
+	// configFiles: Mimir configuration files in ConfigMaps and Secrets
+	// give limits too (configFileSinks), their absent keys Mimir's default.
+	configFiles bool
+	// what names the change in the error ("the scale ... (expectScaled)").
+	what string
+	// unchanged explains a value the change left alone.
+	unchanged string
+	// twice explains a value scaled by the square of the factor ("" when
+	// the environment cannot do that).
+	twice string
+	// unset explains a limit with no value anywhere whose default is a
+	// limit, after "so Mimir's default N applies".
+	unset string
+}
+
+var jsonnetScale = scaleCheck{
+	what:      "the scale does not multiply the series limits as the step expects (expectScaled)",
+	unchanged: "set where the scale's paths do not reach, e.g. a container's *_args; scale it there or move it to _config",
+	twice:     "it inherits a scaled value through late binding, e.g. a tenant written $._config.limits {...}; give it its own value",
+	unset:     "which a scale cannot multiply; set it in the environment (the library's limits) first",
+}
+
+func (c scaleCheck) check(scaled, unscaled []*unstructured.Unstructured, want map[string]float64) ([]string, error) {
 	flags := slices.Sorted(maps.Keys(want))
-	before, err := scaledSinks(unscaled, flags)
+	before, err := scaledSinks(unscaled, flags, c.configFiles)
 	if err != nil {
 		return nil, err
 	}
-	after, err := scaledSinks(scaled, flags)
+	after, err := scaledSinks(scaled, flags, c.configFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +237,7 @@ func CheckScaled(scaled, unscaled []*unstructured.Unstructured, want map[string]
 		case !ok:
 			problem(b.flag, "%s: %s %s is not rendered with the scale", b.where, b.flag, fmtNum(b.value))
 		case !sameNumber(a.value, f*b.value):
-			problem(b.flag, "%s: %s %s → %s, want ×%s = %s%s", b.where, b.flag, fmtNum(b.value), fmtNum(a.value), fmtNum(f), fmtNum(f*b.value), scaleHint(a.value, b.value, f))
+			problem(b.flag, "%s: %s %s → %s, want ×%s = %s%s", b.where, b.flag, fmtNum(b.value), fmtNum(a.value), fmtNum(f), fmtNum(f*b.value), c.hint(a.value, b.value, f))
 		default:
 			count[b.flag]++
 		}
@@ -222,7 +249,7 @@ func CheckScaled(scaled, unscaled []*unstructured.Unstructured, want map[string]
 	var verified []string
 	for _, f := range flags {
 		if count[f] == 0 && mimir.ScalableLimits[f].Default != 0 && !bad[f] {
-			problems = append(problems, fmt.Sprintf("-%s: no container flag or runtime override sets it, so Mimir's default %s applies, which a scale cannot multiply; set it in the environment (the library's limits) first", f, fmtNum(mimir.ScalableLimits[f].Default)))
+			problems = append(problems, fmt.Sprintf("-%s: nothing the environment renders sets it, so Mimir's default %s applies, %s", f, fmtNum(mimir.ScalableLimits[f].Default), c.unset))
 			continue
 		}
 		if count[f] == 0 {
@@ -232,17 +259,17 @@ func CheckScaled(scaled, unscaled []*unstructured.Unstructured, want map[string]
 		verified = append(verified, fmt.Sprintf("-%s ×%s in %d %s", f, fmtNum(want[f]), count[f], map[bool]string{true: "place", false: "places"}[count[f] == 1]))
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("the scale does not multiply the series limits as the step expects (expectScaled):\n  %s", strings.Join(problems, "\n  "))
+		return nil, fmt.Errorf("%s:\n  %s", c.what, strings.Join(problems, "\n  "))
 	}
 	return verified, nil
 }
 
-func scaleHint(after, before, f float64) string {
+func (c scaleCheck) hint(after, before, f float64) string {
 	switch {
 	case sameNumber(after, before):
-		return " (unchanged: set where the scale's paths do not reach, e.g. a container's *_args; scale it there or move it to _config)"
-	case before != 0 && sameNumber(after, f*f*before):
-		return " (scaled twice: it inherits a scaled value through late binding, e.g. a tenant written $._config.limits {...}; give it its own value)"
+		return " (unchanged: " + c.unchanged + ")"
+	case c.twice != "" && before != 0 && sameNumber(after, f*f*before):
+		return " (scaled twice: " + c.twice + ")"
 	}
 	return ""
 }

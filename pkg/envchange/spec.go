@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/mimirctl/mimirctl/pkg/kvmigrate"
-	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -89,9 +88,7 @@ func (s *JsonnetSpec) validateExpectScaled() error {
 	}
 	var errs []error
 	for _, f := range slices.Sorted(maps.Keys(s.ExpectScaled)) {
-		if _, ok := mimir.ScalableLimits[f]; !ok {
-			errs = append(errs, fmt.Errorf("expectScaled: %q is not a limit mimirctl knows where to find; use one of %s", f, strings.Join(slices.Sorted(maps.Keys(mimir.ScalableLimits)), ", ")))
-		}
+		errs = append(errs, validScalableLimit("expectScaled", f))
 		if v := s.ExpectScaled[f]; !(v >= 1) || math.IsInf(v, 1) {
 			errs = append(errs, fmt.Errorf("expectScaled: factor %v of %s: write the scale's factor (at least 1)", v, f))
 		}

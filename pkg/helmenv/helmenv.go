@@ -26,6 +26,7 @@ import (
 
 	"helm.sh/helm/v4/pkg/action"
 	"helm.sh/helm/v4/pkg/chart/common"
+	chartutil "helm.sh/helm/v4/pkg/chart/common/util"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/cli/values"
@@ -184,6 +185,26 @@ func (e *Environment) Values(overlay map[string]any) (map[string]any, error) {
 	// Values files are otherwise local paths: no getter (http, oci) is offered.
 	opts := values.Options{ValueFiles: files, StringValues: e.StringValues}
 	return opts.MergeValues(providers)
+}
+
+// ChartValues is Values coalesced with the chart's own values.yaml (and
+// its subcharts'), as the templates see .Values: the value a path really
+// has, the chart's default where no values file sets it. Errors: Values',
+// LoadChart's, Helm's coalescing.
+func (e *Environment) ChartValues(overlay map[string]any) (map[string]any, error) {
+	ch, err := LoadChart(e.Chart)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := e.Values(overlay)
+	if err != nil {
+		return nil, err
+	}
+	out, err := chartutil.CoalesceValues(ch, vals)
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: coalesce the values: %w", e.Chart, err)
+	}
+	return out, nil
 }
 
 // overlayScheme is the URL scheme under which Values hands the overlay to

@@ -20,6 +20,9 @@ type ScalableLimit struct {
 	// IngesterLimit is its YAML name under RuntimeIngesterLimits, "" when it
 	// is not an instance limit.
 	IngesterLimit string
+	// Config is its dotted path in Mimir's configuration file
+	// ("limits.max_global_series_per_user").
+	Config string
 	// Default is Mimir's default; 0 means no limit, which needs no scaling.
 	Default float64
 }
@@ -28,7 +31,7 @@ type ScalableLimit struct {
 // (Mimir's guide "Migrate from single zone to zone-aware replication"),
 // keyed by Flag.
 var ScalableLimits = map[string]ScalableLimit{
-	"ingester.max-global-series-per-user":   {Flag: "ingester.max-global-series-per-user", Override: "max_global_series_per_user", Default: 150000},
-	"ingester.max-global-series-per-metric": {Flag: "ingester.max-global-series-per-metric", Override: "max_global_series_per_metric"},
-	"ingester.instance-limits.max-series":   {Flag: "ingester.instance-limits.max-series", IngesterLimit: "max_series"},
+	"ingester.max-global-series-per-user":   {Flag: "ingester.max-global-series-per-user", Override: "max_global_series_per_user", Config: "limits.max_global_series_per_user", Default: 150000},
+	"ingester.max-global-series-per-metric": {Flag: "ingester.max-global-series-per-metric", Override: "max_global_series_per_metric", Config: "limits.max_global_series_per_metric"},
+	"ingester.instance-limits.max-series":   {Flag: "ingester.instance-limits.max-series", IngesterLimit: "max_series", Config: "ingester.instance_limits.max_series"},
 }
