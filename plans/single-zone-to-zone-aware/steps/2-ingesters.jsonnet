@@ -46,14 +46,14 @@ local querierSettings = { labels: sel.queryPath };
 // Mimir's defaults; the guide says 3h).
 local idleTimeout = 'blocks_storage.tsdb.head_compaction_idle_timeout';
 local staleSeriesWait = {
-  duration: '3h15m',
+  duration: p.staleSeriesMinWait,
   reason: 'series that moved to the new ingesters leave the old heads',
   fromConfig: { pods: ingesterSettings, keys: ['blocks_storage.tsdb.block_ranges_period[0]', idleTimeout], factors: { [idleTimeout]: 1.25 } },
 };
 // Data written since the write path moved is only in the ingesters until
 // query_store_after has passed.
 local queryStoreAfterWait(reason) = {
-  duration: '12h',
+  duration: p.queryStoreAfterMinWait,
   reason: reason,
   fromConfig: { pods: querierSettings, keys: ['querier.query_store_after'] },
 };
