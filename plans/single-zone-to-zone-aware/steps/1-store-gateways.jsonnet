@@ -24,7 +24,7 @@ local longTerm = {
   timeout: '15m',
   consecutive: 3,
 };
-local queryPath = m.ready('queriers-and-rulers-ready', sel.queryPath, minPods=2);
+local queryPath = m.ready('queriers-and-rulers-ready', sel.queryPath);
 local SG(v) = { store_gateway: { zoneAwareReplication: v } };
 // On Helm the zone StatefulSets take their size from store_gateway.replicas,
 // which the parameter must then be.

@@ -143,7 +143,7 @@ local shuffleOff = { 'querier.shuffle-sharding-ingesters-enabled': false };
        why: 'A zone-aware write path places series outside the shards queriers would ask; until every series is back inside its shard, queriers and rulers ask every ingester (more load: watch them).',
        docs: [{ title: 'Migrate ingesters to zone-aware replication without downtime (step 2b)' }],
        actions: [m.jsonnet({ hidden: { querier_args: shuffleOff, ruler_args: shuffleOff } }), m.helmValues({ set: readPathArgs({ 'querier.shuffle-sharding-ingesters-enabled': 'false' }) })],
-       gates: [m.ready('queriers-and-rulers-ready', sel.queryPath, minPods=2)],
+       gates: [m.ready('queriers-and-rulers-ready', sel.queryPath)],
        undo: 'Remove querier.shuffle-sharding-ingesters-enabled from %s.' % (if z.helm then "the querier's, ruler's and ruler_querier's extraArgs" else 'querier_args and ruler_args'),
      }] else []) + [
   {
@@ -152,7 +152,7 @@ local shuffleOff = { 'querier.shuffle-sharding-ingesters-enabled': false };
     why: 'Distributors and rulers replicate each series to three zones; the queriers keep asking every ingester until what was written before has reached the store.',
     docs: [{ title: 'Migrate ingesters to zone-aware replication without downtime (step 3)' }],
     actions: [m.jsonnet({ config: { multi_zone_ingester_replication_write_path_enabled: true } }), m.helmValues({ set: migration({ writePath: true }), expectValues: [ingesterReplicas] })],
-    gates: [m.ready('distributors-and-rulers-ready', sel.distributorsAndRulers, minPods=2)],
+    gates: [m.ready('distributors-and-rulers-ready', sel.distributorsAndRulers)],
     wait: queryStoreAfterWait('samples written before the write path moved are queried from the store'),
     undo: 'Set %s to false.' % (if z.helm then 'ingester.zoneAwareReplication.migration.writePath' else 'multi_zone_ingester_replication_write_path_enabled'),
   },
@@ -173,7 +173,7 @@ local shuffleOff = { 'querier.shuffle-sharding-ingesters-enabled': false };
       distributor_args: { 'ingester.ring.excluded-zones': oldZone },
       ruler_args: { 'ingester.ring.excluded-zones': oldZone },
     } }), m.helmValues({ set: migration({ excludeDefaultZone: true }) })],
-    gates: [m.ready('distributors-and-rulers-ready', sel.distributorsAndRulers, minPods=2)],
+    gates: [m.ready('distributors-and-rulers-ready', sel.distributorsAndRulers)],
     undo: if z.helm then 'Set ingester.zoneAwareReplication.migration.excludeDefaultZone to false.' else 'Remove ingester.ring.excluded-zones from distributor_args and ruler_args.',
   },
   {
@@ -234,7 +234,7 @@ local shuffleOff = { 'querier.shuffle-sharding-ingesters-enabled': false };
        id: '2.11-read-path-shuffle-sharding-back',
        title: "Give shuffle sharding on the read path back to the environment",
        actions: [m.jsonnet({ remove: { hidden: { querier_args: ['querier.shuffle-sharding-ingesters-enabled'], ruler_args: ['querier.shuffle-sharding-ingesters-enabled'] } } }), m.helmValues({ remove: ['%s.extraArgs.querier\\.shuffle-sharding-ingesters-enabled' % c for c in std.objectFields(readPathArgs({}))] })],
-       gates: [m.ready('queriers-and-rulers-ready', sel.queryPath, minPods=2)],
+       gates: [m.ready('queriers-and-rulers-ready', sel.queryPath)],
        undo: 'Set querier.shuffle-sharding-ingesters-enabled to false in %s.' % (if z.helm then "the querier's, ruler's and ruler_querier's extraArgs" else 'querier_args and ruler_args'),
      }] else []) + [
   {
