@@ -144,6 +144,19 @@ func inWindows(t *testing.T, ns string, args []string, w time.Duration) {
 // killed run stands.
 func killAndResume(t *testing.T, ns string, e *scenario.Env, args []string) {
 	t.Helper()
+	lock := killApply(t, ns, args)
+	assertPlacedMidway(t, ns, e)
+	r := cli(t, ns, "resume", "--yes", "--force-flush", "--prometheus-url", harness.prometheus, "--force-unlock", lock, "--env", argValue(args, "--env"))
+	if r.code != 0 {
+		t.Fatalf("resume: exit %d", r.code)
+	}
+}
+
+// killApply runs apply, SIGKILLs it at a random moment between 1 and 6
+// minutes in, checks that a resume is refused while the dead run's lock is
+// held, and returns that lock's ID.
+func killApply(t *testing.T, ns string, args []string) string {
+	t.Helper()
 	after := time.Minute + time.Duration(rand.Int64N(int64(5*time.Minute)))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -178,11 +191,7 @@ func killAndResume(t *testing.T, ns string, e *scenario.Env, args []string) {
 	if r := cli(t, ns, "resume", "--yes"); r.code != 7 || !strings.Contains(r.stderr, st.Lock.ID) {
 		t.Errorf("resume while the dead run's lock is held: exit %d, want 7 naming lock %s", r.code, st.Lock.ID)
 	}
-	assertPlacedMidway(t, ns, e)
-	r := cli(t, ns, "resume", "--yes", "--force-flush", "--prometheus-url", harness.prometheus, "--force-unlock", st.Lock.ID, "--env", argValue(args, "--env"))
-	if r.code != 0 {
-		t.Fatalf("resume: exit %d", r.code)
-	}
+	return st.Lock.ID
 }
 
 // status reads the recorded run and the lock of namespace ns, as `mimirctl

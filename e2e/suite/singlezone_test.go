@@ -1,0 +1,105 @@
+//go:build e2e
+
+package suite
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
+	"github.com/mimirctl/mimirctl/e2e/scenario"
+)
+
+// TestSingleZoneToZoneAwareLosesNoSample installs Grafana's
+// mimir-distributed chart of the Mimir 3.0.5 module single-zone
+// (e2e/helm/values-3x.yaml with values-3x-single-zone.yaml: three
+// ingesters and three store-gateways in one StatefulSet each, one-minute
+// blocks) and, under continuous writes and queries, moves it to three
+// zones with the Helm flavour of single-zone-to-zone-aware through the
+// release (--chart/--release/-f), the zones' OnDelete StatefulSets rolled
+// by the rollout-operator stand-in. The run is killed at a random moment
+// and resumed. Every acknowledged sample must be read back; after the
+// plan the release runs the zone StatefulSets only, helm history shows a
+// revision per values step, the doubled limits are gone from
+// mimirctl-values.yaml and the release's diff is empty.
+func TestSingleZoneToZoneAwareLosesNoSample(t *testing.T) {
+	t.Parallel() // its own namespace and release
+	const ns, releaseName = "e2e-single-zone", "mimir"
+	dir := t.TempDir()
+	var valuesFiles []string
+	for _, f := range []string{"values-3x.yaml", "values-3x-single-zone.yaml"} {
+		b, err := os.ReadFile(filepath.Join(moduleRoot(t), "e2e", "helm", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		valuesFiles = append(valuesFiles, filepath.Join(dir, f))
+		if err := os.WriteFile(valuesFiles[len(valuesFiles)-1], b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	rel, err := scenario.InstallHelm(ctx, harness.clients, harness.kubeconfig, grafanalib.Mimir305, ns, releaseName, valuesFiles...)
+	cancel()
+	t.Cleanup(func() { dropNamespace(t, ns) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Grafana's chart (Mimir %s module) installed single-zone as release %s in namespace %s, ready after %s (%d objects)",
+		grafanalib.Mimir305.Name, releaseName, ns, rel.Took.Round(time.Second), rel.Objects)
+	component := func(c string) map[string]string { return map[string]string{"app.kubernetes.io/component": c} }
+	gateways(t, ns, map[string]map[string]string{scenario.GatewayWrite: component("distributor"), scenario.GatewayRead: component("query-frontend")})
+	startRolloutController(t, ns)
+	tr := startTraffic(t, ns, map[string]map[string]string{"single-zone": nil})
+	time.Sleep(30 * time.Second)
+
+	// Test-sized least waits: the plan waits what the pods' /config says
+	// (one-minute blocks and idle timeout, query_store_after 1m), never
+	// less than these.
+	args := append([]string{"apply", "single-zone-to-zone-aware", "--yes",
+		"-p", "ingesterReplicas=3", "-p", "storeGatewayReplicas=3", "-p", "batchSize=3",
+		"-p", "rolloutOperator=false", "-p", "tenant=" + scenario.Tenant,
+		"-p", "staleSeriesMinWait=1m", "-p", "queryStoreAfterMinWait=1m", "-p", "zoneShutdownMinDuration=1m"}, rel.Args()...)
+	plan := cli(t, ns, append([]string{"plan"}, args[1:]...)...)
+	if plan.code != 0 {
+		t.Fatalf("plan single-zone-to-zone-aware on the single-zone release: exit %d\n%s", plan.code, tail(plan.stdout, 60))
+	}
+	lock := killApply(t, ns, args)
+	r := cli(t, ns, append([]string{"resume", "--yes", "--force-unlock", lock}, rel.Args()...)...)
+	if r.code != 0 {
+		t.Fatalf("resume of single-zone-to-zone-aware on the Helm release: exit %d", r.code)
+	}
+	assertDone(t, ns, "single-zone-to-zone-aware")
+
+	for _, gone := range []string{"mimir-ingester", "mimir-store-gateway"} {
+		if _, err := harness.clients.Kube.AppsV1().StatefulSets(ns).Get(context.Background(), gone, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("StatefulSet %s after the plan: %v, want it deleted by the release", gone, err)
+		}
+	}
+	for _, c := range []string{"ingester", "store-gateway"} {
+		for _, z := range []string{"zone-a", "zone-b", "zone-c"} {
+			if n := replicas(t, ns, "mimir-"+c+"-"+z); n != 1 {
+				t.Errorf("mimir-%s-%s has %d replicas, want 1", c, z, n)
+			}
+		}
+	}
+	overlay, err := os.ReadFile(filepath.Join(dir, "mimirctl-values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []string{"max_global_series_per_user", "migration", "extraArgs"} {
+		if strings.Contains(string(overlay), gone) {
+			t.Errorf("mimirctl-values.yaml still holds %s after the plan:\n%s", gone, overlay)
+		}
+	}
+	if d := cli(t, ns, append([]string{"diff"}, rel.Args()...)...); d.code != 0 {
+		t.Errorf("diff of the release after the plan: exit %d, want 0 (nothing pending)\n%s", d.code, tail(d.stdout, 40))
+	}
+	finishTraffic(t, tr)
+}
