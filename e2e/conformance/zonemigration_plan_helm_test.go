@@ -198,12 +198,12 @@ func TestSingleZoneToZoneAwareOnGrafanasChart(t *testing.T) {
 // limitValues is what values hold under the paths scaleLimits writes.
 func limitValues(values map[string]any) map[string]any {
 	out := map[string]any{}
-	if l, ok := nested(values, "mimir", "structuredConfig", "limits"); ok {
+	if l, ok, _ := unstructured.NestedFieldNoCopy(values, "mimir", "structuredConfig", "limits"); ok {
 		out["mimir"] = map[string]any{"structuredConfig": map[string]any{"limits": l}}
 	}
 	rt := map[string]any{}
 	for _, k := range []string{"overrides", "ingester_limits"} {
-		if x, ok := nested(values, "runtimeConfig", k); ok {
+		if x, ok, _ := unstructured.NestedFieldNoCopy(values, "runtimeConfig", k); ok {
 			rt[k] = x
 		}
 	}
@@ -211,20 +211,6 @@ func limitValues(values map[string]any) map[string]any {
 		out["runtimeConfig"] = rt
 	}
 	return out
-}
-
-func nested(m map[string]any, path ...string) (any, bool) {
-	var cur any = m
-	for _, p := range path {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = mm[p]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
 }
 
 // renderGuide renders the release at the guide's state g: the user's

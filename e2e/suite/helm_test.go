@@ -39,31 +39,7 @@ import (
 // empty after the plan.
 func helmReleaseLosesNoSample(t *testing.T) {
 	const ns, releaseName = "e2e-helm", "mimir"
-	// mimirctl writes mimirctl-values.yaml beside the last values file:
-	// copies, so that the run writes no file into the repository.
-	dir := t.TempDir()
-	var valuesFiles []string
-	for _, f := range []string{"values-3x.yaml", "values-3x-zone-a-free.yaml"} {
-		b, err := os.ReadFile(filepath.Join(moduleRoot(t), "e2e", "helm", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		valuesFiles = append(valuesFiles, filepath.Join(dir, f))
-		if err := os.WriteFile(valuesFiles[len(valuesFiles)-1], b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	rel, err := scenario.InstallHelm(ctx, harness.clients, harness.kubeconfig, grafanalib.Mimir305, ns, releaseName, valuesFiles...)
-	cancel()
-	t.Cleanup(func() { dropNamespace(t, ns) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("Grafana's chart (Mimir %s module) installed as release %s in namespace %s, ready after %s (%d objects)",
-		grafanalib.Mimir305.Name, releaseName, ns, rel.Took.Round(time.Second), rel.Objects)
-	component := func(c string) map[string]string { return map[string]string{"app.kubernetes.io/component": c} }
-	gateways(t, ns, map[string]map[string]string{scenario.GatewayWrite: component("distributor"), scenario.GatewayRead: component("query-frontend")})
+	rel, _ := installHelmRelease(t, ns, releaseName, "values-3x.yaml", "values-3x-zone-a-free.yaml")
 	startRolloutController(t, ns)
 	tr := startTraffic(t, ns, map[string]map[string]string{"helm": nil})
 	time.Sleep(30 * time.Second)
@@ -122,6 +98,40 @@ func helmReleaseLosesNoSample(t *testing.T) {
 		t.Fatalf("scale %s back to 1: %v", sts, err)
 	}
 	finishTraffic(t, tr)
+}
+
+// installHelmRelease installs Grafana's chart of the Mimir 3.0.5 module as
+// release name in namespace ns (dropped when the test ends) with the
+// values files of e2e/helm, and routes the write and read gateways to its
+// distributors and query-frontends. mimirctl writes mimirctl-values.yaml
+// beside the last values file: the files are copies in dir, so that a run
+// writes nothing into the repository.
+func installHelmRelease(t *testing.T, ns, name string, files ...string) (rel *scenario.HelmRelease, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	var valuesFiles []string
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(moduleRoot(t), "e2e", "helm", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		valuesFiles = append(valuesFiles, filepath.Join(dir, f))
+		if err := os.WriteFile(valuesFiles[len(valuesFiles)-1], b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	rel, err := scenario.InstallHelm(ctx, harness.clients, harness.kubeconfig, grafanalib.Mimir305, ns, name, valuesFiles...)
+	cancel()
+	t.Cleanup(func() { dropNamespace(t, ns) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Grafana's chart (Mimir %s module) installed as release %s in namespace %s with %s, ready after %s (%d objects)",
+		grafanalib.Mimir305.Name, name, ns, strings.Join(files, ", "), rel.Took.Round(time.Second), rel.Objects)
+	component := func(c string) map[string]string { return map[string]string{"app.kubernetes.io/component": c} }
+	gateways(t, ns, map[string]map[string]string{scenario.GatewayWrite: component("distributor"), scenario.GatewayRead: component("query-frontend")})
+	return rel, dir
 }
 
 // assertHelmHistory checks the release's revisions, oldest first, as

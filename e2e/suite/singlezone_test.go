@@ -13,7 +13,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 )
 
@@ -32,29 +31,7 @@ import (
 func TestSingleZoneToZoneAwareLosesNoSample(t *testing.T) {
 	t.Parallel() // its own namespace and release
 	const ns, releaseName = "e2e-single-zone", "mimir"
-	dir := t.TempDir()
-	var valuesFiles []string
-	for _, f := range []string{"values-3x.yaml", "values-3x-single-zone.yaml"} {
-		b, err := os.ReadFile(filepath.Join(moduleRoot(t), "e2e", "helm", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		valuesFiles = append(valuesFiles, filepath.Join(dir, f))
-		if err := os.WriteFile(valuesFiles[len(valuesFiles)-1], b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	rel, err := scenario.InstallHelm(ctx, harness.clients, harness.kubeconfig, grafanalib.Mimir305, ns, releaseName, valuesFiles...)
-	cancel()
-	t.Cleanup(func() { dropNamespace(t, ns) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("Grafana's chart (Mimir %s module) installed single-zone as release %s in namespace %s, ready after %s (%d objects)",
-		grafanalib.Mimir305.Name, releaseName, ns, rel.Took.Round(time.Second), rel.Objects)
-	component := func(c string) map[string]string { return map[string]string{"app.kubernetes.io/component": c} }
-	gateways(t, ns, map[string]map[string]string{scenario.GatewayWrite: component("distributor"), scenario.GatewayRead: component("query-frontend")})
+	rel, dir := installHelmRelease(t, ns, releaseName, "values-3x.yaml", "values-3x-single-zone.yaml")
 	startRolloutController(t, ns)
 	tr := startTraffic(t, ns, map[string]map[string]string{"single-zone": nil})
 	time.Sleep(30 * time.Second)

@@ -192,11 +192,7 @@ func (e *Environment) Values(overlay map[string]any) (map[string]any, error) {
 // has, the chart's default where no values file sets it. Errors: Values',
 // LoadChart's, Helm's coalescing.
 func (e *Environment) ChartValues(overlay map[string]any) (map[string]any, error) {
-	ch, err := LoadChart(e.Chart)
-	if err != nil {
-		return nil, err
-	}
-	vals, err := e.Values(overlay)
+	ch, vals, err := e.chartAndValues(overlay)
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +201,20 @@ func (e *Environment) ChartValues(overlay map[string]any) (map[string]any, error
 		return nil, fmt.Errorf("chart %s: coalesce the values: %w", e.Chart, err)
 	}
 	return out, nil
+}
+
+// chartAndValues loads the chart (LoadChart) and merges the values with
+// overlay last (Values).
+func (e *Environment) chartAndValues(overlay map[string]any) (*chart.Chart, map[string]any, error) {
+	ch, err := LoadChart(e.Chart)
+	if err != nil {
+		return nil, nil, err
+	}
+	vals, err := e.Values(overlay)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ch, vals, nil
 }
 
 // overlayScheme is the URL scheme under which Values hands the overlay to
@@ -246,11 +256,7 @@ func (e *Environment) Render(ctx context.Context, overlay map[string]any, caps C
 	if e.Release == "" {
 		return nil, errors.New("a Helm environment needs a release name (--release)")
 	}
-	ch, err := LoadChart(e.Chart)
-	if err != nil {
-		return nil, err
-	}
-	vals, err := e.Values(overlay)
+	ch, vals, err := e.chartAndValues(overlay)
 	if err != nil {
 		return nil, err
 	}

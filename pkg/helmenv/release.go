@@ -202,11 +202,7 @@ func (e *Environment) Upgrade(ctx context.Context, getter genericclioptions.REST
 	if e.Namespace == "" {
 		return nil, errors.New("upgrade: the release's namespace is not set")
 	}
-	ch, err := LoadChart(e.Chart)
-	if err != nil {
-		return nil, err
-	}
-	vals, err := e.Values(overlay)
+	ch, vals, err := e.chartAndValues(overlay)
 	if err != nil {
 		return nil, err
 	}
