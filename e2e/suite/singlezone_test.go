@@ -39,15 +39,15 @@ func TestSingleZoneToZoneAwareLosesNoSample(t *testing.T) {
 	// Test-sized least waits: the plan waits what the pods' /config says
 	// (one-minute blocks and idle timeout, query_store_after 1m), never
 	// less than these.
-	args := append([]string{"apply", "single-zone-to-zone-aware", "--yes",
+	planArgs := append([]string{"single-zone-to-zone-aware",
 		"-p", "ingesterReplicas=3", "-p", "storeGatewayReplicas=3", "-p", "batchSize=3",
 		"-p", "rolloutOperator=false", "-p", "tenant=" + scenario.Tenant,
 		"-p", "staleSeriesMinWait=1m", "-p", "queryStoreAfterMinWait=1m", "-p", "zoneShutdownMinDuration=1m"}, rel.Args()...)
-	plan := cli(t, ns, append([]string{"plan"}, args[1:]...)...)
+	plan := cli(t, ns, append([]string{"plan"}, planArgs...)...)
 	if plan.code != 0 {
 		t.Fatalf("plan single-zone-to-zone-aware on the single-zone release: exit %d\n%s", plan.code, tail(plan.stdout, 60))
 	}
-	lock := killApply(t, ns, args)
+	lock := killApply(t, ns, append([]string{"apply", "--yes"}, planArgs...))
 	r := cli(t, ns, append([]string{"resume", "--yes", "--force-unlock", lock}, rel.Args()...)...)
 	if r.code != 0 {
 		t.Fatalf("resume of single-zone-to-zone-aware on the Helm release: exit %d", r.code)
