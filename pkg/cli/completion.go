@@ -87,7 +87,7 @@ func (f *Factory) completeApproveStep(cmd *cobra.Command, args []string, toCompl
 	if err != nil || st == nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	p, _ := f.ReloadPlan(st.Source(), st.Params) // nil: offer every unfinished step
+	p, _ := f.ReloadPlan(st.Source(), st.Params, mimirctl.RecordedEnvironmentKind(st.Options)) // nil: offer every unfinished step
 	var out []cobra.Completion
 	for _, ss := range st.Steps {
 		if ss.Status == plan.StepDone || ss.Status == plan.StepSkipped || !strings.HasPrefix(ss.ID, toComplete) {

@@ -88,7 +88,7 @@ func TestPlanRef(t *testing.T) {
 	if _, _, _, err := tg.PlanRef("./no-such-dir"); err == nil || !strings.Contains(err.Error(), "plan directory ./no-such-dir: not found") {
 		t.Errorf("missing directory: error %v", err)
 	}
-	if _, err := tg.ReloadPlan("/no/such/plan", nil); err == nil || !strings.Contains(err.Error(), "moved or deleted") {
+	if _, err := tg.ReloadPlan("/no/such/plan", nil, ""); err == nil || !strings.Contains(err.Error(), "moved or deleted") {
 		t.Errorf("reload of a moved plan: error %v", err)
 	}
 }
@@ -150,5 +150,35 @@ func TestPlanMetadata(t *testing.T) {
 	tg.BuiltinPlans.(fstest.MapFS)["c-plan/plan.yaml"] = &fstest.MapFile{Data: []byte("name: [\n")}
 	if ps, err := tg.BuiltinPlansMetadata(); err == nil || ps != nil || !strings.HasPrefix(err.Error(), "built-in plan c-plan: ") {
 		t.Errorf("a broken plan: %d plans, error %v; want no list and the plan named", len(ps), err)
+	}
+}
+
+// A plan whose step files differ by kind of environment reloads, for
+// resume, as it was loaded for the run: the recorded options give the
+// kind, and the digest matches the run's.
+func TestReloadPlanForTheRecordedEnvironment(t *testing.T) {
+	tg := &Target{BuiltinPlans: fstest.MapFS{
+		"p/plan.yaml":       {Data: []byte("name: p\ndescription: d\nenvironments: [tanka, helm]\n")},
+		"p/steps/a.jsonnet": {Data: []byte("{id: 'a', title: if std.extVar('mimirctl.environment') == 'helm' then 'on helm' else 'on tanka', wait: {duration: '1s'}}")},
+	}, Registry: plan.NewRegistry}
+	bind := BindOptions{}
+	bind.Helm.Chart, bind.Helm.Release = "/charts/mimir-distributed", "mimir"
+	run, err := tg.loadForRun("p", nil, bind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind := RecordedEnvironmentKind(bind.Record())
+	if kind != plan.EnvironmentHelm {
+		t.Fatalf("RecordedEnvironmentKind = %q, want helm", kind)
+	}
+	again, err := tg.ReloadPlan("p", run.Values, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Digest() != run.Digest() || again.Steps[0].Title != "on helm" {
+		t.Errorf("reloaded for %s: digest %s, title %q; the run's: %s", kind, again.Digest(), again.Steps[0].Title, run.Digest())
+	}
+	if tanka, _ := tg.ReloadPlan("p", run.Values, plan.EnvironmentTanka); tanka.Digest() == run.Digest() {
+		t.Error("the plan reloaded for Tanka has the Helm run's digest: the test cannot tell the kinds apart")
 	}
 }

@@ -125,14 +125,28 @@ func (t *Target) LoadPlanWith(arg string, opts plan.LoadOptions) (*plan.Plan, er
 }
 
 // ReloadPlan loads the plan of a recorded run from its recorded source (a
-// built-in plan's name or an absolute directory) with its recorded values.
-func (t *Target) ReloadPlan(source string, values plan.ParamValues) (*plan.Plan, error) {
+// built-in plan's name or an absolute directory) with its recorded values,
+// for the kind of environment it ran on (plan.LoadOptions.Environment, see
+// RecordedEnvironmentKind): step files that differ by kind render as they
+// did for the run, so that its digest matches.
+func (t *Target) ReloadPlan(source string, values plan.ParamValues, kind string) (*plan.Plan, error) {
 	if IsPlanPath(source) {
 		if st, err := os.Stat(source); err != nil || !st.IsDir() {
 			return nil, fmt.Errorf("its plan directory %s was moved or deleted: put the plan back there, or abandon the run with `%s`", source, invocation.Command("abort"))
 		}
 	}
-	return t.LoadPlan(source, rawValues(values))
+	return t.LoadPlanWith(source, plan.LoadOptions{Params: rawValues(values), Environment: kind})
+}
+
+// RecordedEnvironmentKind is the kind of environment a run recorded in its
+// options (plan.State.Options, see BindOptions.Record): as
+// BindOptions.EnvironmentKind.
+func RecordedEnvironmentKind(options map[string]string) string {
+	var b BindOptions
+	if err := b.FillFromRecord(options, nil); err != nil {
+		return ""
+	}
+	return b.EnvironmentKind()
 }
 
 func rawValues(values plan.ParamValues) map[string]string {

@@ -333,7 +333,7 @@ func Resume(ctx context.Context, t *Target, o ResumeOptions) error {
 	}
 	kind := o.Bind.EnvironmentKind()
 	return r.Resume(ctx, func(source string, values plan.ParamValues) (*plan.Plan, error) {
-		p, err := t.ReloadPlan(source, values)
+		p, err := t.ReloadPlan(source, values, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -396,7 +396,7 @@ type UndoHint struct {
 // undo texts. The error says why the plan could not be reloaded; the hints
 // are then returned without undo texts.
 func UndoHints(t *Target, st *plan.State) ([]UndoHint, error) {
-	p, err := t.ReloadPlan(st.Source(), st.Params)
+	p, err := t.ReloadPlan(st.Source(), st.Params, RecordedEnvironmentKind(st.Options))
 	var out []UndoHint
 	for i := len(st.Steps) - 1; i >= 0; i-- {
 		ss := st.Steps[i]
