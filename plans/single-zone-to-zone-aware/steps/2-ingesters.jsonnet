@@ -42,13 +42,19 @@ local ingesterSettings = { labels: sel.ingesters };
 local querierSettings = { labels: sel.queryPath };
 // What a moved series leaves behind in the old ingesters' heads is dropped
 // once its block is cut and the head compacted: the block range plus the
-// idle timeout, to which each ingester adds up to 25% jitter (3h15m with
-// Mimir's defaults; the guide says 3h).
+// idle timeout, to which each ingester adds up to 25% jitter, plus the
+// interval at which ingesters look for a head to compact (3h15m with
+// Mimir 2's defaults, 3h30m with Mimir 3's 15-minute interval; the guide
+// says 3h).
 local idleTimeout = 'blocks_storage.tsdb.head_compaction_idle_timeout';
 local staleSeriesWait = {
   duration: p.staleSeriesMinWait,
   reason: 'series that moved to the new ingesters leave the old heads',
-  fromConfig: { pods: ingesterSettings, keys: ['blocks_storage.tsdb.block_ranges_period[0]', idleTimeout], factors: { [idleTimeout]: 1.25 } },
+  fromConfig: {
+    pods: ingesterSettings,
+    keys: ['blocks_storage.tsdb.block_ranges_period[0]', idleTimeout, 'blocks_storage.tsdb.head_compaction_interval'],
+    factors: { [idleTimeout]: 1.25 },
+  },
 };
 // Data written since the write path moved is only in the ingesters until
 // query_store_after has passed.
