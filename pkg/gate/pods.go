@@ -3,6 +3,7 @@ package gate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -26,6 +27,9 @@ type Selected[T any] struct {
 	Results []PodResult[T]
 	// NotRunning lists selected pods that could not be asked ("name: reason").
 	NotRunning []string
+	// Terminating names the pods of NotRunning that are being deleted
+	// (podaccess.Resolved.Terminating).
+	Terminating []string
 }
 
 // Total is the number of selected pods, reachable or not.
@@ -42,7 +46,7 @@ func FetchPods[T any](ctx context.Context, d Deps, sel podaccess.Selector, fetch
 	if err != nil {
 		return Selected[T]{}, err
 	}
-	out := Selected[T]{Results: make([]PodResult[T], len(res.Targets)), NotRunning: res.NotReady}
+	out := Selected[T]{Results: make([]PodResult[T], len(res.Targets)), NotRunning: res.NotReady, Terminating: res.Terminating}
 	sem := make(chan struct{}, MaxParallel)
 	var wg sync.WaitGroup
 	for i, t := range res.Targets {
@@ -67,6 +71,10 @@ type PodOptions struct {
 	// NotRunning is the verdict for a selected pod that is not running
 	// (default inconclusive; a readiness gate makes it a fail).
 	NotRunning verdict.Verdict
+	// SkipTerminating leaves out pods being deleted, for a gate about what
+	// runs from now on (the version a component runs): a rollout's
+	// outgoing pods are replaced, and their replacements are judged.
+	SkipTerminating bool
 }
 
 // JudgePods judges every selected pod with judge and combines the results:
@@ -85,6 +93,9 @@ func JudgePods(ctx context.Context, d Deps, sel podaccess.Selector, opts PodOpti
 	}
 	for _, nr := range sel2.NotRunning {
 		name, reason, _ := strings.Cut(nr, ": ")
+		if opts.SkipTerminating && slices.Contains(sel2.Terminating, name) {
+			continue
+		}
 		obs = append(obs, PodObservation{Pod: name, Observation: verdict.Observation{Verdict: opts.NotRunning, Summary: "not running: " + reason}})
 	}
 	return CombinePods(sel, opts.MinPods, what, obs)

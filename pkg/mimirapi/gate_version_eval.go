@@ -34,7 +34,7 @@ func (g *VersionGate) Describe() string { return g.spec.Describe() }
 // with the reason; a build without a release version is judged as the spec's
 // unknown says, never guessed.
 func (g *VersionGate) Evaluate(ctx context.Context) verdict.Observation {
-	return gate.JudgePods(ctx, g.deps, g.spec.Pods, gate.PodOptions{MinPods: g.spec.MinPods}, "run a supported version",
+	return gate.JudgePods(ctx, g.deps, g.spec.Pods, gate.PodOptions{MinPods: g.spec.MinPods, SkipTerminating: true}, "run a supported version",
 		func(ctx context.Context, t podaccess.Target) verdict.Observation { return g.judge(ctx, t) })
 }
 

@@ -56,6 +56,14 @@ func TestVersionGate(t *testing.T) {
 				return []gatetest.Pod{mimirPod("distributor-0", "distributor", v2(t))}
 			},
 			verdict.Pass, "1/1 pods run a supported version", ""},
+		{"a pod being deleted in a rollout is left out: its replacement is judged",
+			VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0 <3.0.0"},
+			func(t *testing.T) []gatetest.Pod {
+				old := mimirPod("distributor-old", "distributor", v2(t))
+				old.Terminating = true
+				return []gatetest.Pod{mimirPod("distributor-new", "distributor", v2(t)), old}
+			},
+			verdict.Pass, "1/1 pods run a supported version", ""},
 		{"a 3.0.5 pod is refused by a 2.x-only plan, with the reason",
 			VersionSpec{PodsSpec: allMimir, Supported: ">=2.0.0 <3.0.0", Reason: "read-write mode was removed in Mimir 3.0"},
 			func(t *testing.T) []gatetest.Pod {

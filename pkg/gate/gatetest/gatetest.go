@@ -40,6 +40,8 @@ type Pod struct {
 	// NotReady leaves a running pod without the Ready condition (running
 	// pods are Ready otherwise).
 	NotReady bool
+	// Terminating marks the pod as being deleted (a deletion timestamp).
+	Terminating bool
 }
 
 // FakeCluster returns gate dependencies whose Kubernetes client lists pods
@@ -78,6 +80,10 @@ func fakePod(t testing.TB, p Pod) *corev1.Pod {
 	}
 	if p.Owner != nil {
 		pod.OwnerReferences = []metav1.OwnerReference{*p.Owner}
+	}
+	if p.Terminating {
+		deleted := metav1.Now()
+		pod.DeletionTimestamp = &deleted
 	}
 	// A pod declares Mimir's HTTP port whether it runs or not, as the pods
 	// of Mimir's jsonnet and Helm chart do.
