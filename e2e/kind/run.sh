@@ -4,7 +4,7 @@
 # local cluster uses, loads them into kind, installs Prometheus, and runs
 # `go test -tags e2e ./e2e/suite` against the cluster.
 #
-# usage: e2e/kind/run.sh [go test flags, e.g. -run TestIngesterZoneShutdownLosesNoSample]
+# usage: e2e/kind/run.sh [go test flags, e.g. -run TestZonesLoseNoSample]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)

@@ -24,7 +24,7 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
 )
 
-// helmReleaseLosesNoSample (run by TestIngesterZoneShutdownLosesNoSample)
+// helmReleaseLosesNoSample (run by TestZonesLoseNoSample)
 // installs Grafana's mimir-distributed chart of the Mimir 3.0.5 module (the
 // commit bin/mimir3 is built from) with
 // Helm's own install action (e2e/helm/values-3x.yaml: subcharts, gateway

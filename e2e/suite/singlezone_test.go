@@ -16,8 +16,8 @@ import (
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 )
 
-// TestSingleZoneToZoneAwareLosesNoSample installs Grafana's
-// mimir-distributed chart of the Mimir 3.0.5 module single-zone
+// singleZoneToZonesOnHelm (run by TestZonesLoseNoSample) installs
+// Grafana's mimir-distributed chart of the Mimir 3.0.5 module single-zone
 // (e2e/helm/values-3x.yaml with values-3x-single-zone.yaml: three
 // ingesters and three store-gateways in one StatefulSet each, one-minute
 // blocks) and, under continuous writes and queries, moves it to three
@@ -25,11 +25,10 @@ import (
 // release (--chart/--release/-f), the zones' OnDelete StatefulSets rolled
 // by the rollout-operator stand-in. The run is killed at a random moment
 // and resumed. Every acknowledged sample must be read back; after the
-// plan the release runs the zone StatefulSets only, helm history shows a
-// revision per values step, the doubled limits are gone from
-// mimirctl-values.yaml and the release's diff is empty.
-func TestSingleZoneToZoneAwareLosesNoSample(t *testing.T) {
-	t.Parallel() // its own namespace and release
+// plan the release runs the zone StatefulSets only, the doubled limits
+// and the migration are gone from mimirctl-values.yaml and the release's
+// diff is empty.
+func singleZoneToZonesOnHelm(t *testing.T) {
 	const ns, releaseName = "e2e-single-zone", "mimir"
 	rel, dir := installHelmRelease(t, ns, releaseName, "values-3x.yaml", "values-3x-single-zone.yaml")
 	startRolloutController(t, ns)
