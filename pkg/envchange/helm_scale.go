@@ -219,22 +219,11 @@ func scaledValues(unscaled []*unstructured.Unstructured, want map[string]float64
 			continue
 		}
 		from[key] = s.where
-		setValue(out, p, v)
+		if err := unstructured.SetNestedField(out, v, p...); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s.where, err))
+		}
 	}
 	return out, errors.Join(errs...)
-}
-
-// setValue sets path in m to v, making the maps on its way.
-func setValue(m map[string]any, path []string, v any) {
-	for _, p := range path[:len(path)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[p] = next
-		}
-		m = next
-	}
-	m[path[len(path)-1]] = v
 }
 
 // Resolve is the change to make on values (the values file as the step
