@@ -106,14 +106,20 @@ func TestCase01AnUnreadablePodFailsTheWait(t *testing.T) {
 	}
 }
 
+// case02RequestTimeout is the client's request timeout in case 02: long
+// enough that a quick request (/ready, /metrics) of the fake answers within
+// it under -race on a loaded CI machine (100 ms did not, once), short enough
+// that the slow flush outlasts it several times.
+const case02RequestTimeout = 400 * time.Millisecond
+
 // case02Zone is the zone of case 02: ingester-zone-a-1 holds two earlier
 // upload failures, and its flush or shutdown takes 5× the client's request
-// timeout, during which one block upload fails.
+// timeout, during which one block upload fails (a fifth of the way in).
 func case02Zone(t *testing.T) *testZone {
 	tz := newTestZone(t, nil)
-	tz.zone.d.Pods = podaccess.NewDirect(&http.Client{Timeout: 100 * time.Millisecond})
+	tz.zone.d.Pods = podaccess.NewDirect(&http.Client{Timeout: case02RequestTimeout})
 	tz.f.members["ingester-zone-a-1"].failures = 2
-	tz.f.slow["ingester-zone-a-1"] = 500 * time.Millisecond
+	tz.f.slow["ingester-zone-a-1"] = 5 * case02RequestTimeout
 	tz.f.failOnce["ingester-zone-a-1"] = true
 	return tz
 }
@@ -145,7 +151,8 @@ func TestCase02SlowShutdownCall(t *testing.T) {
 
 func TestCase02AFailureDuringAnInterruptedFlushIsNotAbsorbed(t *testing.T) {
 	tz := case02Zone(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond) // Ctrl-C after the failure
+	// Ctrl-C half-way through the flush: after the failure, before its end.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*case02RequestTimeout/2)
 	defer cancel()
 	if err := tz.zone.Apply(ctx, tz.p); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("interrupted apply: %v", err)

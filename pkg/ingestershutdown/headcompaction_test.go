@@ -79,8 +79,8 @@ func TestForceFlushFlushesEveryIngesterOnce(t *testing.T) {
 
 func TestAForcedFlushIsNotCutByTheRequestTimeout(t *testing.T) {
 	tz := newTestZone(t, nil)
-	tz.zone.d.Pods = podaccess.NewDirect(&http.Client{Timeout: 50 * time.Millisecond})
-	tz.f.slow["ingester-zone-a-1"] = 300 * time.Millisecond
+	tz.zone.d.Pods = podaccess.NewDirect(&http.Client{Timeout: case02RequestTimeout})
+	tz.f.slow["ingester-zone-a-1"] = 3 * case02RequestTimeout
 	h := headCompaction(tz, true)
 	if err := h.Apply(context.Background(), tz.p); err != nil {
 		t.Fatal(err)
