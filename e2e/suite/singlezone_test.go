@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,25 +15,18 @@ import (
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 )
 
-// singleZoneToZonesOnHelm (run by TestZonesLoseNoSample) installs
-// Grafana's mimir-distributed chart of the Mimir 3.0.5 module single-zone
-// (e2e/helm/values-3x.yaml with values-3x-single-zone.yaml: three
-// ingesters and three store-gateways in one StatefulSet each, one-minute
-// blocks) and, under continuous writes and queries, moves it to three
-// zones with the Helm flavour of single-zone-to-zone-aware through the
-// release (--chart/--release/-f), the zones' OnDelete StatefulSets rolled
-// by the rollout-operator stand-in. The run is killed at a random moment
-// and resumed. Every acknowledged sample must be read back; after the
-// plan the release runs the zone StatefulSets only, the doubled limits
-// and the migration are gone from mimirctl-values.yaml and the release's
-// diff is empty.
-func singleZoneToZonesOnHelm(t *testing.T) {
-	const ns, releaseName = "e2e-single-zone", "mimir"
-	rel, dir := installHelmRelease(t, ns, releaseName, "values-3x.yaml", "values-3x-single-zone.yaml")
-	startRolloutController(t, ns)
-	tr := startTraffic(t, ns, map[string]map[string]string{"single-zone": nil})
-	time.Sleep(30 * time.Second)
-
+// moveToZonesOnHelm is the first part of helmReleaseLosesNoSample: on
+// the single-zone release rel (three ingesters and three store-gateways in
+// one StatefulSet each, one-minute blocks) under the scenario's writes and
+// queries, it moves the release to three zones with the Helm flavour of
+// single-zone-to-zone-aware through the release (--chart/--release/-f), the
+// zones' OnDelete StatefulSets rolled by the rollout-operator stand-in. The
+// run is killed at a random moment and resumed. After the plan the release
+// runs the zone StatefulSets only, one pod each, the doubled limits, the
+// migration and the shuffle-sharding flags are gone from
+// mimirctl-values.yaml (in dir) and the release's diff is empty.
+func moveToZonesOnHelm(t *testing.T, ns string, rel *scenario.HelmRelease, dir string) {
+	t.Helper()
 	// Test-sized least waits: the plan waits what the pods' /config says
 	// (one-minute blocks and idle timeout, query_store_after 1m), never
 	// less than these.
@@ -77,5 +69,4 @@ func singleZoneToZonesOnHelm(t *testing.T) {
 	if d := cli(t, ns, append([]string{"diff"}, rel.Args()...)...); d.code != 0 {
 		t.Errorf("diff of the release after the plan: exit %d, want 0 (nothing pending)\n%s", d.code, tail(d.stdout, 40))
 	}
-	finishTraffic(t, tr)
 }

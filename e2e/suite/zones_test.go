@@ -43,7 +43,6 @@ func TestZonesLoseNoSample(t *testing.T) {
 	t.Parallel() // each scenario has its own namespace; they share the cluster
 	t.Run("grafana-jsonnet", zoneShutdownOnGrafanasLibrary)
 	t.Run("helm-chart", helmReleaseLosesNoSample)
-	t.Run("helm-single-zone-to-zone-aware", singleZoneToZonesOnHelm)
 }
 
 // zoneShutdownOnGrafanasLibrary replaces two ingester zones of a
