@@ -14,8 +14,10 @@ import (
 // (cmd/kubectl-mimir); builtin holds the built-in plans.
 //
 // The first SIGINT or SIGTERM cancels the run, which saves its state and
-// stops; a second one kills the process at once.
+// stops; a second one kills the process at once. Unless GOMEMLIMIT is set,
+// the process runs with DefaultMemoryLimit.
 func Main(displayName string, builtin fs.FS, args []string) int {
+	setDefaultMemoryLimit()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()
