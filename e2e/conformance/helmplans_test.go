@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -306,16 +307,10 @@ func consulRingValues(t *testing.T, rings []string) string {
 	t.Helper()
 	structured := map[string]any{}
 	for _, r := range rings {
-		m := structured
-		for _, k := range strings.Split(r, ".") {
-			next, ok := m[k].(map[string]any)
-			if !ok {
-				next = map[string]any{}
-				m[k] = next
-			}
-			m = next
+		kv := map[string]any{"store": "consul", "consul": map[string]any{"host": "consul.mimir.svc.cluster.local:8500"}}
+		if err := unstructured.SetNestedField(structured, kv, append(strings.Split(r, "."), "kvstore")...); err != nil {
+			t.Fatal(err)
 		}
-		m["kvstore"] = map[string]any{"store": "consul", "consul": map[string]any{"host": "consul.mimir.svc.cluster.local:8500"}}
 	}
 	b, err := yaml.Marshal(map[string]any{"mimir": map[string]any{"structuredConfig": structured}})
 	if err != nil {
@@ -495,16 +490,9 @@ func kvStoreDefaults(t *testing.T, mod string) map[string]any {
 		}
 		for _, e := range b.BlockEntries {
 			if b.Name == "kvstore" && e.Name == "store" {
-				m := doc
-				for _, k := range path {
-					next, ok := m[k].(map[string]any)
-					if !ok {
-						next = map[string]any{}
-						m[k] = next
-					}
-					m = next
+				if err := unstructured.SetNestedField(doc, e.Default, append(slices.Clone(path), "store")...); err != nil {
+					t.Fatal(err)
 				}
-				m["store"] = e.Default
 			}
 			walk(e, path)
 		}
@@ -514,7 +502,8 @@ func kvStoreDefaults(t *testing.T, mod string) map[string]any {
 }
 
 // withDefaults is the configuration file config over defaults (maps key
-// by key, as Mimir applies a file over its flags' defaults).
+// by key, anything else replaces, as Mimir applies a file over its flags'
+// defaults; Helm's loader.MergeMaps merges that way).
 func withDefaults(t *testing.T, defaults map[string]any, config string) mimirapi.Document {
 	t.Helper()
 	var base, file map[string]any
@@ -528,19 +517,7 @@ func withDefaults(t *testing.T, defaults map[string]any, config string) mimirapi
 	if err != nil {
 		t.Fatal(err)
 	}
-	var merge func(dst, src map[string]any)
-	merge = func(dst, src map[string]any) {
-		for k, v := range src {
-			sm, sok := v.(map[string]any)
-			dm, dok := dst[k].(map[string]any)
-			if sok && dok {
-				merge(dm, sm)
-				continue
-			}
-			dst[k] = v
-		}
-	}
-	merge(base, file)
+	base = loader.MergeMaps(base, file)
 	out, err := yaml.Marshal(base)
 	if err != nil {
 		t.Fatal(err)

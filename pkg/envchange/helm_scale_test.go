@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
@@ -18,10 +19,10 @@ import (
 func fakeChartRender(t *testing.T, base, user string) func(map[string]any) ([]*unstructured.Unstructured, error) {
 	return func(overlay map[string]any) ([]*unstructured.Unstructured, error) {
 		v := values(t, user)
-		mergeValues(v, normalizeValues(overlay).(map[string]any))
+		v = loader.MergeMaps(v, normalizeValues(overlay).(map[string]any))
 		cfg := values(t, base)
 		if sc, ok := lookup(v, helmConfigValues); ok {
-			mergeValues(cfg, sc.(map[string]any))
+			cfg = loader.MergeMaps(cfg, sc.(map[string]any))
 		}
 		mimirYAML, err := yaml.Marshal(cfg)
 		if err != nil {

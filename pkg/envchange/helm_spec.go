@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+
 	"github.com/mimirctl/mimirctl/pkg/kvmigrate"
 	"github.com/mimirctl/mimirctl/pkg/mimir"
 	"github.com/mimirctl/mimirctl/pkg/plan"
@@ -219,10 +221,12 @@ func (s *HelmValuesSpec) ApplyTo(values map[string]any) map[string]any {
 	if s.scaled != nil {
 		out = withoutScaledValues(out, slices.Collect(maps.Keys(s.ScaleLimits)))
 	}
+	// Merged as Helm merges a later values file (`-f`): maps key by
+	// key, anything else replaces.
 	set, _ := normalizeValues(s.Set).(map[string]any)
-	mergeValues(out, set)
+	out = loader.MergeMaps(out, set)
 	scaled, _ := normalizeValues(s.scaled).(map[string]any)
-	mergeValues(out, scaled)
+	out = loader.MergeMaps(out, scaled)
 	for _, p := range s.Remove {
 		removeValue(out, valuesPath(p))
 	}
@@ -242,21 +246,6 @@ func normalizeValues(v any) any {
 		return out
 	}
 	return map[string]any{}
-}
-
-// mergeValues merges src into dst as Helm merges a later values file:
-// maps key by key, anything else replaces.
-func mergeValues(dst, src map[string]any) {
-	for _, k := range slices.Sorted(maps.Keys(src)) {
-		sv := src[k]
-		sm, sIsMap := sv.(map[string]any)
-		dm, dIsMap := dst[k].(map[string]any)
-		if sIsMap && dIsMap {
-			mergeValues(dm, sm)
-			continue
-		}
-		dst[k] = sv
-	}
 }
 
 // removeValue deletes the value at path, and the maps it leaves empty.
