@@ -3,10 +3,12 @@
 package suite
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -155,12 +157,19 @@ func assertHelmHistory(t *testing.T, ns, name, first string, want []string) {
 	if err != nil {
 		t.Fatalf("helm history %s: %v", name, err)
 	}
-	var got []string
+	var rels []*release.Release
 	for _, h := range hist {
 		r, ok := h.(*release.Release)
 		if !ok {
 			t.Fatalf("helm history returned a %T", h)
 		}
+		rels = append(rels, r)
+	}
+	// The history action returns the revisions in storage order (v1, v10,
+	// v11, ..., v2): sort them as `helm history` prints them.
+	slices.SortFunc(rels, func(a, b *release.Release) int { return cmp.Compare(a.Version, b.Version) })
+	var got []string
+	for _, r := range rels {
 		got = append(got, fmt.Sprintf("%d %s %s", r.Version, r.Info.Status, r.Info.Description))
 	}
 	ok := len(got) > len(want)+1 && got[0] == "1 superseded Install complete"
