@@ -126,6 +126,10 @@ integration: cluster-up ## Integration tests: real Mimir and Prometheus processe
 e2e: cluster-up build ## The end-to-end suite on the local cluster (zone shutdown, read-write round trip, KV migrations), its scenarios side by side
 	set -o pipefail; $(GO) test -count=1 -p 1 -parallel 3 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/local/cluster ./e2e/suite $(call logged,e2e)
 
+.PHONY: e2e-single-zone-tanka
+e2e-single-zone-tanka: cluster-up build ## single-zone-to-zone-aware end to end on Grafana's library (Tanka), alone: not part of make test (CI's budget)
+	set -o pipefail; MIMIRCTL_E2E_SINGLE_ZONE_TANKA=1 $(GO) test -count=1 -tags e2e -timeout 60m -v -run TestSingleZoneToZoneAwareOnGrafanasLibrary ./e2e/suite $(call logged,e2e-single-zone-tanka)
+
 .PHONY: e2e-and-conformance
 e2e-and-conformance: ## The e2e suite and the conformance harness side by side (each prints its output when it ends)
 	$(MAKE) -j2 --output-sync=target e2e conformance
