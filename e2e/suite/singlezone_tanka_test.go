@@ -26,8 +26,9 @@ import (
 // the test-sized settings behind the plan's waits, read from the pods'
 // /config: one-minute blocks, head compaction every 15 s, a one-minute idle
 // timeout (Mimir 3: 2h, 15m, 1h; the wait after each batch becomes
-// 1m + 1.25 × 1m + 15s) and queriers asking the ingesters for the last
-// 2 minutes (Mimir: 13h).
+// 1m + 1.25 × 1m + 15s) and queriers and query-frontends asking the
+// ingesters for the last 2 minutes (Mimir: 13h) and the store-gateways for
+// anything older than 1 minute.
 const singleZoneLib = `{
   _config+:: {
     multi_zone_ingester_enabled: false,
@@ -41,7 +42,10 @@ const singleZoneLib = `{
     'blocks-storage.tsdb.head-compaction-idle-timeout': '1m',
   },
   querier_args+:: { 'querier.query-ingesters-within': '2m' },
-  query_frontend_args+:: { 'querier.query-ingesters-within': '2m' },
+  // Mimir refuses a query-ingesters-within not above query-store-after
+  // (the frontend's is 12h unless set, as the queriers' is in
+  // mimir-e2e.libsonnet).
+  query_frontend_args+:: { 'querier.query-ingesters-within': '2m', 'querier.query-store-after': '1m' },
 }`
 
 // singleZoneTankaEnv names the variable that runs
