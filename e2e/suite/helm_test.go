@@ -22,6 +22,7 @@ import (
 
 	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/scenario"
+	"github.com/mimirctl/mimirctl/pkg/helmenv"
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
 )
 
@@ -144,7 +145,10 @@ func installHelmRelease(t *testing.T, ns, name string, files ...string) (rel *sc
 // assertHelmHistory checks the release's revisions as `helm history`
 // prints them ("REVISION STATUS DESCRIPTION"): the install, then only
 // revisions of the steps of plan first (any status), then, last, the
-// revisions want ("STATUS DESCRIPTION", oldest first).
+// revisions want ("STATUS DESCRIPTION", oldest first). An upgrade keeps
+// the last helmenv.MaxHistory revisions (as helm upgrade's --history-max),
+// so the oldest may be gone: those kept must be consecutive and as many as
+// that allows.
 func assertHelmHistory(t *testing.T, ns, name, first string, want []string) {
 	t.Helper()
 	flags := genericclioptions.NewConfigFlags(false)
@@ -172,16 +176,25 @@ func assertHelmHistory(t *testing.T, ns, name, first string, want []string) {
 	for _, r := range rels {
 		got = append(got, fmt.Sprintf("%d %s %s", r.Version, r.Info.Status, r.Info.Description))
 	}
-	ok := len(got) > len(want)+1 && got[0] == "1 superseded Install complete"
-	for i := 1; ok && i < len(got)-len(want); i++ {
-		// Any status: the killed run may have left a revision failed.
-		f := strings.SplitN(got[i], " ", 3)
-		ok = len(f) == 3 && f[0] == fmt.Sprint(i+1) && strings.HasPrefix(f[2], "mimirctl: plan "+first+", step ")
-	}
-	for i, w := range want {
-		ok = ok && got[len(got)-len(want)+i] == fmt.Sprintf("%d %s", len(got)-len(want)+i+1, w)
+	ok := len(rels) > len(want)
+	if ok {
+		last := rels[len(rels)-1].Version
+		ok = len(rels) == min(last, helmenv.MaxHistory)
+		for i, r := range rels {
+			ok = ok && r.Version == last-len(rels)+1+i
+			switch {
+			case !ok:
+			case i >= len(rels)-len(want):
+				ok = got[i] == fmt.Sprintf("%d %s", r.Version, want[i-(len(rels)-len(want))])
+			case r.Version == 1:
+				ok = got[i] == "1 superseded Install complete"
+			default: // any status: the killed run may have left a revision failed
+				ok = strings.HasPrefix(r.Info.Description, "mimirctl: plan "+first+", step ")
+			}
+		}
 	}
 	if !ok {
-		t.Errorf("helm history of %s:\n%s\nwant the install, revisions of plan %s, then:\n%s", name, strings.Join(got, "\n"), first, strings.Join(want, "\n"))
+		t.Errorf("helm history of %s:\n%s\nwant the install, revisions of plan %s, then the following, the last %d kept:\n%s",
+			name, strings.Join(got, "\n"), first, helmenv.MaxHistory, strings.Join(want, "\n"))
 	}
 }
