@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -104,8 +105,8 @@ func ListAutoscalers(ctx context.Context, dyn dynamic.Interface, mapper meta.RES
 
 // listKind lists gvk in ns (resourceFor, which refreshes the mapper once
 // for a kind installed meanwhile, such as KEDA's CRD; the list is retried
-// like every call of this package); a kind the API server does not serve
-// lists nothing.
+// like every call of this package); a kind the API server does not serve,
+// or no longer serves when the list is made, lists nothing.
 func listKind(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, ns string, gvk schema.GroupVersionKind) ([]unstructured.Unstructured, error) {
 	m, err := resourceFor(mapper, gvk)
 	if meta.IsNoMatchError(err) {
@@ -120,6 +121,12 @@ func listKind(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper
 		list, listErr = dyn.Resource(m.Resource).Namespace(ns).List(ctx, metav1.ListOptions{})
 		return listErr
 	})
+	if apierrors.IsNotFound(err) {
+		// A list answers 404 only when the API server no longer serves
+		// the resource: its CRD was removed after the mapper learnt it
+		// (KEDA uninstalled meanwhile).
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list %s in namespace %s: %w", m.Resource.Resource, ns, err)
 	}

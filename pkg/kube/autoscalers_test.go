@@ -6,10 +6,14 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 
 	"github.com/mimirctl/mimirctl/pkg/internal/kubefake"
@@ -205,5 +209,28 @@ func TestListAutoscalersRefreshesAStaleMapper(t *testing.T) {
 	}
 	if len(a.HPAs) != 1 || a.HPAs[0].GetName() != "querier" {
 		t.Fatalf("want the HorizontalPodAutoscaler querier, got %d HPAs", len(a.HPAs))
+	}
+}
+
+// A list answered 404 (KEDA's CRD removed after the mapper learnt it, as a
+// test beside the e2e suite did on the shared cluster) lists no
+// ScaledObject instead of failing the step.
+func TestListAutoscalersTakesAKindRemovedMeanwhileAsNotServed(t *testing.T) {
+	mapper := meta.NewDefaultRESTMapper(nil)
+	mapper.Add(scaledObjectGVK, meta.RESTScopeNamespace)
+	mapper.Add(hpaGVK, meta.RESTScopeNamespace)
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
+		{Group: "keda.sh", Version: "v1alpha1", Resource: "scaledobjects"}:          "ScaledObjectList",
+		{Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers"}: "HorizontalPodAutoscalerList",
+	})
+	dyn.PrependReactor("list", "scaledobjects", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewNotFound(schema.GroupResource{Group: "keda.sh", Resource: "scaledobjects"}, "")
+	})
+	a, err := ListAutoscalers(context.Background(), dyn, mapper, "mimir", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Live) != 0 {
+		t.Errorf("listed %d ScaledObjects", len(a.Live))
 	}
 }
