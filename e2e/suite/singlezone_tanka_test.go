@@ -3,15 +3,11 @@
 package suite
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/scenario"
@@ -81,28 +77,7 @@ func TestSingleZoneToZoneAwareOnGrafanasLibrary(t *testing.T) {
 	planArgs := []string{"single-zone-to-zone-aware", "--env", e.Dir,
 		"-p", "ingesterReplicas=3", "-p", "storeGatewayReplicas=3", "-p", "batchSize=3", "-p", "tenant=" + scenario.Tenant,
 		"-p", "staleSeriesMinWait=1m", "-p", "queryStoreAfterMinWait=1m", "-p", "zoneShutdownMinDuration=1m"}
-	plan := cli(t, ns, append([]string{"plan"}, planArgs...)...)
-	if plan.code != 0 {
-		t.Fatalf("plan single-zone-to-zone-aware on the single-zone environment: exit %d\n%s", plan.code, tail(plan.stdout, 60))
-	}
-	lock := killApply(t, ns, append([]string{"apply", "--yes"}, planArgs...))
-	if r := cli(t, ns, "resume", "--yes", "--force-unlock", lock, "--env", e.Dir); r.code != 0 {
-		t.Fatalf("resume of single-zone-to-zone-aware on the Tanka environment: exit %d", r.code)
-	}
-	assertDone(t, ns, "single-zone-to-zone-aware")
-
-	for _, gone := range []string{"ingester", "store-gateway"} {
-		if _, err := harness.clients.Kube.AppsV1().StatefulSets(ns).Get(context.Background(), gone, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-			t.Errorf("StatefulSet %s after the plan: %v, want it deleted", gone, err)
-		}
-	}
-	for _, c := range []string{"ingester", "store-gateway"} {
-		for _, z := range []string{"zone-a", "zone-b", "zone-c"} {
-			if n := replicas(t, ns, c+"-"+z); n != 1 {
-				t.Errorf("%s-%s has %d replicas, want 1", c, z, n)
-			}
-		}
-	}
+	runSingleZoneMove(t, ns, "", planArgs, []string{"--env", e.Dir})
 	overlay, err := os.ReadFile(filepath.Join(e.Dir, tanka.OverlayFile))
 	if err != nil {
 		t.Fatal(err)

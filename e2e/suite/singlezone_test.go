@@ -34,29 +34,7 @@ func moveToZonesOnHelm(t *testing.T, ns string, rel *scenario.HelmRelease, dir s
 		"-p", "ingesterReplicas=3", "-p", "storeGatewayReplicas=3", "-p", "batchSize=3",
 		"-p", "rolloutOperator=false", "-p", "tenant=" + scenario.Tenant,
 		"-p", "staleSeriesMinWait=1m", "-p", "queryStoreAfterMinWait=1m", "-p", "zoneShutdownMinDuration=1m"}, rel.Args()...)
-	plan := cli(t, ns, append([]string{"plan"}, planArgs...)...)
-	if plan.code != 0 {
-		t.Fatalf("plan single-zone-to-zone-aware on the single-zone release: exit %d\n%s", plan.code, tail(plan.stdout, 60))
-	}
-	lock := killApply(t, ns, append([]string{"apply", "--yes"}, planArgs...))
-	r := cli(t, ns, append([]string{"resume", "--yes", "--force-unlock", lock}, rel.Args()...)...)
-	if r.code != 0 {
-		t.Fatalf("resume of single-zone-to-zone-aware on the Helm release: exit %d", r.code)
-	}
-	assertDone(t, ns, "single-zone-to-zone-aware")
-
-	for _, gone := range []string{"mimir-ingester", "mimir-store-gateway"} {
-		if _, err := harness.clients.Kube.AppsV1().StatefulSets(ns).Get(context.Background(), gone, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-			t.Errorf("StatefulSet %s after the plan: %v, want it deleted by the release", gone, err)
-		}
-	}
-	for _, c := range []string{"ingester", "store-gateway"} {
-		for _, z := range []string{"zone-a", "zone-b", "zone-c"} {
-			if n := replicas(t, ns, "mimir-"+c+"-"+z); n != 1 {
-				t.Errorf("mimir-%s-%s has %d replicas, want 1", c, z, n)
-			}
-		}
-	}
+	runSingleZoneMove(t, ns, "mimir-", planArgs, rel.Args())
 	overlay, err := os.ReadFile(filepath.Join(dir, "mimirctl-values.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -68,5 +46,36 @@ func moveToZonesOnHelm(t *testing.T, ns string, rel *scenario.HelmRelease, dir s
 	}
 	if d := cli(t, ns, append([]string{"diff"}, rel.Args()...)...); d.code != 0 {
 		t.Errorf("diff of the release after the plan: exit %d, want 0 (nothing pending)\n%s", d.code, tail(d.stdout, 40))
+	}
+}
+
+// runSingleZoneMove previews single-zone-to-zone-aware with planArgs (its
+// name, parameters and environment flags), applies it, kills the apply at a
+// random moment (killApply), resumes it with envArgs and checks that the
+// run is done, that the single-zone StatefulSets prefix+ingester and
+// prefix+store-gateway are gone and that each zone StatefulSet runs one
+// pod. prefix is "" on Grafana's library, the chart's fullname and a dash
+// on Helm.
+func runSingleZoneMove(t *testing.T, ns, prefix string, planArgs, envArgs []string) {
+	t.Helper()
+	plan := cli(t, ns, append([]string{"plan"}, planArgs...)...)
+	if plan.code != 0 {
+		t.Fatalf("plan single-zone-to-zone-aware on the single-zone cluster: exit %d\n%s", plan.code, tail(plan.stdout, 60))
+	}
+	lock := killApply(t, ns, append([]string{"apply", "--yes"}, planArgs...))
+	if r := cli(t, ns, append([]string{"resume", "--yes", "--force-unlock", lock}, envArgs...)...); r.code != 0 {
+		t.Fatalf("resume of single-zone-to-zone-aware: exit %d", r.code)
+	}
+	assertDone(t, ns, "single-zone-to-zone-aware")
+
+	for _, c := range []string{"ingester", "store-gateway"} {
+		if _, err := harness.clients.Kube.AppsV1().StatefulSets(ns).Get(context.Background(), prefix+c, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("StatefulSet %s after the plan: %v, want it deleted", prefix+c, err)
+		}
+		for _, z := range []string{"zone-a", "zone-b", "zone-c"} {
+			if n := replicas(t, ns, prefix+c+"-"+z); n != 1 {
+				t.Errorf("%s%s-%s has %d replicas, want 1", prefix, c, z, n)
+			}
+		}
 	}
 }
