@@ -54,7 +54,8 @@ const DefaultReconcileInterval = 5 * time.Second
 //  2. every StatefulSet of the group must be OnDelete, else the group is
 //     skipped with an error;
 //  3. with more than one StatefulSet that has not-ready pods (status
-//     replicas ≠ ready replicas, fewer pods than status replicas, or a pod
+//     replicas ≠ ready replicas, fewer pods than status replicas or than
+//     spec.replicas (the stand-in's own addition, see hasNotReadyPods), or a pod
 //     not Running, terminating, or with a container not ready and running),
 //     nothing is done; with one, it goes first;
 //  4. StatefulSets are rolled one at a time: unless annotated
@@ -350,7 +351,15 @@ func (c *Controller) hasNotReadyPods(ctx context.Context, sts *appsv1.StatefulSe
 	if err != nil {
 		return false, err
 	}
-	if len(pods) < int(sts.Status.Replicas) {
+	// The operator compares with status.replicas only. The StatefulSet
+	// controller counts the pods that exist, so between a deleted pod's
+	// removal and its replacement's creation it can report 1 of 1 ready for a
+	// StatefulSet of 2, and the pass would go on to the next zone with a pod
+	// of this one missing (the operator's own zone-aware PDB's eviction
+	// cache holds such a pod as not ready). The stand-in also counts the
+	// pods spec.replicas asks for (seen in the e2e suite: a zone-b pod
+	// restarted before zone-a's last pod was back).
+	if len(pods) < int(max(sts.Status.Replicas, replicasOf(sts))) {
 		return true, nil
 	}
 	for i := range pods {

@@ -240,6 +240,25 @@ func TestAMissingPodCountsAsNotReady(t *testing.T) {
 	}
 }
 
+// The StatefulSet controller counts the pods that exist: with zone-a's
+// second pod deleted and not yet re-created it reports 1 of 1 ready for a
+// StatefulSet of 2. Zone-b must still wait.
+func TestAPodNotYetRecreatedKeepsTheNextZoneWaiting(t *testing.T) {
+	objs := threeZones(2, nil)
+	objs[1] = zonePod("ingester-zone-a", 0, "new", true)
+	objs = append(objs[:2], objs[3:]...) // ingester-zone-a-1 deleted, not re-created yet
+	za := objs[0].(*appsv1.StatefulSet)
+	za.Status.Replicas, za.Status.ReadyReplicas = 1, 1
+	f := newFakeCluster(t, objs...)
+	f.reconcile(t)
+	if got := f.deleted(); len(got) != 0 {
+		t.Fatalf("deleted %v while ingester-zone-a-1 is not re-created yet", got)
+	}
+	if got := f.sts(t, "ingester-zone-a").Status.CurrentRevision; got != "old" {
+		t.Errorf("zone-a current revision %q with one of its two pods missing", got)
+	}
+}
+
 func TestATerminatingPodIsNotDeletedAgain(t *testing.T) {
 	objs := threeZones(1, nil)
 	p := objs[1].(*corev1.Pod)
