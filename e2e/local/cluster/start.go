@@ -60,6 +60,12 @@ func (s *supervisor) start(ctx, agentCtx context.Context) error {
 	if err := prometheus.EnsureInstalled(); err != nil {
 		return err
 	}
+	// Another process on the port (a second local cluster's Prometheus, a
+	// packaged one) would answer the readiness check and every query of
+	// this cluster's tests in its place, while ours restarts in a loop.
+	if err := portFree(prometheus.Address(s.opts.PrometheusPort)); err != nil {
+		return fmt.Errorf("prometheus: %w: stop what holds it, or give this cluster another port (localcluster up --prometheus-port N)", err)
+	}
 	spec, err := prometheus.Spec(s.layout, s.opts.PrometheusPort)
 	if err != nil {
 		return err
@@ -205,4 +211,13 @@ func waitAny(ctx context.Context, chans []<-chan struct{}) (int, bool) {
 		return 0, false
 	}
 	return i - 1, true
+}
+
+// portFree reports an error when addr (host:port) cannot be listened on.
+func portFree(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%s is taken: %w", addr, err)
+	}
+	return l.Close()
 }
