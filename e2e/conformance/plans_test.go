@@ -118,7 +118,7 @@ var planCases = []planCase{
 		// Grafana's migration-mode test environment without its
 		// deployment_mode and with ruler remote evaluation on: a multi-zone
 		// microservices cluster as users run it, which the plan takes to
-		// read-write mode (step 5.3 turns remote evaluation off).
+		// read-write mode (step 5.6 turns remote evaluation off).
 		plan: "microservices-to-read-write", versions: twoX,
 		start: "test-deployment-mode-migration", edit: microservicesWithRemoteEvaluation,
 		inert: map[string]string{"1-zone-awareness": "the start is zone-aware already (multi_zone_ingester_enabled and multi_zone_store_gateway_enabled in Grafana's file)"},
@@ -132,16 +132,16 @@ var planCases = []planCase{
 		// mimir_write_replicas and mimir_backend_replicas are 3 in Grafana's
 		// file (the library's defaults): the microservices come back at 3.
 		plan: "read-write-to-microservices", params: wayBack, versions: twoX, start: "test-read-write-deployment-mode-s3",
-		inert: map[string]string{"5.2-ruler-settings-back": "the start evaluates no rules remotely (the library refuses remote evaluation in read-write mode) and does not autoscale the ruler-querier: its own settings are the ones step 1 pinned"},
+		inert: map[string]string{"5.5-ruler-settings-back": "the start evaluates no rules remotely (the library refuses remote evaluation in read-write mode) and does not autoscale the ruler-querier: its own settings are the ones step 1 pinned"},
 	},
 	{
 		// The round trip: the way back from the environment
 		// microservices-to-read-write leaves (its overlay on the
 		// microservices start), which the e2e suite's forward run previews
 		// the way back from on a live cluster. The start evaluates rules
-		// remotely, which the forward run turns off (its step 5.3): with its
+		// remotely, which the forward run turns off (its step 5.6): with its
 		// default parameters the way back gives that setting back to the
-		// environment (its step 5.2), so the round trip ends with the start's
+		// environment (its step 5.5), so the round trip ends with the start's
 		// workloads, the ruler-query path included.
 		plan: "read-write-to-microservices", params: wayBack, versions: twoX,
 		start: "test-deployment-mode-migration", edit: microservicesWithRemoteEvaluation,

@@ -118,19 +118,83 @@ func TestBuiltinPlansVaryWithTheirParameters(t *testing.T) {
 		t.Errorf("ring plan with oldStore=etcd in runtime mode: %v", err)
 	}
 	rw := load("read-write-to-microservices", map[string]string{"rulerRemoteEvaluation": "true", "ingesterReplicas": "3", "storeGatewayReplicas": "3"})
-	if rw.Step("5.2-ruler-remote-evaluation-on") == nil || rw.Step("5.2-ruler-settings-back") != nil {
-		t.Error("rulerRemoteEvaluation did not turn step 5.2 into turning remote evaluation on")
+	if rw.Step("5.5-ruler-remote-evaluation-on") == nil || rw.Step("5.5-ruler-settings-back") != nil {
+		t.Error("rulerRemoteEvaluation did not turn step 5.5 into turning remote evaluation on")
 	}
 	// By default the way back unpins what step 1 and the forward plan
 	// pinned, so that an environment that evaluated rules remotely gets its
 	// ruler query path back.
-	back := load("read-write-to-microservices", map[string]string{"ingesterReplicas": "3", "storeGatewayReplicas": "3"}).Step("5.2-ruler-settings-back")
+	back := load("read-write-to-microservices", map[string]string{"ingesterReplicas": "3", "storeGatewayReplicas": "3"}).Step("5.5-ruler-settings-back")
 	if back == nil {
-		t.Fatal("without rulerRemoteEvaluation the way back has no step 5.2-ruler-settings-back")
+		t.Fatal("without rulerRemoteEvaluation the way back has no step 5.5-ruler-settings-back")
 	}
 	spec = back.Actions[0].Spec.(*envchange.JsonnetSpec)
 	if len(spec.Config) != 0 || spec.Remove == nil || !slices.Equal(spec.Remove.Config, []string{"ruler_remote_evaluation_enabled", "autoscaling_ruler_querier_enabled"}) {
-		t.Errorf("step 5.2-ruler-settings-back: %+v, want the removal of ruler_remote_evaluation_enabled and autoscaling_ruler_querier_enabled only", spec)
+		t.Errorf("step 5.5-ruler-settings-back: %+v, want the removal of ruler_remote_evaluation_enabled and autoscaling_ruler_querier_enabled only", spec)
+	}
+}
+
+// TestReadWritePlansTakeStoreGatewaysDownOneZoneAtATime: both read-write
+// plans scale the store-gateways that go away (the microservice ones, or
+// mimir-backend's) one zone per step, in the zones' order, each step gated
+// on the ring and on a long-term query, as Mimir's "Scaling down
+// store-gateways" asks; no step zeroes every zone at once.
+func TestReadWritePlansTakeStoreGatewaysDownOneZoneAtATime(t *testing.T) {
+	// The StatefulSet fields of the zones that go away, and the knob that
+	// sizes all of them (which an earlier step may set to 0 while they do
+	// not exist yet: the migration-mode steps).
+	for name, gone := range map[string]struct{ prefix, all string }{
+		"microservices-to-read-write": {"store_gateway_", "multi_zone_store_gateway_replicas"},
+		"read-write-to-microservices": {"mimir_backend_", "mimir_backend_replicas"},
+	} {
+		prefix := gone.prefix
+		for _, zones := range []string{"zone-a,zone-b,zone-c", "zone-c,zone-a"} {
+			params := map[string]string{"zones": zones}
+			if name == "read-write-to-microservices" {
+				params["ingesterReplicas"], params["storeGatewayReplicas"] = "3", "3"
+			}
+			p, err := plan.Load(plans.FS, name, plan.LoadOptions{Registry: engine.Registry(), Params: params})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var order []string
+			for _, s := range p.Steps {
+				var zeroed []string
+				for _, a := range s.Actions {
+					spec, ok := a.Spec.(*envchange.JsonnetSpec)
+					if !ok {
+						continue
+					}
+					if v, ok := spec.Config[gone.all]; ok && fmt.Sprint(v) == "0" {
+						t.Errorf("%s step %s sets %s to 0: every zone at once", name, s.ID, gone.all)
+					}
+					for field, obj := range spec.Objects {
+						o, _ := obj.(map[string]any)
+						spec, _ := o["spec"].(map[string]any)
+						if replicas, ok := spec["replicas"]; ok && fmt.Sprint(replicas) == "0" && strings.HasPrefix(field, prefix+"zone_") {
+							zeroed = append(zeroed, strings.TrimSuffix(strings.TrimPrefix(field, prefix), "_statefulset"))
+						}
+					}
+				}
+				if len(zeroed) == 0 {
+					continue
+				}
+				if len(zeroed) > 1 {
+					t.Errorf("%s step %s zeroes %v at once", name, s.ID, zeroed)
+				}
+				kinds := map[string]bool{}
+				for _, g := range s.Gates {
+					kinds[g.Kind] = true
+				}
+				if !kinds["ring"] || !kinds["storeQuery"] {
+					t.Errorf("%s step %s: gates %v, want a ring gate and a long-term query (storeQuery)", name, s.ID, kinds)
+				}
+				order = append(order, strings.ReplaceAll(zeroed[0], "_", "-"))
+			}
+			if got := strings.Join(order, ","); got != zones {
+				t.Errorf("%s with zones %s scales the zones down in the order %q", name, zones, got)
+			}
+		}
 	}
 }
 

@@ -79,6 +79,21 @@
     consecutive: 2,
   },
 
+  // Long-term read gate (storeQuery): a range older than the queriers'
+  // query_store_after and query_ingesters_within, which only store-gateways
+  // answer, asked of each of `pods` (query-frontends or mimir-read), with
+  // the settings read from `queriers`; the answer must hold samples. A
+  // block no loaded store-gateway holds fails the query (Mimir's store
+  // consistency check), so the gate fails too.
+  longTermQuery(pods, queriers, tenant, query='', consecutive=3, timeout='10m'):: {
+    name: 'long-term-query',
+    storeQuery: { pods: { labels: pods }, queriers: { labels: queriers }, tenant: tenant } +
+                (if query == '' then {} else { query: query }),
+    interval: '10s',
+    timeout: timeout,
+    consecutive: consecutive,
+  },
+
   // A jsonnet change to the environment's overlay file.
   jsonnet(change, name=null):: { jsonnet: change } + (if name == null then {} else { name: name }),
 

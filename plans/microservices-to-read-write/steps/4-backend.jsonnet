@@ -32,18 +32,7 @@ local route =
       // including mimir-backend's) answer; the answer must hold samples.
       // Queries sent to mimir-read may run on the microservice queriers
       // too (they share the query-schedulers), so both give the settings.
-      {
-        name: 'long-term-query',
-        storeQuery: {
-          pods: { labels: 'name=mimir-read' },
-          queriers: { labels: 'name in (querier, mimir-read)' },
-          tenant: p.tenant,
-          [if p.longTermQuery != '' then 'query']: p.longTermQuery,
-        },
-        interval: '10s',
-        timeout: '10m',
-        consecutive: 3,
-      },
+      m.longTermQuery('name=mimir-read', 'name in (querier, mimir-read)', p.tenant, p.longTermQuery),
     ],
   },
   {

@@ -17,13 +17,7 @@ local zonesJoined(name) = m.ring(name, 'store-gateway', m.nameIn(zoneGateways),
                                  [{ members: '.+', joined: true, perZone: { zones: z.zones, min: perZone } }], timeout='30m');
 // Long-term data through the queriers: a range older than query_store_after
 // and query_ingesters_within, which only store-gateways answer.
-local longTerm = {
-  name: 'long-term-query',
-  storeQuery: { pods: { labels: sel.queryFrontend }, queriers: { labels: sel.queryPath }, tenant: p.tenant },
-  interval: '10s',
-  timeout: '15m',
-  consecutive: 3,
-};
+local longTerm = m.longTermQuery(sel.queryFrontend, sel.queryPath, p.tenant, timeout='15m');
 local queryPath = m.ready('queriers-and-rulers-ready', sel.queryPath);
 local SG(v) = { store_gateway: { zoneAwareReplication: v } };
 // On Helm the zone StatefulSets take their size from store_gateway.replicas,
