@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/mimirctl/mimirctl/pkg/internal/golden"
 
 	"github.com/mimirctl/mimirctl/pkg/engine"
@@ -147,7 +149,6 @@ func TestReadWritePlansTakeStoreGatewaysDownOneZoneAtATime(t *testing.T) {
 		"microservices-to-read-write": {"store_gateway_", "multi_zone_store_gateway_replicas"},
 		"read-write-to-microservices": {"mimir_backend_", "mimir_backend_replicas"},
 	} {
-		prefix := gone.prefix
 		for _, zones := range []string{"zone-a,zone-b,zone-c", "zone-c,zone-a"} {
 			params := map[string]string{"zones": zones}
 			if name == "read-write-to-microservices" {
@@ -170,9 +171,9 @@ func TestReadWritePlansTakeStoreGatewaysDownOneZoneAtATime(t *testing.T) {
 					}
 					for field, obj := range spec.Objects {
 						o, _ := obj.(map[string]any)
-						spec, _ := o["spec"].(map[string]any)
-						if replicas, ok := spec["replicas"]; ok && fmt.Sprint(replicas) == "0" && strings.HasPrefix(field, prefix+"zone_") {
-							zeroed = append(zeroed, strings.TrimSuffix(strings.TrimPrefix(field, prefix), "_statefulset"))
+						replicas, found, _ := unstructured.NestedFieldNoCopy(o, "spec", "replicas")
+						if found && fmt.Sprint(replicas) == "0" && strings.HasPrefix(field, gone.prefix+"zone_") {
+							zeroed = append(zeroed, strings.TrimSuffix(strings.TrimPrefix(field, gone.prefix), "_statefulset"))
 						}
 					}
 				}

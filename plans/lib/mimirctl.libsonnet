@@ -111,6 +111,11 @@
     ruler_deployment: 'ruler_scaled_object',
   },
 
+  // The field of Grafana's library that renders `component`'s StatefulSet in
+  // `zone`: zoneStatefulSet('mimir_write', 'zone-a') is
+  // 'mimir_write_zone_a_statefulset'.
+  zoneStatefulSet(component, zone):: component + '_' + std.strReplace(zone, '-', '_') + '_statefulset',
+
   // Replicas override of a library object (Deployment or StatefulSet field).
   // An autoscaled Deployment's ScaledObject is paused at the same count
   // (annotation autoscaling.keda.sh/paused-replicas: KEDA scales the target

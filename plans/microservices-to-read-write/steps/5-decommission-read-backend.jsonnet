@@ -3,7 +3,7 @@ local zones = std.extVar('zones');
 local backends = ['mimir-backend-' + z for z in zones];
 local p = std.extVar('params');
 local gone(ring, micro, name) = m.ring(name, ring, m.nameIn(backends), [m.left(w) for w in micro] + [m.joined('mimir-backend-' + zones[0])]);
-local field(z) = 'store_gateway_' + std.strReplace(z, '-', '_') + '_statefulset';
+local field(z) = m.zoneStatefulSet('store_gateway', z);
 // The microservice store-gateways leave one zone at a time, as Mimir's
 // scaling guide says ("Scaling down store-gateways": any number within one
 // zone, then the next zone): with zone-aware replication every block keeps a

@@ -33,10 +33,10 @@ local zoneStep(z) = {
         compactor: { labels: m.nameIn(['compactor'] + backends) },
       },
     } },
-    m.jsonnet({ objects: m.replicas('ingester_' + std.strReplace(z, '-', '_') + '_statefulset', 0) }),
+    m.jsonnet({ objects: m.replicas(m.zoneStatefulSet('ingester', z), 0) }),
   ],
   gates: [m.ring('ingester-' + z + '-left', 'ingester', m.nameIn(writers), [m.left('ingester-' + z), m.joined('mimir-write-' + z)])],
-  undo: 'Remove the ingester_%s_statefulset replicas override: the ingesters start on their kept volumes (what they held is shipped) and take new writes.' % std.strReplace(z, '-', '_'),
+  undo: 'Remove the %s replicas override: the ingesters start on their kept volumes (what they held is shipped) and take new writes.' % m.zoneStatefulSet('ingester', z),
 };
 [
   {

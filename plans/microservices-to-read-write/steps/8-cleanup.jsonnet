@@ -20,7 +20,7 @@ local zones = std.extVar('zones');
         hidden: { store_gateway_args: [] },
         objects: m.replicasFields(['query_frontend_deployment', 'query_scheduler_deployment', 'querier_deployment', 'ruler_deployment',
                                    'overrides_exporter_deployment', 'compactor_statefulset', 'distributor_deployment']) +
-                 [c + '_' + std.strReplace(z, '-', '_') + '_statefulset' for c in ['ingester', 'store_gateway'] for z in zones],
+                 [m.zoneStatefulSet(c, z) for c in ['ingester', 'store_gateway'] for z in zones],
       },
       destructive: true,
     }),

@@ -22,7 +22,7 @@ local zero(fields) = std.foldl(function(acc, f) acc + m.replicas(f, 0), fields, 
       },
       objects: zero(['query_frontend_deployment', 'query_scheduler_deployment', 'querier_deployment', 'ruler_deployment',
                      'overrides_exporter_deployment', 'compactor_statefulset', 'distributor_deployment'] +
-                    ['ingester_' + std.strReplace(z, '-', '_') + '_statefulset' for z in zones]),
+                    [m.zoneStatefulSet('ingester', z) for z in zones]),
     })],
     undo: 'Remove deployment_mode and the overrides from mimirctl.libsonnet (the microservice objects are pruned).',
   },

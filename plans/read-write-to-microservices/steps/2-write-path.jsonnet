@@ -32,7 +32,7 @@ local route =
         allowShortfall: p.allowWriteCapacityShortfall,
       } }
       for z in zones
-    ] + [m.jsonnet({ config: { multi_zone_ingester_replicas: p.ingesterReplicas }, remove: { objects: ['ingester_' + std.strReplace(z, '-', '_') + '_statefulset' for z in zones] + m.replicasFields(['distributor_deployment']) } })],
+    ] + [m.jsonnet({ config: { multi_zone_ingester_replicas: p.ingesterReplicas }, remove: { objects: [m.zoneStatefulSet('ingester', z) for z in zones] + m.replicasFields(['distributor_deployment']) } })],
     gates: [
       m.ring('ingesters-joined', 'ingester', m.nameIn(writers + ingesters), [m.joined(i) for i in ingesters] + [m.settled]),
       m.ring('distributors-joined', 'distributor', m.nameIn(writers + ['distributor']), [m.joined('distributor')]),

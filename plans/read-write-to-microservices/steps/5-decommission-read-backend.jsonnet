@@ -4,7 +4,7 @@ local zones = std.extVar('zones');
 local gone(ring, micro, name, zone) = m.ring(name, ring, m.nameIn(micro), [m.left('mimir-backend-' + zone), m.joined(micro[0])]);
 // The step after the zones' steps.
 local rulerStep = '5.%d-' % (std.length(zones) + 2);
-local field(z) = 'mimir_backend_' + std.strReplace(z, '-', '_') + '_statefulset';
+local field(z) = m.zoneStatefulSet('mimir_backend', z);
 // mimir-backend leaves one zone at a time, as Mimir's scaling guide says of
 // store-gateways ("Scaling down store-gateways": any number within one zone,
 // then the next zone): with zone-aware replication every block keeps a

@@ -34,10 +34,10 @@ local zoneStep(z) = {
         compactor: { labels: m.nameIn(['compactor'] + ['mimir-backend-' + x for x in zones]) },
       },
     } },
-    m.jsonnet({ objects: m.replicas('mimir_write_' + std.strReplace(z, '-', '_') + '_statefulset', 0) }),
+    m.jsonnet({ objects: m.replicas(m.zoneStatefulSet('mimir_write', z), 0) }),
   ],
   gates: [m.ring('mimir-write-' + z + '-left', 'ingester', m.nameIn(ingesters), [m.left('mimir-write-' + z), m.joined('ingester-' + z)])],
-  undo: 'Remove the mimir_write_%s_statefulset replicas override.' % std.strReplace(z, '-', '_'),
+  undo: 'Remove the %s replicas override.' % m.zoneStatefulSet('mimir_write', z),
 };
 [
   {

@@ -15,7 +15,7 @@ local zones = std.extVar('zones');
       remove: {
         config: ['mimir_read_replicas', 'mimir_backend_replicas', 'mimir_write_replicas', 'autoscaling_mimir_read_enabled'],
         hidden: { mimir_backend_args: [], store_gateway_args: [] },
-        objects: [rw + '_' + std.strReplace(z, '-', '_') + '_statefulset' for rw in ['mimir_write', 'mimir_backend'] for z in zones],
+        objects: [m.zoneStatefulSet(rw, z) for rw in ['mimir_write', 'mimir_backend'] for z in zones],
       },
       destructive: true,
     }),
