@@ -67,15 +67,16 @@ func (e *Environment) UseMemo(m *tanka.Memo) { e.memo = m }
 func (e *Environment) Dir() string { return e.dir }
 
 // Render renders the environment with overlay o in place of the overlay
-// file (tanka.Render), once per distinct overlay for e's lifetime.
+// file (tanka.Render), once per distinct set of merges for e's lifetime.
 func (e *Environment) Render(ctx context.Context, o *tanka.Overlay) (*tanka.Result, error) {
 	return e.render(ctx, o)
 }
 
 // cachedRender renders the environment with overlay o (tanka.Render), once
-// per distinct overlay for the environment's lifetime.
+// per distinct set of merges (tanka.Overlay.Merges: whichever step the
+// header names) for the environment's lifetime.
 func (e *Environment) cachedRender(ctx context.Context, o *tanka.Overlay) (*tanka.Result, error) {
-	key, err := json.Marshal(o.Clone())
+	key, err := json.Marshal(o.Merges())
 	if err != nil {
 		return nil, err
 	}

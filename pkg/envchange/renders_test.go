@@ -177,3 +177,81 @@ func BenchmarkJsonnetActionPreview(b *testing.B) {
 		}
 	}
 }
+
+// runStartRenders renders what a run start (pkg/engine's preflight) does:
+// the overlay file, then each jsonnet change of p it does not hold, on top
+// of the earlier ones. It returns which renders the memo served.
+func runStartRenders(t *testing.T, env *Environment, p *plan.Plan) []bool {
+	t.Helper()
+	ctx := context.Background()
+	file, err := tanka.ReadOverlay(env.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	overlays := []*tanka.Overlay{file}
+	for _, s := range p.Steps {
+		js := s.Actions[0].Spec.(*JsonnetSpec)
+		if js.AppliedIn(file) {
+			continue
+		}
+		after := OverlayBefore(file, p, s, js)
+		js.ApplyTo(after)
+		overlays = append(overlays, after)
+	}
+	var served []bool
+	for _, o := range overlays {
+		r, err := env.Render(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		served = append(served, r.Memoized)
+	}
+	return served
+}
+
+// A run's start renders every remaining change from the file as it is; the
+// step that then applies one writes the same merges under its own name in
+// the file's header. Neither that apply nor the next window's start (a new
+// process, the file one step further) evaluates the library again.
+func TestTheNextWindowIsServedTheRendersOfTheRemainingChanges(t *testing.T) {
+	memo := &tanka.Memo{Dir: t.TempDir()}
+	b, _, api := renderOnceFixture(t)
+	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")},
+		"p/steps/a.yaml": {Data: []byte(renderOnceStep)},
+		"p/steps/b.yaml": {Data: []byte("- id: b\n  title: B\n  actions:\n    - jsonnet: {objects: {querier_deployment: {metadata: {labels: {moved: 'yes'}}}}, noRollout: true}\n")}},
+		"p", plan.LoadOptions{Registry: testRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := b.environment()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.UseMemo(memo)
+	if got := runStartRenders(t, env, p); len(got) != 3 || got[0] || got[1] || got[2] {
+		t.Fatalf("first window's start: served %v, want 3 renders evaluated", got)
+	}
+	a, err := b.BindAction(context.Background(), p, p.Steps[0], p.Steps[0].Actions[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Apply(context.Background(), &testkit.Progress{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(env.cache) != 3 {
+		t.Errorf("step a's apply rendered %d distinct overlays in all, want the 3 of the run start", len(env.cache))
+	}
+	if file, err := tanka.ReadOverlay(env.Dir()); err != nil || file.Step != "a" {
+		t.Fatalf("the overlay file names step %q (%v), want a", file.Step, err)
+	}
+
+	next := newTestBinder(Deps{Dynamic: api.Dynamic(), Mapper: api.Mapper(), Namespace: "mimir", ForceConflicts: true}, b.dir)
+	nextEnv, err := next.environment()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextEnv.UseMemo(memo)
+	if got := runStartRenders(t, nextEnv, p); len(got) != 2 || !got[0] || !got[1] {
+		t.Errorf("next window's start: served %v, want the file and step b's change both from the memo", got)
+	}
+}

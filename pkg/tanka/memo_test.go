@@ -114,6 +114,27 @@ func TestAMemoKeysOnTheOverlayAndTheOptions(t *testing.T) {
 	}
 }
 
+// The overlay file names the plan and step that wrote it in its header
+// (comments): the file after step 3 holds the merges the run start rendered
+// from the file after step 2 plus step 3's change, and the next window's
+// run start is served that render.
+func TestAMemoServesTheSameMergesWhicheverStepWroteThem(t *testing.T) {
+	def := filepath.Join(memoProject(t), "environments", "default")
+	memo := &Memo{Dir: t.TempDir()}
+	written := func(step string, replicas int) Options {
+		return Options{Memo: memo, Overlay: &Overlay{Plan: "p", Step: step, Config: map[string]any{"multi_zone_ingester_replicas": replicas}}}
+	}
+	first := renderWithMemo(t, def, written("2", 9))
+	if r := renderWithMemo(t, def, written("3", 9)); !r.Memoized {
+		t.Error("the same merges under another step's header were evaluated again")
+	} else if got, want := manifests(t, r), manifests(t, first); string(got) != string(want) {
+		t.Errorf("the served render differs:\n%s\nwant\n%s", got, want)
+	}
+	if r := renderWithMemo(t, def, written("3", 12)); r.Memoized {
+		t.Error("other merges were served the memoized render")
+	}
+}
+
 func TestAFailedEvaluationIsNotMemoizedAndAnUnwritableMemoIsSkipped(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := Load(context.Background(), envDir("broken"), Options{Memo: &Memo{Dir: dir}}); err == nil {

@@ -271,6 +271,16 @@ func (o *Overlay) Equal(other *Overlay) bool {
 	return reflect.DeepEqual(o.Clone().data(), other.Clone().data())
 }
 
+// Merges returns a copy of the overlay without Plan and Step: what an
+// evaluation sees of it, since the header and the data line that name them
+// are comments. Renders key on it, so that the same merges written by
+// another step (the file after step 3 holds what the preview of step 3
+// rendered from the file after step 2) are one render and one memo entry.
+func (o *Overlay) Merges() *Overlay {
+	d := o.Clone().data()
+	return &d
+}
+
 func (o *Overlay) data() Overlay {
 	return Overlay{Config: o.Config, Hidden: o.Hidden, Objects: o.Objects, Scale: o.Scale}
 }

@@ -245,7 +245,11 @@ func newVM(env *Environment, opts Options) (*jsonnet.VM, *importer, error) {
 	vm := jsonnet.MakeVM()
 	imp := newImporter(env.ImportPaths())
 	if opts.Overlay != nil {
-		text, err := opts.Overlay.Jsonnet()
+		// Without the plan and step in its header: the same evaluation, and
+		// the same memo key for the same merges whichever step wrote them.
+		// The header keeps its number of lines, so an error's line numbers
+		// are those of the file on disk.
+		text, err := opts.Overlay.Merges().Jsonnet()
 		if err != nil {
 			return nil, nil, err
 		}
