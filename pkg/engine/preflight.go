@@ -13,20 +13,21 @@ var _ plan.Preflighter = (*Binder)(nil)
 
 // Preflight checks what the plan needs before any step runs: a reachable
 // Prometheus when it has PromQL gates, a Tanka environment that renders now
-// and after each of the plan's jsonnet changes (a Helm release: installed,
-// and rendering after each helmValues change), and the admission webhooks that may refuse a
-// scale-down (reported, with what they will do).
-func (b *Binder) Preflight(ctx context.Context, p *plan.Plan) ([]string, error) {
+// and after each jsonnet change the run has yet to apply (pending; nil: every
+// change), a Helm release installed and rendering after each pending
+// helmValues change, and the admission webhooks that may refuse a scale-down
+// (reported, with what they will do).
+func (b *Binder) Preflight(ctx context.Context, p *plan.Plan, pending plan.Pending) ([]string, error) {
 	var errs []error
 	needs := kindsOf(p)
 	if needs["promql"] {
 		errs = append(errs, b.checkPrometheus(ctx))
 	}
 	if needs["jsonnet"] {
-		errs = append(errs, b.checkEnvironment(ctx, p))
+		errs = append(errs, b.checkEnvironment(ctx, p, pending))
 	}
 	if needs["helmValues"] {
-		errs = append(errs, b.checkHelmEnvironment(ctx, p))
+		errs = append(errs, b.checkHelmEnvironment(ctx, p, pending))
 	}
 	notices, err := b.webhookNotices(ctx)
 	errs = append(errs, err)

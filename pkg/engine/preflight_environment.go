@@ -9,16 +9,19 @@ import (
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
-// checkEnvironment renders the environment as it is, then as each jsonnet
-// change of p will leave it (the overlay file plus the plan's changes up to
-// that one, as Preview does), before any step runs. A library refuses some states by
+// checkEnvironment renders the environment as it is, then as each pending
+// jsonnet change of p will leave it (the overlay file plus the plan's changes
+// up to that one, as Preview does), before any step runs. A change the run
+// applied is not rendered again: a later step may have set its values
+// otherwise, and the file with the old change put back is a state the run
+// never reaches (nor one worth refusing a start for). A library refuses some states by
 // assertion (Grafana's read-write mode: compactor_max_concurrency 1,
 // memberlist_ring_enabled, multi-zone ingesters and store-gateways, querier
 // autoscaling and ruler remote evaluation off, ...): found here, the run
 // stops before its first step with the library's message, instead of in the
 // middle of the procedure with the cluster half-way. The first change that
 // does not render is returned; later ones build on it.
-func (b *Binder) checkEnvironment(ctx context.Context, p *plan.Plan) error {
+func (b *Binder) checkEnvironment(ctx context.Context, p *plan.Plan, pending plan.Pending) error {
 	env, err := b.environment()
 	if err != nil {
 		return err
@@ -30,10 +33,10 @@ func (b *Binder) checkEnvironment(ctx context.Context, p *plan.Plan) error {
 	if _, err := env.Render(ctx, file); err != nil {
 		return err
 	}
-	for _, s := range p.Steps {
-		for _, a := range s.Actions {
+	for i, s := range p.Steps {
+		for j, a := range s.Actions {
 			js, ok := a.Spec.(*envchange.JsonnetSpec)
-			if !ok || js.AppliedIn(file) {
+			if !ok || js.AppliedIn(file) || !isPending(pending, i, j) {
 				continue
 			}
 			after := envchange.OverlayBefore(file, p, s, js)
@@ -49,10 +52,10 @@ func (b *Binder) checkEnvironment(ctx context.Context, p *plan.Plan) error {
 
 // checkHelmEnvironment is checkEnvironment for a Helm release: the
 // release is installed, and the chart renders with the values file as it
-// is and as each helmValues change of p will leave it (a chart refuses
+// is and as each pending helmValues change of p will leave it (a chart refuses
 // values with its own `fail` templates: the mimir-distributed chart's
 // validation). The first change that does not render is returned.
-func (b *Binder) checkHelmEnvironment(ctx context.Context, p *plan.Plan) error {
+func (b *Binder) checkHelmEnvironment(ctx context.Context, p *plan.Plan, pending plan.Pending) error {
 	h := b.d.Helm
 	if h == nil {
 		return envchange.ErrNoHelmEnvironment
@@ -68,10 +71,10 @@ func (b *Binder) checkHelmEnvironment(ctx context.Context, p *plan.Plan) error {
 	if d.Current == nil {
 		return fmt.Errorf("the Helm release %s is not installed in namespace %s: install it with helm first (mimirctl upgrades releases, it does not install them)", h.Env.Release, h.Env.Namespace)
 	}
-	for _, s := range p.Steps {
-		for _, a := range s.Actions {
+	for i, s := range p.Steps {
+		for j, a := range s.Actions {
 			hs, ok := a.Spec.(*envchange.HelmValuesSpec)
-			if !ok || hs.AppliedIn(file) {
+			if !ok || hs.AppliedIn(file) || !isPending(pending, i, j) {
 				continue
 			}
 			after := hs.ApplyTo(envchange.ValuesBefore(file, p, s, hs))
@@ -82,4 +85,10 @@ func (b *Binder) checkHelmEnvironment(ctx context.Context, p *plan.Plan) error {
 		}
 	}
 	return nil
+}
+
+// isPending reports whether the run has yet to apply action j of step i
+// (pending nil: every action).
+func isPending(pending plan.Pending, i, j int) bool {
+	return pending == nil || pending(plan.ActionRef{Step: i, Action: j})
 }

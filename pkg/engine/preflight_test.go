@@ -26,16 +26,16 @@ func TestPreflightNeedsAPrometheusThatAnswersWhenThePlanHasPromQLGates(t *testin
 	}))
 	defer prom.Close()
 	up := NewBinder(Deps{Kube: fake.NewClientset(), Namespace: "mimir", Prometheus: promgate.Connection{URL: prom.URL}})
-	if _, err := up.Preflight(context.Background(), p); err != nil {
+	if _, err := up.Preflight(context.Background(), p, nil); err != nil {
 		t.Errorf("reachable Prometheus: %v", err)
 	}
 	prom.Close()
 	down := NewBinder(Deps{Kube: fake.NewClientset(), Namespace: "mimir", Prometheus: promgate.Connection{URL: prom.URL}})
-	if _, err := down.Preflight(context.Background(), p); err == nil || !strings.Contains(err.Error(), "does not answer") {
+	if _, err := down.Preflight(context.Background(), p, nil); err == nil || !strings.Contains(err.Error(), "does not answer") {
 		t.Errorf("unreachable Prometheus: %v", err)
 	}
 	none := NewBinder(Deps{Kube: fake.NewClientset(), Namespace: "mimir"})
-	if _, err := none.Preflight(context.Background(), p); err == nil || !strings.Contains(err.Error(), "pass --prometheus-url") {
+	if _, err := none.Preflight(context.Background(), p, nil); err == nil || !strings.Contains(err.Error(), "pass --prometheus-url") {
 		t.Errorf("no Prometheus: %v", err)
 	}
 }

@@ -46,10 +46,24 @@ type Binder interface {
 
 // Preflighter is implemented by binders that can check, before any step, what
 // the plan needs from the cluster: a reachable Prometheus for PromQL gates, an
-// environment that renders, admission webhooks that may refuse a step. It
-// returns notices for the operator, and an error when the run must not start.
+// environment that renders, admission webhooks that may refuse a step.
+// pending reports the actions the run has yet to apply (nil: all of them), so
+// that what a resumed run already did is not checked again. It returns
+// notices for the operator, and an error when the run must not start.
 type Preflighter interface {
-	Preflight(ctx context.Context, p *Plan) ([]string, error)
+	Preflight(ctx context.Context, p *Plan, pending Pending) ([]string, error)
+}
+
+// Pending reports whether a run has yet to apply the action at ref of its
+// plan.
+type Pending func(ref ActionRef) bool
+
+// pendingIn is what run st has yet to apply of p: the actions neither
+// applied nor skipped, in steps not finished.
+func pendingIn(st *State, p *Plan) Pending {
+	return func(ref ActionRef) bool {
+		return !stepFinished(st, p.Steps[ref.Step].ID) && !actionFinished(actionStatus(st, p, ref))
+	}
 }
 
 // Confirmer asks a person to confirm a destructive action. It is nil when no

@@ -30,7 +30,7 @@ func (e *Executor) runGates(ctx context.Context, st *State, step *Step, ss *Step
 
 func (e *Executor) preflight(ctx context.Context, st *State) error {
 	if pf, ok := e.Binder.(Preflighter); ok {
-		notices, err := pf.Preflight(ctx, e.Plan)
+		notices, err := pf.Preflight(ctx, e.Plan, pendingIn(st, e.Plan))
 		for _, n := range notices {
 			e.emit(st, Event{Type: EventPreflight, Message: n})
 		}

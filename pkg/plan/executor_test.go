@@ -313,7 +313,7 @@ type preflightBinder struct {
 	err error
 }
 
-func (b preflightBinder) Preflight(context.Context, *plan.Plan) ([]string, error) {
+func (b preflightBinder) Preflight(context.Context, *plan.Plan, plan.Pending) ([]string, error) {
 	return []string{"StatefulSet ingester-zone-a: guarded by a webhook"}, b.err
 }
 

@@ -91,21 +91,29 @@ type ActionPreview struct {
 // steps.
 func BuildPreview(ctx context.Context, p *Plan, st *State, b Binder) *PlanPreview {
 	out := &PlanPreview{Plan: p.Name, Digest: p.Digest(), Parameters: p.Values}
-	if pf, ok := b.(Preflighter); ok {
-		notices, err := pf.Preflight(ctx, p)
-		out.Notices = notices
-		if err != nil {
-			out.PreflightError = err.Error()
-		}
-	}
 	if st != nil && st.Plan == p.Name {
 		out.RunID, out.RunStatus = st.RunID, st.Status
 	} else {
 		st = nil
 	}
-	pl, err := locate(ctx, p, st, b)
-	if err != nil {
-		out.PreflightError = strings.TrimPrefix(out.PreflightError+"; "+err.Error(), "; ")
+	pl, placeErr := locate(ctx, p, st, b)
+	if pf, ok := b.(Preflighter); ok {
+		// What a run started now would still apply: not the steps the
+		// record or the environment puts behind.
+		pending := func(ref ActionRef) bool {
+			if pl.Behind[ref.Step] || ref.Action < pl.Partial[ref.Step] {
+				return false
+			}
+			return st == nil || pendingIn(st, p)(ref)
+		}
+		notices, err := pf.Preflight(ctx, p, pending)
+		out.Notices = notices
+		if err != nil {
+			out.PreflightError = err.Error()
+		}
+	}
+	if placeErr != nil {
+		out.PreflightError = strings.TrimPrefix(out.PreflightError+"; "+placeErr.Error(), "; ")
 	}
 	out.Position = pl.Reason
 	lastDone := -1

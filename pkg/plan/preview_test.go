@@ -85,3 +85,44 @@ func TestFitWindowCountsDeclaredDurationsInOrder(t *testing.T) {
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
+
+// fakePendingPreflight is a plantest.Binder whose preflight records which
+// actions the run said it has yet to apply.
+type fakePendingPreflight struct {
+	plantest.Binder
+	pending map[string]bool
+}
+
+func (b *fakePendingPreflight) Preflight(_ context.Context, p *plan.Plan, pending plan.Pending) ([]string, error) {
+	b.pending = map[string]bool{}
+	for i, s := range p.Steps {
+		for j := range s.Actions {
+			b.pending[s.ID] = pending == nil || pending(plan.ActionRef{Step: i, Action: j})
+		}
+	}
+	return nil, nil
+}
+
+// The preflight of a preview and of a resumed run is told what the run has
+// already applied, so that it checks only the rest.
+func TestPreflightIsToldWhatTheRunHasYetToApply(t *testing.T) {
+	h := newHarness(t)
+	p := testPlan(step("a", withSet("x", "1")), step("b", withManual("go")), step("c", withSet("y", "1")))
+	_ = h.apply(t, p, plan.ApplyOptions{}) // a done, paused at b
+	b := &fakePendingPreflight{Binder: plantest.Binder{World: h.world}}
+	plan.BuildPreview(context.Background(), p, h.state(t), b)
+	if want := map[string]bool{"a": false, "c": true}; !reflect.DeepEqual(b.pending, want) {
+		t.Errorf("preview: pending %v, want %v", b.pending, want)
+	}
+	h.runner.Binder = b
+	if _, err := h.runner.Approve(context.Background(), "b", "ops", "done"); err != nil {
+		t.Fatal(err)
+	}
+	b.pending = nil
+	if err := h.runner.Resume(context.Background(), func(string, plan.ParamValues) (*plan.Plan, error) { return p, nil }, plan.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]bool{"a": false, "c": true}; !reflect.DeepEqual(b.pending, want) {
+		t.Errorf("resume: pending %v, want %v", b.pending, want)
+	}
+}
