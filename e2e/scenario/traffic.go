@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -35,12 +36,16 @@ type Traffic struct {
 	mu                                              sync.Mutex
 	queries, failedQueries, maxFailedInARow, inARow int
 	lastQueryError                                  string
+	failedAt                                        []time.Time
 }
 
 // QueryStats is what the query loop saw.
 type QueryStats struct {
 	Queries, Failed, MaxFailedInARow int
 	LastError                        string
+	// FailedAt are the times of the first 100 failed queries, to set
+	// beside the run's steps.
+	FailedAt []time.Time
 }
 
 // StartTraffic waits until both gateways reach a ready pod, then starts one
@@ -117,6 +122,9 @@ func (tr *Traffic) queryLoop(ctx context.Context) {
 			tr.inARow++
 			tr.maxFailedInARow = max(tr.maxFailedInARow, tr.inARow)
 			tr.lastQueryError = err.Error()
+			if len(tr.failedAt) < 100 {
+				tr.failedAt = append(tr.failedAt, time.Now())
+			}
 		} else {
 			tr.inARow = 0
 		}
@@ -152,7 +160,8 @@ func (tr *Traffic) Stop() {
 func (tr *Traffic) Queries() QueryStats {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	return QueryStats{Queries: tr.queries, Failed: tr.failedQueries, MaxFailedInARow: tr.maxFailedInARow, LastError: tr.lastQueryError}
+	return QueryStats{Queries: tr.queries, Failed: tr.failedQueries, MaxFailedInARow: tr.maxFailedInARow, LastError: tr.lastQueryError,
+		FailedAt: slices.Clone(tr.failedAt)}
 }
 
 // Accepted counts the stored pushes of every writer.

@@ -11,16 +11,16 @@ import (
 
 // checkEnvironment renders the environment as it is, then as each pending
 // jsonnet change of p will leave it (the overlay file plus the plan's changes
-// up to that one, as Preview does), before any step runs. A change the run
-// applied is not rendered again: a later step may have set its values
-// otherwise, and the file with the old change put back is a state the run
-// never reaches (nor one worth refusing a start for). A library refuses some states by
-// assertion (Grafana's read-write mode: compactor_max_concurrency 1,
-// memberlist_ring_enabled, multi-zone ingesters and store-gateways, querier
-// autoscaling and ruler remote evaluation off, ...): found here, the run
-// stops before its first step with the library's message, instead of in the
-// middle of the procedure with the cluster half-way. The first change that
-// does not render is returned; later ones build on it.
+// up to that one, as Preview does), before any step runs. A library refuses
+// some states by assertion (Grafana's read-write mode:
+// compactor_max_concurrency 1, memberlist_ring_enabled, multi-zone ingesters
+// and store-gateways, querier autoscaling and ruler remote evaluation off,
+// ...): found here, the run stops before its first step with the library's
+// message, instead of in the middle of the procedure with the cluster
+// half-way. The first change that does not render is returned; later ones
+// build on it. A change the run applied is not rendered again: a later step
+// may have set its values otherwise, and the file with the old change put
+// back is a state the run never reaches (nor one to refuse a start for).
 func (b *Binder) checkEnvironment(ctx context.Context, p *plan.Plan, pending plan.Pending) error {
 	env, err := b.environment()
 	if err != nil {
