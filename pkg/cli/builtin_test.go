@@ -199,6 +199,86 @@ func TestReadWritePlansTakeStoreGatewaysDownOneZoneAtATime(t *testing.T) {
 	}
 }
 
+// The store-gateways that come in (mimir-backend's forward, the
+// microservice ones back) join one zone per step: a joining store-gateway
+// takes its blocks from the other kind in its zone before it loads them,
+// so zones joining together left blocks without a loaded replica (the
+// round trip's store-consistency failures, CI of 8db9ec4). The step that
+// sizes them keeps every zone but the first at 0; each later zone comes
+// back in a step of its own, gated on the ring and a long-term query.
+func TestReadWritePlansBringStoreGatewaysUpOneZoneAtATime(t *testing.T) {
+	for name, coming := range map[string]struct{ prefix, all string }{
+		"microservices-to-read-write": {"mimir_backend_", "mimir_backend_replicas"},
+		"read-write-to-microservices": {"store_gateway_", "multi_zone_store_gateway_replicas"},
+	} {
+		for _, zones := range []string{"zone-a,zone-b,zone-c", "zone-c,zone-a"} {
+			params := map[string]string{"zones": zones}
+			if name == "read-write-to-microservices" {
+				params["ingesterReplicas"], params["storeGatewayReplicas"] = "3", "3"
+			}
+			p, err := plan.Load(plans.FS, name, plan.LoadOptions{Registry: engine.Registry(), Params: params})
+			if err != nil {
+				t.Fatal(err)
+			}
+			zoneOf := func(field string) string {
+				if !strings.HasPrefix(field, coming.prefix+"zone_") {
+					return ""
+				}
+				return strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(field, coming.prefix), "_statefulset"), "_", "-")
+			}
+			sized, held := false, map[string]bool{}
+			var order []string
+			for _, s := range p.Steps {
+				var up []string
+				for _, a := range s.Actions {
+					spec, ok := a.Spec.(*envchange.JsonnetSpec)
+					if !ok {
+						continue
+					}
+					if v, ok := spec.Config[coming.all]; ok && fmt.Sprint(v) != "0" {
+						sized = true
+						for field := range spec.Objects {
+							if z := zoneOf(field); z != "" {
+								held[z] = true
+							}
+						}
+						for _, z := range strings.Split(zones, ",") {
+							if !held[z] {
+								up = append(up, z)
+							}
+						}
+					}
+					if spec.Remove != nil && sized {
+						for _, field := range spec.Remove.Objects {
+							if z := zoneOf(field); z != "" && held[z] {
+								delete(held, z)
+								up = append(up, z)
+							}
+						}
+					}
+				}
+				if len(up) == 0 {
+					continue
+				}
+				if len(up) > 1 {
+					t.Errorf("%s step %s brings %v up at once", name, s.ID, up)
+				}
+				kinds := map[string]bool{}
+				for _, g := range s.Gates {
+					kinds[g.Kind] = true
+				}
+				if !kinds["ring"] || !kinds["storeQuery"] {
+					t.Errorf("%s step %s: gates %v, want a ring gate and a long-term query (storeQuery)", name, s.ID, kinds)
+				}
+				order = append(order, up...)
+			}
+			if got := strings.Join(order, ","); got != zones {
+				t.Errorf("%s with zones %s brings the zones up in the order %q", name, zones, got)
+			}
+		}
+	}
+}
+
 // TestPlansShowWorksWithoutRequiredParameters: `plans show` of a plan with
 // required parameters and no -p shows every step, with the parameters
 // unbound: "<required>" in the table and <name> where the steps use them.
