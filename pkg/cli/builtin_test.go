@@ -150,14 +150,7 @@ func TestReadWritePlansTakeStoreGatewaysDownOneZoneAtATime(t *testing.T) {
 		"read-write-to-microservices": {"mimir_backend_", "mimir_backend_replicas"},
 	} {
 		for _, zones := range []string{"zone-a,zone-b,zone-c", "zone-c,zone-a"} {
-			params := map[string]string{"zones": zones}
-			if name == "read-write-to-microservices" {
-				params["ingesterReplicas"], params["storeGatewayReplicas"] = "3", "3"
-			}
-			p, err := plan.Load(plans.FS, name, plan.LoadOptions{Registry: engine.Registry(), Params: params})
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := loadReadWritePlan(t, name, zones)
 			var order []string
 			for _, s := range p.Steps {
 				var zeroed []string
@@ -183,13 +176,7 @@ func TestReadWritePlansTakeStoreGatewaysDownOneZoneAtATime(t *testing.T) {
 				if len(zeroed) > 1 {
 					t.Errorf("%s step %s zeroes %v at once", name, s.ID, zeroed)
 				}
-				kinds := map[string]bool{}
-				for _, g := range s.Gates {
-					kinds[g.Kind] = true
-				}
-				if !kinds["ring"] || !kinds["storeQuery"] {
-					t.Errorf("%s step %s: gates %v, want a ring gate and a long-term query (storeQuery)", name, s.ID, kinds)
-				}
+				wantZoneGates(t, name, s)
 				order = append(order, strings.ReplaceAll(zeroed[0], "_", "-"))
 			}
 			if got := strings.Join(order, ","); got != zones {
@@ -212,14 +199,7 @@ func TestReadWritePlansBringStoreGatewaysUpOneZoneAtATime(t *testing.T) {
 		"read-write-to-microservices": {"store_gateway_", "multi_zone_store_gateway_replicas"},
 	} {
 		for _, zones := range []string{"zone-a,zone-b,zone-c", "zone-c,zone-a"} {
-			params := map[string]string{"zones": zones}
-			if name == "read-write-to-microservices" {
-				params["ingesterReplicas"], params["storeGatewayReplicas"] = "3", "3"
-			}
-			p, err := plan.Load(plans.FS, name, plan.LoadOptions{Registry: engine.Registry(), Params: params})
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := loadReadWritePlan(t, name, zones)
 			zoneOf := func(field string) string {
 				if !strings.HasPrefix(field, coming.prefix+"zone_") {
 					return ""
@@ -263,13 +243,7 @@ func TestReadWritePlansBringStoreGatewaysUpOneZoneAtATime(t *testing.T) {
 				if len(up) > 1 {
 					t.Errorf("%s step %s brings %v up at once", name, s.ID, up)
 				}
-				kinds := map[string]bool{}
-				for _, g := range s.Gates {
-					kinds[g.Kind] = true
-				}
-				if !kinds["ring"] || !kinds["storeQuery"] {
-					t.Errorf("%s step %s: gates %v, want a ring gate and a long-term query (storeQuery)", name, s.ID, kinds)
-				}
+				wantZoneGates(t, name, s)
 				order = append(order, up...)
 			}
 			if got := strings.Join(order, ","); got != zones {
@@ -277,6 +251,34 @@ func TestReadWritePlansBringStoreGatewaysUpOneZoneAtATime(t *testing.T) {
 			}
 		}
 	}
+}
+
+// wantZoneGates checks that a step moving store-gateways of one zone waits
+// for the ring and a long-term query (storeQuery).
+func wantZoneGates(t *testing.T, name string, s *plan.Step) {
+	t.Helper()
+	kinds := map[string]bool{}
+	for _, g := range s.Gates {
+		kinds[g.Kind] = true
+	}
+	if !kinds["ring"] || !kinds["storeQuery"] {
+		t.Errorf("%s step %s: gates %v, want a ring gate and a long-term query (storeQuery)", name, s.ID, kinds)
+	}
+}
+
+// loadReadWritePlan loads one of the two read-write plans with zones (a
+// comma-separated list) and the way back's required replicas.
+func loadReadWritePlan(t *testing.T, name, zones string) *plan.Plan {
+	t.Helper()
+	params := map[string]string{"zones": zones}
+	if name == "read-write-to-microservices" {
+		params["ingesterReplicas"], params["storeGatewayReplicas"] = "3", "3"
+	}
+	p, err := plan.Load(plans.FS, name, plan.LoadOptions{Registry: engine.Registry(), Params: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // TestPlansShowWorksWithoutRequiredParameters: `plans show` of a plan with

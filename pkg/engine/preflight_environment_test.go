@@ -17,18 +17,7 @@ import (
 // naming the step and quoting the library, before the first step changes
 // anything.
 func TestPreflightRendersEveryJsonnetStepBeforeTheFirstOne(t *testing.T) {
-	env := testEnv(t)
-	app := filepath.Join(env, "app.libsonnet")
-	src, err := os.ReadFile(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	guarded := strings.TrimRight(string(src), "\n}") + "\n" +
-		"  assert $._config.deployment_mode != 'read-write' || std.get($._config, 'compactor_max_concurrency', 4) == 1\n" +
-		"         : 'please set compactor_max_concurrency to 1 when using Mimir read-write deployment mode',\n}\n"
-	if err := os.WriteFile(app, []byte(guarded), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	env := readWriteAssertingEnv(t)
 	if err := tanka.WriteOverlay(env, &tanka.Overlay{}); err != nil {
 		t.Fatal(err)
 	}
@@ -62,18 +51,7 @@ func TestPreflightRendersEveryJsonnetStepBeforeTheFirstOne(t *testing.T) {
 // library refuses: checking it refused the resume before, and rendered the
 // library once more for nothing at every window's start.
 func TestPreflightChecksOnlyTheChangesTheRunHasYetToApply(t *testing.T) {
-	env := testEnv(t)
-	app := filepath.Join(env, "app.libsonnet")
-	src, err := os.ReadFile(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	guarded := strings.TrimRight(string(src), "\n}") + "\n" +
-		"  assert $._config.deployment_mode != 'read-write' || std.get($._config, 'compactor_max_concurrency', 4) == 1\n" +
-		"         : 'please set compactor_max_concurrency to 1 when using Mimir read-write deployment mode',\n}\n"
-	if err := os.WriteFile(app, []byte(guarded), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	env := readWriteAssertingEnv(t)
 	steps := "- id: a-concurrency\n  title: A\n  actions:\n    - jsonnet: {config: {compactor_max_concurrency: 4}}\n" +
 		"- id: b-read-write\n  title: B\n  actions:\n    - jsonnet: {config: {deployment_mode: read-write, compactor_max_concurrency: 1}}\n" +
 		"- id: c-write\n  title: C\n  actions:\n    - jsonnet: {config: {write_replicas: 3}}\n"
@@ -102,4 +80,24 @@ func TestPreflightChecksOnlyTheChangesTheRunHasYetToApply(t *testing.T) {
 	if _, err := b.Preflight(context.Background(), p, nil); err == nil || !strings.Contains(err.Error(), "step a-concurrency") {
 		t.Errorf("a new run: want the refusal of step a-concurrency, got %v", err)
 	}
+}
+
+// readWriteAssertingEnv is the test environment whose library asserts, as
+// Grafana's read-write mode does, compactor_max_concurrency 1 in read-write
+// mode.
+func readWriteAssertingEnv(t *testing.T) string {
+	t.Helper()
+	env := testEnv(t)
+	app := filepath.Join(env, "app.libsonnet")
+	src, err := os.ReadFile(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guarded := strings.TrimRight(string(src), "\n}") + "\n" +
+		"  assert $._config.deployment_mode != 'read-write' || std.get($._config, 'compactor_max_concurrency', 4) == 1\n" +
+		"         : 'please set compactor_max_concurrency to 1 when using Mimir read-write deployment mode',\n}\n"
+	if err := os.WriteFile(app, []byte(guarded), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return env
 }
