@@ -69,7 +69,7 @@ func (a *jsonnetAction) Check(ctx context.Context) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
-	if !a.spec.AppliedIn(file) {
+	if !a.heldIn(file) {
 		return false, fmt.Sprintf("%s does not hold this change yet", tanka.OverlayFile), nil
 	}
 	objs, own, err := a.applied(ctx, file)
@@ -97,6 +97,21 @@ func (a *jsonnetAction) Check(ctx context.Context) (bool, string, error) {
 		}
 	}
 	return true, fmt.Sprintf("%s holds the change and the cluster matches it", tanka.OverlayFile), nil
+}
+
+// heldIn reports whether file holds what the plan's changes up to and
+// including this one leave there (OverlayTrail), not only this change: a
+// step that removes an override an earlier step of the plan sets (a zone
+// held at 0, given back) is not done in a file that never had it.
+func (a *jsonnetAction) heldIn(file *tanka.Overlay) bool {
+	_, specs := JsonnetChanges(a.p)
+	holds, _ := OverlayTrail(file, specs)
+	for i, s := range specs {
+		if s == a.spec {
+			return holds[i]
+		}
+	}
+	return a.spec.AppliedIn(file)
 }
 
 // compare diffs objs with the cluster (compareLive); live holds the objects

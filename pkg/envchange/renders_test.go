@@ -255,3 +255,48 @@ func TestTheNextWindowIsServedTheRendersOfTheRemainingChanges(t *testing.T) {
 		t.Errorf("next window's start: served %v, want the file and step b's change both from the memo", got)
 	}
 }
+
+// A step that gives back an override an earlier step of the plan sets (a
+// zone held at 0 while the knob sizing every zone goes up, then given back)
+// is not done in a file that never had the override: the preview of a
+// cluster without a run showed such steps done before the run reached them
+// (e2e, CI of 54d0d4d).
+func TestARemovalIsNotDoneBeforeTheChangeItUndoes(t *testing.T) {
+	b, _, api := renderOnceFixture(t)
+	applyRendered(t, b.dir, api, false) // the cluster runs what the empty file renders
+	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")},
+		"p/steps/a.yaml": {Data: []byte("- id: a\n  title: A\n  actions:\n    - jsonnet: {objects: {querier_deployment: {spec: {replicas: 1}, metadata: {labels: {moved: 'yes'}}}}, noRollout: true}\n")},
+		"p/steps/b.yaml": {Data: []byte("- id: b\n  title: B\n  actions:\n    - jsonnet: {remove: {objects: [querier_deployment.spec.replicas]}, noRollout: true}\n")}},
+		"p", plan.LoadOptions{Registry: testRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(i int) (bool, string) {
+		t.Helper()
+		a, err := b.BindAction(context.Background(), p, p.Steps[i], p.Steps[i].Actions[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, detail, err := a.Check(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return done, detail
+	}
+	if done, detail := check(1); done {
+		t.Errorf("step b with nothing applied: done (%s), want pending", detail)
+	}
+	a, err := b.BindAction(context.Background(), p, p.Steps[0], p.Steps[0].Actions[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Apply(context.Background(), &testkit.Progress{}); err != nil {
+		t.Fatal(err)
+	}
+	if done, detail := check(1); done {
+		t.Errorf("step b after step a: done (%s), want pending", detail)
+	}
+	if done, detail := check(0); !done {
+		t.Errorf("step a after its apply: pending (%s), want done", detail)
+	}
+}
