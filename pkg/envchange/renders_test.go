@@ -216,13 +216,7 @@ func runStartRenders(t *testing.T, env *Environment, p *plan.Plan) []bool {
 func TestTheNextWindowIsServedTheRendersOfTheRemainingChanges(t *testing.T) {
 	memo := &tanka.Memo{Dir: t.TempDir()}
 	b, _, api := renderOnceFixture(t)
-	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")},
-		"p/steps/a.yaml": {Data: []byte(renderOnceStep)},
-		"p/steps/b.yaml": {Data: []byte("- id: b\n  title: B\n  actions:\n    - jsonnet: {objects: {querier_deployment: {metadata: {labels: {moved: 'yes'}}}}, noRollout: true}\n")}},
-		"p", plan.LoadOptions{Registry: testRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := twoStepPlan(t, renderOnceStep, "- id: b\n  title: B\n  actions:\n    - jsonnet: {objects: {querier_deployment: {metadata: {labels: {moved: 'yes'}}}}, noRollout: true}\n")
 	env, err := b.environment()
 	if err != nil {
 		t.Fatal(err)
@@ -264,13 +258,7 @@ func TestTheNextWindowIsServedTheRendersOfTheRemainingChanges(t *testing.T) {
 func TestARemovalIsNotDoneBeforeTheChangeItUndoes(t *testing.T) {
 	b, _, api := renderOnceFixture(t)
 	applyRendered(t, b.dir, api, false) // the cluster runs what the empty file renders
-	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")},
-		"p/steps/a.yaml": {Data: []byte("- id: a\n  title: A\n  actions:\n    - jsonnet: {objects: {querier_deployment: {spec: {replicas: 1}, metadata: {labels: {moved: 'yes'}}}}, noRollout: true}\n")},
-		"p/steps/b.yaml": {Data: []byte("- id: b\n  title: B\n  actions:\n    - jsonnet: {remove: {objects: [querier_deployment.spec.replicas]}, noRollout: true}\n")}},
-		"p", plan.LoadOptions{Registry: testRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := twoStepPlan(t, "- id: a\n  title: A\n  actions:\n    - jsonnet: {objects: {querier_deployment: {spec: {replicas: 1}, metadata: {labels: {moved: 'yes'}}}}, noRollout: true}\n", "- id: b\n  title: B\n  actions:\n    - jsonnet: {remove: {objects: [querier_deployment.spec.replicas]}, noRollout: true}\n")
 	check := func(i int) (bool, string) {
 		t.Helper()
 		a, err := b.BindAction(context.Background(), p, p.Steps[i], p.Steps[i].Actions[0])
@@ -299,4 +287,16 @@ func TestARemovalIsNotDoneBeforeTheChangeItUndoes(t *testing.T) {
 	if done, detail := check(0); !done {
 		t.Errorf("step a after its apply: pending (%s), want done", detail)
 	}
+}
+
+// twoStepPlan is plan p of two jsonnet steps, given as step-file YAML.
+func twoStepPlan(t *testing.T, a, b string) *plan.Plan {
+	t.Helper()
+	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")},
+		"p/steps/a.yaml": {Data: []byte(a)}, "p/steps/b.yaml": {Data: []byte(b)}},
+		"p", plan.LoadOptions{Registry: testRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
