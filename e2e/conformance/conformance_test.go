@@ -235,17 +235,6 @@ func describe(diffs []string) string {
 	return fmt.Sprintf("%d objects differ; first: %s", len(diffs), diffs[0])
 }
 
-// tkShow renders envDir with the real Tanka CLI and returns its objects by
-// objectKey.
-func tkShow(t *testing.T, tk, envDir string) (map[string]map[string]any, error) {
-	t.Helper()
-	out, err := runTkShow(tk, envDir)
-	if err != nil {
-		return nil, err
-	}
-	return parseObjects(t, "tk show "+envDir, out), nil
-}
-
 // TestGrafanaTestEnvironments renders every operations/mimir-tests/test-*.jsonnet
 // of each supported Mimir version with pkg/tanka and compares the objects with
 // the test-*-generated.yaml beside it. CONFORMANCE_VERSIONS (names, comma
@@ -267,6 +256,13 @@ func TestGrafanaTestEnvironments(t *testing.T) {
 	if tk == "" && os.Getenv("CI") == "true" {
 		t.Fatal("CI=true but MIMIRCTL_TEST_TK is not set: build tk with `e2e/local/tools/build.sh tk` and run `make conformance`, which passes it")
 	}
+	var tkCache *tkShowCache
+	if tk != "" {
+		var err error
+		if tkCache, err = openTkShowCache(tk); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, v := range mimirVersions {
 		if len(only) > 0 && !only[v.Name] {
 			continue
@@ -286,7 +282,7 @@ func TestGrafanaTestEnvironments(t *testing.T) {
 		}
 		root := project(t, k8sLib, operations, tests, all)
 		rendered, identical, onlyKnown := 0, 0, 0
-		tkRendered, tkSame := 0, 0
+		tkRendered, tkCached, tkSame := 0, 0, 0
 		var tkTotal time.Duration
 		var slowest time.Duration
 		var total time.Duration
@@ -309,12 +305,17 @@ func TestGrafanaTestEnvironments(t *testing.T) {
 			}
 			if tk != "" {
 				start := time.Now()
-				tkObjs, err := tkShow(t, tk, filepath.Join(root, "environments", name))
-				tkTotal += time.Since(start)
+				out, cached, err := tkCache.show(tk, v.Name, root, name)
+				if cached {
+					tkCached++
+				} else {
+					tkTotal += time.Since(start)
+				}
 				if err != nil {
 					t.Errorf("Mimir %s %s: %v", v.Name, name, err)
 				} else {
 					tkRendered++
+					tkObjs := parseObjects(t, "tk show "+name, out)
 					if diffs, _ := compare(objs, tkObjs); len(diffs) > 0 {
 						t.Errorf("Mimir %s %s: pkg/tanka and tk differ: %s", v.Name, name, describe(diffs))
 					} else {
@@ -338,8 +339,8 @@ func TestGrafanaTestEnvironments(t *testing.T) {
 				v.Name, v.Module, len(tests), onlyKnown, total.Round(time.Millisecond), slowest.Round(time.Millisecond)))
 		if tk != "" {
 			detailLines = append(detailLines,
-				fmt.Sprintf("Mimir %s, tk (%s) on the same environments: %d rendered, %d identical to pkg/tanka; render time total %s (pkg/tanka %s)",
-					v.Name, tk, tkRendered, tkSame, tkTotal.Round(time.Millisecond), total.Round(time.Millisecond)))
+				fmt.Sprintf("Mimir %s, tk (%s) on the same environments: %d rendered, %d identical to pkg/tanka; %d of them from tk's output on the same inputs in an earlier run (cache %s); tk's render time total %s (pkg/tanka %s)",
+					v.Name, tk, tkRendered, tkSame, tkCached, tkCache.where(), tkTotal.Round(time.Millisecond), total.Round(time.Millisecond)))
 		}
 		summaryLines = append(summaryLines, fmt.Sprintf("grafana test environments: %d rendered, %d identical", rendered, identical))
 	}
