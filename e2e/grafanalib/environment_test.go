@@ -661,6 +661,37 @@ func TestTestEnvironmentZoneShutdownWaitsAMinute(t *testing.T) {
 	})
 }
 
+// Store-gateways and compactors wait 10 s, not the library's minute, for
+// their ring to settle before they take their share: every Mimir container
+// that has a -*.wait-stability-min-duration has it at 10 s, and the
+// store-gateways and the compactor have one.
+func TestTestEnvironmentRingsSettleInTenSeconds(t *testing.T) {
+	forEachEnvironment(t, func(t *testing.T, objs []*unstructured.Unstructured, _ string) {
+		seen := map[string]bool{}
+		for k, spec := range podSpecs(t, objs) {
+			for _, c := range spec.Containers {
+				if !isMimir(c) {
+					continue
+				}
+				for name, value := range mimirFlags(c) {
+					if !strings.HasSuffix(name, ".wait-stability-min-duration") {
+						continue
+					}
+					seen[name] = true
+					if value != "10s" {
+						t.Errorf("%s container %s: -%s=%s, want 10s", k, c.Name, name, value)
+					}
+				}
+			}
+		}
+		for _, name := range []string{"store-gateway.sharding-ring.wait-stability-min-duration", "compactor.ring.wait-stability-min-duration"} {
+			if !seen[name] {
+				t.Errorf("no container sets -%s", name)
+			}
+		}
+	})
+}
+
 // WriteTestProject merges a scenario's extra jsonnet into the environment:
 // here a tenant's limits, which the library writes into its runtime
 // configuration ConfigMap.

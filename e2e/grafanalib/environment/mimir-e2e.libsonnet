@@ -108,9 +108,17 @@ mimir {
   querier_args+:: {
     'querier.query-store-after': '1m',
   },
+  // A store-gateway or compactor that joins its ring waits 10 s without a
+  // ring change before it takes its share (library: 1 m): the read-write
+  // plans bring store-gateways in one zone per step and gate each on the
+  // zone's instances ACTIVE, so this wait is paid once per zone and step.
   store_gateway_args+:: {
     'store-gateway.sharding-ring.heartbeat-period': '5s',
+    'store-gateway.sharding-ring.wait-stability-min-duration': '10s',
     'blocks-storage.bucket-store.ignore-blocks-within': '0s',
+  },
+  compactor_args+:: {
+    'compactor.ring.wait-stability-min-duration': '10s',
   },
 
   // Small requests, one replica per Deployment: the local cluster runs every
