@@ -118,9 +118,17 @@ conformance: ## Grafana's Mimir jsonnet test environments rendered by pkg/tanka 
 bench-conformance: ## Benchmark the largest Grafana test environment (newest Mimir): pkg/tanka vs the tk binary, side by side
 	$(TEST_TK_ENV) $(GO) test -tags conformance -run '^$$' -bench BenchmarkRenderLargestGrafanaEnvironment -benchtime 5x ./e2e/conformance/
 
+# The integration tests are the Test functions of the files built with the
+# integration tag; `make unit` runs the rest of those packages' tests (a
+# file that is not tagged holds no test that needs the cluster), so the
+# tag's packages run only these here.
+INTEGRATION_FILES = $(shell grep -rl --include='*_test.go' '^//go:build integration' pkg)
+INTEGRATION_PKGS  = $(sort $(patsubst %/,./%,$(dir $(INTEGRATION_FILES))))
+INTEGRATION_TESTS = $(shell sed -n 's/^func \(Test[A-Za-z0-9_]*\)(t \*testing\.T).*/\1/p' $(INTEGRATION_FILES) | sort -u | paste -sd'|')
+
 .PHONY: integration
 integration: cluster-up ## Integration tests: real Mimir and Prometheus processes, a real API server (the local cluster)
-	$(TEST_TK_ENV) MIMIRCTL_TEST_KUBECONFIG=$$($(LOCALCLUSTER) env --kubeconfig) $(GO) test -race -count=1 -p 1 -tags integration -timeout 30m ./pkg/...
+	$(TEST_TK_ENV) MIMIRCTL_TEST_KUBECONFIG=$$($(LOCALCLUSTER) env --kubeconfig) $(GO) test -race -count=1 -p 1 -tags integration -timeout 30m -run '^($(INTEGRATION_TESTS))$$' $(INTEGRATION_PKGS)
 
 .PHONY: e2e
 e2e: cluster-up build ## The end-to-end suite on the local cluster (zone shutdown, read-write round trip, KV migrations), its scenarios side by side
@@ -134,23 +142,28 @@ e2e-single-zone-tanka: cluster-up build ## single-zone-to-zone-aware end to end 
 e2e-and-conformance: ## The e2e suite and the conformance harness side by side (each prints its output when it ends)
 	$(MAKE) -j2 --output-sync=target e2e conformance
 
-# The checks besides the e2e suite, one after another: the conformance
-# harness first (CPU-bound), then vet, lint, the image, unit, the snapshot
-# release and integration (on the e2e suite's cluster, in namespaces of
-# their own).
+# timed-<target>: make <target>, then a line with the seconds it took
+# (CI's log says where its time went).
+timed-%:
+	@s=$$(date +%s); $(MAKE) $* || { echo "==> make $* failed after $$(( $$(date +%s) - s ))s"; exit 1; }; echo "==> make $* took $$(( $$(date +%s) - s ))s"
+
+# The CPU-bound checks besides the e2e suite, one after another: the
+# conformance harness first, then vet, lint, the image, unit and the
+# snapshot release.
 .PHONY: checks
-checks: conformance
-	$(MAKE) vet lint image unit release-snapshot integration
+checks:
+	@$(MAKE) -j1 timed-conformance timed-vet timed-lint timed-image timed-unit timed-release-snapshot
 
 # The e2e suite is the long pole (its read-write round trip waits on
-# rollouts, windows and declared waits for 45 to 65 minutes, using about a
+# rollouts, windows and declared waits for 45 to 60 minutes, using about a
 # third of the 2 cores once the conformance harness is done: vmstat showed
 # 60-77 % idle then), so it starts first and everything else runs beside
-# it instead of before it: .ci/run took 2727 s warm this way (2026-12-01).
+# it instead of before it. The integration tests, which mostly wait on the
+# processes and the API server they start, run beside both.
 .PHONY: test
 test: ## Everything CI runs: the e2e suite, and beside it the conformance harness, vet, lint, the container image, unit, the snapshot release and integration
 	$(MAKE) cluster-up build
-	$(MAKE) -j2 --output-sync=target e2e checks
+	$(MAKE) -j3 --output-sync=target timed-e2e checks timed-integration
 
 .PHONY: demo
 demo: tools build ## Bring the local cluster up with Mimir 2.16 (Grafana's jsonnet library) in microservices mode and migrate it to read-write
