@@ -67,7 +67,7 @@ func (a *helmAction) Check(ctx context.Context) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
-	if !spec.AppliedIn(file) {
+	if !spec.AppliedIn(file) || !a.heldIn(file) {
 		return false, fmt.Sprintf("%s does not hold this change yet", helmenv.OverlayFile), nil
 	}
 	d, err := a.desired(ctx, file)
@@ -94,6 +94,22 @@ func (a *helmAction) Check(ctx context.Context) (bool, string, error) {
 		}
 	}
 	return true, fmt.Sprintf("%s holds the change and the cluster matches Helm release %s (revision %d)", helmenv.OverlayFile, a.env.Env.Release, d.Current.Revision), nil
+}
+
+// heldIn reports whether the values file holds what the plan's helmValues
+// changes up to and including this one leave there (ValuesTrail), as
+// jsonnetAction.heldIn does for the overlay file: a step that only removes
+// a value an earlier step sets (limits given back) is not done in a file
+// that never had it.
+func (a *helmAction) heldIn(file map[string]any) bool {
+	_, specs := changesOf[*HelmValuesSpec](a.p)
+	holds, _ := ValuesTrail(file, specs)
+	for i, s := range specs {
+		if s == a.spec {
+			return holds[i]
+		}
+	}
+	return true // a spec not from the plan: AppliedIn alone decides
 }
 
 // render renders the release with the values it is given.
