@@ -33,18 +33,10 @@ func (b *Binder) checkEnvironment(ctx context.Context, p *plan.Plan, pending pla
 	if _, err := env.Render(ctx, file); err != nil {
 		return err
 	}
-	for i, s := range p.Steps {
-		for j, a := range s.Actions {
-			js, ok := a.Spec.(*envchange.JsonnetSpec)
-			if !ok || js.AppliedIn(file) || !isPending(pending, i, j) {
-				continue
-			}
-			after := envchange.OverlayBefore(file, p, s, js)
-			js.ApplyTo(after)
-			if _, err := env.Render(ctx, after); err != nil {
-				return fmt.Errorf("step %s would leave the environment unable to render, so the run does not start "+
-					"(set what the library asks for in your environment, then run again): %w", s.ID, err)
-			}
+	for _, po := range envchange.PendingOverlays(file, p, pending) {
+		if _, err := env.Render(ctx, po.Overlay); err != nil {
+			return fmt.Errorf("step %s would leave the environment unable to render, so the run does not start "+
+				"(set what the library asks for in your environment, then run again): %w", po.Step.ID, err)
 		}
 	}
 	return nil

@@ -127,6 +127,33 @@ func OverlayBefore(file *tanka.Overlay, p *plan.Plan, step *plan.Step, cfg *Json
 	return o
 }
 
+// PendingOverlay is the overlay a pending jsonnet change of a plan will
+// leave (PendingOverlays).
+type PendingOverlay struct {
+	Step    *plan.Step
+	Overlay *tanka.Overlay
+}
+
+// PendingOverlays lists, in plan order, the overlay each jsonnet change of
+// p will leave that file does not hold and pending accepts (nil: every
+// change): OverlayBefore with the change applied. These are the states a
+// run's start renders (pkg/engine's preflight) before any step runs.
+func PendingOverlays(file *tanka.Overlay, p *plan.Plan, pending plan.Pending) []PendingOverlay {
+	var out []PendingOverlay
+	for i, s := range p.Steps {
+		for j, a := range s.Actions {
+			js, ok := a.Spec.(*JsonnetSpec)
+			if !ok || js.AppliedIn(file) || (pending != nil && !pending(plan.ActionRef{Step: i, Action: j})) {
+				continue
+			}
+			after := OverlayBefore(file, p, s, js)
+			js.ApplyTo(after)
+			out = append(out, PendingOverlay{Step: s, Overlay: after})
+		}
+	}
+	return out
+}
+
 // byRef indexes objects by kind/namespace/name.
 func byRef(objs []*unstructured.Unstructured) map[string]*unstructured.Unstructured {
 	out := make(map[string]*unstructured.Unstructured, len(objs))

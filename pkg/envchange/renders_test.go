@@ -179,8 +179,8 @@ func BenchmarkJsonnetActionPreview(b *testing.B) {
 }
 
 // runStartRenders renders what a run start (pkg/engine's preflight) does:
-// the overlay file, then each jsonnet change of p it does not hold, on top
-// of the earlier ones. It returns which renders the memo served.
+// the overlay file, then PendingOverlays. It returns which renders the
+// memo served.
 func runStartRenders(t *testing.T, env *Environment, p *plan.Plan) []bool {
 	t.Helper()
 	ctx := context.Background()
@@ -189,14 +189,8 @@ func runStartRenders(t *testing.T, env *Environment, p *plan.Plan) []bool {
 		t.Fatal(err)
 	}
 	overlays := []*tanka.Overlay{file}
-	for _, s := range p.Steps {
-		js := s.Actions[0].Spec.(*JsonnetSpec)
-		if js.AppliedIn(file) {
-			continue
-		}
-		after := OverlayBefore(file, p, s, js)
-		js.ApplyTo(after)
-		overlays = append(overlays, after)
+	for _, po := range PendingOverlays(file, p, nil) {
+		overlays = append(overlays, po.Overlay)
 	}
 	var served []bool
 	for _, o := range overlays {
