@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mimirctl/mimirctl/pkg/atomicfile"
 )
 
 // tkShowCache keeps what `tk show` printed for an environment, keyed by
@@ -54,13 +56,8 @@ func openTkShowCache(tk string) (*tkShowCache, error) {
 		dir = filepath.Join(base, "mimirctl", "conformance-tk-show")
 	}
 	h := sha256.New()
-	f, err := os.Open(tk)
-	if err != nil {
+	if err := hashFile(h, tk); err != nil {
 		return nil, fmt.Errorf("tk show cache: hash tk's binary: %w", err)
-	}
-	defer f.Close()
-	if _, err := io.Copy(h, f); err != nil {
-		return nil, fmt.Errorf("tk show cache: hash tk's binary %s: %w", tk, err)
 	}
 	c.dir, c.binary = dir, h.Sum(nil)
 	return c, nil
@@ -98,15 +95,8 @@ func (c *tkShowCache) show(tk, version, root, env string) (out []byte, cached bo
 	if out, err = runTkShow(tk, envDir); err != nil {
 		return nil, false, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
-		tmp, err := os.CreateTemp(filepath.Dir(path), env+".*.tmp")
-		if err == nil {
-			_, werr := tmp.WriteString(tkShowKeyLine + key + "\n" + string(out))
-			cerr := tmp.Close()
-			if werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
-				os.Remove(tmp.Name())
-			}
-		}
+	if os.MkdirAll(filepath.Dir(path), 0o755) == nil {
+		_ = atomicfile.WriteFile(path, []byte(tkShowKeyLine+key+"\n"+string(out))) // a failed write only costs the next run a tk render
 	}
 	return out, false, nil
 }
@@ -157,15 +147,20 @@ func hashTree(h hash.Hash, dir, rel string, skip func(rel string) bool) error {
 			continue
 		}
 		fmt.Fprintf(h, "f %s %d\n", name, info.Size())
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
+		if err := hashFile(h, filepath.Join(dir, name)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// hashFile writes path's content into h.
+func hashFile(h hash.Hash, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(h, f)
+	return err
 }
