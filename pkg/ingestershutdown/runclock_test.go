@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mimirctl/mimirctl/pkg/internal/testkit"
 )
 
 // Inside Apply, the zone shutdown reads the time from the run (its
@@ -16,7 +18,7 @@ func TestAZoneShutdownWaitsOnTheRunsClockAlone(t *testing.T) {
 	frozen, reads := tz.clock.Now(), 0
 	tz.zone.d.Now = func() time.Time { reads++; return frozen }
 	start := tz.clock.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.HangBound)
 	defer cancel()
 	err := tz.zone.Apply(ctx, tz.p)
 	if err == nil || !strings.Contains(err.Error(), "ingester-zone-a did not stop within") {

@@ -59,12 +59,11 @@ func NewWindowRun(t *testing.T, clock *WindowClock, reg *plan.Registry, binder p
 	return &WindowRun{t: t, clock: clock, runner: r, store: store, plan: p}
 }
 
-// Apply starts the run in a window that ends at until (zero: no window). A
-// real-time bound of 10s fails a wait that does not go through the run's
-// clock, instead of hanging on the wall clock.
+// Apply starts the run in a window that ends at until (zero: no window),
+// within testkit.HangBound of real time.
 func (w *WindowRun) Apply(until time.Time) error {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.HangBound)
 	defer cancel()
 	return w.runner.Apply(ctx, w.plan, plan.ApplyOptions{Until: until, Yes: true, ApplyGrace: 10 * time.Millisecond})
 }
@@ -73,7 +72,7 @@ func (w *WindowRun) Apply(until time.Time) error {
 func (w *WindowRun) Resume(from, until time.Time) error {
 	w.t.Helper()
 	w.clock.Set(from)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.HangBound)
 	defer cancel()
 	return w.runner.Resume(ctx, func(string, plan.ParamValues) (*plan.Plan, error) { return w.plan, nil }, plan.ApplyOptions{Until: until, Yes: true, ApplyGrace: 10 * time.Millisecond})
 }
