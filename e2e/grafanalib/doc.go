@@ -108,7 +108,13 @@
 //     copy of the bucket index every minute (±20%, fixed in Mimir), so
 //     they may see a new block up to about a minute and a half after it
 //     is written; the other zones' ingesters answer for it meanwhile.
-//     Shutdown delays and termination grace periods are the library's.
+//     Shutdown delays are 15 s (the library: 90 s for distributors and
+//     query-frontends, which mimir-write and mimir-read inherit), with the
+//     library's rule kept: a distributor's delay above its gRPC
+//     max-connection-age (10 s), a query-frontend's at twice its
+//     max-connection-age (5 s) plus the cluster DNS TTL (5 s); every
+//     restart or removal of those pods waited for the delay. Termination
+//     grace periods are the library's.
 //   - The image is grafana/mimir:3.0.5, the release bin/mimir3 is built
 //     from (the library at this module names the next patch release), or
 //     grafana/mimir:2.16.0 for bin/mimir216, and

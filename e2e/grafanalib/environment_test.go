@@ -692,6 +692,47 @@ func TestTestEnvironmentRingsSettleInTenSeconds(t *testing.T) {
 	})
 }
 
+// Every Mimir container that delays its shutdown does so for 15 s, longer
+// than its gRPC max-connection-age (the library's rule, kept at test size):
+// the distributors and query-frontends on both modules, and in the 2.16
+// read-write mode mimir-write and mimir-read, which inherit their args.
+func TestTestEnvironmentShutdownDelaysAreShort(t *testing.T) {
+	check := func(t *testing.T, objs []*unstructured.Unstructured, want ...string) {
+		t.Helper()
+		delayed := map[string]bool{}
+		for k, spec := range podSpecs(t, objs) {
+			for _, c := range spec.Containers {
+				flags := mimirFlags(c)
+				delay, ok := flags["shutdown-delay"]
+				if !isMimir(c) || !ok {
+					continue
+				}
+				delayed[k] = true
+				d, err := time.ParseDuration(delay)
+				if err != nil || d != 15*time.Second {
+					t.Errorf("%s: -shutdown-delay=%s, want 15s", k, delay)
+				}
+				age, err := time.ParseDuration(flags["server.grpc.keepalive.max-connection-age"])
+				if err != nil || age >= d {
+					t.Errorf("%s: -server.grpc.keepalive.max-connection-age=%s, want below -shutdown-delay=%s", k, flags["server.grpc.keepalive.max-connection-age"], delay)
+				}
+			}
+		}
+		for _, k := range want {
+			if !delayed[k] {
+				t.Errorf("%s sets no -shutdown-delay (have %v)", k, delayed)
+			}
+		}
+	}
+	forEachEnvironment(t, func(t *testing.T, objs []*unstructured.Unstructured, _ string) {
+		check(t, objs, "Deployment/distributor", "Deployment/query-frontend")
+	})
+	t.Run("2.16 read-write", func(t *testing.T) {
+		res := renderMimir216(t, scenario.LongTermData+" + "+scenario.ReadWrite)
+		check(t, res.Objects, "Deployment/mimir-read", "StatefulSet/mimir-write-zone-a", "StatefulSet/mimir-write-zone-b", "StatefulSet/mimir-write-zone-c")
+	})
+}
+
 // WriteTestProject merges a scenario's extra jsonnet into the environment:
 // here a tenant's limits, which the library writes into its runtime
 // configuration ConfigMap.

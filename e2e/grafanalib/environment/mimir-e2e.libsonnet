@@ -108,6 +108,24 @@ mimir {
   querier_args+:: {
     'querier.query-store-after': '1m',
   },
+  // Short shutdown delays (library: 90 s each): a stopping distributor or
+  // query-frontend (and mimir-write and mimir-read, which inherit their
+  // args) reports not-ready and keeps serving for -shutdown-delay, longer
+  // than its gRPC max-connection-age so that clients re-resolve the Service
+  // before it stops. Every restart or removal of such a pod waited for it,
+  // since mimirctl waits until the old pods are gone. The library's rule
+  // stays at test size: the distributor's delay above its connection age,
+  // the query-frontend's at 2 × its connection age + the cluster DNS's 5 s
+  // TTL.
+  distributor_args+:: {
+    'shutdown-delay': '15s',
+    'server.grpc.keepalive.max-connection-age': '10s',
+  },
+  query_frontend_args+:: {
+    'shutdown-delay': '15s',
+    'server.grpc.keepalive.max-connection-age': '5s',
+  },
+
   // A store-gateway or compactor that joins its ring waits 10 s without a
   // ring change before it takes its share (library: 1 m): the read-write
   // plans bring store-gateways in one zone per step and gate each on the
