@@ -57,12 +57,14 @@ func TestMigrationRoundTripLosesNoSample(t *testing.T) {
 	// The microservice ingester zones the forward plan shuts down.
 	guardZones(t, ns, "ingester-zone-a", "ingester-zone-b", "ingester-zone-c")
 	tr := startTraffic(t, ns, map[string]map[string]string{"migration": nil})
-	time.Sleep(45 * time.Second)
+	warm := time.Now()
 
+	// The preview changes nothing: it runs while the traffic warms up.
 	pre := cli(t, ns, "plan", "microservices-to-read-write", "--env", e.Dir, "--detailed-exitcode", "-p", "mimirReadReplicas=1")
 	if pre.code != 2 || !strings.Contains(pre.stdout, "1-zone-awareness") {
 		t.Fatalf("plan before the run: exit %d\n%s", pre.code, tail(pre.stdout, 30))
 	}
+	time.Sleep(45*time.Second - time.Since(warm))
 
 	killAndResume(t, ns, e, migrationArgs(e, "microservices-to-read-write"))
 	assertDone(t, ns, "microservices-to-read-write")
@@ -127,7 +129,7 @@ func inWindows(t *testing.T, ns string, args []string, w time.Duration) {
 		if r.took < 20*time.Second {
 			time.Sleep(30 * time.Second)
 		}
-		r = cli(t, ns, "resume", "--yes", "--force-flush", "--window", w.String())
+		r = cli(t, ns, "resume", "--yes", "--force-flush", "-o", "json", "--window", w.String())
 	}
 	if r.code != 0 {
 		t.Fatalf("%s in windows of %s: exit %d after %d windows", args[1], w, r.code, windows)
@@ -146,7 +148,7 @@ func killAndResume(t *testing.T, ns string, e *scenario.Env, args []string) {
 	t.Helper()
 	lock := killApply(t, ns, args)
 	assertPlacedMidway(t, ns, e)
-	r := cli(t, ns, "resume", "--yes", "--force-flush", "--prometheus-url", harness.prometheus, "--force-unlock", lock, "--env", argValue(args, "--env"))
+	r := cli(t, ns, "resume", "--yes", "--force-flush", "-o", "json", "--prometheus-url", harness.prometheus, "--force-unlock", lock, "--env", argValue(args, "--env"))
 	if r.code != 0 {
 		t.Fatalf("resume: exit %d", r.code)
 	}
