@@ -63,24 +63,11 @@ func (b *Binder) checkHelmEnvironment(ctx context.Context, p *plan.Plan, pending
 	if d.Current == nil {
 		return fmt.Errorf("the Helm release %s is not installed in namespace %s: install it with helm first (mimirctl upgrades releases, it does not install them)", h.Env.Release, h.Env.Namespace)
 	}
-	for i, s := range p.Steps {
-		for j, a := range s.Actions {
-			hs, ok := a.Spec.(*envchange.HelmValuesSpec)
-			if !ok || hs.AppliedIn(file) || !isPending(pending, i, j) {
-				continue
-			}
-			after := hs.ApplyTo(envchange.ValuesBefore(file, p, s, hs))
-			if _, err := h.Rendered(ctx, b.d.Kube, b.d.Mapper, after); err != nil {
-				return fmt.Errorf("step %s would leave the Helm release unable to render, so the run does not start "+
-					"(set what the chart asks for in your values, then run again): %w", s.ID, err)
-			}
+	for _, pv := range envchange.PendingValues(file, p, pending) {
+		if _, err := h.Rendered(ctx, b.d.Kube, b.d.Mapper, pv.Values); err != nil {
+			return fmt.Errorf("step %s would leave the Helm release unable to render, so the run does not start "+
+				"(set what the chart asks for in your values, then run again): %w", pv.Step.ID, err)
 		}
 	}
 	return nil
-}
-
-// isPending reports whether the run has yet to apply action j of step i
-// (pending nil: every action).
-func isPending(pending plan.Pending, i, j int) bool {
-	return pending == nil || pending(plan.ActionRef{Step: i, Action: j})
 }

@@ -264,6 +264,32 @@ func removeValue(m map[string]any, path []string) {
 	}
 }
 
+// PendingValuesFile is the values file a pending helmValues change of a
+// plan will leave (PendingValues).
+type PendingValuesFile struct {
+	Step   *plan.Step
+	Values map[string]any
+}
+
+// PendingValues lists, in plan order, the values file each helmValues
+// change of p will leave that file does not hold and pending accepts (nil:
+// every change): ValuesBefore with the change applied. These are the states
+// a run's start renders for a Helm release (pkg/engine's preflight), the
+// Helm counterpart of PendingOverlays.
+func PendingValues(file map[string]any, p *plan.Plan, pending plan.Pending) []PendingValuesFile {
+	var out []PendingValuesFile
+	for i, s := range p.Steps {
+		for j, a := range s.Actions {
+			hs, ok := a.Spec.(*HelmValuesSpec)
+			if !ok || hs.AppliedIn(file) || (pending != nil && !pending(plan.ActionRef{Step: i, Action: j})) {
+				continue
+			}
+			out = append(out, PendingValuesFile{Step: s, Values: hs.ApplyTo(ValuesBefore(file, p, s, hs))})
+		}
+	}
+	return out
+}
+
 // ValuesBefore is the values file as it will be when the helmValues action
 // cfg at step runs: the file as it is, plus every earlier helmValues
 // change of the plan it does not hold yet.
