@@ -6,10 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/mimirctl/mimirctl/pkg/helmenv"
-	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
 // A helmValues step that only removes a value an earlier step sets (with
@@ -19,15 +17,10 @@ import (
 // The action gets no cluster clients: a Check that got past the file would
 // reach for them and fail.
 func TestAHelmRemovalIsNotDoneBeforeTheChangeItUndoes(t *testing.T) {
-	r := plan.NewRegistry()
-	r.AddAction(plan.ActionKind{Name: "helmValues", Summary: "change a Helm release", New: func() plan.ActionSpec { return &HelmValuesSpec{} }})
-	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")},
-		"p/steps/a.yaml": {Data: []byte("- id: a\n  title: A\n  actions:\n    - helmValues: {set: {ingester: {replicas: 1}, store_gateway: {replicas: 1}}, noRollout: true}\n")},
-		"p/steps/b.yaml": {Data: []byte("- id: b\n  title: B\n  actions:\n    - helmValues: {remove: [ingester.replicas], noRollout: true}\n")}},
-		"p", plan.LoadOptions{Registry: r})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := loadHelmPlan(t, map[string]string{
+		"a": "helmValues: {set: {ingester: {replicas: 1}, store_gateway: {replicas: 1}}, noRollout: true}",
+		"b": "helmValues: {remove: [ingester.replicas], noRollout: true}",
+	})
 	dir := t.TempDir()
 	env := &HelmEnvironment{
 		Env:  &helmenv.Environment{Chart: filepath.Join(dir, "no-chart"), Release: "mimir", Namespace: "mimir", ValuesFiles: []string{filepath.Join(dir, "values.yaml")}},

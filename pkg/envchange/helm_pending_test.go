@@ -14,16 +14,11 @@ import (
 // value the file does not have counts as held (HelmValuesSpec.AppliedIn),
 // as it did in the preflight's loop this replaced.
 func TestPendingValuesBuildsEachChangeOnTheEarlierOnes(t *testing.T) {
-	r := plan.NewRegistry()
-	r.AddAction(plan.ActionKind{Name: "helmValues", Summary: "change a Helm release", New: func() plan.ActionSpec { return &HelmValuesSpec{} }})
-	p, err := plan.Load(fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")},
-		"p/steps/a.yaml": {Data: []byte("- id: a\n  title: A\n  actions:\n    - helmValues: {set: {ingester: {replicas: 1}}, noRollout: true}\n")},
-		"p/steps/b.yaml": {Data: []byte("- id: b\n  title: B\n  actions:\n    - helmValues: {set: {store_gateway: {replicas: 2}}, noRollout: true}\n")},
-		"p/steps/c.yaml": {Data: []byte("- id: c\n  title: C\n  actions:\n    - helmValues: {remove: [ingester.replicas], noRollout: true}\n")}},
-		"p", plan.LoadOptions{Registry: r})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := loadHelmPlan(t, map[string]string{
+		"a": "helmValues: {set: {ingester: {replicas: 1}}, noRollout: true}",
+		"b": "helmValues: {set: {store_gateway: {replicas: 2}}, noRollout: true}",
+		"c": "helmValues: {remove: [ingester.replicas], noRollout: true}",
+	})
 	got := func(file map[string]any, pending plan.Pending) []string {
 		var out []string
 		for _, pv := range PendingValues(file, p, pending) {
@@ -47,4 +42,21 @@ func TestPendingValuesBuildsEachChangeOnTheEarlierOnes(t *testing.T) {
 	})
 	onlyB := func(ref plan.ActionRef) bool { return ref.Step == 1 }
 	check("the run applied a", got(map[string]any{}, onlyB), []string{"b map[ingester:map[replicas:1] store_gateway:map[replicas:2]]"})
+}
+
+// loadHelmPlan loads plan "p" with one step per entry of actions (step ID →
+// the YAML of its one action, steps in ID order) and the helmValues kind.
+func loadHelmPlan(t *testing.T, actions map[string]string) *plan.Plan {
+	t.Helper()
+	r := plan.NewRegistry()
+	r.AddAction(plan.ActionKind{Name: "helmValues", Summary: "change a Helm release", New: func() plan.ActionSpec { return &HelmValuesSpec{} }})
+	fsys := fstest.MapFS{"p/plan.yaml": {Data: []byte("name: p\n")}}
+	for id, action := range actions {
+		fsys["p/steps/"+id+".yaml"] = &fstest.MapFile{Data: []byte("- id: " + id + "\n  title: " + id + "\n  actions:\n    - " + action + "\n")}
+	}
+	p, err := plan.Load(fsys, "p", plan.LoadOptions{Registry: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
