@@ -48,7 +48,8 @@
 // does: it has no rollout-operator knob (rollout-operator.libsonnet derives
 // the operator from multi_zone_*_enabled and keeps its webhooks off), so
 // the variant hides the rollout_operator_* objects (_deployment, _role,
-// _rolebinding, _service_account, _pdb) as `field:: null`; there are no
+// _rolebinding, _service_account, _pdb) as `field:: super.field`, keeping
+// the library's values for RolloutOperatorLib to show again; there are no
 // zpdb knobs (2.x renders plain PodDisruptionBudgets); and it always
 // renders an etcd-operator EtcdCluster for the distributors' HA tracker
 // (at Service etcd-client), which the local cluster cannot run: the
@@ -79,7 +80,12 @@
 //     CRD (the compat library does not write CRDs). The StatefulSets are
 //     unchanged: the library labels them for the operator whether it runs
 //     or not. TestTestEnvironmentRolloutOperatorKnobsRemoveTheOperatorAndItsWebhooks
-//     holds this list to the render.
+//     holds this list to the render. Where the operator's image can run
+//     (kind, e2e/kind/run.sh), the suite merges RolloutOperatorLib
+//     (environment/mimir-e2e-rollout-operator.libsonnet) into each
+//     environment: the library's own operator, zone tracker and webhooks,
+//     on both modules, in place of the stand-in; the zones keep their plain
+//     PodDisruptionBudgets (TestRolloutOperatorLibDeploysTheLibrarysOperator).
 //   - Caches off (cache_frontend_enabled, cache_index_queries_enabled,
 //     cache_chunks_enabled, cache_metadata_enabled false): no memcached
 //     StatefulSets, which the local cluster has no binary for; queries read

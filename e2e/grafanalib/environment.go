@@ -25,6 +25,13 @@ var testEnvironmentLibs = map[Module]string{
 // tracker on etcd (see environment/mimir-e2e-kv.libsonnet).
 const KVStartLib = "mimir-e2e-kv.libsonnet"
 
+// RolloutOperatorLib is the jsonnet a scenario merges into the environment
+// (as WriteTestProject's extra, "(import 'mimir-e2e-rollout-operator.libsonnet')")
+// where grafana/rollout-operator's image can run (kind): the library's own
+// operator, zone tracker and admission webhooks, for both modules, instead of
+// the suite's stand-in (see environment/mimir-e2e-rollout-operator.libsonnet).
+const RolloutOperatorLib = "mimir-e2e-rollout-operator.libsonnet"
+
 // WriteTestProject lays out a self-contained Tanka project at root around
 // Grafana's Mimir library of module m (LayoutCopy, with k8sLib from
 // KubernetesLibrary: copies, so that the project can be mounted into a pod)

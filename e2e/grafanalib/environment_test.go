@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/mimirctl/mimirctl/e2e/local/cluster"
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"github.com/mimirctl/mimirctl/pkg/ingestershutdown"
+	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
@@ -529,6 +531,28 @@ func TestTestEnvironmentLeavesRolloutOperatorOut(t *testing.T) {
 	})
 }
 
+// libraryOperatorObjects lists, sorted as "apiVersion Kind/name", what
+// Grafana's library renders for grafana/rollout-operator with its webhooks
+// in namespace ns on every module, and extra: the operator, its RBAC and
+// PodDisruptionBudget, the prepare-downscale and no-downscale webhooks, the
+// Service they call, and the RBAC that lets the operator write its CA.
+func libraryOperatorObjects(ns string, extra ...string) []string {
+	return slices.Sorted(slices.Values(append([]string{
+		"admissionregistration.k8s.io/v1 MutatingWebhookConfiguration/prepare-downscale-" + ns,
+		"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/no-downscale-" + ns,
+		"apps/v1 Deployment/rollout-operator",
+		"policy/v1 PodDisruptionBudget/rollout-operator",
+		"rbac.authorization.k8s.io/v1 ClusterRole/rollout-operator-" + ns + "-webhook-cert-update-role",
+		"rbac.authorization.k8s.io/v1 ClusterRoleBinding/rollout-operator-" + ns + "-webhook-cert-secret-rolebinding",
+		"rbac.authorization.k8s.io/v1 Role/rollout-operator-role",
+		"rbac.authorization.k8s.io/v1 Role/rollout-operator-webhook-cert-secret-role",
+		"rbac.authorization.k8s.io/v1 RoleBinding/rollout-operator-rolebinding",
+		"rbac.authorization.k8s.io/v1 RoleBinding/rollout-operator-webhook-cert-secret-rolebinding",
+		"v1 Service/rollout-operator",
+		"v1 ServiceAccount/rollout-operator",
+	}, extra...)))
+}
+
 // The rollout-operator settings of the environment remove exactly what the
 // package documentation says: rendered with the library's defaults for
 // them (multi-zone turns the operator, its webhooks and the zone-aware
@@ -569,24 +593,12 @@ func TestTestEnvironmentRolloutOperatorKnobsRemoveTheOperatorAndItsWebhooks(t *t
 	}
 	slices.Sort(more)
 	ns := testNamespace
-	want := []string{
-		"admissionregistration.k8s.io/v1 MutatingWebhookConfiguration/prepare-downscale-" + ns,
-		"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/no-downscale-" + ns,
-		"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/pod-eviction-" + ns,
-		"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/zpdb-validation-" + ns,
-		"apps/v1 Deployment/rollout-operator",
-		"policy/v1 PodDisruptionBudget/rollout-operator",
-		"rbac.authorization.k8s.io/v1 ClusterRole/rollout-operator-" + ns + "-webhook-cert-update-role",
-		"rbac.authorization.k8s.io/v1 ClusterRoleBinding/rollout-operator-" + ns + "-webhook-cert-secret-rolebinding",
-		"rbac.authorization.k8s.io/v1 Role/rollout-operator-role",
-		"rbac.authorization.k8s.io/v1 Role/rollout-operator-webhook-cert-secret-role",
-		"rbac.authorization.k8s.io/v1 RoleBinding/rollout-operator-rolebinding",
-		"rbac.authorization.k8s.io/v1 RoleBinding/rollout-operator-webhook-cert-secret-rolebinding",
+	want := libraryOperatorObjects(ns,
+		"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/pod-eviction-"+ns,
+		"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/zpdb-validation-"+ns,
 		"rollout-operator.grafana.com/v1 ZoneAwarePodDisruptionBudget/ingester-rollout",
 		"rollout-operator.grafana.com/v1 ZoneAwarePodDisruptionBudget/store-gateway-rollout",
-		"v1 Service/rollout-operator",
-		"v1 ServiceAccount/rollout-operator",
-	}
+	)
 	if !slices.Equal(more, want) {
 		t.Errorf("with the library's rollout-operator defaults the environment has these objects more:\n%s\nwant\n%s",
 			strings.Join(more, "\n"), strings.Join(want, "\n"))
@@ -598,6 +610,104 @@ func TestTestEnvironmentRolloutOperatorKnobsRemoveTheOperatorAndItsWebhooks(t *t
 		if !have["policy/v1 PodDisruptionBudget/"+name] {
 			t.Errorf("our environment has no PodDisruptionBudget %s", name)
 		}
+	}
+}
+
+// RolloutOperatorLib, merged into the environment of either module, adds
+// the library's own grafana/rollout-operator and changes nothing else: the
+// operator's Deployment runs the image e2e/kind/run.sh pulls, with the zone
+// tracker on in the ConfigMap mimirctl reads by default and TLS for its
+// webhooks, and the prepare-downscale and no-downscale webhooks call its
+// Service in the namespace on the paths the stand-in serves.
+func TestRolloutOperatorLibDeploysTheLibrarysOperator(t *testing.T) {
+	runSh, err := os.ReadFile(filepath.Join("..", "kind", "run.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := testNamespace
+	more := map[grafanalib.Module][]string{
+		// The 3.x library also guards evictions with ZoneAwarePodDisruptionBudgets
+		// (none here: the zones keep plain ones).
+		grafanalib.Mimir305: {
+			"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/pod-eviction-" + ns,
+			"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/zpdb-validation-" + ns,
+		},
+	}
+	for _, mod := range modules {
+		t.Run(mod.Name, func(t *testing.T) {
+			base := map[string]*unstructured.Unstructured{}
+			for _, o := range objectsOf(t, mod.Module) {
+				base[o.GetAPIVersion()+" "+key(o)] = o
+			}
+			envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, mod.Module, ns, "(import '"+grafanalib.RolloutOperatorLib+"')")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := tanka.Load(context.Background(), envDir, tanka.Options{})
+			if err != nil {
+				t.Fatalf("render with %s: %v", grafanalib.RolloutOperatorLib, err)
+			}
+			var added []string
+			seen := map[string]bool{}
+			for _, o := range res.Objects {
+				k := o.GetAPIVersion() + " " + key(o)
+				seen[k] = true
+				if b, ok := base[k]; !ok {
+					added = append(added, k)
+				} else if !reflect.DeepEqual(b.Object, o.Object) {
+					t.Errorf("%s changes", k)
+				}
+			}
+			for k := range base {
+				if !seen[k] {
+					t.Errorf("%s is gone", k)
+				}
+			}
+			slices.Sort(added)
+			want := libraryOperatorObjects(ns, more[mod.Module]...)
+			if !slices.Equal(added, want) {
+				t.Errorf("objects added:\n%s\nwant\n%s", strings.Join(added, "\n"), strings.Join(want, "\n"))
+			}
+
+			for name, spec := range podSpecs(t, res.Objects) {
+				if name != "Deployment/rollout-operator" {
+					continue
+				}
+				c := spec.Containers[0]
+				if !strings.HasPrefix(c.Image, "grafana/rollout-operator:") || !strings.Contains(string(runSh), c.Image) {
+					t.Errorf("the operator runs %q, which e2e/kind/run.sh does not pull", c.Image)
+				}
+				flags := mimirFlags(c)
+				for flag, want := range map[string]string{"kubernetes.namespace": ns, "use-zone-tracker": "true",
+					"zone-tracker.config-map-name": kube.ZoneTrackerDefaultConfigMap, "server-tls.enabled": "true"} {
+					if flags[flag] != want {
+						t.Errorf("the operator's -%s is %q, want %q (args %q)", flag, flags[flag], want, c.Args)
+					}
+				}
+			}
+			paths := map[string]string{
+				"MutatingWebhookConfiguration/prepare-downscale-" + ns: kube.WebhookPathPrepareDownscale,
+				"ValidatingWebhookConfiguration/no-downscale-" + ns:    kube.WebhookPathNoDownscale,
+			}
+			for _, o := range res.Objects {
+				path, ok := paths[key(o)]
+				if !ok {
+					continue
+				}
+				hooks, _, _ := unstructured.NestedSlice(o.Object, "webhooks")
+				if len(hooks) != 1 {
+					t.Fatalf("%s has %d webhooks, want 1", key(o), len(hooks))
+				}
+				svc, _, _ := unstructured.NestedMap(hooks[0].(map[string]any), "clientConfig", "service")
+				if svc["name"] != "rollout-operator" || svc["namespace"] != ns || svc["path"] != path {
+					t.Errorf("%s calls %v, want Service rollout-operator in %s on %s", key(o), svc, ns, path)
+				}
+				delete(paths, key(o))
+			}
+			if len(paths) > 0 {
+				t.Errorf("not rendered: %v", slices.Sorted(maps.Keys(paths)))
+			}
+		})
 	}
 }
 

@@ -32,10 +32,20 @@ image mimir3 /bin/mimir grafana/mimir:3.0.5
 docker pull -q grafana/mimir:2.16.0 >/dev/null
 image consul /bin/consul hashicorp/consul:1.16.1
 image etcd /usr/local/bin/etcd quay.io/coreos/etcd:v3.6.4
+# grafana/rollout-operator as Grafana's libraries name it (2.16: the
+# library's images.libsonnet; 3.0.5: its rollout-operator dependency,
+# e2e/grafanalib/compat): the environments deploy it in place of the
+# suite's stand-in (MIMIRCTL_E2E_ROLLOUT_OPERATOR=image below;
+# grafanalib's TestRolloutOperatorLibDeploysTheLibrarysOperator checks
+# that these are the images they run).
+rollout_operators=(grafana/rollout-operator:v0.26.0 grafana/rollout-operator:v0.36.1)
+for img in "${rollout_operators[@]}"; do
+	docker pull -q "$img" >/dev/null
+done
 
 mkdir -p /tmp/mimirctl-kind-storage
 kind get clusters | grep -qx "$name" || kind create cluster --name "$name" --config "$here/kind-config.yaml"
-for img in grafana/mimir:2.9.0 grafana/mimir:2.16.0 grafana/mimir:3.0.5 hashicorp/consul:1.16.1 quay.io/coreos/etcd:v3.6.4; do
+for img in grafana/mimir:2.9.0 grafana/mimir:2.16.0 grafana/mimir:3.0.5 hashicorp/consul:1.16.1 quay.io/coreos/etcd:v3.6.4 "${rollout_operators[@]}"; do
 	kind load docker-image --name "$name" "$img"
 done
 kubeconfig=$(mktemp)
@@ -45,4 +55,5 @@ kubectl --kubeconfig "$kubeconfig" -n monitoring rollout status deployment/prome
 
 cd "$root"
 MIMIRCTL_E2E_KUBECONFIG=$kubeconfig MIMIRCTL_E2E_PROMETHEUS_URL=http://127.0.0.1:19090 \
+	MIMIRCTL_E2E_ROLLOUT_OPERATOR=${MIMIRCTL_E2E_ROLLOUT_OPERATOR:-image} \
 	go test -count=1 -tags e2e -timeout 90m -v ./e2e/suite "$@"

@@ -153,7 +153,9 @@ func DropNamespace(ctx context.Context, c *kube.Clients, ns string) error {
 // or Mimir216) into workDir
 // (grafanalib.WriteTestProject: zoned ingesters and store-gateways rendered
 // OnDelete, S3 storage on a Versity gateway, caches and rollout-operator
-// off) with extra jsonnet merged into it ("" for none), applies it and
+// off) with extra jsonnet merged into it ("" for none;
+// grafanalib.RolloutOperatorLib turns the library's rollout-operator on),
+// applies it and
 // waits until every workload is ready.
 func DeployGrafana(ctx context.Context, c *kube.Clients, workDir string, m grafanalib.Module, ns, extra string) (*Env, error) {
 	if err := DropNamespace(ctx, c, ns); err != nil {

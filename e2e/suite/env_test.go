@@ -29,6 +29,9 @@ func deployGrafanaEnvIn(t *testing.T, workDir string, m grafanalib.Module, ns, e
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
+	if harness.rolloutOperatorImage {
+		extra = withRolloutOperator(t, ns, extra)
+	}
 	e, err := scenario.DeployGrafana(ctx, harness.clients, workDir, m, ns, extra)
 	if err != nil {
 		t.Fatal(err)

@@ -33,6 +33,10 @@ var harness struct {
 	// cluster is the local cluster the suite runs on (nil on a cluster
 	// given by MIMIRCTL_E2E_KUBECONFIG).
 	cluster *cluster.Cluster
+	// rolloutOperatorImage: the environments on Grafana's library deploy
+	// grafana/rollout-operator's own image with its webhooks, in place of
+	// the stand-in (MIMIRCTL_E2E_ROLLOUT_OPERATOR=image; e2e/kind/run.sh).
+	rolloutOperatorImage bool
 }
 
 func TestMain(m *testing.M) {
@@ -69,6 +73,9 @@ func run(m *testing.M) (int, error) {
 	}
 	harness.kubeconfig = os.Getenv("MIMIRCTL_E2E_KUBECONFIG")
 	harness.prometheus = os.Getenv("MIMIRCTL_E2E_PROMETHEUS_URL")
+	if harness.rolloutOperatorImage, err = rolloutOperatorMode(os.Getenv(rolloutOperatorEnv), harness.kubeconfig); err != nil {
+		return 1, err
+	}
 	if harness.kubeconfig == "" {
 		stateDir := os.Getenv("MCTL_STATE_DIR")
 		_, loadErr := cluster.Load(stateDir)

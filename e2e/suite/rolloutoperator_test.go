@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,9 +19,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/retry"
 
+	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/rolloutoperatorfake"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/podaccess"
@@ -57,15 +62,138 @@ func apiServerIsLocal(t *testing.T) bool {
 	return false
 }
 
+// rolloutOperatorEnv chooses who guards the zones of the environments on
+// Grafana's library: "stand-in" (the default) or "image", grafana/rollout-operator's
+// own image as the library deploys it (e2e/kind/run.sh sets it).
+const rolloutOperatorEnv = "MIMIRCTL_E2E_ROLLOUT_OPERATOR"
+
+// rolloutOperatorMode reads rolloutOperatorEnv's value v: whether the
+// environments deploy the operator's image. The local cluster (no kubeconfig
+// given) cannot run the image: "image" is then refused, as is any other
+// value.
+func rolloutOperatorMode(v, kubeconfig string) (bool, error) {
+	switch v {
+	case "", "stand-in":
+		return false, nil
+	case "image":
+		if kubeconfig == "" {
+			return false, fmt.Errorf("%s=image: the local cluster cannot run grafana/rollout-operator's image (it runs the stand-in, e2e/rolloutoperatorfake); run the suite on kind with e2e/kind/run.sh", rolloutOperatorEnv)
+		}
+		return true, nil
+	}
+	return false, fmt.Errorf("%s=%q: want stand-in (the default) or image", rolloutOperatorEnv, v)
+}
+
+// operatorImageNamespaces holds the namespaces whose environment deploys
+// grafana/rollout-operator's image (withRolloutOperator).
+var operatorImageNamespaces sync.Map
+
+// withRolloutOperator returns the scenario's extra jsonnet with the
+// library's rollout-operator on (grafanalib.RolloutOperatorLib) for the
+// environment in ns, and removes the operator's cluster-wide objects (webhook
+// configurations, certificate RBAC) when the test ends: dropping the
+// namespace leaves them.
+func withRolloutOperator(t *testing.T, ns, extra string) string {
+	t.Helper()
+	operatorImageNamespaces.Store(ns, true)
+	t.Cleanup(func() { dropClusterWideOperatorObjects(t, ns) })
+	lib := fmt.Sprintf("(import %q)", grafanalib.RolloutOperatorLib)
+	if extra == "" {
+		return lib
+	}
+	return lib + " + " + extra
+}
+
+func operatorImageIn(ns string) bool {
+	_, ok := operatorImageNamespaces.Load(ns)
+	return ok
+}
+
+// dropClusterWideOperatorObjects deletes what the library renders outside
+// the namespace for the operator of ns: its webhook configurations (labelled
+// grafana.com/namespace=ns) and the ClusterRole and ClusterRoleBinding named
+// after ns that let it write its CA into them.
+func dropClusterWideOperatorObjects(t *testing.T, ns string) {
+	ctx := context.Background()
+	reg := harness.clients.Kube.AdmissionregistrationV1()
+	byNamespace := metav1.ListOptions{LabelSelector: "grafana.com/namespace=" + ns}
+	if err := reg.MutatingWebhookConfigurations().DeleteCollection(ctx, metav1.DeleteOptions{}, byNamespace); err != nil {
+		t.Log(err)
+	}
+	if err := reg.ValidatingWebhookConfigurations().DeleteCollection(ctx, metav1.DeleteOptions{}, byNamespace); err != nil {
+		t.Log(err)
+	}
+	rbac := harness.clients.Kube.RbacV1()
+	if err := rbac.ClusterRoleBindings().Delete(ctx, "rollout-operator-"+ns+"-webhook-cert-secret-rolebinding", metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		t.Log(err)
+	}
+	if err := rbac.ClusterRoles().Delete(ctx, "rollout-operator-"+ns+"-webhook-cert-update-role", metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		t.Log(err)
+	}
+}
+
+// waitForOperatorCA waits until grafana/rollout-operator of ns has written
+// the CA of its self-signed certificate into every webhook of its
+// configurations (labelled grafana.com/inject-rollout-operator-ca): before
+// that, the API server cannot call them, and with failurePolicy Fail every
+// update of a StatefulSet in ns is refused.
+func waitForOperatorCA(t *testing.T, ns string) {
+	t.Helper()
+	sel := metav1.ListOptions{LabelSelector: "grafana.com/inject-rollout-operator-ca=true,grafana.com/namespace=" + ns}
+	kinds := []schema.GroupVersionResource{
+		admissionregv1.SchemeGroupVersion.WithResource("mutatingwebhookconfigurations"),
+		admissionregv1.SchemeGroupVersion.WithResource("validatingwebhookconfigurations"),
+	}
+	var missing []string
+	var listErr error
+	configs := 0
+	err := wait.PollUntilContextTimeout(context.Background(), 2*time.Second, 3*time.Minute, true, func(ctx context.Context) (bool, error) {
+		missing, listErr, configs = nil, nil, 0
+		for _, gvr := range kinds {
+			list, err := harness.clients.Dynamic.Resource(gvr).List(ctx, sel)
+			if err != nil {
+				listErr = err
+				continue
+			}
+			configs += len(list.Items)
+			for _, c := range list.Items {
+				hooks, _, _ := unstructured.NestedSlice(c.Object, "webhooks")
+				for _, h := range hooks {
+					hook, _ := h.(map[string]any)
+					if ca, _, _ := unstructured.NestedString(hook, "clientConfig", "caBundle"); ca == "" {
+						name, _, _ := unstructured.NestedString(hook, "name")
+						missing = append(missing, name)
+					}
+				}
+			}
+		}
+		return listErr == nil && len(missing) == 0, nil
+	})
+	if err != nil {
+		t.Fatalf("grafana/rollout-operator of %s has not written its CA into the webhooks %q (last list error: %v)", ns, missing, listErr)
+	}
+	if configs == 0 {
+		t.Fatalf("no webhook configuration of grafana/rollout-operator for namespace %s", ns)
+	}
+}
+
 // startRolloutOperator serves the stand-in's prepare-downscale and
 // no-downscale webhooks with the zone tracker on, registers them for ns as
 // Mimir's jsonnet does (UPDATE of statefulsets and statefulsets/scale,
 // failurePolicy Fail), and creates a Deployment rollout-operator with no
 // replicas carrying the flags the stand-in runs with, which is where
 // mimirctl reads them. It returns nil where the API server cannot reach this
-// process.
+// process. Where the environment deployed grafana/rollout-operator's image
+// (withRolloutOperator), it only waits until the operator's webhooks can be
+// called, and returns the operator of ns.
 func startRolloutOperator(t *testing.T, ns string) *rolloutOperator {
 	t.Helper()
+	if operatorImageIn(ns) {
+		// The library deployed the operator, its webhooks and the
+		// Deployment whose flags mimirctl reads.
+		waitForOperatorCA(t, ns)
+		return &rolloutOperator{ns: ns, configMap: kube.ZoneTrackerDefaultConfigMap}
+	}
 	if !apiServerIsLocal(t) {
 		t.Log("the API server does not run on this machine: no rollout-operator stand-in")
 		return nil
@@ -123,9 +251,14 @@ func startRolloutOperator(t *testing.T, ns string) *rolloutOperator {
 // startRolloutController runs the stand-in's rollout controller for ns
 // (e2e/rolloutoperatorfake.Controller: OnDelete rollout groups rolled zone
 // by zone, followers' replicas) until the test ends. It needs only API
-// access, so it runs on every cluster the suite uses.
+// access, so it runs on every cluster the suite uses, except for an
+// environment that deployed grafana/rollout-operator's image.
 func startRolloutController(t *testing.T, ns string) {
 	t.Helper()
+	if operatorImageIn(ns) {
+		t.Logf("grafana/rollout-operator's image rolls the zones of %s: no stand-in controller", ns)
+		return
+	}
 	ctl := &rolloutoperatorfake.Controller{Kube: harness.clients.Kube, Namespace: ns, Interval: time.Second,
 		Log: func(format string, args ...any) { t.Logf("rollout controller stand-in: "+format, args...) }}
 	ctx, stop := context.WithCancel(context.Background())

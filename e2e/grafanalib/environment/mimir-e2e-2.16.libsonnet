@@ -31,12 +31,13 @@
   // rollout-operator: the 2.16 library has no knob for it (it derives the
   // operator from multi_zone_*_enabled) and keeps its webhooks off by
   // default (enable_rollout_operator_webhook). The suite runs its stand-in
-  // instead, so the operator's objects are hidden here.
-  rollout_operator_deployment:: null,
-  rollout_operator_role:: null,
-  rollout_operator_rolebinding:: null,
-  rollout_operator_service_account:: null,
-  rollout_operator_pdb:: null,
+  // instead, so the operator's objects are hidden here, with the library's
+  // values kept: mimir-e2e-rollout-operator.libsonnet shows them again.
+  rollout_operator_deployment:: super.rollout_operator_deployment,
+  rollout_operator_role:: super.rollout_operator_role,
+  rollout_operator_rolebinding:: super.rollout_operator_rolebinding,
+  rollout_operator_service_account:: super.rollout_operator_service_account,
+  rollout_operator_pdb:: super.rollout_operator_pdb,
 
   // The HA tracker: the 2.16 library always renders an etcd-operator
   // EtcdCluster and points the distributors at its Service etcd-client;
