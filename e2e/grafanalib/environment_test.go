@@ -627,10 +627,13 @@ func TestRolloutOperatorLibDeploysTheLibrarysOperator(t *testing.T) {
 	ns := testNamespace
 	more := map[grafanalib.Module][]string{
 		// The 3.x library also guards evictions with ZoneAwarePodDisruptionBudgets
-		// (none here: the zones keep plain ones).
+		// (none here: the zones keep plain ones), whose resource its operator
+		// needs to start (the lib's own definition, e2e/suite's
+		// TestRolloutOperatorLibServesTheLibrarysZoneAwareBudgets).
 		grafanalib.Mimir305: {
 			"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/pod-eviction-" + ns,
 			"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration/zpdb-validation-" + ns,
+			"apiextensions.k8s.io/v1 CustomResourceDefinition/zoneawarepoddisruptionbudgets.rollout-operator.grafana.com",
 		},
 	}
 	for _, mod := range modules {
