@@ -151,31 +151,22 @@ timed-%:
 	@s=$$(date +%s); $(MAKE) $* || { echo "==> make $* failed after $$(( $$(date +%s) - s ))s"; exit 1; }; echo "==> make $* took $$(( $$(date +%s) - s ))s"
 
 # The CPU-bound checks besides the e2e suite, one after another: the
-# conformance harness first, then vet, lint, the image and unit.
+# conformance harness first, then vet, lint, the image, unit and the
+# snapshot release.
 .PHONY: checks
 checks:
-	@$(MAKE) -j1 timed-conformance timed-vet timed-lint timed-image timed-unit
-
-# The integration tests, then the snapshot release (which builds GoReleaser
-# and cyclonedx-gomod when they are missing). On a cold machine (empty Go
-# caches, 2 cores, 2026-12-03) one lane of checks with the snapshot at its
-# end took 4097 s, 1100 s more than the e2e suite, while integration ended
-# after 1121 s: the snapshot (1150 s cold, 211 s warm) moved here.
-.PHONY: integration-then-release
-integration-then-release:
-	@$(MAKE) -j1 timed-integration timed-release-snapshot
+	@$(MAKE) -j1 timed-conformance timed-vet timed-lint timed-image timed-unit timed-release-snapshot
 
 # The e2e suite is the long pole (its read-write round trip waits on
 # rollouts, windows and declared waits for 45 to 60 minutes, using about a
 # third of the 2 cores once the conformance harness is done: vmstat showed
 # 60-77 % idle then), so it starts first and everything else runs beside
 # it instead of before it. The integration tests, which mostly wait on the
-# processes and the API server they start, run beside both, and the
-# snapshot release after them.
+# processes and the API server they start, run beside both.
 .PHONY: test
 test: ## Everything CI runs: the e2e suite, and beside it the conformance harness, vet, lint, the container image, unit, the snapshot release and integration
 	$(MAKE) cluster-up build
-	$(MAKE) -j3 --output-sync=target timed-e2e checks integration-then-release
+	$(MAKE) -j3 --output-sync=target timed-e2e checks timed-integration
 
 .PHONY: demo
 demo: tools build ## Bring the local cluster up with Mimir 2.16 (Grafana's jsonnet library) in microservices mode and migrate it to read-write
