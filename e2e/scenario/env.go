@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -9,10 +10,14 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/tankaenv"
+	"github.com/mimirctl/mimirctl/pkg/diff"
 	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/kube"
 	"github.com/mimirctl/mimirctl/pkg/tanka"
@@ -87,6 +92,10 @@ type Env struct {
 	Dir     string
 	Objects int
 	Took    time.Duration
+	// clusterWide are the cluster-scoped objects the deploy applied
+	// (ClusterScoped), owned by ownership.
+	clusterWide []*unstructured.Unstructured
+	ownership   kube.Ownership
 }
 
 // deploy adds mimirctl's overlay import to the environment at dir, applies
@@ -103,10 +112,91 @@ func deploy(ctx context.Context, c *kube.Clients, dir, ns string) (*Env, error) 
 	if err := tankaenv.Apply(ctx, c, res); err != nil {
 		return nil, err
 	}
+	applied, own, err := envchange.AppliedObjects(res, false)
+	if err != nil {
+		return nil, err
+	}
+	clusterWide, err := ClusterScoped(c.Mapper, applied)
+	if err != nil {
+		return nil, err
+	}
 	if err := tankaenv.WaitReady(ctx, c, res.Objects, nil); err != nil {
 		return nil, fmt.Errorf("environment %s in namespace %s not ready: %w", dir, ns, err)
 	}
-	return &Env{NS: ns, Dir: dir, Objects: len(res.Objects), Took: time.Since(start)}, nil
+	return &Env{NS: ns, Dir: dir, Objects: len(res.Objects), Took: time.Since(start), clusterWide: clusterWide, ownership: own}, nil
+}
+
+// ClusterScoped keeps the objects of objs whose kind the cluster serves
+// cluster-wide (mapper tells), other than Namespaces and
+// CustomResourceDefinitions: the objects that deleting the environment's
+// namespace leaves behind (webhook configurations, ClusterRoles and
+// their bindings) and that one environment owns. A Namespace goes with
+// DropNamespace; a CRD is shared by every namespace of the cluster, and
+// deleting it deletes every object of its kind. Errors: a kind the cluster
+// does not serve, naming the object.
+func ClusterScoped(mapper meta.RESTMapper, objs []*unstructured.Unstructured) ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
+	for _, o := range objs {
+		gvk := o.GroupVersionKind()
+		if gk := gvk.GroupKind(); gk == namespaceKind || gk == crdKind {
+			continue
+		}
+		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", diff.RefOf(o), err)
+		}
+		if m.Scope.Name() == meta.RESTScopeNameRoot {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+var (
+	namespaceKind = schema.GroupKind{Kind: "Namespace"}
+	crdKind       = schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}
+)
+
+// DropClusterScoped deletes the live counterparts of objs (ClusterScoped)
+// that own applied (kube.Ownership.Applied: its environment label and
+// mimirctl's field manager), each on the condition that its uid is the one
+// read; those gone already, or not applied by own, stay as they are.
+// Errors: every read or delete that failed, joined.
+func DropClusterScoped(ctx context.Context, c *kube.Clients, own kube.Ownership, objs []*unstructured.Unstructured) error {
+	var errs []error
+	for _, o := range objs {
+		live, err := kube.GetLive(ctx, c.Dynamic, c.Mapper, o)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if live == nil || !own.Applied(live) {
+			continue
+		}
+		gvk := o.GroupVersionKind()
+		m, err := c.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", diff.RefOf(o), err))
+			continue
+		}
+		uid := live.GetUID()
+		err = c.Dynamic.Resource(m.Resource).Delete(ctx, live.GetName(), metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+		if err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("delete %s: %w", diff.RefOf(o), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Drop deletes the environment's namespace (DropNamespace) and then the
+// cluster-scoped objects its deploy applied (DropClusterScoped), which the
+// namespace's deletion leaves. The webhook configurations of the library's
+// rollout-operator, for one, would outlive the namespace and its operator,
+// and a namespace of the same name created later would have its StatefulSet
+// updates sent to webhooks that are not there, with the old operator's CA
+// (failurePolicy Fail: refused).
+func (e *Env) Drop(ctx context.Context, c *kube.Clients) error {
+	return errors.Join(DropNamespace(ctx, c, e.NS), DropClusterScoped(ctx, c, e.ownership, e.clusterWide))
 }
 
 // ApplyOverlay writes the overlay, applies the environment and waits for it:

@@ -17,7 +17,8 @@ import (
 
 // deployGrafanaEnv deploys the environment on Grafana's Mimir library of
 // module m in namespace ns with extra jsonnet merged into it (see
-// scenario.DeployGrafana) and removes the namespace when the test ends.
+// scenario.DeployGrafana) and removes the namespace, and the cluster-scoped
+// objects the deploy applied, when the test ends (scenario.Env.Drop).
 func deployGrafanaEnv(t *testing.T, m grafanalib.Module, ns, extra string) *scenario.Env {
 	t.Helper()
 	return deployGrafanaEnvIn(t, t.TempDir(), m, ns, extra)
@@ -37,7 +38,13 @@ func deployGrafanaEnvIn(t *testing.T, workDir string, m grafanalib.Module, ns, e
 		t.Fatal(err)
 	}
 	t.Logf("Grafana's Mimir %s library environment ready in namespace %s after %s (%d objects)", m.Name, ns, e.Took.Round(time.Second), e.Objects)
-	t.Cleanup(func() { dropNamespace(t, ns) })
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if err := e.Drop(ctx, harness.clients); err != nil {
+			t.Log(err)
+		}
+	})
 	return e
 }
 

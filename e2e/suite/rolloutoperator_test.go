@@ -90,13 +90,12 @@ var operatorImageNamespaces sync.Map
 
 // withRolloutOperator returns the scenario's extra jsonnet with the
 // library's rollout-operator on (grafanalib.RolloutOperatorLib) for the
-// environment in ns, and removes the operator's cluster-wide objects (webhook
-// configurations, certificate RBAC) when the test ends: dropping the
-// namespace leaves them.
+// environment in ns. The environment's cleanup (scenario.Env.Drop) removes
+// the operator's cluster-scoped objects (webhook configurations, certificate
+// RBAC), which dropping the namespace leaves.
 func withRolloutOperator(t *testing.T, ns, extra string) string {
 	t.Helper()
 	operatorImageNamespaces.Store(ns, true)
-	t.Cleanup(func() { dropClusterWideOperatorObjects(t, ns) })
 	lib := fmt.Sprintf("(import %q)", grafanalib.RolloutOperatorLib)
 	if extra == "" {
 		return lib
@@ -107,29 +106,6 @@ func withRolloutOperator(t *testing.T, ns, extra string) string {
 func operatorImageIn(ns string) bool {
 	_, ok := operatorImageNamespaces.Load(ns)
 	return ok
-}
-
-// dropClusterWideOperatorObjects deletes what the library renders outside
-// the namespace for the operator of ns: its webhook configurations (labelled
-// grafana.com/namespace=ns) and the ClusterRole and ClusterRoleBinding named
-// after ns that let it write its CA into them.
-func dropClusterWideOperatorObjects(t *testing.T, ns string) {
-	ctx := context.Background()
-	reg := harness.clients.Kube.AdmissionregistrationV1()
-	byNamespace := metav1.ListOptions{LabelSelector: "grafana.com/namespace=" + ns}
-	if err := reg.MutatingWebhookConfigurations().DeleteCollection(ctx, metav1.DeleteOptions{}, byNamespace); err != nil {
-		t.Log(err)
-	}
-	if err := reg.ValidatingWebhookConfigurations().DeleteCollection(ctx, metav1.DeleteOptions{}, byNamespace); err != nil {
-		t.Log(err)
-	}
-	rbac := harness.clients.Kube.RbacV1()
-	if err := rbac.ClusterRoleBindings().Delete(ctx, "rollout-operator-"+ns+"-webhook-cert-secret-rolebinding", metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-		t.Log(err)
-	}
-	if err := rbac.ClusterRoles().Delete(ctx, "rollout-operator-"+ns+"-webhook-cert-update-role", metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-		t.Log(err)
-	}
 }
 
 // waitForOperatorCA waits until grafana/rollout-operator of ns has written
