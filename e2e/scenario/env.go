@@ -160,8 +160,10 @@ var (
 // DropClusterScoped deletes the live counterparts of objs (ClusterScoped)
 // that own applied (kube.Ownership.Applied: its environment label and
 // mimirctl's field manager), each on the condition that its uid is the one
-// read; those gone already, or not applied by own, stay as they are.
-// Errors: every read or delete that failed, joined.
+// read; those gone already, or not applied by own, stay as they are. An
+// object of one name that two environments apply carries the label of the
+// one that applied it last, and only that one's drop deletes it. Errors:
+// every read or delete that failed, joined.
 func DropClusterScoped(ctx context.Context, c *kube.Clients, own kube.Ownership, objs []*unstructured.Unstructured) error {
 	var errs []error
 	for _, o := range objs {
