@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -153,17 +154,30 @@ func verify(ctx context.Context, tr *scenario.Traffic, c *cluster.Cluster, ns, b
 	fmt.Fprintf(os.Stderr, "writes: %d pushes, %d stored, %d refused; samples stored %d, read back %d, lost %d\n",
 		st.Pushes, len(st.Accepted), st.Refused, rep.Expected, rep.Found, rep.LostCount)
 	fmt.Fprintf(os.Stderr, "queries: %d, %d failed (at most %d in a row)\n", q.Queries, q.Failed, q.MaxFailedInARow)
+	if q.Failed > 0 {
+		at := make([]string, len(q.FailedAt))
+		for i, ts := range q.FailedAt {
+			at[i] = ts.UTC().Format(time.TimeOnly)
+		}
+		fmt.Fprintf(os.Stderr, "         failed at %s UTC; last: %s\n", strings.Join(at, " "), q.LastError)
+	}
+	if st.Refused > 0 {
+		fmt.Fprintf(os.Stderr, "refusals (latest): %s\n", strings.Join(st.LastErrors, "; "))
+	}
 	if rep.LostCount > 0 {
 		return fmt.Errorf("%d samples lost: %v", rep.LostCount, rep.Lost)
 	}
-	if st.Refused*50 > st.Pushes {
-		return fmt.Errorf("%d of %d pushes refused, more than 2%%: %v", st.Refused, st.Pushes, st.LastErrors)
+	if err := scenario.CheckRefusals(st.Pushes, st.Refused, st.LastErrors); err != nil {
+		return err
+	}
+	if err := q.Check(); err != nil {
+		return err
 	}
 	mode := "read-write"
 	if back {
 		mode = "microservices"
 	}
-	say("done: the cluster runs in %s mode, no sample was lost and writes went on", mode)
+	say("done: the cluster runs in %s mode, no sample was lost, and writes and queries went on (failures within the tolerance)", mode)
 	fmt.Fprintf(os.Stderr, "look around:  %s --kubeconfig %s -n %s status\n", filepath.Clean(bin), c.Kubeconfig, ns)
 	fmt.Fprintf(os.Stderr, "              %s --kubeconfig %s -n %s ring ingester\n", filepath.Clean(bin), c.Kubeconfig, ns)
 	if !back {

@@ -48,6 +48,27 @@ type QueryStats struct {
 	FailedAt []time.Time
 }
 
+// Check returns an error when the queries failed beyond what a scenario
+// tolerates: a query may fail while a read path moves (a pod behind the read
+// gateway stops), but never more than 3 in a row nor more than 5% of them.
+// The error gives the counts, the tolerance and the last failure.
+func (q QueryStats) Check() error {
+	if q.MaxFailedInARow > 3 || q.Failed*20 > q.Queries {
+		return fmt.Errorf("%d of %d queries failed, %d in a row (tolerance: 5%%, 3 in a row); last: %s", q.Failed, q.Queries, q.MaxFailedInARow, q.LastError)
+	}
+	return nil
+}
+
+// CheckRefusals returns an error when more than 2% of the pushes were
+// refused (tolerated: a pod behind the write gateway restarting, the write
+// path moving); lastErrors are the latest refusals, given in the error.
+func CheckRefusals(pushes, refused int, lastErrors []string) error {
+	if refused*50 > pushes {
+		return fmt.Errorf("%d of %d pushes refused (tolerance: 2%%): %v", refused, pushes, lastErrors)
+	}
+	return nil
+}
+
 // StartTraffic waits until both gateways reach a ready pod, then starts one
 // writer per name, with labels added to its series, and the query loop. The
 // wait keeps start-up (a Service the API server's proxy does not know yet)

@@ -110,10 +110,8 @@ func finishTraffic(t *testing.T, tr *scenario.Traffic) {
 	report(t, tr)
 	checkNoLoss(t, tr)
 	assertFewRefusals(t, tr)
-	// Tolerance: a query may fail while a path moves (a pod behind a
-	// gateway stops); never more than 3 in a row, nor more than 5%.
-	if q := tr.Queries(); q.MaxFailedInARow > 3 || q.Failed*20 > q.Queries {
-		t.Errorf("queries: %d of %d failed, %d in a row (tolerance: 5%%, 3 in a row)", q.Failed, q.Queries, q.MaxFailedInARow)
+	if err := tr.Queries().Check(); err != nil {
+		t.Error(err)
 	}
 }
 

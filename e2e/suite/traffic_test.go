@@ -39,20 +39,21 @@ func report(t *testing.T, tr *scenario.Traffic) {
 	}
 }
 
-// assertFewRefusals checks that refused pushes stayed within the tolerance:
-// 2% of all pushes (a pod behind the write gateway restarting, the write
-// path moving). A route to pods that do not take writes fails it.
+// assertFewRefusals checks that refused pushes stayed within the tolerance
+// (scenario.CheckRefusals). A route to pods that do not take writes fails it.
 func assertFewRefusals(t *testing.T, tr *scenario.Traffic) {
 	t.Helper()
 	pushes, refused := 0, 0
+	var last []string
 	for _, w := range tr.Writers {
 		st := w.Stats()
 		pushes += st.Pushes
 		refused += st.Refused
+		last = append(last, st.LastErrors...)
 	}
 	t.Logf("%d of %d pushes refused", refused, pushes)
-	if refused*50 > pushes {
-		t.Errorf("%d of %d pushes refused (tolerance 2%%)", refused, pushes)
+	if err := scenario.CheckRefusals(pushes, refused, last); err != nil {
+		t.Error(err)
 	}
 }
 
