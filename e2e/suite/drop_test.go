@@ -12,17 +12,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/mimirctl/mimirctl/e2e/grafanalib"
 	"github.com/mimirctl/mimirctl/e2e/scenario"
 	"github.com/mimirctl/mimirctl/pkg/diff"
 	"github.com/mimirctl/mimirctl/pkg/envchange"
 	"github.com/mimirctl/mimirctl/pkg/kube"
-	"github.com/mimirctl/mimirctl/pkg/tanka"
 )
 
 // TestDroppingAnEnvironmentRemovesTheClusterScopedObjectsItApplied renders
 // Grafana's Mimir 3.0.5 library with its rollout-operator on
-// (grafanalib.RolloutOperatorLib, as the kind suite deploys it), applies the
+// (renderWithOperatorLib, as the kind suite deploys it), applies the
 // cluster-scoped objects of the render the way the suite's deploy does
 // (mimirctl's labels and field manager) and drops them as a scenario's
 // cleanup does (scenario.DropClusterScoped). Every object deleting the
@@ -39,18 +37,7 @@ func TestDroppingAnEnvironmentRemovesTheClusterScopedObjectsItApplied(t *testing
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	k8sLib, err := grafanalib.KubernetesLibrary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir305, ns, "(import '"+grafanalib.RolloutOperatorLib+"')")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := tanka.Load(ctx, envDir, tanka.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := renderWithOperatorLib(ctx, t, ns, "")
 	applied, own, err := envchange.AppliedObjects(res, false)
 	if err != nil {
 		t.Fatal(err)

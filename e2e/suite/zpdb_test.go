@@ -33,22 +33,10 @@ func TestRolloutOperatorLibServesTheLibrarysZoneAwareBudgets(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	k8sLib, err := grafanalib.KubernetesLibrary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	extra := "(import '" + grafanalib.RolloutOperatorLib + `') + { _config+:: {
+	res := renderWithOperatorLib(ctx, t, ns, `{ _config+:: {
   multi_zone_ingester_zpdb_enabled: true,
   multi_zone_store_gateway_zpdb_enabled: true,
-} }`
-	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir305, ns, extra)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := tanka.Load(ctx, envDir, tanka.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+} }`)
 	var crds, budgets []*unstructured.Unstructured
 	for _, o := range res.Objects {
 		switch o.GetKind() {
@@ -83,7 +71,7 @@ func TestRolloutOperatorLibServesTheLibrarysZoneAwareBudgets(t *testing.T) {
 		t.Fatalf("the API server refuses the definition %s: %v", crd.GetName(), err)
 	}
 	var conditions []any
-	err = wait.PollUntilContextTimeout(ctx, time.Second, time.Minute, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(ctx, time.Second, time.Minute, true, func(ctx context.Context) (bool, error) {
 		got, err := crdClient.Get(ctx, crd.GetName(), metav1.GetOptions{})
 		if err != nil {
 			return false, err
@@ -121,4 +109,29 @@ func TestRolloutOperatorLibServesTheLibrarysZoneAwareBudgets(t *testing.T) {
 		}
 	}
 	t.Logf("%s served %d budgets of the library", crd.GetName(), len(budgets))
+}
+
+// renderWithOperatorLib renders the e2e environment on Grafana's Mimir 3.0.5
+// library for namespace ns with grafanalib.RolloutOperatorLib (the library's
+// rollout-operator on, as the kind suite deploys it) and extra jsonnet
+// merged after it ("" for none).
+func renderWithOperatorLib(ctx context.Context, t *testing.T, ns, extra string) *tanka.Result {
+	t.Helper()
+	k8sLib, err := grafanalib.KubernetesLibrary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := "(import '" + grafanalib.RolloutOperatorLib + "')"
+	if extra != "" {
+		lib += " + " + extra
+	}
+	envDir, err := grafanalib.WriteTestProject(t.TempDir(), k8sLib, grafanalib.Mimir305, ns, lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tanka.Load(ctx, envDir, tanka.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
