@@ -109,10 +109,7 @@ func deploy(ctx context.Context, c *kube.Clients, dir, ns string) (*Env, error) 
 		return nil, err
 	}
 	start := time.Now()
-	if err := tankaenv.Apply(ctx, c, res); err != nil {
-		return nil, err
-	}
-	applied, own, err := envchange.AppliedObjects(res, false)
+	applied, own, err := tankaenv.Apply(ctx, c, res)
 	if err != nil {
 		return nil, err
 	}

@@ -108,7 +108,7 @@ func (e *env) deploy(ctx context.Context, t *testing.T, root, name string, overl
 	if err != nil {
 		t.Fatalf("render %s: %v", name, err)
 	}
-	if err := Apply(ctx, e.clients, res); err != nil {
+	if _, _, err := Apply(ctx, e.clients, res); err != nil {
 		t.Fatal(err)
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, 20*time.Minute)

@@ -15,18 +15,19 @@ import (
 )
 
 // Apply server-side applies a rendered environment with mimirctl's field
-// manager and ownership labels, as mimirctl's apply action does. The
-// environment renders its Namespace first (create_namespace), so an empty
-// cluster works.
-func Apply(ctx context.Context, clients *kube.Clients, res *tanka.Result) error {
-	owned, _, err := envchange.AppliedObjects(res, false)
+// manager and ownership labels, as mimirctl's apply action does, and
+// returns the objects as it sent them (labelled) and the environment's
+// ownership. The environment renders its Namespace first
+// (create_namespace), so an empty cluster works.
+func Apply(ctx context.Context, clients *kube.Clients, res *tanka.Result) ([]*unstructured.Unstructured, kube.Ownership, error) {
+	owned, own, err := envchange.AppliedObjects(res, false)
 	if err != nil {
-		return err
+		return nil, own, err
 	}
 	if _, err := kube.Apply(ctx, clients.Dynamic, clients.Mapper, owned, kube.ApplyOptions{}); err != nil {
-		return fmt.Errorf("apply %s: %w", res.Env.Dir, err)
+		return nil, own, fmt.Errorf("apply %s: %w", res.Env.Dir, err)
 	}
-	return nil
+	return owned, own, nil
 }
 
 // Workloads are the Deployments and StatefulSets among objs.

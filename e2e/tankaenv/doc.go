@@ -11,6 +11,6 @@
 //	res, _ := tankaenv.Render(ctx, root, tankaenv.EnvMimir, &tanka.Overlay{
 //		Config: map[string]any{"deployment_mode": "migration"},
 //	})
-//	_ = tankaenv.Apply(ctx, clients, res)
+//	_, _, _ = tankaenv.Apply(ctx, clients, res)
 //	_ = tankaenv.WaitReady(ctx, clients, res.Objects, nil)
 package tankaenv
