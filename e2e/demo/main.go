@@ -155,11 +155,7 @@ func verify(ctx context.Context, tr *scenario.Traffic, c *cluster.Cluster, ns, b
 		st.Pushes, len(st.Accepted), st.Refused, rep.Expected, rep.Found, rep.LostCount)
 	fmt.Fprintf(os.Stderr, "queries: %d, %d failed (at most %d in a row)\n", q.Queries, q.Failed, q.MaxFailedInARow)
 	if q.Failed > 0 {
-		at := make([]string, len(q.FailedAt))
-		for i, ts := range q.FailedAt {
-			at[i] = ts.UTC().Format(time.TimeOnly)
-		}
-		fmt.Fprintf(os.Stderr, "         failed at %s UTC; last: %s\n", strings.Join(at, " "), q.LastError)
+		fmt.Fprintf(os.Stderr, "         failed at %s UTC; last: %s\n", q.FailedTimes(), q.LastError)
 	}
 	if st.Refused > 0 {
 		fmt.Fprintf(os.Stderr, "refusals (latest): %s\n", strings.Join(st.LastErrors, "; "))

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +47,15 @@ type QueryStats struct {
 	// FailedAt are the times of the first 100 failed queries, to set
 	// beside the run's steps.
 	FailedAt []time.Time
+}
+
+// FailedTimes gives FailedAt as UTC times of day ("15:04:05"), space-separated.
+func (q QueryStats) FailedTimes() string {
+	at := make([]string, len(q.FailedAt))
+	for i, ts := range q.FailedAt {
+		at[i] = ts.UTC().Format(time.TimeOnly)
+	}
+	return strings.Join(at, " ")
 }
 
 // Check returns an error when the queries failed beyond what a scenario

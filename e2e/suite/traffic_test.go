@@ -4,7 +4,6 @@ package suite
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -31,11 +30,7 @@ func report(t *testing.T, tr *scenario.Traffic) {
 	q := tr.Queries()
 	t.Logf("queries: %d, %d failed (at most %d in a row) %s", q.Queries, q.Failed, q.MaxFailedInARow, q.LastError)
 	if len(q.FailedAt) > 0 {
-		at := make([]string, 0, len(q.FailedAt))
-		for _, ts := range q.FailedAt {
-			at = append(at, ts.UTC().Format("15:04:05"))
-		}
-		t.Logf("queries failed at (UTC) %s", strings.Join(at, " "))
+		t.Logf("queries failed at (UTC) %s", q.FailedTimes())
 	}
 }
 
