@@ -235,8 +235,9 @@ type PlanOptions struct {
 // Plan checks every action of every step not done yet against the cluster
 // and returns what each would change; nothing is changed. The recorded run,
 // if any, says which steps are done. Errors: invalid Bind options, a plan
-// that does not load, an unreachable cluster or state store. Actions that
-// cannot be checked are reported in the preview, not as an error.
+// that does not load, an unreachable cluster (whatever the state store) or
+// state store, a run recorded on another cluster. Actions that cannot be
+// checked are reported in the preview, not as an error.
 func Plan(ctx context.Context, t *Target, o PlanOptions) (*plan.PlanPreview, error) {
 	if err := o.Bind.Validate(); err != nil {
 		return nil, err
@@ -249,8 +250,19 @@ func Plan(ctx context.Context, t *Target, o PlanOptions) (*plan.PlanPreview, err
 	if err != nil {
 		return nil, err
 	}
+	// The cluster must answer whatever the state store (a state file does
+	// not need it), and a recorded run counts only on its own cluster.
+	id, err := t.Identity(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := t.CurrentState(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if store, _, err := t.StateStore(); err != nil {
+		return nil, err
+	} else if err := st.CheckCluster(id, store.Describe()); err != nil {
 		return nil, err
 	}
 	pv := plan.BuildPreview(ctx, p, st, b)

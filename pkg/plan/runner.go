@@ -125,8 +125,8 @@ func (r *Runner) locked(ctx context.Context, opts ApplyOptions, fn func(context.
 	if err != nil {
 		return err
 	}
-	if st != nil && st.Cluster.Namespace != "" && !st.Cluster.Same(r.Identity) {
-		return fmt.Errorf("%s belongs to %s, not %s: point --kubeconfig/--context/-n at the right cluster, or use another --state-name", r.Store.Describe(), st.Cluster, r.Identity)
+	if err := st.CheckCluster(r.Identity, r.Store.Describe()); err != nil {
+		return err
 	}
 	err = fn(ctx, st, rev)
 	if context.Cause(ctx) == ErrLockLost {
