@@ -100,3 +100,7 @@ func (s VersionSpec) Describe() string {
 	}
 	return d
 }
+
+// SupportedVersions is Supported (plan.VersionGate: a plan's
+// mimirVersions must be the range of its preflight version gates).
+func (s VersionSpec) SupportedVersions() string { return s.Supported }

@@ -103,6 +103,7 @@ func Load(fsys fs.FS, dir string, opts LoadOptions) (*Plan, error) {
 		metaReader.substitute(n, fmt.Sprintf("preflight[%d]", i), values)
 		if g, ok := metaReader.gate(n, fmt.Sprintf("preflight[%d]", i), opts.Registry); ok {
 			p.Preflight = append(p.Preflight, g)
+			checkPreflightVersions(metaReader, n, fmt.Sprintf("preflight[%d]", i), p.MimirVersions, g)
 		}
 	}
 	p.Steps = l.readSteps(meta.Steps)
@@ -165,6 +166,7 @@ func (l *loader) checkMeta(r *docReader, root *yaml.Node, meta *rawPlan) {
 			r.fail(root, fmt.Sprintf("environments[%d]", i), Suggest(k, environmentKinds), "unknown environment kind %q (known: %s)", k, strings.Join(environmentKinds, ", "))
 		}
 	}
+	checkMimirVersions(r, root, meta.MimirVersions)
 	seen := map[string]bool{}
 	for i, p := range meta.Parameters {
 		at := fmt.Sprintf("parameters[%d]", i)
