@@ -121,12 +121,14 @@ func runPlansShow(_ context.Context, opts *PlansShowOptions) error {
 	if f.Output == "json" {
 		return writeJSON(f.IO.Out, p)
 	}
-	renderPlan(f.IO.Out, p, progress.Style(f.IO.OutTTY))
+	var others []string
 	if opts.Environment == "" {
-		for _, kind := range otherEnvironments(f, opts, p) {
-			fmt.Fprintf(f.IO.Out, "\nWith its %s defaults it runs on %s environments: %s\n", kind, kind,
-				invocation.Command("plans", "show", opts.Plan, "--environment", kind))
-		}
+		others = otherEnvironments(f, opts, p)
+	}
+	renderPlan(f.IO.Out, p, others, progress.Style(f.IO.OutTTY))
+	for _, kind := range others {
+		fmt.Fprintf(f.IO.Out, "\nWith its %s defaults it runs on %s environments: %s\n", kind, kind,
+			invocation.Command("plans", "show", opts.Plan, "--environment", kind))
 	}
 	return nil
 }
@@ -219,7 +221,9 @@ func writeJSON(w io.Writer, v any) error {
 
 // renderPlan writes a plan for people: what it is for, its parameters, and
 // every step with its actions, gates, waits, manual instructions and undo.
-func renderPlan(w io.Writer, p *plan.Plan, s progress.Style) {
+// others are the kinds of environment p runs on only with their own
+// parameter defaults (otherEnvironments), named with the ones it runs on.
+func renderPlan(w io.Writer, p *plan.Plan, others []string, s progress.Style) {
 	fmt.Fprintf(w, "%s %s\n", s.Bold("Plan"), p.Name)
 	if p.Description != "" {
 		fmt.Fprintf(w, "%s\n", indent(p.Description, "  "))
@@ -235,6 +239,9 @@ func renderPlan(w io.Writer, p *plan.Plan, s progress.Style) {
 		fmt.Fprintf(w, "Environments: %s", strings.Join(envs, ", "))
 		if p.EnvironmentReason != "" {
 			fmt.Fprintf(w, " (%s)", p.EnvironmentReason)
+		}
+		for _, kind := range others {
+			fmt.Fprintf(w, "; %s with its %s parameter defaults (shown at the end)", kind, kind)
 		}
 		fmt.Fprintln(w)
 	} else {
