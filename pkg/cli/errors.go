@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/mimirctl/mimirctl/pkg/invocation"
 	"github.com/mimirctl/mimirctl/pkg/plan"
 )
 
@@ -25,5 +26,5 @@ func PrintError(w io.Writer, err error) {
 	if err == nil || errors.As(err, &reported) {
 		return
 	}
-	fmt.Fprintf(w, "mimirctl: %v\n", err)
+	fmt.Fprintf(w, "%s: %s\n", invocation.Name(), invocation.Spell(err.Error()))
 }

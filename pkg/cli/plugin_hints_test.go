@@ -40,6 +40,17 @@ func TestTheKubectlPluginsHintsNameKubectlMimir(t *testing.T) {
 	if !strings.Contains(out, "so that 'kubectl mimir resume' continues") || !strings.Contains(out, "(kubectl mimir status shows it)") {
 		t.Errorf("apply --help:\n%s", out)
 	}
+	shown, _, _ := c.run("", "plans", "show", "demo")
+	if !strings.Contains(shown, "Step 2 pauses until `kubectl mimir approve 2-route`; what mimirctl applied stays.") {
+		t.Errorf("a plan's note is not spelled for the plugin (or its prose is):\n%s", shown)
+	}
+	if data, _, _ := c.run("", "plans", "show", "demo", "-o", "json"); !strings.Contains(data, "`mimirctl approve 2-route`") {
+		t.Errorf("plans show -o json changed the plan's text:\n%s", data)
+	}
+	_, errOut, _ = c.run("", "plan", "demo", "--until", "tomorrow")
+	if !strings.HasPrefix(errOut, "kubectl mimir: ") {
+		t.Errorf("an error is not prefixed with the plugin's name:\n%s", errOut)
+	}
 	for _, s := range []string{errOut, out} {
 		if strings.Contains(s, "mimirctl resume") || strings.Contains(s, "mimirctl status") {
 			t.Errorf("a mimirctl command is named to the plugin's user:\n%s", s)

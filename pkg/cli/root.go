@@ -39,9 +39,17 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			switch f.Output {
 			case "text", "json":
-				return nil
+			default:
+				return fmt.Errorf("-o %q: want text or json", f.Output)
 			}
-			return fmt.Errorf("-o %q: want text or json", f.Output)
+			// Plan files' notes and instructions name commands as
+			// "mimirctl ..."; people read them as they type them (JSON is
+			// data and stays as written).
+			f.IO.ErrOut = invocation.SpellingWriter(f.IO.ErrOut)
+			if f.Output != "json" {
+				f.IO.Out = invocation.SpellingWriter(f.IO.Out)
+			}
+			return nil
 		},
 	}
 	if f.DisplayName != "" {
@@ -79,6 +87,11 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 		NewCmdCompare(f, nil),
 		NewCmdIngester(f),
 	)
+	var names []string
+	for _, c := range root.Commands() {
+		names = append(names, c.Name())
+	}
+	invocation.SetCommands(names)
 	f.registerCompletions(root)
 	return root
 }

@@ -11,6 +11,8 @@
 package invocation
 
 import (
+	"io"
+	"regexp"
 	"strings"
 	"sync/atomic"
 )
@@ -56,3 +58,53 @@ func NewError(message func() string) error {
 type lazyError struct{ message func() string }
 
 func (e *lazyError) Error() string { return e.message() }
+
+var commands atomic.Pointer[regexp.Regexp]
+
+// SetCommands names the program's subcommands (pkg/cli gives its command
+// tree's): Spell rewrites "mimirctl NAME" for these names only, so prose
+// such as "what mimirctl applied" stays as written.
+func SetCommands(names []string) {
+	if len(names) == 0 {
+		commands.Store(nil)
+		return
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = regexp.QuoteMeta(n)
+	}
+	commands.Store(regexp.MustCompile(`\b` + Default + ` (` + strings.Join(quoted, "|") + `)\b`))
+}
+
+// Spell returns text with every command it names as "mimirctl NAME" (NAME
+// one of SetCommands) spelled as the user types it, e.g. "kubectl mimir
+// approve STEP" under the kubectl plugin. Texts that are not code, such as
+// plan files' notes and instructions, write commands as "mimirctl ..."
+// and are spelled when shown; text is returned unchanged under Default.
+func Spell(text string) string {
+	re := commands.Load()
+	if re == nil || Name() == Default {
+		return text
+	}
+	return re.ReplaceAllString(text, Name()+" $1")
+}
+
+// SpellingWriter returns a writer that writes what it is given to w
+// through Spell, for output meant for people. Each Write is spelled on its
+// own, so a command split over two writes stays as written. Under Default
+// it returns w.
+func SpellingWriter(w io.Writer) io.Writer {
+	if Name() == Default {
+		return w
+	}
+	return spellingWriter{w}
+}
+
+type spellingWriter struct{ w io.Writer }
+
+func (s spellingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(s.w, Spell(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
