@@ -88,12 +88,18 @@ func (o *ShutdownZoneOptions) complete() error {
 	if err := o.BindFlags.complete(); err != nil {
 		return err
 	}
-	o.Params["zone"] = o.Zone
-	if o.StatefulSet != "" {
-		o.Params["statefulSet"] = o.StatefulSet
-	}
-	if o.TankaField != "" {
-		o.Params["tankaField"] = o.TankaField
+	for _, p := range []struct{ param, what, value string }{
+		{"zone", "the ZONE argument", o.Zone},
+		{"statefulSet", "--statefulset", o.StatefulSet},
+		{"tankaField", "--tanka-field", o.TankaField},
+	} {
+		if p.value == "" {
+			continue
+		}
+		if given, ok := o.Params[p.param]; ok && given != p.value {
+			return flagError("-p %s=%s contradicts %s (%s): give it once", p.param, given, p.what, p.value)
+		}
+		o.Params[p.param] = p.value
 	}
 	return nil
 }

@@ -145,7 +145,7 @@ func TestNewCmdIngesterShutdownZoneParses(t *testing.T) {
 	}, map[string]parseCase[ShutdownZoneOptions]{
 		"zone only": {args: []string{"zone-a"},
 			want: ShutdownZoneOptions{Zone: "zone-a", ApplyFlags: ApplyFlags{BindFlags: BindFlags{Params: map[string]string{"zone": "zone-a"}, Bind: defaultBind}}}},
-		"flags become parameters": {args: []string{"zone-b", "--statefulset", "ingester-b", "--tanka-field", "ingester_zone_b_statefulset", "-p", "zone=other", "-p", "wait=1h"},
+		"flags become parameters": {args: []string{"zone-b", "--statefulset", "ingester-b", "--tanka-field", "ingester_zone_b_statefulset", "-p", "zone=zone-b", "-p", "wait=1h"},
 			want: ShutdownZoneOptions{Zone: "zone-b", StatefulSet: "ingester-b", TankaField: "ingester_zone_b_statefulset",
 				ApplyFlags: ApplyFlags{BindFlags: BindFlags{
 					Params: map[string]string{"zone": "zone-b", "statefulSet": "ingester-b", "tankaField": "ingester_zone_b_statefulset", "wait": "1h"},
@@ -162,6 +162,9 @@ func TestNewCmdIngesterShutdownZoneParses(t *testing.T) {
 				BindFlags:   BindFlags{Params: map[string]string{"zone": "zone-a"}, Bind: bind(func(b *BindOptions) { b.Env, b.ApplyMode = "envs/prod", "manual" })},
 				WindowFlags: WindowFlags{Until: "06:00"},
 			}}},
+		"a zone parameter against the argument":         {args: []string{"zone-b", "-p", "zone=zone-a"}, wantErr: "-p zone=zone-a contradicts the ZONE argument (zone-b): give it once"},
+		"a StatefulSet parameter against --statefulset": {args: []string{"zone-b", "--statefulset", "ingester-b", "-p", "statefulSet=ingester-zone-b"}, wantErr: "-p statefulSet=ingester-zone-b contradicts --statefulset (ingester-b)"},
+		"a field parameter against --tanka-field":       {args: []string{"zone-b", "--tanka-field", "a", "-p", "tankaField=b"}, wantErr: "-p tankaField=b contradicts --tanka-field (a)"},
 		"no zone":             {args: nil, wantErr: "accepts 1 arg(s), received 0"},
 		"bad param":           {args: []string{"zone-a", "-p", "zone"}, wantErr: `--param "zone"`},
 		"run: bad apply mode": {args: []string{"zone-a", "--apply-mode", "manual"}, wantErr: `--apply-mode "manual"`},
