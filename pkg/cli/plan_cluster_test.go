@@ -17,8 +17,9 @@ import (
 // A state file is read without the cluster, so plan (and the zone
 // shutdown's --plan, which shares it) must still find out that the cluster
 // does not answer: a preview whose every action is "unknown" is no answer,
-// and README's exit table says an unreachable cluster is exit 1.
-func TestPlanWithAStateFileExitsOneWhenTheClusterDoesNotAnswer(t *testing.T) {
+// and README's exit table says an unreachable cluster is exit 1. ring
+// said to choose other pods with --pods; the fix is the kubeconfig.
+func TestPlanWithAStateFileAndRingExitOneWhenTheClusterDoesNotAnswer(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -34,11 +35,12 @@ func TestPlanWithAStateFileExitsOneWhenTheClusterDoesNotAnswer(t *testing.T) {
 		{"plan", "demo"},
 		{"plan", "demo", "--detailed-exitcode"},
 		{"plan", "demo", "-o", "json"},
+		{"ring", "ingester"},
 	} {
 		c := newTestCLI(t)
 		c.clients = &kube.Clients{Kube: kc, Namespace: "mimir", Config: cfg}
 		out, errOut, code := c.run("", args...)
-		if code != ExitError || !strings.Contains(errOut, "reach the cluster at "+host) || !strings.Contains(errOut, "--kubeconfig") {
+		if code != ExitError || !strings.Contains(errOut, "reach the cluster at "+host) || !strings.Contains(errOut, "--kubeconfig") || strings.Contains(errOut, "--pods") {
 			t.Errorf("%v: exit %d, want %d with the cluster named\nstdout:\n%s\nstderr:\n%s", args, code, ExitError, out, errOut)
 		}
 	}

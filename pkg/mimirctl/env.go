@@ -120,7 +120,8 @@ type RingResult struct {
 // in name order until one answers. Heartbeat ages are to be taken from
 // Ring.Now, the serving process's clock. Errors: an unknown ring name
 // (listing the known ones); a page path without Pods; no running pod
-// matching the selector; otherwise every pod's failure, joined
+// matching the selector; an API server that does not answer or a namespace
+// that does not exist (Identity's errors); otherwise every pod's failure, joined
 // (ringcheck.ErrNotServed for pods that answer 404: their component does
 // not hold the ring).
 func Ring(ctx context.Context, t *Target, o RingOptions) (*RingResult, error) {
@@ -137,6 +138,11 @@ func Ring(ctx context.Context, t *Target, o RingOptions) (*RingResult, error) {
 	}
 	c, err := t.Clients()
 	if err != nil {
+		return nil, err
+	}
+	// An API server that does not answer, or a namespace that does not
+	// exist, is no matter of --pods: say so first.
+	if _, err := t.Identity(ctx); err != nil {
 		return nil, err
 	}
 	doer, err := t.Pods()
