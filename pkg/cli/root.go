@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 
 	"github.com/mimirctl/mimirctl/pkg/invocation"
 	"github.com/mimirctl/mimirctl/pkg/mimirctl"
@@ -42,6 +44,7 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 			default:
 				return fmt.Errorf("-o %q: want text or json", f.Output)
 			}
+			quietClientGo(f.Verbose)
 			// Plan files' notes and instructions name commands as
 			// "mimirctl ..."; people read them as they type them (JSON is
 			// data and stays as written).
@@ -94,4 +97,16 @@ between steps, keeps its state in the cluster, and resumes exactly where a run s
 	invocation.SetCommands(names)
 	f.registerCompletions(root)
 	return root
+}
+
+// quietClientGo keeps client-go's own log lines (klog: "E1204 ...
+// memcache.go:265] couldn't get current server API group list ...") off
+// stderr unless -v is given: the errors they repeat reach the user as
+// mimirctl's own, with the fix.
+func quietClientGo(verbose int) {
+	if verbose > 0 {
+		klog.ClearLogger()
+		return
+	}
+	klog.SetLogger(logr.Discard())
 }
