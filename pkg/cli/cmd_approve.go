@@ -16,7 +16,7 @@ type ApproveOptions struct {
 	Factory *Factory
 	// Step is the manual step's ID (the argument).
 	Step string
-	// As is who approves (--as; "": user@host).
+	// As is who approves (--as; "": $MIMIRCTL_USER, then user@host).
 	As string
 	// Comment is what was done (--comment, -m).
 	Comment string
@@ -41,7 +41,7 @@ a run is paused at and, ahead of time, for a later manual step (for unattended m
 			return runF(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.As, "as", "", "who approves (default: user@host)")
+	cmd.Flags().StringVar(&opts.As, "as", "", "who approves (default: $MIMIRCTL_USER, then user@host)")
 	cmd.Flags().StringVarP(&opts.Comment, "comment", "m", "", "what was done, for the record")
 	return cmd
 }
