@@ -158,9 +158,10 @@ func NewCmdCompare(f *Factory, runF func(ctx context.Context, opts *CompareOptio
 		Short: "Compare each microservice with the read-write component that takes over its work (.spec)",
 		Long: `Compare the .spec of the workload pairs of the read-write migration doc (distributor vs
 mimir-write-zone-a, ingester-zone-X vs mimir-write-zone-X, querier vs mimir-read, ...): live objects,
-or the rendered environment with --env. Exit code 2 when a pair differs. Tanka environments and live
-clusters only: the mimir-distributed Helm chart never had read-write mode, so a Helm release has no pairs
-(use diff --chart to compare a release with the cluster).`,
+or the rendered environment with --env. Exit code 2 when a pair differs, 1 when no pair has both
+workloads (nothing compared). Tanka environments and live clusters only: the mimir-distributed Helm
+chart never had read-write mode, so a Helm release has no pairs (use diff --chart to compare a release
+with the cluster).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if helm.Chart != "" || helm.Release != "" || len(helm.Values) > 0 {
@@ -185,7 +186,17 @@ func runCompare(ctx context.Context, opts *CompareOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeReport(f, !r.Differs(), r, func() error { return r.WriteHuman(f.IO.Out, colorMode(f)) })
+	err = writeReport(f, !r.Differs(), r, func() error { return r.WriteHuman(f.IO.Out, colorMode(f)) })
+	if err == nil && r.Compared() == 0 {
+		// Nothing compared is no "no difference": a script must not read
+		// exit 0 as "the pairs match".
+		where := "the live namespace (-n, --context)"
+		if opts.Env != "" {
+			where = "environment " + opts.Env
+		}
+		return fmt.Errorf("compared no pair: none of the %d pairs has both workloads in %s; compare runs while both modes do (during a migration)", len(r.Results), where)
+	}
+	return err
 }
 
 // writeReport prints a report (JSON or human) and returns ErrChangesPending

@@ -208,7 +208,7 @@ func TestRunRingForgetsOnlyWhenConfirmed(t *testing.T) {
 }
 
 // TestRunCompareSaysWhetherAPairDiffers compares the live workloads, then
-// a rendered environment where no pair exists.
+// a rendered environment where no pair exists (nothing compared: exit 1).
 func TestRunCompareSaysWhetherAPairDiffers(t *testing.T) {
 	c := newTestCLI(t)
 	deployment := func(name string, replicas int32) *appsv1.Deployment {
@@ -229,10 +229,14 @@ func TestRunCompareSaysWhetherAPairDiffers(t *testing.T) {
 		t.Errorf("stdout:\n%s", out.String())
 	}
 
+	// Nothing compared is an error (exit 1), not "no difference" (exit 0),
+	// and the report still says what is missing.
 	out.Reset()
 	f.Output = "json"
-	if err := runCompare(context.Background(), &CompareOptions{Factory: f, Env: tankaEnv(t)}); err != nil {
-		t.Fatalf("a rendered environment without any pair: error %v", err)
+	env := tankaEnv(t)
+	err = runCompare(context.Background(), &CompareOptions{Factory: f, Env: env})
+	if err == nil || ExitCode(err) != ExitError || !strings.Contains(err.Error(), "compared no pair") || !strings.Contains(err.Error(), "environment "+env) {
+		t.Fatalf("a rendered environment without any pair: error %v (exit %d)", err, ExitCode(err))
 	}
 	var report struct {
 		Results []struct {

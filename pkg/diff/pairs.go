@@ -86,6 +86,18 @@ func (r *PairReport) Differs() bool {
 	return false
 }
 
+// Compared is the number of pairs whose workloads both exist (those
+// compared).
+func (r *PairReport) Compared() int {
+	n := 0
+	for _, p := range r.Results {
+		if len(p.Missing) == 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // ComparePairs compares the .spec of each pair's workloads.
 func ComparePairs(ctx context.Context, g Getter, pairs []WorkloadPair) (*PairReport, error) {
 	r := &PairReport{}
