@@ -164,7 +164,7 @@ chart never had read-write mode, so a Helm release has no pairs (use diff --char
 with the cluster).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if helm.Chart != "" || helm.Release != "" || len(helm.Values) > 0 {
+			if helm.Chart != "" || helm.Release != "" || len(helm.Values) > 0 || helm.habits.check() != nil {
 				return flagError("compare --chart: compare pairs microservices with the read-write components that take over their work, and the mimir-distributed chart never had read-write mode, so a Helm release has none; diff --chart CHART --release NAME compares the release with the cluster")
 			}
 			return runF(cmd.Context(), opts)

@@ -140,6 +140,11 @@ func TestNewCmdDiffParses(t *testing.T) {
 		"env and chart":         {args: []string{"--env", "e", "--chart", "c", "--release", "r"}, wantErr: "diff takes --env DIR (Tanka) or --chart CHART (Helm), not both"},
 		"chart without release": {args: []string{"--chart", "c"}, wantErr: "diff --chart needs --release NAME"},
 		"values with env":       {args: []string{"--env", "e", "-f", "a.yaml"}, wantErr: "are for a Helm chart (--chart), not --env"},
+		// helm template habits get the way to give the same thing.
+		"helm --set": {args: []string{"--chart", "c", "--release", "r", "--set", "ingester.replicas=3"},
+			wantErr: `put "ingester.replicas=3" in a values file and pass it with -f`},
+		"helm --set-string": {args: []string{"--chart", "c", "--release", "r", "--set-string", "a=b"}, wantErr: "--set is not taken"},
+		"helm --version":    {args: []string{"--chart", "grafana/mimir-distributed", "--release", "r", "--version", "5.8.0"}, wantErr: "helm pull grafana/mimir-distributed --version VERSION --untar"},
 	})
 	// Both refusals are usage mistakes.
 	_, err := parse(&Factory{}, NewCmdDiff, []string{"--env", "e", "--apply-mode", "x"})

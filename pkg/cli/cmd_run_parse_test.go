@@ -53,6 +53,8 @@ func TestNewCmdPlanParses(t *testing.T) {
 			want: PlanOptions{Plan: "demo", BindFlags: BindFlags{Params: map[string]string{}, Bind: bind(func(b *BindOptions) {
 				b.Env, b.ApplyMode, b.Prometheus.Timeout = "envs/prod", "manual", duration.Duration(45*time.Second)
 			})}}},
+		"helm --set":         {args: []string{"demo", "--chart", "c", "--release", "r", "--set", "a=b"}, wantErr: `put "a=b" in a values file and pass it with -f`},
+		"helm --repo":        {args: []string{"demo", "--chart", "mimir-distributed", "--release", "r", "--repo", "https://grafana.github.io/helm-charts"}, wantErr: "--version and --repo are not taken"},
 		"no plan":            {args: nil, wantErr: "accepts 1 arg(s), received 0"},
 		"two plans":          {args: []string{"a", "b"}, wantErr: "accepts 1 arg(s), received 2"},
 		"param no value":     {args: []string{"demo", "-p", "replicas"}, wantErr: `--param "replicas": write it as name=value`},

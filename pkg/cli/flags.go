@@ -64,6 +64,7 @@ type BindFlags struct {
 	Bind BindOptions
 
 	params []string // --param as typed
+	habits helmHabits
 }
 
 func (b *BindFlags) register(fs *pflag.FlagSet) {
@@ -79,11 +80,15 @@ func (b *BindFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&b.Bind.RolloutTimeout, "rollout-timeout", mimirctl.DefaultRolloutTimeout, "how long a rollout may take before the step fails")
 	fs.DurationVar(&b.Bind.ExternalTimeout, "external-timeout", mimirctl.DefaultExternalTimeout, "with --apply-mode=external, how long to wait for the cluster to match")
 	registerPrometheus(fs, &b.Bind.Prometheus)
+	b.habits.add(fs)
 }
 
 // complete parses the --param flags into Params; an error names the one
-// not written as name=value.
+// not written as name=value, or a Helm flag mimirctl does not take.
 func (b *BindFlags) complete() error {
+	if err := b.habits.check(); err != nil {
+		return err
+	}
 	raw, err := parseParams(b.params)
 	if err != nil {
 		return err

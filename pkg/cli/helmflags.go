@@ -20,6 +20,8 @@ type HelmFlags struct {
 	// the capabilities a chart's templates see (helm template's).
 	KubeVersion string
 	APIVersions []string
+
+	habits helmHabits
 }
 
 // add registers the flags on fs; discovered says whether the command
@@ -34,11 +36,15 @@ func (h *HelmFlags) add(fs *pflag.FlagSet, discovered bool) {
 	}
 	fs.StringVar(&h.KubeVersion, "kube-version", "", "Kubernetes version the chart's templates see (with --chart; "+def+")")
 	fs.StringSliceVar(&h.APIVersions, "api-versions", nil, "API versions the chart's templates see beside Helm's defaults, e.g. monitoring.coreos.com/v1 (with --chart)")
+	h.habits.add(fs)
 }
 
 // check refuses the combinations of --env and the Helm flags that name no
 // single environment; cmd is the command's name, for the messages.
 func (h *HelmFlags) check(cmd, env string) error {
+	if err := h.habits.check(); err != nil {
+		return err
+	}
 	helmOnly := h.Release != "" || len(h.Values) > 0 || h.KubeVersion != "" || len(h.APIVersions) > 0
 	switch {
 	case env != "" && h.Chart != "":
@@ -62,4 +68,42 @@ func (h *HelmFlags) options(namespace string) *mimirctl.HelmOptions {
 		return nil
 	}
 	return &mimirctl.HelmOptions{Chart: h.Chart, Release: h.Release, Namespace: namespace, Values: h.Values, KubeVersion: h.KubeVersion, APIVersions: h.APIVersions}
+}
+
+// helmHabits are flags of helm template/upgrade that mimirctl does not
+// take, registered hidden so that a Helm user who passes one is told what
+// to do instead of "unknown flag".
+type helmHabits struct {
+	set     []string // --set, --set-string, --set-json, --set-file, --set-literal
+	version string   // --version
+	repo    string   // --repo
+}
+
+// add registers the hidden flags on fs.
+func (h *helmHabits) add(fs *pflag.FlagSet) {
+	for _, name := range []string{"set", "set-string", "set-json", "set-file", "set-literal"} {
+		fs.StringArrayVar(&h.set, name, nil, "not taken: put the values in a file and pass it with -f")
+		_ = fs.MarkHidden(name)
+	}
+	fs.StringVar(&h.version, "version", "", "not taken: fetch the chart version with helm pull, pass --chart DIR")
+	fs.StringVar(&h.repo, "repo", "", "not taken: fetch the chart with helm pull, pass --chart DIR")
+	_ = fs.MarkHidden("version")
+	_ = fs.MarkHidden("repo")
+}
+
+// chartPullHint says how to turn a chart reference into the chart on
+// disk that --chart takes.
+const chartPullHint = "--chart takes a chart directory or .tgz on disk, the one your release runs: fetch it with " +
+	"`helm pull grafana/mimir-distributed --version VERSION --untar` (or `helm pull oci://REGISTRY/CHART --version VERSION --untar`) " +
+	"and pass --chart ./mimir-distributed"
+
+// check refuses any of them, with the way to give the same thing.
+func (h *helmHabits) check() error {
+	switch {
+	case len(h.set) > 0:
+		return flagError("--set is not taken: mimirctl renders the release from its values files, which a later `helm upgrade` reads too; put %q in a values file and pass it with -f (after the others, as helm merges them)", h.set[0])
+	case h.version != "" || h.repo != "":
+		return flagError("--version and --repo are not taken: %s", chartPullHint)
+	}
+	return nil
 }

@@ -233,6 +233,9 @@ func (g overlayGetter) Get(string, ...getter.Option) (*bytes.Buffer, error) {
 // mimir-distributed chart and every chart mimirctl knows are v2.
 func LoadChart(path string) (*chart.Chart, error) {
 	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("chart %s: %w; the chart must be on disk (a directory or .tgz): fetch a repository or OCI chart with `helm pull REF --version VERSION --untar`", path, err)
+		}
 		return nil, fmt.Errorf("chart %s: %w", path, err)
 	}
 	ch, err := loader.Load(path)

@@ -228,3 +228,14 @@ dependencies:
 		t.Errorf("every absent dependency disabled: %v", err)
 	}
 }
+
+// A chart reference as helm takes it (repo/chart, oci://) is no chart on
+// disk: the error says how to fetch it.
+func TestLoadChartOfAReferenceSaysHowToFetchIt(t *testing.T) {
+	for _, ref := range []string{"grafana/mimir-distributed", "oci://registry.example/charts/mimir-distributed"} {
+		_, err := LoadChart(ref)
+		if err == nil || !strings.Contains(err.Error(), "helm pull REF --version VERSION --untar") {
+			t.Errorf("%s: %v", ref, err)
+		}
+	}
+}
