@@ -2,6 +2,8 @@ package mimirctl
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -180,5 +182,34 @@ func TestReloadPlanForTheRecordedEnvironment(t *testing.T) {
 	}
 	if tanka, _ := tg.ReloadPlan("p", run.Values, plan.EnvironmentTanka); tanka.Digest() == run.Digest() {
 		t.Error("the plan reloaded for Tanka has the Helm run's digest: the test cannot tell the kinds apart")
+	}
+}
+
+// A plan of one's own names its files in errors as the argument does
+// (Load sees them relative to the plan directory's parent).
+func TestErrorsOfAPlanOfOnesOwnNameItsFilesAsTheArgumentDoes(t *testing.T) {
+	root := t.TempDir()
+	steps := filepath.Join(root, "plans", "mine", "steps")
+	if err := os.MkdirAll(steps, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "plans", "mine", "plan.yaml"), []byte("name: mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(steps, "a.yaml"), []byte("id: a\ntitle: A\nwiat: {duration: 1m}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(root)
+	tg := &Target{BuiltinPlans: fstest.MapFS{}, Registry: plan.NewRegistry}
+	for arg, want := range map[string]string{
+		"./plans/mine":                                "plans/mine/steps/a.yaml:3",
+		"plans/mine/":                                 "plans/mine/steps/a.yaml:3",
+		filepath.Join(root, "plans", "mine"):          filepath.Join(root, "plans", "mine", "steps", "a.yaml") + ":3",
+		filepath.Join("plans", "..", "plans", "mine"): "plans/mine/steps/a.yaml:3",
+	} {
+		_, err := tg.LoadPlan(arg, nil)
+		if err == nil || !strings.Contains(err.Error(), "  "+want+": ") {
+			t.Errorf("%s: error %v, want it to name %s", arg, err, want)
+		}
 	}
 }

@@ -118,6 +118,15 @@ func (t *Target) LoadPlanWith(arg string, opts plan.LoadOptions) (*plan.Plan, er
 	opts.Registry, opts.LibFS = t.Registry(), t.BuiltinPlans
 	p, err := plan.Load(fsys, dir, opts)
 	if err != nil {
+		if ve, ok := plan.AsValidationError(err); ok && IsPlanPath(arg) {
+			// The files of a plan of one's own, as the argument names
+			// them: Load sees them relative to the directory's parent.
+			for i, fe := range ve.Errors {
+				if strings.HasPrefix(fe.File, dir+"/") {
+					ve.Errors[i].File = filepath.Join(filepath.Dir(filepath.Clean(arg)), filepath.FromSlash(fe.File))
+				}
+			}
+		}
 		return nil, err
 	}
 	p.Source = source
