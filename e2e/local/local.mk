@@ -14,7 +14,7 @@ localcluster: ## Build the localcluster CLI into e2e/local/bin
 	$(GO) build -o $(LOCALCLUSTER) ./e2e/local/cmd/localcluster
 
 .PHONY: tools
-tools: localcluster ## Build the local cluster's components (Kubernetes, etcd, Mimir 2.9 and 3.0, Consul) and Tanka's tk into e2e/local/bin
+tools: localcluster ## Build the local cluster's components (Kubernetes 1.34, etcd, Mimir 2.9, 2.16 and 3.0.5, Consul, the Versity S3 gateway) and Tanka's tk into e2e/local/bin
 	e2e/local/tools/build.sh
 
 .PHONY: cluster-up
