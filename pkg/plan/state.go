@@ -83,16 +83,16 @@ func (c ClusterIdentity) String() string {
 	return fmt.Sprintf("namespace %s on %s (cluster %s)", c.Namespace, c.Server, c.ClusterUID)
 }
 
-// CheckCluster returns an error when st (nil: no run recorded) was
+// CheckCluster returns an error when s (nil: no run recorded) was
 // recorded on another cluster or namespace than id; where names the store
 // (Store.Describe) for the message, which says how to point at the right
 // cluster or use another store. States without a recorded namespace (none
 // written by a run) pass.
-func (st *State) CheckCluster(id ClusterIdentity, where string) error {
-	if st == nil || st.Cluster.Namespace == "" || st.Cluster.Same(id) {
+func (s *State) CheckCluster(id ClusterIdentity, where string) error {
+	if s == nil || s.Cluster.Namespace == "" || s.Cluster.Same(id) {
 		return nil
 	}
-	return fmt.Errorf("%s belongs to %s, not %s: point --kubeconfig/--context/-n at the right cluster, or use another --state-name (--state-file with --state=file)", where, st.Cluster, id)
+	return fmt.Errorf("%s belongs to %s, not %s: point --kubeconfig/--context/-n at the right cluster, or use another --state-name (--state-file with --state=file)", where, s.Cluster, id)
 }
 
 // State is everything a run has done, persisted after every action.
