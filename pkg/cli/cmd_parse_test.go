@@ -143,7 +143,7 @@ func TestNewCmdDiffParses(t *testing.T) {
 		// helm template habits get the way to give the same thing.
 		"helm --set": {args: []string{"--chart", "c", "--release", "r", "--set", "ingester.replicas=3"},
 			wantErr: `put "ingester.replicas=3" in a values file and pass it with -f`},
-		"helm --set-string": {args: []string{"--chart", "c", "--release", "r", "--set-string", "a=b"}, wantErr: "--set is not taken"},
+		"helm --set-string": {args: []string{"--chart", "c", "--release", "r", "--set-string", "a=b"}, wantErr: "--set-string is not taken"},
 		"helm --version":    {args: []string{"--chart", "grafana/mimir-distributed", "--release", "r", "--version", "5.8.0"}, wantErr: "helm pull grafana/mimir-distributed --version VERSION --untar"},
 	})
 	// Both refusals are usage mistakes.

@@ -102,7 +102,7 @@ not given with -p are shown as <required>, and as <NAME> where the steps use the
 			return runF(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringArrayVarP(&opts.params, "param", "p", nil, "plan parameter as name=value")
+	cmd.Flags().StringArrayVarP(&opts.params, "param", "p", nil, "plan parameter as name=value (repeatable, the last of a name wins)")
 	cmd.Flags().StringVar(&opts.Environment, "environment", "", "show the plan as it runs on a "+plan.EnvironmentTanka+" or "+plan.EnvironmentHelm+" environment (--env or --chart): that kind's parameter defaults and actions only")
 	return cmd
 }

@@ -68,7 +68,7 @@ type BindFlags struct {
 }
 
 func (b *BindFlags) register(fs *pflag.FlagSet) {
-	fs.StringArrayVarP(&b.params, "param", "p", nil, "plan parameter as name=value (repeatable; lists are comma-separated)")
+	fs.StringArrayVarP(&b.params, "param", "p", nil, "plan parameter as name=value (repeatable, the last of a name wins, as helm's --set; lists are comma-separated)")
 	fs.StringVar(&b.Bind.Env, "env", "", "Tanka environment directory holding main.jsonnet (for plans with jsonnet actions)")
 	fs.StringVar(&b.Bind.Helm.Chart, "chart", "", "Helm chart directory or .tgz of the release, instead of --env (for plans with helmValues actions)")
 	fs.StringVar(&b.Bind.Helm.Release, "release", "", "Helm release name (with --chart; its namespace is -n)")

@@ -74,15 +74,20 @@ func (h *HelmFlags) options(namespace string) *mimirctl.HelmOptions {
 // take, registered hidden so that a Helm user who passes one is told what
 // to do instead of "unknown flag".
 type helmHabits struct {
-	set     []string // --set, --set-string, --set-json, --set-file, --set-literal
-	version string   // --version
-	repo    string   // --repo
+	// set are --set, --set-string, --set-json, --set-file, --set-literal
+	// (in that order), as given.
+	set     [len(setFlags)][]string
+	version string // --version
+	repo    string // --repo
 }
+
+// setFlags are helm's flags that set values on the command line.
+var setFlags = [...]string{"set", "set-string", "set-json", "set-file", "set-literal"}
 
 // add registers the hidden flags on fs.
 func (h *helmHabits) add(fs *pflag.FlagSet) {
-	for _, name := range []string{"set", "set-string", "set-json", "set-file", "set-literal"} {
-		fs.StringArrayVar(&h.set, name, nil, "not taken: put the values in a file and pass it with -f")
+	for i, name := range setFlags {
+		fs.StringArrayVar(&h.set[i], name, nil, "not taken: put the values in a file and pass it with -f")
 		_ = fs.MarkHidden(name)
 	}
 	fs.StringVar(&h.version, "version", "", "not taken: fetch the chart version with helm pull, pass --chart DIR")
@@ -99,10 +104,12 @@ const chartPullHint = "--chart takes a chart directory or .tgz on disk, the one 
 
 // check refuses any of them, with the way to give the same thing.
 func (h *helmHabits) check() error {
-	switch {
-	case len(h.set) > 0:
-		return flagError("--set is not taken: mimirctl renders the release from its values files, which a later `helm upgrade` reads too; put %q in a values file and pass it with -f (after the others, as helm merges them)", h.set[0])
-	case h.version != "" || h.repo != "":
+	for i, given := range h.set {
+		if len(given) > 0 {
+			return flagError("--%s is not taken: mimirctl renders the release from its values files, which a later `helm upgrade` reads too; put %q in a values file and pass it with -f (after the others, as helm merges them)", setFlags[i], given[0])
+		}
+	}
+	if h.version != "" || h.repo != "" {
 		return flagError("--version and --repo are not taken: %s", chartPullHint)
 	}
 	return nil
