@@ -32,7 +32,7 @@ func checkMimirVersions(r *docReader, root *yaml.Node, ranges string) {
 				at = kv[1]
 			}
 		}
-		r.fail(at, "mimirVersions", versionRangeHint, "mimirVersions %q is not a version range: %v", ranges, err)
+		r.fail(at, "mimirVersions", versionRangeHint, "%q is not a version range: %v", ranges, err)
 	}
 }
 
@@ -48,7 +48,17 @@ func checkPreflightVersions(r *docReader, n *yaml.Node, path string, mimirVersio
 	if sameRange(vg.SupportedVersions(), mimirVersions) {
 		return
 	}
-	r.fail(n, path+"."+g.Kind+".supported", "give both the same range, or drop mimirVersions when the plan supports more than the gate admits",
+	at := n
+	for _, kv := range pairs(resolve(n)) {
+		if kv[0].Value == g.Kind && kv[1] != nil && kv[1].Kind == yaml.MappingNode {
+			for _, f := range pairs(kv[1]) {
+				if f[0].Value == "supported" {
+					at = f[1]
+				}
+			}
+		}
+	}
+	r.fail(at, path+"."+g.Kind+".supported", "give both the same range, or drop mimirVersions when the plan supports more than the gate admits",
 		"preflight gate %s admits %q, but the plan's mimirVersions says %q", g.Name, vg.SupportedVersions(), mimirVersions)
 }
 

@@ -12,7 +12,8 @@ import (
 // fakeVersionSpec is a unit-test stand-in for the engine's version gate:
 // a gate spec that admits a range of Mimir versions.
 type fakeVersionSpec struct {
-	Supported string `yaml:"supported"`
+	Pods      map[string]string `yaml:"pods"`
+	Supported string            `yaml:"supported"`
 }
 
 func (s *fakeVersionSpec) Validate() error           { return nil }
@@ -42,11 +43,11 @@ func TestMimirVersionsIsARangeItsPreflightVersionGatesAdmit(t *testing.T) {
 		},
 		"not a range": {
 			meta: "name: p\ndescription: D.\nmimirVersions: \">=two\"\n",
-			want: []string{"p/plan.yaml:3", "mimirVersions", `mimirVersions ">=two" is not a version range`, `">=2.0.0 <3.0.0"`},
+			want: []string{"p/plan.yaml:3", `mimirVersions: ">=two" is not a version range`, `">=2.0.0 <3.0.0"`},
 		},
 		"a gate that admits another range": {
-			meta: "name: p\nmimirVersions: \">=2.0.0 <3.0.0\"\npreflight:\n  - name: mimir-2.x\n    version: {supported: \">=2.0.0\"}\n",
-			want: []string{"p/plan.yaml:4", "preflight[0].version.supported", `preflight gate mimir-2.x admits ">=2.0.0", but the plan's mimirVersions says ">=2.0.0 <3.0.0"`},
+			meta: "name: p\nmimirVersions: \">=2.0.0 <3.0.0\"\npreflight:\n  - name: mimir-2.x\n    version:\n      pods: {labels: name=distributor}\n      supported: \">=2.0.0\"\n",
+			want: []string{"p/plan.yaml:7", "preflight[0].version.supported", `preflight gate mimir-2.x admits ">=2.0.0", but the plan's mimirVersions says ">=2.0.0 <3.0.0"`},
 		},
 		"a parameter that binds another range": {
 			meta: "name: p\nmimirVersions: \">=2.17.0\"\nparameters:\n  - {name: r, type: string, default: \">=2.0.0\"}\npreflight:\n  - version: {supported: \"${r}\"}\n",
