@@ -94,7 +94,7 @@ func NewCmdDiff(f *Factory, runF func(ctx context.Context, opts *DiffOptions) er
 apply adds (none with --apply-mode=external, where your pipeline applies them), and the objects mimirctl
 applied that the environment no longer renders. Exit code 2 when something differs.
 
-With --chart, the environment is a Helm release (see `+invocation.Command("render", "--help")+` for the flags) and the diff is
+With --chart, the environment is a Helm release (see ` + invocation.Command("render", "--help") + ` for the flags) and the diff is
 what helm upgrade of it would change: the chart rendered with the values files, the overlay
 mimirctl-values.yaml last and the cluster's version and APIs as capabilities, compared with the live
 objects (the fields Helm applied), and the objects of the release's current revision that it no longer
