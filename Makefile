@@ -146,16 +146,25 @@ e2e-and-conformance: ## The e2e suite and the conformance harness side by side (
 	$(MAKE) -j2 --output-sync=target e2e conformance
 
 # timed-<target>: make <target>, then a line with the seconds it took
-# (CI's log says where its time went).
+# (CI's log says where its time went). The output is also kept in
+# $(LANES)/<target>.log and the closing line in $(LANES)/<target>.result,
+# which make test's summary reads (e2e/lane-summary.sh).
+LANES := $(BIN)/lanes
 timed-%:
-	@s=$$(date +%s); $(MAKE) $* || { echo "==> make $* failed after $$(( $$(date +%s) - s ))s"; exit 1; }; echo "==> make $* took $$(( $$(date +%s) - s ))s"
+	@mkdir -p $(LANES); rm -f $(LANES)/$*.result; s=$$(date +%s); \
+	if set -o pipefail; $(MAKE) $* 2>&1 | tee $(LANES)/$*.log; then \
+		echo "==> make $* took $$(( $$(date +%s) - s ))s" | tee $(LANES)/$*.result; \
+	else \
+		echo "==> make $* failed after $$(( $$(date +%s) - s ))s" | tee $(LANES)/$*.result; exit 1; \
+	fi
 
 # The CPU-bound checks besides the e2e suite, one after another: the
 # conformance harness first, then vet, lint, the image, unit and the
 # snapshot release.
+CHECKS := conformance vet lint image unit release-snapshot
 .PHONY: checks
 checks:
-	@$(MAKE) -j1 timed-conformance timed-vet timed-lint timed-image timed-unit timed-release-snapshot
+	@$(MAKE) -j1 $(addprefix timed-,$(CHECKS))
 
 # The e2e suite is the long pole (its read-write round trip waits on
 # rollouts, windows and declared waits for 45 to 60 minutes, using about a
@@ -166,7 +175,9 @@ checks:
 .PHONY: test
 test: ## Everything CI runs: the e2e suite, and beside it the conformance harness, vet, lint, the container image, unit, the snapshot release and integration
 	$(MAKE) cluster-up build
-	$(MAKE) -j3 --output-sync=target timed-e2e checks timed-integration
+	@rm -rf $(LANES); status=0; \
+	$(MAKE) -j3 --output-sync=target timed-e2e checks timed-integration || status=$$?; \
+	e2e/lane-summary.sh $(LANES) e2e $(CHECKS) integration; exit $$status
 
 .PHONY: demo
 demo: tools build ## Bring the local cluster up with Mimir 2.16 (Grafana's jsonnet library) in microservices mode and migrate it to read-write
