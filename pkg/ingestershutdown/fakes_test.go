@@ -45,6 +45,9 @@ type fakeMimir struct {
 	// failOnce makes that pod's next flush fail one upload midway.
 	slow     map[string]time.Duration
 	failOnce map[string]bool
+	// onUploadFailure runs when failOnce fails that upload (with the lock
+	// held), before the rest of the slow call.
+	onUploadFailure func(pod string)
 	// onCall runs after each recorded call (with the lock held).
 	onCall func(pod, what string)
 	// ringPage, when set, is served as the ingester ring instead of members.
@@ -175,6 +178,9 @@ func (f *fakeMimir) slowCall(pod string, r *http.Request) {
 		in.failures++
 		in.unshipped = float64(f.now.Add(-time.Hour).Unix())
 		in.users = 0 // the head was compacted; the block stays unshipped
+		if f.onUploadFailure != nil {
+			f.onUploadFailure(pod)
+		}
 	}
 	f.mu.Unlock()
 	time.Sleep(d - d/5)

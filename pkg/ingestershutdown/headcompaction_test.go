@@ -78,6 +78,7 @@ func TestForceFlushFlushesEveryIngesterOnce(t *testing.T) {
 }
 
 func TestAForcedFlushIsNotCutByTheRequestTimeout(t *testing.T) {
+	t.Parallel() // seconds of real-time slow calls, each test on its own fakes
 	tz := newTestZone(t, nil)
 	tz.zone.d.Pods = podaccess.NewDirect(&http.Client{Timeout: case02RequestTimeout})
 	tz.f.slow["ingester-zone-a-1"] = 3 * case02RequestTimeout
