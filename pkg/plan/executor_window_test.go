@@ -93,7 +93,10 @@ func TestAWindowEndStopsAnActionWaitingOnItsContext(t *testing.T) {
 	h.runner.Clock = plan.RealClock{}
 	h.runner.Binder = pollingBinder{Binder: plantest.Binder{World: h.world}, block: true}
 	p := testPlan(step("a", withSet("x", "1")))
-	err := h.apply(t, p, plan.ApplyOptions{Until: time.Now().Add(200 * time.Millisecond), ApplyGrace: 10 * time.Millisecond})
+	// 2 s: the run's start (lock, state, checks) must fit before the window
+	// ends, or the step is refused before its action; 200 ms did not always
+	// on a loaded CI machine under -race.
+	err := h.apply(t, p, plan.ApplyOptions{Until: time.Now().Add(2 * time.Second), ApplyGrace: 10 * time.Millisecond})
 	var wc *plan.WindowClosedError
 	if !errors.As(err, &wc) || !strings.Contains(wc.Reason, "stopped when the window ended") {
 		t.Fatalf("err = %v, want the window to close", err)

@@ -55,12 +55,15 @@ func TestLeaseLockOnARealAPIServer(t *testing.T) {
 
 	t.Run("renewed while held, lost when force-unlocked", func(t *testing.T) {
 		l := plan.NewLeaseLocker(cs, ns, "renewal")
-		l.Duration = 3 * time.Second
+		// 9 s: a renewal every 3 s, each given 3 s, and the lock lost after
+		// 6 s without one. With 3 s (1 s each), two slow answers in a row
+		// from the API server of a loaded CI machine lose the lock.
+		l.Duration = 9 * time.Second
 		held, err := l.Acquire(context.Background(), "first run")
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(4 * time.Second) // past one lease duration: renewal keeps it
+		time.Sleep(10 * time.Second) // past one lease duration: renewal keeps it
 		if _, err := l.Acquire(context.Background(), "second run"); !isLocked(err, "first run") {
 			t.Fatalf("a renewed lease was taken: %v", err)
 		}
