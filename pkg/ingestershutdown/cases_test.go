@@ -154,7 +154,7 @@ func TestCase02SlowShutdownCall(t *testing.T) {
 func TestCase02AFailureDuringAnInterruptedFlushIsNotAbsorbed(t *testing.T) {
 	t.Parallel() // seconds of real-time slow calls, each test on its own fakes
 	tz := case02Zone(t)
-	// Ctrl-C half-way through the flush: right after the upload failed,
+	// Ctrl-C during the flush: right after the upload failed,
 	// long before the flush ends (an event, not a time: on a loaded machine
 	// the run can take any time to reach the flush).
 	ctx, cancel := context.WithCancel(context.Background())
