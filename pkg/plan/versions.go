@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -26,13 +27,7 @@ func checkMimirVersions(r *docReader, root *yaml.Node, ranges string) {
 		return
 	}
 	if _, err := semver.NewConstraint(ranges); err != nil {
-		at := root
-		for _, kv := range pairs(root) {
-			if kv[0].Value == "mimirVersions" {
-				at = kv[1]
-			}
-		}
-		r.fail(at, "mimirVersions", versionRangeHint, "%q is not a version range: %v", ranges, err)
+		r.fail(cmp.Or(valueOf(root, "mimirVersions"), root), "mimirVersions", versionRangeHint, "%q is not a version range: %v", ranges, err)
 	}
 }
 
@@ -48,17 +43,7 @@ func checkPreflightVersions(r *docReader, n *yaml.Node, path string, mimirVersio
 	if sameRange(vg.SupportedVersions(), mimirVersions) {
 		return
 	}
-	at := n
-	for _, kv := range pairs(resolve(n)) {
-		if kv[0].Value == g.Kind && kv[1] != nil && kv[1].Kind == yaml.MappingNode {
-			for _, f := range pairs(kv[1]) {
-				if f[0].Value == "supported" {
-					at = f[1]
-				}
-			}
-		}
-	}
-	r.fail(at, path+"."+g.Kind+".supported", "give both the same range, or drop mimirVersions when the plan supports more than the gate admits",
+	r.fail(cmp.Or(valueOf(n, g.Kind, "supported"), n), path+"."+g.Kind+".supported", "give both the same range, or drop mimirVersions when the plan supports more than the gate admits",
 		"preflight gate %s admits %q, but the plan's mimirVersions says %q", g.Name, vg.SupportedVersions(), mimirVersions)
 }
 

@@ -66,6 +66,26 @@ func pairs(n *yaml.Node) [][2]*yaml.Node {
 	return out
 }
 
+// valueOf returns the value node at the path of keys below the mapping n
+// (of a key given twice, the last, as the decoder keeps it), or nil when a
+// key is missing or a node on the way is not a mapping.
+func valueOf(n *yaml.Node, keys ...string) *yaml.Node {
+	for _, key := range keys {
+		n = resolve(n)
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for _, kv := range pairs(n) {
+			if kv[0].Value == key {
+				next = kv[1]
+			}
+		}
+		n = next
+	}
+	return n
+}
+
 // decode decodes n into v strictly: unknown keys anywhere in the structure are
 // reported with a suggestion, type errors with their line. It reports whether
 // decoding succeeded.
